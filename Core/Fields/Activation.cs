@@ -1,0 +1,43 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace RobustNode.Core.Fields;
+
+/// <summary>
+/// An elementwise activation σ with its first and second derivatives, which the closed-form
+/// adjoints need (g_xᵀp = σ'(x) ⊙ Wᵀp; ∂ₓ(g_xᵀp)·s = σ''(x) ⊙ s ⊙ Wᵀp).
+/// </summary>
+public sealed record Activation(
+    string Name,
+    Func<Tensor, Tensor> Value,
+    Func<Tensor, Tensor> Derivative,
+    Func<Tensor, Tensor> SecondDerivative)
+{
+    /// <summary>tanh: σ' = 1 − tanh², σ'' = −2 tanh (1 − tanh²).</summary>
+    public static Activation Tanh { get; } = new("tanh",
+        x => x.tanh(),
+        x => { var t = x.tanh(); return 1 - t * t; },
+        x => { var t = x.tanh(); return -2 * t * (1 - t * t); });
+
+    /// <summary>Logistic sigmoid: σ' = σ(1 − σ), σ'' = σ'(1 − 2σ).</summary>
+    public static Activation Sigmoid { get; } = new("sigmoid",
+        x => x.sigmoid(),
+        x => { var s = x.sigmoid(); return s * (1 - s); },
+        x => { var s = x.sigmoid(); return s * (1 - s) * (1 - 2 * s); });
+
+    /// <summary>softplus log(1 + eˣ): σ' = sigmoid, σ'' = sigmoid (1 − sigmoid).</summary>
+    public static Activation Softplus { get; } = new("softplus",
+        x => nn.functional.softplus(x),
+        x => x.sigmoid(),
+        x => { var s = x.sigmoid(); return s * (1 - s); });
+
+    /// <summary>Identity (a linear field): σ' = 1, σ'' = 0.</summary>
+    public static Activation Identity { get; } = new("identity",
+        x => x.alias(),
+        x => ones_like(x),
+        x => zeros_like(x));
+
+    /// <summary>The built-in activations by name.</summary>
+    public static IReadOnlyDictionary<string, Activation> ByName { get; } =
+        new[] { Tanh, Sigmoid, Softplus, Identity }.ToDictionary(a => a.Name, StringComparer.OrdinalIgnoreCase);
+}

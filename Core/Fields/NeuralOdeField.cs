@@ -1,0 +1,84 @@
+using LanguageExt;
+using LanguageExt.Common;
+using RobustNode.Core.Errors;
+using static LanguageExt.Prelude;
+using static TorchSharp.torch;
+
+namespace RobustNode.Core.Fields;
+
+/// <summary>
+/// The neural-ODE field g(u_k, x) = W_k σ(x) + b_k with controls W [N, d, d], b [N, d]
+/// (seed talk, eq. nODE). All derivatives are closed forms:
+/// g_xᵀp = σ'(x) ⊙ Wᵀp, g_Wᵀp = p σ(x)ᵀ, g_bᵀp = p, g_x s = W(σ'(x) ⊙ s),
+/// ∂ₓ(g_xᵀp)·s = σ''(x) ⊙ s ⊙ Wᵀp, ∂ₓ(g_Wᵀp)·s = p (σ'(x) ⊙ s)ᵀ, ∂ₓ(g_bᵀp)·s = 0.
+/// </summary>
+public sealed class NeuralOdeField : IVectorField
+{
+    public LayerGrid Grid { get; }
+    public int Dim { get; }
+    public Activation Activation { get; }
+    public IReadOnlyList<ControlParameter> Controls { get; }
+    /// <summary>W [N, d, d].</summary>
+    public Tensor Weights => Controls[0].Value;
+    /// <summary>b [N, d].</summary>
+    public Tensor Biases => Controls[1].Value;
+
+    private NeuralOdeField(LayerGrid grid, Tensor weights, Tensor biases, Activation activation)
+    {
+        Grid = grid;
+        Dim = (int)weights.shape[1];
+        Activation = activation;
+        Controls = [new ControlParameter("weights", weights, true), new ControlParameter("biases", biases, true)];
+    }
+
+    /// <summary>Checks shapes, dtypes and devices before anything reaches libtorch.</summary>
+    public static Validation<Error, NeuralOdeField> Create(Tensor weights, Tensor biases, double finalTime, Activation? activation = null)
+    {
+        var errors = new List<Error>();
+        if (weights.dim() != 3 || weights.shape[1] != weights.shape[2])
+            errors.Add(RobustNodeErrors.ShapeMismatch("weights", "[N, d, d]", Shape(weights)));
+        else if (biases.dim() != 2 || biases.shape[0] != weights.shape[0] || biases.shape[1] != weights.shape[1])
+            errors.Add(RobustNodeErrors.ShapeMismatch("biases", $"[{weights.shape[0]}, {weights.shape[1]}]", Shape(biases)));
+        if (weights.dtype != biases.dtype) errors.Add(RobustNodeErrors.InvalidArgument("biases", $"dtype {biases.dtype} differs from the weights' {weights.dtype}"));
+        if (weights.device.ToString() != biases.device.ToString()) errors.Add(RobustNodeErrors.InvalidArgument("biases", "on a different device from the weights"));
+        if (!(finalTime > 0) || !double.IsFinite(finalTime)) errors.Add(RobustNodeErrors.InvalidArgument("T", $"final time must be positive and finite, got {finalTime}"));
+        if (errors.Count > 0) return Fail<Error, NeuralOdeField>(Seq(errors));
+        return Success<Error, NeuralOdeField>(new NeuralOdeField(new LayerGrid((int)weights.shape[0], finalTime), weights, biases, activation ?? Activation.Tanh));
+    }
+
+    public Tensor Evaluate(int layer, double t, Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        return nn.functional.linear(Activation.Value(x), Weights[layer], Biases[layer]).MoveToOuterDisposeScope();
+    }
+
+    public FieldCotangent Vjp(int layer, double t, Tensor x, Tensor p)
+    {
+        using var scope = NewDisposeScope();
+        var w = Weights[layer];
+        var gx = Activation.Derivative(x).mul_(p.matmul(w));
+        var gw = p.t().matmul(Activation.Value(x));
+        var gb = p.sum(0);
+        return new FieldCotangent(gx.MoveToOuterDisposeScope(), [gw.MoveToOuterDisposeScope(), gb.MoveToOuterDisposeScope()]);
+    }
+
+    public Tensor Jvp(int layer, double t, Tensor x, Tensor s)
+    {
+        using var scope = NewDisposeScope();
+        return (Activation.Derivative(x) * s).matmul(Weights[layer].t()).MoveToOuterDisposeScope();
+    }
+
+    public FieldCotangent SecondOrderVjp(int layer, double t, Tensor x, Tensor p, Tensor s)
+    {
+        using var scope = NewDisposeScope();
+        var gx = Activation.SecondDerivative(x).mul_(s).mul_(p.matmul(Weights[layer]));
+        var gw = p.t().matmul(Activation.Derivative(x).mul_(s));
+        var gb = zeros_like(Biases[layer]);
+        return new FieldCotangent(gx.MoveToOuterDisposeScope(), [gw.MoveToOuterDisposeScope(), gb.MoveToOuterDisposeScope()]);
+    }
+
+    public IVectorField WithControls(IReadOnlyList<Tensor> values) =>
+        new NeuralOdeField(Grid, values[0], values[1], Activation);
+
+    internal static string Shape(Tensor t) => "[" + string.Join(", ", t.shape) + "]";
+}

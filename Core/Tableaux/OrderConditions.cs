@@ -1,0 +1,43 @@
+using LanguageExt.Common;
+using RobustNode.Core.Errors;
+
+namespace RobustNode.Core.Tableaux;
+
+/// <summary>
+/// The rooted-tree order conditions Σ bᵢ Φᵢ(t) = 1/γ(t) for all trees with |t| ≤ p
+/// (Butcher 1963; Hairer, Nørsett &amp; Wanner I, Thm. II.2.13).
+/// </summary>
+public static class OrderConditions
+{
+    /// <summary>Residual Σ bᵢ Φᵢ(t) − 1/γ(t) of one condition.</summary>
+    public static double Residual(RootedTree tree, double[,] a, double[] weights)
+    {
+        var phi = tree.ElementaryWeights(a);
+        double sum = 0;
+        for (int i = 0; i < weights.Length; i++) sum += weights[i] * phi[i];
+        return sum - 1.0 / tree.Density;
+    }
+
+    /// <summary>True when the weights satisfy every condition up to the order.</summary>
+    public static bool Satisfies(double[,] a, double[] weights, int order, double tolerance = ButcherTableau.ConditionTolerance) =>
+        RootedTree.UpToOrder(order).All(t => Math.Abs(Residual(t, a, weights)) <= tolerance);
+
+    /// <summary>The largest order whose conditions all hold (0 if even Σ b = 1 fails); searched up to maxOrder.</summary>
+    public static int AchievedOrder(double[,] a, double[] weights, int maxOrder = 8)
+    {
+        int p = 0;
+        while (p < maxOrder && RootedTree.OfOrder(p + 1).All(t => Math.Abs(Residual(t, a, weights)) <= ButcherTableau.ConditionTolerance)) p++;
+        return p;
+    }
+
+    internal static IEnumerable<Error> Violations(string name, string weightsName, double[,] a, double[] weights, int order)
+    {
+        foreach (var tree in RootedTree.UpToOrder(order))
+        {
+            double r = Residual(tree, a, weights);
+            if (Math.Abs(r) > ButcherTableau.ConditionTolerance)
+                yield return RobustNodeErrors.OrderCondition(name,
+                    $"order condition of tree {tree} (order {tree.Order}) violated for {weightsName}: {tree.Formula()}, residual {r:G4}");
+        }
+    }
+}

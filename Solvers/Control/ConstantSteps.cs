@@ -1,0 +1,39 @@
+namespace RobustNode.Solvers.Control;
+
+/// <summary>
+/// Fixed steps: either a number of equal steps per layer (interval), or a step size h rounded so that
+/// every layer is covered by equal steps. Euler with one step per layer is a ResNet.
+/// </summary>
+public sealed record ConstantSteps : IStepSizeController
+{
+    /// <summary>Equal steps per layer (used when <see cref="StepSize"/> is null).</summary>
+    public int StepsPerLayer { get; }
+    /// <summary>Requested step size; each layer uses ⌈width/h⌉ equal steps.</summary>
+    public double? StepSize { get; }
+
+    private ConstantSteps(int stepsPerLayer, double? stepSize) => (StepsPerLayer, StepSize) = (stepsPerLayer, stepSize);
+
+    /// <summary>m equal steps on every layer.</summary>
+    public static ConstantSteps PerLayer(int steps = 1) =>
+        steps >= 1 ? new(steps, null) : throw new ArgumentOutOfRangeException(nameof(steps), "at least one step per layer");
+
+    /// <summary>Steps of size at most h.</summary>
+    public static ConstantSteps OfSize(double h) =>
+        h > 0 && double.IsFinite(h) ? new(1, h) : throw new ArgumentOutOfRangeException(nameof(h), "step size must be positive");
+
+    public bool IsAdaptive => false;
+    public double RelativeTolerance => double.NaN;
+    public double AbsoluteTolerance => double.NaN;
+    public int MaxSteps => int.MaxValue;
+
+    public double FirstStep(double t0, double t1, double previous, Func<double> estimate)
+    {
+        double span = t1 - t0;
+        int n = StepSize is { } h ? Math.Max(1, (int)Math.Ceiling(Math.Abs(span) / h - 1e-9)) : StepsPerLayer;
+        return span / n;
+    }
+
+    public StepDecision Decide(double h, double errorNorm, double errorMemory, int errorOrder) => new(true, h, errorMemory);
+
+    public double MinimumStep(double t) => 0;
+}

@@ -1,0 +1,11 @@
+namespace RobustNode.Solvers.Integration;
+
+/// <summary>Work done by a solve.</summary>
+public sealed record SolveStatistics(int FunctionEvaluations, int AcceptedSteps, int RejectedSteps)
+{
+    /// <summary>No work.</summary>
+    public static SolveStatistics Zero { get; } = new(0, 0, 0);
+
+    public static SolveStatistics operator +(SolveStatistics a, SolveStatistics b) =>
+        new(a.FunctionEvaluations + b.FunctionEvaluations, a.AcceptedSteps + b.AcceptedSteps, a.RejectedSteps + b.RejectedSteps);
+}
