@@ -67,6 +67,21 @@ public sealed class FunctionField : IVectorField
         return autograd.grad([jt], [w], [s], allow_unused: true)[0].detach().MoveToOuterDisposeScope();
     }
 
+    public Tensor ControlJvp(int layer, double t, Tensor x, IReadOnlyList<Tensor> eta)
+    {
+        using var scope = NewDisposeScope();
+        if (Controls.Count == 0) return zeros_like(x).MoveToOuterDisposeScope();
+        using var enable = enable_grad();
+        var (_, ur, y) = Graph(layer, t, x);
+        var w = zeros_like(y).requires_grad_(true);
+        var grads = autograd.grad([y], ur, [w], create_graph: true, retain_graph: true, allow_unused: true);
+        var terms = grads.Select((g, i) => (g is null || g.IsInvalid ? null : (g * eta[i]).sum())).Where(z => z is not null).ToArray();
+        if (terms.Length == 0) return zeros_like(x).MoveToOuterDisposeScope();
+        var z = terms.Skip(1).Aggregate(terms[0]!, (a, b) => a + b!);
+        var jv = autograd.grad([z], [w], allow_unused: true)[0];
+        return Grad(jv, x).detach().MoveToOuterDisposeScope();
+    }
+
     public FieldCotangent SecondOrderVjp(int layer, double t, Tensor x, Tensor p, Tensor s)
     {
         using var scope = NewDisposeScope();

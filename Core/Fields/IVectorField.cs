@@ -40,6 +40,9 @@ public interface IVectorField
     /// <summary>g_x s.</summary>
     Tensor Jvp(int layer, double t, Tensor x, Tensor s);
 
+    /// <summary>g_u η for a direction η of the layer's control slices (forward sensitivity).</summary>
+    Tensor ControlJvp(int layer, double t, Tensor x, IReadOnlyList<Tensor> eta);
+
     /// <summary>
     /// The Hessian-vector products of the scalar pᵀg in direction (s, 0):
     /// (∂ₓ(g_xᵀp)·s, ∂ₓ(g_uᵀp)·s).

@@ -43,6 +43,8 @@ public sealed class LinearField : IVectorField
 
     public Tensor Jvp(int layer, double t, Tensor x, Tensor s) => s.matmul(Matrix.t());
 
+    public Tensor ControlJvp(int layer, double t, Tensor x, IReadOnlyList<Tensor> eta) => x.matmul(eta[0].t());
+
     public FieldCotangent SecondOrderVjp(int layer, double t, Tensor x, Tensor p, Tensor s) =>
         new(zeros_like(x), [p.t().matmul(s)]);
 

@@ -58,7 +58,7 @@ public sealed class NeuralOdeField : IVectorField
         var w = Weights[layer];
         var gx = Activation.Derivative(x).mul_(p.matmul(w));
         var gw = p.t().matmul(Activation.Value(x));
-        var gb = p.sum(0);
+        var gb = p.sum(dim: 0);
         return new FieldCotangent(gx.MoveToOuterDisposeScope(), [gw.MoveToOuterDisposeScope(), gb.MoveToOuterDisposeScope()]);
     }
 
@@ -66,6 +66,12 @@ public sealed class NeuralOdeField : IVectorField
     {
         using var scope = NewDisposeScope();
         return (Activation.Derivative(x) * s).matmul(Weights[layer].t()).MoveToOuterDisposeScope();
+    }
+
+    public Tensor ControlJvp(int layer, double t, Tensor x, IReadOnlyList<Tensor> eta)
+    {
+        using var scope = NewDisposeScope();
+        return nn.functional.linear(Activation.Value(x), eta[0], eta[1]).MoveToOuterDisposeScope();
     }
 
     public FieldCotangent SecondOrderVjp(int layer, double t, Tensor x, Tensor p, Tensor s)
