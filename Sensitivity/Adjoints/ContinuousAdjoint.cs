@@ -1,8 +1,9 @@
 using LanguageExt;
 using RobustNode.Core.Errors;
+using RobustNode.Core.Fields;
 using RobustNode.Sensitivity.Continuous;
 using RobustNode.Sensitivity.Problems;
-using RobustNode.Sensitivity.Robust;
+using RobustNode.Solvers;
 using RobustNode.Solvers.Engines;
 using RobustNode.Solvers.Integration;
 using static LanguageExt.Prelude;
@@ -12,8 +13,9 @@ namespace RobustNode.Sensitivity.Adjoints;
 
 /// <summary>
 /// The continuous adjoint ("optimize, then discretize"): the adjoint ODEs of the seed talk (Lemma 1, Theorem 2)
-/// solved backwards layer by layer with the problem's solver, fixed or adaptive. It converges to the gradient of
-/// the continuous problem at the scheme's order. Forward states come from the <see cref="StateStrategy"/>.
+/// solved backwards layer by layer with the problem's solver, fixed or adaptive. It converges to the derivatives
+/// of the continuous problem at the scheme's order. Forward states come from the <see cref="StateStrategy"/>;
+/// with <see cref="StateStrategy.Backsolve"/> nothing is kept and memory does not grow with the number of steps.
 /// </summary>
 public sealed record ContinuousAdjoint(StateStrategy Strategy) : IAdjointMethod
 {
@@ -26,75 +28,44 @@ public sealed record ContinuousAdjoint(StateStrategy Strategy) : IAdjointMethod
         _ => "backsolve",
     };
 
+    public Fin<IForwardSweep> Forward(IVectorField field, OdeSolver solver, Tensor x0) =>
+        ForwardTrajectory.Solve(field, solver, Strategy, [x0])
+            .Map(trajectory => (IForwardSweep)new Sweep(this, field, solver, x0, trajectory));
+
     private bool CarriesStates => Strategy is StateStrategy.Backsolve;
 
-    public Fin<LossGradient> Gradient(SensitivityProblem problem)
+    private sealed class Sweep(ContinuousAdjoint adjoint, IVectorField field, OdeSolver solver, Tensor x0, ForwardTrajectory trajectory) : IForwardSweep
     {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        try
+        public Tensor Final => trajectory.Final[0];
+        public SolveStatistics Statistics => trajectory.Statistics;
+
+        public Fin<ReverseResult> Reverse(Tensor lambdaT, bool withControls) => Guard(() =>
         {
-            var forward = ForwardTrajectory.Solve(problem.Field, problem.Solver, Strategy, [problem.X0]).ThrowIfFail();
-            using var _ = forward;
-            var xT = forward.Final[0];
-            var system = new AdjointSystem(problem.Field, CarriesStates, false, true, false, forward);
-            Tensor[] terminal = CarriesStates ? [xT, problem.Loss.Gradient(xT)] : [problem.Loss.Gradient(xT)];
-            var first = new ControlAccumulator(problem.Field.Controls);
-            var (state, stats) = Backward(problem, system, terminal, first, null);
-            double loss = problem.Loss.PerSample(xT).mean().item<double>();
-            return FinSucc(new LossGradient(loss, first.Scaled(1.0 / problem.BatchSize), state[^1], xT,
-                forward.Statistics + stats).Out());
-        }
-        catch (RobustNodeException ex)
-        {
-            return FinFail<LossGradient>(ex.Error);
-        }
+            var system = new AdjointSystem(field, adjoint.CarriesStates, false, withControls, false, trajectory);
+            var first = withControls ? new ControlAccumulator(field.Controls) : null;
+            var before = trajectory.Statistics;
+            var (state, stats) = Backward(field, solver, system, adjoint.CarriesStates ? [Final, lambdaT] : [lambdaT], first, null);
+            return new ReverseResult(state[^1], first?.Gradients ?? [], stats + (trajectory.Statistics - before));
+        });
+
+        public Fin<ITangentSweep> Tangent(Tensor sigma0) =>
+            ForwardTrajectory.Solve(field, solver, adjoint.Strategy, [x0, sigma0])
+                .Map(tangent => (ITangentSweep)new TangentSweep(field, solver, adjoint.CarriesStates, tangent));
+
+        public void Dispose() => trajectory.Dispose();
     }
 
-    public Fin<AugmentedGradient> AugmentedGradient(SensitivityProblem problem, AugmentedLoss augmented)
+    private static Fin<T> Guard<T>(Func<T> body)
     {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        try
-        {
-            var field = problem.Field;
-            var loss = problem.Loss;
-            // Sweeps 1–2: x forwards, p backwards → p(0), v = ∇φ(p(0)).
-            var forward = ForwardTrajectory.Solve(field, problem.Solver, Strategy, [problem.X0]).ThrowIfFail();
-            var xT = forward.Final[0];
-            var adjoint = new AdjointSystem(field, CarriesStates, false, false, false, forward);
-            var (state, stats) = Backward(problem, adjoint, CarriesStates ? [xT, loss.Gradient(xT)] : [loss.Gradient(xT)], null, null);
-            var p0 = state[^1];
-            stats += forward.Statistics;
-            forward.Dispose();
-            var v = augmented.Norm.DualNormGradient(p0);
-
-            // Sweep 3: (x, s) forwards from (x₀, v).
-            var tangent = ForwardTrajectory.Solve(field, problem.Solver, Strategy, [problem.X0, v]).ThrowIfFail();
-            using var _ = tangent;
-            var (x2, sT) = (tangent.Final[0], tangent.Final[1]);
-
-            // Sweep 4: (p, μ) backwards with μ(T) = ∇²ℓ(x(T)) s(T), accumulating both control integrals.
-            var second = new AdjointSystem(field, CarriesStates, true, true, true, tangent);
-            Tensor[] terminal = CarriesStates
-                ? [x2, sT, loss.Gradient(x2), loss.HessianVectorProduct(x2, sT)]
-                : [loss.Gradient(x2), loss.HessianVectorProduct(x2, sT)];
-            var first = new ControlAccumulator(field.Controls);
-            var secondAcc = new ControlAccumulator(field.Controls);
-            var (_, stats4) = Backward(problem, second, terminal, first, secondAcc);
-            return FinSucc(Results.Augmented(problem, augmented, xT, p0, first, secondAcc, stats + tangent.Statistics + stats4).Out());
-        }
-        catch (RobustNodeException ex)
-        {
-            return FinFail<AugmentedGradient>(ex.Error);
-        }
+        try { return FinSucc(body()); }
+        catch (RobustNodeException ex) { return FinFail<T>(ex.Error); }
     }
 
     /// <summary>Integrates the adjoint system from T down to 0, one layer at a time, adding each layer's control integrals.</summary>
-    private static (Tensor[] State, SolveStatistics Statistics) Backward(SensitivityProblem problem, AdjointSystem system, Tensor[] terminal,
+    private static (Tensor[] State, SolveStatistics Statistics) Backward(IVectorField field, OdeSolver solver, AdjointSystem system, Tensor[] terminal,
         ControlAccumulator? first, ControlAccumulator? second)
     {
-        var grid = problem.Field.Grid;
+        var grid = field.Grid;
         var states = terminal;
         var statistics = SolveStatistics.Zero;
         for (int k = grid.Layers - 1; k >= 0; k--)
@@ -102,11 +73,11 @@ public sealed record ContinuousAdjoint(StateStrategy Strategy) : IAdjointMethod
             int layer = k;
             var layerSystem = new PiecewiseSystem<Tensor[]>([grid.Boundary(k + 1), grid.Boundary(k)], (_, t, y) => system.Rhs(layer, t, y));
             var start = system.Start(k, states);
-            var solution = problem.Solver.Solve(Algebra, layerSystem, start).ThrowIfFail();
+            var solution = solver.Solve(Algebra, layerSystem, start).Match(s => s, e => throw new RobustNodeException(e));
             statistics += solution.Statistics;
             var (u1, u2) = system.Integrals(solution.Final);
-            if (first is not null) first.Add(k, u1);
-            if (second is not null) second.Add(k, u2);
+            first?.Add(k, u1);
+            second?.Add(k, u2);
             // Free the previous layer's tuple so memory stays flat in the number of layers.
             foreach (var part in start[system.StateParts..].Concat(u1).Concat(u2)) part.Dispose();
             if (!ReferenceEquals(states, terminal)) foreach (var part in states) part.Dispose();
@@ -114,10 +85,23 @@ public sealed record ContinuousAdjoint(StateStrategy Strategy) : IAdjointMethod
         }
         return (states, statistics);
     }
-}
 
-internal static class FinExtensions
-{
-    /// <summary>Unwraps a Fin inside a method that converts <see cref="RobustNodeException"/> back into a Fin.</summary>
-    public static T ThrowIfFail<T>(this Fin<T> fin) => fin.Match(v => v, e => throw new RobustNodeException(e));
+    private sealed class TangentSweep(IVectorField field, OdeSolver solver, bool carries, ForwardTrajectory tangent) : ITangentSweep
+    {
+        public Tensor Final => tangent.Final[1];
+        public SolveStatistics Statistics => tangent.Statistics;
+
+        public Fin<SecondOrderReverseResult> Reverse(Tensor lambdaT, Tensor muT) => Guard(() =>
+        {
+            var system = new AdjointSystem(field, carries, true, true, true, tangent);
+            var first = new ControlAccumulator(field.Controls);
+            var second = new ControlAccumulator(field.Controls);
+            var before = tangent.Statistics;
+            Tensor[] terminal = carries ? [tangent.Final[0], tangent.Final[1], lambdaT, muT] : [lambdaT, muT];
+            var (state, stats) = Backward(field, solver, system, terminal, first, second);
+            return new SecondOrderReverseResult(state[^2], state[^1], first.Gradients, second.Gradients, stats + (tangent.Statistics - before));
+        });
+
+        public void Dispose() => tangent.Dispose();
+    }
 }

@@ -1,98 +1,89 @@
 using LanguageExt;
+using RobustNode.Core.Fields;
 using RobustNode.Sensitivity.Discrete;
 using RobustNode.Sensitivity.Problems;
-using RobustNode.Sensitivity.Robust;
 using RobustNode.Solvers;
 using RobustNode.Solvers.Dense;
-using RobustNode.Solvers.Engines;
 using RobustNode.Solvers.Integration;
+using static LanguageExt.Prelude;
 using static TorchSharp.torch;
 
 namespace RobustNode.Sensitivity.Adjoints;
 
 /// <summary>
 /// The discrete adjoint ("discretize, then optimize"; the seed talk's adjoint method layer by layer): reverse
-/// sweeps through every accepted step and every stage of the tableau, giving the exact gradient of the
-/// discretized network. Only the step-start states are kept; no autograd graph is recorded. With adaptive
-/// steps the accepted step sizes are treated as constants.
+/// sweeps through every accepted step and every stage of the tableau, giving the exact derivatives of the
+/// discretized network. Only the step-start states (and tangents) are kept; no autograd graph is recorded.
+/// With adaptive steps the accepted step sizes are treated as constants.
 /// </summary>
 public sealed record DiscreteAdjoint : IAdjointMethod
 {
     public string Name => "discrete";
 
-    private static Fin<(IReadOnlyList<DenseSegment<Tensor>> Steps, OdeSolution<Tensor> Solution)> Forward(SensitivityProblem problem) =>
-        Ode.Solve(problem.Field, problem.X0, problem.Solver, new SolveOptions(Dense: true))
-            .Map(sol => (sol.Dense!.Segments, sol));
+    public Fin<IForwardSweep> Forward(IVectorField field, OdeSolver solver, Tensor x0) =>
+        Ode.Solve(field, x0, solver, new SolveOptions(Dense: true))
+            .Map(sol => (IForwardSweep)new Sweep(field, solver, sol.Dense!.Segments, sol.Final, sol.Statistics));
 
-    public Fin<LossGradient> Gradient(SensitivityProblem problem)
+    private sealed class Sweep(IVectorField field, OdeSolver solver, IReadOnlyList<DenseSegment<Tensor>> steps, Tensor final, SolveStatistics statistics)
+        : IForwardSweep
     {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        return Forward(problem).Map(forward =>
+        public Tensor Final => final;
+        public SolveStatistics Statistics => statistics;
+
+        public Fin<ReverseResult> Reverse(Tensor lambdaT, bool withControls)
         {
-            var (steps, solution) = forward;
-            var tab = problem.Solver.Tableau;
-            var gradient = new ControlAccumulator(problem.Field.Controls);
-            var lambda = problem.Loss.Gradient(solution.Final);
+            var gradient = withControls ? new ControlAccumulator(field.Controls) : null;
+            var lambda = lambdaT;
             for (int n = steps.Count - 1; n >= 0; n--)
             {
                 var step = steps[n];
                 var previous = lambda;
-                lambda = RungeKuttaStepDerivatives.Reverse(tab, problem.Field, step.Piece, step.T0, step.H, step.Y0, lambda, gradient);
-                previous.Dispose();
+                lambda = RungeKuttaStepDerivatives.Reverse(solver.Tableau, field, step.Piece, step.T0, step.H, step.Y0, lambda, gradient);
+                if (!ReferenceEquals(previous, lambdaT)) previous.Dispose();
             }
-            double loss = problem.Loss.PerSample(solution.Final).mean().item<double>();
-            return new LossGradient(loss, gradient.Scaled(1.0 / problem.BatchSize), lambda, solution.Final, solution.Statistics).Out();
-        });
-    }
+            return FinSucc(new ReverseResult(lambda, gradient?.Gradients ?? [], SolveStatistics.Zero));
+        }
 
-    public Fin<AugmentedGradient> AugmentedGradient(SensitivityProblem problem, AugmentedLoss augmented)
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        return Forward(problem).Map(forward =>
+        public Fin<ITangentSweep> Tangent(Tensor sigma0)
         {
-            var (steps, solution) = forward;
-            var tab = problem.Solver.Tableau;
-            var field = problem.Field;
-            var loss = problem.Loss;
-            var xT = solution.Final;
-
-            // Sweep 2: λ backwards → p(0), v = ∇φ(p(0)).
-            var lambda = loss.Gradient(xT);
-            for (int n = steps.Count - 1; n >= 0; n--)
-            {
-                var step = steps[n];
-                var previous = lambda;
-                lambda = RungeKuttaStepDerivatives.Reverse(tab, field, step.Piece, step.T0, step.H, step.Y0, lambda, null);
-                previous.Dispose();
-            }
-            var p0 = lambda;
-            var v = augmented.Norm.DualNormGradient(p0);
-
-            // Sweep 3: σ forwards from v (tangent of x along the input direction v).
             var sigma = new Tensor[steps.Count + 1];
-            sigma[0] = v;
+            sigma[0] = sigma0;
             for (int n = 0; n < steps.Count; n++)
             {
                 var step = steps[n];
-                sigma[n + 1] = RungeKuttaStepDerivatives.Tangent(tab, field, step.Piece, step.T0, step.H, step.Y0, sigma[n]);
+                sigma[n + 1] = RungeKuttaStepDerivatives.Tangent(solver.Tableau, field, step.Piece, step.T0, step.H, step.Y0, sigma[n]);
             }
+            return FinSucc<ITangentSweep>(new TangentSweep(field, solver.Tableau, steps, sigma));
+        }
 
-            // Sweep 4: (λ, μ) backwards with μ_N = ∇²ℓ(x_N) σ_N; accumulates ∇_u J and ∇_u φ(p(0)).
+        public void Dispose() { }
+    }
+
+    private sealed class TangentSweep(IVectorField field, Core.Tableaux.ButcherTableau tableau, IReadOnlyList<DenseSegment<Tensor>> steps, Tensor[] sigma)
+        : ITangentSweep
+    {
+        public Tensor Final => sigma[^1];
+        public SolveStatistics Statistics => SolveStatistics.Zero;
+
+        public Fin<SecondOrderReverseResult> Reverse(Tensor lambdaT, Tensor muT)
+        {
             var first = new ControlAccumulator(field.Controls);
             var second = new ControlAccumulator(field.Controls);
-            lambda = loss.Gradient(xT);
-            var mu = loss.HessianVectorProduct(xT, sigma[^1]);
+            var (lambda, mu) = (lambdaT, muT);
             for (int n = steps.Count - 1; n >= 0; n--)
             {
                 var step = steps[n];
-                var (l, m) = RungeKuttaStepDerivatives.SecondOrderReverse(tab, field, step.Piece, step.T0, step.H, step.Y0, sigma[n],
-                    lambda, mu, first, second);
-                lambda.Dispose(); mu.Dispose(); sigma[n + 1].Dispose();
+                var (l, m) = RungeKuttaStepDerivatives.SecondOrderReverse(tableau, field, step.Piece, step.T0, step.H, step.Y0,
+                    sigma[n], lambda, mu, first, second);
+                if (!ReferenceEquals(lambda, lambdaT)) { lambda.Dispose(); mu.Dispose(); }
                 (lambda, mu) = (l, m);
             }
-            return Results.Augmented(problem, augmented, xT, p0, first, second, solution.Statistics).Out();
-        });
+            return FinSucc(new SecondOrderReverseResult(lambda, mu, first.Gradients, second.Gradients, SolveStatistics.Zero));
+        }
+
+        public void Dispose()
+        {
+            for (int n = 1; n < sigma.Length; n++) sigma[n].Dispose();
+        }
     }
 }

@@ -1,21 +1,64 @@
 using LanguageExt;
-using RobustNode.Sensitivity.Problems;
-using RobustNode.Sensitivity.Robust;
+using RobustNode.Core.Fields;
+using RobustNode.Solvers;
+using RobustNode.Solvers.Integration;
+using static TorchSharp.torch;
 
 namespace RobustNode.Sensitivity.Adjoints;
 
 /// <summary>
-/// How gradients of a discretized neural ODE are computed: a strategy passed in as a value
-/// (<see cref="AdjointMode"/>). The solver never knows which one is used.
+/// How derivatives of a discretized neural ODE block x(T) = Φ(x₀, u) are computed: a strategy passed in as a
+/// value (<see cref="AdjointMode"/>), exposing the four sweeps of DESIGN §1 as composable steps, each taking
+/// terminal cotangents rather than a loss so that blocks compose into networks. The solver never knows which
+/// strategy is used.
 /// </summary>
 public interface IAdjointMethod
 {
     /// <summary>Name used in files and reports.</summary>
     string Name { get; }
 
-    /// <summary>J = mean ℓᵢ, ∇_u J and the per-sample input sensitivity p(0) (Lemma 1 of the seed talk).</summary>
-    Fin<LossGradient> Gradient(SensitivityProblem problem);
-
-    /// <summary>𝒥 = J + ε mean ‖p(0)‖_{q*} and ∇_u 𝒥 by the second-order adjoint (Theorem 2; DESIGN §1, four sweeps).</summary>
-    Fin<AugmentedGradient> AugmentedGradient(SensitivityProblem problem, AugmentedLoss augmented);
+    /// <summary>Sweep 1: solves x forwards from x₀ [B, d], keeping what the strategy needs.</summary>
+    Fin<IForwardSweep> Forward(IVectorField field, OdeSolver solver, Tensor x0);
 }
+
+/// <summary>A forward solve kept for the reverse sweeps (states, checkpoints, or only x(T)).</summary>
+public interface IForwardSweep : IDisposable
+{
+    /// <summary>x(T).</summary>
+    Tensor Final { get; }
+
+    /// <summary>Work done so far (forward solve and any recomputation).</summary>
+    SolveStatistics Statistics { get; }
+
+    /// <summary>
+    /// Sweep 2: λ(0) = Φ_xᵀ λ(T) and, if asked, Φ_uᵀ λ(T) summed over the batch (continuous: p' = −g_xᵀp,
+    /// ∫ g_uᵀp dt; discrete: through every step and stage).
+    /// </summary>
+    Fin<ReverseResult> Reverse(Tensor lambdaT, bool withControls);
+
+    /// <summary>Sweep 3: the tangent σ(T) = Φ_x σ(0) (s' = g_x s), kept for the second-order reverse sweep.</summary>
+    Fin<ITangentSweep> Tangent(Tensor sigma0);
+}
+
+/// <summary>A tangent solve s' = g_x s kept for the second-order reverse sweep.</summary>
+public interface ITangentSweep : IDisposable
+{
+    /// <summary>σ(T).</summary>
+    Tensor Final { get; }
+
+    /// <summary>Work done by the tangent solve.</summary>
+    SolveStatistics Statistics { get; }
+
+    /// <summary>
+    /// Sweep 4: the reverse sweep and its tangent along σ (forward-over-reverse):
+    /// λ(0) = Φ_xᵀλ(T), μ(0) = Φ_xᵀμ(T) + ∂ₓ(Φ_xᵀλ(T))·σ, ū₁ = Φ_uᵀλ(T), ū₂ = Φ_uᵀμ(T) + ∂ₓ(Φ_uᵀλ(T))·σ (batch sums).
+    /// </summary>
+    Fin<SecondOrderReverseResult> Reverse(Tensor lambdaT, Tensor muT);
+}
+
+/// <summary>Result of sweep 2: λ(0) and the control cotangents (empty when not asked for).</summary>
+public sealed record ReverseResult(Tensor Lambda0, IReadOnlyList<Tensor> Controls, SolveStatistics Statistics);
+
+/// <summary>Result of sweep 4.</summary>
+public sealed record SecondOrderReverseResult(Tensor Lambda0, Tensor Mu0, IReadOnlyList<Tensor> Controls, IReadOnlyList<Tensor> SecondOrderControls,
+    SolveStatistics Statistics);

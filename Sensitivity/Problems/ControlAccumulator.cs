@@ -25,6 +25,4 @@ internal sealed class ControlAccumulator
         }
     }
 
-    /// <summary>Multiplies every gradient by a factor (e.g. 1/B for a mean loss).</summary>
-    public Tensor[] Scaled(double factor) => Gradients.Select(g => g.mul(factor)).ToArray();
 }

@@ -8,13 +8,13 @@ namespace RobustNode.Sensitivity.Problems;
 internal static class Results
 {
     public static AugmentedGradient Augmented(SensitivityProblem problem, AugmentedLoss augmented, Tensor xT, Tensor p0,
-        ControlAccumulator first, ControlAccumulator second, SolveStatistics statistics)
+        IReadOnlyList<Tensor> first, IReadOnlyList<Tensor> second, SolveStatistics statistics)
     {
         double scale = 1.0 / problem.BatchSize;
         double loss = problem.Loss.PerSample(xT).mean().item<double>();
         double penalty = augmented.Norm.DualNorm(p0).mean().item<double>();
-        var firstOrder = new LossGradient(loss, first.Scaled(scale), p0, xT, statistics);
-        var grads = first.Gradients.Zip(second.Gradients, (g1, g2) => g1.add(g2, augmented.Epsilon).mul_(scale)).ToArray();
+        var firstOrder = new LossGradient(loss, first.Select(g => g.mul(scale)).ToArray(), p0, xT, statistics);
+        var grads = first.Zip(second, (g1, g2) => g1.add(g2, augmented.Epsilon).mul_(scale)).ToArray();
         return new AugmentedGradient(loss + augmented.Epsilon * penalty, grads, firstOrder);
     }
 }

@@ -8,4 +8,7 @@ public sealed record SolveStatistics(int FunctionEvaluations, int AcceptedSteps,
 
     public static SolveStatistics operator +(SolveStatistics a, SolveStatistics b) =>
         new(a.FunctionEvaluations + b.FunctionEvaluations, a.AcceptedSteps + b.AcceptedSteps, a.RejectedSteps + b.RejectedSteps);
+
+    public static SolveStatistics operator -(SolveStatistics a, SolveStatistics b) =>
+        new(a.FunctionEvaluations - b.FunctionEvaluations, a.AcceptedSteps - b.AcceptedSteps, a.RejectedSteps - b.RejectedSteps);
 }
