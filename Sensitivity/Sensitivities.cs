@@ -2,6 +2,7 @@ using LanguageExt;
 using RobustNode.Core.Errors;
 using RobustNode.Sensitivity.Adjoints;
 using RobustNode.Sensitivity.Discrete;
+using RobustNode.Sensitivity.Networks;
 using RobustNode.Sensitivity.Problems;
 using RobustNode.Sensitivity.Robust;
 using RobustNode.Solvers;
@@ -19,20 +20,7 @@ public static class Sensitivities
 {
     /// <summary>J = mean ℓᵢ, ∇_u J and the per-sample input sensitivity p(0).</summary>
     public static Fin<LossGradient> Gradient(SensitivityProblem problem, IAdjointMethod? adjoint = null) =>
-        Check(problem).Bind(_ =>
-        {
-            using var scope = NewDisposeScope();
-            using var noGrad = no_grad();
-            return (adjoint ?? AdjointMode.Discrete).Forward(problem.Field, problem.Solver, problem.X0).Bind(forward =>
-            {
-                using var _ = forward;
-                var xT = forward.Final;
-                return forward.Reverse(problem.Loss.Gradient(xT), withControls: true).Map(reverse =>
-                    new LossGradient(problem.Loss.PerSample(xT).mean().item<double>(),
-                        reverse.Controls.Select(g => g.div(problem.BatchSize)).ToArray(),
-                        reverse.Lambda0, xT, forward.Statistics + reverse.Statistics).Out());
-            });
-        });
+        Check(problem).Bind(_ => LossDerivatives.Gradient(Block(problem, adjoint), problem.X0, problem.Loss));
 
     /// <summary>p(0): row i is ∇_{x₀ᵢ} ℓᵢ — the direction FGSM follows and the robust penalty measures.</summary>
     public static Fin<Tensor> InputSensitivity(SensitivityProblem problem, IAdjointMethod? adjoint = null) =>
@@ -45,34 +33,12 @@ public static class Sensitivities
     /// <summary>𝒥 = mean ᵢ[ℓᵢ + ε‖p ᵢ(0)‖_{q*}] and ∇_u 𝒥 by the second-order adjoint.</summary>
     public static Fin<AugmentedGradient> AugmentedGradient(SensitivityProblem problem, AugmentedLoss augmented, IAdjointMethod? adjoint = null) =>
         Check(problem).Bind(_ => augmented.Epsilon >= 0 && double.IsFinite(augmented.Epsilon)
-            ? Augmented(problem, augmented, adjoint ?? AdjointMode.Discrete)
+            ? LossDerivatives.AugmentedGradient(Block(problem, adjoint), problem.X0, problem.Loss, augmented)
             : FinFail<AugmentedGradient>(RobustNodeErrors.InvalidArgument("epsilon", $"must be finite and non-negative, got {augmented.Epsilon}")));
 
-    // The four sweeps of DESIGN §1: x forwards; p backwards → p(0), v = ∇φ(p(0)); s forwards from v;
-    // (λ, μ) backwards from (∇ℓ(x(T)), ∇²ℓ(x(T)) s(T)). ∇_u 𝒥 = mean of ū₁ + ε ū₂.
-    private static Fin<AugmentedGradient> Augmented(SensitivityProblem problem, AugmentedLoss augmented, IAdjointMethod adjoint)
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        var loss = problem.Loss;
-        return adjoint.Forward(problem.Field, problem.Solver, problem.X0).Bind(forward =>
-        {
-            using var _ = forward;
-            var xT = forward.Final;
-            return forward.Reverse(loss.Gradient(xT), withControls: false).Bind(reverse =>
-            {
-                var p0 = reverse.Lambda0;
-                return forward.Tangent(augmented.Norm.DualNormGradient(p0)).Bind(tangent =>
-                {
-                    using var __ = tangent;
-                    var sT = tangent.Final;
-                    return tangent.Reverse(loss.Gradient(xT), loss.HessianVectorProduct(xT, sT)).Map(second =>
-                        Results.Augmented(problem, augmented, xT, p0, second.Controls, second.SecondOrderControls,
-                            forward.Statistics + reverse.Statistics + tangent.Statistics + second.Statistics).Out());
-                });
-            });
-        });
-    }
+    /// <summary>The problem's flow as an ODE block differentiated by the given adjoint strategy.</summary>
+    public static OdeBlock Block(SensitivityProblem problem, IAdjointMethod? adjoint = null) =>
+        new(problem.Field, problem.Solver, adjoint ?? AdjointMode.Discrete);
 
     /// <summary>
     /// Forward sensitivity of the discretized network (tangent linear model): δx_{n+1} = Φ_x δx_n + Φ_u η along the
