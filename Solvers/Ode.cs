@@ -27,11 +27,12 @@ public static class Ode
     public static Fin<OdeSolution<Tensor>> Solve(Func<double, Tensor, Tensor> f, Tensor y0, double t0, double t1, OdeSolver solver, SolveOptions? options = null) =>
         solver.Solve(TensorAlgebra.Instance, PiecewiseSystem<Tensor>.Single(t0, t1, f), y0, options);
 
-    /// <summary>Checks that a state is [B, d] with the field's d, dtype and device.</summary>
+    /// <summary>Checks that a state is [B, …] with the field's state shape, dtype and device.</summary>
     public static Fin<Unit> CheckState(IVectorField field, Tensor x, string name)
     {
-        if (x.dim() != 2 || x.shape[1] != field.Dim)
-            return FinFail<Unit>(RobustNodeErrors.ShapeMismatch(name, $"[B, {field.Dim}]", "[" + string.Join(", ", x.shape) + "]"));
+        var shape = field.StateShape;
+        if (x.dim() != shape.Length + 1 || !x.shape.Skip(1).SequenceEqual(shape))
+            return FinFail<Unit>(RobustNodeErrors.ShapeMismatch(name, $"[B, {string.Join(", ", shape)}]", "[" + string.Join(", ", x.shape) + "]"));
         if (field.Controls.Count > 0)
         {
             var c = field.Controls[0].Value;

@@ -14,16 +14,20 @@ public sealed class FunctionField : IVectorField
 
     public LayerGrid Grid { get; }
     public int Dim { get; }
+    public long[] StateShape { get; }
     public IReadOnlyList<ControlParameter> Controls { get; }
 
     /// <param name="f">f(t, x, slices of the controls for the current layer), batched over x's first dimension.</param>
     /// <param name="dim">State dimension d.</param>
     /// <param name="grid">The layer grid.</param>
     /// <param name="controls">The controls (may be empty).</param>
-    public FunctionField(Func<double, Tensor, IReadOnlyList<Tensor>, Tensor> f, int dim, LayerGrid grid, IReadOnlyList<ControlParameter>? controls = null)
+    /// <param name="stateShape">Shape of one sample's state (default [dim]).</param>
+    public FunctionField(Func<double, Tensor, IReadOnlyList<Tensor>, Tensor> f, int dim, LayerGrid grid, IReadOnlyList<ControlParameter>? controls = null,
+        long[]? stateShape = null)
     {
         _f = f;
         Dim = dim;
+        StateShape = stateShape ?? [dim];
         Grid = grid;
         Controls = controls ?? [];
     }
@@ -97,5 +101,5 @@ public sealed class FunctionField : IVectorField
     }
 
     public IVectorField WithControls(IReadOnlyList<Tensor> values) =>
-        new FunctionField(_f, Dim, Grid, Controls.Select((c, i) => c with { Value = values[i] }).ToArray());
+        new FunctionField(_f, Dim, Grid, Controls.Select((c, i) => c with { Value = values[i] }).ToArray(), StateShape);
 }

@@ -25,8 +25,11 @@ public interface IVectorField
     /// <summary>The layer grid (N layers on [0, T]).</summary>
     LayerGrid Grid { get; }
 
-    /// <summary>State dimension d.</summary>
+    /// <summary>State dimension d (number of features per sample).</summary>
     int Dim { get; }
+
+    /// <summary>Shape of one sample's state: [d] for vectors, [C, H, W] for images.</summary>
+    long[] StateShape => [Dim];
 
     /// <summary>The controls u.</summary>
     IReadOnlyList<ControlParameter> Controls { get; }

@@ -33,35 +33,43 @@ public sealed record AttackNorm
 
     public override string ToString() => double.IsPositiveInfinity(Q) ? "inf" : Q.ToString("0");
 
-    /// <summary>Per-sample dual norm φ(g) = ‖gᵢ‖_{q*} of rows [B, d] → [B].</summary>
-    public Tensor DualNorm(Tensor g) => DualQ switch
+    /// <summary>Per-sample dual norm φ(g) = ‖gᵢ‖_{q*} of samples [B, …] → [B].</summary>
+    public Tensor DualNorm(Tensor g)
     {
-        1 => g.abs().sum(1),
-        2 => g.square().sum(1).sqrt(),
-        _ => g.abs().amax([1]),
-    };
+        using var scope = NewDisposeScope();
+        var rows = g.flatten(1);
+        var norm = DualQ switch
+        {
+            1 => rows.abs().sum(1),
+            2 => rows.square().sum(1).sqrt(),
+            _ => rows.abs().amax([1]),
+        };
+        return norm.MoveToOuterDisposeScope();
+    }
 
     /// <summary>
     /// ∇φ(g) row by row, which is also the steepest-ascent direction in the unit q-ball:
     /// q*=1: sign(g); q*=2: g/‖g‖; q*=∞: sign(g_j) e_j at the arg-max j. At kinks it takes PyTorch's
     /// subgradient: sign(0) = 0, g = 0 gives 0, ties go to the first arg-max.
     /// </summary>
-    public Tensor DualNormGradient(Tensor g)
+    public Tensor DualNormGradient(Tensor sample)
     {
         using var scope = NewDisposeScope();
+        var g = sample.flatten(1);
         Tensor v = DualQ switch
         {
             1 => g.sign(),
             2 => g / g.square().sum(1, keepdim: true).sqrt().clamp_min(1e-300),
             _ => zeros_like(g).scatter_(1, g.abs().argmax(1, keepdim: true), g.gather(1, g.abs().argmax(1, keepdim: true)).sign()),
         };
-        return v.MoveToOuterDisposeScope();
+        return v.view(sample.shape).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Projects each row of δ onto the ball ‖δᵢ‖_q ≤ radius (ℓ₁: Duchi et al. 2008, sort-based).</summary>
-    public Tensor Project(Tensor delta, double radius)
+    /// <summary>Projects each sample of δ [B, …] onto the ball ‖δᵢ‖_q ≤ radius (ℓ₁: Duchi et al. 2008, sort-based).</summary>
+    public Tensor Project(Tensor sample, double radius)
     {
         using var scope = NewDisposeScope();
+        var delta = sample.flatten(1);
         Tensor result;
         if (double.IsPositiveInfinity(Q)) result = delta.clamp(-radius, radius);
         else if (Q == 2)
@@ -82,6 +90,6 @@ public sealed record AttackNorm
             var shrunk = delta.sign() * (abs - theta).clamp_min(0);
             result = where(inside, delta, shrunk);
         }
-        return result.MoveToOuterDisposeScope();
+        return result.view(sample.shape).MoveToOuterDisposeScope();
     }
 }

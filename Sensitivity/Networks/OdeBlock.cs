@@ -21,9 +21,9 @@ public sealed record OdeBlock(IVectorField Field, OdeSolver Solver, IAdjointMeth
     public IBlock WithParameters(IReadOnlyList<Tensor> values) => this with { Field = Field.WithControls(values) };
 
     public Fin<long[]> OutputShape(long[] inputShape) =>
-        inputShape.Length == 2 && inputShape[1] == Field.Dim
+        inputShape.Length == Field.StateShape.Length + 1 && inputShape.Skip(1).SequenceEqual(Field.StateShape)
             ? FinSucc(inputShape)
-            : FinFail<long[]>(RobustNodeErrors.ShapeMismatch("ODE block input", $"[B, {Field.Dim}]", "[" + string.Join(", ", inputShape) + "]"));
+            : FinFail<long[]>(RobustNodeErrors.ShapeMismatch("ODE block input", $"[B, {string.Join(", ", Field.StateShape)}]", "[" + string.Join(", ", inputShape) + "]"));
 
     public Fin<IForwardSweep> Forward(Tensor input) =>
         OutputShape(input.shape).Bind(_ => Adjoint.Forward(Field, Solver, input));

@@ -1,0 +1,104 @@
+using LanguageExt;
+using RobustNode.Core.Errors;
+using RobustNode.Core.Fields;
+using RobustNode.Sensitivity.Adjoints;
+using RobustNode.Solvers.Integration;
+using static LanguageExt.Prelude;
+using static TorchSharp.torch;
+
+namespace RobustNode.Sensitivity.Networks;
+
+/// <summary>
+/// A convolutional layer y = σ(W ∗ z + b) on images [B, C, H, W] (stride S, padding k/2): a stem layer of the
+/// image networks. With a = W ∗ z + b, ā = σ'(a) ⊙ λ and its tangent ā̇ = σ'(a) ⊙ μ + σ''(a) ⊙ ȧ ⊙ λ:
+/// λ_in = W ∗ᵀ ā, μ_in = W ∗ᵀ ā̇, W̄₁ = z ⋆ ā, W̄₂ = z ⋆ ā̇ + σ_in ⋆ ā, b̄₁ = Σ ā, b̄₂ = Σ ā̇.
+/// </summary>
+public sealed record ConvolutionBlock(Tensor Weight, Tensor Bias, int Stride, Activation Activation) : IBlock
+{
+    public string Name => "convolution";
+    public IReadOnlyList<Tensor> Parameters => [Weight, Bias];
+    public IBlock WithParameters(IReadOnlyList<Tensor> values) => this with { Weight = values[0], Bias = values[1] };
+    private long Kernel => Weight.shape[2];
+    private long Padding => Kernel / 2;
+
+    /// <summary>A layer with PyTorch's default (Kaiming-uniform-like) initialisation from a generator.</summary>
+    public static ConvolutionBlock Initialised(long inputs, long outputs, long kernel, int stride, Activation activation, Generator generator,
+        ScalarType dtype = ScalarType.Float64)
+    {
+        double bound = 1.0 / Math.Sqrt(inputs * kernel * kernel);
+        return new ConvolutionBlock((rand([outputs, inputs, kernel, kernel], dtype: dtype, generator: generator) * 2 - 1) * bound,
+            (rand([outputs], dtype: dtype, generator: generator) * 2 - 1) * bound, stride, activation);
+    }
+
+    private long OutputSize(long n) => (n + 2 * Padding - Kernel) / Stride + 1;
+
+    public Fin<long[]> OutputShape(long[] inputShape) =>
+        inputShape.Length == 4 && inputShape[1] == Weight.shape[1] && inputShape[2] >= Kernel - 2 * Padding && inputShape[3] >= Kernel - 2 * Padding
+            ? FinSucc(new[] { inputShape[0], Weight.shape[0], OutputSize(inputShape[2]), OutputSize(inputShape[3]) })
+            : FinFail<long[]>(RobustNodeErrors.ShapeMismatch("convolution input", $"[B, {Weight.shape[1]}, H, W]", "[" + string.Join(", ", inputShape) + "]"));
+
+    public Fin<IForwardSweep> Forward(Tensor input) =>
+        OutputShape(input.shape).Map(_ =>
+        {
+            var a = nn.functional.conv2d(input, Weight, Bias, strides: [Stride, Stride], padding: [Padding, Padding]);
+            return (IForwardSweep)new Sweep(this, input, a, Activation.Value(a));
+        });
+
+    private Tensor Transposed(Tensor cotangent, long[] inputShape)
+    {
+        long Extra(int d) => inputShape[d] - ((cotangent.shape[d] - 1) * Stride - 2 * Padding + Kernel);
+        return nn.functional.conv_transpose2d(cotangent, Weight, strides: [Stride, Stride], padding: [Padding, Padding],
+            output_padding: [Extra(2), Extra(3)]);
+    }
+
+    // (z ⋆ ā)[o, i, u, v] = Σ_b Σ_{h,w} ā[b, o, h, w] z[b, i, S·h + u − P, S·w + v − P].
+    private Tensor KernelCorrelation(Tensor z, Tensor abar) =>
+        nn.functional.conv2d(z.transpose(0, 1), abar.transpose(0, 1), padding: [Padding, Padding], dilation: [Stride, Stride])
+            .narrow(2, 0, Kernel).narrow(3, 0, Kernel).transpose(0, 1);
+
+    private sealed class Sweep(ConvolutionBlock block, Tensor input, Tensor preActivation, Tensor output) : IForwardSweep
+    {
+        public Tensor Final => output;
+        public SolveStatistics Statistics => SolveStatistics.Zero;
+
+        public Fin<ReverseResult> Reverse(Tensor lambdaT, bool withControls)
+        {
+            using var scope = NewDisposeScope();
+            var abar = block.Activation.Derivative(preActivation).mul_(lambdaT);
+            var lambda = block.Transposed(abar, input.shape);
+            Tensor[] grads = withControls ? [block.KernelCorrelation(input, abar), abar.sum([0, 2, 3])] : [];
+            return new ReverseResult(lambda.MoveToOuterDisposeScope(), grads.Select(g => g.MoveToOuterDisposeScope()).ToArray(), SolveStatistics.Zero);
+        }
+
+        public Fin<ITangentSweep> Tangent(Tensor sigma0)
+        {
+            var aDot = nn.functional.conv2d(sigma0, block.Weight, strides: [block.Stride, block.Stride], padding: [block.Padding, block.Padding]);
+            return new TangentSweep(block, input, preActivation, sigma0, aDot, block.Activation.Derivative(preActivation).mul_(aDot));
+        }
+
+        public void Dispose() { }
+    }
+
+    private sealed class TangentSweep(ConvolutionBlock block, Tensor input, Tensor preActivation, Tensor sigmaIn, Tensor aDot, Tensor sigmaOut)
+        : ITangentSweep
+    {
+        public Tensor Final => sigmaOut;
+        public SolveStatistics Statistics => SolveStatistics.Zero;
+
+        public Fin<SecondOrderReverseResult> Reverse(Tensor lambdaT, Tensor muT)
+        {
+            using var scope = NewDisposeScope();
+            var d1 = block.Activation.Derivative(preActivation);
+            var abar = d1 * lambdaT;
+            var abarDot = (d1 * muT).add_(block.Activation.SecondDerivative(preActivation).mul_(aDot).mul_(lambdaT));
+            var lambda = block.Transposed(abar, input.shape);
+            var mu = block.Transposed(abarDot, input.shape);
+            Tensor[] first = [block.KernelCorrelation(input, abar), abar.sum([0, 2, 3])];
+            Tensor[] second = [block.KernelCorrelation(input, abarDot).add_(block.KernelCorrelation(sigmaIn, abar)), abarDot.sum([0, 2, 3])];
+            return new SecondOrderReverseResult(lambda.MoveToOuterDisposeScope(), mu.MoveToOuterDisposeScope(),
+                first.Select(g => g.MoveToOuterDisposeScope()).ToArray(), second.Select(g => g.MoveToOuterDisposeScope()).ToArray(), SolveStatistics.Zero);
+        }
+
+        public void Dispose() { }
+    }
+}

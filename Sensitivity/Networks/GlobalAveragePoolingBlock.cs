@@ -1,0 +1,48 @@
+using LanguageExt;
+using RobustNode.Core.Errors;
+using RobustNode.Sensitivity.Adjoints;
+using RobustNode.Solvers.Integration;
+using static LanguageExt.Prelude;
+using static TorchSharp.torch;
+
+namespace RobustNode.Sensitivity.Networks;
+
+/// <summary>
+/// Global average pooling [B, C, H, W] → [B, C]: linear without parameters, so every cotangent is spread
+/// evenly over the H·W positions and its second-order terms vanish.
+/// </summary>
+public sealed record GlobalAveragePoolingBlock : IBlock
+{
+    public string Name => "average-pooling";
+    public IReadOnlyList<Tensor> Parameters => [];
+    public IBlock WithParameters(IReadOnlyList<Tensor> values) => this;
+
+    public Fin<long[]> OutputShape(long[] inputShape) =>
+        inputShape.Length == 4
+            ? FinSucc(new[] { inputShape[0], inputShape[1] })
+            : FinFail<long[]>(RobustNodeErrors.ShapeMismatch("pooling input", "[B, C, H, W]", "[" + string.Join(", ", inputShape) + "]"));
+
+    public Fin<IForwardSweep> Forward(Tensor input) =>
+        OutputShape(input.shape).Map(_ => (IForwardSweep)new Sweep(input.shape, input.mean([2, 3])));
+
+    private static Tensor Spread(Tensor cotangent, long[] shape) =>
+        cotangent.unsqueeze(2).unsqueeze(3).expand(shape).div(shape[2] * shape[3]);
+
+    private sealed class Sweep(long[] inputShape, Tensor output) : IForwardSweep
+    {
+        public Tensor Final => output;
+        public SolveStatistics Statistics => SolveStatistics.Zero;
+        public Fin<ReverseResult> Reverse(Tensor lambdaT, bool withControls) => new ReverseResult(Spread(lambdaT, inputShape), [], SolveStatistics.Zero);
+        public Fin<ITangentSweep> Tangent(Tensor sigma0) => new TangentSweep(inputShape, sigma0.mean([2, 3]));
+        public void Dispose() { }
+    }
+
+    private sealed class TangentSweep(long[] inputShape, Tensor sigmaOut) : ITangentSweep
+    {
+        public Tensor Final => sigmaOut;
+        public SolveStatistics Statistics => SolveStatistics.Zero;
+        public Fin<SecondOrderReverseResult> Reverse(Tensor lambdaT, Tensor muT) =>
+            new SecondOrderReverseResult(Spread(lambdaT, inputShape), Spread(muT, inputShape), [], [], SolveStatistics.Zero);
+        public void Dispose() { }
+    }
+}
