@@ -24,7 +24,7 @@ public static class LossDerivatives
             using var _ = forward;
             var xT = forward.Final;
             return forward.Reverse(loss.Gradient(xT), withParameters).Map(reverse =>
-                new LossGradient(loss.PerSample(xT).mean().item<double>(),
+                new LossGradient(loss.PerSample(xT).mean().to(float64).item<double>(),
                     reverse.Controls.Select(g => g.div(batch)).ToArray(),
                     reverse.Lambda0, xT, forward.Statistics + reverse.Statistics).Out());
         });

@@ -50,10 +50,10 @@ public sealed record Network(IReadOnlyList<IBlock> Blocks) : IBlock
                 sweeps.Add(forward);
                 z = forward.Final;
             }
-            return FinSucc<IForwardSweep>(new Sweep(this, sweeps));
+            return FinSucc<IForwardSweep>(new Sweep(sweeps));
         });
 
-    private sealed class Sweep(Network network, IReadOnlyList<IForwardSweep> sweeps) : IForwardSweep
+    private sealed class Sweep(IReadOnlyList<IForwardSweep> sweeps) : IForwardSweep
     {
         public Tensor Final => sweeps[^1].Final;
         public SolveStatistics Statistics => sweeps.Aggregate(SolveStatistics.Zero, (s, b) => s + b.Statistics);

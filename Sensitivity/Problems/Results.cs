@@ -12,8 +12,8 @@ internal static class Results
         IReadOnlyList<Tensor> first, IReadOnlyList<Tensor> second, SolveStatistics statistics)
     {
         double scale = 1.0 / batch;
-        double loss = lossFunction.PerSample(xT).mean().item<double>();
-        double penalty = augmented.Norm.DualNorm(p0).mean().item<double>();
+        double loss = lossFunction.PerSample(xT).mean().to(float64).item<double>();
+        double penalty = augmented.Norm.DualNorm(p0).mean().to(float64).item<double>();
         var firstOrder = new LossGradient(loss, first.Select(g => g.mul(scale)).ToArray(), p0, xT, statistics);
         var grads = first.Zip(second, (g1, g2) => g1.add(g2, augmented.Epsilon).mul_(scale)).ToArray();
         return new AugmentedGradient(loss + augmented.Epsilon * penalty, grads, firstOrder);
