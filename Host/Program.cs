@@ -1,0 +1,3 @@
+using RobustNode.Host.Composition;
+
+return CompositionRoot.Run(args, HostContext.Process);
