@@ -30,9 +30,5 @@ public static class AtomicFile
     }
 
     /// <summary>Writes bytes atomically.</summary>
-    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
-    {
-        var copy = bytes.ToArray();
-        Write(path, s => s.Write(copy));
-    }
+    public static void WriteAllBytes(string path, byte[] bytes) => Write(path, s => s.Write(bytes));
 }

@@ -69,9 +69,9 @@ public sealed record CommandLine(string? Verb, bool Help, IReadOnlyList<string> 
             else if (!values.TryAdd(name, value ?? "true"))
                 errors.Add(HostErrors.CommandLine($"--{name}", "given twice"));
         }
-        foreach (var option in verb.Options.Where(o => o.Required && !values.ContainsKey(o.Name)))
-            if (!errors.Any(e => e.Message.StartsWith($"--{option.Name}:")))
-                errors.Add(HostErrors.CommandLine($"--{option.Name}", $"required by '{verb.Name}': --{option.Name} {option.Value}"));
+        var given = Options.Select(o => o.Name).ToHashSet();
+        foreach (var option in verb.Options.Where(o => o.Required && !given.Contains(o.Name)))
+            errors.Add(HostErrors.CommandLine($"--{option.Name}", $"required by '{verb.Name}': --{option.Name} {option.Value}"));
         return errors.Count > 0
             ? Fail<Error, VerbArguments>(Seq(errors))
             : Success<Error, VerbArguments>(new VerbArguments(values));

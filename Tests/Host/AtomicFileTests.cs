@@ -26,8 +26,8 @@ public class AtomicFileTests
     {
         using var folder = new TempFolder();
         var target = Path.Combine(folder.Path, "deep", "er", "result.json");
-        AtomicFile.WriteAllBytes(target, "one"u8);
-        AtomicFile.WriteAllBytes(target, "two"u8);
+        AtomicFile.WriteAllBytes(target, "one"u8.ToArray());
+        AtomicFile.WriteAllBytes(target, "two"u8.ToArray());
 
         Assert.Equal("two", File.ReadAllText(target));
         Assert.Single(Directory.GetFiles(Path.GetDirectoryName(target)!));

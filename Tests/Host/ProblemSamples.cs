@@ -46,6 +46,16 @@ public static class ProblemSamples
         };
     }
 
+    /// <summary>The linear problem stepped with constant steps of a tableau instead of adaptive dopri5.</summary>
+    public static JsonObject LinearConstantSteps(string solver, int dim, int steps, int batch)
+    {
+        var problem = Linear(dim, steps, batch);
+        problem.Remove("rtol");
+        problem.Remove("atol");
+        problem["solver"] = solver;
+        return problem;
+    }
+
     /// <summary>The matrix of a JSON array of arrays.</summary>
     public static double[,] Matrix(JsonNode node)
     {

@@ -57,10 +57,7 @@ public class SolveVerbTests
     public void Linear_xT_matches_the_matrix_exponential_with_rk4_steps()
     {
         using var folder = new TempFolder();
-        var problem = ProblemSamples.Linear(dim: 3, steps: 16, batch: 2);
-        problem.Remove("rtol");
-        problem.Remove("atol");
-        problem["solver"] = "rk4";
+        var problem = ProblemSamples.LinearConstantSteps("rk4", dim: 3, steps: 16, batch: 2);
         problem["stepsPerLayer"] = 4;
         var run = Solve(folder, problem);
 
@@ -129,10 +126,7 @@ public class SolveVerbTests
     public void Float32_states_are_a_setting()
     {
         using var folder = new TempFolder();
-        var problem = ProblemSamples.Linear(dim: 2, steps: 4, batch: 2);
-        problem.Remove("rtol");
-        problem.Remove("atol");
-        problem["solver"] = "rk4";
+        var problem = ProblemSamples.LinearConstantSteps("rk4", dim: 2, steps: 4, batch: 2);
         var run = Solve(folder, problem, "out.json", "--Torch:DType=float32");
 
         Assert.True(run.ExitCode == ExitCodes.Success, run.Error);
@@ -158,10 +152,7 @@ public class SolveVerbTests
     public void A_solve_that_blows_up_exits_with_3_and_writes_nothing()
     {
         using var folder = new TempFolder();
-        var problem = ProblemSamples.Linear(dim: 1, steps: 3, batch: 1);
-        problem.Remove("rtol");
-        problem.Remove("atol");
-        problem["solver"] = "euler";
+        var problem = ProblemSamples.LinearConstantSteps("euler", dim: 1, steps: 3, batch: 1);
         problem["A"] = JsonNode.Parse("[[1e200]]");
         File.WriteAllText(folder.File("out.json"), "previous result");
         var run = Solve(folder, problem);
