@@ -1,0 +1,117 @@
+using LanguageExt;
+using LanguageExt.Common;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using RobustNode.Host.Configuration;
+using RobustNode.Host.Problems;
+using RobustNode.Host.Verbs;
+
+namespace RobustNode.Host.Composition;
+
+/// <summary>
+/// The composition root: command line → configuration → validated settings → DI container → verb.
+/// Everything that can be wrong with the input is reported before any computation starts.
+/// </summary>
+public static class CompositionRoot
+{
+    /// <summary>Every verb of <c>robustnode</c>. A new verb is one class and one line here.</summary>
+    public static VerbCatalog Verbs { get; } = new VerbCatalog()
+        .Add<SolveVerb>();
+
+    /// <summary>Runs <c>robustnode</c> with the given arguments and returns its exit code.</summary>
+    public static int Run(IReadOnlyList<string> args, HostContext context)
+    {
+        try
+        {
+            return CommandLine.Parse(args).Match(
+                Succ: commandLine => Run(commandLine, context),
+                Fail: problems => Invalid(context, "robustnode: invalid command line", problems, "run 'robustnode --help' for usage"));
+        }
+        catch (Exception ex)
+        {
+            context.Console.Error.WriteLine($"robustnode: internal error: {ex}");
+            return ExitCodes.InternalError;
+        }
+    }
+
+    private static int Run(CommandLine commandLine, HostContext context)
+    {
+        var console = context.Console;
+        if (commandLine.Help)
+        {
+            console.Out.Write(Verbs.Usage());
+            return ExitCodes.Success;
+        }
+        var name = commandLine.Verb ?? VerbCatalog.DefaultVerb;
+        return Verbs.Find(name).Match(
+            None: () =>
+            {
+                if (commandLine.Verb is null)
+                {
+                    console.Out.Write(Verbs.Usage());
+                    return ExitCodes.Success;
+                }
+                console.Error.WriteLine($"robustnode: unknown verb '{name}'; known: {string.Join(", ", Verbs.Descriptors.Select(d => d.Name))}");
+                console.Error.Write(Verbs.Usage());
+                return ExitCodes.InvalidInput;
+            },
+            Some: verb => commandLine.ArgumentsFor(verb).Match(
+                Fail: problems => Invalid(context, $"robustnode {verb.Name}: invalid command line", problems, "run 'robustnode --help' for usage"),
+                Succ: arguments => Run(verb, arguments, commandLine.Overrides, context)));
+    }
+
+    private static int Run(VerbDescriptor verb, VerbArguments arguments, IReadOnlyList<string> overrides, HostContext context)
+    {
+        IConfigurationRoot configuration;
+        try
+        {
+            configuration = ConfigurationSources.Build(context.ContentRoot, overrides);
+        }
+        catch (InvalidDataException ex)
+        {
+            context.Console.Error.WriteLine($"robustnode: invalid {ConfigurationSources.SettingsFile}: {ex.InnerException?.Message ?? ex.Message}");
+            return ExitCodes.InvalidInput;
+        }
+        return HostSettingsValidation.Validate(configuration, context.CudaAvailable).Match(
+            Fail: problems => Invalid(context, "robustnode: invalid configuration", problems, null),
+            Succ: settings =>
+            {
+                using var services = BuildServices(configuration, settings, context);
+                if (settings.Device.FellBackToCpu)
+                    services.GetRequiredService<ILoggerFactory>().CreateLogger("RobustNode").LogInformation(DeviceSelection.FallbackMessage);
+                settings.Torch.Apply();
+                return VerbCatalog.Resolve(services, verb.Name).Run(arguments);
+            });
+    }
+
+    /// <summary>The DI container: settings and the solver registry as singletons, logging, the problem-file parser and the verbs.</summary>
+    public static ServiceProvider BuildServices(IConfiguration configuration, HostSettings settings, HostContext context)
+    {
+        var services = new ServiceCollection()
+            .AddSingleton(configuration)
+            .AddSingleton(context.Console)
+            .AddSingleton(settings)
+            .AddSingleton(settings.Torch)
+            .AddSingleton(settings.Solver)
+            .AddSingleton(settings.Output)
+            .AddSingleton(settings.Solvers)
+            .AddSingleton<ProblemFileParser>()
+            .AddLogging(logging =>
+            {
+                logging.AddConfiguration(configuration.GetSection("Logging"));
+                if (context.ConfigureLogging is { } configure) configure(logging);
+                else logging.AddSimpleConsole(o => o.SingleLine = true)
+                    .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+            });
+        Verbs.Register(services);
+        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+    }
+
+    private static int Invalid(HostContext context, string headline, Seq<Error> problems, string? hint)
+    {
+        context.Console.Report(headline, problems);
+        if (hint is not null) context.Console.Error.WriteLine(hint);
+        return ExitCodes.InvalidInput;
+    }
+}

@@ -1,0 +1,27 @@
+using LanguageExt.Common;
+
+namespace RobustNode.Host.Composition;
+
+/// <summary>
+/// The shell's errors as values, each naming where the problem is: a configuration key
+/// (<c>Solver:Name</c>), a JSON path (<c>$.x0[1][0]</c>), a command-line option or a file.
+/// </summary>
+public static class HostErrors
+{
+    public const int ConfigurationCode = 500;
+    public const int ProblemFileCode = 510;
+    public const int CommandLineCode = 520;
+    public const int FileCode = 530;
+
+    /// <summary>A configuration value that cannot be used, e.g. <c>Torch:Threads: must be at least 1, got 0</c>.</summary>
+    public static Error Configuration(string key, string reason) => Error.New(ConfigurationCode, $"{key}: {reason}");
+
+    /// <summary>A problem-file entry that cannot be used, e.g. <c>$.x0[1][0]: NaN is not allowed</c>.</summary>
+    public static Error ProblemFile(string path, string reason) => Error.New(ProblemFileCode, $"{path}: {reason}");
+
+    /// <summary>A command-line argument that cannot be used.</summary>
+    public static Error CommandLine(string option, string reason) => Error.New(CommandLineCode, $"{option}: {reason}");
+
+    /// <summary>A file that cannot be read or written.</summary>
+    public static Error File(string path, string reason) => Error.New(FileCode, $"{path}: {reason}");
+}

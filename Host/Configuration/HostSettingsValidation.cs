@@ -1,0 +1,62 @@
+using LanguageExt;
+using LanguageExt.Common;
+using Microsoft.Extensions.Configuration;
+using RobustNode.Host.Composition;
+using static LanguageExt.Prelude;
+using static TorchSharp.torch;
+
+namespace RobustNode.Host.Configuration;
+
+/// <summary>
+/// Validates the whole configuration at start-up into <see cref="HostSettings"/>, reporting every problem
+/// at once, each naming its key (<c>Solver:Name: unknown solver 'rk5'; known: euler, …</c>).
+/// </summary>
+public static class HostSettingsValidation
+{
+    private static readonly Dictionary<string, DeviceRequest> Devices = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["cpu"] = DeviceRequest.Cpu, ["cuda"] = DeviceRequest.Cuda, ["auto"] = DeviceRequest.Auto,
+    };
+
+    private static readonly Dictionary<string, ScalarType> DTypes = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["float64"] = ScalarType.Float64, ["float32"] = ScalarType.Float32,
+    };
+
+    /// <summary>Default of <c>Torch:Threads</c> (the development machines have two cores).</summary>
+    public const int DefaultThreads = 2;
+
+    /// <summary>Validates the configuration; <paramref name="cudaAvailable"/> is asked only when the device is cuda or auto.</summary>
+    public static Validation<Error, HostSettings> Validate(IConfiguration configuration, Func<bool> cudaAvailable)
+    {
+        var torchSection = configuration.GetSection("Torch");
+        var solverSection = configuration.GetSection("Solver");
+        var outputSection = configuration.GetSection("Output");
+
+        var torchKeys = SettingReaders.KnownKeys(torchSection, "Device", "Threads", "DType");
+        var device = SettingReaders.Choice(torchSection, "Device", DeviceRequest.Auto, Devices)
+            .Bind(request => DeviceSelection.Select(request, cudaAvailable));
+        var threads = SettingReaders.Integer(torchSection, "Threads", DefaultThreads, 1);
+        var dtype = SettingReaders.Choice(torchSection, "DType", ScalarType.Float64, DTypes);
+
+        var registry = UserTableaux.Read(configuration.GetSection(UserTableaux.Section)).Map(user => new SolverRegistry(user));
+        var solverKeys = SettingReaders.KnownKeys(solverSection, "Name", "StepsPerLayer", "RelativeTolerance", "AbsoluteTolerance", "MaxSteps");
+        var name = SettingReaders.Text(solverSection, "Name", "rk4");
+        // When a user tableau is invalid the registry reports it; the name is checked against a complete registry only.
+        var solverName = name.Bind(n => registry.Match(
+            Succ: r => r.Resolve(n, reason => HostErrors.Configuration("Solver:Name", reason)).Map(t => t.Name),
+            Fail: _ => Success<Error, string>(n)));
+        var solver = (solverKeys, solverName,
+                SettingReaders.Integer(solverSection, "StepsPerLayer", 1, 1),
+                SettingReaders.Positive(solverSection, "RelativeTolerance", 1e-6),
+                SettingReaders.Positive(solverSection, "AbsoluteTolerance", 1e-8),
+                SettingReaders.Integer(solverSection, "MaxSteps", 100_000, 1))
+            .Apply((_, n, m, rtol, atol, max) => new SolverDefaults(n, m, rtol, atol, max));
+
+        var output = (SettingReaders.KnownKeys(outputSection, "Folder"), SettingReaders.Text(outputSection, "Folder", "runs"))
+            .Apply((_, folder) => new OutputSettings(folder));
+
+        return (torchKeys, device, threads, dtype, solver, output, registry)
+            .Apply((_, d, n, t, s, o, r) => new HostSettings(new TorchRuntime(d.Device, t, n), d, s, o, r));
+    }
+}

@@ -1,0 +1,73 @@
+using System.Text;
+using LanguageExt;
+using Microsoft.Extensions.DependencyInjection;
+using static LanguageExt.Prelude;
+
+namespace RobustNode.Host.Verbs;
+
+/// <summary>
+/// The verbs by name. Adding a verb is one class implementing <see cref="IVerb"/> and one
+/// <see cref="Add{TVerb}"/>; the catalog registers each as a keyed DI service under its name and writes the usage text.
+/// </summary>
+public sealed class VerbCatalog
+{
+    /// <summary>The verb run when none is given (once it is registered).</summary>
+    public const string DefaultVerb = "train";
+
+    private readonly List<(VerbDescriptor Descriptor, Type Type)> _verbs = [];
+
+    /// <summary>Adds a verb.</summary>
+    public VerbCatalog Add<TVerb>() where TVerb : class, IVerb
+    {
+        if (_verbs.Any(v => v.Descriptor.Name == TVerb.Descriptor.Name))
+            throw new InvalidOperationException($"two verbs are named '{TVerb.Descriptor.Name}'");
+        _verbs.Add((TVerb.Descriptor, typeof(TVerb)));
+        return this;
+    }
+
+    /// <summary>Every verb's descriptor, in registration order.</summary>
+    public IEnumerable<VerbDescriptor> Descriptors => _verbs.Select(v => v.Descriptor);
+
+    /// <summary>The verb of that name.</summary>
+    public Option<VerbDescriptor> Find(string name) =>
+        _verbs.Where(v => v.Descriptor.Name == name).Select(v => v.Descriptor).HeadOrNone();
+
+    /// <summary>Registers every verb as a transient keyed service of type <see cref="IVerb"/>.</summary>
+    public IServiceCollection Register(IServiceCollection services)
+    {
+        foreach (var (descriptor, type) in _verbs) services.AddKeyedTransient(typeof(IVerb), descriptor.Name, type);
+        return services;
+    }
+
+    /// <summary>Constructs the verb of that name.</summary>
+    public static IVerb Resolve(IServiceProvider services, string name) =>
+        (IVerb)services.GetRequiredKeyedService(typeof(IVerb), name);
+
+    /// <summary>The usage text.</summary>
+    public string Usage()
+    {
+        var text = new StringBuilder();
+        text.AppendLine("robustnode — neural ODEs robust to adversarial attacks");
+        text.AppendLine();
+        text.AppendLine("usage: robustnode <verb> [options] [--Section:Key=value ...]");
+        text.AppendLine();
+        text.AppendLine("verbs:");
+        foreach (var verb in Descriptors)
+        {
+            text.AppendLine($"  {verb.Name,-12}{verb.Summary}");
+            foreach (var option in verb.Options)
+            {
+                var form = option.IsFlag ? $"--{option.Name}" : $"--{option.Name} {option.Value}";
+                text.AppendLine($"      {form,-24}{option.Description}{(option.Required ? " (required)" : "")}");
+            }
+        }
+        text.AppendLine();
+        text.AppendLine(Find(DefaultVerb).IsSome
+            ? $"Without a verb, robustnode runs '{DefaultVerb}'."
+            : $"Without a verb, robustnode will run '{DefaultVerb}' once that verb exists; for now it prints this text.");
+        text.AppendLine("Settings come from appsettings.json next to the binary, then environment variables");
+        text.AppendLine("ROBUSTNODE_Section__Key=value, then --Section:Key=value on the command line (later wins).");
+        text.AppendLine("Exit codes: 0 done, 1 internal error, 2 invalid command line, settings or input, 3 computation failed.");
+        return text.ToString();
+    }
+}
