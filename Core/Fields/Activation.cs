@@ -13,6 +13,15 @@ public sealed record Activation(
     Func<Tensor, Tensor> Derivative,
     Func<Tensor, Tensor> SecondDerivative)
 {
+    /// <summary>(σ, σ', σ'') together, sharing work where the activation allows (tanh: one tanh for all three).</summary>
+    public (Tensor Value, Tensor Derivative, Tensor SecondDerivative) All(Tensor x)
+    {
+        if (Name != "tanh") return (Value(x), Derivative(x), SecondDerivative(x));
+        var t = x.tanh();
+        var d = 1 - t * t;
+        return (t, d, d * t * -2);
+    }
+
     /// <summary>tanh: σ' = 1 − tanh², σ'' = −2 tanh (1 − tanh²).</summary>
     public static Activation Tanh { get; } = new("tanh",
         x => x.tanh(),

@@ -92,6 +92,22 @@ public sealed class ConvolutionField : IVectorField
         return new FieldCotangent(gx.MoveToOuterDisposeScope(), [gw.MoveToOuterDisposeScope(), gb.MoveToOuterDisposeScope()]);
     }
 
+    public (FieldCotangent First, FieldCotangent Second) SecondOrderReverse(int layer, double t, Tensor x, Tensor kbar, Tensor kbarDot, Tensor xDot)
+    {
+        using var scope = NewDisposeScope();
+        var (s0, s1, s2) = Activation.All(x);
+        var kernel = Kernels[layer];
+        var a = ConvTranspose(kbar, kernel);
+        var aDot = ConvTranspose(kbarDot, kernel);
+        var gx1 = s1 * a;
+        var gx2 = (s1 * aDot).add_(s2.mul_(xDot).mul_(a));
+        var gw1 = KernelCorrelation(s0, kbar);
+        // σ(x) ⋆ k̄̇ + (σ'(x) ⊙ ẋ) ⋆ k̄ as one correlation over the stacked batch.
+        var gw2 = KernelCorrelation(cat([s0, s1.mul_(xDot)], 0), cat([kbarDot, kbar], 0));
+        return (new FieldCotangent(gx1.MoveToOuterDisposeScope(), [gw1.MoveToOuterDisposeScope(), kbar.sum([0, 2, 3]).MoveToOuterDisposeScope()]),
+                new FieldCotangent(gx2.MoveToOuterDisposeScope(), [gw2.MoveToOuterDisposeScope(), kbarDot.sum([0, 2, 3]).MoveToOuterDisposeScope()]));
+    }
+
     public IVectorField WithControls(IReadOnlyList<Tensor> values) =>
         new ConvolutionField(Grid, values[0], values[1], StateShape[1], StateShape[2], Activation);
 }

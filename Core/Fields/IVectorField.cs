@@ -52,6 +52,23 @@ public interface IVectorField
     /// </summary>
     FieldCotangent SecondOrderVjp(int layer, double t, Tensor x, Tensor p, Tensor s);
 
+    /// <summary>
+    /// One stage of the second-order reverse sweep in a single call: (g_xᵀk̄, g_uᵀk̄) and
+    /// (g_xᵀk̄̇ + ∂ₓ(g_xᵀk̄)·ẋ, g_uᵀk̄̇ + ∂ₓ(g_uᵀk̄)·ẋ). Fields override it to share activations and products.
+    /// </summary>
+    (FieldCotangent First, FieldCotangent Second) SecondOrderReverse(int layer, double t, Tensor x, Tensor kbar, Tensor kbarDot, Tensor xDot)
+    {
+        using var scope = NewDisposeScope();
+        var first = Vjp(layer, t, x, kbar);
+        var dot = Vjp(layer, t, x, kbarDot);
+        var curvature = SecondOrderVjp(layer, t, x, kbar, xDot);
+        var second = new FieldCotangent(dot.State.add(curvature.State), dot.Controls.Zip(curvature.Controls, (a, b) => a.add(b)).ToArray());
+        return (Out(first), Out(second));
+    }
+
+    private static FieldCotangent Out(FieldCotangent c) =>
+        new(c.State.MoveToOuterDisposeScope(), c.Controls.Select(u => u.MoveToOuterDisposeScope()).ToArray());
+
     /// <summary>The same field with other control values (same shapes), e.g. for training or finite differences.</summary>
     IVectorField WithControls(IReadOnlyList<Tensor> values);
 }

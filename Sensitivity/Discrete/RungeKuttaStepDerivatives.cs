@@ -12,37 +12,45 @@ namespace RobustNode.Sensitivity.Discrete;
 /// </summary>
 internal static class RungeKuttaStepDerivatives
 {
-    /// <summary>Stage arguments Xᵢ (and values Kᵢ) of the step from x.</summary>
-    public static (Tensor[] X, Tensor[] K) Stages(ButcherTableau tab, IVectorField field, int layer, double t, double h, Tensor x)
+    /// <summary>True when a later stage's argument depends on stage i (some aⱼᵢ ≠ 0, j &gt; i).</summary>
+    private static bool FeedsLaterStages(ButcherTableau tab, int i)
+    {
+        for (int j = i + 1; j < tab.Stages; j++)
+            if (tab.A[j, i] != 0) return true;
+        return false;
+    }
+
+    /// <summary>Stage arguments Xᵢ of the step from x (a stage value Kᵢ is evaluated only when a later stage needs it).</summary>
+    public static Tensor[] Stages(ButcherTableau tab, IVectorField field, int layer, double t, double h, Tensor x)
     {
         int s = tab.Stages;
         var xs = new Tensor[s];
-        var ks = new Tensor[s];
+        var ks = new Tensor?[s];
         for (int i = 0; i < s; i++)
         {
             var xi = x;
             for (int j = 0; j < i; j++)
-                if (tab.A[i, j] != 0) xi = xi.add(ks[j], h * tab.A[i, j]);
-            xs[i] = ReferenceEquals(xi, x) ? x : xi;
-            if (i < s - 1 || tab.B[i] != 0 || !tab.IsFsal) ks[i] = field.Evaluate(layer, t + tab.C[i] * h, xs[i]);
-            else ks[i] = zeros_like(x); // FSAL last stage with b = 0 does not enter y₁
+                if (tab.A[i, j] != 0) xi = xi.add(ks[j]!, h * tab.A[i, j]);
+            xs[i] = xi;
+            if (FeedsLaterStages(tab, i)) ks[i] = field.Evaluate(layer, t + tab.C[i] * h, xs[i]);
         }
-        return (xs, ks);
+        return xs;
     }
 
     /// <summary>Tangents of the stage arguments Ẋᵢ for a state tangent σ: Ẋᵢ = σ + h Σ aᵢⱼ K̇ⱼ, K̇ᵢ = g_x(Xᵢ) Ẋᵢ.</summary>
-    public static (Tensor[] XDot, Tensor[] KDot) StageTangents(ButcherTableau tab, IVectorField field, int layer, double t, double h,
-        Tensor[] xs, Tensor sigma, IReadOnlyList<Tensor>? eta = null)
+    public static (Tensor[] XDot, Tensor?[] KDot) StageTangents(ButcherTableau tab, IVectorField field, int layer, double t, double h,
+        Tensor[] xs, Tensor sigma, IReadOnlyList<Tensor>? eta = null, bool forStepTangent = true)
     {
         int s = tab.Stages;
         var xd = new Tensor[s];
-        var kd = new Tensor[s];
+        var kd = new Tensor?[s];
         for (int i = 0; i < s; i++)
         {
             var v = sigma;
             for (int j = 0; j < i; j++)
-                if (tab.A[i, j] != 0) v = v.add(kd[j], h * tab.A[i, j]);
+                if (tab.A[i, j] != 0) v = v.add(kd[j]!, h * tab.A[i, j]);
             xd[i] = v;
+            if (!FeedsLaterStages(tab, i) && !(forStepTangent && tab.B[i] != 0)) continue;
             var ti = t + tab.C[i] * h;
             kd[i] = field.Jvp(layer, ti, xs[i], v);
             if (eta is not null) kd[i] = kd[i].add(field.ControlJvp(layer, ti, xs[i], eta));
@@ -55,11 +63,11 @@ internal static class RungeKuttaStepDerivatives
         IReadOnlyList<Tensor>? eta = null)
     {
         using var scope = NewDisposeScope();
-        var (xs, _) = Stages(tab, field, layer, t, h, x);
+        var xs = Stages(tab, field, layer, t, h, x);
         var (_, kd) = StageTangents(tab, field, layer, t, h, xs, sigma, eta);
         var result = sigma.clone();
         for (int i = 0; i < tab.Stages; i++)
-            if (tab.B[i] != 0) result.add_(kd[i], h * tab.B[i]);
+            if (tab.B[i] != 0) result.add_(kd[i]!, h * tab.B[i]);
         return result.MoveToOuterDisposeScope();
     }
 
@@ -71,7 +79,7 @@ internal static class RungeKuttaStepDerivatives
         ControlAccumulator? gradient)
     {
         using var scope = NewDisposeScope();
-        var (xs, _) = Stages(tab, field, layer, t, h, x);
+        var xs = Stages(tab, field, layer, t, h, x);
         int s = tab.Stages;
         var xbar = new Tensor?[s];
         var lambda = lambdaNext.clone();
@@ -97,8 +105,8 @@ internal static class RungeKuttaStepDerivatives
         Tensor x, Tensor sigma, Tensor lambdaNext, Tensor muNext, ControlAccumulator firstOrder, ControlAccumulator secondOrder)
     {
         using var scope = NewDisposeScope();
-        var (xs, _) = Stages(tab, field, layer, t, h, x);
-        var (xd, _) = StageTangents(tab, field, layer, t, h, xs, sigma);
+        var xs = Stages(tab, field, layer, t, h, x);
+        var (xd, _) = StageTangents(tab, field, layer, t, h, xs, sigma, forStepTangent: false);
         int s = tab.Stages;
         var xbar = new Tensor?[s];
         var xbarDot = new Tensor?[s];
@@ -109,17 +117,13 @@ internal static class RungeKuttaStepDerivatives
             var kbar = KBar(tab, h, i, lambdaNext, xbar);
             if (kbar is null) continue;
             var kbarDot = KBar(tab, h, i, muNext, xbarDot)!;
-            var ti = t + tab.C[i] * h;
-            var cot = field.Vjp(layer, ti, xs[i], kbar);
-            var cotDot = field.Vjp(layer, ti, xs[i], kbarDot);
-            var second = field.SecondOrderVjp(layer, ti, xs[i], kbar, xd[i]);
+            var (cot, cotDot) = field.SecondOrderReverse(layer, t + tab.C[i] * h, xs[i], kbar, kbarDot, xd[i]);
             xbar[i] = cot.State;
-            xbarDot[i] = cotDot.State.add(second.State);
-            lambda.add_(xbar[i]!);
-            mu.add_(xbarDot[i]!);
+            xbarDot[i] = cotDot.State;
+            lambda.add_(cot.State);
+            mu.add_(cotDot.State);
             firstOrder.Add(layer, cot.Controls);
             secondOrder.Add(layer, cotDot.Controls);
-            secondOrder.Add(layer, second.Controls);
         }
         return (lambda.MoveToOuterDisposeScope(), mu.MoveToOuterDisposeScope());
     }
