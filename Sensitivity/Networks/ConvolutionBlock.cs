@@ -94,7 +94,8 @@ public sealed record ConvolutionBlock(Tensor Weight, Tensor Bias, int Stride, Ac
             var lambda = block.Transposed(abar, input.shape);
             var mu = block.Transposed(abarDot, input.shape);
             Tensor[] first = [block.KernelCorrelation(input, abar), abar.sum([0, 2, 3])];
-            Tensor[] second = [block.KernelCorrelation(input, abarDot).add_(block.KernelCorrelation(sigmaIn, abar)), abarDot.sum([0, 2, 3])];
+            // z ⋆ ā̇ + σ_in ⋆ ā as one correlation over the stacked batch.
+            Tensor[] second = [block.KernelCorrelation(cat([input, sigmaIn], 0), cat([abarDot, abar], 0)), abarDot.sum([0, 2, 3])];
             return new SecondOrderReverseResult(lambda.MoveToOuterDisposeScope(), mu.MoveToOuterDisposeScope(),
                 first.Select(g => g.MoveToOuterDisposeScope()).ToArray(), second.Select(g => g.MoveToOuterDisposeScope()).ToArray(), SolveStatistics.Zero);
         }
