@@ -1,0 +1,125 @@
+using LanguageExt;
+using LanguageExt.Common;
+using RobustNode.Core.Errors;
+using RobustNode.Core.Losses;
+using RobustNode.Core.Norms;
+using RobustNode.Sensitivity.Networks;
+using RobustNode.Sensitivity.Problems;
+using static LanguageExt.Prelude;
+using static TorchSharp.torch;
+
+namespace RobustNode.Sensitivity.Attacks;
+
+/// <summary>
+/// Projected gradient descent on the negative loss (Madry et al.): from x₀ (or a uniform random point of the
+/// ε-ball around it), repeat
+/// <c>δ ← Π_ε(δ + α ∇φ(p(0; x₀ + δ)))</c>, <c>x̃ = clip_box(x₀ + δ)</c>
+/// for the given number of steps, where p(0) is the input sensitivity at the current iterate, ∇φ the
+/// steepest-ascent direction in the q-ball (sign for ℓ∞, normalised for ℓ₂; see <see cref="AttackNorm.DualNormGradient"/>)
+/// and Π_ε the projection onto ‖δ‖_q ≤ ε (<see cref="AttackNorm.Project"/>). Each sample keeps the evaluated point of
+/// highest loss among the iterates of every restart (the start included), so more steps or restarts with the same
+/// seed never weaken the attack. Without random start and with α ≥ ε (ℓ∞, ℓ₂) the first step lands on the FGSM
+/// example (up to rounding for ℓ₂), so the loss is at least FGSM's.
+/// </summary>
+/// <param name="Epsilon">Radius ε ≥ 0 of the attack ball.</param>
+/// <param name="Norm">Attack norm q (∞, 2 or 1).</param>
+/// <param name="Steps">Number of ascent steps (≥ 1).</param>
+/// <param name="StepSize">Step length α &gt; 0 in the attack norm (Madry et al. use α = 2.5 ε / steps).</param>
+/// <param name="RandomStart">Start each restart from a uniform sample of the ε-ball instead of x₀.</param>
+/// <param name="Restarts">Number of restarts (≥ 1); the worst case per sample is kept.</param>
+/// <param name="Seed">Seed of the random starts: the same seed gives the same perturbations.</param>
+/// <param name="Box">Valid input box, or null for none.</param>
+/// <remarks>Madry, Makelov, Schmidt, Tsipras &amp; Vladu, "Towards deep learning models resistant to adversarial attacks", ICLR 2018.</remarks>
+public sealed record Pgd(
+    double Epsilon,
+    AttackNorm Norm,
+    int Steps,
+    double StepSize,
+    bool RandomStart = true,
+    int Restarts = 1,
+    long Seed = 0,
+    InputBox? Box = null) : IAttack
+{
+    public string Name => "pgd";
+
+    /// <summary>Madry et al.'s setting: α = 2.5 ε / steps, random start, one restart.</summary>
+    public static Pgd Madry(double epsilon, AttackNorm norm, int steps = 10, long seed = 0, InputBox? box = null) =>
+        new(epsilon, norm, steps, 2.5 * epsilon / Math.Max(steps, 1), true, 1, seed, box);
+
+    /// <summary>The same attack with another radius; the step size α is kept as it is.</summary>
+    public IAttack WithEpsilon(double epsilon) => this with { Epsilon = epsilon };
+
+    public IAttack WithSeed(long seed) => this with { Seed = seed };
+
+    /// <summary>Checks the settings, reporting every problem at once.</summary>
+    public Fin<Pgd> Validate() => AttackChecks.All(Problems()).Map(_ => this);
+
+    private IEnumerable<Error> Problems()
+    {
+        foreach (var e in AttackChecks.Settings(Epsilon, Box)) yield return e;
+        if (Steps < 1) yield return RobustNodeErrors.InvalidArgument("steps", $"PGD needs at least one step, got {Steps}");
+        if (Epsilon > 0 && (!(StepSize > 0) || !double.IsFinite(StepSize)))
+            yield return RobustNodeErrors.InvalidArgument("stepSize", $"must be positive and finite, got {StepSize}");
+        if (Restarts < 1) yield return RobustNodeErrors.InvalidArgument("restarts", $"PGD needs at least one restart, got {Restarts}");
+    }
+
+    public Fin<Tensor> Perturb(IBlock model, Tensor x0, ILoss loss) =>
+        Validate().Bind(_ => AttackChecks.Inputs(model, x0, loss, Box)).Bind(_ =>
+        {
+            if (Epsilon == 0) return FinSucc(x0.clone());
+            using var scope = NewDisposeScope();
+            using var generator = new Generator(unchecked((ulong)Seed));
+            var worst = new WorstCase(x0.shape);
+            for (int restart = 0; restart < Restarts; restart++)
+            {
+                var x = RandomStart ? Clip(x0 + BallSampling.Uniform(Norm, Epsilon, x0.shape, x0.dtype, generator)) : x0.clone();
+                for (int step = 0; ; step++)
+                {
+                    using var stepScope = NewDisposeScope();
+                    if (step == Steps)
+                    {
+                        var output = Inference.Output(model, x);
+                        if (output.IsFail) return output;
+                        worst.Offer(x, loss.PerSample((Tensor)output));
+                        break;
+                    }
+                    var gradient = LossDerivatives.Gradient(model, x, loss, withParameters: false);
+                    if (gradient.IsFail) return gradient.Map(g => g.InputSensitivity);
+                    var g = (LossGradient)gradient;
+                    worst.Offer(x, loss.PerSample(g.FinalState));
+                    var ascent = Norm.DualNormGradient(g.InputSensitivity.flatten(1));
+                    var delta = Norm.Project((x - x0).flatten(1).add_(ascent, StepSize), Epsilon).view(x0.shape);
+                    var next = Clip(x0 + delta).MoveToOuterDisposeScope();
+                    x.Dispose();
+                    x = next;
+                }
+                x.Dispose();
+            }
+            return FinSucc(worst.Inputs!.MoveToOuterDisposeScope());
+        });
+
+    /// <summary>Per sample, the evaluated input of highest loss so far (its tensors live in the enclosing scope).</summary>
+    private sealed class WorstCase(long[] shape)
+    {
+        public Tensor? Inputs { get; private set; }
+        private Tensor? _loss;
+
+        public void Offer(Tensor x, Tensor lossAtX)
+        {
+            if (Inputs is null || _loss is null)
+            {
+                Inputs = x.clone().MoveToOuterDisposeScope();
+                _loss = lossAtX.clone().MoveToOuterDisposeScope();
+                return;
+            }
+            var worse = lossAtX.gt(_loss);
+            var mask = worse.view([shape[0], .. Enumerable.Repeat(1L, shape.Length - 1)]);
+            var (inputs, loss) = (where(mask, x, Inputs).MoveToOuterDisposeScope(), where(worse, lossAtX, _loss).MoveToOuterDisposeScope());
+            Inputs.Dispose();
+            _loss.Dispose();
+            (Inputs, _loss) = (inputs, loss);
+        }
+    }
+
+    private Tensor Clip(Tensor x) => Box is null ? x : Box.Clip(x);
+}

@@ -1,0 +1,48 @@
+using LanguageExt;
+using LanguageExt.Common;
+using static LanguageExt.Prelude;
+
+namespace RobustNode.Training;
+
+/// <summary>
+/// The errors of the training library as values with stable codes (the core's codes are in
+/// <c>RobustNode.Core.Errors.RobustNodeErrors</c>). Messages name what is wrong and where.
+/// </summary>
+public static class TrainingErrors
+{
+    public const int InvalidDatasetCode = 500;
+    public const int InvalidConfigurationCode = 501;
+    public const int CheckpointFormatCode = 600;
+    public const int CheckpointVersionCode = 601;
+    public const int CheckpointCorruptedCode = 602;
+    public const int CheckpointMismatchCode = 603;
+
+    public static Error InvalidDataset(string what, string reason) => Error.New(InvalidDatasetCode, $"data set {what}: {reason}");
+
+    public static Error InvalidConfiguration(string key, string reason) => Error.New(InvalidConfigurationCode, $"{key}: {reason}");
+
+    public static Error CheckpointFormat(string reason) => Error.New(CheckpointFormatCode, $"not a RobustNode checkpoint: {reason}");
+
+    public static Error CheckpointVersion(int found, int supported) =>
+        Error.New(CheckpointVersionCode, $"checkpoint format version {found} is not supported (this library reads version {supported})");
+
+    public static Error CheckpointCorrupted(string reason) => Error.New(CheckpointCorruptedCode, $"corrupted checkpoint: {reason}");
+
+    public static Error CheckpointMismatch(string reason) => Error.New(CheckpointMismatchCode, $"checkpoint does not match this run: {reason}");
+
+    /// <summary>One error listing every problem (the first one's code), or success when there are none.</summary>
+    public static Fin<Unit> All(IEnumerable<Error> errors)
+    {
+        var list = errors.ToList();
+        return list.Count switch
+        {
+            0 => FinSucc(unit),
+            1 => FinFail<Unit>(list[0]),
+            _ => FinFail<Unit>(Error.New(list[0].Code, string.Join("; ", list.Select(e => e.Message)))),
+        };
+    }
+
+    /// <summary>A validation's failures as one error value listing them all.</summary>
+    internal static Fin<T> Collect<T>(Validation<Error, T> validation) =>
+        validation.Match(Succ: FinSucc, Fail: errors => All(errors).Map(_ => default(T)!));
+}
