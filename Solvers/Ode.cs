@@ -37,7 +37,7 @@ public static class Ode
         {
             var c = field.Controls[0].Value;
             if (c.dtype != x.dtype) return FinFail<Unit>(RobustNodeErrors.InvalidArgument(name, $"dtype {x.dtype} differs from the field's {c.dtype}"));
-            if (c.device.ToString() != x.device.ToString()) return FinFail<Unit>(RobustNodeErrors.InvalidArgument(name, $"on device {x.device}, the field is on {c.device}"));
+            if (c.device_type != x.device_type || c.device_index != x.device_index) return FinFail<Unit>(RobustNodeErrors.InvalidArgument(name, $"on device {x.device}, the field is on {c.device}"));
         }
         return FinSucc(unit);
     }

@@ -49,7 +49,13 @@ public sealed record OdeSolver(ButcherTableau Tableau, IStepSizeController Contr
         }
         try
         {
-            return FinSucc(Integrate(algebra, system, y0, options, direction));
+            var solution = Integrate(algebra, system, y0, options, direction, checkEachPiece: false);
+            if (algebra.IsFinite(solution.Final)) return FinSucc(solution);
+            // y₁ = y + h Σ bᵢKᵢ keeps every non-finite component non-finite, so the final state tells whether
+            // the solution broke down. Checking once per solve instead of once per piece keeps the check off
+            // the hot path; only a failed solve pays for a second pass that finds the first broken piece.
+            Integrate(algebra, system, y0, options, direction, checkEachPiece: true);
+            throw new RobustNodeException(RobustNodeErrors.NonFiniteState(bp[^1], system.Pieces - 1));
         }
         catch (RobustNodeException ex)
         {
@@ -57,14 +63,16 @@ public sealed record OdeSolver(ButcherTableau Tableau, IStepSizeController Contr
         }
     }
 
-    private OdeSolution<T> Integrate<T>(IStateAlgebra<T> algebra, PiecewiseSystem<T> system, T y0, SolveOptions options, double direction)
+    private OdeSolution<T> Integrate<T>(IStateAlgebra<T> algebra, PiecewiseSystem<T> system, T y0, SolveOptions options, double direction,
+        bool checkEachPiece)
     {
         bool record = options.Dense || options.SaveAt is { Count: > 0 };
         var segments = record ? new List<DenseSegment<T>>() : null;
         int evaluations = 0, accepted = 0, rejected = 0;
         T y = y0;
         bool ownsY = false;
-        double hPrevious = double.NaN, errorMemory = 1.0;
+        double hPrevious = double.NaN;
+        var memory = ControllerMemory.Initial;
         var bp = system.Breakpoints;
         for (int piece = 0; piece < system.Pieces; piece++)
         {
@@ -85,6 +93,10 @@ public sealed record OdeSolver(ButcherTableau Tableau, IStepSizeController Contr
                 double remaining = tEnd - t;
                 bool last = Math.Abs(h) >= Math.Abs(remaining) * (1 - 1e-9);
                 double hStep = last ? remaining : h;
+                // Checked before every attempt (as SciPy does), so that accepted steps shrinking towards a
+                // blow-up fail here too instead of creeping on without progress in t.
+                if (!last && Math.Abs(h) < Controller.MinimumStep(t))
+                    throw new RobustNodeException(RobustNodeErrors.StepSizeUnderflow(t, h, piece));
                 StepDecision decision;
                 T y1 = default!, f1 = default!, yMid = default!;
                 bool hasF1 = false;
@@ -98,7 +110,7 @@ public sealed record OdeSolver(ButcherTableau Tableau, IStepSizeController Contr
                         var (squares, count) = algebra.ScaledSquares(step.Error!, y, step.Y1, Controller.RelativeTolerance, Controller.AbsoluteTolerance);
                         err = Math.Sqrt(squares / count);
                     }
-                    decision = Controller.Decide(hStep, err, errorMemory, ErrorOrder);
+                    decision = Controller.Decide(hStep, err, memory, ErrorOrder);
                     if (decision.Accept)
                     {
                         y1 = algebra.Keep(step.Y1);
@@ -106,16 +118,14 @@ public sealed record OdeSolver(ButcherTableau Tableau, IStepSizeController Contr
                         if (step.YMid is { } mid) yMid = algebra.Keep(mid);
                     }
                 }
+                memory = decision.Memory;
                 if (!decision.Accept)
                 {
                     rejected++;
                     h = decision.NextStep;
-                    if (Math.Abs(h) < Controller.MinimumStep(t))
-                        throw new RobustNodeException(RobustNodeErrors.StepSizeUnderflow(t, h, piece));
                     continue;
                 }
                 accepted++;
-                errorMemory = decision.ErrorMemory;
                 double t1 = last ? tEnd : t + hStep;
                 if (!hasF1 && (!last || record))
                 {
@@ -139,7 +149,7 @@ public sealed record OdeSolver(ButcherTableau Tableau, IStepSizeController Contr
                     if (hasF1 && !record) algebra.Release(f1);
                 }
             }
-            if (!algebra.IsFinite(y)) throw new RobustNodeException(RobustNodeErrors.NonFiniteState(t, piece));
+            if (checkEachPiece && !algebra.IsFinite(y)) throw new RobustNodeException(RobustNodeErrors.NonFiniteState(t, piece));
         }
         var dense = segments is null ? null : new DenseSolution<T>(algebra, segments);
         var saved = options.SaveAt is { Count: > 0 } times

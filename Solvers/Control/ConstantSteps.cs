@@ -33,7 +33,7 @@ public sealed record ConstantSteps : IStepSizeController
         return span / n;
     }
 
-    public StepDecision Decide(double h, double errorNorm, double errorMemory, int errorOrder) => new(true, h, errorMemory);
+    public StepDecision Decide(double h, double errorNorm, ControllerMemory memory, int errorOrder) => new(true, h, memory);
 
     public double MinimumStep(double t) => 0;
 }

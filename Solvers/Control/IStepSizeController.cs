@@ -1,7 +1,17 @@
 namespace RobustNode.Solvers.Control;
 
-/// <summary>A controller's decision on one attempted step: accept or reject, and the next step size (signed).</summary>
-public readonly record struct StepDecision(bool Accept, double NextStep, double ErrorMemory);
+/// <summary>
+/// What a controller carries from one attempted step to the next: the error norm of the last accepted
+/// step (the PI term) and whether the last attempt was rejected (then the step may not grow).
+/// </summary>
+public readonly record struct ControllerMemory(double PreviousError, bool LastRejected)
+{
+    /// <summary>The memory at the start of a solve: a neutral error of 1, nothing rejected.</summary>
+    public static ControllerMemory Initial => new(1.0, false);
+}
+
+/// <summary>A controller's decision on one attempted step: accept or reject, the next step size (signed), the new memory.</summary>
+public readonly record struct StepDecision(bool Accept, double NextStep, ControllerMemory Memory);
 
 /// <summary>
 /// Step-size control as a family of values: constant steps and the PI controller. A controller
@@ -29,7 +39,7 @@ public interface IStepSizeController
     double FirstStep(double t0, double t1, double previous, Func<double> estimate);
 
     /// <summary>Decides on a step of size h whose scaled error norm is <paramref name="errorNorm"/> (NaN when not estimated).</summary>
-    StepDecision Decide(double h, double errorNorm, double errorMemory, int errorOrder);
+    StepDecision Decide(double h, double errorNorm, ControllerMemory memory, int errorOrder);
 
     /// <summary>Smallest step magnitude allowed at time t before the solve fails with step-size underflow.</summary>
     double MinimumStep(double t);

@@ -1,0 +1,18 @@
+using LanguageExt;
+using LanguageExt.Common;
+using RobustNode.Core.Tableaux;
+
+namespace RobustNode.Tests.Tableaux;
+
+/// <summary>Reading the outcome of <see cref="ButcherTableau.Create"/> in tests.</summary>
+internal static class TableauValidation
+{
+    /// <summary>Every failure reported (empty on success).</summary>
+    public static Seq<Error> Failures(this Validation<Error, ButcherTableau> v) =>
+        v.Match(Succ: _ => Seq<Error>.Empty, Fail: errors => errors);
+
+    /// <summary>The same tableau rebuilt through <see cref="ButcherTableau.Create"/> with changed coefficients.</summary>
+    public static Validation<Error, ButcherTableau> Rebuild(ButcherTableau t,
+        double[,]? a = null, double[]? b = null, double[]? c = null, double[]? bHat = null) =>
+        ButcherTableau.Create(t.Name, a ?? t.A, b ?? t.B, c ?? t.C, t.Order, bHat ?? t.BHat, t.EmbeddedOrder, t.MidpointWeights);
+}
