@@ -55,7 +55,7 @@ public sealed class AugmentedTrainingTests
     public void One_trainer_step_moves_the_parameters_against_the_double_backprop_gradient()
     {
         const double rate = 0.5, weight = 0.2;
-        var model = SmallNetwork(3, new PointCloudModel(Dim: 3, Layers: 4) { Solver = SolverCatalog.Fixed(Tableaux.Rk4) });
+        var model = SmallNetwork(3, new PointCloudModel(Dim: 3, Layers: 4) { Solver = SolverCatalog.Fixed(SolverCatalog.BuiltIn["rk4"]) });
         var batch = Moons(30, 8).Train;
         var before = model.Parameters.Select(p => p.clone()).ToArray();
         var (_, gradient) = AugmentedByDoubleBackprop(model, batch.X, batch.Labels, weight, AttackNorm.Infinity);
