@@ -1,10 +1,11 @@
 using System.Runtime.InteropServices;
+using RobustNode.Benchmarks.Images;
 using RobustNode.Benchmarks.Solvers;
 
 // Verbs: `solvers` — work–precision on DETEST beside SciPy, and the RK4 abstraction overhead; writes docs/benchmarks/solvers.md.
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
-    Console.WriteLine("usage: robustnode-benchmarks solvers");
+    Console.WriteLine("usage: robustnode-benchmarks solvers | images [data=mnist|fashion-mnist] [key=value …]");
     return args.Length == 0 ? 1 : 0;
 }
 switch (args[0])
@@ -27,8 +28,18 @@ switch (args[0])
         File.WriteAllText(path, markdown);
         Console.WriteLine($"written to {path}");
         return 0;
+    case "images":
+        // The seed talk's robustness table on MNIST digits or Fashion-MNIST: key=value settings, see RobustnessTable.Parse.
+        var settings = RobustnessTable.Parse(args[1..]);
+        var table = RobustnessTable.Run(settings, RepositoryRoot());
+        Console.WriteLine(table);
+        var tablePath = Path.Combine(RepositoryRoot(), "docs", "benchmarks", $"{settings.Data}.md");
+        Directory.CreateDirectory(Path.GetDirectoryName(tablePath)!);
+        File.WriteAllText(tablePath, table);
+        Console.WriteLine($"written to {tablePath}");
+        return 0;
     default:
-        Console.Error.WriteLine($"unknown verb '{args[0]}'; known: solvers");
+        Console.Error.WriteLine($"unknown verb '{args[0]}'; known: solvers, images");
         return 1;
 }
 
