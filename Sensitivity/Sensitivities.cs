@@ -53,7 +53,7 @@ public static class Sensitivities
                     var slices = eta?.Select((e, j) => controls[j].PerLayer ? e[step.Piece] : e).ToArray();
                     sigma = RungeKuttaStepDerivatives.Tangent(problem.Solver.Tableau, problem.Field, step.Piece, step.T0, step.H, step.Y0, sigma, slices);
                 }
-                double derivative = (problem.Loss.Gradient(solution.Final) * sigma).sum().item<double>() / problem.BatchSize;
+                double derivative = (problem.Loss.Gradient(solution.Final) * sigma).sum().to(float64).item<double>() / problem.BatchSize;
                 return new TangentResult(sigma.MoveToOuterDisposeScope(), derivative, solution.Statistics);
             });
         });

@@ -34,14 +34,14 @@ public sealed record ContinuousAdjoint(StateStrategy Strategy) : IAdjointMethod
         using var noGrad = no_grad();
         try
         {
-            var forward = ForwardTrajectory.Solve(problem.Field, problem.Solver, Strategy, [problem.X0]).ThrowIfFail();
+            var forward = ForwardTrajectory.Solve(problem.Field, problem.Solver, Strategy, [problem.X0]).OrThrow();
             using var _ = forward;
             var xT = forward.Final[0];
             var system = new AdjointSystem(problem.Field, CarriesStates, false, true, false, forward);
             Tensor[] terminal = CarriesStates ? [xT, problem.Loss.Gradient(xT)] : [problem.Loss.Gradient(xT)];
             var first = new ControlAccumulator(problem.Field.Controls);
             var (state, stats) = Backward(problem, system, terminal, first, null);
-            double loss = problem.Loss.PerSample(xT).mean().item<double>();
+            double loss = problem.Loss.PerSample(xT).mean().to(float64).item<double>();
             return FinSucc(new LossGradient(loss, first.Scaled(1.0 / problem.BatchSize), state[^1], xT,
                 forward.Statistics + stats).Out());
         }
@@ -60,7 +60,7 @@ public sealed record ContinuousAdjoint(StateStrategy Strategy) : IAdjointMethod
             var field = problem.Field;
             var loss = problem.Loss;
             // Sweeps 1–2: x forwards, p backwards → p(0), v = ∇φ(p(0)).
-            var forward = ForwardTrajectory.Solve(field, problem.Solver, Strategy, [problem.X0]).ThrowIfFail();
+            var forward = ForwardTrajectory.Solve(field, problem.Solver, Strategy, [problem.X0]).OrThrow();
             var xT = forward.Final[0];
             var adjoint = new AdjointSystem(field, CarriesStates, false, false, false, forward);
             var (state, stats) = Backward(problem, adjoint, CarriesStates ? [xT, loss.Gradient(xT)] : [loss.Gradient(xT)], null, null);
@@ -70,7 +70,7 @@ public sealed record ContinuousAdjoint(StateStrategy Strategy) : IAdjointMethod
             var v = augmented.Norm.DualNormGradient(p0);
 
             // Sweep 3: (x, s) forwards from (x₀, v).
-            var tangent = ForwardTrajectory.Solve(field, problem.Solver, Strategy, [problem.X0, v]).ThrowIfFail();
+            var tangent = ForwardTrajectory.Solve(field, problem.Solver, Strategy, [problem.X0, v]).OrThrow();
             using var _ = tangent;
             var (x2, sT) = (tangent.Final[0], tangent.Final[1]);
 
@@ -102,7 +102,7 @@ public sealed record ContinuousAdjoint(StateStrategy Strategy) : IAdjointMethod
             int layer = k;
             var layerSystem = new PiecewiseSystem<Tensor[]>([grid.Boundary(k + 1), grid.Boundary(k)], (_, t, y) => system.Rhs(layer, t, y));
             var start = system.Start(k, states);
-            var solution = problem.Solver.Solve(Algebra, layerSystem, start).ThrowIfFail();
+            var solution = problem.Solver.Solve(Algebra, layerSystem, start).OrThrow();
             statistics += solution.Statistics;
             var (u1, u2) = system.Integrals(solution.Final);
             if (first is not null) first.Add(k, u1);
@@ -118,6 +118,9 @@ public sealed record ContinuousAdjoint(StateStrategy Strategy) : IAdjointMethod
 
 internal static class FinExtensions
 {
-    /// <summary>Unwraps a Fin inside a method that converts <see cref="RobustNodeException"/> back into a Fin.</summary>
-    public static T ThrowIfFail<T>(this Fin<T> fin) => fin.Match(v => v, e => throw new RobustNodeException(e));
+    /// <summary>
+    /// Unwraps a Fin inside a method that converts <see cref="RobustNodeException"/> back into a Fin. (Not named
+    /// ThrowIfFail: Fin has an instance method of that name, which would win and throw LanguageExt's exception.)
+    /// </summary>
+    public static T OrThrow<T>(this Fin<T> fin) => fin.Match(v => v, e => throw new RobustNodeException(e));
 }

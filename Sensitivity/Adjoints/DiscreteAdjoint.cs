@@ -41,7 +41,7 @@ public sealed record DiscreteAdjoint : IAdjointMethod
                 lambda = RungeKuttaStepDerivatives.Reverse(tab, problem.Field, step.Piece, step.T0, step.H, step.Y0, lambda, gradient);
                 previous.Dispose();
             }
-            double loss = problem.Loss.PerSample(solution.Final).mean().item<double>();
+            double loss = problem.Loss.PerSample(solution.Final).mean().to(float64).item<double>();
             return new LossGradient(loss, gradient.Scaled(1.0 / problem.BatchSize), lambda, solution.Final, solution.Statistics).Out();
         });
     }

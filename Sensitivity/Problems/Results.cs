@@ -11,8 +11,8 @@ internal static class Results
         ControlAccumulator first, ControlAccumulator second, SolveStatistics statistics)
     {
         double scale = 1.0 / problem.BatchSize;
-        double loss = problem.Loss.PerSample(xT).mean().item<double>();
-        double penalty = augmented.Norm.DualNorm(p0).mean().item<double>();
+        double loss = problem.Loss.PerSample(xT).mean().to(float64).item<double>();
+        double penalty = augmented.Norm.DualNorm(p0).mean().to(float64).item<double>();
         var firstOrder = new LossGradient(loss, first.Scaled(scale), p0, xT, statistics);
         var grads = first.Gradients.Zip(second.Gradients, (g1, g2) => g1.add(g2, augmented.Epsilon).mul_(scale)).ToArray();
         return new AugmentedGradient(loss + augmented.Epsilon * penalty, grads, firstOrder);
