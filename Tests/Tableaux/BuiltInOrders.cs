@@ -2,7 +2,7 @@ using RobustNode.Core.Tableaux;
 using Xunit;
 using Builtins = RobustNode.Core.Tableaux.Tableaux;
 
-namespace RobustNode.Tests.Tableaux;
+namespace RobustNode.Tests.ButcherTableaux;
 
 /// <summary>
 /// Every built-in scheme satisfies exactly the order conditions it claims: all conditions up to its

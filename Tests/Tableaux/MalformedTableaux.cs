@@ -3,7 +3,7 @@ using RobustNode.Core.Tableaux;
 using Xunit;
 using Builtins = RobustNode.Core.Tableaux.Tableaux;
 
-namespace RobustNode.Tests.Tableaux;
+namespace RobustNode.Tests.ButcherTableaux;
 
 /// <summary>
 /// <see cref="ButcherTableau.Create"/> is applicative validation: a malformed tableau (implicit A,

@@ -6,7 +6,7 @@ using RobustNode.Core.Tableaux;
 using Xunit;
 using Builtins = RobustNode.Core.Tableaux.Tableaux;
 
-namespace RobustNode.Tests.Tableaux;
+namespace RobustNode.Tests.ButcherTableaux;
 
 /// <summary>A change of one coefficient of a built-in tableau: which tableau, which coefficient (taken modulo their number), by how much.</summary>
 public sealed record Perturbation(int Tableau, int Coefficient, double Size)

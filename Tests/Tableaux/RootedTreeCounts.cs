@@ -1,7 +1,7 @@
 using RobustNode.Core.Tableaux;
 using Xunit;
 
-namespace RobustNode.Tests.Tableaux;
+namespace RobustNode.Tests.ButcherTableaux;
 
 /// <summary>
 /// The order conditions are indexed by rooted trees; their number per order is Cayley's sequence

@@ -2,7 +2,7 @@ using LanguageExt;
 using LanguageExt.Common;
 using RobustNode.Core.Tableaux;
 
-namespace RobustNode.Tests.Tableaux;
+namespace RobustNode.Tests.ButcherTableaux;
 
 /// <summary>Reading the outcome of <see cref="ButcherTableau.Create"/> in tests.</summary>
 internal static class TableauValidation

@@ -1,0 +1,99 @@
+using RobustNode.Core.Fields;
+using RobustNode.Core.Norms;
+using RobustNode.Core.Tableaux;
+using RobustNode.Sensitivity;
+using RobustNode.Sensitivity.Adjoints;
+using RobustNode.Sensitivity.Robust;
+using RobustNode.Solvers;
+using RobustNode.Tests.Sensitivity.Support;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace RobustNode.Tests.Sensitivity;
+
+/// <summary>
+/// The discrete second-order adjoint (DESIGN §1, four sweeps through the stages) is the exact gradient of the
+/// discretized augmented loss 𝒥 = mean ᵢ[ℓᵢ + ε‖∇_{x₀ᵢ}ℓᵢ‖_{q*}]: it equals double backpropagation through the same
+/// Runge–Kutta recursion — p(0) by autograd with <c>create_graph</c>, then 𝒥, then ∇_u 𝒥 — for every tableau,
+/// both losses and q ∈ {∞, 2, 1}.
+/// </summary>
+public sealed class SecondOrderAdjointEqualsDoubleBackprop
+{
+    private const double Tolerance = 1e-9;
+    private const double Epsilon = 0.1;
+
+    public static TheoryData<string, LossKind, string> Schemes()
+    {
+        var data = new TheoryData<string, LossKind, string>();
+        foreach (var tableau in Tableaux.All)
+            foreach (var loss in new[] { LossKind.CrossEntropy, LossKind.Square })
+                foreach (var q in new[] { "inf", "2", "1" })
+                    data.Add(tableau.Name, loss, q);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Schemes))]
+    public void Second_order_adjoint_equals_double_backprop(string scheme, LossKind loss, string q)
+    {
+        using var scope = NewDisposeScope();
+        var tableau = SolverCatalog.BuiltIn[scheme];
+        var norm = AttackNorm.Parse(q)!;
+        int stepsPerLayer = scheme.Length % 2 + 1; // one or two steps per layer, varying across schemes
+        var p = NodeProblem.Draw(seed: 41, dim: 4, batch: 5, layers: 3, loss);
+        var result = Sensitivities.AugmentedGradient(p.Problem(SolverCatalog.Fixed(tableau, stepsPerLayer)), new AugmentedLoss(Epsilon, norm),
+            AdjointMode.Discrete).Ok();
+        var reference = DiscreteAdjointEqualsAutograd.Reference(p, tableau, stepsPerLayer, Epsilon, norm.Q);
+
+        Close.Equal(reference.AugmentedLoss, result.AugmentedLoss, Tolerance, "𝒥");
+        Close.Equal(reference.AugmentedGradients[0], result.AugmentedControlGradients[0], Tolerance, "∇_W 𝒥");
+        Close.Equal(reference.AugmentedGradients[1], result.AugmentedControlGradients[1], Tolerance, "∇_b 𝒥");
+        Close.Equal(reference.Gradients[0], result.FirstOrder.ControlGradients[0], Tolerance, "∇_W J");
+        Close.Equal(reference.InputSensitivity, result.FirstOrder.InputSensitivity, Tolerance, "p(0)");
+    }
+
+    [Theory]
+    [InlineData("euler", LossKind.CrossEntropy, "inf")]
+    [InlineData("heun", LossKind.Square, "2")]
+    [InlineData("rk4", LossKind.CrossEntropy, "1")]
+    [InlineData("dopri5", LossKind.Square, "inf")]
+    public void Second_order_adjoint_of_a_function_field_equals_double_backprop(string scheme, LossKind loss, string q)
+    {
+        // The fallback's SecondOrderVjp (one double backward of (g_xᵀp)·s on a single evaluation) in place of the closed forms.
+        using var scope = NewDisposeScope();
+        var tableau = SolverCatalog.BuiltIn[scheme];
+        var norm = AttackNorm.Parse(q)!;
+        var p = NodeProblem.Draw(seed: 43, dim: 3, batch: 4, layers: 2, loss);
+        var result = Sensitivities.AugmentedGradient(p.Problem(p.FunctionField(), SolverCatalog.Fixed(tableau, 2)), new AugmentedLoss(Epsilon, norm),
+            AdjointMode.Discrete).Ok();
+        var reference = DiscreteAdjointEqualsAutograd.Reference(p, tableau, 2, Epsilon, norm.Q);
+
+        Close.Equal(reference.AugmentedLoss, result.AugmentedLoss, Tolerance, "𝒥");
+        Close.Equal(reference.AugmentedGradients[0], result.AugmentedControlGradients[0], Tolerance, "∇_W 𝒥");
+        Close.Equal(reference.AugmentedGradients[1], result.AugmentedControlGradients[1], Tolerance, "∇_b 𝒥");
+    }
+
+    [Theory]
+    [InlineData("euler", "inf")]
+    [InlineData("rk4", "2")]
+    [InlineData("tsit5", "1")]
+    public void Second_order_adjoint_of_the_linear_field_equals_double_backprop(string scheme, string q)
+    {
+        using var scope = NewDisposeScope();
+        var tableau = SolverCatalog.BuiltIn[scheme];
+        var norm = AttackNorm.Parse(q)!;
+        var p = NodeProblem.Draw(seed: 47, dim: 3, batch: 4, layers: 1, LossKind.CrossEntropy);
+        using var g = new Generator(3);
+        var a = randn([3, 3], dtype: float64, generator: g).mul_(0.7);
+        const int layers = 2;
+        var field = LinearField.Create(a, 1.0, layers).Ok();
+        var result = Sensitivities.AugmentedGradient(p.Problem(field, SolverCatalog.Fixed(tableau, 2)), new AugmentedLoss(Epsilon, norm),
+            AdjointMode.Discrete).Ok();
+        var reference = DoubleBackprop.Compute(
+            (u, x0) => AutogradRungeKutta.Solve(tableau, AutogradRungeKutta.Linear(u[0]), x0, layers, 2, 1.0),
+            p.PerSample, [a], p.X0, Epsilon, norm.Q);
+
+        Close.Equal(reference.AugmentedLoss, result.AugmentedLoss, Tolerance, "𝒥");
+        Close.Equal(reference.AugmentedGradients[0], result.AugmentedControlGradients[0], Tolerance, "∇_A 𝒥");
+    }
+}
