@@ -41,11 +41,6 @@ public class FieldLinearization(IVectorField field, int layer, double t, Tensor 
     /// One stage of the second-order reverse sweep: First = (g_xᵀp, g_uᵀp) and
     /// Second = (g_xᵀm + ∂ₓ(g_xᵀp)·s, g_uᵀm + ∂ₓ(g_uᵀp)·s) — the cotangent of (x, u) and its tangent along s.
     /// </summary>
-    public virtual (FieldCotangent First, FieldCotangent Second) SecondOrderReverse(Tensor p, Tensor m, Tensor s)
-    {
-        var first = Vjp(p);
-        var dot = Vjp(m);
-        var second = SecondOrderVjp(p, s);
-        return (first, new FieldCotangent(dot.State.add(second.State), dot.Controls.Zip(second.Controls, (a, b) => a.add(b)).ToArray()));
-    }
+    public virtual (FieldCotangent First, FieldCotangent Second) SecondOrderReverse(Tensor p, Tensor m, Tensor s) =>
+        field.SecondOrderReverse(Layer, Time, State, p, m, s);
 }

@@ -83,23 +83,6 @@ public sealed class NeuralOdeField : IVectorField
         return new FieldCotangent(gx.MoveToOuterDisposeScope(), [gw.MoveToOuterDisposeScope(), gb.MoveToOuterDisposeScope()]);
     }
 
-    public (FieldCotangent First, FieldCotangent Second) SecondOrderReverse(int layer, double t, Tensor x, Tensor kbar, Tensor kbarDot, Tensor xDot)
-    {
-        using var scope = NewDisposeScope();
-        var (s0, s1, s2) = Activation.All(x);
-        var w = Weights[layer];
-        var a = kbar.matmul(w);
-        var aDot = kbarDot.matmul(w);
-        var curved = s1 * xDot;
-        var gx1 = s1 * a;
-        var gx2 = (s1 * aDot).add_(s2.mul_(xDot).mul_(a));
-        var gw1 = kbar.t().matmul(s0);
-        // k̄̇ᵀσ(x) + k̄ᵀ(σ'(x) ⊙ ẋ) as one product over the stacked batch.
-        var gw2 = cat([kbarDot, kbar], 0).t().matmul(cat([s0, curved], 0));
-        return (new FieldCotangent(gx1.MoveToOuterDisposeScope(), [gw1.MoveToOuterDisposeScope(), kbar.sum(dim: 0).MoveToOuterDisposeScope()]),
-                new FieldCotangent(gx2.MoveToOuterDisposeScope(), [gw2.MoveToOuterDisposeScope(), kbarDot.sum(dim: 0).MoveToOuterDisposeScope()]));
-    }
-
     public IVectorField WithControls(IReadOnlyList<Tensor> values) =>
         new NeuralOdeField(Grid, values[0], values[1], Activation);
 
