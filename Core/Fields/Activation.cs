@@ -13,17 +13,35 @@ public sealed record Activation(
     Func<Tensor, Tensor> Derivative,
     Func<Tensor, Tensor> SecondDerivative)
 {
+    /// <summary>
+    /// Optional: σ' and σ'' from values already computed, (x, σ(x)) ↦ σ'(x) and (x, σ(x), σ'(x)) ↦ σ''(x), so that a
+    /// stage's derivatives cost no second evaluation of σ. Must give the same numbers as
+    /// <see cref="Derivative"/> and <see cref="SecondDerivative"/>.
+    /// </summary>
+    public Func<Tensor, Tensor, Tensor>? DerivativeFromValue { get; init; }
+
+    /// <inheritdoc cref="DerivativeFromValue"/>
+    public Func<Tensor, Tensor, Tensor, Tensor>? SecondDerivativeFromValues { get; init; }
+
     /// <summary>tanh: σ' = 1 − tanh², σ'' = −2 tanh (1 − tanh²).</summary>
     public static Activation Tanh { get; } = new("tanh",
         x => x.tanh(),
         x => { var t = x.tanh(); return 1 - t * t; },
-        x => { var t = x.tanh(); return -2 * t * (1 - t * t); });
+        x => { var t = x.tanh(); return -2 * t * (1 - t * t); })
+    {
+        DerivativeFromValue = (_, t) => 1 - t * t,
+        SecondDerivativeFromValues = (_, t, d1) => -2 * t * d1,
+    };
 
     /// <summary>Logistic sigmoid: σ' = σ(1 − σ), σ'' = σ'(1 − 2σ).</summary>
     public static Activation Sigmoid { get; } = new("sigmoid",
         x => x.sigmoid(),
         x => { var s = x.sigmoid(); return s * (1 - s); },
-        x => { var s = x.sigmoid(); return s * (1 - s) * (1 - 2 * s); });
+        x => { var s = x.sigmoid(); return s * (1 - s) * (1 - 2 * s); })
+    {
+        DerivativeFromValue = (_, s) => s * (1 - s),
+        SecondDerivativeFromValues = (_, s, d1) => d1 * (1 - 2 * s),
+    };
 
     /// <summary>softplus log(1 + eˣ): σ' = sigmoid, σ'' = sigmoid (1 − sigmoid).</summary>
     public static Activation Softplus { get; } = new("softplus",

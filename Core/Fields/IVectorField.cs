@@ -51,4 +51,10 @@ public interface IVectorField
 
     /// <summary>The same field with other control values (same shapes), e.g. for training or finite differences.</summary>
     IVectorField WithControls(IReadOnlyList<Tensor> values);
+
+    /// <summary>
+    /// The local derivatives at (layer, t, x), for the several products an adjoint sweep needs at one stage. Fields with
+    /// closed forms share the work between the products; the default asks the field for each one.
+    /// </summary>
+    FieldLinearization Linearize(int layer, double t, Tensor x) => new(this, layer, t, x);
 }

@@ -86,5 +86,39 @@ public sealed class NeuralOdeField : IVectorField
     public IVectorField WithControls(IReadOnlyList<Tensor> values) =>
         new NeuralOdeField(Grid, values[0], values[1], Activation);
 
+    /// <summary>The closed forms at one stage, with W_k, σ(x), σ'(x) and σ''(x) each computed once, when first needed.</summary>
+    public FieldLinearization Linearize(int layer, double t, Tensor x) => new Linearization(this, layer, t, x);
+
+    private sealed class Linearization(NeuralOdeField f, int layer, double t, Tensor x) : FieldLinearization(f, layer, t, x)
+    {
+        private Tensor? _w, _sigma, _d1, _d2;
+        private Tensor W => _w ??= f.Weights[Layer];
+        private Tensor Sigma => _sigma ??= f.Activation.Value(State);
+        private Tensor D1 => _d1 ??= f.Activation.DerivativeFromValue is { } d ? d(State, Sigma) : f.Activation.Derivative(State);
+        private Tensor D2 => _d2 ??= f.Activation.SecondDerivativeFromValues is { } d ? d(State, Sigma, D1) : f.Activation.SecondDerivative(State);
+
+        public override Tensor Value() => nn.functional.linear(Sigma, W, f.Biases[Layer]);
+
+        public override Tensor Jvp(Tensor s) => (D1 * s).matmul(W.t());
+
+        public override Tensor ControlJvp(IReadOnlyList<Tensor> eta) => nn.functional.linear(Sigma, eta[0], eta[1]);
+
+        public override FieldCotangent Vjp(Tensor p) => new(D1 * p.matmul(W), [p.t().matmul(Sigma), p.sum(dim: 0)]);
+
+        public override Tensor StateVjp(Tensor p) => D1 * p.matmul(W);
+
+        public override FieldCotangent SecondOrderVjp(Tensor p, Tensor s) =>
+            new(D2 * s * p.matmul(W), [p.t().matmul(D1 * s), zeros_like(f.Biases[Layer])]);
+
+        public override (FieldCotangent First, FieldCotangent Second) SecondOrderReverse(Tensor p, Tensor m, Tensor s)
+        {
+            var pw = p.matmul(W);
+            var pt = p.t();
+            var first = new FieldCotangent(D1 * pw, [pt.matmul(Sigma), p.sum(dim: 0)]);
+            var second = new FieldCotangent((D1 * m.matmul(W)).add_(D2 * s * pw), [m.t().matmul(Sigma).add_(pt.matmul(D1 * s)), m.sum(dim: 0)]);
+            return (first, second);
+        }
+    }
+
     internal static string Shape(Tensor t) => "[" + string.Join(", ", t.shape) + "]";
 }

@@ -21,8 +21,9 @@ internal sealed record AdjointSystem(IVectorField Field, bool CarriesStates, boo
     public Tensor[] Start(int layer, Tensor[] states)
     {
         var parts = new List<Tensor>(states);
-        if (AccumulatesFirst) parts.AddRange(Field.Controls.Select(c => zeros_like(c.Slice(layer))));
-        if (AccumulatesSecond) parts.AddRange(Field.Controls.Select(c => zeros_like(c.Slice(layer))));
+        using var scope = NewDisposeScope(); // frees the slice views, once per layer
+        if (AccumulatesFirst) parts.AddRange(Field.Controls.Select(c => zeros_like(c.Slice(layer)).MoveToOuterDisposeScope()));
+        if (AccumulatesSecond) parts.AddRange(Field.Controls.Select(c => zeros_like(c.Slice(layer)).MoveToOuterDisposeScope()));
         return parts.ToArray();
     }
 
@@ -36,8 +37,14 @@ internal sealed record AdjointSystem(IVectorField Field, bool CarriesStates, boo
         return (first, second);
     }
 
+    /// <remarks>
+    /// Opens its own dispose scope and hands out only the derivative tuple: the solver evaluates the first stage of
+    /// every layer outside its per-step scopes, so intermediates left in the caller's scope would pile up layer after
+    /// layer (memory growing with N in backsolve mode).
+    /// </remarks>
     public Tensor[] Rhs(int layer, double t, Tensor[] y)
     {
+        using var scope = NewDisposeScope();
         int i = 0;
         Tensor x, s = null!;
         if (CarriesStates)
@@ -53,23 +60,25 @@ internal sealed record AdjointSystem(IVectorField Field, bool CarriesStates, boo
         }
         var p = y[i++];
         var mu = SecondOrder ? y[i] : null;
+        var point = Field.Linearize(layer, t, x);
         var result = new List<Tensor>(y.Length);
         if (CarriesStates)
         {
-            result.Add(Field.Evaluate(layer, t, x));
-            if (SecondOrder) result.Add(Field.Jvp(layer, t, x, s));
+            result.Add(point.Value());
+            if (SecondOrder) result.Add(point.Jvp(s));
         }
-        var cot = Field.Vjp(layer, t, x, p);
-        result.Add(cot.State.neg());
-        FieldCotangent? cotMu = null, second = null;
-        if (SecondOrder)
+        if (!SecondOrder && !AccumulatesFirst)
         {
-            cotMu = Field.Vjp(layer, t, x, mu!);
-            second = Field.SecondOrderVjp(layer, t, x, p, s);
-            result.Add(cotMu.State.add(second.State).neg_());
+            result.Add(point.StateVjp(p).neg());
+            return result.Select(r => r.MoveToOuterDisposeScope()).ToArray();
         }
+        FieldCotangent cot, cotDot = null!;
+        if (SecondOrder) (cot, cotDot) = point.SecondOrderReverse(p, mu!, s);
+        else cot = point.Vjp(p);
+        result.Add(cot.State.neg());
+        if (SecondOrder) result.Add(cotDot.State.neg());
         if (AccumulatesFirst) result.AddRange(cot.Controls.Select(c => c.neg()));
-        if (AccumulatesSecond) result.AddRange(cotMu!.Controls.Zip(second!.Controls, (a, b) => a.add(b).neg_()));
-        return result.ToArray();
+        if (AccumulatesSecond) result.AddRange(cotDot.Controls.Select(c => c.neg()));
+        return result.Select(r => r.MoveToOuterDisposeScope()).ToArray();
     }
 }

@@ -38,7 +38,10 @@ internal sealed class ForwardTrajectory : IDisposable
             (piece, t, y) =>
             {
                 int layer = fromLayer + piece;
-                return withTangent ? [field.Evaluate(layer, t, y[0]), field.Jvp(layer, t, y[0], y[1])] : [field.Evaluate(layer, t, y[0])];
+                if (!withTangent) return [field.Evaluate(layer, t, y[0])];
+                using var scope = NewDisposeScope();
+                var point = field.Linearize(layer, t, y[0]);
+                return [point.Value().MoveToOuterDisposeScope(), point.Jvp(y[1]).MoveToOuterDisposeScope()];
             });
 
     /// <summary>Solves forward from the initial tuple, keeping what the strategy asks for.</summary>

@@ -10,29 +10,40 @@ namespace RobustNode.Sensitivity.Discrete;
 /// Xᵢ = x + h Σⱼ&lt;ᵢ aᵢⱼ Kⱼ, propagated through the stages with the field's local derivatives (no graph
 /// across steps). DESIGN §1, "Discrete (exact) versions".
 /// </summary>
+/// <remarks>
+/// Each sweep rebuilds the step's stages from the step-start state once and linearizes the field at every stage
+/// (<see cref="IVectorField.Linearize"/>), so that all products at a stage share its activations; control
+/// cotangents are summed over the stages before they are added to the layer's gradient.
+/// </remarks>
 internal static class RungeKuttaStepDerivatives
 {
-    /// <summary>Stage arguments Xᵢ (and values Kᵢ) of the step from x.</summary>
-    public static (Tensor[] X, Tensor[] K) Stages(ButcherTableau tab, IVectorField field, int layer, double t, double h, Tensor x)
+    /// <summary>The field linearized at the stage arguments Xᵢ of the step from x (stage values Kᵢ only where a later stage uses them).</summary>
+    public static FieldLinearization[] Stages(ButcherTableau tab, IVectorField field, int layer, double t, double h, Tensor x)
     {
         int s = tab.Stages;
-        var xs = new Tensor[s];
-        var ks = new Tensor[s];
+        var stages = new FieldLinearization[s];
+        var ks = new Tensor?[s];
         for (int i = 0; i < s; i++)
         {
             var xi = x;
             for (int j = 0; j < i; j++)
-                if (tab.A[i, j] != 0) xi = xi.add(ks[j], h * tab.A[i, j]);
-            xs[i] = ReferenceEquals(xi, x) ? x : xi;
-            if (i < s - 1 || tab.B[i] != 0 || !tab.IsFsal) ks[i] = field.Evaluate(layer, t + tab.C[i] * h, xs[i]);
-            else ks[i] = zeros_like(x); // FSAL last stage with b = 0 does not enter y₁
+                if (tab.A[i, j] != 0) xi = xi.add(ks[j]!, h * tab.A[i, j]);
+            stages[i] = field.Linearize(layer, t + tab.C[i] * h, xi);
+            if (UsedByLaterStage(tab, i)) ks[i] = stages[i].Value();
         }
-        return (xs, ks);
+        return stages;
     }
 
-    /// <summary>Tangents of the stage arguments Ẋᵢ for a state tangent σ: Ẋᵢ = σ + h Σ aᵢⱼ K̇ⱼ, K̇ᵢ = g_x(Xᵢ) Ẋᵢ.</summary>
-    public static (Tensor[] XDot, Tensor[] KDot) StageTangents(ButcherTableau tab, IVectorField field, int layer, double t, double h,
-        Tensor[] xs, Tensor sigma, IReadOnlyList<Tensor>? eta = null)
+    private static bool UsedByLaterStage(ButcherTableau tab, int i)
+    {
+        for (int j = i + 1; j < tab.Stages; j++)
+            if (tab.A[j, i] != 0) return true;
+        return false;
+    }
+
+    /// <summary>Tangents of the stage arguments Ẋᵢ for a state tangent σ: Ẋᵢ = σ + h Σ aᵢⱼ K̇ⱼ, K̇ᵢ = g_x(Xᵢ) Ẋᵢ (+ g_u(Xᵢ) η).</summary>
+    public static (Tensor[] XDot, Tensor[] KDot) StageTangents(ButcherTableau tab, double h, FieldLinearization[] stages, Tensor sigma,
+        IReadOnlyList<Tensor>? eta = null)
     {
         int s = tab.Stages;
         var xd = new Tensor[s];
@@ -43,9 +54,8 @@ internal static class RungeKuttaStepDerivatives
             for (int j = 0; j < i; j++)
                 if (tab.A[i, j] != 0) v = v.add(kd[j], h * tab.A[i, j]);
             xd[i] = v;
-            var ti = t + tab.C[i] * h;
-            kd[i] = field.Jvp(layer, ti, xs[i], v);
-            if (eta is not null) kd[i] = kd[i].add(field.ControlJvp(layer, ti, xs[i], eta));
+            kd[i] = stages[i].Jvp(v);
+            if (eta is not null) kd[i] = kd[i].add(stages[i].ControlJvp(eta));
         }
         return (xd, kd);
     }
@@ -55,8 +65,8 @@ internal static class RungeKuttaStepDerivatives
         IReadOnlyList<Tensor>? eta = null)
     {
         using var scope = NewDisposeScope();
-        var (xs, _) = Stages(tab, field, layer, t, h, x);
-        var (_, kd) = StageTangents(tab, field, layer, t, h, xs, sigma, eta);
+        var stages = Stages(tab, field, layer, t, h, x);
+        var (_, kd) = StageTangents(tab, h, stages, sigma, eta);
         var result = sigma.clone();
         for (int i = 0; i < tab.Stages; i++)
             if (tab.B[i] != 0) result.add_(kd[i], h * tab.B[i]);
@@ -71,19 +81,28 @@ internal static class RungeKuttaStepDerivatives
         ControlAccumulator? gradient)
     {
         using var scope = NewDisposeScope();
-        var (xs, _) = Stages(tab, field, layer, t, h, x);
+        var stages = Stages(tab, field, layer, t, h, x);
         int s = tab.Stages;
         var xbar = new Tensor?[s];
         var lambda = lambdaNext.clone();
+        Tensor[]? controls = null;
         for (int i = s - 1; i >= 0; i--)
         {
             var kbar = KBar(tab, h, i, lambdaNext, xbar);
             if (kbar is null) continue;
-            var cot = field.Vjp(layer, t + tab.C[i] * h, xs[i], kbar);
-            xbar[i] = cot.State;
-            lambda.add_(cot.State);
-            gradient?.Add(layer, cot.Controls);
+            if (gradient is null)
+            {
+                xbar[i] = stages[i].StateVjp(kbar);
+            }
+            else
+            {
+                var cot = stages[i].Vjp(kbar);
+                xbar[i] = cot.State;
+                controls = Sum(controls, cot.Controls);
+            }
+            lambda.add_(xbar[i]!);
         }
+        if (controls is not null) gradient!.Add(layer, controls);
         return lambda.MoveToOuterDisposeScope();
     }
 
@@ -97,30 +116,29 @@ internal static class RungeKuttaStepDerivatives
         Tensor x, Tensor sigma, Tensor lambdaNext, Tensor muNext, ControlAccumulator firstOrder, ControlAccumulator secondOrder)
     {
         using var scope = NewDisposeScope();
-        var (xs, _) = Stages(tab, field, layer, t, h, x);
-        var (xd, _) = StageTangents(tab, field, layer, t, h, xs, sigma);
+        var stages = Stages(tab, field, layer, t, h, x);
+        var (xd, _) = StageTangents(tab, h, stages, sigma);
         int s = tab.Stages;
         var xbar = new Tensor?[s];
         var xbarDot = new Tensor?[s];
         var lambda = lambdaNext.clone();
         var mu = muNext.clone();
+        Tensor[]? first = null, second = null;
         for (int i = s - 1; i >= 0; i--)
         {
             var kbar = KBar(tab, h, i, lambdaNext, xbar);
             if (kbar is null) continue;
             var kbarDot = KBar(tab, h, i, muNext, xbarDot)!;
-            var ti = t + tab.C[i] * h;
-            var cot = field.Vjp(layer, ti, xs[i], kbar);
-            var cotDot = field.Vjp(layer, ti, xs[i], kbarDot);
-            var second = field.SecondOrderVjp(layer, ti, xs[i], kbar, xd[i]);
+            var (cot, cotDot) = stages[i].SecondOrderReverse(kbar, kbarDot, xd[i]);
             xbar[i] = cot.State;
-            xbarDot[i] = cotDot.State.add(second.State);
-            lambda.add_(xbar[i]!);
-            mu.add_(xbarDot[i]!);
-            firstOrder.Add(layer, cot.Controls);
-            secondOrder.Add(layer, cotDot.Controls);
-            secondOrder.Add(layer, second.Controls);
+            xbarDot[i] = cotDot.State;
+            lambda.add_(cot.State);
+            mu.add_(cotDot.State);
+            first = Sum(first, cot.Controls);
+            second = Sum(second, cotDot.Controls);
         }
+        if (first is not null) firstOrder.Add(layer, first);
+        if (second is not null) secondOrder.Add(layer, second);
         return (lambda.MoveToOuterDisposeScope(), mu.MoveToOuterDisposeScope());
     }
 
@@ -135,4 +153,8 @@ internal static class RungeKuttaStepDerivatives
         }
         return k;
     }
+
+    // The step's control cotangents summed over its stages (out of place: the field's tensors are never written to).
+    private static Tensor[] Sum(Tensor[]? total, IReadOnlyList<Tensor> stage) =>
+        total is null ? stage.ToArray() : total.Select((a, j) => a.add(stage[j])).ToArray();
 }

@@ -17,6 +17,8 @@ internal sealed class ControlAccumulator
 
     public void Add(int layer, IReadOnlyList<Tensor> cotangents, double scale = 1.0)
     {
+        // The layer's slice is a view: its handle is freed here, not left in the caller's scope once per layer.
+        using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         for (int j = 0; j < _controls.Count; j++)
         {
