@@ -1,46 +1,59 @@
 using System.Runtime.InteropServices;
 using RobustNode.Benchmarks.Images;
+using RobustNode.Benchmarks.Sensitivity;
 using RobustNode.Benchmarks.Solvers;
 
-// Verbs: `solvers` — work–precision on DETEST beside SciPy, and the RK4 abstraction overhead; writes docs/benchmarks/solvers.md.
-if (args.Length == 0 || args[0] is "-h" or "--help")
+// dotnet run -c Release --project Benchmarks -- <verb> [arguments]; each verb rewrites its page in docs/benchmarks/.
+var verbs = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIgnoreCase)
 {
-    Console.WriteLine("usage: robustnode-benchmarks solvers | images [data=mnist|fashion-mnist] [key=value …]");
-    return args.Length == 0 ? 1 : 0;
+    ["solvers"] = _ => Solvers(),
+    ["gradients"] = GradientBenchmark.Run,
+    ["augmented"] = AugmentedBenchmark.Run,
+    ["images"] = Images,
+    [PeakMemory.Verb] = PeakMemory.Run,
+};
+
+if (args.Length == 0 || !verbs.TryGetValue(args[0], out var run))
+{
+    Console.Error.WriteLine($"usage: robustnode-benchmarks <{string.Join(" | ", verbs.Keys)}> [arguments]");
+    return 2;
 }
-switch (args[0])
+return run(args[1..]);
+
+// Work–precision on DETEST beside SciPy, and the RK4 abstraction overhead: docs/benchmarks/solvers.md.
+static int Solvers()
 {
-    case "solvers":
-        // The timing runs first, in a fresh process, before the work–precision solves fill the heap and the JIT's profiles.
-        Console.WriteLine("RK4 step overhead (interleaved, median) …");
-        var steps = StepOverhead.Measure();
-        Console.WriteLine($"  Ode.Solve {steps.Solve:F1} µs, direct {steps.Direct:F1} µs: overhead {steps.Overhead:P1} (wall), {steps.CpuOverhead:P1} (thread CPU)");
-        Console.WriteLine("work and precision on DETEST …");
-        var work = WorkPrecision.Measure();
-        string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
-        string machine = $"{RuntimeInformation.OSDescription}, {Environment.ProcessorCount} cores, .NET {Environment.Version}, " +
-                         $"TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version} CPU; 1-minute load average {load} at the end of the run";
-        var markdown = SolversReport.Render(work, steps, machine);
-        Console.WriteLine();
-        Console.WriteLine(markdown);
-        var path = Path.Combine(RepositoryRoot(), "docs", "benchmarks", "solvers.md");
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, markdown);
-        Console.WriteLine($"written to {path}");
-        return 0;
-    case "images":
-        // The seed talk's robustness table on MNIST digits or Fashion-MNIST: key=value settings, see RobustnessTable.Parse.
-        var settings = RobustnessTable.Parse(args[1..]);
-        var table = RobustnessTable.Run(settings, RepositoryRoot());
-        Console.WriteLine(table);
-        var tablePath = Path.Combine(RepositoryRoot(), "docs", "benchmarks", $"{settings.Data}.md");
-        Directory.CreateDirectory(Path.GetDirectoryName(tablePath)!);
-        File.WriteAllText(tablePath, table);
-        Console.WriteLine($"written to {tablePath}");
-        return 0;
-    default:
-        Console.Error.WriteLine($"unknown verb '{args[0]}'; known: solvers, images");
-        return 1;
+    // The timing runs first, in a fresh process, before the work–precision solves fill the heap and the JIT's profiles.
+    Console.WriteLine("RK4 step overhead (interleaved, median) …");
+    var steps = StepOverhead.Measure();
+    Console.WriteLine($"  Ode.Solve {steps.Solve:F1} µs, direct {steps.Direct:F1} µs: overhead {steps.Overhead:P1} (wall), {steps.CpuOverhead:P1} (thread CPU)");
+    Console.WriteLine("work and precision on DETEST …");
+    var work = WorkPrecision.Measure();
+    string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
+    string machine = $"{RuntimeInformation.OSDescription}, {Environment.ProcessorCount} cores, .NET {Environment.Version}, " +
+                     $"TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version} CPU; 1-minute load average {load} at the end of the run";
+    var markdown = SolversReport.Render(work, steps, machine);
+    Console.WriteLine();
+    Console.WriteLine(markdown);
+    return Write("solvers.md", markdown);
+}
+
+// The seed talk's robustness table on MNIST digits or Fashion-MNIST (key=value settings, see RobustnessTable.Parse).
+static int Images(string[] arguments)
+{
+    var settings = RobustnessTable.Parse(arguments);
+    var table = RobustnessTable.Run(settings, RepositoryRoot());
+    Console.WriteLine(table);
+    return Write($"{settings.Data}.md", table);
+}
+
+static int Write(string name, string markdown)
+{
+    var path = Path.Combine(RepositoryRoot(), "docs", "benchmarks", name);
+    Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+    File.WriteAllText(path, markdown);
+    Console.WriteLine($"written to {path}");
+    return 0;
 }
 
 static string RepositoryRoot()

@@ -18,9 +18,9 @@ namespace RobustNode.Tests.Sensitivity;
 public sealed class MemoryMeasurements;
 
 /// <summary>
-/// A training-style loop — 10 000 iterations of a discrete gradient and an augmented gradient, each iteration in
-/// its own dispose scope — leaves no tensor behind: the thread's live tensor count returns to the same value
-/// after every iteration, and the resident set does not grow beyond allocator noise.
+/// A training-style loop — 10 000 iterations, each in its own dispose scope, alternating a discrete gradient and a
+/// discrete augmented gradient (d = 4, B = 8, N = 2, RK4) — leaves no tensor behind: the thread's live tensor count
+/// returns to the same value after every iteration, and the resident set does not grow beyond allocator noise.
 /// </summary>
 [Collection(nameof(MemoryMeasurements))]
 public sealed class MemoryStaysFlat(ITestOutputHelper output)
@@ -34,22 +34,22 @@ public sealed class MemoryStaysFlat(ITestOutputHelper output)
         var problem = p.Problem(SolverCatalog.Fixed(Tableaux.Rk4));
         var augmented = new AugmentedLoss(0.1, AttackNorm.Infinity);
         double checksum = 0;
-        void Iteration()
+        void Iteration(int i)
         {
             using var scope = NewDisposeScope();
-            var g = Sensitivities.Gradient(problem, AdjointMode.Discrete).Ok();
-            var a = Sensitivities.AugmentedGradient(problem, augmented, AdjointMode.Discrete).Ok();
-            checksum += g.Loss + a.AugmentedLoss;
+            checksum += i % 2 == 0
+                ? Sensitivities.Gradient(problem, AdjointMode.Discrete).Ok().Loss
+                : Sensitivities.AugmentedGradient(problem, augmented, AdjointMode.Discrete).Ok().AugmentedLoss;
         }
 
-        for (int i = 0; i < warmUp; i++) Iteration();
+        for (int i = 0; i < warmUp; i++) Iteration(i);
         long liveBefore = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         long rssBefore = ResidentBytes();
         long maxLive = liveBefore;
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < iterations; i++)
         {
-            Iteration();
+            Iteration(i);
             maxLive = Math.Max(maxLive, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
         }
         long liveAfter = DisposeScopeManager.Statistics.ThreadTotalLiveCount;

@@ -48,7 +48,7 @@ public sealed class MixedSecondDerivativeIsSymmetric
     /// <summary>Central differences of the two adjoint outputs, and the size of the terms they are made of.</summary>
     private static (double AlongInput, double AlongControls, double Scale) MixedDerivatives(RandomCase c, Tensor v)
     {
-        var moveInput = new RandomCase[] { c with { Dx0 = v } }[0];
+        var moveInput = c with { Dx0 = v };
         double ControlSlope(double alpha) => c.AlongControls(Sensitivities.Gradient(moveInput.Moved(alpha, 0), AdjointMode.Discrete).Ok().ControlGradients);
         double InputSlope(double beta) =>
             (Sensitivities.Gradient(c.Moved(0, beta), AdjointMode.Discrete).Ok().InputSensitivity * v).sum().item<double>() / c.Node.Batch;

@@ -53,7 +53,7 @@ public sealed record NodeProblem(Tensor Weights, Tensor Biases, Tensor X0, Tenso
 
     public SensitivityProblem Problem(OdeSolver solver) => Problem(Field(), solver);
 
-    /// <summary>The same problem with W and b moved along a direction (η_W, η_b) by α.</summary>
+    /// <summary>The same problem with other weights and biases.</summary>
     public NodeProblem WithControls(Tensor weights, Tensor biases) => this with { Weights = weights, Biases = biases };
 }
 

@@ -1,0 +1,18 @@
+using static TorchSharp.torch;
+
+namespace RobustNode.Benchmarks.Sensitivity;
+
+/// <summary>
+/// One way of computing a gradient: <paramref name="Prepare"/> does what a user does once (build autograd leaves,
+/// pick the adjoint) and returns the computation that is timed and measured, which returns its gradients
+/// (∇_W, ∇_b first) for the agreement check. <paramref name="ComparedWithBaseline"/> is false for a reference
+/// computation timed alongside that does not compute the baseline's gradient (the forward solve alone; ∇J beside ∇𝒥).
+/// </summary>
+internal sealed record BenchmarkMethod(string Name, string Description, Func<BenchmarkProblem, Func<Tensor[]>> Prepare, bool ComparedWithBaseline = true);
+
+/// <summary>Unwraps a library result inside a benchmark, where a failure is a bug in the benchmark.</summary>
+internal static class Unwrap
+{
+    public static Tensor[] Gradients<T>(LanguageExt.Fin<T> result, Func<T, IEnumerable<Tensor>> pick) =>
+        result.Match(value => pick(value).ToArray(), error => throw new InvalidOperationException(error.Message));
+}

@@ -1,0 +1,37 @@
+using ScottPlot;
+
+namespace RobustNode.Benchmarks.Sensitivity;
+
+/// <summary>Peak memory against depth N on log–log axes, one line per method (ScottPlot, PNG).</summary>
+internal static class MemoryPlot
+{
+    public static bool Write(string path, IReadOnlyList<Measurement> results, IReadOnlyList<string> methods)
+    {
+        var plot = new Plot();
+        foreach (var method in methods)
+        {
+            var points = results.Where(r => r.Method == method && r.PeakBytes is > 0).OrderBy(r => r.Layers).ToArray();
+            if (points.Length == 0) continue;
+            var line = plot.Add.Scatter(points.Select(p => Math.Log10(p.Layers)).ToArray(), points.Select(p => Math.Log10(p.PeakBytes!.Value / 1e6)).ToArray());
+            line.LegendText = method;
+            line.LineWidth = 2;
+            line.MarkerSize = 8;
+        }
+        plot.Title("Peak memory of one augmented-loss gradient (d = 8, B = 256, RK4, float32)");
+        plot.XLabel("layers N");
+        plot.YLabel("peak memory (MB)");
+        plot.Axes.Bottom.TickGenerator = LogTicks();
+        plot.Axes.Left.TickGenerator = LogTicks();
+        plot.ShowLegend(Alignment.UpperLeft);
+        plot.SavePng(path, 900, 560);
+        Console.WriteLine($"wrote {path}");
+        return true;
+    }
+
+    private static ScottPlot.TickGenerators.NumericAutomatic LogTicks() => new()
+    {
+        MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+        IntegerTicksOnly = true,
+        LabelFormatter = y => Math.Pow(10, y).ToString(y < 0 ? "0.###" : "N0", System.Globalization.CultureInfo.InvariantCulture),
+    };
+}
