@@ -108,6 +108,6 @@ internal static class DataSettingsReader
                 SettingReaders.Integer(data, "TestCount", 1000, 1),
                 SettingReaders.Long(data, "Seed", 1),
                 SettingReaders.Choice(data, "Normalisation", ImageNormalisation.Unit, Normalisations))
-            .Apply((_, f, train, test, seed, normalisation) => (DataSettings)new ImageDataSettings(experiment, f.Train, f.Test, train, test, seed, normalisation));
+            .Apply((_, f, train, test, seed, normalisation) => (DataSettings)new ImageDataSettings(experiment, data.Path, f.Train, f.Test, train, test, seed, normalisation));
     }
 }

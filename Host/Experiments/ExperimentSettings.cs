@@ -57,6 +57,7 @@ public enum ImageNormalisation
 /// (<see cref="Test"/> null), or separate train and test files, each subsampled at random.
 /// </summary>
 /// <param name="Source">Short name for reports (the experiment name).</param>
+/// <param name="Section">The configuration path of the data section (for error messages).</param>
 /// <param name="Train">Images and labels of the training part (or of everything, when <see cref="Test"/> is null).</param>
 /// <param name="Test">Images and labels of the test part, or null.</param>
 /// <param name="TrainCount">Training images used (at most those available).</param>
@@ -65,6 +66,7 @@ public enum ImageNormalisation
 /// <param name="Normalisation">Input normalisation.</param>
 public sealed record ImageDataSettings(
     string Source,
+    string Section,
     IdxPair Train,
     IdxPair? Test,
     int TrainCount,

@@ -20,7 +20,7 @@ public static class PlotStyle
         "standard" => Color.FromHex("#4c72b0"),
         "augmented" => Color.FromHex("#2ca02c"),
         "pgd" => Color.FromHex("#9467bd"),
-        _ => Class(Math.Abs(name.GetHashCode()) % 10),
+        _ => Class(name.Sum(c => c) % 10),
     };
 
     /// <summary>The line pattern of an attack family: solid for FGSM, dashed for PGD.</summary>

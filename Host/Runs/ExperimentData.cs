@@ -35,8 +35,7 @@ public sealed record ExperimentData(Dataset Train, Dataset Test, InputScale Scal
     private static Validation<Error, ExperimentData> Images(ImageDataSettings s, (ImageData, string) train, Option<(ImageData, string)> testPart, ScalarType dtype)
     {
         var (trainData, trainFile) = train;
-        string countKey = $"{s.Train.ImagesKey[..s.Train.ImagesKey.LastIndexOf(':')]}:TrainCount";
-        string testKey = $"{s.Train.ImagesKey[..s.Train.ImagesKey.LastIndexOf(':')]}:TestCount";
+        string countKey = $"{s.Section}:TrainCount", testKey = $"{s.Section}:TestCount";
         using var scope = NewDisposeScope();
         Tensor trainX, trainY, testX, testY;
         string trainName, testName;

@@ -15,7 +15,7 @@ namespace RobustNode.Host.Runs;
 /// </summary>
 public sealed record SavedModel(string Path, ExperimentSettings Experiment, ExperimentData Data, IBlock Model, Checkpoint Checkpoint)
 {
-    /// <summary>The trainer recorded in the checkpoint (its objective), for titles.</summary>
+    /// <summary>The model's name for titles and tables: its file name without extension (the trainer, for <c>models/&lt;trainer&gt;.ckpt</c>).</summary>
     public string Trainer => System.IO.Path.GetFileNameWithoutExtension(Path);
 
     /// <summary>Sets libtorch's intra-op threads for an experiment (if they differ).</summary>

@@ -35,9 +35,6 @@ public sealed record PreparedTrainer(
 /// </summary>
 public sealed class TrainingRun(ExperimentSettings experiment, ExperimentData data, RunFolder folder, HostConsole console, ILogger log)
 {
-    /// <summary>Error code of a training computation that failed (non-finite objective, solver failure).</summary>
-    public const int ComputationFailedCode = 540;
-
     /// <summary>
     /// Every trainer's starting state. With <paramref name="resume"/>, a trainer with a checkpoint continues from it
     /// (a corrupted checkpoint, one of another configuration, or one with more epochs than the run asks for is an
@@ -87,8 +84,9 @@ public sealed class TrainingRun(ExperimentSettings experiment, ExperimentData da
     }
 
     /// <summary>
-    /// Runs the trainer's remaining epochs, drawing progress and checkpointing after each. Fails with
-    /// <see cref="ComputationFailedCode"/> when training fails, or with a file error when a checkpoint cannot be written.
+    /// Runs the trainer's remaining epochs, drawing progress and checkpointing after each. Fails with a
+    /// <see cref="HostErrors.Computation">computation error</see> when training fails, or with a file error when a
+    /// checkpoint cannot be written.
     /// </summary>
     public Fin<PreparedTrainer> Train(PreparedTrainer prepared)
     {
@@ -105,7 +103,7 @@ public sealed class TrainingRun(ExperimentSettings experiment, ExperimentData da
         foreach (var epoch in Trainer.Epochs(state, data.Train, options, progress))
         {
             if (epoch.IsFail)
-                return FinFail<PreparedTrainer>(epoch.Match(Succ: _ => Error.New(""), Fail: e => Error.New(ComputationFailedCode, $"{trainer.Name}: {e.Message}")));
+                return FinFail<PreparedTrainer>(epoch.Match(Succ: _ => Error.New(""), Fail: e => HostErrors.Computation(trainer.Name, e.Message)));
             var metrics = (EpochMetrics)epoch;
             progress.Epoch(metrics);
             history.Add(metrics);

@@ -89,6 +89,11 @@ public class EvaluateAndAttackVerbTests
         Assert.True(run.ExitCode == ExitCodes.Success, run.Error);
         AssertPng(Path.Combine(models, "standard.attack.png"));
         Assert.Contains(run.Log, l => l.Contains("Attacked 10 test samples") && l.Contains("FGSM ε = 0.25"));
+
+        var blocker = folder.Write("blocker", "a file, not a folder");
+        var unwritable = Robustnode.Run(folder, ["attack", "--model", Path.Combine(models, "standard.ckpt"), "--out", Path.Combine(blocker, "a.png")], settings);
+        Assert.Equal(ExitCodes.InvalidInput, unwritable.ExitCode);
+        Assert.Contains($"robustnode attack: cannot write '{Path.Combine(blocker, "a.png")}'", unwritable.Error);
     }
 
     [MnistFact]
