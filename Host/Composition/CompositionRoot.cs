@@ -17,6 +17,9 @@ public static class CompositionRoot
 {
     /// <summary>Every verb of <c>robustnode</c>. A new verb is one class and one line here.</summary>
     public static VerbCatalog Verbs { get; } = new VerbCatalog()
+        .Add<TrainVerb>()
+        .Add<EvaluateVerb>()
+        .Add<AttackVerb>()
         .Add<SolveVerb>()
         .Add<SensitivityVerb>();
 
@@ -97,6 +100,7 @@ public static class CompositionRoot
             .AddSingleton(settings.Solver)
             .AddSingleton(settings.Output)
             .AddSingleton(settings.Solvers)
+            .AddSingleton(settings.Experiments)
             .AddSingleton<ProblemFileParser>()
             .AddLogging(logging =>
             {

@@ -6,8 +6,11 @@ namespace RobustNode.Host.Composition;
 /// <summary>Where verbs write: results and usage to <see cref="Out"/>, problems to <see cref="Error"/> (stderr for the program, string writers in tests).</summary>
 public sealed record HostConsole(TextWriter Out, TextWriter Error)
 {
-    /// <summary>The process's stdout and stderr.</summary>
-    public static HostConsole Standard => new(Console.Out, Console.Error);
+    /// <summary>The process's stdout and stderr; interactive when stderr is a terminal.</summary>
+    public static HostConsole Standard => new(Console.Out, Console.Error) { Interactive = !Console.IsErrorRedirected };
+
+    /// <summary>True when <see cref="Error"/> is a terminal, so progress bars may redraw a line; otherwise progress is one plain line per epoch.</summary>
+    public bool Interactive { get; init; }
 
     /// <summary>Most problems listed under one headline; the rest are counted.</summary>
     public const int MaxListedProblems = 50;

@@ -12,6 +12,7 @@ public static class HostErrors
     public const int ProblemFileCode = 510;
     public const int CommandLineCode = 520;
     public const int FileCode = 530;
+    public const int ComputationCode = 540;
 
     /// <summary>A configuration value that cannot be used, e.g. <c>Torch:Threads: must be at least 1, got 0</c>.</summary>
     public static Error Configuration(string key, string reason) => Error.New(ConfigurationCode, $"{key}: {reason}");
@@ -24,4 +25,7 @@ public static class HostErrors
 
     /// <summary>A file that cannot be read or written.</summary>
     public static Error File(string path, string reason) => Error.New(FileCode, $"{path}: {reason}");
+
+    /// <summary>A computation that failed (a diverging training run, a solver failure), e.g. <c>standard: epoch 3, batch 7: …</c>.</summary>
+    public static Error Computation(string what, string reason) => Error.New(ComputationCode, $"{what}: {reason}");
 }

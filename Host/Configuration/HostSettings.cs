@@ -1,3 +1,4 @@
+using RobustNode.Host.Experiments;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -32,4 +33,4 @@ public sealed record SolverDefaults(string Name, int StepsPerLayer, double Relat
 public sealed record OutputSettings(string Folder);
 
 /// <summary>Every setting of the host, validated into core values at start-up.</summary>
-public sealed record HostSettings(TorchRuntime Torch, DeviceDecision Device, SolverDefaults Solver, OutputSettings Output, SolverRegistry Solvers);
+public sealed record HostSettings(TorchRuntime Torch, DeviceDecision Device, SolverDefaults Solver, OutputSettings Output, SolverRegistry Solvers, ExperimentCatalog Experiments);

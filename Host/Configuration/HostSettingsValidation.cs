@@ -2,6 +2,7 @@ using LanguageExt;
 using LanguageExt.Common;
 using Microsoft.Extensions.Configuration;
 using RobustNode.Host.Composition;
+using RobustNode.Host.Experiments;
 using static LanguageExt.Prelude;
 using static TorchSharp.torch;
 
@@ -56,7 +57,13 @@ public static class HostSettingsValidation
         var output = (SettingReaders.KnownKeys(outputSection, "Folder"), SettingReaders.Text(outputSection, "Folder", "runs"))
             .Apply((_, folder) => new OutputSettings(folder));
 
-        return (torchKeys, device, threads, dtype, solver, output, registry)
-            .Apply((_, d, n, t, s, o, r) => new HostSettings(new TorchRuntime(d.Device, t, n), d, s, o, r));
+        // Experiments are checked against the registry and defaults as far as those are valid (their own problems are reported above).
+        var experiments = ExperimentValidation.Read(configuration.GetSection(ExperimentValidation.Section),
+            registry.Match(Succ: r => r, Fail: _ => new SolverRegistry([])),
+            solver.Match(Succ: s => s, Fail: _ => new SolverDefaults("rk4", 1, 1e-6, 1e-8, 100_000)),
+            threads.Match(Succ: n => n, Fail: _ => DefaultThreads));
+
+        return (torchKeys, device, threads, dtype, (solver, output).Apply((s, o) => (s, o)), registry, experiments)
+            .Apply((_, d, n, t, so, r, e) => new HostSettings(new TorchRuntime(d.Device, t, n), d, so.s, so.o, r, e));
     }
 }

@@ -52,15 +52,17 @@ public class VerbCatalogTests
     }
 
     [Fact]
-    public void Without_a_verb_the_usage_is_printed_until_train_exists()
+    public void The_usage_names_train_as_the_default_verb()
     {
         using var folder = new TempFolder();
-        var run = Robustnode.Run(folder, []);
+        var run = Robustnode.Run(folder, ["--help"]);
 
         Assert.Equal(ExitCodes.Success, run.ExitCode);
         Assert.StartsWith("robustnode — ", run.Out);
         Assert.Contains("usage: robustnode <verb>", run.Out);
-        Assert.Contains("will run 'train' once that verb exists", run.Out);
+        Assert.Contains("Without a verb, robustnode runs 'train'.", run.Out);
+        foreach (var verb in new[] { "train", "evaluate", "attack", "solve", "sensitivity" })
+            Assert.Contains(verb, CompositionRoot.Verbs.Descriptors.Select(d => d.Name));
     }
 
     [Fact]
@@ -82,7 +84,7 @@ public class VerbCatalogTests
         var run = Robustnode.Run(folder, ["slove"]);
 
         Assert.Equal(ExitCodes.InvalidInput, run.ExitCode);
-        Assert.Contains("robustnode: unknown verb 'slove'; known: solve", run.Error);
+        Assert.Contains("robustnode: unknown verb 'slove'; known: train, evaluate, attack, solve, sensitivity", run.Error);
     }
 
     [Fact]

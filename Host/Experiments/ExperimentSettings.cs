@@ -1,0 +1,157 @@
+using RobustNode.Core.Norms;
+using RobustNode.Sensitivity.Adjoints;
+using RobustNode.Sensitivity.Attacks;
+using RobustNode.Solvers;
+using RobustNode.Training.Data;
+using RobustNode.Training.Models;
+using RobustNode.Training.Optimization;
+using RobustNode.Training.Trainers;
+using static TorchSharp.torch;
+
+namespace RobustNode.Host.Experiments;
+
+/// <summary>
+/// One experiment of the <c>Experiments</c> section, validated into core values: where the data comes from, the
+/// network, how it is trained (one or more trainers sharing optimizer, schedule, epochs, batch size and seed) and how
+/// it is evaluated under attack.
+/// </summary>
+/// <param name="Name">The section's name (<c>moons</c>, <c>mnist</c>, …).</param>
+/// <param name="Threads">libtorch intra-op threads while the experiment runs (1 for point clouds: tiny tensors).</param>
+/// <param name="Data">The data set.</param>
+/// <param name="Model">The network.</param>
+/// <param name="Training">The trainers and their shared settings.</param>
+/// <param name="Evaluation">Attacks, radii and plots.</param>
+public sealed record ExperimentSettings(
+    string Name,
+    int Threads,
+    DataSettings Data,
+    ModelSettings Model,
+    TrainingSettings Training,
+    EvaluationSettings Evaluation)
+{
+    /// <summary>True for two-dimensional inputs, where level sets and arrow plots make sense.</summary>
+    public bool IsPlanar => Data is PointCloudDataSettings;
+}
+
+/// <summary>Where an experiment's data comes from.</summary>
+public abstract record DataSettings;
+
+/// <summary>A generated 2-D point cloud (<c>Data:Kind = point-cloud</c>), split at random into train and test parts.</summary>
+/// <param name="Generator">The family with its parameters (moons, circles, spirals).</param>
+/// <param name="Size">Number of points generated.</param>
+/// <param name="TestFraction">Fraction of the points held out for testing.</param>
+/// <param name="Seed">Seed of the generator and of the split.</param>
+public sealed record PointCloudDataSettings(PointCloud Generator, int Size, double TestFraction, long Seed) : DataSettings;
+
+/// <summary>How grey levels in [0, 1] are fed to the network.</summary>
+public enum ImageNormalisation
+{
+    /// <summary>As they are, in [0, 1] (ε and the input box are in grey levels).</summary>
+    Unit,
+    /// <summary>(x − μ) / σ with the mean and standard deviation of the training images; ε and the box are still given in grey levels.</summary>
+    Standard,
+}
+
+/// <summary>
+/// Images from IDX files (<c>Data:Kind = images</c>): either one labelled file split into train and test parts
+/// (<see cref="Test"/> null), or separate train and test files, each subsampled at random.
+/// </summary>
+/// <param name="Source">Short name for reports (the experiment name).</param>
+/// <param name="Section">The configuration path of the data section (for error messages).</param>
+/// <param name="Train">Images and labels of the training part (or of everything, when <see cref="Test"/> is null).</param>
+/// <param name="Test">Images and labels of the test part, or null.</param>
+/// <param name="TrainCount">Training images used (at most those available).</param>
+/// <param name="TestCount">Test images used.</param>
+/// <param name="Seed">Seed of the random subsets.</param>
+/// <param name="Normalisation">Input normalisation.</param>
+public sealed record ImageDataSettings(
+    string Source,
+    string Section,
+    IdxPair Train,
+    IdxPair? Test,
+    int TrainCount,
+    int TestCount,
+    long Seed,
+    ImageNormalisation Normalisation) : DataSettings;
+
+/// <summary>An IDX image file and its IDX label file, with the configuration keys they came from (for error messages).</summary>
+public sealed record IdxPair(string Images, string Labels, string ImagesKey, string LabelsKey);
+
+/// <summary>The network of an experiment.</summary>
+/// <param name="Seed">Seed of the parameter initialisation.</param>
+/// <param name="SolverName">The solver's registry name (for reports).</param>
+public abstract record ModelSettings(long Seed, string SolverName);
+
+/// <summary>The point-cloud network: zero padding to R^d, the neural ODE on N layers, a linear read-out.</summary>
+public sealed record PointCloudModelSettings(PointCloudModel Model, long Seed, string SolverName) : ModelSettings(Seed, SolverName);
+
+/// <summary>The convolutional ODE network of the seed talk's MNIST experiment.</summary>
+public sealed record ImageModelSettings(
+    ConvolutionalOdeModel Model,
+    OdeSolver Solver,
+    IAdjointMethod Adjoint,
+    ScalarType DType,
+    long Seed,
+    string SolverName) : ModelSettings(Seed, SolverName);
+
+/// <summary>
+/// A trainer as configured: its name (the file name of its model and checkpoint) and its objective's settings, with
+/// radii in input units (grey levels for images). <see cref="Runs.Objectives"/> turns it into an
+/// <see cref="ITrainingObjective"/> once the data's normalisation is known.
+/// </summary>
+/// <param name="Name"><c>standard</c>, <c>augmented</c> or <c>pgd</c>.</param>
+/// <param name="Kind">Which objective.</param>
+/// <param name="Epsilon">The radius defended against (augmented, pgd).</param>
+/// <param name="Norm">The attack norm q (augmented: the penalty uses its dual q*).</param>
+/// <param name="Weight">The augmented penalty weight w (null: w = ε).</param>
+/// <param name="WarmupEpochs">Epochs over which the augmented penalty grows linearly from 0 to w.</param>
+/// <param name="Steps">PGD steps per training batch.</param>
+/// <param name="StepSize">PGD step size α (null: 2.5 ε / steps).</param>
+/// <param name="RandomStart">PGD starts at a random point of the ε-ball.</param>
+public sealed record TrainerSettings(
+    string Name,
+    TrainerKind Kind,
+    double Epsilon = 0,
+    AttackNorm? Norm = null,
+    double? Weight = null,
+    int WarmupEpochs = 0,
+    int Steps = 0,
+    double? StepSize = null,
+    bool RandomStart = true);
+
+/// <summary>The three kinds of trainer.</summary>
+public enum TrainerKind
+{
+    /// <summary>Minimises the loss J.</summary>
+    Standard,
+    /// <summary>Minimises the augmented loss J + w‖∇ₓ₀ℓ‖_{q*} (second-order adjoint).</summary>
+    Augmented,
+    /// <summary>Minimises J at PGD examples (Madry et al.).</summary>
+    Pgd,
+}
+
+/// <summary>What every trainer of an experiment shares, and which trainers run (in the order standard, augmented, pgd).</summary>
+public sealed record TrainingSettings(
+    IOptimizer Optimizer,
+    ILearningRateSchedule Schedule,
+    int Epochs,
+    int BatchSize,
+    long Seed,
+    IReadOnlyList<TrainerSettings> Trainers);
+
+/// <summary>PGD as an evaluation attack: steps, restarts, step size relative to ε, seed of the random starts.</summary>
+public sealed record PgdEvaluation(int Steps, int Restarts, double? RelativeStepSize, long Seed);
+
+/// <summary>
+/// How models are evaluated: the attack norm, the radii (in input units: grey levels for images), FGSM and/or PGD,
+/// the radius of the arrow plot and attack grid, the valid input box, and the level-set grid of planar data.
+/// </summary>
+public sealed record EvaluationSettings(
+    AttackNorm Norm,
+    IReadOnlyList<double> Epsilons,
+    bool Fgsm,
+    PgdEvaluation? Pgd,
+    double AttackEpsilon,
+    InputBox? Box,
+    int GridResolution,
+    double GridMargin);

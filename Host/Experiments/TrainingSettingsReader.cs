@@ -1,0 +1,126 @@
+using LanguageExt;
+using LanguageExt.Common;
+using Microsoft.Extensions.Configuration;
+using RobustNode.Core.Norms;
+using RobustNode.Host.Composition;
+using RobustNode.Host.Configuration;
+using RobustNode.Training.Optimization;
+using static LanguageExt.Prelude;
+
+namespace RobustNode.Host.Experiments;
+
+/// <summary>
+/// Reads <c>Experiments:&lt;name&gt;:Training</c>: <c>Optimizer</c> (<c>Name</c> sgd | adam, <c>LearningRate</c>,
+/// sgd's <c>Momentum</c> and <c>Nesterov</c>, adam's <c>Beta1</c> and <c>Beta2</c>, <c>WeightDecay</c>), <c>Schedule</c>
+/// (<c>Name</c> constant | step | cosine; step's <c>Every</c> and <c>Gamma</c>; cosine's <c>Epochs</c> (default: the
+/// run's) and <c>MinimumFactor</c>), <c>Epochs</c>, <c>BatchSize</c>, <c>Seed</c>, and the trainers <c>Standard</c>
+/// (<c>Enabled</c>), <c>Augmented</c> (<c>Enabled</c>, <c>Norm</c>, <c>Epsilon</c>, <c>Weight</c>, <c>WarmupEpochs</c>)
+/// and <c>Pgd</c> (<c>Enabled</c>, <c>Norm</c>, <c>Epsilon</c>, <c>Steps</c>, <c>StepSize</c>, <c>RandomStart</c>).
+/// </summary>
+internal static class TrainingSettingsReader
+{
+    private static readonly Dictionary<string, string> Optimizers = new(StringComparer.OrdinalIgnoreCase) { ["sgd"] = "sgd", ["adam"] = "adam" };
+    private static readonly Dictionary<string, string> Schedules = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["constant"] = "constant", ["step"] = "step", ["cosine"] = "cosine",
+    };
+
+    /// <summary>Attack norms by name: inf, 2, 1.</summary>
+    public static readonly IReadOnlyDictionary<string, AttackNorm> Norms = new Dictionary<string, AttackNorm>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["inf"] = AttackNorm.Infinity, ["2"] = AttackNorm.Two, ["1"] = AttackNorm.One,
+    };
+
+    /// <summary>The training settings (defaults: adam 0.01, constant rate, 30 epochs, batches of 32, seed 4, all three trainers with ε = 0.1 in ℓ∞).</summary>
+    public static Validation<Error, TrainingSettings> Read(IConfigurationSection training)
+    {
+        var keys = SettingReaders.KnownKeys(training, "Optimizer", "Schedule", "Epochs", "BatchSize", "Seed", "Standard", "Augmented", "Pgd");
+        var epochs = SettingReaders.Integer(training, "Epochs", 30, 1);
+        var schedule = Schedule(training.GetSection("Schedule"), epochs.Match(Succ: e => e, Fail: _ => 1));
+        var trainers = (Standard(training.GetSection("Standard")), Augmented(training.GetSection("Augmented")), Pgd(training.GetSection("Pgd")))
+            .Apply((s, a, p) => new[] { s, a, p }.Somes().ToArray())
+            .Bind(list => list.Length > 0
+                ? Success<Error, IReadOnlyList<TrainerSettings>>(list)
+                : Fail<Error, IReadOnlyList<TrainerSettings>>(HostErrors.Configuration(training.Path, "no trainer is enabled; enable Standard, Augmented or Pgd")));
+        return (keys, Optimizer(training.GetSection("Optimizer")), schedule, epochs,
+                SettingReaders.Integer(training, "BatchSize", 32, 1),
+                SettingReaders.Long(training, "Seed", 4),
+                trainers)
+            .Apply((_, optimizer, s, e, batch, seed, t) => new TrainingSettings(optimizer, s, e, batch, seed, t));
+    }
+
+    private static Validation<Error, IOptimizer> Optimizer(IConfigurationSection section)
+    {
+        var keys = SettingReaders.KnownKeys(section, "Name", "LearningRate", "Momentum", "Nesterov", "Beta1", "Beta2", "WeightDecay");
+        var name = SettingReaders.Choice(section, "Name", "adam", Optimizers);
+        var rate = SettingReaders.Number(section, "LearningRate", 0.01, 0, exclusiveMin: true);
+        var decay = SettingReaders.Number(section, "WeightDecay", 0, 0);
+        var optimizer = name.Bind(n =>
+        {
+            var foreign = (n == "sgd" ? new[] { "Beta1", "Beta2" } : ["Momentum", "Nesterov"])
+                .Where(k => section[k] is not null)
+                .Select(k => HostErrors.Configuration($"{section.Path}:{k}", $"does not apply to {n}"))
+                .ToList();
+            if (foreign.Count > 0) return Fail<Error, IOptimizer>(Seq(foreign));
+            return n == "sgd"
+                ? (rate, decay, SettingReaders.Number(section, "Momentum", 0, 0, 1, exclusiveMax: true), SettingReaders.Flag(section, "Nesterov", false))
+                    .Apply((r, wd, m, nesterov) => (r, wd, m, nesterov))
+                    .Bind(x => x.nesterov && x.m == 0
+                        ? Fail<Error, IOptimizer>(HostErrors.Configuration($"{section.Path}:Nesterov", "needs a Momentum above 0"))
+                        : Success<Error, IOptimizer>(new Sgd(x.r, x.m, x.nesterov, x.wd)))
+                : (rate, decay, SettingReaders.Number(section, "Beta1", 0.9, 0, 1, exclusiveMax: true), SettingReaders.Number(section, "Beta2", 0.999, 0, 1, exclusiveMax: true))
+                    .Apply((r, wd, b1, b2) => (IOptimizer)new Adam(r, b1, b2, WeightDecay: wd));
+        });
+        return (keys, optimizer).Apply((_, o) => o);
+    }
+
+    private static Validation<Error, ILearningRateSchedule> Schedule(IConfigurationSection section, int epochs)
+    {
+        var keys = SettingReaders.KnownKeys(section, "Name", "Every", "Gamma", "Epochs", "MinimumFactor");
+        var schedule = SettingReaders.Choice(section, "Name", "constant", Schedules).Bind(name =>
+        {
+            string[] own = name switch { "step" => ["Every", "Gamma"], "cosine" => ["Epochs", "MinimumFactor"], _ => [] };
+            var foreign = new[] { "Every", "Gamma", "Epochs", "MinimumFactor" }.Except(own)
+                .Where(k => section[k] is not null)
+                .Select(k => HostErrors.Configuration($"{section.Path}:{k}", $"does not apply to the {name} schedule"))
+                .ToList();
+            if (foreign.Count > 0) return Fail<Error, ILearningRateSchedule>(Seq(foreign));
+            return name switch
+            {
+                "step" => (SettingReaders.Integer(section, "Every", Math.Max(1, epochs / 3), 1), SettingReaders.Number(section, "Gamma", 0.1, 0, 1, exclusiveMin: true))
+                    .Apply((every, gamma) => (ILearningRateSchedule)new StepDecay(every, gamma)),
+                "cosine" => (SettingReaders.Integer(section, "Epochs", epochs, 1), SettingReaders.Number(section, "MinimumFactor", 0, 0, 1))
+                    .Apply((e, f) => (ILearningRateSchedule)new CosineDecay(e, f)),
+                _ => Success<Error, ILearningRateSchedule>(ConstantRate.Instance),
+            };
+        });
+        return (keys, schedule).Apply((_, s) => s);
+    }
+
+    private static Validation<Error, Option<TrainerSettings>> Standard(IConfigurationSection section) =>
+        (SettingReaders.KnownKeys(section, "Enabled"), SettingReaders.Flag(section, "Enabled", true))
+            .Apply((_, enabled) => enabled ? Some(new TrainerSettings("standard", TrainerKind.Standard)) : None);
+
+    private static Validation<Error, Option<TrainerSettings>> Augmented(IConfigurationSection section) =>
+        (SettingReaders.KnownKeys(section, "Enabled", "Norm", "Epsilon", "Weight", "WarmupEpochs"),
+                SettingReaders.Flag(section, "Enabled", true),
+                SettingReaders.Choice(section, "Norm", AttackNorm.Infinity, Norms),
+                SettingReaders.Number(section, "Epsilon", 0.1, 0),
+                SettingReaders.OptionalNumber(section, "Weight", 0),
+                SettingReaders.Integer(section, "WarmupEpochs", 0, 0))
+            .Apply((_, enabled, norm, epsilon, weight, warmup) => enabled
+                ? Some(new TrainerSettings("augmented", TrainerKind.Augmented, epsilon, norm, weight.MatchUnsafe(w => (double?)w, () => null), warmup))
+                : None);
+
+    private static Validation<Error, Option<TrainerSettings>> Pgd(IConfigurationSection section) =>
+        (SettingReaders.KnownKeys(section, "Enabled", "Norm", "Epsilon", "Steps", "StepSize", "RandomStart"),
+                SettingReaders.Flag(section, "Enabled", true),
+                SettingReaders.Choice(section, "Norm", AttackNorm.Infinity, Norms),
+                SettingReaders.Number(section, "Epsilon", 0.1, 0, exclusiveMin: true),
+                SettingReaders.Integer(section, "Steps", 7, 1),
+                SettingReaders.OptionalNumber(section, "StepSize", 0, exclusiveMin: true),
+                SettingReaders.Flag(section, "RandomStart", true))
+            .Apply((_, enabled, norm, epsilon, steps, stepSize, randomStart) => enabled
+                ? Some(new TrainerSettings("pgd", TrainerKind.Pgd, epsilon, norm, Steps: steps, StepSize: stepSize.MatchUnsafe(s => (double?)s, () => null), RandomStart: randomStart))
+                : None);
+}

@@ -1,0 +1,69 @@
+using System.Globalization;
+using System.Text;
+
+namespace RobustNode.Host.Reports;
+
+/// <summary>
+/// <c>report.md</c>: the run in prose and tables — accuracy versus ε per model and attack, training time per epoch per
+/// trainer with the ratios to standard training, the plots, and every setting used.
+/// </summary>
+public static class ReportMarkdown
+{
+    /// <summary>The report as UTF-8 markdown.</summary>
+    public static byte[] Write(RunReport report)
+    {
+        var md = new StringBuilder();
+        var inv = CultureInfo.InvariantCulture;
+        md.AppendLine(inv, $"# Run `{report.Run}` (experiment `{report.Experiment}`)");
+        md.AppendLine();
+        md.AppendLine(inv, $"Finished {report.Finished:yyyy-MM-dd HH:mm:ss} UTC.");
+        md.AppendLine();
+        md.AppendLine(inv, $"- training data: {report.TrainCount} samples, `{report.TrainData}`");
+        md.AppendLine(inv, $"- test data: {report.TestCount} samples, `{report.TestData}`");
+        md.AppendLine(inv, $"- model: `{report.Model}`, {report.Parameters} parameters");
+        md.AppendLine();
+        md.AppendLine(inv, $"## Test accuracy versus attack radius ε ({NormName(report.Norm)} attacks)");
+        md.AppendLine();
+        md.Append(AccuracyTable.Markdown(report.Trainers.Select(t => (t.Name, t.Scores)).ToArray()));
+        md.AppendLine();
+        md.AppendLine("## Training time");
+        md.AppendLine();
+        md.AppendLine("| trainer | objective | epochs | median s/epoch | mean s/epoch | total s | median time / standard |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|---:|");
+        foreach (var t in report.Trainers)
+        {
+            string ratio = report.TimeRatio(t.Name) is { } r ? r.ToString("F2", inv) : "–";
+            string resumed = t.ResumedFrom > 0 ? $" (resumed at {t.ResumedFrom})" : "";
+            md.AppendLine(inv, $"| {t.Name} | `{t.Objective}` | {t.Epochs}{resumed} | {Seconds(t.MedianEpochSeconds)} | {Seconds(t.MeanEpochSeconds)} | {Seconds(t.TotalSeconds)} | {ratio} |");
+        }
+        md.AppendLine();
+        if (report.TimeRatio("augmented") is { } augmented)
+        {
+            md.AppendLine(inv, $"An epoch of augmented training (second-order adjoint) took {augmented:F2} times as long as an epoch of standard training (medians over the epochs).");
+            md.AppendLine();
+        }
+        if (report.Trainers.Any(t => t.History.Count < t.Epochs))
+        {
+            md.AppendLine("Some epochs were trained before a resume whose history was not recorded; times cover the recorded epochs only.");
+            md.AppendLine();
+        }
+        if (report.Plots.Count > 0)
+        {
+            md.AppendLine("## Plots");
+            md.AppendLine();
+            foreach (var p in report.Plots) md.AppendLine(inv, $"![{p}]({p})");
+            md.AppendLine();
+        }
+        md.AppendLine("## Settings used");
+        md.AppendLine();
+        md.AppendLine("| setting | value |");
+        md.AppendLine("|---|---|");
+        foreach (var (k, v) in report.Settings) md.AppendLine(inv, $"| {k} | `{v.Replace("|", "\\|")}` |");
+        md.AppendLine();
+        return Encoding.UTF8.GetBytes(md.ToString());
+    }
+
+    private static string NormName(string norm) => norm == "inf" ? "ℓ∞" : $"ℓ{norm}";
+
+    private static string Seconds(double s) => double.IsFinite(s) ? s.ToString(s < 10 ? "F3" : "F1", CultureInfo.InvariantCulture) : "–";
+}

@@ -1,0 +1,47 @@
+using System.Globalization;
+using RobustNode.Host.Composition;
+using RobustNode.Training.Trainers;
+
+namespace RobustNode.Host.Runs;
+
+/// <summary>
+/// The console's view of a trainer's epochs, on stderr: on a terminal a bar redrawn after every mini-batch and left
+/// standing at the end of each epoch; when stderr is redirected one plain line per epoch. Both show the epoch, the
+/// loss, the objective, the training accuracy and the epoch's wall time.
+/// </summary>
+public sealed class EpochProgress(HostConsole console, string trainer, int epochs) : IProgress<BatchProgress>
+{
+    private const int Width = 24;
+    private readonly int _digits = epochs.ToString(CultureInfo.InvariantCulture).Length;
+    private DateTime _lastDraw = DateTime.MinValue;
+
+    /// <summary>Redraws the bar after a mini-batch (terminal only, at most 20 times a second).</summary>
+    public void Report(BatchProgress value)
+    {
+        if (!console.Interactive) return;
+        var now = DateTime.UtcNow;
+        if (value.Batch + 1 < value.Batches && (now - _lastDraw).TotalMilliseconds < 50) return;
+        _lastDraw = now;
+        double done = (value.Batch + 1) / (double)value.Batches;
+        console.Error.Write(string.Create(CultureInfo.InvariantCulture,
+            $"\r{Prefix(value.Epoch)} {Bar(done)} {value.Batch + 1}/{value.Batches} loss {value.Loss:F4}   "));
+        console.Error.Flush();
+    }
+
+    /// <summary>Writes the finished epoch's line.</summary>
+    public void Epoch(EpochMetrics m)
+    {
+        var line = string.Create(CultureInfo.InvariantCulture,
+            $"{Prefix(m.Epoch)} {Bar(1)} loss {m.Loss:F4}  objective {m.Objective:F4}  train accuracy {m.TrainAccuracy:P1}  {m.WallTime.TotalSeconds:F2} s");
+        console.Error.WriteLine(console.Interactive ? "\r" + line + "   " : line);
+        console.Error.Flush();
+    }
+
+    private string Prefix(int epoch) => string.Create(CultureInfo.InvariantCulture, $"{trainer,-9} epoch {(epoch + 1).ToString().PadLeft(_digits)}/{epochs}");
+
+    private static string Bar(double fraction)
+    {
+        int filled = (int)Math.Round(fraction * Width);
+        return "[" + new string('#', filled) + new string('.', Width - filled) + "]";
+    }
+}

@@ -1,0 +1,120 @@
+using LanguageExt;
+using LanguageExt.Common;
+using RobustNode.Host.Composition;
+using RobustNode.Host.Experiments;
+using RobustNode.Training.Data;
+using static LanguageExt.Prelude;
+using static TorchSharp.torch;
+
+namespace RobustNode.Host.Runs;
+
+/// <summary>
+/// An experiment's data, loaded: the training and test sets as the network sees them, and the <see cref="InputScale"/>
+/// from input units to network units (the identity unless images are standardised).
+/// </summary>
+public sealed record ExperimentData(Dataset Train, Dataset Test, InputScale Scale)
+{
+    /// <summary>
+    /// Generates or reads the data of an experiment. Missing or unreadable files are errors naming the configuration
+    /// key and the path; so are counts larger than the files hold.
+    /// </summary>
+    /// <param name="settings">The data settings.</param>
+    /// <param name="dtype">The floating-point type of the network's inputs (float64 for point clouds).</param>
+    public static Validation<Error, ExperimentData> Load(DataSettings settings, ScalarType dtype) => settings switch
+    {
+        PointCloudDataSettings p => p.Generator.Generate(p.Size, p.Seed)
+            .Bind(d => d.Split(p.TestFraction, p.Seed))
+            .Map(split => new ExperimentData(split.Train, split.Test, InputScale.Identity))
+            .ToValidation(),
+        ImageDataSettings i => (Read(i.Train), i.Test is { } t ? Read(t).Map(Some) : Success<Error, Option<(ImageData, string)>>(None))
+            .Apply((train, test) => (train, test))
+            .Bind(files => Images(i, files.train, files.test, dtype)),
+        _ => Fail<Error, ExperimentData>(Error.New($"unknown data settings {settings.GetType().Name}")),
+    };
+
+    private static Validation<Error, ExperimentData> Images(ImageDataSettings s, (ImageData, string) train, Option<(ImageData, string)> testPart, ScalarType dtype)
+    {
+        var (trainData, trainFile) = train;
+        string countKey = $"{s.Section}:TrainCount", testKey = $"{s.Section}:TestCount";
+        using var scope = NewDisposeScope();
+        Tensor trainX, trainY, testX, testY;
+        string trainName, testName;
+        if (testPart.IsNone)
+        {
+            long n = trainData.Count;
+            if (s.TrainCount + s.TestCount > n)
+                return Fail<Error, ExperimentData>(HostErrors.Configuration(countKey,
+                    $"{s.TrainCount} training and {s.TestCount} test images need {s.TrainCount + s.TestCount}, '{s.Train.Images}' holds {n}"));
+            var (a, b) = trainData.Split(s.TrainCount, s.Seed);
+            (trainX, trainY) = (a.Images, a.Labels);
+            (testX, testY) = (b.Images.narrow(0, 0, s.TestCount), b.Labels.narrow(0, 0, s.TestCount));
+            trainName = $"{s.Source}({trainFile}, n={n})/train({s.TrainCount}, seed={s.Seed}, {Describe(s.Normalisation)})";
+            testName = $"{s.Source}({trainFile}, n={n})/test({s.TestCount}, seed={s.Seed})";
+        }
+        else
+        {
+            var (testData, testFile) = testPart.Match(x => x, () => default);
+            var problems = new List<Error>();
+            if (s.TrainCount > trainData.Count)
+                problems.Add(HostErrors.Configuration(countKey, $"{s.TrainCount} training images asked for, '{s.Train.Images}' holds {trainData.Count}"));
+            if (s.TestCount > testData.Count)
+                problems.Add(HostErrors.Configuration(testKey, $"{s.TestCount} test images asked for, '{s.Test!.Images}' holds {testData.Count}"));
+            if (problems.Count > 0) return Fail<Error, ExperimentData>(Seq(problems));
+            (trainX, trainY) = Subset(trainData, s.TrainCount, s.Seed);
+            (testX, testY) = Subset(testData, s.TestCount, s.Seed + 1);
+            trainName = $"{s.Source}({trainFile}, n={trainData.Count})/train({s.TrainCount}, seed={s.Seed}, {Describe(s.Normalisation)})";
+            testName = $"{s.Source}({testFile}, n={testData.Count})/test({s.TestCount}, seed={s.Seed + 1})";
+        }
+        var scale = InputScale.Identity;
+        if (s.Normalisation == ImageNormalisation.Standard)
+        {
+            double mean = trainX.to(ScalarType.Float64).mean().item<double>(), std = trainX.to(ScalarType.Float64).std().item<double>();
+            scale = new InputScale(mean, Math.Max(std, 1e-12));
+        }
+        // Clamped into the image of [0, 1], so that rounding never puts a clean pixel outside the attacks' box.
+        Tensor Prepare(Tensor x) => scale.ToNetwork(x.to(ScalarType.Float64)).clamp(-scale.Mean / scale.Std, (1 - scale.Mean) / scale.Std).to(dtype).contiguous().MoveToOuterDisposeScope();
+        var classes = (int)Math.Max(trainData.Classes, 2);
+        return (
+            from trainSet in Dataset.Create(Prepare(trainX), trainY.contiguous().MoveToOuterDisposeScope(), classes, trainName)
+            from testSet in Dataset.Create(Prepare(testX), testY.contiguous().MoveToOuterDisposeScope(), classes, testName)
+            select new ExperimentData(trainSet, testSet, scale)).ToValidation();
+    }
+
+    private static string Describe(ImageNormalisation n) => n == ImageNormalisation.Unit ? "unit" : "standard";
+
+    private static (Tensor X, Tensor Y) Subset(ImageData data, int count, long seed)
+    {
+        var index = randperm(data.Count, generator: new Generator(unchecked((ulong)seed))).narrow(0, 0, count);
+        return (data.Images.index_select(0, index), data.Labels.index_select(0, index));
+    }
+
+    /// <summary>Reads an IDX pair, naming the configuration key and the path of a file that cannot be read or parsed.</summary>
+    private static Validation<Error, (ImageData Data, string File)> Read(IdxPair pair) =>
+        (ReadIdx(pair.Images, pair.ImagesKey), ReadIdx(pair.Labels, pair.LabelsKey))
+            .Apply((images, labels) => (images, labels))
+            .Bind(files => ImageData.FromIdx(Path.GetFileName(pair.Images), files.images, files.labels, pair.Images, pair.Labels)
+                .Map(d => (d, Path.GetFileName(pair.Images)))
+                .ToValidation()
+                .MapFail(e => HostErrors.Configuration(pair.ImagesKey, e.Message)));
+
+    private static Validation<Error, IdxFile> ReadIdx(string path, string key)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            var reason = ex switch
+            {
+                FileNotFoundException or DirectoryNotFoundException => "no such file",
+                UnauthorizedAccessException => "permission denied",
+                _ => ex.Message,
+            };
+            return Fail<Error, IdxFile>(HostErrors.Configuration(key,
+                $"cannot read '{path}' (from {Directory.GetCurrentDirectory()}): {reason}; scripts/prepare-data.sh installs the image data sets"));
+        }
+        return IdxFile.Parse(bytes, path).ToValidation().MapFail(e => HostErrors.Configuration(key, e.Message));
+    }
+}

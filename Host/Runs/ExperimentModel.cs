@@ -1,0 +1,64 @@
+using System.Globalization;
+using LanguageExt;
+using RobustNode.Host.Experiments;
+using RobustNode.Sensitivity.Networks;
+using RobustNode.Training.Checkpoints;
+using RobustNode.Training.Data;
+using RobustNode.Training.Models;
+using RobustNode.Training.Trainers;
+using static TorchSharp.torch;
+
+namespace RobustNode.Host.Runs;
+
+/// <summary>
+/// An experiment's network for its data: built with its seed (the same seed gives the same parameters), described in
+/// canonical text, and fingerprinted with the data and training options, so that a checkpoint restores only into
+/// the run it belongs to.
+/// </summary>
+public static class ExperimentModel
+{
+    /// <summary>The floating-point type of the network's parameters and inputs.</summary>
+    public static ScalarType DType(ModelSettings model) => model is ImageModelSettings i ? i.DType : ScalarType.Float64;
+
+    /// <summary>A freshly initialised network shaped for the data set's samples and classes.</summary>
+    public static Fin<IBlock> Build(ModelSettings model, Dataset train) => model switch
+    {
+        PointCloudModelSettings p => For(p, train).Build(p.Seed).Map(n => (IBlock)n),
+        ImageModelSettings i => For(i, train).Build(i.Solver, i.Adjoint, unchecked((ulong)i.Seed), i.DType).Map(n => (IBlock)n),
+        _ => throw new InvalidOperationException($"unknown model settings {model.GetType().Name}"),
+    };
+
+    private static PointCloudModel For(PointCloudModelSettings p, Dataset train) =>
+        p.Model with { Inputs = train.Features, Classes = train.Classes };
+
+    private static ConvolutionalOdeModel For(ImageModelSettings i, Dataset train) =>
+        i.Model with { InputChannels = (int)train.SampleShape[0], ImageSize = (int)train.SampleShape[^1], Classes = train.Classes };
+
+    /// <summary>Every setting of the network, as canonical text.</summary>
+    public static string Describe(ModelSettings model, Dataset train) => model switch
+    {
+        PointCloudModelSettings p => For(p, train).Describe(),
+        ImageModelSettings i => DescribeImages(For(i, train), i),
+        _ => model.ToString(),
+    };
+
+    private static string DescribeImages(ConvolutionalOdeModel m, ImageModelSettings i) => FormattableString.Invariant(
+        $"conv-ode(inputChannels={m.InputChannels}, imageSize={m.ImageSize}, classes={m.Classes}, width={m.Width}, layers={m.Layers}, T={m.FinalTime:R}, activation=tanh, solver={PointCloudModel.DescribeSolver(i.Solver)}, adjoint={i.Adjoint.Name}, dtype={i.DType})");
+
+    /// <summary>The keys a saved model must share with an experiment to be evaluated in it: the network and the data it was trained on.</summary>
+    public static readonly string[] ModelKeys = ["model", "data"];
+
+    /// <summary>
+    /// The fingerprint of one trainer's run: experiment, network, initialisation seed, training data and every
+    /// training option that decides the trajectory (<see cref="TrainingOptions.Describe"/>; the number of epochs is not
+    /// one of them, so a finished run can be extended).
+    /// </summary>
+    public static ConfigurationFingerprint Fingerprint(ExperimentSettings experiment, Dataset train, TrainingOptions options) =>
+        new([
+            new("experiment", experiment.Name),
+            new("model", Describe(experiment.Model, train)),
+            new("model.seed", experiment.Model.Seed.ToString(CultureInfo.InvariantCulture)),
+            new("data", train.Name),
+            .. options.Describe(),
+        ]);
+}

@@ -1,0 +1,60 @@
+using LanguageExt;
+using RobustNode.Host.Experiments;
+using RobustNode.Sensitivity.Attacks;
+using RobustNode.Sensitivity.Networks;
+using RobustNode.Training.Data;
+using RobustNode.Training.Evaluation;
+using static LanguageExt.Prelude;
+
+namespace RobustNode.Host.Runs;
+
+/// <summary>Which evaluation attacks to run.</summary>
+[Flags]
+public enum AttackSelection
+{
+    /// <summary>The fast gradient (sign) method.</summary>
+    Fgsm = 1,
+    /// <summary>Projected gradient descent.</summary>
+    Pgd = 2,
+    /// <summary>Both, as far as the experiment enables them.</summary>
+    Both = Fgsm | Pgd,
+}
+
+/// <summary>Accuracy under one attack family versus ε, with ε in input units.</summary>
+/// <param name="Attack">The family's name, e.g. <c>fgsm-inf</c>, <c>pgd20-inf</c>.</param>
+/// <param name="Points">Accuracy at each radius, in the configured order.</param>
+public sealed record AttackCurve(string Attack, IReadOnlyList<RobustnessPoint> Points);
+
+/// <summary>A model's clean test accuracy and its accuracy-versus-ε curves.</summary>
+public sealed record ModelScores(double CleanAccuracy, IReadOnlyList<AttackCurve> Curves);
+
+/// <summary>Evaluates a model on the test set: clean accuracy, then every selected attack family at every radius.</summary>
+public static class ModelEvaluation
+{
+    /// <summary>The attack families of an evaluation, in network units (radii are scaled by the caller's ε list).</summary>
+    public static IReadOnlyList<AttackFamily> Families(EvaluationSettings evaluation, InputScale scale, AttackSelection selection)
+    {
+        var box = scale.Box(evaluation.Box);
+        var families = new List<AttackFamily>();
+        if (evaluation.Fgsm && selection.HasFlag(AttackSelection.Fgsm))
+            families.Add(AttackFamily.Fgsm(evaluation.Norm, box));
+        if (evaluation.Pgd is { } pgd && selection.HasFlag(AttackSelection.Pgd))
+            families.Add(AttackFamily.Pgd(evaluation.Norm, pgd.Steps, pgd.RelativeStepSize, randomStart: true, pgd.Restarts, pgd.Seed, box));
+        return families;
+    }
+
+    /// <summary>Scores a model under the given families at the given radii (input units).</summary>
+    public static Fin<ModelScores> Evaluate(IBlock model, Dataset test, IReadOnlyList<AttackFamily> families, IReadOnlyList<double> epsilons, InputScale scale) =>
+        Classification.Accuracy(model, test).Bind(clean =>
+        {
+            var curves = new List<AttackCurve>();
+            foreach (var family in families)
+            {
+                var curve = Robustness.AccuracyCurve(model, test, family, epsilons.Select(scale.Radius).ToArray());
+                if (curve.IsFail) return curve.Map(_ => default(ModelScores)!);
+                var points = ((RobustnessCurve)curve).Points.Select((p, i) => new RobustnessPoint(epsilons[i], p.Accuracy)).ToArray();
+                curves.Add(new AttackCurve(family.Name, points));
+            }
+            return FinSucc(new ModelScores(clean, curves));
+        });
+}

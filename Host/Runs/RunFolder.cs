@@ -1,0 +1,54 @@
+using LanguageExt;
+using LanguageExt.Common;
+using RobustNode.Host.Composition;
+using static LanguageExt.Prelude;
+
+namespace RobustNode.Host.Runs;
+
+/// <summary>
+/// The files of a training run, <c>&lt;Output:Folder&gt;/&lt;run&gt;/</c>: <c>report.json</c>, <c>report.md</c>, the
+/// plots, <c>models/&lt;trainer&gt;.ckpt</c> (final models) and <c>checkpoints/&lt;trainer&gt;.ckpt</c> with
+/// <c>checkpoints/&lt;trainer&gt;.history.json</c> (written after every epoch).
+/// </summary>
+public sealed record RunFolder(string Path)
+{
+    /// <summary>The folder of the run named <paramref name="run"/> under the output folder, or an error when the name is not a plain folder name.</summary>
+    public static Validation<Error, RunFolder> For(string outputFolder, string run)
+    {
+        if (string.IsNullOrWhiteSpace(run) || run is "." or ".." || run.IndexOfAny(['/', '\\']) >= 0 || run.IndexOfAny(System.IO.Path.GetInvalidFileNameChars()) >= 0)
+            return Fail<Error, RunFolder>(HostErrors.CommandLine("--name", $"'{run}' is not a plain folder name (no slashes)"));
+        return Success<Error, RunFolder>(new RunFolder(System.IO.Path.Combine(outputFolder, run)));
+    }
+
+    public string ReportJson => File("report.json");
+    public string ReportMarkdown => File("report.md");
+    public string Models => System.IO.Path.Combine(Path, "models");
+    public string Checkpoints => System.IO.Path.Combine(Path, "checkpoints");
+    public string Model(string trainer) => System.IO.Path.Combine(Models, trainer + ".ckpt");
+    public string Checkpoint(string trainer) => System.IO.Path.Combine(Checkpoints, trainer + ".ckpt");
+    public string History(string trainer) => System.IO.Path.Combine(Checkpoints, trainer + ".history.json");
+    public string File(string name) => System.IO.Path.Combine(Path, name);
+
+    /// <summary>
+    /// Creates the folders and proves they are writable by writing and deleting a small file in each, before any
+    /// training starts; the error names the folder.
+    /// </summary>
+    public Validation<Error, RunFolder> EnsureWritable()
+    {
+        foreach (var folder in new[] { Path, Models, Checkpoints })
+        {
+            try
+            {
+                Directory.CreateDirectory(folder);
+                var probe = System.IO.Path.Combine(folder, $".write-test-{Guid.NewGuid():N}");
+                System.IO.File.WriteAllBytes(probe, []);
+                System.IO.File.Delete(probe);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
+            {
+                return Fail<Error, RunFolder>(HostErrors.File(folder, $"the output folder is not writable: {ex.Message}"));
+            }
+        }
+        return Success<Error, RunFolder>(this);
+    }
+}

@@ -1,0 +1,80 @@
+using LanguageExt;
+using LanguageExt.Common;
+using RobustNode.Host.Composition;
+using RobustNode.Host.Experiments;
+using RobustNode.Sensitivity.Networks;
+using RobustNode.Training.Checkpoints;
+using static LanguageExt.Prelude;
+
+namespace RobustNode.Host.Runs;
+
+/// <summary>
+/// A trained model read back from a checkpoint file (<c>models/&lt;trainer&gt;.ckpt</c> or a per-epoch checkpoint) for
+/// an experiment: the experiment (named, or the one recorded in the checkpoint), its data and the network with the
+/// saved parameters. The checkpoint must hold the same network trained on the same data as the experiment describes.
+/// </summary>
+public sealed record SavedModel(string Path, ExperimentSettings Experiment, ExperimentData Data, IBlock Model, Checkpoint Checkpoint)
+{
+    /// <summary>The model's name for titles and tables: its file name without extension (the trainer, for <c>models/&lt;trainer&gt;.ckpt</c>).</summary>
+    public string Trainer => System.IO.Path.GetFileNameWithoutExtension(Path);
+
+    /// <summary>Sets libtorch's intra-op threads for an experiment (if they differ).</summary>
+    public static void UseThreads(int threads)
+    {
+        if (TorchSharp.torch.get_num_threads() != threads) TorchSharp.torch.set_num_threads(threads);
+    }
+
+    /// <summary>
+    /// Reads the checkpoint and rebuilds its model. Errors name the file: unreadable, corrupted, of an unknown
+    /// experiment, or not matching the experiment's network or training data (every differing key listed).
+    /// </summary>
+    /// <param name="path">The checkpoint file.</param>
+    /// <param name="experiments">The configured experiments.</param>
+    /// <param name="experimentName">The experiment to evaluate in, or null for the one recorded in the checkpoint.</param>
+    public static Validation<Error, SavedModel> Load(string path, ExperimentCatalog experiments, string? experimentName) =>
+        CheckpointFile.Read(path).Bind(checkpoint =>
+        {
+            var recorded = Entry(checkpoint.Fingerprint, "experiment");
+            var experiment = experimentName is not null
+                ? experiments.Find(experimentName)
+                : recorded is null
+                    ? experiments.Find(ExperimentCatalog.DefaultExperiment)
+                    : experiments.Find(recorded).MapFail(_ => HostErrors.File(path,
+                        $"the model was trained in experiment '{recorded}', which the configuration does not define; name one with --experiment (known: {string.Join(", ", experiments.Names)})"));
+            return experiment.Bind(e =>
+            {
+                UseThreads(e.Threads);
+                return ExperimentData.Load(e.Data, ExperimentModel.DType(e.Model))
+                    .Bind(data => ExperimentModel.Build(e.Model, data.Train).ToValidation()
+                        .Bind(template => Matching(path, checkpoint, e, data, template)
+                            .Map(model => new SavedModel(path, e, data, model, checkpoint))));
+            });
+        });
+
+    private static Validation<Error, IBlock> Matching(string path, Checkpoint checkpoint, ExperimentSettings experiment, ExperimentData data, IBlock template)
+    {
+        var expected = new Dictionary<string, string>
+        {
+            ["model"] = ExperimentModel.Describe(experiment.Model, data.Train),
+            ["data"] = data.Train.Name,
+        };
+        var problems = expected
+            .Where(kv => Entry(checkpoint.Fingerprint, kv.Key) != kv.Value)
+            .Select(kv => HostErrors.File(path,
+                $"checkpoint does not match experiment '{experiment.Name}': {kv.Key}: '{Entry(checkpoint.Fingerprint, kv.Key) ?? "(absent)"}' in the checkpoint vs '{kv.Value}' in the experiment"))
+            .ToList();
+        var parameters = template.Parameters;
+        if (problems.Count == 0 && checkpoint.Parameters.Count != parameters.Count)
+            problems.Add(HostErrors.File(path, $"checkpoint does not match the model: it holds {checkpoint.Parameters.Count} parameters, the model has {parameters.Count}"));
+        if (problems.Count == 0)
+            for (int i = 0; i < parameters.Count; i++)
+                if (!checkpoint.Parameters[i].Shape.SequenceEqual(parameters[i].shape) || checkpoint.Parameters[i].DType != parameters[i].dtype)
+                    problems.Add(HostErrors.File(path,
+                        $"checkpoint does not match the model: parameter {i} is {checkpoint.Parameters[i].DType} [{string.Join(", ", checkpoint.Parameters[i].Shape)}], the model expects {parameters[i].dtype} [{string.Join(", ", parameters[i].shape)}]"));
+        if (problems.Count > 0) return Fail<Error, IBlock>(Seq(problems));
+        return Success<Error, IBlock>(template.WithParameters(checkpoint.Parameters.Select(p => p.ToTensor().DetachFromDisposeScope()).ToArray()));
+    }
+
+    private static string? Entry(ConfigurationFingerprint fingerprint, string key) =>
+        fingerprint.Entries.Where(e => e.Key == key).Select(e => e.Value).FirstOrDefault();
+}

@@ -1,0 +1,124 @@
+using LanguageExt;
+using LanguageExt.Common;
+using Microsoft.Extensions.Logging;
+using RobustNode.Host.Composition;
+using RobustNode.Host.Experiments;
+using RobustNode.Training.Checkpoints;
+using RobustNode.Training.Trainers;
+using static LanguageExt.Prelude;
+
+namespace RobustNode.Host.Runs;
+
+/// <summary>A trainer ready to run: its options, fingerprint, state (fresh or restored) and the epochs already done.</summary>
+/// <param name="Trainer">The trainer's settings.</param>
+/// <param name="Options">Its training options.</param>
+/// <param name="Fingerprint">The configuration its checkpoints carry.</param>
+/// <param name="State">The state to continue from.</param>
+/// <param name="History">Metrics of the epochs already done (from the history file when resuming).</param>
+/// <param name="ResumedFrom">Epochs done before this process (0 for a fresh start).</param>
+public sealed record PreparedTrainer(
+    TrainerSettings Trainer,
+    TrainingOptions Options,
+    ConfigurationFingerprint Fingerprint,
+    TrainingState State,
+    IReadOnlyList<EpochMetrics> History,
+    int ResumedFrom)
+{
+    /// <summary>True when no epoch is left to run.</summary>
+    public bool Finished => State.Epoch >= Options.Epochs;
+}
+
+/// <summary>
+/// The training part of <c>robustnode train</c>: prepares every enabled trainer (from scratch, or from its last
+/// checkpoint with <c>--resume</c>; all checkpoints are checked before anything trains), then runs each one's
+/// remaining epochs, writing its checkpoint and history atomically after every epoch.
+/// </summary>
+public sealed class TrainingRun(ExperimentSettings experiment, ExperimentData data, RunFolder folder, HostConsole console, ILogger log)
+{
+    /// <summary>
+    /// Every trainer's starting state. With <paramref name="resume"/>, a trainer with a checkpoint continues from it
+    /// (a corrupted checkpoint, one of another configuration, or one with more epochs than the run asks for is an
+    /// error naming the file); a trainer without one starts afresh.
+    /// </summary>
+    public Validation<Error, IReadOnlyList<PreparedTrainer>> Prepare(bool resume) =>
+        experiment.Training.Trainers.Select(t => Prepare(t, resume)).Sequence().Map(list => (IReadOnlyList<PreparedTrainer>)list.ToArray());
+
+    private Validation<Error, PreparedTrainer> Prepare(TrainerSettings trainer, bool resume)
+    {
+        var options = Objectives.Options(experiment, trainer, data.Scale);
+        var fingerprint = ExperimentModel.Fingerprint(experiment, data.Train, options);
+        var template = ExperimentModel.Build(experiment.Model, data.Train).ToValidation();
+        string checkpoint = folder.Checkpoint(trainer.Name);
+        if (!resume || !File.Exists(checkpoint))
+        {
+            if (resume) log.LogInformation("{Trainer}: no checkpoint at {Path}; training from the start", trainer.Name, checkpoint);
+            return template.Bind(model => Trainer.Start(model, options).ToValidation())
+                .Map(state => new PreparedTrainer(trainer, options, fingerprint, state, [], 0));
+        }
+        return (template, CheckpointFile.Read(checkpoint))
+            .Apply((model, saved) => (model, saved))
+            .Bind(x => x.saved.Restore(x.model, options, fingerprint).ToValidation().MapFail(e => HostErrors.File(checkpoint, e.Message)))
+            .Bind(state => state.Epoch <= options.Epochs
+                ? Success<Error, TrainingState>(state)
+                : Fail<Error, TrainingState>(HostErrors.File(checkpoint,
+                    $"the checkpoint is at epoch {state.Epoch}, beyond the {options.Epochs} epochs this run asks for (Training:Epochs)")))
+            .Map(state => new PreparedTrainer(trainer, options, fingerprint, state, History(trainer.Name, state.Epoch), state.Epoch));
+    }
+
+    /// <summary>The recorded metrics of the epochs before <paramref name="epoch"/>; a missing or unreadable history only costs the curve.</summary>
+    private IReadOnlyList<EpochMetrics> History(string trainer, int epoch)
+    {
+        var path = folder.History(trainer);
+        if (!File.Exists(path))
+        {
+            log.LogWarning("{Trainer}: no training history at {Path}; the report shows the epochs trained from now on", trainer, path);
+            return [];
+        }
+        return EpochHistory.Read(path).Match(
+            Succ: epochs => epochs.Where(m => m.Epoch < epoch).ToArray(),
+            Fail: errors =>
+            {
+                log.LogWarning("{Trainer}: {Problem}; the report shows the epochs trained from now on", trainer, errors.Head.Message);
+                return (IReadOnlyList<EpochMetrics>)[];
+            });
+    }
+
+    /// <summary>
+    /// Runs the trainer's remaining epochs, drawing progress and checkpointing after each. Fails with a
+    /// <see cref="HostErrors.Computation">computation error</see> when training fails, or with a file error when a
+    /// checkpoint cannot be written.
+    /// </summary>
+    public Fin<PreparedTrainer> Train(PreparedTrainer prepared)
+    {
+        var (trainer, options, state) = (prepared.Trainer, prepared.Options, prepared.State);
+        if (prepared.Finished)
+        {
+            log.LogInformation("{Trainer}: finished ({Epochs} epochs in its checkpoint); not retrained", trainer.Name, state.Epoch);
+            return prepared;
+        }
+        log.LogInformation("{Trainer}: {Objective}, epochs {From} to {To}, {Batches} batches of {BatchSize} per epoch",
+            trainer.Name, options.Objective.Describe(), state.Epoch + 1, options.Epochs, data.Train.BatchCount(options.BatchSize), options.BatchSize);
+        var history = prepared.History.ToList();
+        var progress = new EpochProgress(console, trainer.Name, options.Epochs);
+        foreach (var epoch in Trainer.Epochs(state, data.Train, options, progress))
+        {
+            if (epoch.IsFail)
+                return FinFail<PreparedTrainer>(epoch.Match(Succ: _ => Error.New(""), Fail: e => HostErrors.Computation(trainer.Name, e.Message)));
+            var metrics = (EpochMetrics)epoch;
+            progress.Epoch(metrics);
+            history.Add(metrics);
+            log.LogDebug("{Trainer}: epoch {Epoch}: loss {Loss:G5}, objective {Objective:G5}, train accuracy {Accuracy:F4}, {Seconds:F3} s",
+                trainer.Name, metrics.Epoch + 1, metrics.Loss, metrics.Objective, metrics.TrainAccuracy, metrics.WallTime.TotalSeconds);
+            try
+            {
+                EpochHistory.Write(folder.History(trainer.Name), history);
+                CheckpointFile.Write(folder.Checkpoint(trainer.Name), state, prepared.Fingerprint);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return FinFail<PreparedTrainer>(HostErrors.File(folder.Checkpoints, $"cannot write the checkpoint of {trainer.Name}: {ex.Message}"));
+            }
+        }
+        return prepared with { History = history };
+    }
+}

@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using LanguageExt;
+using LanguageExt.Common;
+using Microsoft.Extensions.Logging;
+using RobustNode.Host.Composition;
+using RobustNode.Host.Experiments;
+using RobustNode.Host.IO;
+using RobustNode.Host.Reports;
+using RobustNode.Host.Runs;
+using static LanguageExt.Prelude;
+
+namespace RobustNode.Host.Verbs;
+
+/// <summary>
+/// <c>robustnode evaluate --model FILE.ckpt [--experiment NAME] [--attack fgsm|pgd|both] [--epsilons 0,0.1,0.2] [--out FILE]</c>:
+/// a saved model's clean test accuracy and its accuracy under the chosen attacks at every radius, as a markdown table
+/// on stdout and, with <c>--out</c>, as JSON (<c>.json</c>) or markdown (any other extension), written atomically.
+/// The experiment defaults to the one recorded in the checkpoint; its evaluation settings give the norm, PGD steps and
+/// restarts, the input box and, without <c>--epsilons</c>, the radii.
+/// </summary>
+public sealed class EvaluateVerb(ExperimentCatalog experiments, HostConsole console, ILogger<EvaluateVerb> log) : IVerb
+{
+    public static VerbDescriptor Descriptor { get; } = new("evaluate", "accuracy of a saved model under FGSM/PGD attacks versus ε",
+    [
+        new VerbOption("model", "FILE.ckpt", "a saved model, e.g. runs/moons/models/augmented.ckpt", Required: true),
+        new VerbOption("experiment", "NAME", "the experiment whose data and attack settings to use (default: the model's)"),
+        new VerbOption("attack", "fgsm|pgd|both", "the attacks (default: both, as far as the experiment enables them)"),
+        new VerbOption("epsilons", "0,0.1,0.2", "the radii, in input units (default: Evaluation:Epsilons)"),
+        new VerbOption("out", "FILE", "also write the table: JSON for .json, else markdown"),
+    ]);
+
+    public int Run(VerbArguments arguments)
+    {
+        var modelPath = arguments["model"]!;
+        var request = (Attacks(arguments["attack"]), Epsilons(arguments["epsilons"])).Apply((a, e) => (a, e));
+        if (request.IsFail) return Invalid("robustnode evaluate: invalid command line", request.FailToSeq());
+        var (selection, epsilonOverride) = request.SuccessToSeq().Head;
+        var loaded = SavedModel.Load(modelPath, experiments, arguments["experiment"]);
+        if (loaded.IsFail) return Invalid($"robustnode evaluate: cannot evaluate '{modelPath}'", loaded.FailToSeq());
+        var saved = loaded.SuccessToSeq().Head;
+        var ev = saved.Experiment.Evaluation;
+        var families = ModelEvaluation.Families(ev, saved.Data.Scale, selection);
+        if (families.Count == 0)
+            return Invalid("robustnode evaluate: invalid command line",
+                Seq1(HostErrors.CommandLine("--attack", $"the experiment '{saved.Experiment.Name}' disables {arguments["attack"]} (Evaluation:Fgsm, Evaluation:Pgd:Enabled)")));
+        var epsilons = epsilonOverride.IfNone(() => ev.Epsilons);
+        var clock = Stopwatch.StartNew();
+        var scores = ModelEvaluation.Evaluate(saved.Model, saved.Data.Test, families, epsilons, saved.Data.Scale);
+        if (scores.IsFail)
+        {
+            console.Error.WriteLine($"robustnode evaluate: the evaluation of '{modelPath}' failed: {scores.Match(_ => "", e => e.Message)}");
+            return ExitCodes.ComputationFailed;
+        }
+        var result = (ModelScores)scores;
+        var table = AccuracyTable.Markdown([(saved.Trainer, result)]);
+        if (arguments["out"] is { } outPath)
+        {
+            try
+            {
+                AtomicFile.WriteAllBytes(outPath, outPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
+                    ? Json(saved, result, epsilons)
+                    : Encoding.UTF8.GetBytes(Markdown(saved, table)));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                console.Error.WriteLine($"robustnode evaluate: cannot write '{outPath}': {ex.Message}");
+                return ExitCodes.InvalidInput;
+            }
+        }
+        console.Out.Write(table);
+        log.LogInformation("Evaluated {Model} in experiment {Experiment} on {Count} test samples in {Seconds:F1} s{Out}",
+            modelPath, saved.Experiment.Name, saved.Data.Test.Count, clock.Elapsed.TotalSeconds, arguments["out"] is { } o ? $"; wrote {o}" : "");
+        return ExitCodes.Success;
+    }
+
+    private static string Markdown(SavedModel saved, string table) =>
+        $"# `{saved.Path}` in experiment `{saved.Experiment.Name}`\n\nTest set: {saved.Data.Test.Count} samples, `{saved.Data.Test.Name}`; " +
+        $"{(saved.Experiment.Evaluation.Norm.ToString() == "inf" ? "ℓ∞" : "ℓ" + saved.Experiment.Evaluation.Norm)} attacks.\n\n{table}";
+
+    private static byte[] Json(SavedModel saved, ModelScores scores, IReadOnlyList<double> epsilons)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteString("model", saved.Path);
+            json.WriteString("experiment", saved.Experiment.Name);
+            json.WriteString("test", saved.Data.Test.Name);
+            json.WriteNumber("testCount", saved.Data.Test.Count);
+            json.WriteString("norm", saved.Experiment.Evaluation.Norm.ToString());
+            json.WriteStartArray("epsilons");
+            foreach (var e in epsilons) json.WriteNumberValue(e);
+            json.WriteEndArray();
+            json.WriteNumber("cleanAccuracy", scores.CleanAccuracy);
+            ReportJson.WriteCurves(json, "robustness", scores.Curves);
+            json.WriteEndObject();
+        }
+        buffer.WriteByte((byte)'\n');
+        return buffer.ToArray();
+    }
+
+    private static Validation<Error, AttackSelection> Attacks(string? text) => text?.Trim().ToLowerInvariant() switch
+    {
+        null or "both" => Success<Error, AttackSelection>(AttackSelection.Both),
+        "fgsm" => Success<Error, AttackSelection>(AttackSelection.Fgsm),
+        "pgd" => Success<Error, AttackSelection>(AttackSelection.Pgd),
+        _ => Fail<Error, AttackSelection>(HostErrors.CommandLine("--attack", $"expected fgsm, pgd or both, got '{text}'")),
+    };
+
+    /// <summary>Radii from "0,0.1,0.2": finite, non-negative numbers.</summary>
+    internal static Validation<Error, Option<IReadOnlyList<double>>> Epsilons(string? text)
+    {
+        if (text is null) return Success<Error, Option<IReadOnlyList<double>>>(None);
+        var values = new List<double>();
+        var errors = new List<Error>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) && v >= 0) values.Add(v);
+            else errors.Add(HostErrors.CommandLine("--epsilons", $"'{part}' is not a non-negative number (write the radii as 0,0.1,0.2)"));
+        }
+        return errors.Count > 0 ? Fail<Error, Option<IReadOnlyList<double>>>(Seq(errors)) : Success<Error, Option<IReadOnlyList<double>>>(Some<IReadOnlyList<double>>(values));
+    }
+
+    private int Invalid(string headline, Seq<Error> problems)
+    {
+        console.Report(headline, problems);
+        return ExitCodes.InvalidInput;
+    }
+}

@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using LanguageExt;
+using LanguageExt.Common;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using RobustNode.Host.Composition;
+using RobustNode.Host.Configuration;
+using RobustNode.Host.Experiments;
+using RobustNode.Host.IO;
+using RobustNode.Host.Reports;
+using RobustNode.Host.Runs;
+using RobustNode.Sensitivity.Networks;
+using RobustNode.Training.Evaluation;
+using static LanguageExt.Prelude;
+
+namespace RobustNode.Host.Verbs;
+
+/// <summary>
+/// <c>robustnode train [--experiment NAME] [--name RUN] [--resume]</c>, the default verb: trains every enabled trainer
+/// of the experiment (standard, augmented, PGD), checkpointing each after every epoch, evaluates the models' clean
+/// and attacked test accuracy versus ε, and writes <c>&lt;Output:Folder&gt;/&lt;run&gt;/</c>: report.json, report.md,
+/// models/&lt;trainer&gt;.ckpt and the plots. Problems with the configuration, data, output folder or checkpoints exit
+/// with 2 before anything is trained; a failed training or evaluation exits with 3. Reports, plots and models are
+/// written only at the end, each atomically, so a failed run never clobbers the previous run's results.
+/// </summary>
+public sealed class TrainVerb(
+    ExperimentCatalog experiments,
+    OutputSettings output,
+    IConfiguration configuration,
+    HostConsole console,
+    ILogger<TrainVerb> log) : IVerb
+{
+    public static VerbDescriptor Descriptor { get; } = new("train", "train standard, augmented and PGD models of an experiment, attack them and write a report (the default verb)",
+    [
+        new VerbOption("experiment", "NAME", $"an experiment of the Experiments section (default: {ExperimentCatalog.DefaultExperiment})"),
+        new VerbOption("name", "RUN", "the run's folder under Output:Folder (default: the experiment's name)"),
+        new VerbOption("resume", null, "continue from the run's last checkpoints; finished trainers are not retrained"),
+    ]);
+
+    public int Run(VerbArguments arguments)
+    {
+        var clock = Stopwatch.StartNew();
+        bool resume = arguments.Has("resume") && arguments["resume"] == "true";
+        var setup =
+            from e in experiments.Find(arguments["experiment"] ?? ExperimentCatalog.DefaultExperiment)
+            from f in RunFolder.For(output.Folder, arguments["name"] ?? e.Name)
+            select (e, f);
+        if (setup.IsFail) return Invalid("robustnode train: invalid command line", setup.FailToSeq());
+        var (experiment, folder) = ((ExperimentSettings, RunFolder))setup.SuccessToSeq().Head;
+        SavedModel.UseThreads(experiment.Threads);
+        log.LogInformation("Run {Run}: experiment {Experiment} ({Trainers}), {Epochs} epochs, {Threads} thread(s){Resume}",
+            Path.GetFileName(folder.Path), experiment.Name, string.Join(", ", experiment.Training.Trainers.Select(t => t.Name)),
+            experiment.Training.Epochs, experiment.Threads, resume ? ", resuming" : "");
+
+        var loaded = ExperimentData.Load(experiment.Data, ExperimentModel.DType(experiment.Model));
+        if (loaded.IsFail) return Invalid($"robustnode train: cannot load the data of experiment '{experiment.Name}'", loaded.FailToSeq());
+        var data = (ExperimentData)loaded.SuccessToSeq().Head;
+        log.LogInformation("Data: {Train} training and {Test} test samples ({Name})", data.Train.Count, data.Test.Count, data.Train.Name);
+
+        var writable = folder.EnsureWritable();
+        if (writable.IsFail) return Invalid("robustnode train: cannot write the run", writable.FailToSeq());
+
+        var run = new TrainingRun(experiment, data, folder, console, log);
+        var prepared = run.Prepare(resume);
+        if (prepared.IsFail) return Invalid($"robustnode train: cannot {(resume ? "resume" : "start")} run '{Path.GetFileName(folder.Path)}'", prepared.FailToSeq());
+
+        var trained = new List<PreparedTrainer>();
+        foreach (var trainer in (IReadOnlyList<PreparedTrainer>)prepared.SuccessToSeq().Head)
+        {
+            var result = run.Train(trainer);
+            if (result.IsFail) return Failed("training failed", result);
+            trained.Add((PreparedTrainer)result);
+        }
+        return Evaluate(experiment, data, folder, trained, clock);
+    }
+
+    private int Evaluate(ExperimentSettings experiment, ExperimentData data, RunFolder folder, IReadOnlyList<PreparedTrainer> trained, Stopwatch clock)
+    {
+        var ev = experiment.Evaluation;
+        var families = ModelEvaluation.Families(ev, data.Scale, AttackSelection.Both);
+        var reports = new List<TrainerReport>();
+        foreach (var t in trained)
+        {
+            var watch = Stopwatch.StartNew();
+            var scores = ModelEvaluation.Evaluate(t.State.Model, data.Test, families, ev.Epsilons, data.Scale);
+            if (scores.IsFail) return Failed($"the evaluation of {t.Trainer.Name} failed", scores);
+            log.LogInformation("{Trainer}: clean test accuracy {Accuracy:P1}; attacked with {Attacks} at {Count} radii in {Seconds:F1} s",
+                t.Trainer.Name, ((ModelScores)scores).CleanAccuracy, string.Join(" and ", families.Select(f => f.Name)), ev.Epsilons.Count, watch.Elapsed.TotalSeconds);
+            reports.Add(new TrainerReport(t.Trainer.Name, t.Options.Objective.Describe(), t.State.Epoch, t.ResumedFrom, t.History, (ModelScores)scores,
+                Path.GetRelativePath(folder.Path, folder.Model(t.Trainer.Name))));
+        }
+
+        var plots = Plots(experiment, data, trained, reports);
+        if (plots.IsFail) return Failed("the plots failed", plots);
+        var files = plots.Match(Succ: f => f, Fail: _ => []);
+        var report = new RunReport(
+            Path.GetFileName(folder.Path), experiment.Name, DateTimeOffset.UtcNow,
+            data.Train.Name, data.Train.Count, data.Test.Name, data.Test.Count, data.Train.Classes,
+            ExperimentModel.Describe(experiment.Model, data.Train), trained[0].State.Parameters.Sum(p => p.numel()),
+            ev.Norm.ToString(), ev.Epsilons, reports,
+            RunSettings.Resolved(experiment, data, trained.Select(t => (t.Trainer.Name, t.Options)).ToArray()),
+            RunSettings.Configuration(configuration, experiment.Name),
+            files.Select(f => f.Name).ToArray());
+        try
+        {
+            foreach (var t in trained) CheckpointFile.Write(folder.Model(t.Trainer.Name), t.State, t.Fingerprint);
+            foreach (var (name, bytes) in files) AtomicFile.WriteAllBytes(folder.File(name), bytes);
+            AtomicFile.WriteAllBytes(folder.ReportJson, ReportJson.Write(report));
+            AtomicFile.WriteAllBytes(folder.ReportMarkdown, ReportMarkdown.Write(report));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            console.Error.WriteLine($"robustnode train: cannot write the results to '{folder.Path}': {ex.Message}");
+            return ExitCodes.InvalidInput;
+        }
+        console.Out.Write(AccuracyTable.Markdown(reports.Select(r => (r.Name, r.Scores)).ToArray()));
+        foreach (var name in new[] { "augmented", "pgd" })
+            if (report.TimeRatio(name) is { } ratio)
+                log.LogInformation("Median time per epoch: {Trainer} / standard = {Ratio:F2}", name, ratio);
+        log.LogInformation("Run {Run} finished in {Seconds:F1} s; wrote {Report}, {Markdown}, {Models} and {Plots}",
+            report.Run, clock.Elapsed.TotalSeconds, folder.ReportJson, folder.ReportMarkdown, folder.Models, string.Join(", ", report.Plots));
+        return ExitCodes.Success;
+    }
+
+    /// <summary>The plots of a run: for planar data the data, level sets, attack arrows; always accuracy versus ε and training curves.</summary>
+    private Fin<IReadOnlyList<(string Name, byte[] Bytes)>> Plots(ExperimentSettings experiment, ExperimentData data, IReadOnlyList<PreparedTrainer> trained, IReadOnlyList<TrainerReport> reports)
+    {
+        var ev = experiment.Evaluation;
+        var files = new List<(string, byte[])>();
+        if (experiment.IsPlanar)
+        {
+            files.Add(("data.png", DataPlot.Render(data.Train, data.Test, $"{experiment.Name}: {data.Train.Count} training (filled) and {data.Test.Count} test (hollow) points")));
+            var spec = GridSpec.Around(data.Train, ev.GridMargin, ev.GridResolution);
+            var grids = new List<(string, GridPrediction)>();
+            var attacked = new List<AttackedPoints>();
+            var attack = AttackExamples.Attack(ev, data.Scale, ev.AttackEpsilon, pgd: false);
+            foreach (var (t, r) in trained.Zip(reports))
+            {
+                var grid = spec.Bind(g => DecisionGrid.Evaluate(t.State.Model, g));
+                if (grid.IsFail) return grid.Map(_ => (IReadOnlyList<(string, byte[])>)[]);
+                var g = (GridPrediction)grid;
+                grids.Add(($"{t.Trainer.Name}: clean test accuracy {AccuracyTable.Percent(r.Scores.CleanAccuracy)}", g));
+                var examples = AttackExamples.Compute(t.State.Model, data.Test, attack, data.Scale, data.Test.Count);
+                if (examples.IsFail) return examples.Map(_ => (IReadOnlyList<(string, byte[])>)[]);
+                attacked.Add(((AttackExamples)examples).Points(t.Trainer.Name, g));
+            }
+            files.Add(("level-sets.png", LevelSetPlot.Render(grids, data.Train)));
+            files.Add(("attacks.png", AttackArrowsPlot.Render(attacked, FormattableString.Invariant($"FGSM ε = {ev.AttackEpsilon:G4}"))));
+        }
+        else
+        {
+            using var scope = TorchSharp.torch.NewDisposeScope();
+            int n = Math.Min(32, data.Train.Count);
+            var images = data.Scale.ToInput(data.Train.X.narrow(0, 0, n));
+            var labels = data.Train.Labels.narrow(0, 0, n).data<long>().ToArray();
+            files.Add(("data.png", ImageGridPlot.Render(
+                Enumerable.Range(0, n).Select(i => new CaptionedImage(AttackExamples.Pixels(images[i]), $"label {labels[i]}")).ToArray(),
+                8, $"{experiment.Name}: training images")));
+        }
+        files.Add(("accuracy.png", AccuracyPlot.Render(reports.Select(r => (r.Name, r.Scores)).ToArray(), ev.Norm.ToString(),
+            $"{experiment.Name}: test accuracy under attack ({data.Test.Count} samples)")));
+        files.Add(("training.png", TrainingCurvesPlot.Render(reports.Select(r => (r.Name, r.History)).ToArray())));
+        return files;
+    }
+
+    private int Invalid(string headline, Seq<Error> problems)
+    {
+        console.Report(headline, problems);
+        return ExitCodes.InvalidInput;
+    }
+
+    private int Failed<T>(string what, Fin<T> failure)
+    {
+        var error = failure.Match(Succ: _ => Error.New(""), Fail: e => e);
+        console.Error.WriteLine($"robustnode train: {what}: {error.Message}");
+        return error.Code == HostErrors.FileCode ? ExitCodes.InvalidInput : ExitCodes.ComputationFailed;
+    }
+}
