@@ -23,12 +23,19 @@ public sealed class NeuralOdeField : IVectorField
     /// <summary>b [N, d].</summary>
     public Tensor Biases => Controls[1].Value;
 
+    private readonly Tensor[] _layerWeights;
+    private readonly Tensor[] _layerBiases;
+
     private NeuralOdeField(LayerGrid grid, Tensor weights, Tensor biases, Activation activation)
     {
         Grid = grid;
         Dim = (int)weights.shape[1];
         Activation = activation;
         Controls = [new ControlParameter("weights", weights, true), new ControlParameter("biases", biases, true)];
+        // Per-layer views made once: slicing W[k], b[k] on every evaluation costs a libtorch call each time.
+        // They share storage with the controls, so in-place parameter updates are seen.
+        _layerWeights = weights.unbind(0).Select(w => w.DetachFromDisposeScope()).ToArray();
+        _layerBiases = biases.unbind(0).Select(b => b.DetachFromDisposeScope()).ToArray();
     }
 
     /// <summary>Checks shapes, dtypes and devices before anything reaches libtorch.</summary>
@@ -49,13 +56,13 @@ public sealed class NeuralOdeField : IVectorField
     public Tensor Evaluate(int layer, double t, Tensor x)
     {
         using var scope = NewDisposeScope();
-        return nn.functional.linear(Activation.Value(x), Weights[layer], Biases[layer]).MoveToOuterDisposeScope();
+        return nn.functional.linear(Activation.Value(x), _layerWeights[layer], _layerBiases[layer]).MoveToOuterDisposeScope();
     }
 
     public FieldCotangent Vjp(int layer, double t, Tensor x, Tensor p)
     {
         using var scope = NewDisposeScope();
-        var w = Weights[layer];
+        var w = _layerWeights[layer];
         var gx = Activation.Derivative(x).mul_(p.matmul(w));
         var gw = p.t().matmul(Activation.Value(x));
         var gb = p.sum(dim: 0);
@@ -65,7 +72,7 @@ public sealed class NeuralOdeField : IVectorField
     public Tensor Jvp(int layer, double t, Tensor x, Tensor s)
     {
         using var scope = NewDisposeScope();
-        return (Activation.Derivative(x) * s).matmul(Weights[layer].t()).MoveToOuterDisposeScope();
+        return (Activation.Derivative(x) * s).matmul(_layerWeights[layer].t()).MoveToOuterDisposeScope();
     }
 
     public Tensor ControlJvp(int layer, double t, Tensor x, IReadOnlyList<Tensor> eta)
@@ -77,9 +84,9 @@ public sealed class NeuralOdeField : IVectorField
     public FieldCotangent SecondOrderVjp(int layer, double t, Tensor x, Tensor p, Tensor s)
     {
         using var scope = NewDisposeScope();
-        var gx = Activation.SecondDerivative(x).mul_(s).mul_(p.matmul(Weights[layer]));
+        var gx = Activation.SecondDerivative(x).mul_(s).mul_(p.matmul(_layerWeights[layer]));
         var gw = p.t().matmul(Activation.Derivative(x).mul_(s));
-        var gb = zeros_like(Biases[layer]);
+        var gb = zeros_like(_layerBiases[layer]);
         return new FieldCotangent(gx.MoveToOuterDisposeScope(), [gw.MoveToOuterDisposeScope(), gb.MoveToOuterDisposeScope()]);
     }
 
@@ -91,13 +98,13 @@ public sealed class NeuralOdeField : IVectorField
 
     private sealed class Linearization(NeuralOdeField f, int layer, double t, Tensor x) : FieldLinearization(f, layer, t, x)
     {
-        private Tensor? _w, _sigma, _d1, _d2;
-        private Tensor W => _w ??= f.Weights[Layer];
+        private Tensor? _sigma, _d1, _d2;
+        private Tensor W => f._layerWeights[Layer];
         private Tensor Sigma => _sigma ??= f.Activation.Value(State);
         private Tensor D1 => _d1 ??= f.Activation.DerivativeFromValue is { } d ? d(State, Sigma) : f.Activation.Derivative(State);
         private Tensor D2 => _d2 ??= f.Activation.SecondDerivativeFromValues is { } d ? d(State, Sigma, D1) : f.Activation.SecondDerivative(State);
 
-        public override Tensor Value() => nn.functional.linear(Sigma, W, f.Biases[Layer]);
+        public override Tensor Value() => nn.functional.linear(Sigma, W, f._layerBiases[Layer]);
 
         public override Tensor Jvp(Tensor s) => (D1 * s).matmul(W.t());
 
@@ -108,7 +115,7 @@ public sealed class NeuralOdeField : IVectorField
         public override Tensor StateVjp(Tensor p) => D1 * p.matmul(W);
 
         public override FieldCotangent SecondOrderVjp(Tensor p, Tensor s) =>
-            new(D2 * s * p.matmul(W), [p.t().matmul(D1 * s), zeros_like(f.Biases[Layer])]);
+            new(D2 * s * p.matmul(W), [p.t().matmul(D1 * s), zeros_like(f._layerBiases[Layer])]);
 
         public override (FieldCotangent First, FieldCotangent Second) SecondOrderReverse(Tensor p, Tensor m, Tensor s)
         {
