@@ -44,7 +44,7 @@ static int Images(string[] arguments)
     var settings = RobustnessTable.Parse(arguments);
     var table = RobustnessTable.Run(settings, RepositoryRoot());
     Console.WriteLine(table);
-    return Write($"{settings.Data}.md", table);
+    return Write(settings.Output ?? $"{settings.Data}.md", table);
 }
 
 static int Write(string name, string markdown)

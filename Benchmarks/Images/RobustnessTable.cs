@@ -24,7 +24,14 @@ namespace RobustNode.Benchmarks.Images;
 public static class RobustnessTable
 {
     public sealed record Settings(string Data, int TrainCount, int TestCount, int Width, int Layers, int Epochs, double LearningRate,
-        double PenaltyWeight, int WarmupEpochs, double PgdEpsilon, int PgdSteps, int BatchSize, ulong Seed);
+        string Schedule, double AugmentedEpsilon, double PenaltyWeight, int WarmupEpochs, double PgdEpsilon, int PgdSteps, int PgdWarmupEpochs,
+        int BatchSize, ulong Seed, string[] Trainers)
+    {
+        /// <summary>Where the page goes (relative to docs/benchmarks, or absolute); null: <c>&lt;data&gt;.md</c>.</summary>
+        public string? Output { get; init; }
+
+        public bool Runs(string trainer) => Trainers.Contains(trainer);
+    }
 
     public static Settings Parse(string[] args)
     {
@@ -32,27 +39,37 @@ public static class RobustnessTable
         string S(string key, string fallback) => map.TryGetValue(key, out var v) ? v : fallback;
         double D(string key, double fallback) => double.Parse(S(key, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
         int I(string key, int fallback) => int.Parse(S(key, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
-        return new Settings(S("data", "mnist"), I("train", 8000), I("test", 2000), I("width", 32), I("layers", 6), I("epochs", 6), D("lr", 0.01),
-            D("weight", 0.3), I("warmup", 2), D("pgd-epsilon", 0.2), I("pgd-steps", 3), I("batch", 64), (ulong)I("seed", 1));
+        return new Settings(S("data", "mnist"), I("train", 8000), I("test", 2000), I("width", 64), I("layers", 6), I("epochs", 6), D("lr", 0.005),
+            S("schedule", "constant"), D("epsilon", 0.1), D("weight", 0.1), I("warmup", 2), D("pgd-epsilon", 0.1), I("pgd-steps", 3), I("pgd-warmup", 1),
+            I("batch", 64), (ulong)I("seed", 1), S("trainers", "standard,augmented,adversarial").Split(','))
+        {
+            Output = map.GetValueOrDefault("out"),
+        };
     }
 
+    // MNIST digits: one file pair split at random by the seed. Fashion-MNIST: its own training set (TrainCount images
+    // drawn by the seed; 60000 is all of it) and the first TestCount images of its test set (10000 is all of it).
     private static Fin<(Dataset Train, Dataset Test)> Load(Settings s, string root)
     {
-        (string Images, string Labels) files = s.Data == "fashion-mnist"
-            ? ("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz", "/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz")
-            : (Path.Combine(root, "data/mnist/digits-images-idx3-ubyte"), Path.Combine(root, "data/mnist/digits-labels-idx1-ubyte"));
-        Fin<(Dataset, Dataset)> Split(ImageData all)
-        {
-            var (train, rest) = all.Split(s.TrainCount, (long)s.Seed);
-            return from tr in Dataset.Create(train.Images, train.Labels, 10, train.Name)
-                   from te in Dataset.Create(rest.Images.narrow(0, 0, Math.Min(s.TestCount, rest.Count)), rest.Labels.narrow(0, 0, Math.Min(s.TestCount, rest.Count)), 10, rest.Name)
-                   select (tr, te);
-        }
-        return from images in IdxFile.Parse(File.ReadAllBytes(files.Images), files.Images)
-               from labels in IdxFile.Parse(File.ReadAllBytes(files.Labels), files.Labels)
-               from data in ImageData.FromIdx(s.Data, images, labels, files.Images, files.Labels)
-               from split in Split(data)
-               select split;
+        const string fashion = "/usr/share/datasets/fashion-mnist";
+        Fin<ImageData> Read(string images, string labels) =>
+            from i in IdxFile.Parse(File.ReadAllBytes(images), images)
+            from l in IdxFile.Parse(File.ReadAllBytes(labels), labels)
+            from data in ImageData.FromIdx(s.Data, i, l, images, labels)
+            select data;
+        Fin<Dataset> Take(ImageData data, int count) =>
+            Dataset.Create(data.Images.narrow(0, 0, Math.Min(count, data.Count)), data.Labels.narrow(0, 0, Math.Min(count, data.Count)), 10, data.Name);
+        if (s.Data == "fashion-mnist")
+            return from all in Read($"{fashion}/train-images-idx3-ubyte.gz", $"{fashion}/train-labels-idx1-ubyte.gz")
+                   from tests in Read($"{fashion}/t10k-images-idx3-ubyte.gz", $"{fashion}/t10k-labels-idx1-ubyte.gz")
+                   from train in Take(s.TrainCount >= all.Count ? all : all.Split(s.TrainCount, (long)s.Seed).Train, s.TrainCount)
+                   from test in Take(tests, s.TestCount)
+                   select (train, test);
+        return from all in Read(Path.Combine(root, "data/mnist/digits-images-idx3-ubyte"), Path.Combine(root, "data/mnist/digits-labels-idx1-ubyte"))
+               let parts = all.Split(s.TrainCount, (long)s.Seed)
+               from train in Take(parts.Train, s.TrainCount)
+               from test in Take(parts.Test, s.TestCount)
+               select (train, test);
     }
 
     public static string Run(Settings s, string root)
@@ -61,17 +78,20 @@ public static class RobustnessTable
         var (train, test) = Load(s, root).Match(d => d, e => throw new InvalidOperationException(e.Message));
         var model = new ConvolutionalOdeModel(Width: s.Width, Layers: s.Layers);
         var box = InputBox.Unit;
-        ITrainingObjective[] objectives =
-        [
+        ITrainingObjective[] objectives = new ITrainingObjective[]
+        {
             new StandardObjective(),
-            new AugmentedObjective(0.1, AttackNorm.Infinity) { Weight = s.PenaltyWeight, WarmupEpochs = s.WarmupEpochs },
-            new AdversarialObjective(Pgd.Madry(s.PgdEpsilon, AttackNorm.Infinity, s.PgdSteps, (long)s.Seed, box)),
-        ];
+            new AugmentedObjective(s.AugmentedEpsilon, AttackNorm.Infinity) { Weight = s.PenaltyWeight, WarmupEpochs = s.WarmupEpochs },
+            new AdversarialObjective(Pgd.Madry(s.PgdEpsilon, AttackNorm.Infinity, s.PgdSteps, (long)s.Seed, box)) { WarmupEpochs = s.PgdWarmupEpochs },
+        }.Where(o => s.Runs(o.Name)).ToArray();
         double[] radii = [0.1, 0.2, 0.3];
         var rows = new List<(string Trainer, double Clean, RobustnessCurve Fgsm, RobustnessCurve Pgd, double SecondsPerEpoch)>();
         foreach (var objective in objectives)
         {
-            var options = new TrainingOptions(objective, new Adam(s.LearningRate), s.Epochs, s.BatchSize, (long)s.Seed);
+            var options = new TrainingOptions(objective, new Adam(s.LearningRate), s.Epochs, s.BatchSize, (long)s.Seed)
+            {
+                Schedule = s.Schedule == "cosine" ? new CosineDecay(s.Epochs) : ConstantRate.Instance,
+            };
             var network = model.Build(SolverCatalog.Fixed(Tableaux.Euler), AdjointMode.Discrete, s.Seed).Match(n => n, e => throw new InvalidOperationException(e.Message));
             var state = Trainer.Start(network, options).Match(x => x, e => throw new InvalidOperationException(e.Message));
             var times = new List<double>();
@@ -96,18 +116,23 @@ public static class RobustnessTable
 
     private static string Render(Settings s, List<(string Trainer, double Clean, RobustnessCurve Fgsm, RobustnessCurve Pgd, double SecondsPerEpoch)> rows)
     {
+        static string Invariant(double v) => v.ToString(CultureInfo.InvariantCulture);
         string P(double v) => (100 * v).ToString("F2", CultureInfo.InvariantCulture);
         var md = new StringBuilder();
         md.AppendLine($"# {s.Data}: robustness of the convolutional ODE network");
         md.AppendLine();
         md.AppendLine("Produced by");
         md.AppendLine();
-        md.AppendLine($"    dotnet run -c Release --project Benchmarks -- images data={s.Data} train={s.TrainCount} test={s.TestCount} width={s.Width} layers={s.Layers} epochs={s.Epochs} lr={s.LearningRate.ToString(CultureInfo.InvariantCulture)} weight={s.PenaltyWeight.ToString(CultureInfo.InvariantCulture)} warmup={s.WarmupEpochs} pgd-epsilon={s.PgdEpsilon.ToString(CultureInfo.InvariantCulture)} pgd-steps={s.PgdSteps} batch={s.BatchSize} seed={s.Seed}");
+        md.AppendLine($"    dotnet run -c Release --project Benchmarks -- images data={s.Data} train={s.TrainCount} test={s.TestCount} width={s.Width} layers={s.Layers} epochs={s.Epochs} lr={Invariant(s.LearningRate)} schedule={s.Schedule} epsilon={Invariant(s.AugmentedEpsilon)} weight={Invariant(s.PenaltyWeight)} warmup={s.WarmupEpochs} pgd-epsilon={Invariant(s.PgdEpsilon)} pgd-steps={s.PgdSteps} pgd-warmup={s.PgdWarmupEpochs} batch={s.BatchSize} seed={s.Seed} trainers={string.Join(',', s.Trainers)}");
         md.AppendLine();
         md.AppendLine($"Network: 3 convolutional layers (tanh, strides 2, 2, 1) → ODE block of {s.Layers} layers of width {s.Width} (W_k ∗ tanh(x) + b_k, Euler, one step per layer: a ResNet), " +
-                      $"average pooling → linear {s.Width} → 10. Adam (lr {s.LearningRate}), batch {s.BatchSize}, {s.Epochs} epochs per trainer, {s.TrainCount} training and {s.TestCount} test images (fixed split, seed {s.Seed}).");
-        md.AppendLine($"Augmented: 𝒥 = J + w‖∇ₓ₀J‖₁ (q = ∞) by the second-order adjoint, w = {s.PenaltyWeight} reached after a linear warm-up of {s.WarmupEpochs} epochs. " +
-                      $"PGD training: Madry et al., ε = {s.PgdEpsilon}, {s.PgdSteps} steps. Attacks: ℓ∞, images clipped to [0, 1]; PGD-20 with step 2.5ε/20 and a random start.");
+                      $"average pooling → linear {s.Width} → 10. Adam (lr {s.LearningRate}, {s.Schedule} schedule), batch {s.BatchSize}, {s.Epochs} epochs per trainer, " +
+                      (s.Data == "fashion-mnist"
+                          ? $"{s.TrainCount} images of the training set and the first {s.TestCount} of the test set (seed {s.Seed})."
+                          : $"{s.TrainCount} training and {s.TestCount} test images (fixed split, seed {s.Seed})."));
+        md.AppendLine($"Augmented: 𝒥 = J + w‖∇ₓ₀J‖₁ (q = ∞, ε = {s.AugmentedEpsilon}) by the second-order adjoint, w = {s.PenaltyWeight} reached after a linear warm-up of {s.WarmupEpochs} epochs. " +
+                      $"PGD training: Madry et al., ε = {s.PgdEpsilon}, {s.PgdSteps} steps, the radius ramped up from 0 over {s.PgdWarmupEpochs} epochs. " +
+                      "Attacks: ℓ∞, images clipped to [0, 1]; PGD-20 with step 2.5ε/20 and a random start.");
         md.AppendLine();
         md.AppendLine("Accuracy on the test images (%):");
         md.AppendLine();
@@ -118,8 +143,8 @@ public static class RobustnessTable
         md.AppendLine();
         md.AppendLine("The seed talk (full MNIST, FGSM): standard 39.5 / 8.2 / 3.19 %, robust training 96.86 / 91.98 / 59.53 % at ε = 0.1 / 0.2 / 0.3.");
         md.AppendLine();
-        var standard = rows.First(r => r.Trainer == "standard").SecondsPerEpoch;
-        foreach (var r in rows.Where(r => r.Trainer != "standard"))
+        var standard = rows.FirstOrDefault(r => r.Trainer == "standard").SecondsPerEpoch;
+        foreach (var r in rows.Where(r => r.Trainer != "standard" && standard > 0))
             md.AppendLine($"Time per epoch, {r.Trainer} / standard: {r.SecondsPerEpoch / standard:F2}× (same run, same machine).");
         string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
         md.AppendLine();

@@ -104,7 +104,7 @@ public sealed record ImageModelSettings(
 /// <param name="Epsilon">The radius defended against (augmented, pgd).</param>
 /// <param name="Norm">The attack norm q (augmented: the penalty uses its dual q*).</param>
 /// <param name="Weight">The augmented penalty weight w (null: w = ε).</param>
-/// <param name="WarmupEpochs">Epochs over which the augmented penalty grows linearly from 0 to w.</param>
+/// <param name="WarmupEpochs">Epochs over which the augmented penalty grows linearly from 0 to w, or the PGD radius from 0 to ε.</param>
 /// <param name="Steps">PGD steps per training batch.</param>
 /// <param name="StepSize">PGD step size α (null: 2.5 ε / steps).</param>
 /// <param name="RandomStart">PGD starts at a random point of the ε-ball.</param>

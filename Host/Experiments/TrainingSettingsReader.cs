@@ -15,7 +15,7 @@ namespace RobustNode.Host.Experiments;
 /// (<c>Name</c> constant | step | cosine; step's <c>Every</c> and <c>Gamma</c>; cosine's <c>Epochs</c> (default: the
 /// run's) and <c>MinimumFactor</c>), <c>Epochs</c>, <c>BatchSize</c>, <c>Seed</c>, and the trainers <c>Standard</c>
 /// (<c>Enabled</c>), <c>Augmented</c> (<c>Enabled</c>, <c>Norm</c>, <c>Epsilon</c>, <c>Weight</c>, <c>WarmupEpochs</c>)
-/// and <c>Pgd</c> (<c>Enabled</c>, <c>Norm</c>, <c>Epsilon</c>, <c>Steps</c>, <c>StepSize</c>, <c>RandomStart</c>).
+/// and <c>Pgd</c> (<c>Enabled</c>, <c>Norm</c>, <c>Epsilon</c>, <c>Steps</c>, <c>StepSize</c>, <c>RandomStart</c>, <c>WarmupEpochs</c>).
 /// </summary>
 internal static class TrainingSettingsReader
 {
@@ -113,14 +113,16 @@ internal static class TrainingSettingsReader
                 : None);
 
     private static Validation<Error, Option<TrainerSettings>> Pgd(IConfigurationSection section) =>
-        (SettingReaders.KnownKeys(section, "Enabled", "Norm", "Epsilon", "Steps", "StepSize", "RandomStart"),
+        (SettingReaders.KnownKeys(section, "Enabled", "Norm", "Epsilon", "Steps", "StepSize", "RandomStart", "WarmupEpochs"),
                 SettingReaders.Flag(section, "Enabled", true),
                 SettingReaders.Choice(section, "Norm", AttackNorm.Infinity, Norms),
                 SettingReaders.Number(section, "Epsilon", 0.1, 0, exclusiveMin: true),
                 SettingReaders.Integer(section, "Steps", 7, 1),
                 SettingReaders.OptionalNumber(section, "StepSize", 0, exclusiveMin: true),
-                SettingReaders.Flag(section, "RandomStart", true))
-            .Apply((_, enabled, norm, epsilon, steps, stepSize, randomStart) => enabled
-                ? Some(new TrainerSettings("pgd", TrainerKind.Pgd, epsilon, norm, Steps: steps, StepSize: stepSize.MatchUnsafe(s => (double?)s, () => null), RandomStart: randomStart))
+                SettingReaders.Flag(section, "RandomStart", true),
+                SettingReaders.Integer(section, "WarmupEpochs", 0, 0))
+            .Apply((_, enabled, norm, epsilon, steps, stepSize, randomStart, warmup) => enabled
+                ? Some(new TrainerSettings("pgd", TrainerKind.Pgd, epsilon, norm, WarmupEpochs: warmup, Steps: steps,
+                    StepSize: stepSize.MatchUnsafe(s => (double?)s, () => null), RandomStart: randomStart))
                 : None);
 }

@@ -22,7 +22,10 @@ public static class Objectives
             trainer.Steps,
             scale.Radius(trainer.StepSize ?? 2.5 * trainer.Epsilon / trainer.Steps),
             trainer.RandomStart,
-            Box: scale.Box(box))),
+            Box: scale.Box(box)))
+        {
+            WarmupEpochs = trainer.WarmupEpochs,
+        },
         _ => new StandardObjective(),
     };
 

@@ -14,6 +14,8 @@ namespace RobustNode.Training.Trainers;
 /// inf_θ E sup_{‖ξ‖_q ≤ 1} ℓ(x₀ + εξ) solved approximately by the attack (usually <see cref="Pgd"/>; with
 /// <see cref="Fgsm"/> it is Goodfellow et al.'s FGSM training). The attack draws its random numbers from the seed the
 /// trainer derives for the batch, so runs are reproducible. The reported loss and accuracy are on the clean batch.
+/// The radius can ramp up linearly over the first epochs, ε_e = ε · min(1, e / K): epoch 0 is then standard
+/// training, a warm start without which PGD training of image networks from scratch can stall at chance.
 /// </summary>
 /// <param name="Attack">The attack that makes the training examples.</param>
 /// <remarks>Madry, Makelov, Schmidt, Tsipras &amp; Vladu, "Towards deep learning models resistant to adversarial attacks", ICLR 2018.</remarks>
@@ -21,20 +23,36 @@ public sealed record AdversarialObjective(IAttack Attack) : ITrainingObjective
 {
     public string Name => "adversarial";
 
-    public Fin<ITrainingObjective> Validate() => Attack switch
-    {
-        Pgd pgd => pgd.Validate().Map(_ => (ITrainingObjective)this),
-        Fgsm fgsm => fgsm.Validate().Map(_ => (ITrainingObjective)this),
-        _ => this,
-    };
+    /// <summary>Warm-up length K in epochs: the radius grows linearly from 0 at epoch 0 to ε at epoch K (0: no warm-up).</summary>
+    public int WarmupEpochs { get; init; }
+
+    /// <summary>The attack radius used in a given epoch (0-based): ε · min(1, e / K).</summary>
+    public double EpsilonAt(int epoch) => WarmupEpochs <= 0 ? Attack.Epsilon : Attack.Epsilon * Math.Min(1.0, (double)epoch / WarmupEpochs);
+
+    public Fin<ITrainingObjective> Validate() =>
+        WarmupEpochs < 0
+            ? TrainingErrors.InvalidConfiguration("objective.warmupEpochs", $"must be non-negative, got {WarmupEpochs}")
+            : Attack switch
+            {
+                Pgd pgd => pgd.Validate().Map(_ => (ITrainingObjective)this),
+                Fgsm fgsm => fgsm.Validate().Map(_ => (ITrainingObjective)this),
+                _ => this,
+            };
 
     public Fin<ObjectiveResult> Evaluate(IBlock model, Tensor x, ILoss loss, ObjectiveContext context) =>
-        Attack.WithSeed(context.Seed).Perturb(model, x, loss).Bind(adversarial =>
+        EpsilonAt(context.Epoch) is var epsilon && epsilon == 0
+            ? new StandardObjective().Evaluate(model, x, loss, context)
+            : Attacked(model, x, loss, context, epsilon);
+
+    private Fin<ObjectiveResult> Attacked(IBlock model, Tensor x, ILoss loss, ObjectiveContext context, double epsilon) =>
+        (epsilon == Attack.Epsilon ? Attack : Attack.WithEpsilon(epsilon)).WithSeed(context.Seed).Perturb(model, x, loss).Bind(adversarial =>
             LossDerivatives.Gradient(model, adversarial, loss).Bind(g =>
                 Inference.Output(model, x).Map(logits =>
                     new ObjectiveResult(loss.PerSample(logits).mean().to(ScalarType.Float64).item<double>(), g.Loss, g.ControlGradients, logits))));
 
-    public string Describe() => Attack switch
+    public string Describe() => WarmupEpochs == 0 ? DescribeAttack() : FormattableString.Invariant($"{DescribeAttack()[..^1]}, warmupEpochs={WarmupEpochs})");
+
+    private string DescribeAttack() => Attack switch
     {
         Pgd p => FormattableString.Invariant(
             $"adversarial(pgd(epsilon={p.Epsilon:R}, q={p.Norm}, steps={p.Steps}, stepSize={p.StepSize:R}, randomStart={p.RandomStart}, restarts={p.Restarts}, box={p.Box?.ToString() ?? "none"}))"),
