@@ -10,6 +10,7 @@ var verbs = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIg
     ["gradients"] = GradientBenchmark.Run,
     ["augmented"] = AugmentedBenchmark.Run,
     ["images"] = Images,
+    [ImageGradientBenchmark.Name] = ImageGradientBenchmark.Run,
     [PeakMemory.Verb] = PeakMemory.Run,
 };
 

@@ -19,7 +19,7 @@ internal static class AugmentedBenchmark
     private const double Epsilon = 0.1;
     private static readonly AugmentedLoss Augmented = new(Epsilon, AttackNorm.Infinity);
 
-    public static IReadOnlyList<BenchmarkMethod> Methods { get; } =
+    public static IReadOnlyList<BenchmarkMethod<BenchmarkProblem>> Methods { get; } =
     [
         new("double-backprop", "(a) double backpropagation through the RK4 loop (`create_graph`, `retain_graph`)", p =>
         {
@@ -32,7 +32,7 @@ internal static class AugmentedBenchmark
             Unwrap.Gradients(Sensitivities.Gradient(p.Problem, AdjointMode.Discrete), g => g.ControlGradients), ComparedWithBaseline: false),
     ];
 
-    private static BenchmarkMethod Adjoint(string name, string description, IAdjointMethod mode) => new(name, description, p => () =>
+    private static BenchmarkMethod<BenchmarkProblem> Adjoint(string name, string description, IAdjointMethod mode) => new(name, description, p => () =>
         Unwrap.Gradients(Sensitivities.AugmentedGradient(p.Problem, Augmented, mode), g => g.AugmentedControlGradients));
 
     public static int Run(string[] args)
@@ -40,7 +40,7 @@ internal static class AugmentedBenchmark
         var run = BenchmarkRun.Parse(args);
         Console.WriteLine("augmented: one gradient of the augmented loss (ε = 0.1, q = ∞) of the nODE benchmark (d = 8, B = 256, RK4, float32)");
         double call = run.CallMicroseconds();
-        var results = run.Measure("augmented", Methods);
+        var results = run.Measure("augmented", Methods, BenchmarkProblem.Create);
         var folder = Path.Combine(BenchmarkRun.RepositoryRoot(), "docs", "benchmarks");
         Directory.CreateDirectory(folder);
         bool plotted = run.MeasureMemory && MemoryPlot.Write(Path.Combine(folder, "augmented-memory.png"), results, ["double-backprop", "discrete", "backsolve", "first-order"]);
@@ -57,7 +57,7 @@ internal static class AugmentedBenchmark
             "One gradient of the augmented loss 𝒥 = mean ᵢ[ℓᵢ + ε‖∇_{x₀ᵢ}ℓᵢ‖₁] (ε = 0.1, attack norm q = ∞) with respect to " +
             "W [N, 8, 8] and b [N, 8] for the nODE x' = W_k tanh(x) + b_k, d = 8, batch 256, N layers on [0, 1], RK4 with one " +
             "step per layer, float32, cross-entropy of x(T) against 8 labels.",
-            Command, run, Methods);
+            Command, run, Methods, Report.NodeNotes);
         sb.AppendLine("## Results").AppendLine();
         sb.AppendLine(Report.Results(run, Methods, results, unit: "first-order"));
         sb.AppendLine("The last column checks that the methods compute the same gradient: the discrete second-order adjoint agrees with");

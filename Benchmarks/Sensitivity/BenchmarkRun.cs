@@ -13,9 +13,9 @@ internal sealed record BenchmarkRun(int[] Layers, int Threads, bool MeasureMemor
     /// <summary>The one-minute load average when the run started.</summary>
     public string StartLoad { get; } = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
 
-    public static BenchmarkRun Parse(string[] args)
+    public static BenchmarkRun Parse(string[] args, int[]? defaultLayers = null)
     {
-        var layers = new[] { 10, 100, 1000 };
+        var layers = defaultLayers ?? [10, 100, 1000];
         int threads = 1;
         bool memory = true;
         for (int i = 0; i < args.Length; i++)
@@ -31,13 +31,13 @@ internal sealed record BenchmarkRun(int[] Layers, int Threads, bool MeasureMemor
         return new BenchmarkRun(layers, threads, memory);
     }
 
-    public IReadOnlyList<Measurement> Measure(string benchmark, IReadOnlyList<BenchmarkMethod> methods)
+    public IReadOnlyList<Measurement> Measure<TProblem>(string benchmark, IReadOnlyList<BenchmarkMethod<TProblem>> methods, Func<int, TProblem> create)
     {
         set_num_threads(Threads);
         var results = new List<Measurement>();
         foreach (int n in Layers)
         {
-            var problem = BenchmarkProblem.Create(n);
+            var problem = create(n);
             var computations = methods.Select(m => m.Prepare(problem)).ToArray();
             var differences = Differences(computations, methods.Select(m => m.ComparedWithBaseline).ToArray());
             var calls = computations.Select(c => TensorsCreated(c) / (double)n).ToArray();

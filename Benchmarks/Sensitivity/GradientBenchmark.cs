@@ -17,7 +17,7 @@ internal static class GradientBenchmark
 {
     public const string Command = "dotnet run -c Release --project Benchmarks -- gradients";
 
-    public static IReadOnlyList<BenchmarkMethod> Methods { get; } =
+    public static IReadOnlyList<BenchmarkMethod<BenchmarkProblem>> Methods { get; } =
     [
         new("autograd", "(a) reverse-mode autograd through the RK4 loop written with tracked tensors (one leaf W_k, b_k per layer)", p =>
         {
@@ -32,7 +32,7 @@ internal static class GradientBenchmark
             Unwrap.Gradients(Ode.Solve(p.Problem.Field, p.X0, p.Problem.Solver, new SolveOptions(Dense: true)), s => [s.Final]), ComparedWithBaseline: false),
     ];
 
-    private static BenchmarkMethod Adjoint(string name, string description, IAdjointMethod mode) => new(name, description, p => () =>
+    private static BenchmarkMethod<BenchmarkProblem> Adjoint(string name, string description, IAdjointMethod mode) => new(name, description, p => () =>
         Unwrap.Gradients(Sensitivities.Gradient(p.Problem, mode), g => g.ControlGradients.Append(g.InputSensitivity)));
 
     public static int Run(string[] args)
@@ -40,7 +40,7 @@ internal static class GradientBenchmark
         var run = BenchmarkRun.Parse(args);
         Console.WriteLine("gradients: one first-order gradient of the nODE benchmark (d = 8, B = 256, RK4, float32)");
         double call = run.CallMicroseconds();
-        var results = run.Measure("gradients", Methods);
+        var results = run.Measure("gradients", Methods, BenchmarkProblem.Create);
         var path = Path.Combine(BenchmarkRun.RepositoryRoot(), "docs", "benchmarks", "gradients.md");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, Write(run, results, call));
@@ -54,7 +54,7 @@ internal static class GradientBenchmark
         var sb = Report.Header("First-order gradients: autograd versus adjoints",
             "One gradient of J = mean ℓᵢ with respect to W [N, 8, 8], b [N, 8] and x₀ for the nODE x' = W_k tanh(x) + b_k, d = 8, " +
             "batch 256, N layers on [0, 1], RK4 with one step per layer, float32, cross-entropy of x(T) against 8 labels.",
-            Command, run, Methods);
+            Command, run, Methods, Report.NodeNotes);
         sb.AppendLine("## Results").AppendLine();
         sb.AppendLine(Report.Results(run, Methods, results, unit: null));
         sb.AppendLine("The last column checks that the methods compute the same gradient: the discrete adjoint agrees with autograd to");

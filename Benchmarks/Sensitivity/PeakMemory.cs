@@ -27,11 +27,9 @@ internal static class PeakMemory
     /// <summary>Child side: <c>peak-memory &lt;benchmark&gt; &lt;method&gt; &lt;layers&gt; &lt;threads&gt;</c>; prints the peak in bytes.</summary>
     public static int Run(string[] args)
     {
-        var method = Catalog.Find(args[0], args[1]);
         int layers = int.Parse(args[2], CultureInfo.InvariantCulture);
         set_num_threads(int.Parse(args[3], CultureInfo.InvariantCulture));
-        var problem = BenchmarkProblem.Create(layers);
-        var compute = method.Prepare(problem);
+        var compute = Catalog.Computation(args[0], args[1], layers);
         using (NewDisposeScope()) compute();
         var peaks = new long[5];
         for (int i = 0; i < peaks.Length; i++)

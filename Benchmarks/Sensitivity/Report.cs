@@ -5,7 +5,7 @@ namespace RobustNode.Benchmarks.Sensitivity;
 /// <summary>The parts both benchmark reports share: header, the measurement protocol, the results table.</summary>
 internal static class Report
 {
-    public static StringBuilder Header(string title, string problem, string command, BenchmarkRun run, IEnumerable<BenchmarkMethod> methods)
+    public static StringBuilder Header(string title, string problem, string command, BenchmarkRun run, IEnumerable<IBenchmarkMethod> methods, string notes)
     {
         var sb = new StringBuilder();
         sb.AppendLine($"# {title}").AppendLine();
@@ -14,7 +14,7 @@ internal static class Report
         sb.AppendLine($"Machine: {run.Environment()}.").AppendLine();
         foreach (var m in methods) sb.AppendLine($"- `{m.Name}`: {m.Description}");
         sb.AppendLine();
-        sb.AppendLine(Protocol).AppendLine();
+        sb.AppendLine(Protocol).AppendLine(notes).AppendLine();
         return sb;
     }
 
@@ -29,15 +29,19 @@ internal static class Report
         "is read; this is repeated five times and the least and the most are reported (disturbances — heap fragmentation, " +
         "managed heap growth — only add, so the least is the estimate; ratios use it). It is the peak of all memory the computation touched — " +
         "libtorch tensors and autograd graphs, heap overhead, managed objects — including the returned gradients themselves " +
-        "(∇_W and ∇_b are N·72 floats: 2.9 kB at N = 10, 0.29 MB at N = 1000; an accumulator and its scaled copy coexist " +
-        "at the end of a gradient). The child runs with one glibc arena, no heap top padding and a 256 kB gen-0 budget for " +
+        "(an accumulator and its scaled copy coexist at the end of a gradient). The child runs with one glibc arena, no heap top padding and a 256 kB gen-0 budget for " +
         "the .NET GC, so the heap grows by what is asked for and short-lived handles are collected early; page granularity " +
         "and allocator fragmentation remain, so the smallest numbers are upper bounds, with a noise floor of about half a " +
-        "megabyte (compare least and most). The exact statement that backsolve's memory does not depend on N is a test: " +
-        "`BacksolveMemoryIsIndependentOfDepth` counts the tensors alive at once and finds the same peak at N = 4 and N = 40.";
+        "megabyte (compare least and most).";
+
+    /// <summary>What the nODE benchmarks add to the protocol.</summary>
+    public const string NodeNotes =
+        "Here ∇_W and ∇_b are N·72 floats: 2.9 kB at N = 10, 0.29 MB at N = 1000. The exact statement that backsolve's " +
+        "memory does not depend on N is a test: `BacksolveMemoryIsIndependentOfDepth` counts the tensors alive at once and " +
+        "finds the same peak at N = 4 and N = 40.";
 
     /// <summary>The results table: one row per (N, method), ratios against the baseline (first method) and optionally against a unit method.</summary>
-    public static string Results(BenchmarkRun run, IReadOnlyList<BenchmarkMethod> methods, IReadOnlyList<Measurement> results, string? unit)
+    public static string Results(BenchmarkRun run, IReadOnlyList<IBenchmarkMethod> methods, IReadOnlyList<Measurement> results, string? unit)
     {
         Measurement Get(string method, int n) => results.Single(r => r.Method == method && r.Layers == n);
         int first = run.Layers[0];

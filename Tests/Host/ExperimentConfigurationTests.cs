@@ -1,5 +1,9 @@
 using System.Text.Json.Nodes;
+using RobustNode.Core.Norms;
 using RobustNode.Host.Composition;
+using RobustNode.Host.Experiments;
+using RobustNode.Host.Runs;
+using RobustNode.Training.Trainers;
 using Xunit;
 using static RobustNode.Tests.Host.TrainingJobs;
 
@@ -22,6 +26,7 @@ public class ExperimentConfigurationTests
             ("Experiments:moons:Training:Optimizer:Momentum", 0.9),
             ("Experiments:moons:Training:Augmented:Norm", "3"),
             ("Experiments:moons:Training:Pgd:Epsilon", -0.1),
+            ("Experiments:moons:Training:Pgd:WarmupEpochs", -2),
             ("Experiments:moons:Evaluation:Epsilons", JsonNode.Parse("[0, -0.1]")),
             ("Experiments:circles:Evaluation:Epsilons", "0,abc"),
             ("Experiments:spirals:Model:Solver", "rk4"),
@@ -44,6 +49,7 @@ public class ExperimentConfigurationTests
             "Experiments:moons:Training:Optimizer:Momentum: does not apply to adam",
             "Experiments:moons:Training:Augmented:Norm: expected inf, 2 or 1, got '3'",
             "Experiments:moons:Training:Pgd:Epsilon: must be positive, got -0.1",
+            "Experiments:moons:Training:Pgd:WarmupEpochs: must be at least 0, got -2",
             "Experiments:moons:Evaluation:Epsilons[1]: an attack radius must not be negative, got -0.1",
             "Experiments:circles:Evaluation:Epsilons[1]: expected a number, got 'abc'",
             "Experiments:spirals:Model:Solver: 'rk4' has no embedded error estimate, so it cannot take adaptive steps",
@@ -52,6 +58,16 @@ public class ExperimentConfigurationTests
         ];
         foreach (var line in expected) Assert.Contains(line, run.Error);
         Assert.False(Directory.Exists(folder.File("runs")));
+    }
+
+    [Fact]
+    public void A_pgd_warm_up_reaches_the_objective_in_network_units()
+    {
+        var trainer = new TrainerSettings("pgd", TrainerKind.Pgd, Epsilon: 0.2, Norm: AttackNorm.Infinity, WarmupEpochs: 3, Steps: 4);
+        var objective = Assert.IsType<AdversarialObjective>(Objectives.For(trainer, new InputScale(0.5, 0.25), null));
+        Assert.Equal(3, objective.WarmupEpochs);
+        Assert.Equal(0.8, objective.EpsilonAt(3), 12);
+        Assert.Equal(0.4, objective.EpsilonAt(1) * 1.5, 12);
     }
 
     [Fact]

@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using RobustNode.Core.Losses;
 using RobustNode.Core.Norms;
 using RobustNode.Core.Tableaux;
 using RobustNode.Sensitivity.Attacks;
+using RobustNode.Sensitivity.Networks;
 using RobustNode.Solvers;
 using RobustNode.Training;
 using RobustNode.Training.Evaluation;
@@ -199,6 +201,28 @@ public sealed class TrainerTests(ITestOutputHelper output)
         var weighted = objective with { Weight = 1.0, WarmupEpochs = 0 };
         Assert.Equal(1.0, weighted.WeightAt(0));
         Assert.Equal(0.2, weighted.Epsilon);
+    }
+
+    [Fact]
+    public void The_pgd_warm_up_ramps_the_radius_linearly_and_starts_with_standard_training()
+    {
+        var objective = new AdversarialObjective(Pgd.Madry(0.2, AttackNorm.Infinity, steps: 3)) { WarmupEpochs = 4 };
+        Assert.Equal([0.0, 0.05, 0.1, 0.15, 0.2, 0.2], Enumerable.Range(0, 6).Select(e => Math.Round(objective.EpsilonAt(e), 15)));
+        var model = SmallNetwork(2);
+        var batch = Moons(30, 5).Train;
+        var loss = new CrossEntropyLoss(batch.Labels);
+        var warm = Ok(objective.Evaluate(model, batch.X, loss, new ObjectiveContext(0, 0, 0)));
+        var plain = Ok(LossDerivatives.Gradient(model, batch.X, loss));
+        Assert.Equal(plain.Loss, warm.Objective, 15);
+        for (int i = 0; i < plain.ControlGradients.Count; i++)
+            Assert.True(MaxAbsDifference(plain.ControlGradients[i], warm.Gradients[i]) < 1e-15);
+        // Later epochs attack with the ramped radius: the objective is J at PGD examples of radius ε_e, above the clean J.
+        var ramped = Ok(objective.Evaluate(model, batch.X, loss, new ObjectiveContext(2, 0, 9)));
+        var direct = Ok(new AdversarialObjective(Pgd.Madry(0.1, AttackNorm.Infinity, steps: 3)).Evaluate(model, batch.X, loss, new ObjectiveContext(2, 0, 9)));
+        Assert.Equal(direct.Objective, ramped.Objective, 15);
+        Assert.True(ramped.Objective > plain.Loss);
+        Assert.Contains("warmupEpochs=4", objective.Describe());
+        Assert.Contains("objective.warmupEpochs", Failure(new AdversarialObjective(Pgd.Madry(0.2, AttackNorm.Infinity)) { WarmupEpochs = -1 }.Validate()).Message);
     }
 
     private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
