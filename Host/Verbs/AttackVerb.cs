@@ -4,11 +4,11 @@ using LanguageExt.Common;
 using Microsoft.Extensions.Logging;
 using RobustNode.Host.Composition;
 using RobustNode.Host.Experiments;
-using RobustNode.Host.IO;
 using RobustNode.Host.Reports;
 using RobustNode.Host.Runs;
 using RobustNode.Training.Evaluation;
 using static LanguageExt.Prelude;
+using AttackRequest = (LanguageExt.Option<double> Epsilon, LanguageExt.Option<int> Count, bool Pgd);
 
 namespace RobustNode.Host.Verbs;
 
@@ -18,27 +18,23 @@ namespace RobustNode.Host.Verbs;
 /// adversarial images with the true class and both predictions, for point clouds the arrows from clean to adversarial
 /// points over the model's level sets. The PNG is written atomically (default: next to the model, <c>&lt;model&gt;.attack.png</c>).
 /// </summary>
-public sealed class AttackVerb(ExperimentCatalog experiments, HostConsole console, ILogger<AttackVerb> log) : IVerb
+public sealed class AttackVerb(ExperimentCatalog experiments, HostConsole console, ILogger<AttackVerb> log)
+    : CheckpointVerb<AttackRequest>(Descriptor.Name, experiments, console), IVerb
 {
-    public static VerbDescriptor Descriptor { get; } = new("attack", "draw clean and adversarial test samples of a saved model",
-    [
-        new VerbOption("model", "FILE.ckpt", "a saved model, e.g. runs/mnist/models/augmented.ckpt", Required: true),
-        new VerbOption("experiment", "NAME", "the experiment whose data to attack (default: the model's)"),
+    public static VerbDescriptor Descriptor { get; } = Describe("attack", "draw clean and adversarial test samples of a saved model",
+        "runs/mnist/models/augmented.ckpt", "the experiment whose data to attack (default: the model's)",
         new VerbOption("epsilon", "EPS", "the attack radius in input units (default: Evaluation:AttackEpsilon)"),
         new VerbOption("count", "N", "how many test samples (default: 16 images, or every test point of a point cloud)"),
         new VerbOption("attack", "fgsm|pgd", "the attack (default: fgsm)"),
-        new VerbOption("out", "FILE.png", "the picture (default: <model>.attack.png next to the model)"),
-    ]);
+        new VerbOption("out", "FILE.png", "the picture (default: <model>.attack.png next to the model)"));
 
-    public int Run(VerbArguments arguments)
+    protected override Validation<Error, AttackRequest> Request(VerbArguments arguments) =>
+        (Number(arguments["epsilon"]), Count(arguments["count"]), Pgd(arguments["attack"])).Apply((e, c, p) => (e, c, p));
+
+    protected override int Run(SavedModel saved, AttackRequest request, VerbArguments arguments)
     {
-        var modelPath = arguments["model"]!;
-        var request = (Number(arguments["epsilon"]), Count(arguments["count"]), Pgd(arguments["attack"])).Apply((e, c, p) => (e, c, p));
-        if (request.IsFail) return Invalid("robustnode attack: invalid command line", request.FailToSeq());
-        var (epsilon, count, pgd) = request.SuccessToSeq().Head;
-        var loaded = SavedModel.Load(modelPath, experiments, arguments["experiment"]);
-        if (loaded.IsFail) return Invalid($"robustnode attack: cannot attack '{modelPath}'", loaded.FailToSeq());
-        var saved = loaded.SuccessToSeq().Head;
+        var (epsilon, count, pgd) = request;
+        var modelPath = saved.Path;
         var ev = saved.Experiment.Evaluation;
         double radius = epsilon.IfNone(ev.AttackEpsilon);
         var attack = AttackExamples.Attack(ev, saved.Data.Scale, radius, pgd);
@@ -53,24 +49,18 @@ public sealed class AttackVerb(ExperimentCatalog experiments, HostConsole consol
                     .Map(grid => (examples, AttackArrowsPlot.Render([examples.Points(saved.Trainer, grid)], name)))
                 : FinSucc((examples, ImageGridPlot.Render(examples.Images(), 8,
                     $"{saved.Trainer}: {name}, {Fooled(examples)} of {examples.Labels.Length} misclassified after the attack"))));
-        if (picture.IsFail)
-        {
-            console.Error.WriteLine($"robustnode attack: the attack on '{modelPath}' failed: {picture.Match(_ => "", e => e.Message)}");
-            return ExitCodes.ComputationFailed;
-        }
-        var (result, png) = ((AttackExamples, byte[]))picture;
-        try
-        {
-            AtomicFile.WriteAllBytes(outPath, png);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            console.Error.WriteLine($"robustnode attack: cannot write '{outPath}': {ex.Message}");
-            return ExitCodes.InvalidInput;
-        }
-        log.LogInformation("Attacked {Count} test samples of {Model} with {Attack}: {Fooled} misclassified ({Clean} before the attack); wrote {Out}",
-            result.Labels.Length, modelPath, name, Fooled(result), Enumerable.Range(0, result.Labels.Length).Count(i => result.Labels[i] != result.CleanPredicted[i]), outPath);
-        return ExitCodes.Success;
+        return picture.Match(
+            Fail: error => Console.Failed($"the attack on '{modelPath}'", error),
+            Succ: drawn =>
+            {
+                var (result, png) = drawn;
+                return Console.Write(outPath, png, () =>
+                {
+                    log.LogInformation("Attacked {Count} test samples of {Model} with {Attack}: {Fooled} misclassified ({Clean} before the attack); wrote {Out}",
+                        result.Labels.Length, modelPath, name, Fooled(result), Enumerable.Range(0, result.Labels.Length).Count(i => result.Labels[i] != result.CleanPredicted[i]), outPath);
+                    return ExitCodes.Success;
+                });
+            });
     }
 
     private static int Fooled(AttackExamples e) => Enumerable.Range(0, e.Labels.Length).Count(i => e.Labels[i] != e.AdversarialPredicted[i]);
@@ -93,10 +83,4 @@ public sealed class AttackVerb(ExperimentCatalog experiments, HostConsole consol
         "pgd" => Success<Error, bool>(true),
         _ => Fail<Error, bool>(HostErrors.CommandLine("--attack", $"expected fgsm or pgd, got '{text}'")),
     };
-
-    private int Invalid(string headline, Seq<Error> problems)
-    {
-        console.Report(headline, problems);
-        return ExitCodes.InvalidInput;
-    }
 }

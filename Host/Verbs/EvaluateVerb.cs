@@ -7,10 +7,10 @@ using LanguageExt.Common;
 using Microsoft.Extensions.Logging;
 using RobustNode.Host.Composition;
 using RobustNode.Host.Experiments;
-using RobustNode.Host.IO;
 using RobustNode.Host.Reports;
 using RobustNode.Host.Runs;
 using static LanguageExt.Prelude;
+using EvaluationRequest = (RobustNode.Host.Runs.AttackSelection Attacks, LanguageExt.Option<System.Collections.Generic.IReadOnlyList<double>> Epsilons);
 
 namespace RobustNode.Host.Verbs;
 
@@ -21,59 +21,46 @@ namespace RobustNode.Host.Verbs;
 /// The experiment defaults to the one recorded in the checkpoint; its evaluation settings give the norm, PGD steps and
 /// restarts, the input box and, without <c>--epsilons</c>, the radii.
 /// </summary>
-public sealed class EvaluateVerb(ExperimentCatalog experiments, HostConsole console, ILogger<EvaluateVerb> log) : IVerb
+public sealed class EvaluateVerb(ExperimentCatalog experiments, HostConsole console, ILogger<EvaluateVerb> log)
+    : CheckpointVerb<EvaluationRequest>(Descriptor.Name, experiments, console), IVerb
 {
-    public static VerbDescriptor Descriptor { get; } = new("evaluate", "accuracy of a saved model under FGSM/PGD attacks versus ε",
-    [
-        new VerbOption("model", "FILE.ckpt", "a saved model, e.g. runs/moons/models/augmented.ckpt", Required: true),
-        new VerbOption("experiment", "NAME", "the experiment whose data and attack settings to use (default: the model's)"),
+    public static VerbDescriptor Descriptor { get; } = Describe("evaluate", "accuracy of a saved model under FGSM/PGD attacks versus ε",
+        "runs/moons/models/augmented.ckpt", "the experiment whose data and attack settings to use (default: the model's)",
         new VerbOption("attack", "fgsm|pgd|both", "the attacks (default: both, as far as the experiment enables them)"),
         new VerbOption("epsilons", "0,0.1,0.2", "the radii, in input units (default: Evaluation:Epsilons)"),
-        new VerbOption("out", "FILE", "also write the table: JSON for .json, else markdown"),
-    ]);
+        new VerbOption("out", "FILE", "also write the table: JSON for .json, else markdown"));
 
-    public int Run(VerbArguments arguments)
+    protected override Validation<Error, EvaluationRequest> Request(VerbArguments arguments) =>
+        (Attacks(arguments["attack"]), Epsilons(arguments["epsilons"])).Apply((a, e) => (a, e));
+
+    protected override int Run(SavedModel saved, EvaluationRequest request, VerbArguments arguments)
     {
-        var modelPath = arguments["model"]!;
-        var request = (Attacks(arguments["attack"]), Epsilons(arguments["epsilons"])).Apply((a, e) => (a, e));
-        if (request.IsFail) return Invalid("robustnode evaluate: invalid command line", request.FailToSeq());
-        var (selection, epsilonOverride) = request.SuccessToSeq().Head;
-        var loaded = SavedModel.Load(modelPath, experiments, arguments["experiment"]);
-        if (loaded.IsFail) return Invalid($"robustnode evaluate: cannot evaluate '{modelPath}'", loaded.FailToSeq());
-        var saved = loaded.SuccessToSeq().Head;
         var ev = saved.Experiment.Evaluation;
-        var families = ModelEvaluation.Families(ev, saved.Data.Scale, selection);
+        var families = ModelEvaluation.Families(ev, saved.Data.Scale, request.Attacks);
         if (families.Count == 0)
-            return Invalid("robustnode evaluate: invalid command line",
+            return Console.Invalid("invalid command line",
                 Seq1(HostErrors.CommandLine("--attack", $"the experiment '{saved.Experiment.Name}' disables {arguments["attack"]} (Evaluation:Fgsm, Evaluation:Pgd:Enabled)")));
-        var epsilons = epsilonOverride.IfNone(() => ev.Epsilons);
+        var epsilons = request.Epsilons.IfNone(() => ev.Epsilons);
         var clock = Stopwatch.StartNew();
-        var scores = ModelEvaluation.Evaluate(saved.Model, saved.Data.Test, families, epsilons, saved.Data.Scale);
-        if (scores.IsFail)
-        {
-            console.Error.WriteLine($"robustnode evaluate: the evaluation of '{modelPath}' failed: {scores.Match(_ => "", e => e.Message)}");
-            return ExitCodes.ComputationFailed;
-        }
-        var result = (ModelScores)scores;
-        var table = AccuracyTable.Markdown([(saved.Trainer, result)]);
-        if (arguments["out"] is { } outPath)
-        {
-            try
+        return ModelEvaluation.Evaluate(saved.Model, saved.Data.Test, families, epsilons, saved.Data.Scale).Match(
+            Fail: error => Console.Failed($"the evaluation of '{saved.Path}'", error),
+            Succ: result =>
             {
-                AtomicFile.WriteAllBytes(outPath, outPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
+                var table = AccuracyTable.Markdown([(saved.Trainer, result)]);
+                int Show()
+                {
+                    Console.Out.Write(table);
+                    log.LogInformation("Evaluated {Model} in experiment {Experiment} on {Count} test samples in {Seconds:F1} s{Out}",
+                        saved.Path, saved.Experiment.Name, saved.Data.Test.Count, clock.Elapsed.TotalSeconds, arguments["out"] is { } o ? $"; wrote {o}" : "");
+                    return ExitCodes.Success;
+                }
+                // The table reaches stdout only after the file asked for is written, so a failed write shows no result.
+                if (arguments["out"] is not { } outPath) return Show();
+                var content = outPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
                     ? Json(saved, result, epsilons)
-                    : Encoding.UTF8.GetBytes(Markdown(saved, table)));
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                console.Error.WriteLine($"robustnode evaluate: cannot write '{outPath}': {ex.Message}");
-                return ExitCodes.InvalidInput;
-            }
-        }
-        console.Out.Write(table);
-        log.LogInformation("Evaluated {Model} in experiment {Experiment} on {Count} test samples in {Seconds:F1} s{Out}",
-            modelPath, saved.Experiment.Name, saved.Data.Test.Count, clock.Elapsed.TotalSeconds, arguments["out"] is { } o ? $"; wrote {o}" : "");
-        return ExitCodes.Success;
+                    : Encoding.UTF8.GetBytes(Markdown(saved, table));
+                return Console.Write(outPath, content, Show);
+            });
     }
 
     private static string Markdown(SavedModel saved, string table) =>
@@ -122,11 +109,5 @@ public sealed class EvaluateVerb(ExperimentCatalog experiments, HostConsole cons
             else errors.Add(HostErrors.CommandLine("--epsilons", $"'{part}' is not a non-negative number (write the radii as 0,0.1,0.2)"));
         }
         return errors.Count > 0 ? Fail<Error, Option<IReadOnlyList<double>>>(Seq(errors)) : Success<Error, Option<IReadOnlyList<double>>>(Some<IReadOnlyList<double>>(values));
-    }
-
-    private int Invalid(string headline, Seq<Error> problems)
-    {
-        console.Report(headline, problems);
-        return ExitCodes.InvalidInput;
     }
 }

@@ -1,92 +1,42 @@
 using System.Diagnostics;
 using LanguageExt;
-using LanguageExt.Common;
 using Microsoft.Extensions.Logging;
 using RobustNode.Host.Composition;
 using RobustNode.Host.Configuration;
 using RobustNode.Host.IO;
 using RobustNode.Host.Problems;
 using RobustNode.Solvers;
-using static TorchSharp.torch;
 
 namespace RobustNode.Host.Verbs;
 
 /// <summary>
 /// <c>robustnode solve --problem FILE.json [--out RESULT.json]</c>: integrates the problem file's field from its x0
-/// with its solver and writes the final states and the work done (<see cref="SolveResult"/>). Invalid input
-/// exits with 2, a failed solve with 3; in both cases no output file is created or overwritten.
+/// with its solver and writes the final states and the work done (<see cref="SolveResult"/>).
 /// </summary>
 public sealed class SolveVerb(
-    ProblemFileParser parser,
-    SolverRegistry solvers,
-    SolverDefaults defaults,
-    OutputSettings output,
-    TorchRuntime runtime,
-    HostConsole console,
-    ILogger<SolveVerb> log) : IVerb
+    ProblemFileParser parser, SolverRegistry solvers, SolverDefaults defaults, OutputSettings output, TorchRuntime runtime, HostConsole console, ILogger<SolveVerb> log)
+    : ProblemFileVerb<SolveResult>(Descriptor.Name, parser, solvers, defaults, output, runtime, console), IVerb
 {
-    public static VerbDescriptor Descriptor { get; } = new("solve", "integrate a problem file and write the final states",
-    [
-        new VerbOption("problem", "FILE.json", "the problem file", Required: true),
-        new VerbOption("out", "RESULT.json", "the result file (default: <Output:Folder>/<problem>.solve.json)"),
-    ]);
+    public static VerbDescriptor Descriptor { get; } = Describe("solve", "integrate a problem file and write the final states", "the problem file");
 
-    public int Run(VerbArguments arguments)
+    protected override Fin<SolveResult> Compute(ProblemFile problem, ProblemTensors input, OdeSolver solver)
     {
-        var problemPath = arguments["problem"]!;
-        var outPath = arguments["out"] ?? Path.Combine(output.Folder, Path.GetFileNameWithoutExtension(problemPath) + ".solve.json");
-        return InputFile.ReadText(problemPath).Bind(parser.Parse).Match(
-            Succ: problem => Solve(problem, problemPath, outPath),
-            Fail: problems => Invalid(problemPath, problems));
+        var clock = Stopwatch.StartNew();
+        var solution = Ode.Solve(input.Field, input.X0, solver);
+        clock.Stop();
+        return solution.Map(s => new SolveResult(ProblemTensors.Matrix(s.Final), s.Statistics, clock.Elapsed.TotalMilliseconds));
     }
 
-    private int Invalid(string problemPath, Seq<Error> problems)
-    {
-        console.Report($"robustnode solve: invalid problem file '{problemPath}'", problems);
-        return ExitCodes.InvalidInput;
-    }
+    protected override string Computation(string problemPath) => $"the solve of '{problemPath}'";
 
-    private int Solve(ProblemFile problem, string problemPath, string outPath)
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        return (ProblemTensors.Create(problem, runtime),
-                solvers.Create(problem.Solver, defaults.MaxSteps, reason => HostErrors.ProblemFile("$.solver", reason)))
-            .Apply((input, solver) => (input, solver))
-            .Match(
-                Fail: problems => Invalid(problemPath, problems),
-                Succ: setup =>
-                {
-                    var clock = Stopwatch.StartNew();
-                    var solution = Ode.Solve(setup.input.Field, setup.input.X0, setup.solver);
-                    clock.Stop();
-                    return solution.Match(
-                        Succ: s => Write(problem, problemPath, outPath,
-                            new SolveResult(ProblemTensors.Matrix(s.Final), s.Statistics, clock.Elapsed.TotalMilliseconds)),
-                        Fail: error =>
-                        {
-                            console.Error.WriteLine($"robustnode solve: the solve of '{problemPath}' failed: {error.Message}");
-                            return ExitCodes.ComputationFailed;
-                        });
-                });
-    }
+    protected override byte[] Json(SolveResult result) => result.ToJson();
 
-    private int Write(ProblemFile problem, string problemPath, string outPath, SolveResult result)
+    protected override void Finished(ProblemFile problem, string problemPath, SolveResult result, string outPath)
     {
-        try
-        {
-            AtomicFile.WriteAllBytes(outPath, result.ToJson());
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            console.Error.WriteLine($"robustnode solve: cannot write '{outPath}': {ex.Message}");
-            return ExitCodes.InvalidInput;
-        }
         var stats = result.Statistics;
         log.LogInformation("Solved {Problem} ({Field}, d = {Dim}, N = {Steps}, B = {Batch}) with {Solver}: {Accepted} accepted and {Rejected} rejected steps, {Evaluations} evaluations in {Milliseconds:F1} ms; wrote {Out}",
             problemPath, problem.Field.Name, problem.Dim, problem.Steps, problem.Batch, DescribeSolver(problem.Solver),
             stats.AcceptedSteps, stats.RejectedSteps, stats.FunctionEvaluations, result.WallTimeMs, outPath);
-        return ExitCodes.Success;
     }
 
     private static string DescribeSolver(SolverChoice s) => s.Adaptive

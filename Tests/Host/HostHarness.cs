@@ -68,8 +68,17 @@ public static class Robustnode
         var log = new CapturedLog();
         var context = new HostContext(new HostConsole(output, error), contentRoot, cudaAvailable ?? (() => false),
             logging => logging.ClearProviders().AddProvider(log));
-        int code = CompositionRoot.Run(args, context);
-        return new HostRun(code, output.ToString(), error.ToString(), log.Lines);
+        // A run sets libtorch's process-wide thread count (Torch:Threads, an experiment's Threads); the tests after it keep theirs.
+        int threads = TorchSharp.torch.get_num_threads();
+        try
+        {
+            int code = CompositionRoot.Run(args, context);
+            return new HostRun(code, output.ToString(), error.ToString(), log.Lines);
+        }
+        finally
+        {
+            if (TorchSharp.torch.get_num_threads() != threads) TorchSharp.torch.set_num_threads(threads);
+        }
     }
 
     /// <summary>The repository's settings file with some values replaced (paths like "Solver:Name").</summary>

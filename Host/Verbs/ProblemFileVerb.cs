@@ -1,0 +1,80 @@
+using LanguageExt;
+using LanguageExt.Common;
+using RobustNode.Host.Composition;
+using RobustNode.Host.Configuration;
+using RobustNode.Host.IO;
+using RobustNode.Host.Problems;
+using RobustNode.Solvers;
+using static LanguageExt.Prelude;
+using static TorchSharp.torch;
+
+namespace RobustNode.Host.Verbs;
+
+/// <summary>
+/// A verb that computes one result from a problem file (solve, sensitivity): <c>--problem FILE.json [--out RESULT.json]</c>.
+/// The file is read and checked, its field, x0 and solver are built, the computation runs without autograd in one
+/// dispose scope, and the result is written as JSON (by default <c>&lt;Output:Folder&gt;/&lt;problem&gt;.&lt;verb&gt;.json</c>).
+/// Invalid input exits with 2, a failed computation with 3; in both cases no output file is created or overwritten.
+/// </summary>
+/// <typeparam name="TResult">What the computation yields and the verb writes.</typeparam>
+public abstract class ProblemFileVerb<TResult>(
+    string verb, ProblemFileParser parser, SolverRegistry solvers, SolverDefaults defaults, OutputSettings output, TorchRuntime runtime, HostConsole console)
+{
+    private readonly VerbConsole _console = new(verb, console);
+
+    /// <summary>The descriptor of a problem-file verb: its two options, <c>--out</c> defaulting to the file the verb writes.</summary>
+    protected static VerbDescriptor Describe(string name, string summary, string problem) => new(name, summary,
+    [
+        new VerbOption("problem", "FILE.json", problem, Required: true),
+        new VerbOption("out", "RESULT.json", $"the result file (default: <Output:Folder>/<problem>.{name}.json)"),
+    ]);
+
+    /// <summary>The device and dtype the problem's tensors live on.</summary>
+    protected TorchRuntime Runtime => runtime;
+
+    public int Run(VerbArguments arguments)
+    {
+        var problemPath = arguments["problem"]!;
+        var outPath = arguments["out"] ?? Path.Combine(output.Folder, $"{Path.GetFileNameWithoutExtension(problemPath)}.{verb}.json");
+        return InputFile.ReadText(problemPath).Bind(parser.Parse).Bind(Require).Match(
+            Succ: problem => Run(problem, problemPath, outPath),
+            Fail: problems => Invalid(problemPath, problems));
+    }
+
+    /// <summary>What this verb needs of a problem file beyond what the parser checks (the sensitivity verb: a loss).</summary>
+    protected virtual Validation<Error, ProblemFile> Require(ProblemFile problem) => Success<Error, ProblemFile>(problem);
+
+    /// <summary>The computation, given the problem's tensors and solver.</summary>
+    protected abstract Fin<TResult> Compute(ProblemFile problem, ProblemTensors input, OdeSolver solver);
+
+    /// <summary>The computation for an error message: <c>the solve of 'p.json'</c> (… failed: reason).</summary>
+    protected abstract string Computation(string problemPath);
+
+    /// <summary>The result file's content.</summary>
+    protected abstract byte[] Json(TResult result);
+
+    /// <summary>Logs what was computed and written.</summary>
+    protected abstract void Finished(ProblemFile problem, string problemPath, TResult result, string outPath);
+
+    private int Run(ProblemFile problem, string problemPath, string outPath)
+    {
+        // The result may still hold tensors of this scope, so it is written before the scope ends.
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        return (ProblemTensors.Create(problem, runtime),
+                solvers.Create(problem.Solver, defaults.MaxSteps, reason => HostErrors.ProblemFile("$.solver", reason)))
+            .Apply((input, solver) => (input, solver))
+            .Match(
+                Fail: problems => Invalid(problemPath, problems),
+                Succ: setup => Compute(problem, setup.input, setup.solver).Match(
+                    Fail: error => _console.Failed(Computation(problemPath), error),
+                    Succ: result => _console.Write(outPath, Json(result), () =>
+                    {
+                        Finished(problem, problemPath, result, outPath);
+                        return ExitCodes.Success;
+                    })));
+    }
+
+    private int Invalid(string problemPath, Seq<Error> problems) =>
+        _console.Invalid($"invalid problem file '{problemPath}'", problems);
+}
