@@ -27,6 +27,9 @@ public static class RobustnessTable
         string Schedule, double AugmentedEpsilon, double PenaltyWeight, int WarmupEpochs, double PgdEpsilon, int PgdSteps, int PgdWarmupEpochs,
         int BatchSize, ulong Seed, string[] Trainers)
     {
+        /// <summary>PGD-20 attacks the first this-many test images (its cost is 20 gradients per image and radius); 0: all.</summary>
+        public int PgdTestCount { get; init; }
+
         /// <summary>Where the page goes (relative to docs/benchmarks, or absolute); null: <c>&lt;data&gt;.md</c>.</summary>
         public string? Output { get; init; }
 
@@ -44,6 +47,7 @@ public static class RobustnessTable
             I("batch", 64), (ulong)I("seed", 1), S("trainers", "standard,augmented,adversarial").Split(','))
         {
             Output = map.GetValueOrDefault("out"),
+            PgdTestCount = I("pgd-test", 0),
         };
     }
 
@@ -85,6 +89,9 @@ public static class RobustnessTable
             new AdversarialObjective(Pgd.Madry(s.PgdEpsilon, AttackNorm.Infinity, s.PgdSteps, (long)s.Seed, box)) { WarmupEpochs = s.PgdWarmupEpochs },
         }.Where(o => s.Runs(o.Name)).ToArray();
         double[] radii = [0.1, 0.2, 0.3];
+        var pgdTest = s.PgdTestCount is > 0 && s.PgdTestCount < test.Count
+            ? test.Subset(Enumerable.Range(0, s.PgdTestCount).Select(i => (long)i).ToArray(), test.Name)
+            : test;
         var rows = new List<(string Trainer, double Clean, RobustnessCurve Fgsm, RobustnessCurve Pgd, double SecondsPerEpoch)>();
         foreach (var objective in objectives)
         {
@@ -106,7 +113,7 @@ public static class RobustnessTable
             var result =
                 from clean in Classification.Accuracy(state.Model, test)
                 from fgsm in Robustness.AccuracyCurve(state.Model, test, AttackFamily.Fgsm(AttackNorm.Infinity, box), radii)
-                from pgd in Robustness.AccuracyCurve(state.Model, test, AttackFamily.Pgd(AttackNorm.Infinity, steps: 20, box: box), radii)
+                from pgd in Robustness.AccuracyCurve(state.Model, pgdTest, AttackFamily.Pgd(AttackNorm.Infinity, steps: 20, box: box), radii)
                 select (objective.Name, clean, fgsm, pgd, perEpoch);
             rows.Add(result.Match(r => r, e => throw new InvalidOperationException(e.Message)));
             Console.WriteLine($"  {objective.Name}: clean {rows[^1].Clean:P2}");
@@ -123,7 +130,7 @@ public static class RobustnessTable
         md.AppendLine();
         md.AppendLine("Produced by");
         md.AppendLine();
-        md.AppendLine($"    dotnet run -c Release --project Benchmarks -- images data={s.Data} train={s.TrainCount} test={s.TestCount} width={s.Width} layers={s.Layers} epochs={s.Epochs} lr={Invariant(s.LearningRate)} schedule={s.Schedule} epsilon={Invariant(s.AugmentedEpsilon)} weight={Invariant(s.PenaltyWeight)} warmup={s.WarmupEpochs} pgd-epsilon={Invariant(s.PgdEpsilon)} pgd-steps={s.PgdSteps} pgd-warmup={s.PgdWarmupEpochs} batch={s.BatchSize} seed={s.Seed} trainers={string.Join(',', s.Trainers)}");
+        md.AppendLine($"    dotnet run -c Release --project Benchmarks -- images data={s.Data} train={s.TrainCount} test={s.TestCount} width={s.Width} layers={s.Layers} epochs={s.Epochs} lr={Invariant(s.LearningRate)} schedule={s.Schedule} epsilon={Invariant(s.AugmentedEpsilon)} weight={Invariant(s.PenaltyWeight)} warmup={s.WarmupEpochs} pgd-epsilon={Invariant(s.PgdEpsilon)} pgd-steps={s.PgdSteps} pgd-warmup={s.PgdWarmupEpochs}{(s.PgdTestCount > 0 ? $" pgd-test={s.PgdTestCount}" : "")} batch={s.BatchSize} seed={s.Seed} trainers={string.Join(',', s.Trainers)}");
         md.AppendLine();
         md.AppendLine($"Network: 3 convolutional layers (tanh, strides 2, 2, 1) → ODE block of {s.Layers} layers of width {s.Width} (W_k ∗ tanh(x) + b_k, Euler, one step per layer: a ResNet), " +
                       $"average pooling → linear {s.Width} → 10. Adam (lr {s.LearningRate}, {s.Schedule} schedule), batch {s.BatchSize}, {s.Epochs} epochs per trainer, " +
@@ -132,7 +139,8 @@ public static class RobustnessTable
                           : $"{s.TrainCount} training and {s.TestCount} test images (fixed split, seed {s.Seed})."));
         md.AppendLine($"Augmented: 𝒥 = J + w‖∇ₓ₀J‖₁ (q = ∞, ε = {s.AugmentedEpsilon}) by the second-order adjoint, w = {s.PenaltyWeight} reached after a linear warm-up of {s.WarmupEpochs} epochs. " +
                       $"PGD training: Madry et al., ε = {s.PgdEpsilon}, {s.PgdSteps} steps, the radius ramped up from 0 over {s.PgdWarmupEpochs} epochs. " +
-                      "Attacks: ℓ∞, images clipped to [0, 1]; PGD-20 with step 2.5ε/20 and a random start.");
+                      "Attacks: ℓ∞, images clipped to [0, 1]; PGD-20 with step 2.5ε/20 and a random start" +
+                      (s.PgdTestCount is > 0 && s.PgdTestCount < s.TestCount ? $", on the first {s.PgdTestCount} test images." : "."));
         md.AppendLine();
         md.AppendLine("Accuracy on the test images (%):");
         md.AppendLine();

@@ -12,7 +12,7 @@ namespace RobustNode.Host.Experiments;
 /// <summary>
 /// Reads <c>Experiments:&lt;name&gt;:Evaluation</c>: <c>Norm</c> (inf, 2, 1), <c>Epsilons</c> (a list, or
 /// <c>0,0.1,0.2</c> on the command line), <c>Fgsm</c> (true/false), <c>Pgd</c> (<c>Enabled</c>, <c>Steps</c>,
-/// <c>Restarts</c>, <c>RelativeStepSize</c> α/ε, <c>Seed</c>), <c>AttackEpsilon</c> (the radius of the arrow plot and
+/// <c>Restarts</c>, <c>RelativeStepSize</c> α/ε, <c>Seed</c>, <c>TestCount</c>: the first test samples it attacks, 0 = all), <c>AttackEpsilon</c> (the radius of the arrow plot and
 /// the attack grid), <c>InputBox</c> (<c>[0, 1]</c>, <c>0,1</c> or <c>none</c>; images default to [0, 1]) and, for
 /// planar data, <c>Grid</c> (<c>Resolution</c>, <c>Margin</c>) of the level-set plots.
 /// </summary>
@@ -50,14 +50,15 @@ internal static class EvaluationSettingsReader
     }
 
     private static Validation<Error, Option<PgdEvaluation>> Pgd(IConfigurationSection section) =>
-        (SettingReaders.KnownKeys(section, "Enabled", "Steps", "Restarts", "RelativeStepSize", "Seed"),
+        (SettingReaders.KnownKeys(section, "Enabled", "Steps", "Restarts", "RelativeStepSize", "Seed", "TestCount"),
                 SettingReaders.Flag(section, "Enabled", true),
                 SettingReaders.Integer(section, "Steps", 20, 1),
                 SettingReaders.Integer(section, "Restarts", 1, 1),
                 SettingReaders.OptionalNumber(section, "RelativeStepSize", 0, exclusiveMin: true),
-                SettingReaders.Long(section, "Seed", 0))
-            .Apply((_, enabled, steps, restarts, relative, seed) => enabled
-                ? Some(new PgdEvaluation(steps, restarts, relative.MatchUnsafe(r => (double?)r, () => null), seed))
+                SettingReaders.Long(section, "Seed", 0),
+                SettingReaders.Integer(section, "TestCount", 0, 0))
+            .Apply((_, enabled, steps, restarts, relative, seed, testCount) => enabled
+                ? Some(new PgdEvaluation(steps, restarts, relative.MatchUnsafe(r => (double?)r, () => null), seed, testCount))
                 : None);
 
     private static Validation<Error, (int Resolution, double Margin)> Grid(IConfigurationSection section, DataKind kind)

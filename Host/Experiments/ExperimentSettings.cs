@@ -139,8 +139,11 @@ public sealed record TrainingSettings(
     long Seed,
     IReadOnlyList<TrainerSettings> Trainers);
 
-/// <summary>PGD as an evaluation attack: steps, restarts, step size relative to ε, seed of the random starts.</summary>
-public sealed record PgdEvaluation(int Steps, int Restarts, double? RelativeStepSize, long Seed);
+/// <summary>
+/// PGD as an evaluation attack: steps, restarts, step size relative to ε, seed of the random starts, and how many test
+/// samples it attacks (the first <paramref name="TestCount"/>; 0: all) — PGD costs Steps gradients per sample and radius.
+/// </summary>
+public sealed record PgdEvaluation(int Steps, int Restarts, double? RelativeStepSize, long Seed, int TestCount = 0);
 
 /// <summary>
 /// How models are evaluated: the attack norm, the radii (in input units: grey levels for images), FGSM and/or PGD,

@@ -21,7 +21,7 @@ public static class AccuracyTable
         foreach (var (model, scores) in models)
             foreach (var curve in scores.Curves)
             {
-                text.Append(CultureInfo.InvariantCulture, $"| {model} | {curve.Attack} | {Percent(scores.CleanAccuracy)} |");
+                text.Append(CultureInfo.InvariantCulture, $"| {model} | {curve.Attack}{(curve.SubsetSize is { } n ? $" (first {n} test samples)" : "")} | {Percent(scores.CleanAccuracy)} |");
                 foreach (var e in epsilons)
                 {
                     var point = curve.Points.FirstOrDefault(p => p.Epsilon == e);

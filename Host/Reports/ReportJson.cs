@@ -89,6 +89,7 @@ public static class ReportJson
         {
             json.WriteStartObject();
             json.WriteString("attack", c.Attack);
+            if (c.SubsetSize is { } n) json.WriteNumber("testSamples", n);
             json.WriteStartArray("points");
             foreach (var p in c.Points)
             {

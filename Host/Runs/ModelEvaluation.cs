@@ -20,10 +20,20 @@ public enum AttackSelection
     Both = Fgsm | Pgd,
 }
 
+/// <summary>An evaluation attack: its family, and how many test samples it attacks (the first ones; 0: all).</summary>
+public sealed record EvaluationAttack(AttackFamily Family, int TestCount = 0)
+{
+    /// <summary>The samples this attack is scored on.</summary>
+    public Dataset Samples(Dataset test) => TestCount is > 0 && TestCount < test.Count
+        ? test.Subset(Enumerable.Range(0, TestCount).Select(i => (long)i).ToArray(), test.Name)
+        : test;
+}
+
 /// <summary>Accuracy under one attack family versus ε, with ε in input units.</summary>
 /// <param name="Attack">The family's name, e.g. <c>fgsm-inf</c>, <c>pgd20-inf</c>.</param>
 /// <param name="Points">Accuracy at each radius, in the configured order.</param>
-public sealed record AttackCurve(string Attack, IReadOnlyList<RobustnessPoint> Points);
+/// <param name="SubsetSize">When the attack was scored on the first test samples only, how many; null: all.</param>
+public sealed record AttackCurve(string Attack, IReadOnlyList<RobustnessPoint> Points, int? SubsetSize = null);
 
 /// <summary>A model's clean test accuracy and its accuracy-versus-ε curves.</summary>
 public sealed record ModelScores(double CleanAccuracy, IReadOnlyList<AttackCurve> Curves);
@@ -32,28 +42,29 @@ public sealed record ModelScores(double CleanAccuracy, IReadOnlyList<AttackCurve
 public static class ModelEvaluation
 {
     /// <summary>The attack families of an evaluation, in network units (radii are scaled by the caller's ε list).</summary>
-    public static IReadOnlyList<AttackFamily> Families(EvaluationSettings evaluation, InputScale scale, AttackSelection selection)
+    public static IReadOnlyList<EvaluationAttack> Families(EvaluationSettings evaluation, InputScale scale, AttackSelection selection)
     {
         var box = scale.Box(evaluation.Box);
-        var families = new List<AttackFamily>();
+        var families = new List<EvaluationAttack>();
         if (evaluation.Fgsm && selection.HasFlag(AttackSelection.Fgsm))
-            families.Add(AttackFamily.Fgsm(evaluation.Norm, box));
+            families.Add(new EvaluationAttack(AttackFamily.Fgsm(evaluation.Norm, box)));
         if (evaluation.Pgd is { } pgd && selection.HasFlag(AttackSelection.Pgd))
-            families.Add(AttackFamily.Pgd(evaluation.Norm, pgd.Steps, pgd.RelativeStepSize, randomStart: true, pgd.Restarts, pgd.Seed, box));
+            families.Add(new EvaluationAttack(AttackFamily.Pgd(evaluation.Norm, pgd.Steps, pgd.RelativeStepSize, randomStart: true, pgd.Restarts, pgd.Seed, box), pgd.TestCount));
         return families;
     }
 
     /// <summary>Scores a model under the given families at the given radii (input units).</summary>
-    public static Fin<ModelScores> Evaluate(IBlock model, Dataset test, IReadOnlyList<AttackFamily> families, IReadOnlyList<double> epsilons, InputScale scale) =>
+    public static Fin<ModelScores> Evaluate(IBlock model, Dataset test, IReadOnlyList<EvaluationAttack> families, IReadOnlyList<double> epsilons, InputScale scale) =>
         Classification.Accuracy(model, test).Bind(clean =>
         {
             var curves = new List<AttackCurve>();
-            foreach (var family in families)
+            foreach (var attack in families)
             {
-                var curve = Robustness.AccuracyCurve(model, test, family, epsilons.Select(scale.Radius).ToArray());
+                var samples = attack.Samples(test);
+                var curve = Robustness.AccuracyCurve(model, samples, attack.Family, epsilons.Select(scale.Radius).ToArray());
                 if (curve.IsFail) return curve.Map(_ => default(ModelScores)!);
                 var points = ((RobustnessCurve)curve).Points.Select((p, i) => new RobustnessPoint(epsilons[i], p.Accuracy)).ToArray();
-                curves.Add(new AttackCurve(family.Name, points));
+                curves.Add(new AttackCurve(attack.Family.Name, points, samples.Count < test.Count ? samples.Count : null));
             }
             return FinSucc(new ModelScores(clean, curves));
         });

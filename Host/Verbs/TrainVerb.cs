@@ -85,7 +85,7 @@ public sealed class TrainVerb(
             var scores = ModelEvaluation.Evaluate(t.State.Model, data.Test, families, ev.Epsilons, data.Scale);
             if (scores.IsFail) return Failed($"the evaluation of {t.Trainer.Name} failed", scores);
             log.LogInformation("{Trainer}: clean test accuracy {Accuracy:P1}; attacked with {Attacks} at {Count} radii in {Seconds:F1} s",
-                t.Trainer.Name, ((ModelScores)scores).CleanAccuracy, string.Join(" and ", families.Select(f => f.Name)), ev.Epsilons.Count, watch.Elapsed.TotalSeconds);
+                t.Trainer.Name, ((ModelScores)scores).CleanAccuracy, string.Join(" and ", families.Select(f => f.Family.Name)), ev.Epsilons.Count, watch.Elapsed.TotalSeconds);
             reports.Add(new TrainerReport(t.Trainer.Name, t.Options.Objective.Describe(), t.State.Epoch, t.ResumedFrom, t.History, (ModelScores)scores,
                 Path.GetRelativePath(folder.Path, folder.Model(t.Trainer.Name))));
         }

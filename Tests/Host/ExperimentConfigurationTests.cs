@@ -3,6 +3,8 @@ using RobustNode.Core.Norms;
 using RobustNode.Host.Composition;
 using RobustNode.Host.Experiments;
 using RobustNode.Host.Runs;
+using RobustNode.Sensitivity.Attacks;
+using RobustNode.Training.Data;
 using RobustNode.Training.Trainers;
 using Xunit;
 using static RobustNode.Tests.Host.TrainingJobs;
@@ -27,6 +29,7 @@ public class ExperimentConfigurationTests
             ("Experiments:moons:Training:Augmented:Norm", "3"),
             ("Experiments:moons:Training:Pgd:Epsilon", -0.1),
             ("Experiments:moons:Training:Pgd:WarmupEpochs", -2),
+            ("Experiments:moons:Evaluation:Pgd:TestCount", -5),
             ("Experiments:moons:Evaluation:Epsilons", JsonNode.Parse("[0, -0.1]")),
             ("Experiments:circles:Evaluation:Epsilons", "0,abc"),
             ("Experiments:spirals:Model:Solver", "rk4"),
@@ -50,6 +53,7 @@ public class ExperimentConfigurationTests
             "Experiments:moons:Training:Augmented:Norm: expected inf, 2 or 1, got '3'",
             "Experiments:moons:Training:Pgd:Epsilon: must be positive, got -0.1",
             "Experiments:moons:Training:Pgd:WarmupEpochs: must be at least 0, got -2",
+            "Experiments:moons:Evaluation:Pgd:TestCount: must be at least 0, got -5",
             "Experiments:moons:Evaluation:Epsilons[1]: an attack radius must not be negative, got -0.1",
             "Experiments:circles:Evaluation:Epsilons[1]: expected a number, got 'abc'",
             "Experiments:spirals:Model:Solver: 'rk4' has no embedded error estimate, so it cannot take adaptive steps",
@@ -68,6 +72,18 @@ public class ExperimentConfigurationTests
         Assert.Equal(3, objective.WarmupEpochs);
         Assert.Equal(0.8, objective.EpsilonAt(3), 12);
         Assert.Equal(0.4, objective.EpsilonAt(1) * 1.5, 12);
+    }
+
+    [Fact]
+    public void A_pgd_evaluation_with_a_test_count_attacks_the_first_test_samples_only()
+    {
+        var test = Dataset.FromArrays(new double[,] { { 0, 1 }, { 2, 3 }, { 4, 5 }, { 6, 7 } }, [0, 1, 0, 1], 2, "four").Match(d => d, e => throw new InvalidOperationException(e.Message));
+        var pgd = AttackFamily.Pgd(AttackNorm.Infinity, steps: 20);
+        var firstTwo = new EvaluationAttack(pgd, TestCount: 2).Samples(test);
+        Assert.Equal(2, firstTwo.Count);
+        Assert.Equal(new double[] { 0, 1, 2, 3 }, firstTwo.X.to_type(TorchSharp.torch.ScalarType.Float64).data<double>().ToArray());
+        Assert.Same(test, new EvaluationAttack(pgd).Samples(test));
+        Assert.Same(test, new EvaluationAttack(pgd, TestCount: 10).Samples(test));
     }
 
     [Fact]

@@ -214,6 +214,24 @@ public class TrainVerbTests
         Assert.Equal(1, (int)report["trainers"]![0]!["epochs"]!);
     }
 
+    [Fact]
+    public void A_pgd_test_count_limits_the_pgd_evaluation_and_the_report_says_so()
+    {
+        using var folder = new TempFolder();
+        var run = Robustnode.Run(folder,
+            ["train", "--experiment", "circles", "--name", "c", "--Experiments:circles:Data:Size=60", "--Experiments:circles:Training:Epochs=1",
+             "--Experiments:circles:Training:Pgd:Enabled=false", "--Experiments:circles:Training:Augmented:Enabled=false",
+             "--Experiments:circles:Evaluation:Pgd:Steps=2", "--Experiments:circles:Evaluation:Pgd:TestCount=10",
+             "--Experiments:circles:Evaluation:Epsilons=0,0.3", "--Experiments:circles:Evaluation:Grid:Resolution=10"],
+            Robustnode.SettingsWith(("Output:Folder", folder.File("runs"))));
+
+        Assert.True(run.ExitCode == ExitCodes.Success, run.Error);
+        Assert.Matches("\"testSamples\":\\s*10", File.ReadAllText(Path.Combine(Run(folder, "c"), "report.json")));
+        var markdown = File.ReadAllText(Path.Combine(Run(folder, "c"), "report.md"));
+        Assert.Contains("pgd2-inf (first 10 test samples)", markdown);
+        Assert.DoesNotContain("fgsm-inf (first", markdown);
+    }
+
     /// <summary>Every file of a folder (recursively) with its bytes.</summary>
     internal static Dictionary<string, byte[]> Snapshot(string dir) =>
         Directory.GetFiles(dir, "*", SearchOption.AllDirectories)

@@ -45,6 +45,11 @@ public static class TrainingJobs
     /// <summary>The MNIST digits prepared by scripts/prepare-data.sh, if present.</summary>
     public static string MnistImages => Path.Combine(RepositoryRoot.Path, "data", "mnist", "digits-images-idx3-ubyte");
 
+    /// <summary>Why MNIST tests cannot run (the digits are missing), or null when they can.</summary>
+    public static string? MissingMnist => File.Exists(MnistImages) && File.Exists(MnistLabels)
+        ? null
+        : $"MNIST digits not found at {Path.GetDirectoryName(MnistImages)}; run scripts/prepare-data.sh to prepare them";
+
     /// <summary>The labels of <see cref="MnistImages"/>.</summary>
     public static string MnistLabels => Path.Combine(RepositoryRoot.Path, "data", "mnist", "digits-labels-idx1-ubyte");
 }
@@ -52,9 +57,11 @@ public static class TrainingJobs
 /// <summary>A fact that is skipped, with the reason, when the MNIST digits have not been prepared on this machine.</summary>
 public sealed class MnistFactAttribute : FactAttribute
 {
-    public MnistFactAttribute()
-    {
-        if (!File.Exists(TrainingJobs.MnistImages) || !File.Exists(TrainingJobs.MnistLabels))
-            Skip = $"MNIST digits not found at {Path.GetDirectoryName(TrainingJobs.MnistImages)}; run scripts/prepare-data.sh to prepare them";
-    }
+    public MnistFactAttribute() => Skip = TrainingJobs.MissingMnist;
+}
+
+/// <summary>A theory that needs the MNIST digits of <c>scripts/prepare-data.sh</c> (which <c>./test.sh</c> runs first).</summary>
+public sealed class MnistTheoryAttribute : TheoryAttribute
+{
+    public MnistTheoryAttribute() => Skip = TrainingJobs.MissingMnist;
 }
