@@ -65,7 +65,8 @@ internal static class ImageGradientBenchmark
             "parameters of the MNIST network — 3 convolutional layers (tanh, strides 2, 2, 1), an ODE block of N Euler layers of " +
             $"width {ImageBenchmarkProblem.Width} (W_k ∗ tanh(x) + b_k on 7×7 maps), average pooling, linear 64 → 10 — for a batch of " +
             $"{ImageBenchmarkProblem.Batch} images 28×28, float32: what one step of augmented training computes. N = 6 is the seed talk's network.",
-            Command, run, Methods, "Each ODE state of the batch is 64·64·7·7 floats = 0.8 MB.");
+            Command, run, Methods, "Each ODE state of the batch is 64·64·7·7 floats = 0.8 MB; each ODE layer adds 64·64·9 + 64 parameters " +
+            "(0.15 MB), so every gradient the methods accumulate and return grows by that much per layer.");
         sb.AppendLine("## Results").AppendLine();
         sb.AppendLine(Report.Results(run, Methods, results, unit: "first-order"));
         sb.AppendLine("The last column checks that the methods compute the same gradient (∇ of the first stem kernel): the discrete sweeps agree");
