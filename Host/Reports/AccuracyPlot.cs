@@ -17,7 +17,7 @@ public static class AccuracyPlot
                 line.LinePattern = PlotStyle.Attack(curve.Attack);
                 line.LineWidth = 2;
                 line.MarkerSize = 6;
-                line.LegendText = $"{model}, {curve.Attack}";
+                line.LegendText = $"{model}, {curve.Attack}{(curve.SubsetSize is { } n ? $" (first {n})" : "")}";
             }
         plot.Title(title);
         plot.XLabel(norm == "inf" ? "ε (radius in the max-norm)" : $"ε (radius in the {norm}-norm)");

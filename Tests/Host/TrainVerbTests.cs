@@ -199,12 +199,7 @@ public class TrainVerbTests
     public void Settings_are_overridden_on_the_command_line()
     {
         using var folder = new TempFolder();
-        var run = Robustnode.Run(folder,
-            ["train", "--experiment", "circles", "--name", "c", "--Experiments:circles:Data:Size=60", "--Experiments:circles:Training:Epochs=1",
-             "--Experiments:circles:Training:Pgd:Enabled=false", "--Experiments:circles:Training:Augmented:Enabled=false",
-             "--Experiments:circles:Evaluation:Pgd:Enabled=false", "--Experiments:circles:Evaluation:Epsilons=0,0.3",
-             "--Experiments:circles:Evaluation:Grid:Resolution=10"],
-            Robustnode.SettingsWith(("Output:Folder", folder.File("runs"))));
+        var run = StandardOnCircles(folder, "--Experiments:circles:Evaluation:Pgd:Enabled=false");
 
         Assert.True(run.ExitCode == ExitCodes.Success, run.Error);
         var report = JsonNode.Parse(File.ReadAllText(Path.Combine(Run(folder, "c"), "report.json")))!;
@@ -218,12 +213,7 @@ public class TrainVerbTests
     public void A_pgd_test_count_limits_the_pgd_evaluation_and_the_report_says_so()
     {
         using var folder = new TempFolder();
-        var run = Robustnode.Run(folder,
-            ["train", "--experiment", "circles", "--name", "c", "--Experiments:circles:Data:Size=60", "--Experiments:circles:Training:Epochs=1",
-             "--Experiments:circles:Training:Pgd:Enabled=false", "--Experiments:circles:Training:Augmented:Enabled=false",
-             "--Experiments:circles:Evaluation:Pgd:Steps=2", "--Experiments:circles:Evaluation:Pgd:TestCount=10",
-             "--Experiments:circles:Evaluation:Epsilons=0,0.3", "--Experiments:circles:Evaluation:Grid:Resolution=10"],
-            Robustnode.SettingsWith(("Output:Folder", folder.File("runs"))));
+        var run = StandardOnCircles(folder, "--Experiments:circles:Evaluation:Pgd:Steps=2", "--Experiments:circles:Evaluation:Pgd:TestCount=10");
 
         Assert.True(run.ExitCode == ExitCodes.Success, run.Error);
         Assert.Matches("\"testSamples\":\\s*10", File.ReadAllText(Path.Combine(Run(folder, "c"), "report.json")));
@@ -231,6 +221,14 @@ public class TrainVerbTests
         Assert.Contains("pgd2-inf (first 10 test samples)", markdown);
         Assert.DoesNotContain("fgsm-inf (first", markdown);
     }
+
+    /// <summary>Run "c": standard training only, one epoch on 60 circles points, evaluated at ε = 0 and 0.3, with further overrides.</summary>
+    private static HostRun StandardOnCircles(TempFolder folder, params string[] overrides) =>
+        Robustnode.Run(folder,
+            ["train", "--experiment", "circles", "--name", "c", "--Experiments:circles:Data:Size=60", "--Experiments:circles:Training:Epochs=1",
+             "--Experiments:circles:Training:Pgd:Enabled=false", "--Experiments:circles:Training:Augmented:Enabled=false",
+             "--Experiments:circles:Evaluation:Epsilons=0,0.3", "--Experiments:circles:Evaluation:Grid:Resolution=10", .. overrides],
+            Robustnode.SettingsWith(("Output:Folder", folder.File("runs"))));
 
     /// <summary>Every file of a folder (recursively) with its bytes.</summary>
     internal static Dictionary<string, byte[]> Snapshot(string dir) =>

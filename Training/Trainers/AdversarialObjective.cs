@@ -45,10 +45,17 @@ public sealed record AdversarialObjective(IAttack Attack) : ITrainingObjective
             : Attacked(model, x, loss, context, epsilon);
 
     private Fin<ObjectiveResult> Attacked(IBlock model, Tensor x, ILoss loss, ObjectiveContext context, double epsilon) =>
-        (epsilon == Attack.Epsilon ? Attack : Attack.WithEpsilon(epsilon)).WithSeed(context.Seed).Perturb(model, x, loss).Bind(adversarial =>
+        AttackAt(epsilon).WithSeed(context.Seed).Perturb(model, x, loss).Bind(adversarial =>
             LossDerivatives.Gradient(model, adversarial, loss).Bind(g =>
                 Inference.Output(model, x).Map(logits =>
                     new ObjectiveResult(loss.PerSample(logits).mean().to(ScalarType.Float64).item<double>(), g.Loss, g.ControlGradients, logits))));
+
+    // During the warm-up PGD keeps its step size relative to the radius (α/ε), as the configured attack has it.
+    private IAttack AttackAt(double epsilon) => epsilon == Attack.Epsilon ? Attack : Attack switch
+    {
+        Pgd pgd => pgd with { Epsilon = epsilon, StepSize = pgd.StepSize * epsilon / pgd.Epsilon },
+        var attack => attack.WithEpsilon(epsilon),
+    };
 
     public string Describe() => WarmupEpochs == 0 ? DescribeAttack() : FormattableString.Invariant($"{DescribeAttack()[..^1]}, warmupEpochs={WarmupEpochs})");
 
