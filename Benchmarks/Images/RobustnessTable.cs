@@ -89,9 +89,7 @@ public static class RobustnessTable
             new AdversarialObjective(Pgd.Madry(s.PgdEpsilon, AttackNorm.Infinity, s.PgdSteps, (long)s.Seed, box)) { WarmupEpochs = s.PgdWarmupEpochs },
         }.Where(o => s.Runs(o.Name)).ToArray();
         double[] radii = [0.1, 0.2, 0.3];
-        var pgdTest = s.PgdTestCount is > 0 && s.PgdTestCount < test.Count
-            ? test.Subset(Enumerable.Range(0, s.PgdTestCount).Select(i => (long)i).ToArray(), test.Name)
-            : test;
+        var pgdTest = s.PgdTestCount > 0 ? test.First(s.PgdTestCount) : test;
         var rows = new List<(string Trainer, double Clean, RobustnessCurve Fgsm, RobustnessCurve Pgd, double SecondsPerEpoch)>();
         foreach (var objective in objectives)
         {

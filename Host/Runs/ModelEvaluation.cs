@@ -24,9 +24,7 @@ public enum AttackSelection
 public sealed record EvaluationAttack(AttackFamily Family, int TestCount = 0)
 {
     /// <summary>The samples this attack is scored on.</summary>
-    public Dataset Samples(Dataset test) => TestCount is > 0 && TestCount < test.Count
-        ? test.Subset(Enumerable.Range(0, TestCount).Select(i => (long)i).ToArray(), test.Name)
-        : test;
+    public Dataset Samples(Dataset test) => TestCount > 0 ? test.First(TestCount) : test;
 }
 
 /// <summary>Accuracy under one attack family versus ε, with ε in input units.</summary>

@@ -70,6 +70,10 @@ public sealed record Dataset
         return new Dataset(X.index_select(0, index).MoveToOuterDisposeScope(), Labels.index_select(0, index).MoveToOuterDisposeScope(), Classes, name);
     }
 
+    /// <summary>The first <paramref name="count"/> samples; the data set itself when it has no more than that.</summary>
+    public Dataset First(int count) =>
+        count >= Count ? this : Subset(Enumerable.Range(0, Math.Max(count, 0)).Select(i => (long)i).ToArray(), Name);
+
     /// <summary>
     /// A random split into training and test parts: a permutation drawn from the seed, its first ⌈n·testFraction⌉
     /// samples form the test set. The same seed gives the same split.
