@@ -26,7 +26,7 @@ public interface IAttack
     /// <summary>The valid input box the adversarial inputs are clipped to, or null for none.</summary>
     InputBox? Box { get; }
 
-    /// <summary>The same attack with another radius (for accuracy-versus-ε curves).</summary>
+    /// <summary>The same attack with another radius (an iterative attack keeps its step size relative to the radius).</summary>
     IAttack WithEpsilon(double epsilon);
 
     /// <summary>The same attack drawing its random numbers from another seed (deterministic attacks return themselves).</summary>

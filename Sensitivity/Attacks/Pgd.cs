@@ -46,8 +46,9 @@ public sealed record Pgd(
     public static Pgd Madry(double epsilon, AttackNorm norm, int steps = 10, long seed = 0, InputBox? box = null) =>
         new(epsilon, norm, steps, 2.5 * epsilon / Math.Max(steps, 1), true, 1, seed, box);
 
-    /// <summary>The same attack with another radius; the step size α is kept as it is.</summary>
-    public IAttack WithEpsilon(double epsilon) => this with { Epsilon = epsilon };
+    /// <summary>The same attack with another radius; the step size keeps its ratio α/ε (kept as it is from ε = 0).</summary>
+    public IAttack WithEpsilon(double epsilon) =>
+        epsilon == Epsilon ? this : this with { Epsilon = epsilon, StepSize = Epsilon > 0 ? StepSize * epsilon / Epsilon : StepSize };
 
     public IAttack WithSeed(long seed) => this with { Seed = seed };
 

@@ -184,5 +184,7 @@ public sealed class AttackTests
         Assert.Equal(0.05, attack.StepSize, 15);
         Assert.Equal("pgd10-inf", family.Name);
         Assert.Equal(0.3, AttackFamily.Fgsm(AttackNorm.Two).At(0.3).Epsilon);
+        var halved = Assert.IsType<Pgd>(Pgd.Madry(0.2, AttackNorm.Infinity, steps: 10).WithEpsilon(0.1));
+        Assert.Equal(0.025, halved.StepSize, 15);
     }
 }

@@ -27,7 +27,7 @@ public sealed record AdversarialObjective(IAttack Attack) : ITrainingObjective
     public int WarmupEpochs { get; init; }
 
     /// <summary>The attack radius used in a given epoch (0-based): ε · min(1, e / K).</summary>
-    public double EpsilonAt(int epoch) => WarmupEpochs <= 0 ? Attack.Epsilon : Attack.Epsilon * Math.Min(1.0, (double)epoch / WarmupEpochs);
+    public double EpsilonAt(int epoch) => Warmup.Ramp(Attack.Epsilon, epoch, WarmupEpochs);
 
     public Fin<ITrainingObjective> Validate() =>
         WarmupEpochs < 0
@@ -39,23 +39,17 @@ public sealed record AdversarialObjective(IAttack Attack) : ITrainingObjective
                 _ => this,
             };
 
-    public Fin<ObjectiveResult> Evaluate(IBlock model, Tensor x, ILoss loss, ObjectiveContext context) =>
-        EpsilonAt(context.Epoch) is var epsilon && epsilon == 0
-            ? new StandardObjective().Evaluate(model, x, loss, context)
-            : Attacked(model, x, loss, context, epsilon);
+    public Fin<ObjectiveResult> Evaluate(IBlock model, Tensor x, ILoss loss, ObjectiveContext context)
+    {
+        double epsilon = EpsilonAt(context.Epoch);
+        return epsilon == 0 ? new StandardObjective().Evaluate(model, x, loss, context) : Attacked(model, x, loss, context, epsilon);
+    }
 
     private Fin<ObjectiveResult> Attacked(IBlock model, Tensor x, ILoss loss, ObjectiveContext context, double epsilon) =>
-        AttackAt(epsilon).WithSeed(context.Seed).Perturb(model, x, loss).Bind(adversarial =>
+        Attack.WithEpsilon(epsilon).WithSeed(context.Seed).Perturb(model, x, loss).Bind(adversarial =>
             LossDerivatives.Gradient(model, adversarial, loss).Bind(g =>
                 Inference.Output(model, x).Map(logits =>
                     new ObjectiveResult(loss.PerSample(logits).mean().to(ScalarType.Float64).item<double>(), g.Loss, g.ControlGradients, logits))));
-
-    // During the warm-up PGD keeps its step size relative to the radius (α/ε), as the configured attack has it.
-    private IAttack AttackAt(double epsilon) => epsilon == Attack.Epsilon ? Attack : Attack switch
-    {
-        Pgd pgd => pgd with { Epsilon = epsilon, StepSize = pgd.StepSize * epsilon / pgd.Epsilon },
-        var attack => attack.WithEpsilon(epsilon),
-    };
 
     public string Describe() => WarmupEpochs == 0 ? DescribeAttack() : FormattableString.Invariant($"{DescribeAttack()[..^1]}, warmupEpochs={WarmupEpochs})");
 
