@@ -43,23 +43,16 @@ static int Solvers()
 static int Images(string[] arguments)
 {
     var settings = RobustnessTable.Parse(arguments);
-    var table = RobustnessTable.Run(settings, RepositoryRoot());
+    var table = RobustnessTable.Run(settings, BenchmarkRun.RepositoryRoot());
     Console.WriteLine(table);
     return Write(settings.Output ?? $"{settings.Data}.md", table);
 }
 
 static int Write(string name, string markdown)
 {
-    var path = Path.Combine(RepositoryRoot(), "docs", "benchmarks", name);
+    var path = Path.Combine(BenchmarkRun.RepositoryRoot(), "docs", "benchmarks", name);
     Directory.CreateDirectory(Path.GetDirectoryName(path)!);
     File.WriteAllText(path, markdown);
     Console.WriteLine($"written to {path}");
     return 0;
-}
-
-static string RepositoryRoot()
-{
-    for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
-        if (File.Exists(Path.Combine(dir.FullName, "RobustNode.sln"))) return dir.FullName;
-    return Directory.GetCurrentDirectory();
 }

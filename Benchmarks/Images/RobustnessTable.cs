@@ -61,8 +61,7 @@ public static class RobustnessTable
             from l in IdxFile.Parse(File.ReadAllBytes(labels), labels)
             from data in ImageData.FromIdx(s.Data, i, l, images, labels)
             select data;
-        Fin<Dataset> Take(ImageData data, int count) =>
-            Dataset.Create(data.Images.narrow(0, 0, Math.Min(count, data.Count)), data.Labels.narrow(0, 0, Math.Min(count, data.Count)), 10, data.Name);
+        Fin<Dataset> Take(ImageData data, int count) => Dataset.Create(data.Images, data.Labels, 10, data.Name).Map(d => d.First(count));
         if (s.Data == "fashion-mnist")
             return from all in Read($"{fashion}/train-images-idx3-ubyte.gz", $"{fashion}/train-labels-idx1-ubyte.gz")
                    from tests in Read($"{fashion}/t10k-images-idx3-ubyte.gz", $"{fashion}/t10k-labels-idx1-ubyte.gz")

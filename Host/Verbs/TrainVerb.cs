@@ -30,6 +30,8 @@ public sealed class TrainVerb(
     HostConsole console,
     ILogger<TrainVerb> log) : IVerb
 {
+    private readonly VerbConsole _console = new(Descriptor.Name, console);
+
     public static VerbDescriptor Descriptor { get; } = new("train", "train standard, augmented and PGD models of an experiment, attack them and write a report (the default verb)",
     [
         new VerbOption("experiment", "NAME", $"an experiment of the Experiments section (default: {ExperimentCatalog.DefaultExperiment})"),
@@ -45,7 +47,7 @@ public sealed class TrainVerb(
             from e in experiments.Find(arguments["experiment"] ?? ExperimentCatalog.DefaultExperiment)
             from f in RunFolder.For(output.Folder, arguments["name"] ?? e.Name)
             select (e, f);
-        if (setup.IsFail) return Invalid("robustnode train: invalid command line", setup.FailToSeq());
+        if (setup.IsFail) return _console.Invalid("invalid command line", setup.FailToSeq());
         var (experiment, folder) = ((ExperimentSettings, RunFolder))setup.SuccessToSeq().Head;
         SavedModel.UseThreads(experiment.Threads);
         log.LogInformation("Run {Run}: experiment {Experiment} ({Trainers}), {Epochs} epochs, {Threads} thread(s){Resume}",
@@ -53,16 +55,16 @@ public sealed class TrainVerb(
             experiment.Training.Epochs, experiment.Threads, resume ? ", resuming" : "");
 
         var loaded = ExperimentData.Load(experiment.Data, ExperimentModel.DType(experiment.Model));
-        if (loaded.IsFail) return Invalid($"robustnode train: cannot load the data of experiment '{experiment.Name}'", loaded.FailToSeq());
+        if (loaded.IsFail) return _console.Invalid($"cannot load the data of experiment '{experiment.Name}'", loaded.FailToSeq());
         var data = (ExperimentData)loaded.SuccessToSeq().Head;
         log.LogInformation("Data: {Train} training and {Test} test samples ({Name})", data.Train.Count, data.Test.Count, data.Train.Name);
 
         var writable = folder.EnsureWritable();
-        if (writable.IsFail) return Invalid("robustnode train: cannot write the run", writable.FailToSeq());
+        if (writable.IsFail) return _console.Invalid("cannot write the run", writable.FailToSeq());
 
         var run = new TrainingRun(experiment, data, folder, console, log);
         var prepared = run.Prepare(resume);
-        if (prepared.IsFail) return Invalid($"robustnode train: cannot {(resume ? "resume" : "start")} run '{Path.GetFileName(folder.Path)}'", prepared.FailToSeq());
+        if (prepared.IsFail) return _console.Invalid($"cannot {(resume ? "resume" : "start")} run '{Path.GetFileName(folder.Path)}'", prepared.FailToSeq());
 
         var trained = new List<PreparedTrainer>();
         foreach (var trainer in (IReadOnlyList<PreparedTrainer>)prepared.SuccessToSeq().Head)
@@ -161,12 +163,6 @@ public sealed class TrainVerb(
             $"{experiment.Name}: test accuracy under attack ({data.Test.Count} samples)")));
         files.Add(("training.png", TrainingCurvesPlot.Render(reports.Select(r => (r.Name, r.History)).ToArray())));
         return files;
-    }
-
-    private int Invalid(string headline, Seq<Error> problems)
-    {
-        console.Report(headline, problems);
-        return ExitCodes.InvalidInput;
     }
 
     private int Failed<T>(string what, Fin<T> failure)
