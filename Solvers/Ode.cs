@@ -1,6 +1,7 @@
 using LanguageExt;
 using RobustNode.Core.Errors;
 using RobustNode.Core.Fields;
+using RobustNode.Core.Engines;
 using RobustNode.Solvers.Engines;
 using RobustNode.Solvers.Integration;
 using static LanguageExt.Prelude;

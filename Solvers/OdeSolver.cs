@@ -4,6 +4,7 @@ using RobustNode.Core.Errors;
 using RobustNode.Core.Tableaux;
 using RobustNode.Solvers.Control;
 using RobustNode.Solvers.Dense;
+using RobustNode.Core.Engines;
 using RobustNode.Solvers.Engines;
 using RobustNode.Solvers.Integration;
 using RobustNode.Solvers.Stepping;

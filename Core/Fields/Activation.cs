@@ -64,7 +64,16 @@ public sealed record Activation(
         x => ones_like(x),
         x => zeros_like(x));
 
+    /// <summary>ReLU max(x, 0): σ' = 1 for x &gt; 0 and 0 otherwise (PyTorch's choice at the kink), σ'' = 0.</summary>
+    public static Activation Relu { get; } = new("relu",
+        x => nn.functional.relu(x),
+        x => x.gt(0).to(x.dtype),
+        x => zeros_like(x))
+    {
+        DerivativeFromValue = (x, _) => x.gt(0).to(x.dtype),
+    };
+
     /// <summary>The built-in activations by name.</summary>
     public static IReadOnlyDictionary<string, Activation> ByName { get; } =
-        new[] { Tanh, Sigmoid, Softplus, Identity }.ToDictionary(a => a.Name, StringComparer.OrdinalIgnoreCase);
+        new[] { Tanh, Sigmoid, Softplus, Identity, Relu }.ToDictionary(a => a.Name, StringComparer.OrdinalIgnoreCase);
 }

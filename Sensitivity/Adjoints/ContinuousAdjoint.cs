@@ -4,6 +4,7 @@ using RobustNode.Core.Fields;
 using RobustNode.Sensitivity.Continuous;
 using RobustNode.Sensitivity.Problems;
 using RobustNode.Solvers;
+using RobustNode.Core.Engines;
 using RobustNode.Solvers.Engines;
 using RobustNode.Solvers.Integration;
 using static LanguageExt.Prelude;

@@ -3,6 +3,7 @@ using RobustNode.Core.Fields;
 using RobustNode.Sensitivity.Adjoints;
 using RobustNode.Solvers;
 using RobustNode.Solvers.Dense;
+using RobustNode.Core.Engines;
 using RobustNode.Solvers.Engines;
 using RobustNode.Solvers.Integration;
 using static LanguageExt.Prelude;

@@ -1,3 +1,4 @@
+using RobustNode.Core.Engines;
 using static TorchSharp.torch;
 
 namespace RobustNode.Solvers.Engines;

@@ -1,4 +1,5 @@
 using RobustNode.Core.Tableaux;
+using RobustNode.Core.Engines;
 using RobustNode.Solvers.Engines;
 
 namespace RobustNode.Solvers.Stepping;

@@ -1,5 +1,6 @@
 using RobustNode.Core.Tableaux;
 using RobustNode.Solvers;
+using RobustNode.Core.Engines;
 using RobustNode.Solvers.Engines;
 using RobustNode.Solvers.Integration;
 using Xunit;

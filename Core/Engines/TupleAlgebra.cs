@@ -1,4 +1,4 @@
-namespace RobustNode.Solvers.Engines;
+namespace RobustNode.Core.Engines;
 
 /// <summary>
 /// Lifts an engine to tuples of states (componentwise), e.g. the augmented adjoint state

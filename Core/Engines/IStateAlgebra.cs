@@ -1,4 +1,4 @@
-namespace RobustNode.Solvers.Engines;
+namespace RobustNode.Core.Engines;
 
 /// <summary>
 /// The engine seam: everything the Runge–Kutta stepper, the step-size controllers and the dense output
