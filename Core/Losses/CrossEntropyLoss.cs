@@ -8,7 +8,7 @@ namespace RobustNode.Core.Losses;
 /// ∇_z ℓ = softmax(z) − e_y; ∇²_z ℓ · s = π ⊙ s − π (πᵀs) with π = softmax(z); through R by the chain rule.
 /// </summary>
 /// <typeparam name="T">The engine's tensor type.</typeparam>
-public sealed class CrossEntropyLoss<T> : ILoss<T>
+public sealed class CrossEntropyLoss<T> : IClassificationLoss<T>
 {
     /// <param name="engine">The engine.</param>
     /// <param name="labels">Class labels [B] in the engine's label form (<see cref="IEngine{T}"/>).</param>
@@ -21,6 +21,8 @@ public sealed class CrossEntropyLoss<T> : ILoss<T>
     /// <summary>Optional fixed read-out R [m, d].</summary>
     public T? Readout { get; }
     public string Name => "cross-entropy";
+    /// <summary>True without a read-out: the logits are the final states.</summary>
+    public bool ScoresAreFinalStates => Readout is null;
     public long Count => Engine.BatchSize(Labels);
 
     private T Logits(T x) => Readout is null ? x : Engine.Linear(x, Readout, default);

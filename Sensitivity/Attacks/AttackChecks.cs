@@ -46,4 +46,17 @@ internal static class AttackChecks
             return FinFail<Unit>(RobustNodeErrors.InvalidArgument("x0", $"clean inputs lie outside the input box {box}; the attack ball around them would not fit"));
         return FinSucc(unit);
     }
+
+    /// <summary>
+    /// The loss as a classification loss whose class scores are the model's outputs: what attacks that stop at a
+    /// misclassification (APGD, Square) need to tell one.
+    /// </summary>
+    public static Fin<IClassificationLoss<T>> Classification<T>(ILoss<T> loss, string attack) => loss switch
+    {
+        IClassificationLoss<T> { ScoresAreFinalStates: true } c => FinSucc(c),
+        IClassificationLoss<T> => FinFail<IClassificationLoss<T>>(RobustNodeErrors.InvalidArgument("loss",
+            $"{attack} judges success by the predicted class, the arg-max of the model's outputs; this loss applies a read-out to them first, so make the read-out the model's last block")),
+        _ => FinFail<IClassificationLoss<T>>(RobustNodeErrors.InvalidArgument("loss",
+            $"{attack} attacks classifiers: it needs class labels (a cross-entropy loss), got the {loss.Name} loss")),
+    };
 }

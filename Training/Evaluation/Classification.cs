@@ -55,4 +55,16 @@ public static class Classification
         using var scope = engine.OpenScope();
         return Predictions(model, data.X, chunk).Map(p => engine.CountEqual(p, data.Labels) / (double)data.Count);
     }
+
+    /// <summary>Per sample, whether its predicted class is its label.</summary>
+    public static Fin<bool[]> Correct<T>(IBlock<T> model, EngineDataset<T> data, int chunk = DefaultChunk)
+    {
+        var engine = model.Engine;
+        using var scope = engine.OpenScope();
+        return Predictions(model, data.X, chunk).Map(p =>
+        {
+            var (predicted, labels) = (engine.ToArray(p), engine.ToArray(data.Labels));
+            return predicted.Select((v, i) => v == labels[i]).ToArray();
+        });
+    }
 }

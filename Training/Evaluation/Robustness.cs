@@ -22,19 +22,29 @@ public static class Robustness
         AccuracyUnderAttack(model, EngineDataset<T>.From(model.Engine, data), attack, chunk);
 
     /// <summary>The accuracy on the attacked data set, for a data set in the engine's form.</summary>
-    public static Fin<double> AccuracyUnderAttack<T>(IBlock<T> model, EngineDataset<T> data, IAttack attack, int chunk = DefaultChunk)
+    public static Fin<double> AccuracyUnderAttack<T>(IBlock<T> model, EngineDataset<T> data, IAttack attack, int chunk = DefaultChunk) =>
+        CorrectUnderAttack(model, data, attack, chunk).Map(correct => correct.Count(c => c) / (double)data.Count);
+
+    /// <summary>Per sample, whether it is still classified as its label after the attack (for ε = 0: classified correctly).</summary>
+    public static Fin<bool[]> CorrectUnderAttack<T>(IBlock<T> model, Dataset data, IAttack attack, int chunk = DefaultChunk) =>
+        CorrectUnderAttack(model, EngineDataset<T>.From(model.Engine, data), attack, chunk);
+
+    /// <summary>Per sample, whether it is still classified as its label after the attack, for a data set in the engine's form.</summary>
+    public static Fin<bool[]> CorrectUnderAttack<T>(IBlock<T> model, EngineDataset<T> data, IAttack attack, int chunk = DefaultChunk)
     {
         var engine = model.Engine;
-        long correct = 0;
+        var correct = new bool[data.Count];
         for (long start = 0; start < data.Count; start += chunk)
         {
             using var scope = engine.OpenScope();
             var (x, labels) = data.Rows(start, Math.Min(chunk, data.Count - start));
             var logits = attack.Perturb(model, x, new CrossEntropyLoss<T>(engine, labels)).Bind(adversarial => Inference.Output(model, adversarial));
-            if (logits.IsFail) return logits.Map(_ => 0.0);
-            correct += engine.CountEqual(engine.ArgMax((T)logits), labels);
+            if (logits.IsFail) return logits.Map(_ => System.Array.Empty<bool>());
+            var predicted = engine.ToArray(engine.ArgMax((T)logits));
+            var expected = engine.ToArray(labels);
+            for (int i = 0; i < predicted.Length; i++) correct[start + i] = predicted[i] == expected[i];
         }
-        return correct / (double)data.Count;
+        return correct;
     }
 
     /// <summary>Accuracy under the family's attack at every radius, in the order given.</summary>
