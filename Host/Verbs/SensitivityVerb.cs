@@ -2,6 +2,7 @@ using System.Diagnostics;
 using LanguageExt;
 using LanguageExt.Common;
 using Microsoft.Extensions.Logging;
+using RobustNode.Core.Errors;
 using RobustNode.Core.Losses;
 using RobustNode.Host.Composition;
 using RobustNode.Host.Configuration;
@@ -61,8 +62,31 @@ public sealed class SensitivityVerb(
         var clock = Stopwatch.StartNew();
         var result = Sensitivities.AugmentedGradient(sensitivityProblem, new AugmentedLoss(problem.Epsilon, problem.Q), adjoint);
         clock.Stop();
-        return result.Map(gradient => new SensitivityResult(gradient, input.Field.Controls.Select(c => c.Name).ToArray(), adjoint.Name,
+        return result.Bind(Finite).Map(gradient => new SensitivityResult(gradient, input.Field.Controls.Select(c => c.Name).ToArray(), adjoint.Name,
             clock.Elapsed.TotalMilliseconds, Process.GetCurrentProcess().PeakWorkingSet64));
+    }
+
+    /// <summary>
+    /// The losses and gradients are finite, or a computation failure naming the first that is not: the states can
+    /// stay finite while a loss or a gradient overflows (x' = 300 x up to T = 2 gives x(T) ≈ e⁶⁰⁰ in float64).
+    /// </summary>
+    private static Fin<AugmentedGradient> Finite(AugmentedGradient g)
+    {
+        var first = g.FirstOrder;
+        var scalars = new (string Name, double Value)[] { ("the loss", first.Loss), ("the augmented loss", g.AugmentedLoss) };
+        foreach (var (name, value) in scalars)
+            if (!double.IsFinite(value))
+                return FinFail<AugmentedGradient>(RobustNodeErrors.NonFiniteResult(name, $"it is {value}; the loss overflowed (the states grew too large for the loss)"));
+        var tensors = new[] { ("the input sensitivity p(0)", first.InputSensitivity) }
+            .Concat(first.ControlGradients.Select((t, i) => ($"the gradient of control {i}", t)))
+            .Concat(g.AugmentedControlGradients.Select((t, i) => ($"the augmented gradient of control {i}", t)));
+        foreach (var (name, t) in tensors)
+        {
+            using var scope = NewDisposeScope();
+            if (!isfinite(t).all().item<bool>())
+                return FinFail<AugmentedGradient>(RobustNodeErrors.NonFiniteResult(name, "it holds NaN or infinite entries; the gradient overflowed"));
+        }
+        return g;
     }
 
     protected override string Computation(string problemPath) => $"the computation for '{problemPath}'";

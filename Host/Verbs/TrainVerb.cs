@@ -112,7 +112,7 @@ public sealed class TrainVerb(
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            console.Error.WriteLine($"robustnode train: cannot write the results to '{folder.Path}': {ex.Message}");
+            console.Problem($"robustnode train: cannot write the results to '{folder.Path}': {ex.Message}");
             return ExitCodes.InvalidInput;
         }
         console.Out.Write(AccuracyTable.Markdown(reports.Select(r => (r.Name, r.Scores)).ToArray()));
@@ -168,7 +168,7 @@ public sealed class TrainVerb(
     private int Failed<T>(string what, Fin<T> failure)
     {
         var error = failure.Match(Succ: _ => Error.New(""), Fail: e => e);
-        console.Error.WriteLine($"robustnode train: {what}: {error.Message}");
+        console.Problem($"robustnode train: {what} {VerbConsole.Coded(error)}");
         return error.Code == HostErrors.FileCode ? ExitCodes.InvalidInput : ExitCodes.ComputationFailed;
     }
 }

@@ -52,7 +52,7 @@ public static class Trainer
         {
             using var epochScope = NewDisposeScope();
             int epoch = state.Epoch, count = data.BatchCount(options.BatchSize);
-            double learningRate = options.LearningRateAt(epoch), lossSum = 0, objectiveSum = 0;
+            double learningRate = options.LearningRateAt(epoch), lossSum = 0, objectiveSum = 0, reference = double.NaN;
             long correct = 0, samples = 0;
             var parameters = state.Model.Parameters;
             var clock = Stopwatch.StartNew();
@@ -66,9 +66,9 @@ public static class Trainer
                 var evaluated = options.Objective.Evaluate(state.Model, batch.X, new CrossEntropyLoss(batch.Labels), context);
                 if (evaluated.IsFail) return FinFail<EpochMetrics>(At(evaluated.Match(Succ: _ => Error.New(""), Fail: e => e), epoch, batch.Index));
                 var result = (ObjectiveResult)evaluated;
-                if (!double.IsFinite(result.Objective))
-                    return FinFail<EpochMetrics>(At(TrainingErrors.InvalidConfiguration("training",
-                        $"the {options.Objective.Name} objective became {result.Objective}; lower the learning rate or the penalty weight"), epoch, batch.Index));
+                if (double.IsNaN(reference)) reference = result.Objective;
+                if (options.Divergence.Check(options.Objective.Name, reference, result.Objective).Case is Error diverged)
+                    return FinFail<EpochMetrics>(At(diverged, epoch, batch.Index));
                 if (result.Gradients.Count != parameters.Count)
                     return FinFail<EpochMetrics>(At(TrainingErrors.InvalidConfiguration("objective",
                         $"returned {result.Gradients.Count} gradients for {parameters.Count} parameters"), epoch, batch.Index));
