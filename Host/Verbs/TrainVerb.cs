@@ -21,7 +21,7 @@ namespace RobustNode.Host.Verbs;
 /// and attacked test accuracy versus ε, and writes <c>&lt;Output:Folder&gt;/&lt;run&gt;/</c>: report.json, report.md,
 /// models/&lt;trainer&gt;.ckpt and the plots. Problems with the configuration, data, output folder or checkpoints exit
 /// with 2 before anything is trained; a failed training or evaluation exits with 3. Reports, plots and models are
-/// written only at the end, each atomically, so a failed run never clobbers the previous run's results.
+/// written only at the end, all at once (<see cref="RunPublication"/>), so a failed run never clobbers the previous run's results.
 /// </summary>
 public sealed class TrainVerb(
     ExperimentCatalog experiments,
@@ -59,6 +59,8 @@ public sealed class TrainVerb(
         var data = (ExperimentData)loaded.SuccessToSeq().Head;
         log.LogInformation("Data: {Train} training and {Test} test samples ({Name})", data.Train.Count, data.Test.Count, data.Train.Name);
 
+        int cleaned = RunPublication.Clean(folder);
+        if (cleaned > 0) log.LogInformation("Removed {Count} temporary file(s) or folder(s) an interrupted run left in or beside {Folder}", cleaned, folder.Path);
         var writable = folder.EnsureWritable();
         if (writable.IsFail) return _console.Invalid("cannot write the run", writable.FailToSeq());
 
@@ -105,10 +107,14 @@ public sealed class TrainVerb(
             files.Select(f => f.Name).ToArray());
         try
         {
-            foreach (var t in trained) CheckpointFile.Write(folder.Model(t.Trainer.Name), t.State, t.Fingerprint);
-            foreach (var (name, bytes) in files) AtomicFile.WriteAllBytes(folder.File(name), bytes);
-            AtomicFile.WriteAllBytes(folder.ReportJson, ReportJson.Write(report));
-            AtomicFile.WriteAllBytes(folder.ReportMarkdown, ReportMarkdown.Write(report));
+            // All or nothing: the results go to a new folder that replaces the run folder in one step.
+            RunPublication.Publish(folder, staged =>
+            {
+                foreach (var t in trained) CheckpointFile.Write(staged.Model(t.Trainer.Name), t.State, t.Fingerprint);
+                foreach (var (name, bytes) in files) AtomicFile.WriteAllBytes(staged.File(name), bytes);
+                AtomicFile.WriteAllBytes(staged.ReportJson, ReportJson.Write(report));
+                AtomicFile.WriteAllBytes(staged.ReportMarkdown, ReportMarkdown.Write(report));
+            });
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

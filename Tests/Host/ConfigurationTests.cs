@@ -29,7 +29,7 @@ public class ConfigurationTests
         Assert.Contains("Solver:Name: unknown solver 'rk5'; known: euler, ", run.Error);
         Assert.Contains("Solver:RelativeTolerance: must lie in (0, 1], got -1", run.Error);
         Assert.Contains("Solver:Nmae: unknown setting", run.Error);
-        Assert.Contains("Output:Folder: must not be empty", run.Error);
+        Assert.Contains("Output:Folder: is empty", run.Error);
         Assert.False(File.Exists(folder.File("out.json")));
     }
 
