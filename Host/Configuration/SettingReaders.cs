@@ -120,14 +120,14 @@ internal static class SettingReaders
         string key = Key(section, name);
         IEnumerable<(string Key, string Text)> items;
         var children = list.GetChildren().ToArray();
+        // An empty value overrides nothing silently: "--…:Epsilons=" over the file's list is refused, like an empty scalar.
+        if (list.Value is not null && string.IsNullOrWhiteSpace(list.Value))
+            return Fail<Error, Option<double[]>>(HostErrors.Configuration(key, "is empty; give a list of numbers or leave the key out"));
         if (!string.IsNullOrWhiteSpace(list.Value))
             items = list.Value.Split(',').Select((t, i) => ($"{key}[{i}]", t));
         else
         {
-            if (children.Length == 0)
-                return list.Value is null
-                    ? Success<Error, Option<double[]>>(None)
-                    : Fail<Error, Option<double[]>>(HostErrors.Configuration(key, "is empty; give a list of numbers or leave the key out"));
+            if (children.Length == 0) return Success<Error, Option<double[]>>(None);
             if (children.Select((c, i) => c.Key == i.ToString(CultureInfo.InvariantCulture) && !c.GetChildren().Any()).Any(ok => !ok))
                 return Fail<Error, Option<double[]>>(HostErrors.Configuration(key, "expected a list of numbers"));
             items = children.Select((c, i) => ($"{key}[{i}]", c.Value ?? ""));
