@@ -29,7 +29,7 @@ public static class TrainingErrors
     public static Error CheckpointFormat(string reason) => Error.New(CheckpointFormatCode, $"not a RobustNode checkpoint: {reason}");
 
     public static Error CheckpointVersion(int found, int supported) =>
-        Error.New(CheckpointVersionCode, $"checkpoint format version {found} is not supported (this library reads version {supported})");
+        Error.New(CheckpointVersionCode, $"checkpoint format version {found} is not supported (this library reads versions 1 to {supported})");
 
     public static Error CheckpointCorrupted(string reason) => Error.New(CheckpointCorruptedCode, $"corrupted checkpoint: {reason}");
 
