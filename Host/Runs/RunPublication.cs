@@ -23,7 +23,10 @@ public static class RunPublication
     /// <exception cref="IOException">Writing or swapping failed; the run folder is unchanged.</exception>
     public static void Publish(RunFolder folder, Action<RunFolder> write)
     {
+        // A run folder that is a symbolic link is followed: the folder it points to is replaced, the link stays.
         var run = Path.GetFullPath(folder.Path);
+        if (new DirectoryInfo(run).LinkTarget is not null && Directory.ResolveLinkTarget(run, returnFinalTarget: true) is { } target)
+            run = Path.GetFullPath(target.FullName);
         var parent = Path.GetDirectoryName(run)!;
         var name = Path.GetFileName(run);
         var staging = Path.Combine(parent, $".{name}.publishing-{Guid.NewGuid():N}");

@@ -219,6 +219,24 @@ public sealed class HardeningTests(TinyModel trained) : IClassFixture<TinyModel>
         Assert.Single(Directory.GetFileSystemEntries(folder.Path));
     }
 
+    [Fact]
+    public void A_run_folder_that_is_a_symbolic_link_is_published_through_the_link()
+    {
+        using var folder = new TempFolder();
+        var real = Directory.CreateDirectory(folder.File("elsewhere")).FullName;
+        Directory.CreateDirectory(folder.File("runs"));
+        var link = folder.File("runs/moons");
+        Directory.CreateSymbolicLink(link, real);
+
+        var run = Robustnode.Run(folder, [], TinyMoons(folder, ("Experiments:moons:Training:Epochs", 1), ("Experiments:moons:Training:Pgd:Enabled", false),
+            ("Experiments:moons:Training:Augmented:Enabled", false)));
+
+        Assert.True(run.ExitCode == ExitCodes.Success, run.Error);
+        Assert.NotNull(new DirectoryInfo(link).LinkTarget);
+        Assert.True(File.Exists(Path.Combine(real, "report.json")));
+        Assert.True(File.Exists(Path.Combine(real, "models", "standard.ckpt")));
+    }
+
     // 7. empty --out, huge steps, devices as input
 
     [Fact]
