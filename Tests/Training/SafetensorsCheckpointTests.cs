@@ -24,7 +24,7 @@ public sealed class SafetensorsCheckpointTests
 {
     private static ConfigurationFingerprint Fingerprint => new([new("model", "tiny"), new("data", "none")]);
 
-    private static (TrainingState State, byte[] Bytes) ImageModel()
+    private static (TrainingState<Tensor> State, byte[] Bytes) ImageModel()
     {
         var model = Ok(new ConvolutionalOdeModel(InputChannels: 1, ImageSize: 8, Classes: 3, Width: 4, Layers: 2)
             .Build(SolverCatalog.Fixed(SolverCatalog.BuiltIn["euler"]), RobustNode.Sensitivity.Adjoints.AdjointMode.Discrete, 5, ScalarType.Float32));
