@@ -336,7 +336,7 @@ public sealed class HardeningTests(TinyModel trained) : IClassFixture<TinyModel>
 
         var misspelt = Robustnode.Run(folder, ["solve", "--problem", Problem(folder, ProblemSamples.NodeTanh()), "--Solvr:Name=rk4"]);
         Assert.Equal(ExitCodes.InvalidInput, misspelt.ExitCode);
-        Assert.Contains("Solvr: unknown section; known: Torch, Solver", misspelt.Error);
+        Assert.Contains("Solvr: unknown section; known: Torch, Engine, Solver", misspelt.Error);
 
         var logLevel = Robustnode.Run(folder, ["solve", "--problem", Problem(folder, ProblemSamples.NodeTanh()), "--Logging:LogLevel:Default=loud"]);
         Assert.Equal(ExitCodes.InvalidInput, logLevel.ExitCode);

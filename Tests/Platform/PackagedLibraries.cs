@@ -29,7 +29,7 @@ public sealed class PackagedLibraries(ITestOutputHelper output)
         var a = tensor(new[] { -0.5, 0.2, 0.1, -0.3 }, [2, 2], ScalarType.Float64);
         var field = LinearField.Create(a, 1.0, 1).Match(f => f, e => throw new InvalidOperationException(e.Head.Message));
         var x0 = tensor(new[] { 1.0, 2.0 }, [1, 2], ScalarType.Float64);
-        var problem = new SensitivityProblem(field, x0, new SquaredErrorLoss(zeros(1, 2, ScalarType.Float64)), SolverCatalog.Fixed(Tableaux.Rk4, 8));
+        var problem = SensitivityProblem.Create(field, x0, SquaredErrorLoss.Create(zeros(1, 2, ScalarType.Float64)), SolverCatalog.Fixed(Tableaux.Rk4, 8));
         var gradient = Sensitivities.Gradient(problem).Match(g => g, e => throw new InvalidOperationException(e.Message));
         Console.WriteLine(FormattableString.Invariant($"loss {gradient.Loss:R}"));
         Console.WriteLine(FormattableString.Invariant($"gradient {string.Join(" ", gradient.ControlGradients[0].data<double>().ToArray().Select(v => v.ToString("R")))}"));
