@@ -1,0 +1,19 @@
+using System.Text.Json.Serialization;
+
+namespace RobustNode.Host.Schemas;
+
+/// <summary>What <c>solve</c> writes: <c>{ "xT": [B][d], "stats": { … } }</c>.</summary>
+/// <param name="XT">The final states x(T) [B][d].</param>
+/// <param name="Stats">The work done.</param>
+public sealed record SolveFile([property: JsonPropertyName("xT")] TensorValues XT, SolveStatsJson Stats);
+
+/// <summary>
+/// The work of a solve: <c>{ "functionEvaluations", "acceptedSteps", "rejectedSteps", "wallTimeMs" }</c>, and for
+/// <c>sensitivity</c> also <c>peakMemoryBytes</c> (the process's peak working set).
+/// </summary>
+public sealed record SolveStatsJson(
+    int FunctionEvaluations,
+    int AcceptedSteps,
+    int RejectedSteps,
+    double WallTimeMs,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? PeakMemoryBytes = null);
