@@ -124,7 +124,13 @@ public sealed class TrainVerb(
         return ExitCodes.Success;
     }
 
-    /// <summary>The plots of a run: for planar data the data, level sets, attack arrows; always accuracy versus ε and training curves.</summary>
+    /// <summary>Test points drawn in the flow pictures, and the most grid points per side of their background.</summary>
+    private const int FlowPoints = 300, FlowResolution = 100;
+
+    /// <summary>
+    /// The plots of a run: for planar data the data, level sets, attack arrows and the flow (trajectories and the
+    /// animation); always accuracy versus ε and training curves.
+    /// </summary>
     private Fin<IReadOnlyList<(string Name, byte[] Bytes)>> Plots(ExperimentSettings experiment, ExperimentData data, IReadOnlyList<PreparedTrainer> trained, IReadOnlyList<TrainerReport> reports)
     {
         var ev = experiment.Evaluation;
@@ -135,6 +141,7 @@ public sealed class TrainVerb(
             var spec = GridSpec.Around(data.Train, ev.GridMargin, ev.GridResolution);
             var grids = new List<(string, GridPrediction)>();
             var attacked = new List<AttackedPoints>();
+            var flows = new List<(string, PlanarFlow)>();
             var attack = AttackExamples.Attack(ev, data.Scale, ev.AttackEpsilon, pgd: false);
             foreach (var (t, r) in trained.Zip(reports))
             {
@@ -145,9 +152,14 @@ public sealed class TrainVerb(
                 var examples = AttackExamples.Compute(t.State.Model, data.Test, attack, data.Scale, data.Test.Count);
                 if (examples.IsFail) return examples.Map(_ => (IReadOnlyList<(string, byte[])>)[]);
                 attacked.Add(((AttackExamples)examples).Points(t.Trainer.Name, g));
+                var flow = PlanarFlow.Trace(t.State.Model, data.Test, FlowPoints, Math.Min(ev.GridResolution, FlowResolution));
+                if (flow.IsFail) return flow.Map(_ => (IReadOnlyList<(string, byte[])>)[]);
+                flows.Add((t.Trainer.Name, (PlanarFlow)flow));
             }
             files.Add(("level-sets.png", LevelSetPlot.Render(grids, data.Train)));
             files.Add(("attacks.png", AttackArrowsPlot.Render(attacked, FormattableString.Invariant($"FGSM ε = {ev.AttackEpsilon:G4}"))));
+            files.Add(("trajectories.png", FlowPlot.Trajectories(flows)));
+            files.Add(("flow.gif", FlowPlot.Animation(flows)));
         }
         else
         {
