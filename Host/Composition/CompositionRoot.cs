@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using RobustNode.Host.Configuration;
 using RobustNode.Host.Problems;
+using RobustNode.Host.Sweeps;
 using RobustNode.Host.Verbs;
 
 namespace RobustNode.Host.Composition;
@@ -21,7 +22,8 @@ public static class CompositionRoot
         .Add<EvaluateVerb>()
         .Add<AttackVerb>()
         .Add<SolveVerb>()
-        .Add<SensitivityVerb>();
+        .Add<SensitivityVerb>()
+        .Add<SweepVerb>();
 
     /// <summary>Runs <c>robustnode</c> with the given arguments and returns its exit code.</summary>
     public static int Run(IReadOnlyList<string> args, HostContext context)
@@ -81,7 +83,7 @@ public static class CompositionRoot
             Fail: problems => Invalid(context, "robustnode: invalid configuration", problems, null),
             Succ: settings =>
             {
-                using var services = BuildServices(configuration, settings, context);
+                using var services = BuildServices(configuration, settings, context, overrides);
                 if (settings.Device.FellBackToCpu)
                     services.GetRequiredService<ILoggerFactory>().CreateLogger("RobustNode").LogInformation(DeviceSelection.FallbackMessage);
                 settings.Torch.Apply();
@@ -89,11 +91,15 @@ public static class CompositionRoot
             });
     }
 
-    /// <summary>The DI container: settings and the solver registry as singletons, logging, the problem-file parser and the verbs.</summary>
-    public static ServiceProvider BuildServices(IConfiguration configuration, HostSettings settings, HostContext context)
+    /// <summary>
+    /// The DI container: settings and the solver registry as singletons, how the program was invoked, logging, the
+    /// problem-file parser and the verbs.
+    /// </summary>
+    public static ServiceProvider BuildServices(IConfiguration configuration, HostSettings settings, HostContext context, IReadOnlyList<string>? overrides = null)
     {
         var services = new ServiceCollection()
             .AddSingleton(configuration)
+            .AddSingleton(new ProgramInvocation(context.ContentRoot, overrides ?? []))
             .AddSingleton(context.Console)
             .AddSingleton(settings)
             .AddSingleton(settings.Torch)

@@ -9,6 +9,7 @@ using RobustNode.Host.Experiments;
 using RobustNode.Host.IO;
 using RobustNode.Host.Reports;
 using RobustNode.Host.Runs;
+using RobustNode.Host.Sweeps;
 using RobustNode.Sensitivity.Networks;
 using RobustNode.Training.Evaluation;
 using static LanguageExt.Prelude;
@@ -37,12 +38,17 @@ public sealed class TrainVerb(
         new VerbOption("experiment", "NAME", $"an experiment of the Experiments section (default: {ExperimentCatalog.DefaultExperiment})"),
         new VerbOption("name", "RUN", "the run's folder under Output:Folder (default: the experiment's name)"),
         new VerbOption("resume", null, "continue from the run's last checkpoints; finished trainers are not retrained"),
+        new VerbOption(LifelineOption, null, "stop when standard input closes (how sweep runs its seeds, so that they stop with it)"),
     ]);
+
+    /// <summary>The flag that ties the run to its standard input (<see cref="StandardInputLifeline"/>).</summary>
+    public const string LifelineOption = "exit-when-stdin-closes";
 
     public int Run(VerbArguments arguments)
     {
         var clock = Stopwatch.StartNew();
         bool resume = arguments.Has("resume") && arguments["resume"] == "true";
+        if (arguments[LifelineOption] == "true") StandardInputLifeline.Start(console, Descriptor.Name);
         var setup =
             from e in experiments.Find(arguments["experiment"] ?? ExperimentCatalog.DefaultExperiment)
             from f in RunFolder.For(output.Folder, arguments["name"] ?? e.Name)
