@@ -197,6 +197,20 @@ public class SweepVerbTests(ReferenceSweep reference) : IClassFixture<ReferenceS
         Assert.False(Directory.Exists(folder.File("runs")));
     }
 
+    [Fact]
+    public void Two_sweeps_never_run_in_one_folder()
+    {
+        using var folder = new TempFolder();
+        var dir = Directory.CreateDirectory(ReferenceSweep.Runs(folder)).FullName;
+        using var held = new FileStream(Path.Combine(dir, ".sweep.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+
+        var run = Robustnode.Run(folder, Sweep(), Settings(folder));
+
+        Assert.Equal(ExitCodes.InvalidInput, run.ExitCode);
+        Assert.Contains($"{dir}: another sweep is running in this folder", run.Error);
+        Assert.False(Directory.Exists(Path.Combine(dir, "seed-1")));
+    }
+
     /// <summary>The process id of a run once its file appears; fails when the sweep ends first.</summary>
     private static int WaitForChild(CapturedLog log, string label, string file, Task sweep)
     {
