@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using RobustNode.Host.Composition;
 
 namespace RobustNode.Host.Sweeps;
 
@@ -56,8 +57,21 @@ public sealed class ChildRuns(ProgramInvocation invocation, ILogger log)
 
     private Task<ChildOutcome> Start(SweepRun run, IReadOnlyList<string> arguments)
     {
-        Directory.CreateDirectory(run.Folder);
         var logPath = Path.Combine(run.Folder, "train.log");
+        try
+        {
+            return Started(run, arguments, logPath);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
+        {
+            // The run could not start (its folder cannot be written, the program cannot be executed): a failed run.
+            return Task.FromResult(new ChildOutcome(run, ExitCodes.InvalidInput, logPath, [$"cannot start the run: {ex.Message}"]));
+        }
+    }
+
+    private Task<ChildOutcome> Started(SweepRun run, IReadOnlyList<string> arguments, string logPath)
+    {
+        Directory.CreateDirectory(run.Folder);
         var writer = new StreamWriter(logPath, append: true) { AutoFlush = true };
         var tail = new Queue<string>();
         var gate = new object();
@@ -78,7 +92,16 @@ public sealed class ChildRuns(ProgramInvocation invocation, ILogger log)
         process.OutputDataReceived += (_, e) => Line(e.Data);
         process.ErrorDataReceived += (_, e) => Line(e.Data);
         var clock = Stopwatch.StartNew();
-        process.Start();
+        try
+        {
+            process.Start();
+        }
+        catch
+        {
+            writer.Dispose();
+            process.Dispose();
+            throw;
+        }
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         log.LogInformation("{Run}: started process {Pid} in {Folder}", run.Label, process.Id, run.Folder);

@@ -169,6 +169,7 @@ public sealed class SweepVerb(
         [
             "train", "--experiment", experiment, "--name", run.Name, "--" + TrainVerb.LifelineOption,
             .. resume ? ["--resume"] : System.Array.Empty<string>(),
+            .. invocation.SettingsOptions,
             .. invocation.Overrides.Where(o => !keys.Contains(ProgramInvocation.Key(o))),
             .. set.Select(s => $"--{s.Key}={s.Value}"),
         ];
