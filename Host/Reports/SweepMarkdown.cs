@@ -128,8 +128,10 @@ public static class SweepMarkdown
 
     private static string Seconds(StatisticJson s) =>
         !double.IsFinite(s.Mean) ? "–"
-        : !double.IsFinite(s.Std) ? s.Mean.ToString("G3", Inv)
-        : string.Create(Inv, $"{s.Mean:G3} ± {s.Std:G2} [{s.Ci95Low:G3}, {s.Ci95High:G3}]");
+        : !double.IsFinite(s.Std) ? Seconds(s.Mean)
+        : $"{Seconds(s.Mean)} ± {Seconds(s.Std)} [{Seconds(s.Ci95Low)}, {Seconds(s.Ci95High)}]";
+
+    private static string Seconds(double s) => s.ToString(Math.Abs(s) < 10 ? "F3" : "F1", Inv);
 
     private static string NormName(string norm) => norm == "inf" ? "ℓ∞" : $"ℓ{norm}";
 }

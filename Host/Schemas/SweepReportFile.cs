@@ -59,7 +59,7 @@ public sealed record StatisticJson(double Mean, double Std, double Ci95Low, doub
 
 /// <summary>
 /// Robust accuracy versus ε: the curve <c>worst-case-&lt;norm&gt;</c> when the runs have it, otherwise at each ε the
-/// attack with the lowest mean accuracy. <c>{ "attack" (the curve, or the attacks chosen), "points": [{ "epsilon",
+/// attack with the lowest mean accuracy (the later of equal ones). <c>{ "attack" (the curve, or the attacks chosen), "points": [{ "epsilon",
 /// "attack", "accuracy", "mean", "std", "ci95Low", "ci95High" }] }</c>.
 /// </summary>
 public sealed record RobustAccuracyJson(string Attack, IReadOnlyList<RobustPointJson> Points);

@@ -21,7 +21,7 @@ public sealed record ChildOutcome(SweepRun Run, int ExitCode, string Log, IReadO
 /// <summary>
 /// Runs a sweep's runs as child processes of <c>robustnode train</c>, at most <c>jobs</c> at once, each child's output
 /// appended to <c>train.log</c> in its run folder. A child's standard input is a pipe that only this process holds:
-/// when this process ends, however it ends, the pipe closes and the children stop (<c>--exit-when-stdin-closes</c>).
+/// when this process ends, however it ends, the pipe closes and the children stop (<c>--exit-on-eof</c>).
 /// </summary>
 public sealed class ChildRuns(ProgramInvocation invocation, ILogger log)
 {

@@ -13,7 +13,7 @@ public sealed record FinishedRun(SweepRun Run, string ReportPath, ReportFile Rep
 /// The sweep's report from its runs' reports: per grid point, trainer, attack and ε the mean, standard deviation and
 /// 95 % interval over the seeds (<see cref="SeedStatistics"/>); robust accuracy per trainer and ε (the curve
 /// <c>worst-case-&lt;norm&gt;</c> when the runs report it, otherwise at each ε the attack with the lowest mean
-/// accuracy); and the Pareto data, robust accuracy against seconds per epoch (each run's median) at the evaluated
+/// accuracy, the later of equally strong ones); and the Pareto data, robust accuracy against seconds per epoch (each run's median) at the evaluated
 /// radius nearest <c>Evaluation:AttackEpsilon</c>.
 /// </summary>
 public static class SweepSummary
@@ -108,7 +108,11 @@ public static class SweepSummary
         var worst = curves.FirstOrDefault(c => c.Summary.Attack == $"worst-case-{norm}");
         var chosen = new List<(CurveJson Summary, double[][] Values)>();
         for (int j = 0; j < curves[0].Values.Length; j++)
-            chosen.Add(worst.Summary is not null ? worst : curves.MinBy(c => c.Summary.Points[j].Accuracy));
+        {
+            // Among equally strong attacks the later one is named: the suite lists stronger attacks later (FGSM, PGD, …).
+            int index = j;
+            chosen.Add(worst.Summary is not null ? worst : curves.Aggregate((best, c) => c.Summary.Points[index].Accuracy <= best.Summary.Points[index].Accuracy ? c : best));
+        }
         var points = chosen.Select((c, j) =>
         {
             var p = c.Summary.Points[j];

@@ -38,11 +38,11 @@ public sealed class TrainVerb(
         new VerbOption("experiment", "NAME", $"an experiment of the Experiments section (default: {ExperimentCatalog.DefaultExperiment})"),
         new VerbOption("name", "RUN", "the run's folder under Output:Folder (default: the experiment's name)"),
         new VerbOption("resume", null, "continue from the run's last checkpoints; finished trainers are not retrained"),
-        new VerbOption(LifelineOption, null, "stop when standard input closes (how sweep runs its seeds, so that they stop with it)"),
+        new VerbOption(LifelineOption, null, "stop when standard input ends (how sweep runs its seeds, so that they stop with it)"),
     ]);
 
     /// <summary>The flag that ties the run to its standard input (<see cref="StandardInputLifeline"/>).</summary>
-    public const string LifelineOption = "exit-when-stdin-closes";
+    public const string LifelineOption = "exit-on-eof";
 
     public int Run(VerbArguments arguments)
     {

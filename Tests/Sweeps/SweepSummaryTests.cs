@@ -58,10 +58,18 @@ public class SweepSummaryTests
             Report(Curve("fgsm-inf", 0.9, 0.3, 0.3), Curve("apgd-ce-inf", 0.9, 0.4, 0.1)));
 
         var robust = summary.Points[0].Trainers[0].RobustAccuracy;
-        Assert.Equal(["fgsm-inf", "fgsm-inf", "apgd-ce-inf"], robust.Points.Select(p => p.Attack));
-        Assert.Equal("fgsm-inf, apgd-ce-inf", robust.Attack);
+        Assert.Equal(["apgd-ce-inf", "fgsm-inf", "apgd-ce-inf"], robust.Points.Select(p => p.Attack));
+        Assert.Equal("apgd-ce-inf, fgsm-inf", robust.Attack);
         Assert.Equal([0.9, 0.3, 0.1], robust.Points.Select(p => p.Mean));
         Assert.Equal(0, robust.Points[1].Std);
+    }
+
+    [Fact]
+    public void Of_equally_strong_attacks_the_later_one_is_named()
+    {
+        var plan = Plan(1);
+        var summary = Summary(plan, Report(Curve("fgsm-inf", 0.9, 0.3, 0.3), Curve("pgd20-inf", 0.9, 0.3, 0.35)));
+        Assert.Equal(["pgd20-inf", "pgd20-inf", "fgsm-inf"], summary.Points[0].Trainers[0].RobustAccuracy.Points.Select(p => p.Attack));
     }
 
     [Fact]
