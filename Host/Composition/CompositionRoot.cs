@@ -19,11 +19,11 @@ public static class CompositionRoot
     /// <summary>Every verb of <c>robustnode</c>. A new verb is one class and one line here.</summary>
     public static VerbCatalog Verbs { get; } = new VerbCatalog()
         .Add<TrainVerb>()
+        .Add<SweepVerb>()
         .Add<EvaluateVerb>()
         .Add<AttackVerb>()
         .Add<SolveVerb>()
-        .Add<SensitivityVerb>()
-        .Add<SweepVerb>();
+        .Add<SensitivityVerb>();
 
     /// <summary>Runs <c>robustnode</c> with the given arguments and returns its exit code.</summary>
     public static int Run(IReadOnlyList<string> args, HostContext context)
