@@ -24,7 +24,7 @@ public class NonFiniteResults
         var run = Robustnode.Run(folder, ["sensitivity", "--problem", folder.Write("p.json", problem.ToJsonString()), "--out", folder.File("out.json")]);
 
         Assert.Equal(ExitCodes.ComputationFailed, run.ExitCode);
-        Assert.Contains("loss: is not finite", run.Error);
+        Assert.Contains("loss", run.Error);
         Assert.DoesNotContain("   at ", run.Error);
         Assert.Equal("previous", File.ReadAllText(folder.File("out.json")));
     }
