@@ -7,10 +7,12 @@ namespace RobustNode.Host.IO;
 /// <summary>
 /// What the <c>sensitivity</c> verb writes (<see cref="SensitivityFile"/>, DESIGN §4): loss J = mean ℓᵢ and augmented
 /// loss 𝒥; gradX0 = ∇_{x0} J [B][d] and inputSensitivity = p(0) (row i = ∇_{x0ᵢ} ℓᵢ = B·gradX0ᵢ); the control gradients
-/// of J and of 𝒥 under the names of the field's controls (gradWeights/gradBiases or gradA, augmentedGrad…); and the
-/// work done.
+/// of J and of 𝒥 under the names of the field's controls (gradWeights/gradBiases or gradA, augmentedGrad…); the engine
+/// that computed them; and the work done. The gradients are TorchSharp tensors (converted at the edge from the engine's
+/// values).
 /// </summary>
-public sealed record SensitivityResult(AugmentedGradient Gradient, IReadOnlyList<string> ControlNames, string Mode, double WallTimeMs, long PeakMemoryBytes)
+public sealed record SensitivityResult(AugmentedGradient<Tensor> Gradient, IReadOnlyList<string> ControlNames, string Mode, double WallTimeMs, long PeakMemoryBytes,
+    string Engine)
 {
     /// <summary>The result as its schema record.</summary>
     public SensitivityFile File()
@@ -18,7 +20,7 @@ public sealed record SensitivityResult(AugmentedGradient Gradient, IReadOnlyList
         var first = Gradient.FirstOrder;
         TensorValues gradX0;
         using (var scope = NewDisposeScope()) gradX0 = TensorValues.Of(first.InputSensitivity / first.InputSensitivity.shape[0]);
-        var file = new SensitivityFile(Mode, first.Loss, Gradient.AugmentedLoss, gradX0, TensorValues.Of(first.InputSensitivity),
+        var file = new SensitivityFile(Engine, Mode, first.Loss, Gradient.AugmentedLoss, gradX0, TensorValues.Of(first.InputSensitivity),
             new SolveStatsJson(first.Statistics.FunctionEvaluations, first.Statistics.AcceptedSteps, first.Statistics.RejectedSteps,
                 Math.Round(WallTimeMs, 3), PeakMemoryBytes));
         for (int i = 0; i < ControlNames.Count; i++)

@@ -15,7 +15,7 @@ public static class ReportJson
         report.Experiment,
         report.Finished,
         new ReportDataJson(report.TrainData, report.TrainCount, report.TestData, report.TestCount, report.Classes),
-        new ReportModelJson(report.Model, report.Parameters),
+        new ReportModelJson(report.Model, report.Engine, report.Parameters),
         new ReportEvaluationJson(report.Norm, report.Epsilons),
         report.Trainers.Select(Trainer).ToArray(),
         new ReportTimingJson(

@@ -37,27 +37,46 @@ public sealed record PlanarFlow(IReadOnlyList<double> Times, double[][] X, doubl
 
     /// <summary>
     /// Traces the first <paramref name="count"/> samples of <paramref name="data"/> through <paramref name="model"/>,
-    /// a <see cref="Network"/> holding an <see cref="OdeBlock"/>; the head's probabilities on a grid of
-    /// <paramref name="resolution"/>² points.
+    /// a <see cref="Network{T}"/> holding an <see cref="OdeBlock{T}"/> followed by a head; the head's probabilities on a
+    /// grid of <paramref name="resolution"/>² points. The network runs on its own engine; the drawing is plain numbers.
     /// </summary>
-    public static Fin<PlanarFlow> Trace(IBlock model, Dataset data, int count, int resolution)
+    public static Fin<PlanarFlow> Trace<T>(IBlock<T> model, Dataset data, int count, int resolution)
     {
-        if (model is not Network { Blocks: var blocks } || blocks.Select((b, i) => (b, i)).FirstOrDefault(x => x.b is OdeBlock) is not (OdeBlock ode, int k))
-            return FinFail<PlanarFlow>(HostErrors.Computation("flow", "the model has no ODE block to trace"));
+        if (model is not Network<T> { Blocks: var blocks } || blocks.Select((b, i) => (b, i)).FirstOrDefault(x => x.b is OdeBlock<T>) is not (OdeBlock<T> ode, int k)
+            || k == blocks.Count - 1)
+            return FinFail<PlanarFlow>(HostErrors.Computation("flow", "the model has no ODE block followed by a read-out to trace"));
+        var engine = model.Engine;
+        using var engineScope = engine.OpenScope();
+        using var untracked = engine.Untracked();
         using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
         var points = data.First(Math.Min(count, data.Count));
-        var x0 = k == 0 ? FinSucc(points.X) : Inference.Output(new Network(blocks.Take(k).ToArray()), points.X);
-        var head = new Network(blocks.Skip(k + 1).ToArray());
-        var times = Enumerable.Range(0, ode.Field.Grid.Layers + 1).Select(ode.Field.Grid.Boundary).ToArray();
+        var input = engine.FromValues(points.X.to(ScalarType.Float64).contiguous().data<double>().ToArray(), model.Parameters[0], [.. points.X.shape]);
+        var x0 = k == 0 ? FinSucc(input) : Inference.Output(new Network<T>(blocks.Take(k).ToArray()), input);
+        var head = new Network<T>(blocks.Skip(k + 1).ToArray());
+        var times = ode.Field.Grid.Boundaries.ToArray();
         return x0.Bind(x => Ode.Solve(ode.Field, x, ode.Solver, new SolveOptions(SaveAt: times)))
-            .Bind(solution => Project(solution.Saved, head, points.Labels, resolution))
+            .Bind(solution => Project(stack(solution.Saved.Select(engine.ToTensor).ToArray()).to(ScalarType.Float64),
+                new ReadOut<T>(head, model.Parameters[0]), points.Labels, resolution))
             .Map(flow => flow with { Times = times });
     }
 
-    private static Fin<PlanarFlow> Project(IReadOnlyList<Tensor> saved, IBlock head, Tensor labels, int resolution)
+    /// <summary>The blocks after the ODE block, evaluated on plain float64 points of the state space.</summary>
+    private sealed record ReadOut<T>(IBlock<T> Blocks, T Like)
     {
-        var states = stack(saved).to(ScalarType.Float64);   // [K+1, n, d]
+        public Fin<Tensor> Logits(Tensor points) => Evaluate(points, Classification.Logits);
+
+        public Fin<Tensor> Probabilities(Tensor points) => Evaluate(points, Classification.Probabilities);
+
+        private Fin<Tensor> Evaluate(Tensor points, Func<IBlock<T>, T, int, Fin<T>> f)
+        {
+            var engine = Blocks.Engine;
+            var x = engine.FromValues(points.contiguous().data<double>().ToArray(), Like, [.. points.shape]);
+            return f(Blocks, x, Classification.DefaultChunk).Map(y => engine.ToTensor(y).to(ScalarType.Float64));
+        }
+    }
+
+    private static Fin<PlanarFlow> Project<T>(Tensor states, ReadOut<T> head, Tensor labels, int resolution)
+    {
         long d = states.shape[2];
         var all = states.reshape(-1, d);
         var basis = d == 2
@@ -66,7 +85,7 @@ public sealed record PlanarFlow(IReadOnlyList<double> Times, double[][] X, doubl
         return basis.Bind(plane => Project(states, all, plane.Item1, plane.Item2, plane.Item3, plane.Item4, head, labels, resolution));
     }
 
-    private static Fin<PlanarFlow> Project(Tensor states, Tensor all, Tensor u1, Tensor u2, string xLabel, string yLabel, IBlock head, Tensor labels, int resolution)
+    private static Fin<PlanarFlow> Project<T>(Tensor states, Tensor all, Tensor u1, Tensor u2, string xLabel, string yLabel, ReadOut<T> head, Tensor labels, int resolution)
     {
         long d = states.shape[2];
         var xs = states.matmul(u1);
@@ -82,25 +101,24 @@ public sealed record PlanarFlow(IReadOnlyList<double> Times, double[][] X, doubl
         var b = tensor(grid.Ys, ScalarType.Float64);
         // Rows of constant y, columns of constant x, as GridPrediction holds them.
         var plane = offPlane + b.reshape(-1, 1, 1) * u2 + a.reshape(1, -1, 1) * u1;
-        var dtype = head.Parameters.FirstOrDefault()?.dtype ?? ScalarType.Float64;
-        return Classification.Probabilities(head, plane.reshape(-1, d).to(dtype)).Map(p =>
+        return head.Probabilities(plane.reshape(-1, d)).Map(p =>
         {
             int classes = (int)p.shape[1];
-            var values = p.to(ScalarType.Float64).contiguous().data<double>().ToArray();
+            var values = p.contiguous().data<double>().ToArray();
             var probabilities = new double[resolution, resolution, classes];
             Buffer.BlockCopy(values, 0, probabilities, 0, values.Length * sizeof(double));
-            return new PlanarFlow([], Rows(xs), Rows(ys), labels.to(ScalarType.Int64).data<long>().ToArray().Select(l => (int)l).ToArray(),
+            return new PlanarFlow([], Rows(xs), Rows(ys), labels.cpu().to(ScalarType.Int64).data<long>().ToArray().Select(l => (int)l).ToArray(),
                 new GridPrediction(grid, grid.Xs, grid.Ys, probabilities), xLabel, yLabel);
         });
     }
 
     /// <summary>The head's decision direction(s) and, for two classes, the principal direction of the states across it.</summary>
-    private static Fin<(Tensor, Tensor, string, string)> Basis(Tensor states, IBlock head)
+    private static Fin<(Tensor, Tensor, string, string)> Basis<T>(Tensor states, ReadOut<T> head)
     {
         long d = states.shape[1];
         // The head's read-out rows, W = head(e_j) − head(0), by its forward pass at the unit vectors.
-        var probes = cat([zeros(1, d, dtype: ScalarType.Float64), eye(d, dtype: ScalarType.Float64)]).to(head.Parameters.FirstOrDefault()?.dtype ?? ScalarType.Float64);
-        return Classification.Logits(head, probes).Map(logits => Basis(states, (logits.narrow(0, 1, d) - logits[0]).t().to(ScalarType.Float64)));
+        var probes = cat([zeros(1, d, dtype: ScalarType.Float64), eye(d, dtype: ScalarType.Float64)]);
+        return head.Logits(probes).Map(logits => Basis(states, (logits.narrow(0, 1, d) - logits[0]).t()));
     }
 
     /// <summary>The plane from the read-out rows w [classes, d] and the states.</summary>

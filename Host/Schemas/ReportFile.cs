@@ -3,7 +3,8 @@ using System.Text.Json.Serialization;
 namespace RobustNode.Host.Schemas;
 
 /// <summary>
-/// <c>report.json</c> of <c>train</c>: <c>run</c>, <c>experiment</c>, <c>finished</c>, <c>data</c>, <c>model</c>,
+/// <c>report.json</c> of <c>train</c>: <c>run</c>, <c>experiment</c>, <c>finished</c>, <c>data</c>, <c>model</c>
+/// (description, engine, parameters),
 /// <c>evaluation</c> (norm, epsilons), <c>trainers</c>, <c>timing</c> (medianSecondsPerEpoch per trainer,
 /// <c>augmentedOverStandard</c>, <c>pgdOverStandard</c>), <c>settings</c> (every resolved setting),
 /// <c>configuration</c> (the experiment's section as given) and <c>plots</c>.
@@ -24,8 +25,8 @@ public sealed record ReportFile(
 /// <summary>The data of a run: <c>{ "train", "trainCount", "test", "testCount", "classes" }</c>.</summary>
 public sealed record ReportDataJson(string Train, int TrainCount, string Test, int TestCount, int Classes);
 
-/// <summary>The network: <c>{ "description", "parameters" }</c>.</summary>
-public sealed record ReportModelJson(string Description, long Parameters);
+/// <summary>The network: <c>{ "description", "engine", "parameters" }</c>.</summary>
+public sealed record ReportModelJson(string Description, string Engine, long Parameters);
 
 /// <summary>How the models were attacked: <c>{ "norm", "epsilons" }</c>.</summary>
 public sealed record ReportEvaluationJson(string Norm, IReadOnlyList<double> Epsilons);

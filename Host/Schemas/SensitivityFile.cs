@@ -3,13 +3,14 @@ using System.Text.Json.Serialization;
 namespace RobustNode.Host.Schemas;
 
 /// <summary>
-/// What <c>sensitivity</c> writes (DESIGN §4): <c>mode</c>, <c>loss</c> J = mean ℓᵢ, <c>augmentedLoss</c> 𝒥,
+/// What <c>sensitivity</c> writes (DESIGN §4): <c>engine</c> (the engine that computed it), <c>mode</c>, <c>loss</c> J = mean ℓᵢ, <c>augmentedLoss</c> 𝒥,
 /// <c>gradX0</c> = ∇_{x0} J [B][d], <c>inputSensitivity</c> = p(0) (row i = ∇_{x0ᵢ} ℓᵢ), the control gradients of J and
 /// of 𝒥 under the names of the field's controls (<c>gradWeights</c>/<c>gradBiases</c> and
 /// <c>augmentedGradWeights</c>/<c>augmentedGradBiases</c> for node-tanh, <c>gradA</c>/<c>augmentedGradA</c> for linear),
 /// and <c>stats</c>.
 /// </summary>
 public sealed record SensitivityFile(
+    string Engine,
     string Mode,
     double Loss,
     double AugmentedLoss,

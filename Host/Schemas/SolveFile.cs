@@ -2,10 +2,11 @@ using System.Text.Json.Serialization;
 
 namespace RobustNode.Host.Schemas;
 
-/// <summary>What <c>solve</c> writes: <c>{ "xT": [B][d], "stats": { … } }</c>.</summary>
+/// <summary>What <c>solve</c> writes: <c>{ "engine", "xT": [B][d], "stats": { … } }</c>.</summary>
+/// <param name="Engine">The engine that computed it ("torch", "managed").</param>
 /// <param name="XT">The final states x(T) [B][d].</param>
 /// <param name="Stats">The work done.</param>
-public sealed record SolveFile([property: JsonPropertyName("xT")] TensorValues XT, SolveStatsJson Stats);
+public sealed record SolveFile(string Engine, [property: JsonPropertyName("xT")] TensorValues XT, SolveStatsJson Stats);
 
 /// <summary>
 /// The work of a solve: <c>{ "functionEvaluations", "acceptedSteps", "rejectedSteps", "wallTimeMs" }</c>, and for

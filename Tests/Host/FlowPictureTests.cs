@@ -17,8 +17,8 @@ public class FlowPictureTests
 {
     private static Dataset Points(int count = 40) => (Dataset)new Moons(0.1).Generate(count, 7);
 
-    private static Network Model(int dim, int layers = 5) =>
-        (Network)new PointCloudModel(dim, layers, WeightScale: 2, BiasScale: 0.5) { Solver = SolverCatalog.Fixed(Tableaux.Rk4) }.Build(11);
+    private static Network<Tensor> Model(int dim, int layers = 5) =>
+        (Network<Tensor>)new PointCloudModel(dim, layers, WeightScale: 2, BiasScale: 0.5) { Solver = SolverCatalog.Fixed(Tableaux.Rk4) }.Build(11);
 
     [Fact]
     public void In_a_two_dimensional_state_space_the_paths_are_the_solver_states_at_the_layer_boundaries()
@@ -34,7 +34,7 @@ public class FlowPictureTests
         Assert.Equal(ys, flow.Y[0]);
         Assert.Equal(labels.Select(l => (int)l), flow.Labels);
         // The last boundary is the ODE block's output, as the network's own forward pass computes it.
-        var final = (Tensor)Inference.Output(new Network(model.Blocks.Take(2).ToArray()), data.X);
+        var final = (Tensor)Inference.Output(new Network<Tensor>(model.Blocks.Take(2).ToArray()), data.X);
         var (fx, fy, _) = DataPlot.Coordinates(final, data.Labels);
         for (int i = 0; i < data.Count; i++)
         {
@@ -88,7 +88,7 @@ public class FlowPictureTests
     {
         using var scope = NewDisposeScope();
         var readout = LinearBlock.Initialised(2, 2, new Generator(1));
-        var flow = PlanarFlow.Trace(new Network([readout]), Points(), 10, 10);
+        var flow = PlanarFlow.Trace(Network.Of<Tensor>(readout), Points(), 10, 10);
         Assert.True(flow.IsFail);
         Assert.Contains("no ODE block", flow.Match(_ => "", e => e.Message));
     }

@@ -52,7 +52,7 @@ public sealed record HostRun(int ExitCode, string Out, string Error, IReadOnlyLi
 
 /// <summary>
 /// Runs <c>robustnode</c> in-process through the composition root, with a settings file of the test's choosing
-/// (the repository's appsettings.json by default), a CUDA probe and captured output.
+/// (the repository's appsettings.json by default), a CUDA probe, other engines if given, and captured output.
 /// </summary>
 public static class Robustnode
 {
@@ -63,15 +63,17 @@ public static class Robustnode
     /// <param name="args">The command line.</param>
     /// <param name="settings">The settings file's text (default: the repository's).</param>
     /// <param name="cudaAvailable">The CUDA probe (default: none).</param>
+    /// <param name="engines">Other engines (default: the program's).</param>
     /// <param name="log">Where log lines go while the verb runs (default: a fresh capture).</param>
-    public static HostRun Run(TempFolder folder, string[] args, string? settings = null, Func<bool>? cudaAvailable = null, CapturedLog? log = null)
+    public static HostRun Run(TempFolder folder, string[] args, string? settings = null, Func<bool>? cudaAvailable = null,
+        RobustNode.Host.Configuration.EngineCatalog? engines = null, CapturedLog? log = null)
     {
         var contentRoot = ContentRoot(folder, settings);
         var output = new StringWriter();
         var error = new StringWriter();
         log ??= new CapturedLog();
         var context = new HostContext(new HostConsole(output, error), contentRoot, cudaAvailable ?? (() => false),
-            logging => logging.ClearProviders().AddProvider(log));
+            logging => logging.ClearProviders().AddProvider(log), engines);
         // A run sets libtorch's process-wide thread count (Torch:Threads, an experiment's Threads); the tests after it keep theirs.
         int threads = TorchSharp.torch.get_num_threads();
         try

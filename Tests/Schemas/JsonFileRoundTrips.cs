@@ -33,7 +33,7 @@ public class JsonFileRoundTrips
         var pgd = new AttackCurve("pgd20-inf", [new RobustnessPoint(0, 0.9), new RobustnessPoint(0.1, 0.6)], SubsetSize: 10);
         var worst = new AttackCurve("worst-case-inf", [new RobustnessPoint(0, 0.9), new RobustnessPoint(0.1, 0.55)]);
         return new RunReport("moons", "moons", new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero), "moons(…)", 56, "moons(…) test", 24, 2,
-            "point-cloud-node(…)", 52, "inf", [0, 0.1],
+            "point-cloud-node(…)", "torch", 52, "inf", [0, 0.1],
             [
                 new TrainerReport("standard", "J", 2, 0, [Epoch(0, 0.125), Epoch(1, 0.1)], new ModelScores(0.9, [fgsm, pgd]), "models/standard.ckpt"),
                 new TrainerReport("augmented", "J + ε‖∇ℓ‖₁", 2, 1, [Epoch(1, 0.3)], new ModelScores(0.95, [fgsm, pgd, worst]), "models/augmented.ckpt"),
@@ -55,7 +55,7 @@ public class JsonFileRoundTrips
         Assert.Equal(["run", "experiment", "finished", "data", "model", "evaluation", "trainers", "timing", "settings", "configuration", "plots"],
             json.AsObject().Select(p => p.Key));
         Assert.Equal(["train", "trainCount", "test", "testCount", "classes"], json["data"]!.AsObject().Select(p => p.Key));
-        Assert.Equal(["description", "parameters"], json["model"]!.AsObject().Select(p => p.Key));
+        Assert.Equal(["description", "engine", "parameters"], json["model"]!.AsObject().Select(p => p.Key));
         Assert.Equal(["norm", "epsilons"], json["evaluation"]!.AsObject().Select(p => p.Key));
         var standard = json["trainers"]![0]!;
         Assert.Equal(["name", "objective", "epochs", "resumedFrom", "secondsPerEpoch", "totalSeconds", "cleanAccuracy", "robustness", "model", "history"],
@@ -115,12 +115,12 @@ public class JsonFileRoundTrips
     [Fact]
     public void Solve_result_round_trips()
     {
-        var result = new SolveResult(new double[,] { { 1.5, -2 }, { 0.1, 3e-300 } }, new SolveStatistics(32, 8, 1), 96.8774);
+        var result = new SolveResult(new double[,] { { 1.5, -2 }, { 0.1, 3e-300 } }, new SolveStatistics(32, 8, 1), 96.8774, "torch");
         var bytes = result.ToJson();
         AssertRoundTrip(bytes, JsonFiles.Default.SolveFile);
 
         var json = JsonNode.Parse(bytes)!;
-        Assert.Equal(["xT", "stats"], json.AsObject().Select(p => p.Key));
+        Assert.Equal(["engine", "xT", "stats"], json.AsObject().Select(p => p.Key));
         Assert.Equal(3e-300, (double)json["xT"]![1]![1]!);
         Assert.Equal(["functionEvaluations", "acceptedSteps", "rejectedSteps", "wallTimeMs"], json["stats"]!.AsObject().Select(p => p.Key));
         Assert.Equal(96.877, (double)json["stats"]!["wallTimeMs"]!);
@@ -132,20 +132,20 @@ public class JsonFileRoundTrips
     [Fact]
     public void Sensitivity_result_round_trips_with_the_keys_of_its_controls()
     {
-        var file = new SensitivityFile("discrete", 0.25, 0.5, Matrix(2, 3), Matrix(2, 3), new SolveStatsJson(40, 10, 0, 1.5, 1 << 20))
+        var file = new SensitivityFile("torch", "discrete", 0.25, 0.5, Matrix(2, 3), Matrix(2, 3), new SolveStatsJson(40, 10, 0, 1.5, 1 << 20))
             .WithControl("weights", new TensorValues([2, 3, 3], Enumerable.Range(0, 18).Select(i => i / 7.0).ToArray()), new TensorValues([2, 3, 3], new double[18]))
             .WithControl("biases", Matrix(2, 3), Matrix(2, 3));
         var bytes = JsonFiles.Write(file, JsonFiles.Default.SensitivityFile);
         AssertRoundTrip(bytes, JsonFiles.Default.SensitivityFile);
 
         var json = JsonNode.Parse(bytes)!;
-        Assert.Equal(["mode", "loss", "augmentedLoss", "gradX0", "inputSensitivity", "gradWeights", "gradBiases", "augmentedGradWeights", "augmentedGradBiases", "stats"],
+        Assert.Equal(["engine", "mode", "loss", "augmentedLoss", "gradX0", "inputSensitivity", "gradWeights", "gradBiases", "augmentedGradWeights", "augmentedGradBiases", "stats"],
             json.AsObject().Select(p => p.Key));
         Assert.Equal(3, json["gradWeights"]![1]![2]!.AsArray().Count);
         Assert.Equal(1 << 20, (long)json["stats"]!["peakMemoryBytes"]!);
 
-        var linear = new SensitivityFile("discrete", 1, 2, Matrix(1, 2), Matrix(1, 2), new SolveStatsJson(1, 1, 0, 0, 0)).WithControl("A", Matrix(2, 2), Matrix(2, 2));
-        Assert.Equal(["mode", "loss", "augmentedLoss", "gradX0", "inputSensitivity", "gradA", "augmentedGradA", "stats"],
+        var linear = new SensitivityFile("managed", "discrete", 1, 2, Matrix(1, 2), Matrix(1, 2), new SolveStatsJson(1, 1, 0, 0, 0)).WithControl("A", Matrix(2, 2), Matrix(2, 2));
+        Assert.Equal(["engine", "mode", "loss", "augmentedLoss", "gradX0", "inputSensitivity", "gradA", "augmentedGradA", "stats"],
             JsonNode.Parse(JsonFiles.Write(linear, JsonFiles.Default.SensitivityFile))!.AsObject().Select(p => p.Key));
     }
 
@@ -153,11 +153,11 @@ public class JsonFileRoundTrips
     public void Evaluation_result_round_trips()
     {
         var report = Report();
-        var file = new EvaluationFile("runs/moons/models/augmented.ckpt", "moons", "moons test", 24, "inf", [0, 0.1], 0.95,
+        var file = new EvaluationFile("runs/moons/models/augmented.ckpt", "moons", "torch", "moons test", 24, "inf", [0, 0.1], 0.95,
             ReportJson.Curves(report.Trainers[1].Scores.Curves));
         var bytes = JsonFiles.Write(file, JsonFiles.Default.EvaluationFile);
         AssertRoundTrip(bytes, JsonFiles.Default.EvaluationFile);
-        Assert.Equal(["model", "experiment", "test", "testCount", "norm", "epsilons", "cleanAccuracy", "robustness"],
+        Assert.Equal(["model", "experiment", "engine", "test", "testCount", "norm", "epsilons", "cleanAccuracy", "robustness"],
             JsonNode.Parse(bytes)!.AsObject().Select(p => p.Key));
     }
 
@@ -188,7 +188,7 @@ public class JsonFileRoundTrips
     [Fact]
     public void Non_finite_numbers_are_written_as_null_and_read_as_NaN()
     {
-        var result = new SolveResult(new double[,] { { double.NaN, double.PositiveInfinity, double.NegativeInfinity, 1 } }, new SolveStatistics(1, 1, 0), double.NaN);
+        var result = new SolveResult(new double[,] { { double.NaN, double.PositiveInfinity, double.NegativeInfinity, 1 } }, new SolveStatistics(1, 1, 0), double.NaN, "torch");
         var bytes = result.ToJson();
         var json = JsonNode.Parse(bytes)!;
         Assert.Equal([null, null, null, 1.0], json["xT"]![0]!.AsArray().Select(v => (double?)v));
@@ -204,7 +204,7 @@ public class JsonFileRoundTrips
     [InlineData("[\"a\"]")]
     public void A_ragged_or_non_numeric_tensor_is_refused(string xT)
     {
-        var text = $$"""{ "xT": {{xT}}, "stats": { "functionEvaluations": 1, "acceptedSteps": 1, "rejectedSteps": 0, "wallTimeMs": 1 } }""";
+        var text = $$"""{ "engine": "torch", "xT": {{xT}}, "stats": { "functionEvaluations": 1, "acceptedSteps": 1, "rejectedSteps": 0, "wallTimeMs": 1 } }""";
         Assert.ThrowsAny<JsonException>(() => JsonFiles.Parse(Encoding.UTF8.GetBytes(text), JsonFiles.Default.SolveFile));
     }
 
@@ -213,7 +213,7 @@ public class JsonFileRoundTrips
     {
         foreach (var t in new[] { new TensorValues([], [2.5]), new TensorValues([3], [1, 2, 3]), new TensorValues([2, 0], []), new TensorValues([2, 2, 1], [1, 2, 3, 4]) })
         {
-            var file = new SolveFile(t, new SolveStatsJson(0, 0, 0, 0));
+            var file = new SolveFile("torch", t, new SolveStatsJson(0, 0, 0, 0));
             var read = JsonFiles.Parse(JsonFiles.Write(file, JsonFiles.Default.SolveFile), JsonFiles.Default.SolveFile);
             Assert.Equal(t, read.XT);
         }

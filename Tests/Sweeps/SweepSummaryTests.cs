@@ -24,7 +24,7 @@ public class SweepSummaryTests
         new(attack, accuracy.Select((a, j) => new CurvePointJson(0.1 * j, a)).ToArray());
 
     private static ReportFile Report(params CurveJson[] curves) => new("r", "moons", DateTimeOffset.UnixEpoch,
-        new ReportDataJson("train", 10, "test", 10, 2), new ReportModelJson("m", 1), new ReportEvaluationJson("inf", [0, 0.1, 0.2]),
+        new ReportDataJson("train", 10, "test", 10, 2), new ReportModelJson("m", "torch", 1), new ReportEvaluationJson("inf", [0, 0.1, 0.2]),
         [new TrainerJson("standard", "J", 2, 0, new SecondsPerEpochJson(0.5, 0.5), 1, curves[0].Points[0].Accuracy, curves, "models/standard.ckpt", [])],
         new ReportTimingJson(new Dictionary<string, double> { ["standard"] = 0.5 }), new Dictionary<string, string>(), new Dictionary<string, string>(), []);
 
