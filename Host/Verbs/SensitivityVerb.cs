@@ -65,7 +65,8 @@ public sealed class SensitivityVerb(
         var clock = Stopwatch.StartNew();
         var result = Sensitivities.AugmentedGradient(sensitivityProblem, new AugmentedLoss(problem.Epsilon, problem.Q), adjoint);
         clock.Stop();
-        return result.Map(gradient => Tensors(engine, gradient)).Bind(Finite).Map(gradient => new SensitivityResult(gradient, input.Field.Controls.Select(c => c.Name).ToArray(), adjoint.Name,
+        var names = input.Field.Controls.Select(c => c.Name).ToArray();
+        return result.Map(gradient => Tensors(engine, gradient)).Bind(gradient => Finite(gradient, names)).Map(gradient => new SensitivityResult(gradient, names, adjoint.Name,
             clock.Elapsed.TotalMilliseconds, Process.GetCurrentProcess().PeakWorkingSet64, engine.Name));
     }
 
@@ -79,26 +80,30 @@ public sealed class SensitivityVerb(
     }
 
     /// <summary>
-    /// The losses and gradients are finite, or a computation failure naming the first that is not: the states can
-    /// stay finite while a loss or a gradient overflows (x' = 300 x up to T = 2 gives x(T) ≈ e⁶⁰⁰ in float64).
+    /// The result when every value the file would hold is finite; otherwise a computation failure naming the first
+    /// key that overflowed (a file never holds a non-finite result, see <see cref="Schemas.FiniteNumberConverter"/>).
     /// </summary>
-    private static Fin<AugmentedGradient<Tensor>> Finite(AugmentedGradient<Tensor> g)
+    private static Fin<AugmentedGradient<Tensor>> Finite(AugmentedGradient<Tensor> gradient, IReadOnlyList<string> controls)
     {
-        var first = g.FirstOrder;
-        var scalars = new (string Name, double Value)[] { ("the loss", first.Loss), ("the augmented loss", g.AugmentedLoss) };
-        foreach (var (name, value) in scalars)
-            if (!double.IsFinite(value))
-                return FinFail<AugmentedGradient<Tensor>>(RobustNodeErrors.NonFiniteResult(name, $"it is {value}; the loss overflowed (the states grew too large for the loss)"));
-        var tensors = new[] { ("the input sensitivity p(0)", first.InputSensitivity) }
-            .Concat(first.ControlGradients.Select((t, i) => ($"the gradient of control {i}", t)))
-            .Concat(g.AugmentedControlGradients.Select((t, i) => ($"the augmented gradient of control {i}", t)));
-        foreach (var (name, t) in tensors)
+        var first = gradient.FirstOrder;
+        static bool AllFinite(Tensor t) { using var scope = NewDisposeScope(); return t.isfinite().all().item<bool>(); }
+        static string Key(string prefix, string control) => prefix + char.ToUpperInvariant(control[0]) + control[1..];
+        var checks = new List<(string Key, Func<bool> Finite)>
         {
-            using var scope = NewDisposeScope();
-            if (!isfinite(t).all().item<bool>())
-                return FinFail<AugmentedGradient<Tensor>>(RobustNodeErrors.NonFiniteResult(name, "it holds NaN or infinite entries; the gradient overflowed"));
+            ("loss", () => double.IsFinite(first.Loss)),
+            ("augmentedLoss", () => double.IsFinite(gradient.AugmentedLoss)),
+            ("inputSensitivity", () => AllFinite(first.InputSensitivity)),
+        };
+        for (int i = 0; i < controls.Count; i++)
+        {
+            int k = i;
+            checks.Add((Key("grad", controls[k]), () => AllFinite(first.ControlGradients[k])));
+            checks.Add((Key("augmentedGrad", controls[k]), () => AllFinite(gradient.AugmentedControlGradients[k])));
         }
-        return g;
+        var broken = checks.FirstOrDefault(c => !c.Finite());
+        return broken.Key is null
+            ? FinSucc(gradient)
+            : FinFail<AugmentedGradient<Tensor>>(RobustNodeErrors.NonFiniteResult(broken.Key, "the loss or its derivatives overflowed; no result was written"));
     }
 
     protected override string Computation(string problemPath) => $"the computation for '{problemPath}'";
