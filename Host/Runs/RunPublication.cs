@@ -10,7 +10,8 @@ namespace RobustNode.Host.Runs;
 /// <c>RENAME_EXCHANGE</c>; elsewhere two renames, with the previous folder kept under a hidden name until the new
 /// one is in place) and the previous results are deleted. A failure before the swap — a full disk, a kill — leaves
 /// the run folder exactly as it was, previous report, plots and models together; <see cref="Clean"/> removes what
-/// such a failure left beside it.
+/// such a failure left beside it. The run folder is a new folder afterwards: a file in it that another process keeps
+/// open across the publication (the sweep's <c>train.log</c>) is to be written by path, not through a kept handle.
 /// </summary>
 public static class RunPublication
 {
