@@ -161,8 +161,29 @@ public sealed record TrainingSettings(
 public sealed record PgdEvaluation(int Steps, int Restarts, double? RelativeStepSize, long Seed, int TestCount = 0);
 
 /// <summary>
-/// How models are evaluated: the attack norm, the radii (in input units: grey levels for images), FGSM and/or PGD,
-/// the radius of the arrow plot and attack grid, the valid input box, and the level-set grid of planar data.
+/// APGD on the cross-entropy (APGD-CE) as an evaluation attack: iterations and restarts per radius, the seed of its random
+/// starts, and the first test samples it attacks (0: all). Its step size is its own (Croce &amp; Hein 2020).
+/// </summary>
+public sealed record ApgdEvaluation(int Iterations, int Restarts, long Seed, int TestCount = 0);
+
+/// <summary>
+/// APGD with targets (APGD-T) as an evaluation attack: the targeted DLR loss from four classes on, the targeted margin
+/// below (<c>apgd-margin-&lt;norm&gt;</c>); iterations and restarts per target class, how many target classes (the highest
+/// clean scores after the label's; at most classes − 1 are used), the seed, and the first test samples it attacks.
+/// </summary>
+public sealed record ApgdTargetedEvaluation(int Iterations, int Restarts, int TargetClasses, long Seed, int TestCount = 0);
+
+/// <summary>
+/// The Square attack as an evaluation attack: queries per sample and restart, the initial fraction p_init of the
+/// features a window covers, restarts, the seed, and the first test samples it attacks.
+/// </summary>
+public sealed record SquareEvaluation(int Queries, double InitialFraction, int Restarts, long Seed, int TestCount = 0);
+
+/// <summary>
+/// How models are evaluated: the attack norm, the radii (in input units: grey levels for images), the attacks — FGSM,
+/// PGD, APGD-CE, APGD-T, Square, each optional —, the radius of the arrow plot and attack grid, the valid input box, the
+/// level-set grid of planar data, and the covering radius of the sanity check (null: none; computed from the box or the
+/// test data unless given).
 /// </summary>
 public sealed record EvaluationSettings(
     AttackNorm Norm,
@@ -172,4 +193,16 @@ public sealed record EvaluationSettings(
     double AttackEpsilon,
     InputBox? Box,
     int GridResolution,
-    double GridMargin);
+    double GridMargin,
+    ApgdEvaluation? Apgd = null,
+    ApgdTargetedEvaluation? ApgdDlr = null,
+    SquareEvaluation? Square = null,
+    CoveringRadiusSetting? CoveringRadius = null);
+
+/// <summary>The radius of the covering sanity check: computed (<see cref="Automatic"/>) or given in input units.</summary>
+/// <param name="Radius">The given radius, or null to compute it from the input box or the test data.</param>
+public sealed record CoveringRadiusSetting(double? Radius)
+{
+    /// <summary>Computed from the input box, or the test data's bounding box without one.</summary>
+    public static CoveringRadiusSetting Automatic { get; } = new((double?)null);
+}

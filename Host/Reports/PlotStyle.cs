@@ -33,6 +33,19 @@ public static class PlotStyle
         : family.StartsWith("square", StringComparison.Ordinal) ? LinePattern.Dotted
         : LinePattern.Solid;
 
+    /// <summary>
+    /// An attack curve's colour where one model's curves share a panel: FGSM orange, PGD purple, APGD-CE blue, APGD-T
+    /// (DLR or margin) teal, Square olive, the worst case over the suite black.
+    /// </summary>
+    public static Color AttackColor(string family) =>
+        family.StartsWith("worst-case", StringComparison.Ordinal) ? Color.FromHex("#000000")
+        : family.StartsWith("fgsm", StringComparison.Ordinal) ? Color.FromHex("#ff7f0e")
+        : family.StartsWith("pgd", StringComparison.Ordinal) ? Color.FromHex("#9467bd")
+        : family.StartsWith("apgd-ce", StringComparison.Ordinal) ? Color.FromHex("#1f77b4")
+        : family.StartsWith("apgd", StringComparison.Ordinal) ? Color.FromHex("#17becf")
+        : family.StartsWith("square", StringComparison.Ordinal) ? Color.FromHex("#bcbd22")
+        : Color.FromHex("#7f7f7f");
+
     /// <summary>Line width of an attack curve: the worst case over an attack suite (<c>worst-case-…</c>) stands out.</summary>
     public static float AttackWidth(string family) => family.StartsWith("worst-case", StringComparison.Ordinal) ? 3.5f : 2;
 

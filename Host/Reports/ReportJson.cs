@@ -1,5 +1,6 @@
 using RobustNode.Host.Runs;
 using RobustNode.Host.Schemas;
+using RobustNode.Training.Evaluation;
 
 namespace RobustNode.Host.Reports;
 
@@ -16,7 +17,9 @@ public static class ReportJson
         report.Finished,
         new ReportDataJson(report.TrainData, report.TrainCount, report.TestData, report.TestCount, report.Classes),
         new ReportModelJson(report.Model, report.Engine, report.Parameters),
-        new ReportEvaluationJson(report.Norm, report.Epsilons),
+        new ReportEvaluationJson(report.Norm, report.Epsilons, report.Attacks is { } a ? Attacks(a, report.TestCount) : null,
+            report.Trainers.Any(t => t.Scores.Curves.Any(c => c.Attack == ModelEvaluation.WorstCaseName(report.Norm))) ? ModelEvaluation.WorstCaseName(report.Norm) : null,
+            report.CoveringRadius),
         report.Trainers.Select(Trainer).ToArray(),
         new ReportTimingJson(
             Pairs(report.Trainers.Select(t => new KeyValuePair<string, double>(t.Name, Math.Round(t.MedianEpochSeconds, 5)))),
@@ -30,6 +33,28 @@ public static class ReportJson
     public static IReadOnlyList<CurveJson> Curves(IReadOnlyList<AttackCurve> curves) =>
         curves.Select(c => new CurveJson(c.Attack, c.Points.Select(p => new CurvePointJson(p.Epsilon, p.Accuracy)).ToArray(), c.SubsetSize)).ToArray();
 
+    /// <summary>The attacks as run, with the test samples each attacked when it took the first ones only.</summary>
+    public static IReadOnlyList<AttackJson> Attacks(IReadOnlyList<AttackDescription> attacks, int testCount) =>
+        attacks.Select(a => new AttackJson(a.Name, a.Settings, a.TestCount > 0 && a.TestCount < testCount ? a.TestCount : null)).ToArray();
+
+    /// <summary>The sanity checks as the files hold them (null without checks).</summary>
+    public static SanityJson? Sanity(SanityReport? sanity)
+    {
+        if (sanity is null) return null;
+        var c = sanity.Covering;
+        return new SanityJson(sanity.WorstCaseSamples, c?.Radius, c?.Samples, c?.Chance, c?.WorstCase,
+            c is null ? null : Pairs(c.Attacks.Select(a => new KeyValuePair<string, double>(a.Attack, a.Accuracy))),
+            sanity.Findings.Select(f => new SanityCheckJson(CheckName(f.Check), f.Passed, f.Message, f.Attack, f.Epsilon)).ToArray());
+    }
+
+    /// <summary>The name of a check in files: monotone, covering-radius, gradient-free-gap.</summary>
+    public static string CheckName(SanityCheck check) => check switch
+    {
+        SanityCheck.Monotone => "monotone",
+        SanityCheck.CoveringRadius => "covering-radius",
+        _ => "gradient-free-gap",
+    };
+
     private static TrainerJson Trainer(TrainerReport t) => new(
         t.Name,
         t.Objective,
@@ -40,7 +65,8 @@ public static class ReportJson
         t.Scores.CleanAccuracy,
         Curves(t.Scores.Curves),
         t.ModelFile,
-        t.History.Select(EpochJson.From).ToArray());
+        t.History.Select(EpochJson.From).ToArray(),
+        Sanity(t.Scores.Sanity));
 
     private static double? Ratio(RunReport report, string trainer) => report.TimeRatio(trainer) is { } r ? Math.Round(r, 4) : null;
 

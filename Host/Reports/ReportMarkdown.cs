@@ -27,6 +27,7 @@ public static class ReportMarkdown
         md.AppendLine();
         md.Append(AccuracyTable.Markdown(report.Trainers.Select(t => (t.Name, t.Scores)).ToArray()));
         md.AppendLine();
+        md.Append(Evaluation(report.Norm, report.TestCount, report.Attacks, report.Trainers.Select(t => (t.Name, t.Scores)).ToArray()));
         md.AppendLine("## Training time");
         md.AppendLine();
         md.AppendLine("| trainer | objective | epochs | median s/epoch | mean s/epoch | total s | median time / standard |");
@@ -62,6 +63,48 @@ public static class ReportMarkdown
         foreach (var (k, v) in report.Settings) md.AppendLine(inv, $"| {k} | `{v.Replace("|", "\\|")}` |");
         md.AppendLine();
         return Encoding.UTF8.GetBytes(md.ToString());
+    }
+
+    /// <summary>
+    /// The attacks with their budgets, what the worst case is over and on which samples, and every model's sanity checks in
+    /// words (shared with the <c>evaluate</c> verb's markdown).
+    /// </summary>
+    public static string Evaluation(string norm, int testCount, IReadOnlyList<Runs.AttackDescription>? attacks, IReadOnlyList<(string Model, Runs.ModelScores Scores)> models)
+    {
+        var md = new StringBuilder();
+        var inv = CultureInfo.InvariantCulture;
+        if (attacks is { Count: > 0 })
+        {
+            md.AppendLine("Attacks:");
+            md.AppendLine();
+            foreach (var a in attacks)
+                md.AppendLine(inv, $"- `{a.Name}`: {a.Settings}{(a.TestCount > 0 && a.TestCount < testCount ? $"; the first {a.TestCount} test samples" : "")}");
+            md.AppendLine();
+        }
+        string worst = Runs.ModelEvaluation.WorstCaseName(norm);
+        var withWorst = models.Select(m => m.Scores.Curves.FirstOrDefault(c => c.Attack == worst)).FirstOrDefault(c => c is not null);
+        if (withWorst is not null)
+        {
+            string samples = withWorst.SubsetSize is { } n ? $"the first {n} test samples, the ones every attack saw" : $"all {testCount} test samples";
+            md.AppendLine(inv, $"Robust accuracy, `{worst}`, is the worst case per sample over the attacks: a sample counts as correct at ε only when it is classified correctly without attack and after every attack of radius ε — and of every smaller radius, since an adversarial example inside a smaller ball lies inside the larger one too. It is measured on {samples}.");
+            md.AppendLine();
+        }
+        var checks = models.Where(m => m.Scores.Sanity is { Findings.Count: > 0 }).ToArray();
+        if (checks.Length == 0) return md.ToString();
+        md.AppendLine("## Sanity checks");
+        md.AppendLine();
+        md.AppendLine("A robustness figure is believed only if (1) accuracy falls with ε under every attack, (2) at a radius that covers the data every model falls to chance, and (3) the gradient-free Square attack does not beat the gradient-based attacks (Carlini et al. 2019, Athalye et al. 2018). Differences are judged on the same samples by the exact sign test at 5 %, so sampling noise alone raises no warning.");
+        md.AppendLine();
+        foreach (var (model, scores) in checks)
+        {
+            var findings = scores.Sanity!.Findings;
+            int warnings = findings.Count(f => !f.Passed);
+            md.AppendLine(inv, $"**{model}**: {(warnings == 0 ? "every check passes." : $"{warnings} warning{(warnings == 1 ? "" : "s")}.")}");
+            md.AppendLine();
+            foreach (var f in findings) md.AppendLine(inv, $"- {(f.Passed ? "" : "**Warning:** ")}{f.Message}");
+            md.AppendLine();
+        }
+        return md.ToString();
     }
 
     private static string NormName(string norm) => norm == "inf" ? "ℓ∞" : $"ℓ{norm}";

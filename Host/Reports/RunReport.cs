@@ -52,7 +52,9 @@ public sealed record RunReport(
     IReadOnlyList<TrainerReport> Trainers,
     IReadOnlyList<KeyValuePair<string, string>> Settings,
     IReadOnlyList<KeyValuePair<string, string>> Configuration,
-    IReadOnlyList<string> Plots)
+    IReadOnlyList<string> Plots,
+    IReadOnlyList<AttackDescription>? Attacks = null,
+    double? CoveringRadius = null)
 {
     /// <summary>Median time per epoch of a trainer relative to the standard trainer's (null without both).</summary>
     public double? TimeRatio(string trainer)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using LanguageExt;
 using RobustNode.Host.Experiments;
 using RobustNode.Sensitivity.Attacks;
@@ -8,7 +9,7 @@ using static LanguageExt.Prelude;
 
 namespace RobustNode.Host.Runs;
 
-/// <summary>Which evaluation attacks to run.</summary>
+/// <summary>Which evaluation attacks to run (as far as the experiment enables them).</summary>
 [Flags]
 public enum AttackSelection
 {
@@ -16,54 +17,120 @@ public enum AttackSelection
     Fgsm = 1,
     /// <summary>Projected gradient descent.</summary>
     Pgd = 2,
-    /// <summary>Both, as far as the experiment enables them.</summary>
+    /// <summary>APGD on the cross-entropy.</summary>
+    ApgdCe = 4,
+    /// <summary>APGD with targets: the targeted DLR loss (the targeted margin below four classes).</summary>
+    ApgdDlr = 8,
+    /// <summary>The gradient-free Square attack.</summary>
+    Square = 16,
+    /// <summary>FGSM and PGD.</summary>
     Both = Fgsm | Pgd,
-}
-
-/// <summary>An evaluation attack: its family, and how many test samples it attacks (the first ones; 0: all).</summary>
-public sealed record EvaluationAttack(AttackFamily Family, int TestCount = 0)
-{
-    /// <summary>The samples this attack is scored on.</summary>
-    public Dataset Samples(Dataset test) => TestCount > 0 ? test.First(TestCount) : test;
+    /// <summary>Every attack.</summary>
+    All = Fgsm | Pgd | ApgdCe | ApgdDlr | Square,
 }
 
 /// <summary>Accuracy under one attack family versus ε, with ε in input units.</summary>
-/// <param name="Attack">The family's name, e.g. <c>fgsm-inf</c>, <c>pgd20-inf</c>.</param>
+/// <param name="Attack">The family's name, e.g. <c>fgsm-inf</c>, <c>pgd20-inf</c>, <c>worst-case-inf</c>.</param>
 /// <param name="Points">Accuracy at each radius, in the configured order.</param>
 /// <param name="SubsetSize">When the attack was scored on the first test samples only, how many; null: all.</param>
 public sealed record AttackCurve(string Attack, IReadOnlyList<RobustnessPoint> Points, int? SubsetSize = null);
 
-/// <summary>A model's clean test accuracy and its accuracy-versus-ε curves.</summary>
-public sealed record ModelScores(double CleanAccuracy, IReadOnlyList<AttackCurve> Curves);
+/// <summary>The sanity checks of a model's evaluation: the worst case's samples, the covering check and every finding.</summary>
+/// <param name="WorstCaseSamples">The first test samples the worst case is measured on.</param>
+/// <param name="Covering">The check at the covering radius (radius in input units), if it ran.</param>
+/// <param name="CoveringWhat">What that radius covers, in words ("the input box [0, 1]").</param>
+/// <param name="Findings">Every check's outcome in words.</param>
+public sealed record SanityReport(int WorstCaseSamples, CoveringOutcome? Covering, string CoveringWhat, IReadOnlyList<SanityFinding> Findings);
 
-/// <summary>Evaluates a model on the test set: clean accuracy, then every selected attack family at every radius.</summary>
+/// <summary>An evaluation attack for reports: its curve's name, its budget in words, and the first test samples it attacks (0: all).</summary>
+public sealed record AttackDescription(string Name, string Settings, int TestCount);
+
+/// <summary>A model's clean test accuracy, its accuracy-versus-ε curves (the worst case last) and the sanity checks.</summary>
+public sealed record ModelScores(double CleanAccuracy, IReadOnlyList<AttackCurve> Curves, SanityReport? Sanity = null);
+
+/// <summary>
+/// Evaluates a model on the test set: clean accuracy, every selected attack at every radius, per sample, the worst case
+/// per sample over them (<c>worst-case-&lt;norm&gt;</c>, robust accuracy, when more than one attack ran), and the sanity
+/// checks (<see cref="SanityChecks"/>) with the covering radius of the evaluation settings.
+/// </summary>
 public static class ModelEvaluation
 {
-    /// <summary>The attack families of an evaluation, in network units (radii are scaled by the caller's ε list).</summary>
-    public static IReadOnlyList<EvaluationAttack> Families(EvaluationSettings evaluation, InputScale scale, AttackSelection selection)
+    /// <summary>The name of the worst-case curve.</summary>
+    public static string WorstCaseName(string norm) => $"worst-case-{norm}";
+
+    /// <summary>The attacks of an evaluation, in network units (radii are scaled by the suite), for a data set of so many classes.</summary>
+    public static IReadOnlyList<SuiteAttack> Families(EvaluationSettings evaluation, InputScale scale, AttackSelection selection, int classes)
     {
         var box = scale.Box(evaluation.Box);
-        var families = new List<EvaluationAttack>();
+        var norm = evaluation.Norm;
+        var families = new List<SuiteAttack>();
         if (evaluation.Fgsm && selection.HasFlag(AttackSelection.Fgsm))
-            families.Add(new EvaluationAttack(AttackFamily.Fgsm(evaluation.Norm, box)));
+            families.Add(new SuiteAttack(AttackFamily.Fgsm(norm, box)));
         if (evaluation.Pgd is { } pgd && selection.HasFlag(AttackSelection.Pgd))
-            families.Add(new EvaluationAttack(AttackFamily.Pgd(evaluation.Norm, pgd.Steps, pgd.RelativeStepSize, randomStart: true, pgd.Restarts, pgd.Seed, box), pgd.TestCount));
+            families.Add(new SuiteAttack(AttackFamily.Pgd(norm, pgd.Steps, pgd.RelativeStepSize, randomStart: true, pgd.Restarts, pgd.Seed, box), pgd.TestCount));
+        if (evaluation.Apgd is { } apgd && selection.HasFlag(AttackSelection.ApgdCe))
+            families.Add(new SuiteAttack(AttackFamily.Apgd(norm, ApgdLoss.CrossEntropy, apgd.Iterations, apgd.Restarts, seed: apgd.Seed, box: box), apgd.TestCount));
+        if (evaluation.ApgdDlr is { } targeted && selection.HasFlag(AttackSelection.ApgdDlr))
+            families.Add(new SuiteAttack(AttackFamily.Apgd(norm, ApgdLosses.Targeted(classes), targeted.Iterations, targeted.Restarts,
+                targeted.TargetClasses, targeted.Seed, box), targeted.TestCount));
+        if (evaluation.Square is { } square && selection.HasFlag(AttackSelection.Square))
+            families.Add(new SuiteAttack(AttackFamily.Square(norm, square.Queries, square.InitialFraction, square.Restarts, square.Seed, box), square.TestCount));
         return families;
     }
 
-    /// <summary>Scores a model under the given families at the given radii (input units).</summary>
-    public static Fin<ModelScores> Evaluate<T>(IBlock<T> model, Dataset test, IReadOnlyList<EvaluationAttack> families, IReadOnlyList<double> epsilons, InputScale scale) =>
-        Classification.Accuracy(model, test).Bind(clean =>
+    /// <summary>Each attack's name and budget as text, for reports.</summary>
+    public static IReadOnlyList<AttackDescription> Describe(EvaluationSettings evaluation, AttackSelection selection, int classes)
+    {
+        var n = evaluation.Norm;
+        var list = new List<AttackDescription>();
+        if (evaluation.Fgsm && selection.HasFlag(AttackSelection.Fgsm)) list.Add(new($"fgsm-{n}", "one step to the boundary of the ball", 0));
+        if (evaluation.Pgd is { } p && selection.HasFlag(AttackSelection.Pgd))
+            list.Add(new($"pgd{p.Steps}-{n}", Invariant($"steps={p.Steps}, restarts={p.Restarts}, stepSize={(p.RelativeStepSize ?? 2.5 / p.Steps):G4}·ε, randomStart=true, seed={p.Seed}"), p.TestCount));
+        if (evaluation.Apgd is { } a && selection.HasFlag(AttackSelection.ApgdCe))
+            list.Add(new($"apgd-ce-{n}", Invariant($"iterations={a.Iterations}, restarts={a.Restarts}, seed={a.Seed}"), a.TestCount));
+        if (evaluation.ApgdDlr is { } t && selection.HasFlag(AttackSelection.ApgdDlr))
         {
-            var curves = new List<AttackCurve>();
-            foreach (var attack in families)
-            {
-                var samples = attack.Samples(test);
-                var curve = Robustness.AccuracyCurve(model, samples, attack.Family, epsilons.Select(scale.Radius).ToArray());
-                if (curve.IsFail) return curve.Map(_ => default(ModelScores)!);
-                var points = ((RobustnessCurve)curve).Points.Select((p, i) => new RobustnessPoint(epsilons[i], p.Accuracy)).ToArray();
-                curves.Add(new AttackCurve(attack.Family.Name, points, samples.Count < test.Count ? samples.Count : null));
-            }
-            return FinSucc(new ModelScores(clean, curves));
+            var loss = ApgdLosses.Targeted(classes);
+            string what = loss == ApgdLoss.TargetedDlr ? "targeted DLR loss" : "targeted margin loss (the DLR needs at least four classes)";
+            list.Add(new($"{loss.Name()}-{n}", Invariant($"{what}, iterations={t.Iterations} per target, targets={Math.Min(t.TargetClasses, classes - 1)}, restarts={t.Restarts}, seed={t.Seed}"), t.TestCount));
+        }
+        if (evaluation.Square is { } s && selection.HasFlag(AttackSelection.Square))
+            list.Add(new($"square-{n}", Invariant($"queries={s.Queries}, p_init={s.InitialFraction:G4}, restarts={s.Restarts}, seed={s.Seed}, gradient-free"), s.TestCount));
+        return list;
+    }
+
+    /// <summary>
+    /// The covering radius in input units and what it covers: the evaluation's own, or the q-diameter of the input box, or
+    /// of the test data's bounding box; null when the check is off.
+    /// </summary>
+    public static (double Radius, string What)? Covering(EvaluationSettings evaluation, Dataset test, InputScale scale)
+    {
+        if (evaluation.CoveringRadius is not { } setting) return null;
+        string what = evaluation.Box is { } box ? $"the input box {box}" : "the test data's bounding box";
+        if (setting.Radius is { } given) return (given, $"{what} as configured");
+        // The diameter in network units, back in input units (σ per unit).
+        return (CoveringRadius.Of(evaluation.Norm, test, scale.Box(evaluation.Box)) * scale.Std, what);
+    }
+
+    /// <summary>Scores a model under the given attacks at the given radii (input units), with the sanity checks.</summary>
+    public static Fin<ModelScores> Evaluate<T>(IBlock<T> model, Dataset test, IReadOnlyList<SuiteAttack> attacks, IReadOnlyList<double> epsilons,
+        InputScale scale, EvaluationSettings evaluation)
+    {
+        var covering = attacks.Count > 0 ? Covering(evaluation, test, scale) : null;
+        return AttackSuite.Evaluate(model, test, attacks, epsilons, 1 / scale.Std, covering?.Radius).Map(result =>
+        {
+            var curves = result.Attacks.Select((a, i) => new AttackCurve(a.Attack,
+                a.Accuracies.Select((accuracy, j) => new RobustnessPoint(epsilons[j], accuracy)).ToArray(),
+                a.Samples < test.Count ? a.Samples : null)).ToList();
+            var worst = result.WorstCase;
+            if (attacks.Count > 1)
+                curves.Add(new AttackCurve(WorstCaseName(evaluation.Norm.ToString()),
+                    worst.Accuracies.Select((accuracy, j) => new RobustnessPoint(epsilons[j], accuracy)).ToArray(),
+                    worst.Samples < test.Count ? worst.Samples : null));
+            var findings = SanityChecks.Of(result, evaluation.Norm.ToString(), covering?.What ?? "");
+            return new ModelScores(result.CleanAccuracy, curves, new SanityReport(worst.Samples, result.Covering, covering?.What ?? "", findings));
         });
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

@@ -38,6 +38,18 @@ public static class RunSettings
         list.Add(new("evaluation.pgd", ev.Pgd is { } p
             ? FormattableString.Invariant($"steps={p.Steps}, restarts={p.Restarts}, stepSize={(p.RelativeStepSize ?? 2.5 / p.Steps):G4}·ε, randomStart=true, seed={p.Seed}")
             : "off"));
+        list.Add(new("evaluation.apgd", ev.Apgd is { } a
+            ? FormattableString.Invariant($"iterations={a.Iterations}, restarts={a.Restarts}, seed={a.Seed}, testCount={(a.TestCount > 0 ? a.TestCount.ToString(inv) : "all")}")
+            : "off"));
+        list.Add(new("evaluation.apgdDlr", ev.ApgdDlr is { } t
+            ? FormattableString.Invariant($"loss={(data.Train.Classes >= 4 ? "targeted-dlr" : "targeted-margin")}, iterations={t.Iterations}, targetClasses={Math.Min(t.TargetClasses, data.Train.Classes - 1)}, restarts={t.Restarts}, seed={t.Seed}, testCount={(t.TestCount > 0 ? t.TestCount.ToString(inv) : "all")}")
+            : "off"));
+        list.Add(new("evaluation.square", ev.Square is { } q
+            ? FormattableString.Invariant($"queries={q.Queries}, p_init={q.InitialFraction}, restarts={q.Restarts}, seed={q.Seed}, testCount={(q.TestCount > 0 ? q.TestCount.ToString(inv) : "all")}")
+            : "off"));
+        list.Add(new("evaluation.coveringRadius", ev.CoveringRadius is { } c
+            ? ModelEvaluation.Covering(ev, data.Test, data.Scale) is { } r ? FormattableString.Invariant($"{r.Radius:G6} ({r.What})") : "auto"
+            : "none"));
         list.Add(new("evaluation.attackEpsilon", ev.AttackEpsilon.ToString(inv)));
         list.Add(new("evaluation.inputBox", ev.Box?.ToString() ?? "none"));
         if (e.IsPlanar) list.Add(new("evaluation.grid", FormattableString.Invariant($"resolution={ev.GridResolution}, margin={ev.GridMargin}")));

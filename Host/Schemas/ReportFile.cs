@@ -28,12 +28,21 @@ public sealed record ReportDataJson(string Train, int TrainCount, string Test, i
 /// <summary>The network: <c>{ "description", "engine", "parameters" }</c>.</summary>
 public sealed record ReportModelJson(string Description, string Engine, long Parameters);
 
-/// <summary>How the models were attacked: <c>{ "norm", "epsilons" }</c>.</summary>
-public sealed record ReportEvaluationJson(string Norm, IReadOnlyList<double> Epsilons);
+/// <summary>
+/// How the models were attacked: <c>{ "norm", "epsilons", "attacks": [{ "name", "settings", "testSamples"? }],
+/// "worstCase"?: curve name, "coveringRadius"? }</c>.
+/// </summary>
+public sealed record ReportEvaluationJson(
+    string Norm,
+    IReadOnlyList<double> Epsilons,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<AttackJson>? Attacks = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? WorstCase = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? CoveringRadius = null);
 
 /// <summary>
 /// One trainer of a run: <c>{ "name", "objective", "epochs", "resumedFrom", "secondsPerEpoch": { "median", "mean" },
-/// "totalSeconds", "cleanAccuracy", "robustness": [curves], "model", "history": [epochs] }</c>.
+/// "totalSeconds", "cleanAccuracy", "robustness": [curves], "model", "history": [epochs], "sanity"? }</c> — the curves
+/// include <c>worst-case-&lt;norm&gt;</c>, robust accuracy, when more than one attack ran.
 /// </summary>
 public sealed record TrainerJson(
     string Name,
@@ -45,7 +54,8 @@ public sealed record TrainerJson(
     double CleanAccuracy,
     IReadOnlyList<CurveJson> Robustness,
     string Model,
-    IReadOnlyList<EpochJson> History);
+    IReadOnlyList<EpochJson> History,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SanityJson? Sanity = null);
 
 /// <summary>Wall time per epoch of the recorded epochs, in seconds (null without any).</summary>
 public sealed record SecondsPerEpochJson(double Median, double Mean);

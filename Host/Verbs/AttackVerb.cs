@@ -11,13 +11,14 @@ using RobustNode.Host.Runs;
 using RobustNode.Sensitivity.Networks;
 using RobustNode.Training.Evaluation;
 using static LanguageExt.Prelude;
-using AttackRequest = (LanguageExt.Option<double> Epsilon, LanguageExt.Option<int> Count, bool Pgd);
+using AttackRequest = (LanguageExt.Option<double> Epsilon, LanguageExt.Option<int> Count, RobustNode.Host.Runs.AttackSelection Attack);
 
 namespace RobustNode.Host.Verbs;
 
 /// <summary>
-/// <c>robustnode attack --model FILE.ckpt [--experiment NAME] [--epsilon 0.2] [--count 16] [--attack fgsm|pgd] [--out FILE.png]</c>:
-/// attacks the first test samples of a saved model's experiment and draws them — for images a grid of clean and
+/// <c>robustnode attack --model FILE.ckpt [--experiment NAME] [--epsilon 0.2] [--count 16] [--attack fgsm|pgd|apgd-ce|apgd-dlr|square|all] [--out FILE.png]</c>:
+/// attacks the first test samples of a saved model's experiment (with <c>all</c>: every attack the experiment enables,
+/// keeping per sample the first example that fools the model) and draws them — for images a grid of clean and
 /// adversarial images with the true class and both predictions, for point clouds the arrows from clean to adversarial
 /// points over the model's level sets. The PNG is written atomically (default: next to the model, <c>&lt;model&gt;.attack.png</c>).
 /// </summary>
@@ -28,20 +29,22 @@ public sealed class AttackVerb(ExperimentCatalog experiments, TorchRuntime runti
         "runs/mnist/models/augmented.ckpt", "the experiment whose data to attack (default: the model's)",
         new VerbOption("epsilon", "EPS", "the attack radius in input units (default: Evaluation:AttackEpsilon)"),
         new VerbOption("count", "N", "how many test samples (default: 16 images, or every test point of a point cloud)"),
-        new VerbOption("attack", "fgsm|pgd", "the attack (default: fgsm)"),
+        new VerbOption("attack", "fgsm|pgd|apgd-ce|apgd-dlr|square|all", "the attack, or all for the worst case per sample over the experiment's attacks (default: fgsm)"),
         new VerbOption("out", "FILE.png", "the picture (default: <model>.attack.png next to the model)"));
 
     protected override Validation<Error, AttackRequest> Request(VerbArguments arguments) =>
-        (Number(arguments["epsilon"]), Count(arguments["count"]), Pgd(arguments["attack"])).Apply((e, c, p) => (e, c, p));
+        (Number(arguments["epsilon"]), Count(arguments["count"]), Attack(arguments["attack"])).Apply((e, c, a) => (e, c, a));
 
     protected override int Run<T>(IEngine<T> engine, IBlock<T> model, SavedModel saved, AttackRequest request, VerbArguments arguments)
     {
-        var (epsilon, count, pgd) = request;
+        var (epsilon, count, selection) = request;
         var modelPath = saved.Path;
         var ev = saved.Experiment.Evaluation;
         double radius = epsilon.IfNone(ev.AttackEpsilon);
-        var attack = AttackExamples.Attack(ev, saved.Data.Scale, radius, pgd);
-        string name = FormattableString.Invariant($"{(pgd ? "PGD" : "FGSM")} ε = {radius:G4}");
+        if ((selection & (AttackSelection.ApgdCe | AttackSelection.ApgdDlr | AttackSelection.Square)) != 0 && selection != AttackSelection.All && ev.Norm.Q == 1)
+            return Console.Invalid("invalid command line", Seq1(HostErrors.CommandLine("--attack", $"{arguments["attack"]} searches ℓ∞ or ℓ2 balls, and the experiment's Evaluation:Norm is 1")));
+        var attack = AttackExamples.Attacks(ev, saved.Data.Scale, radius, selection, saved.Data.Train.Classes);
+        string name = FormattableString.Invariant($"{AttackName(selection, saved.Data.Train.Classes)} ε = {radius:G4}");
         int n = count.IfNone(saved.Experiment.IsPlanar ? saved.Data.Test.Count : 16);
         var outPath = arguments["out"] ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, Path.GetFileNameWithoutExtension(modelPath) + ".attack.png");
 
@@ -80,10 +83,19 @@ public sealed class AttackVerb(ExperimentCatalog experiments, TorchRuntime runti
             ? Success<Error, Option<int>>(Some(v))
             : Fail<Error, Option<int>>(HostErrors.CommandLine("--count", $"expected a positive integer, got '{text}'"));
 
-    private static Validation<Error, bool> Pgd(string? text) => text?.Trim().ToLowerInvariant() switch
+    private static Validation<Error, AttackSelection> Attack(string? text) =>
+        text is null ? Success<Error, AttackSelection>(AttackSelection.Fgsm)
+        : EvaluateVerb.AttackNames.TryGetValue(text.Trim(), out var selection) && selection != AttackSelection.Both
+            ? Success<Error, AttackSelection>(selection)
+            : Fail<Error, AttackSelection>(HostErrors.CommandLine("--attack", $"expected fgsm, pgd, apgd-ce, apgd-dlr, square or all, got '{text}'"));
+
+    private static string AttackName(AttackSelection selection, int classes) => selection switch
     {
-        null or "fgsm" => Success<Error, bool>(false),
-        "pgd" => Success<Error, bool>(true),
-        _ => Fail<Error, bool>(HostErrors.CommandLine("--attack", $"expected fgsm or pgd, got '{text}'")),
+        AttackSelection.Pgd => "PGD",
+        AttackSelection.ApgdCe => "APGD-CE",
+        AttackSelection.ApgdDlr => classes >= 4 ? "APGD-DLR" : "APGD-margin",
+        AttackSelection.Square => "Square",
+        AttackSelection.All => "worst case of all attacks,",
+        _ => "FGSM",
     };
 }

@@ -18,18 +18,19 @@ using EvaluationRequest = (RobustNode.Host.Runs.AttackSelection Attacks, Languag
 namespace RobustNode.Host.Verbs;
 
 /// <summary>
-/// <c>robustnode evaluate --model FILE.ckpt [--experiment NAME] [--attack fgsm|pgd|both] [--epsilons 0,0.1,0.2] [--out FILE]</c>:
-/// a saved model's clean test accuracy and its accuracy under the chosen attacks at every radius, as a markdown table
-/// on stdout and, with <c>--out</c>, as JSON (<c>.json</c>) or markdown (any other extension), written atomically.
+/// <c>robustnode evaluate --model FILE.ckpt [--experiment NAME] [--attack fgsm|pgd|apgd-ce|apgd-dlr|square|all] [--epsilons 0,0.1,0.2] [--out FILE]</c>:
+/// a saved model's clean test accuracy, its accuracy under the chosen attacks at every radius, the worst case per sample
+/// over them and the sanity checks, as markdown on stdout and, with <c>--out</c>, as JSON (<c>.json</c>) or markdown (any
+/// other extension), written atomically.
 /// The experiment defaults to the one recorded in the checkpoint; its evaluation settings give the norm, PGD steps and
 /// restarts, the input box and, without <c>--epsilons</c>, the radii.
 /// </summary>
 public sealed class EvaluateVerb(ExperimentCatalog experiments, TorchRuntime runtime, EngineCatalog engines, HostConsole console, ILogger<EvaluateVerb> log)
     : CheckpointVerb<EvaluationRequest>(Descriptor.Name, experiments, runtime, engines, console), IVerb
 {
-    public static VerbDescriptor Descriptor { get; } = Describe("evaluate", "accuracy of a saved model under FGSM/PGD attacks versus ε",
+    public static VerbDescriptor Descriptor { get; } = Describe("evaluate", "accuracy of a saved model under attacks versus ε, the worst case per sample, sanity checks",
         "runs/moons/models/augmented.ckpt", "the experiment whose data and attack settings to use (default: the model's)",
-        new VerbOption("attack", "fgsm|pgd|both", "the attacks (default: both, as far as the experiment enables them)"),
+        new VerbOption("attack", "fgsm|pgd|apgd-ce|apgd-dlr|square|all", "the attacks, one or a comma-separated list (default: all, as far as the experiment enables them)"),
         new VerbOption("epsilons", "0,0.1,0.2", "the radii, in input units (default: Evaluation:Epsilons)"),
         new VerbOption("out", "FILE", "also write the table: JSON for .json, else markdown"));
 
@@ -39,17 +40,21 @@ public sealed class EvaluateVerb(ExperimentCatalog experiments, TorchRuntime run
     protected override int Run<T>(IEngine<T> engine, IBlock<T> model, SavedModel saved, EvaluationRequest request, VerbArguments arguments)
     {
         var ev = saved.Experiment.Evaluation;
-        var families = ModelEvaluation.Families(ev, saved.Data.Scale, request.Attacks);
-        if (families.Count == 0)
+        int classes = saved.Data.Train.Classes;
+        var disabled = Disabled(ev, request.Attacks);
+        if (arguments["attack"] is not null && disabled.Count > 0)
             return Console.Invalid("invalid command line",
-                Seq1(HostErrors.CommandLine("--attack", $"the experiment '{saved.Experiment.Name}' disables {arguments["attack"]} (Evaluation:Fgsm, Evaluation:Pgd:Enabled)")));
+                Seq1(HostErrors.CommandLine("--attack", $"the experiment '{saved.Experiment.Name}' disables {string.Join(" and ", disabled)}; enable it there or leave it out")));
+        var families = ModelEvaluation.Families(ev, saved.Data.Scale, request.Attacks, classes);
         var epsilons = request.Epsilons.IfNone(() => ev.Epsilons);
+        var attacks = ModelEvaluation.Describe(ev, request.Attacks, classes);
         var clock = Stopwatch.StartNew();
-        return ModelEvaluation.Evaluate(model, saved.Data.Test, families, epsilons, saved.Data.Scale).Match(
+        return ModelEvaluation.Evaluate(model, saved.Data.Test, families, epsilons, saved.Data.Scale, ev).Match(
             Fail: error => Console.Failed($"the evaluation of '{saved.Path}'", error),
             Succ: result =>
             {
-                var table = AccuracyTable.Markdown([(saved.Trainer, result)]);
+                var table = AccuracyTable.Markdown([(saved.Trainer, result)]) + "\n" +
+                    ReportMarkdown.Evaluation(ev.Norm.ToString(), saved.Data.Test.Count, attacks, [(saved.Trainer, result)]);
                 int Show()
                 {
                     Console.Out.Write(table);
@@ -60,7 +65,7 @@ public sealed class EvaluateVerb(ExperimentCatalog experiments, TorchRuntime run
                 // The table reaches stdout only after the file asked for is written, so a failed write shows no result.
                 if (arguments["out"] is not { } outPath) return Show();
                 var content = outPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
-                    ? Json(saved, engine.Name, result, epsilons)
+                    ? Json(saved, engine.Name, result, epsilons, attacks)
                     : Encoding.UTF8.GetBytes(Markdown(saved, engine.Name, table));
                 return Console.Write(outPath, content, Show);
             });
@@ -70,17 +75,43 @@ public sealed class EvaluateVerb(ExperimentCatalog experiments, TorchRuntime run
         $"# `{saved.Path}` in experiment `{saved.Experiment.Name}`\n\nTest set: {saved.Data.Test.Count} samples, `{saved.Data.Test.Name}`; " +
         $"{(saved.Experiment.Evaluation.Norm.ToString() == "inf" ? "ℓ∞" : "ℓ" + saved.Experiment.Evaluation.Norm)} attacks; {engine} engine.\n\n{table}";
 
-    private static byte[] Json(SavedModel saved, string engine, ModelScores scores, IReadOnlyList<double> epsilons) =>
+    private static byte[] Json(SavedModel saved, string engine, ModelScores scores, IReadOnlyList<double> epsilons, IReadOnlyList<AttackDescription> attacks) =>
         JsonFiles.Write(new EvaluationFile(saved.Path, saved.Experiment.Name, engine, saved.Data.Test.Name, saved.Data.Test.Count,
-            saved.Experiment.Evaluation.Norm.ToString(), epsilons, scores.CleanAccuracy, ReportJson.Curves(scores.Curves)), JsonFiles.Default.EvaluationFile);
+            saved.Experiment.Evaluation.Norm.ToString(), epsilons, scores.CleanAccuracy, ReportJson.Curves(scores.Curves),
+            ReportJson.Attacks(attacks, saved.Data.Test.Count), ReportJson.Sanity(scores.Sanity)), JsonFiles.Default.EvaluationFile);
 
-    private static Validation<Error, AttackSelection> Attacks(string? text) => text?.Trim().ToLowerInvariant() switch
+    /// <summary>The attacks of <c>--attack</c>'s names.</summary>
+    internal static IReadOnlyDictionary<string, AttackSelection> AttackNames { get; } = new Dictionary<string, AttackSelection>(StringComparer.OrdinalIgnoreCase)
     {
-        null or "both" => Success<Error, AttackSelection>(AttackSelection.Both),
-        "fgsm" => Success<Error, AttackSelection>(AttackSelection.Fgsm),
-        "pgd" => Success<Error, AttackSelection>(AttackSelection.Pgd),
-        _ => Fail<Error, AttackSelection>(HostErrors.CommandLine("--attack", $"expected fgsm, pgd or both, got '{text}'")),
+        ["fgsm"] = AttackSelection.Fgsm, ["pgd"] = AttackSelection.Pgd, ["apgd-ce"] = AttackSelection.ApgdCe,
+        ["apgd-dlr"] = AttackSelection.ApgdDlr, ["square"] = AttackSelection.Square, ["both"] = AttackSelection.Both, ["all"] = AttackSelection.All,
     };
+
+    /// <summary>One name or a comma-separated list of fgsm, pgd, apgd-ce, apgd-dlr, square, both (fgsm and pgd) and all; all by default.</summary>
+    private static Validation<Error, AttackSelection> Attacks(string? text)
+    {
+        if (text is null) return Success<Error, AttackSelection>(AttackSelection.All);
+        var selection = (AttackSelection)0;
+        var errors = new List<Error>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
+            if (AttackNames.TryGetValue(part, out var one)) selection |= one;
+            else errors.Add(HostErrors.CommandLine("--attack", $"expected fgsm, pgd, apgd-ce, apgd-dlr, square, all or a comma-separated list of them, got '{part}'"));
+        return errors.Count > 0 ? Fail<Error, AttackSelection>(Seq(errors)) : Success<Error, AttackSelection>(selection);
+    }
+
+    /// <summary>The attacks asked for that the experiment switches off, with their keys.</summary>
+    internal static IReadOnlyList<string> Disabled(EvaluationSettings ev, AttackSelection selection)
+    {
+        var off = new List<string>();
+        // "all" and "both" ask for what the experiment enables; a named attack must be enabled.
+        if (selection == AttackSelection.All || selection == AttackSelection.Both) return off;
+        if (selection.HasFlag(AttackSelection.Fgsm) && !ev.Fgsm) off.Add("fgsm (Evaluation:Fgsm)");
+        if (selection.HasFlag(AttackSelection.Pgd) && ev.Pgd is null) off.Add("pgd (Evaluation:Pgd:Enabled)");
+        if (selection.HasFlag(AttackSelection.ApgdCe) && ev.Apgd is null) off.Add("apgd-ce (Evaluation:Apgd:Enabled)");
+        if (selection.HasFlag(AttackSelection.ApgdDlr) && ev.ApgdDlr is null) off.Add("apgd-dlr (Evaluation:ApgdDlr:Enabled)");
+        if (selection.HasFlag(AttackSelection.Square) && ev.Square is null) off.Add("square (Evaluation:Square:Enabled)");
+        return off;
+    }
 
     /// <summary>Radii from "0,0.1,0.2": finite, non-negative numbers.</summary>
     internal static Validation<Error, Option<IReadOnlyList<double>>> Epsilons(string? text)

@@ -105,15 +105,18 @@ public sealed class TrainVerb(
     private int Evaluate<T>(IEngine<T> engine, ExperimentSettings experiment, ExperimentData data, RunFolder folder, IReadOnlyList<PreparedTrainer<T>> trained, Stopwatch clock)
     {
         var ev = experiment.Evaluation;
-        var families = ModelEvaluation.Families(ev, data.Scale, AttackSelection.Both);
+        var families = ModelEvaluation.Families(ev, data.Scale, AttackSelection.All, data.Train.Classes);
         var reports = new List<TrainerReport>();
         foreach (var t in trained)
         {
             var watch = Stopwatch.StartNew();
-            var scores = ModelEvaluation.Evaluate(t.State.Model, data.Test, families, ev.Epsilons, data.Scale);
+            var scores = ModelEvaluation.Evaluate(t.State.Model, data.Test, families, ev.Epsilons, data.Scale, ev);
             if (scores.IsFail) return Failed($"the evaluation of {t.Trainer.Name} failed", scores);
+            var scored = (ModelScores)scores;
             log.LogInformation("{Trainer}: clean test accuracy {Accuracy:P1}; attacked with {Attacks} at {Count} radii in {Seconds:F1} s",
-                t.Trainer.Name, ((ModelScores)scores).CleanAccuracy, string.Join(" and ", families.Select(f => f.Family.Name)), ev.Epsilons.Count, watch.Elapsed.TotalSeconds);
+                t.Trainer.Name, scored.CleanAccuracy, string.Join(", ", families.Select(f => f.Family.Name)), ev.Epsilons.Count, watch.Elapsed.TotalSeconds);
+            foreach (var warning in scored.Sanity?.Findings.Where(f => !f.Passed) ?? [])
+                log.LogWarning("{Trainer}: {Warning}", t.Trainer.Name, warning.Message);
             reports.Add(new TrainerReport(t.Trainer.Name, t.Options.Objective.Describe(), t.State.Epoch, t.ResumedFrom, t.History, (ModelScores)scores,
                 Path.GetRelativePath(folder.Path, folder.Model(t.Trainer.Name))));
         }
@@ -128,7 +131,9 @@ public sealed class TrainVerb(
             ev.Norm.ToString(), ev.Epsilons, reports,
             RunSettings.Resolved(experiment, data, trained.Select(t => (t.Trainer.Name, t.Options)).ToArray()),
             RunSettings.Configuration(configuration, experiment.Name),
-            files.Select(f => f.Name).ToArray());
+            files.Select(f => f.Name).ToArray(),
+            ModelEvaluation.Describe(ev, AttackSelection.All, data.Train.Classes),
+            ModelEvaluation.Covering(ev, data.Test, data.Scale)?.Radius);
         try
         {
             // All or nothing: the results go to a new folder that replaces the run folder in one step.
@@ -172,7 +177,7 @@ public sealed class TrainVerb(
             var grids = new List<(string, GridPrediction)>();
             var attacked = new List<AttackedPoints>();
             var flows = new List<(string, PlanarFlow)>();
-            var attack = AttackExamples.Attack(ev, data.Scale, ev.AttackEpsilon, pgd: false);
+            var attack = AttackExamples.Attacks(ev, data.Scale, ev.AttackEpsilon, AttackSelection.Fgsm, data.Train.Classes);
             foreach (var (t, r) in trained.Zip(reports))
             {
                 var grid = spec.Bind(g => DecisionGrid.Evaluate(t.State.Model, g));

@@ -27,7 +27,7 @@ public sealed class AttackVerbTests(TinyModel trained) : IClassFixture<TinyModel
     [InlineData("--count", "0", "--count: expected a positive integer, got '0'")]
     [InlineData("--count", "2.5", "--count: expected a positive integer, got '2.5'")]
     [InlineData("--count", "99999999999", "--count: expected a positive integer, got '99999999999'")]
-    [InlineData("--attack", "cw", "--attack: expected fgsm or pgd, got 'cw'")]
+    [InlineData("--attack", "cw", "--attack: expected fgsm, pgd, apgd-ce, apgd-dlr, square or all, got 'cw'")]
     [InlineData("--out", "", "--out: needs a value")]
     public void A_bad_option_value_is_refused_naming_the_option(string option, string value, string message)
     {

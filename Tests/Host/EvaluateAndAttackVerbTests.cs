@@ -74,7 +74,7 @@ public class EvaluateAndAttackVerbTests
 
         var options = Robustnode.Run(folder, ["evaluate", "--model", corrupted, "--attack", "cw", "--epsilons", "0,-1"], settings);
         Assert.Equal(ExitCodes.InvalidInput, options.ExitCode);
-        Assert.Contains("--attack: expected fgsm, pgd or both, got 'cw'", options.Error);
+        Assert.Contains("--attack: expected fgsm, pgd, apgd-ce, apgd-dlr, square, all or a comma-separated list of them, got 'cw'", options.Error);
         Assert.Contains("--epsilons: '-1' is not a non-negative number", options.Error);
         Assert.False(File.Exists(outFile));
     }

@@ -6,6 +6,7 @@ using RobustNode.Host.Runs;
 using RobustNode.Sensitivity.Attacks;
 using RobustNode.Training.Data;
 using RobustNode.Training.Trainers;
+using RobustNode.Training.Evaluation;
 using Xunit;
 using static RobustNode.Tests.Host.TrainingJobs;
 
@@ -79,11 +80,9 @@ public class ExperimentConfigurationTests
     {
         var test = Dataset.FromArrays(new double[,] { { 0, 1 }, { 2, 3 }, { 4, 5 }, { 6, 7 } }, [0, 1, 0, 1], 2, "four").Match(d => d, e => throw new InvalidOperationException(e.Message));
         var pgd = AttackFamily.Pgd(AttackNorm.Infinity, steps: 20);
-        var firstTwo = new EvaluationAttack(pgd, TestCount: 2).Samples(test);
-        Assert.Equal(2, firstTwo.Count);
-        Assert.Equal(new double[] { 0, 1, 2, 3 }, firstTwo.X.to_type(TorchSharp.torch.ScalarType.Float64).data<double>().ToArray());
-        Assert.Same(test, new EvaluationAttack(pgd).Samples(test));
-        Assert.Same(test, new EvaluationAttack(pgd, TestCount: 10).Samples(test));
+        Assert.Equal(2, new SuiteAttack(pgd, TestCount: 2).Samples(test.Count));
+        Assert.Equal(4, new SuiteAttack(pgd).Samples(test.Count));
+        Assert.Equal(4, new SuiteAttack(pgd, TestCount: 10).Samples(test.Count));
     }
 
     [Fact]
