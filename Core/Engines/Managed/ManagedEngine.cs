@@ -134,11 +134,11 @@ public sealed partial class ManagedEngine<TScalar> : IEngine<ManagedTensor<TScal
     }
 
     /// <summary>Values given in the element type, row-major, in the shape given (a copy).</summary>
-    public ManagedTensor<TScalar> FromValues(ReadOnlySpan<TScalar> values, params ReadOnlySpan<long> shape)
+    public ManagedTensor<TScalar> FromElements(ReadOnlySpan<TScalar> values, params ReadOnlySpan<long> shape)
     {
         var s = ManagedShape.Of(shape, values.Length);
         if (s.Count != values.Length)
-            throw new ArgumentException($"FromValues: {values.Length} values do not fill the shape {s} ({s.Count} elements)");
+            throw new ArgumentException($"FromElements: {values.Length} values do not fill the shape {s} ({s.Count} elements)");
         var result = New(s);
         values.CopyTo(result.Span);
         return result;

@@ -67,7 +67,7 @@ internal sealed class ManagedScopes<TScalar>
     /// <summary>Moves one handle of the block from the innermost scope that owns one to the scope outside it (to the caller at the outermost).</summary>
     public void Keep(ManagedStorage<TScalar> storage)
     {
-        CheckThread();
+        CheckThread(storage);
         for (int s = _depth - 1; s >= 0; s--)
         {
             if (!_scopes[s].Remove(storage)) continue;
@@ -80,7 +80,7 @@ internal sealed class ManagedScopes<TScalar>
     /// <summary>Releases one handle of the block now: from the innermost scope that owns one, else the caller's.</summary>
     public void Release(ManagedStorage<TScalar> storage)
     {
-        CheckThread();
+        CheckThread(storage);
         for (int s = _depth - 1; s >= 0; s--)
             if (_scopes[s].Remove(storage)) break;
         Drop(storage);
@@ -94,7 +94,8 @@ internal sealed class ManagedScopes<TScalar>
     private void Close(Scope scope)
     {
         if (!scope.IsOpen) return;
-        CheckThread();
+        if (Environment.CurrentManagedThreadId != _thread)
+            throw new InvalidOperationException("a managed dispose scope is closed on the thread that opened it");
         if (scope.Depth != _depth - 1)
             throw new InvalidOperationException(
                 $"a managed dispose scope at depth {scope.Depth} was closed while {_depth - scope.Depth - 1} scope(s) inside it were still open; close scopes innermost first");
@@ -104,10 +105,10 @@ internal sealed class ManagedScopes<TScalar>
         scope.Clear();
     }
 
-    private void CheckThread()
+    private void CheckThread(ManagedStorage<TScalar> storage)
     {
-        if (Environment.CurrentManagedThreadId != _thread)
-            throw new InvalidOperationException("managed tensors are kept, released and scoped on the thread that made them");
+        if (storage.Thread != _thread)
+            throw new InvalidOperationException("managed tensors are kept and released on the thread that made them");
     }
 
     /// <summary>One open scope: the handles it owns (a block appears once per handle).</summary>

@@ -16,6 +16,9 @@ internal sealed class ManagedStorage<TScalar>(int capacity)
     /// <summary>Live handles: values and views owned by a scope or by the caller.</summary>
     public int Handles;
 
+    /// <summary>The managed thread whose pool and scopes the block belongs to (set when rented).</summary>
+    public int Thread;
+
     /// <summary>Changes each time the block returns to the pool; handles remember the generation they were made in.</summary>
     public int Generation;
 }

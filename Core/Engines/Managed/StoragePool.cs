@@ -30,6 +30,7 @@ internal sealed class StoragePool<TScalar>
     private readonly ManagedStorage<TScalar>?[][] _idle = new ManagedStorage<TScalar>?[32][];
     private readonly int[] _counts = new int[32];
     private long _retainedBytes;
+    private readonly int _thread = Environment.CurrentManagedThreadId;
 
     /// <summary>Blocks created since the thread started (for tests of reuse).</summary>
     public long Created { get; private set; }
@@ -56,6 +57,7 @@ internal sealed class StoragePool<TScalar>
             Created++;
         }
         storage.Handles = 1;
+        storage.Thread = _thread;
         return storage;
     }
 

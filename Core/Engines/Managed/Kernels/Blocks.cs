@@ -33,6 +33,12 @@ internal static class Blocks
                 body(state, b * blockSize, Math.Min(count, (b + 1) * blockSize));
             return;
         }
+        RunParallel(threads, count, blockSize, blocks, state, body);
+    }
+
+    // Separate so that the closure, which captures the parameters, is allocated only when threads are used.
+    private static void RunParallel<TState>(int threads, int count, int blockSize, int blocks, TState state, Action<TState, int, int> body)
+    {
         var options = new ParallelOptions { MaxDegreeOfParallelism = threads };
         Parallel.For(0, blocks, options, b => body(state, b * blockSize, Math.Min(count, (b + 1) * blockSize)));
     }
