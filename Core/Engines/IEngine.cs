@@ -57,6 +57,24 @@ public interface IEngine<T> : IStateAlgebra<T>
     /// <summary>x as a TorchSharp tensor (copied unless the engine is TorchSharp): the edge where reports, plots and checkpoints leave.</summary>
     Tensor ToTensor(T x);
 
+    /// <summary>The element type of x as a TorchSharp dtype (Float32 or Float64 for states; labels may be integral).</summary>
+    ScalarType DType(T x);
+
+    /// <summary>True when x holds floating-point numbers (states and parameters; not integral labels).</summary>
+    bool IsFloatingPoint(T x);
+
+    /// <summary>
+    /// Why x cannot be combined with <paramref name="reference"/> — another element type, or another device — as a phrase
+    /// for an error message ("dtype Float32 differs from Float64"), or null when it can. Checked before anything runs.
+    /// </summary>
+    string? Incompatibility(T reference, T x);
+
+    /// <summary>
+    /// Takes x out of every scope and returns it: the caller owns it until <see cref="IStateAlgebra{T}.Release"/> (e.g. a
+    /// field's cached per-layer views, a trained model's parameters, an optimizer's buffers).
+    /// </summary>
+    T DetachFromScope(T x);
+
     /// <summary>x[index] along the first dimension, a view (e.g. the control slice u_k of layer k).</summary>
     T Select(T x, long index);
 
@@ -72,8 +90,11 @@ public interface IEngine<T> : IStateAlgebra<T>
     /// <summary>[B, n] → [B, width], the new columns zero (augmented neural ODEs).</summary>
     T PadColumns(T x, long width);
 
-    /// <summary>[B, n] → [B, count]: the first <paramref name="count"/> columns (a copy).</summary>
+    /// <summary>[B, n] → [B, count]: the first <paramref name="count"/> columns (a copy, or a view that is only read).</summary>
     T FirstColumns(T x, long count);
+
+    /// <summary>The parts stacked along the first dimension (e.g. the logits of the chunks of a data set); at least one part.</summary>
+    T Concat(IReadOnlyList<T> parts);
 
     // ---- Elementwise arithmetic -----------------------------------------------------------------------------------
 
@@ -124,6 +145,12 @@ public interface IEngine<T> : IStateAlgebra<T>
     /// <summary>Σᵢ x[i, …] over the first dimension (a bias gradient).</summary>
     T SumRows(T x);
 
+    /// <summary>y ← y + α aᵀb for a [B, m], b [B, n], y [m, n]: a weight cotangent added where it accumulates (TorchSharp's addmm_).</summary>
+    void AddTransposedMatMulInPlace(T y, T a, T b, double alpha = 1);
+
+    /// <summary>y ← y + α Σᵢ x[i, …]: a bias cotangent added where it accumulates.</summary>
+    void AddSumRowsInPlace(T y, T x, double alpha = 1);
+
     /// <summary>Per sample, the sum over every dimension but the first: [B, …] → [B].</summary>
     T SumPerSample(T x);
 
@@ -163,13 +190,13 @@ public interface IEngine<T> : IStateAlgebra<T>
     /// <summary>Per-sample dual norm ‖gᵢ‖_{q*} over every dimension but the first: [B, …] → [B].</summary>
     T DualNorm(AttackNorm norm, T g);
 
-    /// <summary>∇‖gᵢ‖_{q*} row by row — the steepest-ascent direction in the unit q-ball (see <see cref="AttackNorm.DualNormGradient"/>).</summary>
+    /// <summary>∇‖gᵢ‖_{q*} row by row — the steepest-ascent direction in the unit q-ball, with the subgradients at kinks that <see cref="AttackNorm"/> names.</summary>
     T DualNormGradient(AttackNorm norm, T g);
 
-    /// <summary>Each sample projected onto the ball ‖δᵢ‖_q ≤ radius (see <see cref="AttackNorm.Project"/>).</summary>
+    /// <summary>Each sample projected onto the ball ‖δᵢ‖_q ≤ radius (ℓ₁: the sort-based projection that <see cref="AttackNorm"/> cites).</summary>
     T Project(AttackNorm norm, T delta, double radius);
 
-    /// <summary>Per sample [B]: 1 where a &gt; b, else 0.</summary>
+    /// <summary>Per sample [B], a mask: true (nonzero) where a &gt; b, else false (zero); for <see cref="WhereRows"/>.</summary>
     T Greater(T a, T b);
 
     /// <summary>Sample i of a where mask[i] ≠ 0, else sample i of b (mask [B], a and b [B, …]).</summary>

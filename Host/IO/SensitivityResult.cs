@@ -9,7 +9,7 @@ namespace RobustNode.Host.IO;
 /// and inputSensitivity = p(0) (row i = ∇_{x0ᵢ} ℓᵢ = B·gradX0ᵢ); the control gradients of J and of 𝒥 under the
 /// names of the field's controls (gradWeights/gradBiases or gradA, augmentedGrad…); and the work done.
 /// </summary>
-public sealed record SensitivityResult(AugmentedGradient Gradient, IReadOnlyList<string> ControlNames, string Mode, double WallTimeMs, long PeakMemoryBytes)
+public sealed record SensitivityResult(AugmentedGradient<Tensor> Gradient, IReadOnlyList<string> ControlNames, string Mode, double WallTimeMs, long PeakMemoryBytes)
 {
     private static string Capitalised(string name) => char.ToUpperInvariant(name[0]) + name[1..];
 

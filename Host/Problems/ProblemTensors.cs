@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace RobustNode.Host.Problems;
 
 /// <summary>A validated problem file as tensors on the runtime's device and dtype: the field with its controls and x0 [B, d].</summary>
-public sealed record ProblemTensors(IVectorField Field, Tensor X0)
+public sealed record ProblemTensors(IVectorField<Tensor> Field, Tensor X0)
 {
     /// <summary>
     /// Builds the field through the core's own validating constructors. The shapes were checked by the parser,
@@ -17,12 +17,12 @@ public sealed record ProblemTensors(IVectorField Field, Tensor X0)
     public static Validation<Error, ProblemTensors> Create(ProblemFile problem, TorchRuntime runtime)
     {
         var x0 = Tensor(problem.X0, runtime);
-        Validation<Error, IVectorField> field = problem.Field switch
+        Validation<Error, IVectorField<Tensor>> field = problem.Field switch
         {
             ProblemField.Linear linear =>
-                LinearField.Create(Tensor(linear.A, runtime), problem.FinalTime, problem.Steps).Map(f => (IVectorField)f),
+                LinearField.Create(Tensor(linear.A, runtime), problem.FinalTime, problem.Steps).Map(f => (IVectorField<Tensor>)f),
             ProblemField.NeuralOde node =>
-                NeuralOdeField.Create(Tensor(node.Weights, runtime), Tensor(node.Biases, runtime), problem.FinalTime, Activation.Tanh).Map(f => (IVectorField)f),
+                NeuralOdeField.Create(Tensor(node.Weights, runtime), Tensor(node.Biases, runtime), problem.FinalTime, Activation.Tanh).Map(f => (IVectorField<Tensor>)f),
             _ => throw new InvalidOperationException($"unhandled field {problem.Field.Name}"),
         };
         return field.Map(f => new ProblemTensors(f, x0));

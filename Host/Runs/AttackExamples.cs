@@ -30,14 +30,14 @@ public sealed record AttackExamples(Tensor Clean, Tensor Adversarial, long[] Lab
     }
 
     /// <summary>Attacks the first <paramref name="count"/> samples of a data set.</summary>
-    public static Fin<AttackExamples> Compute(IBlock model, Dataset data, IAttack attack, InputScale scale, int count)
+    public static Fin<AttackExamples> Compute(IBlock<Tensor> model, Dataset data, IAttack attack, InputScale scale, int count)
     {
         using var scope = NewDisposeScope();
         int n = Math.Min(count, data.Count);
         var x = data.X.narrow(0, 0, n);
         var labels = data.Labels.narrow(0, 0, n);
         return
-            from adversarial in attack.Perturb(model, x, new CrossEntropyLoss(labels))
+            from adversarial in attack.Perturb(model, x, CrossEntropyLoss.Create(labels))
             from clean in Classification.Predictions(model, x)
             from attacked in Classification.Predictions(model, adversarial)
             select new AttackExamples(

@@ -21,10 +21,10 @@ public static class ExperimentModel
     public static ScalarType DType(ModelSettings model) => model is ImageModelSettings i ? i.DType : ScalarType.Float64;
 
     /// <summary>A freshly initialised network shaped for the data set's samples and classes.</summary>
-    public static Fin<IBlock> Build(ModelSettings model, Dataset train) => model switch
+    public static Fin<IBlock<Tensor>> Build(ModelSettings model, Dataset train) => model switch
     {
-        PointCloudModelSettings p => For(p, train).Build(p.Seed).Map(n => (IBlock)n),
-        ImageModelSettings i => For(i, train).Build(i.Solver, i.Adjoint, unchecked((ulong)i.Seed), i.DType).Map(n => (IBlock)n),
+        PointCloudModelSettings p => For(p, train).Build(p.Seed).Map(n => (IBlock<Tensor>)n),
+        ImageModelSettings i => For(i, train).Build(i.Solver, i.Adjoint, unchecked((ulong)i.Seed), i.DType).Map(n => (IBlock<Tensor>)n),
         _ => throw new InvalidOperationException($"unknown model settings {model.GetType().Name}"),
     };
 

@@ -5,6 +5,7 @@ using RobustNode.Host.Experiments;
 using RobustNode.Sensitivity.Networks;
 using RobustNode.Training.Checkpoints;
 using static LanguageExt.Prelude;
+using static TorchSharp.torch;
 
 namespace RobustNode.Host.Runs;
 
@@ -13,7 +14,7 @@ namespace RobustNode.Host.Runs;
 /// an experiment: the experiment (named, or the one recorded in the checkpoint), its data and the network with the
 /// saved parameters. The checkpoint must hold the same network trained on the same data as the experiment describes.
 /// </summary>
-public sealed record SavedModel(string Path, ExperimentSettings Experiment, ExperimentData Data, IBlock Model, Checkpoint Checkpoint)
+public sealed record SavedModel(string Path, ExperimentSettings Experiment, ExperimentData Data, IBlock<Tensor> Model, Checkpoint Checkpoint)
 {
     /// <summary>The model's name for titles and tables: its file name without extension (the trainer, for <c>models/&lt;trainer&gt;.ckpt</c>).</summary>
     public string Trainer => System.IO.Path.GetFileNameWithoutExtension(Path);
@@ -51,7 +52,7 @@ public sealed record SavedModel(string Path, ExperimentSettings Experiment, Expe
             });
         });
 
-    private static Validation<Error, IBlock> Matching(string path, Checkpoint checkpoint, ExperimentSettings experiment, ExperimentData data, IBlock template)
+    private static Validation<Error, IBlock<Tensor>> Matching(string path, Checkpoint checkpoint, ExperimentSettings experiment, ExperimentData data, IBlock<Tensor> template)
     {
         var expected = new Dictionary<string, string>
         {
@@ -71,8 +72,8 @@ public sealed record SavedModel(string Path, ExperimentSettings Experiment, Expe
                 if (!checkpoint.Parameters[i].Shape.SequenceEqual(parameters[i].shape) || checkpoint.Parameters[i].DType != parameters[i].dtype)
                     problems.Add(HostErrors.File(path,
                         $"checkpoint does not match the model: parameter {i} is {checkpoint.Parameters[i].DType} [{string.Join(", ", checkpoint.Parameters[i].Shape)}], the model expects {parameters[i].dtype} [{string.Join(", ", parameters[i].shape)}]"));
-        if (problems.Count > 0) return Fail<Error, IBlock>(Seq(problems));
-        return Success<Error, IBlock>(template.WithParameters(checkpoint.Parameters.Select(p => p.ToTensor().DetachFromDisposeScope()).ToArray()));
+        if (problems.Count > 0) return Fail<Error, IBlock<Tensor>>(Seq(problems));
+        return Success<Error, IBlock<Tensor>>(template.WithParameters(checkpoint.Parameters.Select(p => p.ToTensor().DetachFromDisposeScope()).ToArray()));
     }
 
     private static string? Entry(ConfigurationFingerprint fingerprint, string key) =>

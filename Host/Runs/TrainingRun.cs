@@ -6,6 +6,7 @@ using RobustNode.Host.Experiments;
 using RobustNode.Training.Checkpoints;
 using RobustNode.Training.Trainers;
 using static LanguageExt.Prelude;
+using static TorchSharp.torch;
 
 namespace RobustNode.Host.Runs;
 
@@ -20,7 +21,7 @@ public sealed record PreparedTrainer(
     TrainerSettings Trainer,
     TrainingOptions Options,
     ConfigurationFingerprint Fingerprint,
-    TrainingState State,
+    TrainingState<Tensor> State,
     IReadOnlyList<EpochMetrics> History,
     int ResumedFrom)
 {
@@ -59,8 +60,8 @@ public sealed class TrainingRun(ExperimentSettings experiment, ExperimentData da
             .Apply((model, saved) => (model, saved))
             .Bind(x => x.saved.Restore(x.model, options, fingerprint).ToValidation().MapFail(e => HostErrors.File(checkpoint, e.Message)))
             .Bind(state => state.Epoch <= options.Epochs
-                ? Success<Error, TrainingState>(state)
-                : Fail<Error, TrainingState>(HostErrors.File(checkpoint,
+                ? Success<Error, TrainingState<Tensor>>(state)
+                : Fail<Error, TrainingState<Tensor>>(HostErrors.File(checkpoint,
                     $"the checkpoint is at epoch {state.Epoch}, beyond the {options.Epochs} epochs this run asks for (Training:Epochs)")))
             .Map(state => new PreparedTrainer(trainer, options, fingerprint, state, History(trainer.Name, state.Epoch), state.Epoch));
     }

@@ -47,17 +47,17 @@ public sealed class SensitivityVerb(
         },
     };
 
-    private ILoss Loss(ProblemFile problem) => problem.Loss switch
+    private ILoss<Tensor> Loss(ProblemFile problem) => problem.Loss switch
     {
-        ProblemLoss.CrossEntropy ce => new CrossEntropyLoss(tensor(ce.Labels.Select(l => (long)l).ToArray(), dtype: ScalarType.Int64, device: Runtime.Device)),
-        ProblemLoss.Square sq => new SquaredErrorLoss(ProblemTensors.Tensor(sq.Targets, Runtime)),
+        ProblemLoss.CrossEntropy ce => CrossEntropyLoss.Create(tensor(ce.Labels.Select(l => (long)l).ToArray(), dtype: ScalarType.Int64, device: Runtime.Device)),
+        ProblemLoss.Square sq => SquaredErrorLoss.Create(ProblemTensors.Tensor(sq.Targets, Runtime)),
         _ => throw new InvalidOperationException("the loss was checked by Require"),
     };
 
     protected override Fin<SensitivityResult> Compute(ProblemFile problem, ProblemTensors input, OdeSolver solver)
     {
         var adjoint = Adjoint(problem);
-        var sensitivityProblem = new SensitivityProblem(input.Field, input.X0, Loss(problem), solver);
+        var sensitivityProblem = new SensitivityProblem<Tensor>(input.Field, input.X0, Loss(problem), solver);
         var clock = Stopwatch.StartNew();
         var result = Sensitivities.AugmentedGradient(sensitivityProblem, new AugmentedLoss(problem.Epsilon, problem.Q), adjoint);
         clock.Stop();

@@ -1,5 +1,4 @@
 using RobustNode.Core.Engines;
-using RobustNode.Solvers.Engines;
 
 namespace RobustNode.Solvers.Dense;
 
