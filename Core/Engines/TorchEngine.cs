@@ -76,18 +76,19 @@ public sealed class TorchEngine : IEngine<Tensor>
 
     public long BatchSize(Tensor x) => x.size(0);
 
-    public Tensor Zeros(Tensor like, params long[] shape) => zeros(shape, like.dtype, like.device);
+    public Tensor Zeros(Tensor like, params ReadOnlySpan<long> shape) => zeros(shape.ToArray(), like.dtype, like.device);
 
     public Tensor ZerosLike(Tensor x) => zeros_like(x);
 
     public Tensor Clone(Tensor x) => x.clone();
 
-    public Tensor FromValues(ReadOnlySpan<double> values, Tensor like, params long[] shape)
+    public Tensor FromValues(ReadOnlySpan<double> values, Tensor like, params ReadOnlySpan<long> shape)
     {
         var data = values.ToArray();
-        if (like.dtype == ScalarType.Float64 && like.device_type == DeviceType.CPU) return tensor(data, shape, ScalarType.Float64);
+        var dimensions = shape.ToArray();
+        if (like.dtype == ScalarType.Float64 && like.device_type == DeviceType.CPU) return tensor(data, dimensions, ScalarType.Float64);
         using var scope = NewDisposeScope();
-        return tensor(data, shape, ScalarType.Float64).to(like.dtype, like.device).MoveToOuterDisposeScope();
+        return tensor(data, dimensions, ScalarType.Float64).to(like.dtype, like.device).MoveToOuterDisposeScope();
     }
 
     public double[] ToArray(Tensor x)
@@ -124,7 +125,7 @@ public sealed class TorchEngine : IEngine<Tensor>
         return x.index_select(0, index).MoveToOuterDisposeScope();
     }
 
-    public Tensor Reshape(Tensor x, params long[] shape) => x.reshape(shape);
+    public Tensor Reshape(Tensor x, params ReadOnlySpan<long> shape) => x.reshape(shape.ToArray());
 
     public Tensor PadColumns(Tensor x, long width) => nn.functional.pad(x, [0, width - x.size(1)]);
 

@@ -61,6 +61,27 @@ public sealed class ManagedScopesOwnValues
     }
 
     [Fact]
+    public void A_detached_value_outlives_every_scope_until_released()
+    {
+        ManagedTensor<double> x, layer;
+        using (_e.OpenScope())
+        {
+            using (_e.OpenScope())
+            {
+                var weights = Range(3, 4);
+                x = _e.DetachFromScope(_e.Clone(weights));
+                layer = _e.DetachFromScope(_e.Select(weights, 1));
+            }
+        }
+        Assert.True(x.IsAlive);
+        Assert.Equal([4.0, 5, 6, 7], _e.ToArray(layer));
+        _e.Release(x);
+        _e.Release(layer);
+        Assert.False(x.IsAlive);
+        Assert.False(layer.IsAlive);
+    }
+
+    [Fact]
     public void Release_frees_a_value_before_its_scope_closes()
     {
         using var scope = _e.OpenScope();

@@ -4,7 +4,7 @@ using RobustNode.Core.Fields;
 
 namespace RobustNode.Core.Engines.Managed;
 
-// The built-in activations with their first and second derivatives, the derivatives computed from values already
+// The activations with their first and second derivatives, the derivatives computed from values already
 // known (σ' from σ for tanh and sigmoid, σ'' from σ and σ') as the Activation record's FromValue functions do.
 public sealed partial class ManagedEngine<TScalar>
 {
@@ -13,12 +13,12 @@ public sealed partial class ManagedEngine<TScalar>
         var source = x.Span;
         var result = New(x.Shape);
         var destination = result.Span;
-        Run(Threads, source.Length, (x, result), BuiltIn(activation) switch
+        Run(Threads, source.Length, (x, result), activation.Kind switch
         {
-            BuiltInActivation.Tanh => static (s, start, end) => ActivationKernels<TScalar>.Tanh(s.x.Span[start..end], s.result.Span[start..end]),
-            BuiltInActivation.Sigmoid => static (s, start, end) => TensorPrimitives.Sigmoid(s.x.Span[start..end], s.result.Span[start..end]),
-            BuiltInActivation.Softplus => static (s, start, end) => ActivationKernels<TScalar>.Softplus(s.x.Span[start..end], s.result.Span[start..end]),
-            BuiltInActivation.Relu => static (s, start, end) => TensorPrimitives.Max(s.x.Span[start..end], TScalar.Zero, s.result.Span[start..end]),
+            ActivationKind.Tanh => static (s, start, end) => ActivationKernels<TScalar>.Tanh(s.x.Span[start..end], s.result.Span[start..end]),
+            ActivationKind.Sigmoid => static (s, start, end) => TensorPrimitives.Sigmoid(s.x.Span[start..end], s.result.Span[start..end]),
+            ActivationKind.Softplus => static (s, start, end) => ActivationKernels<TScalar>.Softplus(s.x.Span[start..end], s.result.Span[start..end]),
+            ActivationKind.Relu => static (s, start, end) => TensorPrimitives.Max(s.x.Span[start..end], TScalar.Zero, s.result.Span[start..end]),
             _ => static (s, start, end) => s.x.Span[start..end].CopyTo(s.result.Span[start..end]),
         });
         return result;
@@ -29,15 +29,15 @@ public sealed partial class ManagedEngine<TScalar>
         SameShape("ActivationDerivative", x, value);
         var result = New(x.Shape);
         var destination = result.Span;
-        switch (BuiltIn(activation))
+        switch (activation.Kind)
         {
-            case BuiltInActivation.Tanh: ElementwiseKernels<TScalar>.OneMinusSquare(value.Span, destination); break;
-            case BuiltInActivation.Sigmoid: ElementwiseKernels<TScalar>.TimesOneMinus(value.Span, destination); break;
-            case BuiltInActivation.Softplus:
+            case ActivationKind.Tanh: ElementwiseKernels<TScalar>.OneMinusSquare(value.Span, destination); break;
+            case ActivationKind.Sigmoid: ElementwiseKernels<TScalar>.TimesOneMinus(value.Span, destination); break;
+            case ActivationKind.Softplus:
                 Run(Threads, destination.Length, (x, result),
                     static (s, start, end) => TensorPrimitives.Sigmoid(s.x.Span[start..end], s.result.Span[start..end]));
                 break;
-            case BuiltInActivation.Relu: ElementwiseKernels<TScalar>.Positive(x.Span, destination); break;
+            case ActivationKind.Relu: ElementwiseKernels<TScalar>.Positive(x.Span, destination); break;
             default: destination.Fill(TScalar.One); break;
         }
         return result;
@@ -50,29 +50,16 @@ public sealed partial class ManagedEngine<TScalar>
         SameShape("ActivationSecondDerivative", x, derivative);
         var result = New(x.Shape);
         var destination = result.Span;
-        switch (BuiltIn(activation))
+        switch (activation.Kind)
         {
-            case BuiltInActivation.Tanh: ElementwiseKernels<TScalar>.MinusTwiceProduct(value.Span, derivative.Span, destination); break;
-            case BuiltInActivation.Sigmoid: ElementwiseKernels<TScalar>.TimesOneMinusTwice(derivative.Span, value.Span, destination); break;
+            case ActivationKind.Tanh: ElementwiseKernels<TScalar>.MinusTwiceProduct(value.Span, derivative.Span, destination); break;
+            case ActivationKind.Sigmoid: ElementwiseKernels<TScalar>.TimesOneMinusTwice(derivative.Span, value.Span, destination); break;
             // softplus'' = sigmoid (1 − sigmoid), and sigmoid is softplus'.
-            case BuiltInActivation.Softplus: ElementwiseKernels<TScalar>.TimesOneMinus(derivative.Span, destination); break;
+            case ActivationKind.Softplus: ElementwiseKernels<TScalar>.TimesOneMinus(derivative.Span, destination); break;
             default: destination.Clear(); break;
         }
         return result;
     }
-
-    private enum BuiltInActivation { Tanh, Sigmoid, Softplus, Identity, Relu }
-
-    private static BuiltInActivation BuiltIn(Activation activation) => activation.Name switch
-    {
-        "tanh" => BuiltInActivation.Tanh,
-        "sigmoid" => BuiltInActivation.Sigmoid,
-        "softplus" => BuiltInActivation.Softplus,
-        "identity" => BuiltInActivation.Identity,
-        "relu" => BuiltInActivation.Relu,
-        _ => throw new NotSupportedException(
-            $"the managed engine has the built-in activations tanh, sigmoid, softplus, identity and relu, not '{activation.Name}'"),
-    };
 
     /// <summary>An elementwise kernel over fixed element blocks, split across threads when large.</summary>
     private static void Run(int threads, int count, (ManagedTensor<TScalar> x, ManagedTensor<TScalar> result) state,

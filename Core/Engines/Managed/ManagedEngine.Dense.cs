@@ -53,15 +53,58 @@ public sealed partial class ManagedEngine<TScalar>
 
     public ManagedTensor<TScalar> TransposedMatMul(ManagedTensor<TScalar> a, ManagedTensor<TScalar> b)
     {
-        var (batch, m) = Matrix("TransposedMatMul", "a", a);
-        var (bb, n) = Matrix("TransposedMatMul", "b", b);
-        if (bb != batch) throw new ArgumentException($"TransposedMatMul: a is {a.Shape} and b is {b.Shape}; their first dimensions must agree");
+        var (m, n) = TransposedShape("TransposedMatMul", a, b);
         var result = New(ManagedShape.Of(m, n));
+        TransposedProduct(a, b, result);
+        return result;
+    }
+
+    public void AddTransposedMatMulInPlace(ManagedTensor<TScalar> y, ManagedTensor<TScalar> a, ManagedTensor<TScalar> b, double alpha = 1)
+    {
+        var (m, n) = TransposedShape("AddTransposedMatMulInPlace", a, b);
+        if (Live(y).Shape != ManagedShape.Of(m, n))
+            throw new ArgumentException($"AddTransposedMatMulInPlace: aᵀb is [{m}, {n}], the accumulator {y.Shape}");
+        // aᵀb first, then added with one rounding (libtorch's addmm_: y + α (aᵀb)).
+        using var product = Scratch(m * n, out _);
+        var p = product.Value.Reshape(ManagedShape.Of(m, n));
+        TransposedProduct(a, b, p);
+        AddScaledInto(y.Span, p.Span, alpha);
+    }
+
+    public void AddSumRowsInPlace(ManagedTensor<TScalar> y, ManagedTensor<TScalar> x, double alpha = 1)
+    {
+        var (_, n) = Samples("AddSumRowsInPlace", "x", x);
+        if (Live(y).Shape != x.Shape.WithoutFirst())
+            throw new ArgumentException($"AddSumRowsInPlace: the sum over the rows of {x.Shape} is {x.Shape.WithoutFirst()}, the accumulator {y.Shape}");
+        using var sum = Scratch(n, out _);
+        var s = sum.Value.Reshape(y.Shape);
+        SumRowsInto(x, s);
+        AddScaledInto(y.Span, s.Span, alpha);
+    }
+
+    private static void AddScaledInto(Span<TScalar> y, ReadOnlySpan<TScalar> x, double alpha)
+    {
+        if (alpha == 1) TensorPrimitives.Add(y, x, y);
+        else TensorPrimitives.FusedMultiplyAdd(x, Of(alpha), y, y);
+    }
+
+    private static (int M, int N) TransposedShape(string operation, ManagedTensor<TScalar> a, ManagedTensor<TScalar> b)
+    {
+        var (batch, m) = Matrix(operation, "a", a);
+        var (bb, n) = Matrix(operation, "b", b);
+        if (bb != batch) throw new ArgumentException($"{operation}: a is {a.Shape} and b is {b.Shape}; their first dimensions must agree");
+        return (m, n);
+    }
+
+    /// <summary>result [m, n] = aᵀ b: partial products over fixed chunks of rows, then their sum in chunk order.</summary>
+    private void TransposedProduct(ManagedTensor<TScalar> a, ManagedTensor<TScalar> b, ManagedTensor<TScalar> result)
+    {
+        int batch = a.Shape[0], m = a.Shape[1], n = b.Shape[1];
         int chunks = Blocks.Count(batch, ReductionChunk);
         if (chunks <= 1)
         {
             DenseKernels<TScalar>.Product(a.Span, 1, m, b.Span, n, default, result.Span, n, m, n, batch);
-            return result;
+            return;
         }
         // Partial products over chunks of rows, then their sum in chunk order.
         using var scratch = Scratch(chunks * m * n, out var partials);
@@ -76,18 +119,25 @@ public sealed partial class ManagedEngine<TScalar>
             }
         });
         SumChunks(partials, chunks, m * n, result.Span);
-        return result;
     }
 
     public ManagedTensor<TScalar> SumRows(ManagedTensor<TScalar> x)
     {
-        var (batch, n) = Samples("SumRows", "x", x);
+        Samples("SumRows", "x", x);
         var result = New(x.Shape.WithoutFirst());
+        SumRowsInto(x, result);
+        return result;
+    }
+
+    /// <summary>result = Σᵢ x[i, …]: fixed chunks of rows summed in order, then the chunks in order.</summary>
+    private void SumRowsInto(ManagedTensor<TScalar> x, ManagedTensor<TScalar> result)
+    {
+        int batch = x.Shape[0], n = x.Shape.RowLength;
         int chunks = Blocks.Count(batch, ReductionChunk);
         if (chunks <= 1)
         {
             DenseKernels<TScalar>.SumRows(x.Span, batch, n, result.Span);
-            return result;
+            return;
         }
         using var scratch = Scratch(chunks * n, out var partials);
         var state = (x, partials: scratch.Value, n, batch);
@@ -100,7 +150,6 @@ public sealed partial class ManagedEngine<TScalar>
             }
         });
         SumChunks(partials, chunks, n, result.Span);
-        return result;
     }
 
     private static void SumChunks(ReadOnlySpan<TScalar> partials, int chunks, int size, Span<TScalar> destination)

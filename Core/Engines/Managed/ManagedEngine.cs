@@ -71,6 +71,14 @@ public sealed partial class ManagedEngine<TScalar> : IEngine<ManagedTensor<TScal
         if (y.IsAlive) Scopes.Release(y.Storage!);
     }
 
+    public ManagedTensor<TScalar> DetachFromScope(ManagedTensor<TScalar> x)
+    {
+        if (x.IsNone) return x;
+        _ = x.Span;
+        Scopes.Detach(x.Storage!);
+        return x;
+    }
+
     public IDisposable Untracked() => NoRecording.Instance;
 
     private sealed class NoRecording : IDisposable
@@ -175,6 +183,41 @@ public sealed partial class ManagedEngine<TScalar> : IEngine<ManagedTensor<TScal
         {
             var bytes = MemoryMarshal.AsBytes(values);
             result.bytes = bytes.ToArray();
+        }
+        return result;
+    }
+
+    /// <summary>Float32 or Float64, labels included (they are whole numbers of the element type).</summary>
+    public ScalarType DType(ManagedTensor<TScalar> x) => ElementType;
+
+    /// <summary>Always true: a managed engine holds only floating-point numbers (labels are whole numbers of the element type).</summary>
+    public bool IsFloatingPoint(ManagedTensor<TScalar> x) => true;
+
+    /// <summary>Null: all values of one managed engine have its element type and live in memory.</summary>
+    public string? Incompatibility(ManagedTensor<TScalar> reference, ManagedTensor<TScalar> x) => null;
+
+    public ManagedTensor<TScalar> Concat(IReadOnlyList<ManagedTensor<TScalar>> parts)
+    {
+        if (parts.Count == 0) throw new ArgumentException("Concat: at least one part is needed");
+        var first = Live(parts[0]).Shape;
+        if (first.Rank == 0) throw new ArgumentException("Concat: rank-0 values have no first dimension to stack along");
+        long rows = 0;
+        for (int i = 0; i < parts.Count; i++)
+        {
+            var shape = Live(parts[i]).Shape;
+            if (shape.Rank != first.Rank || shape.RowLength != first.RowLength || shape.WithFirst(first[0]) != first)
+                throw new ArgumentException($"Concat: part {i} is {shape}, part 0 {first}; they may differ only in the first dimension");
+            rows += shape[0];
+        }
+        if (rows > int.MaxValue) throw new ArgumentException($"Concat: {rows} rows are too many");
+        var result = New(first.WithFirst((int)rows));
+        var destination = result.Span;
+        int offset = 0;
+        for (int i = 0; i < parts.Count; i++)
+        {
+            var source = parts[i].Span;
+            source.CopyTo(destination[offset..]);
+            offset += source.Length;
         }
         return result;
     }

@@ -77,6 +77,14 @@ internal sealed class ManagedScopes<TScalar>
         // Not owned by any open scope: the caller owns it already.
     }
 
+    /// <summary>Takes one handle of the block out of the innermost scope that owns one: the caller owns it now.</summary>
+    public void Detach(ManagedStorage<TScalar> storage)
+    {
+        CheckThread(storage);
+        for (int s = _depth - 1; s >= 0; s--)
+            if (_scopes[s].Remove(storage)) return;
+    }
+
     /// <summary>Releases one handle of the block now: from the innermost scope that owns one, else the caller's.</summary>
     public void Release(ManagedStorage<TScalar> storage)
     {

@@ -61,7 +61,10 @@ public readonly struct ManagedTensor<TScalar>
     }
 
     /// <summary>The same numbers seen with another shape or offset (the caller registers the new handle).</summary>
-    internal ManagedTensor<TScalar> View(int offset, ManagedShape shape) => new(Storage!, Offset + offset, shape) { };
+    internal ManagedTensor<TScalar> View(int offset, ManagedShape shape) => new(Storage!, Offset + offset, shape);
+
+    /// <summary>The same numbers with another shape of the same size, no new handle (engine scratch).</summary>
+    internal ManagedTensor<TScalar> Reshape(ManagedShape shape) => new(Storage!, Offset, shape);
 
     private static void ThrowDead(bool none) => throw (none
         ? new ArgumentException("a managed tensor is required here, got the absent value (default)")

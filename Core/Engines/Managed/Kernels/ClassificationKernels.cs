@@ -35,13 +35,13 @@ internal static class ClassificationKernels<TScalar>
         }
     }
 
-    /// <summary>ℓᵢ = log Σⱼ e^{zᵢⱼ − maxᵢ} − (z_{i,yᵢ} − maxᵢ) for rows [start, end) (log_softmax then nll).</summary>
+    /// <summary>ℓᵢ = (maxᵢ + log Σⱼ e^{zᵢⱼ − maxᵢ}) − z_{i,yᵢ} for rows [start, end) (libtorch's logsumexp minus the label's logit).</summary>
     public static void Loss(ReadOnlySpan<TScalar> z, int m, ReadOnlySpan<TScalar> labels, ReadOnlySpan<TScalar> max, ReadOnlySpan<TScalar> sum,
         Span<TScalar> loss, int start, int end)
     {
         TensorPrimitives.Log(sum[start..end], loss[start..end]);
         for (int i = start; i < end; i++)
-            loss[i] -= z[i * m + int.CreateTruncating(labels[i])] - max[i];
+            loss[i] = max[i] + loss[i] - z[i * m + int.CreateTruncating(labels[i])];
     }
 
     /// <summary>π[i, ·] = e[i, ·] · (1 / sumᵢ) in place for rows [start, end) (softmax).</summary>

@@ -34,10 +34,10 @@ internal static class ReductionKernels<TScalar>
         return total;
     }
 
-    /// <summary>(min, max); both NaN when any element is NaN.</summary>
+    /// <summary>(min, max); both NaN when any element is NaN; (+∞, −∞) for no elements.</summary>
     public static (double Min, double Max) Extrema(ReadOnlySpan<TScalar> x)
     {
-        if (x.IsEmpty) throw new ArgumentException("the extrema of an empty tensor are undefined");
+        if (x.IsEmpty) return (double.PositiveInfinity, double.NegativeInfinity);
         var min = TensorPrimitives.Min(x);
         var max = TensorPrimitives.Max(x);
         if (TScalar.IsNaN(min) || TScalar.IsNaN(max)) return (double.NaN, double.NaN);
