@@ -13,11 +13,12 @@ namespace RobustNode.Core.Engines.Managed;
 /// <remarks>
 /// <para>Every managed tensor is contiguous: a view along the first dimension or a reshape of a contiguous array is
 /// contiguous, and nothing else makes views.</para>
-/// <para><c>default</c> is the absent value (<see cref="IsNone"/>), e.g. a layer without bias.</para>
+/// <para><c>default</c> is the absent value (<see cref="IsNone"/>), e.g. a layer without bias. Equality is identity
+/// (the same handle), which is what <see cref="ValueIdentity{T}"/> gives generic code.</para>
 /// <para>A handle whose storage went back to the pool (its scope closed, or it was released) is dead: reading it
 /// throws <see cref="ObjectDisposedException"/>, as a disposed TorchSharp tensor does.</para>
 /// </remarks>
-public readonly struct ManagedTensor<TScalar>
+public readonly struct ManagedTensor<TScalar> : IEquatable<ManagedTensor<TScalar>>
     where TScalar : unmanaged, IFloatingPointIeee754<TScalar>
 {
     internal readonly ManagedStorage<TScalar>? Storage;
@@ -70,6 +71,18 @@ public readonly struct ManagedTensor<TScalar>
         ? new ArgumentException("a managed tensor is required here, got the absent value (default)")
         : new ObjectDisposedException(nameof(ManagedTensor<TScalar>),
             "this managed tensor was released or its dispose scope was closed; Keep it to let it outlive the scope"));
+
+    /// <summary>Identity: the same handle (storage, generation, offset and shape), not equal elements.</summary>
+    public bool Equals(ManagedTensor<TScalar> other) =>
+        ReferenceEquals(Storage, other.Storage) && Generation == other.Generation && Offset == other.Offset && Shape == other.Shape;
+
+    public override bool Equals(object? obj) => obj is ManagedTensor<TScalar> other && Equals(other);
+
+    public override int GetHashCode() => HashCode.Combine(Storage is null ? 0 : RuntimeHelpers.GetHashCode(Storage), Generation, Offset, Shape);
+
+    public static bool operator ==(ManagedTensor<TScalar> a, ManagedTensor<TScalar> b) => a.Equals(b);
+
+    public static bool operator !=(ManagedTensor<TScalar> a, ManagedTensor<TScalar> b) => !a.Equals(b);
 
     public override string ToString() =>
         $"ManagedTensor<{typeof(TScalar).Name}>{(IsNone ? "(none)" : Shape.ToString())}{(IsNone || IsAlive ? "" : " (released)")}";
