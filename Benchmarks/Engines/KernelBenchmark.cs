@@ -7,6 +7,13 @@ using RobustNode.Benchmarks.Sensitivity;
 using RobustNode.Core.Engines;
 using RobustNode.Core.Engines.Managed;
 using RobustNode.Core.Fields;
+using RobustNode.Core.Losses;
+using RobustNode.Core.Norms;
+using RobustNode.Core.Tableaux;
+using RobustNode.Sensitivity;
+using RobustNode.Sensitivity.Problems;
+using RobustNode.Sensitivity.Robust;
+using RobustNode.Solvers;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -78,11 +85,23 @@ internal static class KernelBenchmark
             ("managed engine (IEngine + state algebra)", () => { using var s = managed.OpenScope(); Rk4(managed, mw, mb, mx, h); }),
             ("hand-fused managed loop over arrays", () => fused.Forward()),
             ("TorchSharp, naive loop (x.add(k, h/2), linear, tanh)", () => torchEngine.Naive()),
+            ("TorchSharp engine (the same IEngine loop)", () => Rk4(TorchEngine.Instance, weights, biases, x0, h)),
+        };
+        // The generic sweeps (discrete adjoint) on both engines: the first-order gradient and the augmented gradient (q = ∞, ε = 0.1).
+        var augmented = new AugmentedLoss(0.1, AttackNorm.Infinity);
+        var managedProblem = Problem(managed, mw, mb, mx, my);
+        var torchProblem = Problem(TorchEngine.Instance, weights, biases, x0, labels);
+        var sweeps = new (string Name, Action Managed, Action Torch)[]
+        {
+            ("first-order gradient (discrete adjoint)", () => { using var s = managed.OpenScope(); Sensitivities.Gradient(managedProblem); },
+                () => Sensitivities.Gradient(torchProblem)),
+            ("augmented gradient (second-order discrete adjoint)", () => { using var s = managed.OpenScope(); Sensitivities.AugmentedGradient(managedProblem, augmented); },
+                () => Sensitivities.AugmentedGradient(torchProblem, augmented)),
         };
         var mt = managed.Select(mw, 0);
         var (tw, tt) = (weights[0], x0.tanh());
         var ma = managed.Activate(Activation.Tanh, mx);
-        var kernels = new (string Name, Action Managed, Action Torch)[]
+        var kernels = Repeated(new (string Name, Action Managed, Action Torch)[]
         {
             ("Linear x Wᵀ + b", () => { using var s = managed.OpenScope(); managed.Linear(ma, mt, managed.Select(mb, 0)); },
                 () => nn.functional.linear(tt, tw, biases[0])),
@@ -92,9 +111,10 @@ internal static class KernelBenchmark
             ("TransposedMatMul pᵀ a", () => { using var s = managed.OpenScope(); managed.TransposedMatMul(mx, ma); }, () => x0.t().matmul(tt)),
             ("CrossEntropy per sample", () => { using var s = managed.OpenScope(); managed.CrossEntropy(mx, my); },
                 () => nn.functional.cross_entropy(x0, labels, reduction: nn.Reduction.None)),
-        };
+        });
 
-        var all = forward.Select(f => f.Run).Concat(kernels.SelectMany(k => new[] { k.Managed, k.Torch })).ToArray();
+        var all = forward.Select(f => f.Run).Concat(sweeps.SelectMany(k => new[] { k.Managed, k.Torch }))
+            .Concat(kernels.SelectMany(k => new[] { k.Managed, k.Torch })).ToArray();
         // Warm-up by time (at least a second and 300 calls of each): tier-1 code, settled caches and pools.
         var warm = System.Diagnostics.Stopwatch.StartNew();
         for (int i = 0; i < 300 || warm.Elapsed.TotalSeconds < 1.0; i++)
@@ -115,14 +135,23 @@ internal static class KernelBenchmark
         for (int i = 0; i < forward.Length; i++)
             md.AppendLine(FormattableString.Invariant($"| {forward[i].Name} | {wall[i]:F3} | {cpu[i]:F3} | {wall[2] / wall[i]:F1}× |"));
         md.AppendLine();
+        md.AppendLine("| generic sweeps, cross-entropy on x(T) | managed ms | TorchSharp ms | TorchSharp ÷ managed (wall) | (CPU) |");
+        md.AppendLine("|---|---:|---:|---:|---:|");
+        for (int k = 0; k < sweeps.Length; k++)
+        {
+            int i = forward.Length + 2 * k;
+            md.AppendLine(FormattableString.Invariant($"| {sweeps[k].Name} | {wall[i]:F3} | {wall[i + 1]:F3} | {wall[i + 1] / wall[i]:F1}× | {cpu[i + 1] / cpu[i]:F1}× |"));
+        }
+        md.AppendLine();
         md.AppendLine(FormattableString.Invariant($"The managed engine over the hand-fused loop: {wall[0] / wall[1]:F2}× (wall). ") +
                       FormattableString.Invariant($"Largest difference from TorchSharp's result: engine {difference:E1}, hand-fused {fusedDifference:E1} (float32)."));
         md.AppendLine();
-        md.AppendLine("| kernel at the same sizes | managed µs | TorchSharp µs | TorchSharp ÷ managed |");
+        md.AppendLine($"| kernel at the same sizes (mean of {Repetitions} calls) | managed µs | TorchSharp µs | TorchSharp ÷ managed |");
         md.AppendLine("|---|---:|---:|---:|");
         for (int k = 0; k < kernels.Length; k++)
         {
-            double m = wall[forward.Length + 2 * k] * 1e3, t = wall[forward.Length + 2 * k + 1] * 1e3;
+            int i = forward.Length + 2 * sweeps.Length + 2 * k;
+            double m = wall[i] * 1e3 / Repetitions, t = wall[i + 1] * 1e3 / Repetitions;
             md.AppendLine(FormattableString.Invariant($"| {kernels[k].Name} | {m:F2} | {t:F2} | {t / m:F1}× |"));
         }
         md.AppendLine();
@@ -130,6 +159,19 @@ internal static class KernelBenchmark
                       $"Vector512 {(Vector512.IsHardwareAccelerated ? "accelerated" : "not accelerated")}, TorchSharp {typeof(torch).Assembly.GetName().Version}.");
         return md.ToString();
     }
+
+    private const int Repetitions = 20;
+
+    /// <summary>Each kernel run <see cref="Repetitions"/> times per timed call, so that the clocks' own cost is negligible.</summary>
+    private static (string Name, Action Managed, Action Torch)[] Repeated((string Name, Action Managed, Action Torch)[] kernels) =>
+        kernels.Select(k => (k.Name, (Action)(() => { for (int i = 0; i < Repetitions; i++) k.Managed(); }),
+            (Action)(() => { for (int i = 0; i < Repetitions; i++) { using var s = NewDisposeScope(); k.Torch(); } }))).ToArray();
+
+    /// <summary>The benchmark network as a sensitivity problem on an engine: RK4, one step per layer, T = 1.</summary>
+    private static SensitivityProblem<T> Problem<T>(IEngine<T> e, T weights, T biases, T x0, T labels) =>
+        SensitivityProblem.Create(
+            NeuralOdeField.Create(e, weights, biases, 1.0).Match(f => f, errors => throw new InvalidOperationException(errors.Head.Message)),
+            x0, new CrossEntropyLoss<T>(e, labels), SolverCatalog.Fixed(Tableaux.Rk4));
 
     /// <summary>The RK4 forward pass written once for any engine, as the generic solvers do: one scope per layer.</summary>
     private static T Rk4<T>(IEngine<T> e, T weights, T biases, T x0, double h)

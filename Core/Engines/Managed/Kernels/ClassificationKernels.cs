@@ -23,7 +23,8 @@ internal static class ClassificationKernels<TScalar>
             for (int j = 1; j < m; j++)
                 if (row[j] > top || TScalar.IsNaN(row[j])) top = row[j];
             max[i] = top;
-            TensorPrimitives.Subtract(row, top, e.Slice(i * m, m));
+            var shifted = e.Slice(i * m, m);
+            for (int j = 0; j < m; j++) shifted[j] = row[j] - top;
         }
         TensorPrimitives.Exp(e[(start * m)..(end * m)], e[(start * m)..(end * m)]);
         for (int i = start; i < end; i++)
@@ -50,7 +51,8 @@ internal static class ClassificationKernels<TScalar>
         for (int i = start; i < end; i++)
         {
             var row = e.Slice(i * m, m);
-            TensorPrimitives.Multiply(row, TScalar.One / sum[i], row);
+            var scale = TScalar.One / sum[i];
+            for (int j = 0; j < m; j++) row[j] *= scale;
         }
     }
 

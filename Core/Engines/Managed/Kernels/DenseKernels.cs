@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace RobustNode.Core.Engines.Managed.Kernels;
 
@@ -138,12 +139,34 @@ internal static class DenseKernels<TScalar>
         }
     }
 
-    /// <summary>destination [cols] ← Σ_r source[r, ·] over <paramref name="rows"/> rows, added in row order.</summary>
+    /// <summary>
+    /// destination [cols] ← Σ_r source[r, ·] over <paramref name="rows"/> rows, added in row order: vectorised along the
+    /// row where it holds a vector, one row after another (no per-row library call: rows are short).
+    /// </summary>
     public static void SumRows(ReadOnlySpan<TScalar> source, int rows, int cols, Span<TScalar> destination)
     {
-        if (rows == 0) { destination[..cols].Clear(); return; }
-        source[..cols].CopyTo(destination);
-        for (int r = 1; r < rows; r++)
-            System.Numerics.Tensors.TensorPrimitives.Add(destination[..cols], source.Slice(r * cols, cols), destination[..cols]);
+        var d = destination[..cols];
+        if (rows == 0) { d.Clear(); return; }
+        source[..cols].CopyTo(d);
+        ref TScalar s0 = ref MemoryMarshal.GetReference(source);
+        ref TScalar d0 = ref MemoryMarshal.GetReference(d);
+        int v = Vector256<TScalar>.Count, j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; j + v <= cols; j += v)
+            {
+                var acc = Vector256.LoadUnsafe(ref d0, (nuint)j);
+                nint at = cols + j;
+                for (int r = 1; r < rows; r++, at += cols) acc += Vector256.LoadUnsafe(ref s0, (nuint)at);
+                acc.StoreUnsafe(ref d0, (nuint)j);
+            }
+        }
+        for (; j < cols; j++)
+        {
+            var acc = d[j];
+            nint at = cols + j;
+            for (int r = 1; r < rows; r++, at += cols) acc += Unsafe.Add(ref s0, at);
+            d[j] = acc;
+        }
     }
 }

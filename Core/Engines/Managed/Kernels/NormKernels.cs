@@ -14,10 +14,29 @@ internal static class NormKernels<TScalar>
     /// <summary>‖g‖₁, ‖g‖₂ or ‖g‖_∞ of one row (dual exponent 1, 2 or ∞); NaN propagates.</summary>
     public static TScalar Norm(ReadOnlySpan<TScalar> g, double dualQ) => dualQ switch
     {
-        1 => TensorPrimitives.SumOfMagnitudes(g),
-        2 => TScalar.Sqrt(TensorPrimitives.SumOfSquares(g)),
+        1 => SumOfMagnitudes(g),
+        2 => TScalar.Sqrt(SumOfSquares(g)),
         _ => g.IsEmpty ? TScalar.Zero : TScalar.Abs(TensorPrimitives.MaxMagnitude(g)),
     };
+
+    // Rows of a few numbers are summed in order: a library call costs more than the sum.
+    private const int Short = 16;
+
+    private static TScalar SumOfMagnitudes(ReadOnlySpan<TScalar> g)
+    {
+        if (g.Length >= Short) return TensorPrimitives.SumOfMagnitudes(g);
+        var s = TScalar.Zero;
+        foreach (var v in g) s += TScalar.Abs(v);
+        return s;
+    }
+
+    private static TScalar SumOfSquares(ReadOnlySpan<TScalar> g)
+    {
+        if (g.Length >= Short) return TensorPrimitives.SumOfSquares(g);
+        var s = TScalar.Zero;
+        foreach (var v in g) s += v * v;
+        return s;
+    }
 
     /// <summary>∇‖g‖_{q*} of one row: sign(g); g/‖g‖₂ (0 for g = 0); sign(g_j) e_j at the first arg-max j of |g|.</summary>
     public static void NormGradient(ReadOnlySpan<TScalar> g, double dualQ, Span<TScalar> destination)
@@ -30,7 +49,7 @@ internal static class NormKernels<TScalar>
             case 2:
                 // PyTorch's g / clamp_min(‖g‖, 1e-300): the same division, and 0 where the norm is 0 (in float32 the
                 // bound 1e-300 rounds to 0 and TorchSharp divides 0 by 0).
-                var norm = TScalar.Max(TScalar.Sqrt(TensorPrimitives.SumOfSquares(g)), TScalar.CreateTruncating(1e-300));
+                var norm = TScalar.Max(TScalar.Sqrt(SumOfSquares(g)), TScalar.CreateTruncating(1e-300));
                 if (norm == TScalar.Zero) destination.Clear();
                 else TensorPrimitives.Divide(g, norm, destination);
                 break;
@@ -60,7 +79,7 @@ internal static class NormKernels<TScalar>
         }
         if (q == 2)
         {
-            var norm = TScalar.Sqrt(TensorPrimitives.SumOfSquares(delta));
+            var norm = TScalar.Sqrt(SumOfSquares(delta));
             TensorPrimitives.Multiply(delta, r / (norm < r ? r : norm), destination);
             return;
         }
