@@ -1,7 +1,6 @@
 using RobustNode.Core.Tableaux;
 using RobustNode.Solvers;
 using RobustNode.Core.Engines;
-using RobustNode.Core.Engines;
 using RobustNode.Solvers.Integration;
 using Xunit;
 using static RobustNode.Tests.Solvers.ConvergenceStudy;

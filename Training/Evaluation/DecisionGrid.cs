@@ -16,8 +16,8 @@ public sealed record GridSpec(double XMin, double XMax, double YMin, double YMax
         if (data.SampleShape is not [2])
             return FinFail<GridSpec>(TrainingErrors.InvalidConfiguration("grid", $"needs two-dimensional inputs, the data set '{data.Name}' has samples [{string.Join(", ", data.SampleShape)}]"));
         using var scope = NewDisposeScope();
-        var min = data.X.amin([0]).to(ScalarType.Float64).data<double>().ToArray();
-        var max = data.X.amax([0]).to(ScalarType.Float64).data<double>().ToArray();
+        var min = data.X.amin([0]).to(ScalarType.Float64, CPU).data<double>().ToArray();
+        var max = data.X.amax([0]).to(ScalarType.Float64, CPU).data<double>().ToArray();
         return new GridSpec(min[0] - margin, max[0] + margin, min[1] - margin, max[1] + margin, resolution, resolution).Validate();
     }
 
