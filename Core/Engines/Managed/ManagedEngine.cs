@@ -168,8 +168,12 @@ public sealed partial class ManagedEngine<TScalar> : IEngine<ManagedTensor<TScal
         if (tensor.dim() > ManagedShape.MaxRank)
             throw new ArgumentException($"FromTensor: a managed tensor has at most {ManagedShape.MaxRank} dimensions, got {tensor.dim()}");
         using var scope = NewDisposeScope();
-        // A fresh contiguous CPU copy in the element type: its data start at the storage's beginning.
-        var cpu = tensor.detach().to(ElementType, CPU, copy: true).contiguous();
+        // Read in place when the tensor is already contiguous CPU memory of the element type (bytes is a view that
+        // starts at the tensor's offset), else through one converted copy.
+        var cpu = tensor.detach();
+        if (cpu.device_type != DeviceType.CPU) cpu = cpu.cpu();
+        if (cpu.dtype != ElementType) cpu = cpu.to_type(ElementType);
+        cpu = cpu.contiguous();
         var result = New(ManagedShape.Of(cpu.shape));
         if (result.Count > 0) MemoryMarshal.Cast<byte, TScalar>(cpu.bytes)[..result.Count].CopyTo(result.Span);
         return result;
@@ -179,11 +183,8 @@ public sealed partial class ManagedEngine<TScalar> : IEngine<ManagedTensor<TScal
     {
         var values = x.Span;
         var result = empty(x.Shape.ToArray(), ElementType, CPU);
-        if (values.Length > 0)
-        {
-            var bytes = MemoryMarshal.AsBytes(values);
-            result.bytes = bytes.ToArray();
-        }
+        // bytes is a view of the new tensor's memory: one copy, no intermediate array.
+        if (values.Length > 0) values.CopyTo(MemoryMarshal.Cast<byte, TScalar>(result.bytes));
         return result;
     }
 

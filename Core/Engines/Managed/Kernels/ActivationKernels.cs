@@ -128,7 +128,27 @@ internal static class ActivationKernels<TScalar>
             TensorPrimitives.Add(e, TScalar.One, u);
             TensorPrimitives.Log(u, l);
             var d = destination.Slice(b, n);
-            for (int i = 0; i < n; i++)
+            int i = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                ref TScalar x0 = ref MemoryMarshal.GetReference(xs);
+                ref TScalar e0 = ref MemoryMarshal.GetReference(e);
+                ref TScalar u0 = ref MemoryMarshal.GetReference(u);
+                ref TScalar l0 = ref MemoryMarshal.GetReference(l);
+                ref TScalar d0 = ref MemoryMarshal.GetReference(d);
+                var one = Vector256<TScalar>.One;
+                var limit = Vector256.Create(threshold);
+                for (; i + Vector256<TScalar>.Count <= n; i += Vector256<TScalar>.Count)
+                {
+                    var v = Vector256.LoadUnsafe(ref x0, (nuint)i);
+                    var ev = Vector256.LoadUnsafe(ref e0, (nuint)i);
+                    var uv = Vector256.LoadUnsafe(ref u0, (nuint)i);
+                    var lv = Vector256.LoadUnsafe(ref l0, (nuint)i);
+                    var log1p = Vector256.ConditionalSelect(Vector256.Equals(uv, one), ev, lv * ev / (uv - one));
+                    Vector256.ConditionalSelect(Vector256.GreaterThan(v, limit), v, log1p).StoreUnsafe(ref d0, (nuint)i);
+                }
+            }
+            for (; i < n; i++)
             {
                 var v = xs[i];
                 d[i] = v > threshold ? v : u[i] == TScalar.One ? e[i] : l[i] * e[i] / (u[i] - TScalar.One);
