@@ -219,6 +219,22 @@ public abstract class ManagedKernelsEqualTorch<TScalar>(double tolerance)
         }
     }
 
+    [Fact]
+    public void Tanh_is_accurate_to_a_few_units_in_the_last_place_everywhere()
+    {
+        using var torchScope = NewDisposeScope();
+        using var scope = E.OpenScope();
+        // A logarithmic grid of ±10⁻¹⁰ … 40, finer around the switch from the series to the exponential at 0.1.
+        var grid = Enumerable.Range(0, 4001).Select(i => Math.Pow(10, -10 + 11.6 * i / 4000))
+            .Concat(Enumerable.Range(0, 201).Select(i => 0.099 + 1e-5 * i)).ToArray();
+        var x = tensor(grid.Concat(grid.Select(v => -v)).ToArray(), float64).to(ManagedComparison<TScalar>.DType);
+        var expected = x.to(float64).tanh().data<double>().ToArray();
+        var actual = E.ToArray(E.Activate(Activation.Tanh, _c.Managed(x)));
+        double unit = typeof(TScalar) == typeof(float) ? Math.Pow(2, -24) : Math.Pow(2, -53);
+        double worst = expected.Zip(actual, (e, a) => Math.Abs(a - e) / Math.Abs(e)).Max() / unit;
+        Assert.True(worst <= 4, $"tanh [{typeof(TScalar).Name}]: {worst:F2} units of the last place from the exact value");
+    }
+
     [Property(MaxTest = 60)]
     public void Cross_entropy_and_its_derivatives_equal_torch(int seed)
     {
