@@ -109,9 +109,45 @@ internal static class DenseKernels<TScalar>
         if (vectorCols < cols) ProductScalar(a, ars, aks, b, ldb, init, c, ldc, 0, rows, vectorCols, cols, depth);
     }
 
-    /// <summary>The columns <paramref name="col0"/> … <paramref name="col1"/> − 1 of rows <paramref name="row0"/> … <paramref name="row1"/> − 1, one FMA chain per element.</summary>
+    /// <summary>
+    /// The columns <paramref name="col0"/> … <paramref name="col1"/> − 1 of rows <paramref name="row0"/> … <paramref name="row1"/> − 1
+    /// (narrow outputs), one FMA chain per element; the chains of two rows and two columns advance together so that
+    /// their latencies overlap (a single chain over a batch of thousands would wait on each FMA).
+    /// </summary>
     private static void ProductScalar(ReadOnlySpan<TScalar> a, int ars, int aks, ReadOnlySpan<TScalar> b, int ldb,
         ReadOnlySpan<TScalar> init, Span<TScalar> c, int ldc, int row0, int row1, int col0, int col1, int depth)
+    {
+        ref TScalar a0 = ref MemoryMarshal.GetReference(a);
+        ref TScalar b0 = ref MemoryMarshal.GetReference(b);
+        bool hasInit = !init.IsEmpty;
+        int r = row0;
+        for (; r + 2 <= row1; r += 2)
+        {
+            int j = col0;
+            for (; j + 2 <= col1; j += 2)
+            {
+                TScalar i0 = hasInit ? init[j] : TScalar.Zero, i1 = hasInit ? init[j + 1] : TScalar.Zero;
+                TScalar s00 = i0, s01 = i1, s10 = i0, s11 = i1;
+                nint ai = (nint)r * ars, bi = j;
+                for (int k = 0; k < depth; k++, ai += aks, bi += ldb)
+                {
+                    TScalar x0 = Unsafe.Add(ref a0, ai), x1 = Unsafe.Add(ref a0, ai + ars);
+                    TScalar w0 = Unsafe.Add(ref b0, bi), w1 = Unsafe.Add(ref b0, bi + 1);
+                    s00 = Scalar<TScalar>.MultiplyAdd(x0, w0, s00);
+                    s01 = Scalar<TScalar>.MultiplyAdd(x0, w1, s01);
+                    s10 = Scalar<TScalar>.MultiplyAdd(x1, w0, s10);
+                    s11 = Scalar<TScalar>.MultiplyAdd(x1, w1, s11);
+                }
+                c[r * ldc + j] = s00; c[r * ldc + j + 1] = s01;
+                c[(r + 1) * ldc + j] = s10; c[(r + 1) * ldc + j + 1] = s11;
+            }
+            if (j < col1) ProductScalar(a, ars, aks, b, ldb, init, c, ldc, r, r + 2, j, col1, depth, single: true);
+        }
+        if (r < row1) ProductScalar(a, ars, aks, b, ldb, init, c, ldc, r, row1, col0, col1, depth, single: true);
+    }
+
+    private static void ProductScalar(ReadOnlySpan<TScalar> a, int ars, int aks, ReadOnlySpan<TScalar> b, int ldb,
+        ReadOnlySpan<TScalar> init, Span<TScalar> c, int ldc, int row0, int row1, int col0, int col1, int depth, bool single)
     {
         ref TScalar a0 = ref MemoryMarshal.GetReference(a);
         ref TScalar b0 = ref MemoryMarshal.GetReference(b);
