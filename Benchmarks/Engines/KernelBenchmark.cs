@@ -52,7 +52,10 @@ internal static class KernelBenchmark
         set_num_threads(1);
         var table = Measure(batch, dim, layers, threads, rounds);
         Console.WriteLine(table);
-        var path = Path.Combine(BenchmarkRun.RepositoryRoot(), "docs", "benchmarks", "kernels.md");
+        // The default sizes write kernels.md; others their own page, so that one run does not overwrite another.
+        bool defaults = (batch, dim, layers, threads) == (256, 8, 20, 1);
+        var path = Path.Combine(BenchmarkRun.RepositoryRoot(), "docs", "benchmarks",
+            defaults ? "kernels.md" : FormattableString.Invariant($"kernels-B{batch}-d{dim}-N{layers}-threads{threads}.md"));
         File.WriteAllText(path, table);
         Console.WriteLine($"written to {path}");
         return 0;
@@ -155,8 +158,10 @@ internal static class KernelBenchmark
             md.AppendLine(FormattableString.Invariant($"| {kernels[k].Name} | {m:F2} | {t:F2} | {t / m:F1}× |"));
         }
         md.AppendLine();
+        string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
         md.AppendLine($"{RuntimeInformation.OSDescription}, {Environment.ProcessorCount} cores, .NET {Environment.Version}, " +
-                      $"Vector512 {(Vector512.IsHardwareAccelerated ? "accelerated" : "not accelerated")}, TorchSharp {typeof(torch).Assembly.GetName().Version}.");
+                      $"Vector512 {(Vector512.IsHardwareAccelerated ? "accelerated" : "not accelerated")}, TorchSharp {typeof(torch).Assembly.GetName().Version}; " +
+                      $"1-minute load average {load} at the end of the run.");
         return md.ToString();
     }
 
