@@ -10,6 +10,7 @@ using RobustNode.Host.Experiments;
 using RobustNode.Host.IO;
 using RobustNode.Host.Reports;
 using RobustNode.Host.Runs;
+using RobustNode.Host.Sweeps;
 using RobustNode.Sensitivity.Networks;
 using RobustNode.Training.Evaluation;
 using static LanguageExt.Prelude;
@@ -22,9 +23,9 @@ namespace RobustNode.Host.Verbs;
 /// and attacked test accuracy versus ε, and writes <c>&lt;Output:Folder&gt;/&lt;run&gt;/</c>: report.json, report.md,
 /// models/&lt;trainer&gt;.ckpt and the plots. Problems with the configuration, data, output folder or checkpoints exit
 /// with 2 before anything is trained; a failed training or evaluation exits with 3. Reports, plots and models are
-/// written only at the end, each atomically, so a failed run never clobbers the previous run's results. Everything
-/// computes on the experiment's engine (<c>Model:Engine</c>, <c>Engine:Name</c>), the data and the models on the
-/// configured device (<c>Torch:Device</c>).
+/// written only at the end, all at once (<see cref="RunPublication"/>), so a failed run never clobbers the previous run's
+/// results. Everything computes on the experiment's engine (<c>Model:Engine</c>, <c>Engine:Name</c>), the data and the
+/// models on the configured device (<c>Torch:Device</c>).
 /// </summary>
 public sealed class TrainVerb(
     ExperimentCatalog experiments,
@@ -42,12 +43,17 @@ public sealed class TrainVerb(
         new VerbOption("experiment", "NAME", $"an experiment of the Experiments section (default: {ExperimentCatalog.DefaultExperiment})"),
         new VerbOption("name", "RUN", "the run's folder under Output:Folder (default: the experiment's name)"),
         new VerbOption("resume", null, "continue from the run's last checkpoints; finished trainers are not retrained"),
+        new VerbOption(LifelineOption, null, "stop when standard input ends (how sweep runs its seeds, so that they stop with it)"),
     ]);
+
+    /// <summary>The flag that ties the run to its standard input (<see cref="StandardInputLifeline"/>).</summary>
+    public const string LifelineOption = "exit-on-eof";
 
     public int Run(VerbArguments arguments)
     {
         var clock = Stopwatch.StartNew();
         bool resume = arguments.Has("resume") && arguments["resume"] == "true";
+        if (arguments[LifelineOption] == "true") StandardInputLifeline.Start(console, Descriptor.Name);
         var setup =
             from e in experiments.Find(arguments["experiment"] ?? ExperimentCatalog.DefaultExperiment)
             from f in RunFolder.For(output.Folder, arguments["name"] ?? e.Name)
@@ -64,6 +70,8 @@ public sealed class TrainVerb(
         var data = ((ExperimentData)loaded.SuccessToSeq().Head).On(runtime.Device);
         log.LogInformation("Data: {Train} training and {Test} test samples ({Name})", data.Train.Count, data.Test.Count, data.Train.Name);
 
+        int cleaned = RunPublication.Clean(folder);
+        if (cleaned > 0) log.LogInformation("Removed {Count} temporary file(s) or folder(s) an interrupted run left in or beside {Folder}", cleaned, folder.Path);
         var writable = folder.EnsureWritable();
         if (writable.IsFail) return _console.Invalid("cannot write the run", writable.FailToSeq());
 
@@ -123,14 +131,18 @@ public sealed class TrainVerb(
             files.Select(f => f.Name).ToArray());
         try
         {
-            foreach (var t in trained) CheckpointFile.Write(folder.Model(t.Trainer.Name), t.State, t.Fingerprint);
-            foreach (var (name, bytes) in files) AtomicFile.WriteAllBytes(folder.File(name), bytes);
-            AtomicFile.WriteAllBytes(folder.ReportJson, ReportJson.Write(report));
-            AtomicFile.WriteAllBytes(folder.ReportMarkdown, ReportMarkdown.Write(report));
+            // All or nothing: the results go to a new folder that replaces the run folder in one step.
+            RunPublication.Publish(folder, staged =>
+            {
+                foreach (var t in trained) CheckpointFile.Write(staged.Model(t.Trainer.Name), t.State, t.Fingerprint);
+                foreach (var (name, bytes) in files) AtomicFile.WriteAllBytes(staged.File(name), bytes);
+                AtomicFile.WriteAllBytes(staged.ReportJson, ReportJson.Write(report));
+                AtomicFile.WriteAllBytes(staged.ReportMarkdown, ReportMarkdown.Write(report));
+            });
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            console.Error.WriteLine($"robustnode train: cannot write the results to '{folder.Path}': {ex.Message}");
+            console.Problem($"robustnode train: cannot write the results to '{folder.Path}': {ex.Message}");
             return ExitCodes.InvalidInput;
         }
         console.Out.Write(AccuracyTable.Markdown(reports.Select(r => (r.Name, r.Scores)).ToArray()));
@@ -142,7 +154,13 @@ public sealed class TrainVerb(
         return ExitCodes.Success;
     }
 
-    /// <summary>The plots of a run: for planar data the data, level sets, attack arrows; always accuracy versus ε and training curves.</summary>
+    /// <summary>Test points drawn in the flow pictures, and the most grid points per side of their background.</summary>
+    private const int FlowPoints = 300, FlowResolution = 100;
+
+    /// <summary>
+    /// The plots of a run: for planar data the data, level sets, attack arrows and the flow (trajectories and the
+    /// animation); always accuracy versus ε and training curves.
+    /// </summary>
     private Fin<IReadOnlyList<(string Name, byte[] Bytes)>> Plots<T>(ExperimentSettings experiment, ExperimentData data, IReadOnlyList<PreparedTrainer<T>> trained, IReadOnlyList<TrainerReport> reports)
     {
         var ev = experiment.Evaluation;
@@ -153,6 +171,7 @@ public sealed class TrainVerb(
             var spec = GridSpec.Around(data.Train, ev.GridMargin, ev.GridResolution);
             var grids = new List<(string, GridPrediction)>();
             var attacked = new List<AttackedPoints>();
+            var flows = new List<(string, PlanarFlow)>();
             var attack = AttackExamples.Attack(ev, data.Scale, ev.AttackEpsilon, pgd: false);
             foreach (var (t, r) in trained.Zip(reports))
             {
@@ -163,9 +182,14 @@ public sealed class TrainVerb(
                 var examples = AttackExamples.Compute(t.State.Model, data.Test, attack, data.Scale, data.Test.Count);
                 if (examples.IsFail) return examples.Map(_ => (IReadOnlyList<(string, byte[])>)[]);
                 attacked.Add(((AttackExamples)examples).Points(t.Trainer.Name, g));
+                var flow = PlanarFlow.Trace(t.State.Model, data.Test, FlowPoints, Math.Min(ev.GridResolution, FlowResolution));
+                if (flow.IsFail) return flow.Map(_ => (IReadOnlyList<(string, byte[])>)[]);
+                flows.Add((t.Trainer.Name, (PlanarFlow)flow));
             }
             files.Add(("level-sets.png", LevelSetPlot.Render(grids, data.Train)));
             files.Add(("attacks.png", AttackArrowsPlot.Render(attacked, FormattableString.Invariant($"FGSM ε = {ev.AttackEpsilon:G4}"))));
+            files.Add(("trajectories.png", FlowPlot.Trajectories(flows)));
+            files.Add(("flow.gif", FlowPlot.Animation(flows)));
         }
         else
         {
@@ -186,7 +210,7 @@ public sealed class TrainVerb(
     private int Failed<T>(string what, Fin<T> failure)
     {
         var error = failure.Match(Succ: _ => Error.New(""), Fail: e => e);
-        console.Error.WriteLine($"robustnode train: {what}: {error.Message}");
+        console.Problem($"robustnode train: {what} {VerbConsole.Coded(error)}");
         return error.Code == HostErrors.FileCode ? ExitCodes.InvalidInput : ExitCodes.ComputationFailed;
     }
 }
