@@ -21,7 +21,9 @@ public static class CompositionRoot
         .Add<EvaluateVerb>()
         .Add<AttackVerb>()
         .Add<SolveVerb>()
-        .Add<SensitivityVerb>();
+        .Add<SensitivityVerb>()
+        .Add<TrainDenoiserVerb>()
+        .Add<PnpVerb>();
 
     /// <summary>Runs <c>robustnode</c> with the given arguments and returns its exit code.</summary>
     public static int Run(IReadOnlyList<string> args, HostContext context)

@@ -49,7 +49,8 @@ internal static class TrainingSettingsReader
             .Apply((_, optimizer, s, e, batch, seed, t) => new TrainingSettings(optimizer, s, e, batch, seed, t));
     }
 
-    private static Validation<Error, IOptimizer> Optimizer(IConfigurationSection section)
+    /// <summary>An <c>Optimizer</c> section (shared with the denoisers' training settings).</summary>
+    internal static Validation<Error, IOptimizer> Optimizer(IConfigurationSection section)
     {
         var keys = SettingReaders.KnownKeys(section, "Name", "LearningRate", "Momentum", "Nesterov", "Beta1", "Beta2", "WeightDecay");
         var name = SettingReaders.Choice(section, "Name", "adam", Optimizers);
@@ -74,7 +75,8 @@ internal static class TrainingSettingsReader
         return (keys, optimizer).Apply((_, o) => o);
     }
 
-    private static Validation<Error, ILearningRateSchedule> Schedule(IConfigurationSection section, int epochs)
+    /// <summary>A <c>Schedule</c> section for a run of <paramref name="epochs"/> epochs (shared with the denoisers' training settings).</summary>
+    internal static Validation<Error, ILearningRateSchedule> Schedule(IConfigurationSection section, int epochs)
     {
         var keys = SettingReaders.KnownKeys(section, "Name", "Every", "Gamma", "Epochs", "MinimumFactor");
         var schedule = SettingReaders.Choice(section, "Name", "constant", Schedules).Bind(name =>

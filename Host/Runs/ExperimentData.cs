@@ -97,7 +97,8 @@ public sealed record ExperimentData(Dataset Train, Dataset Test, InputScale Scal
                 .ToValidation()
                 .MapFail(e => HostErrors.Configuration(pair.ImagesKey, e.Message)));
 
-    private static Validation<Error, IdxFile> ReadIdx(string path, string key)
+    /// <summary>An IDX file, or an error naming the configuration key and the path (shared with the denoising data).</summary>
+    internal static Validation<Error, IdxFile> ReadIdx(string path, string key)
     {
         byte[] bytes;
         try

@@ -1,0 +1,188 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using LanguageExt;
+using RobustNode.Host.Denoising;
+
+namespace RobustNode.Host.Reports;
+
+/// <summary>
+/// The pnp verb's <c>report.json</c> and <c>report.md</c>: the problem, every denoiser (what is proven of it and what the
+/// averagedness test found), and per image the degraded PSNR, each reconstruction's PSNR and fixed-point residual per
+/// iteration, and each denoiser's self-application (PSNR and drift per application).
+/// </summary>
+public static class PnpReport
+{
+    private static string F(double v, string format = "F2") =>
+        double.IsPositiveInfinity(v) ? "∞" : v.ToString(format, CultureInfo.InvariantCulture);
+
+    /// <summary><c>report.json</c>.</summary>
+    public static byte[] Json(PnpOutcome o, IReadOnlyList<string> plots)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            var r = o.Request;
+            json.WriteStartObject();
+            json.WriteString("finished", o.Finished.ToString("O"));
+            json.WriteStartObject("problem");
+            json.WriteString("kind", r.Problem == PnpProblem.Deblur ? "deblur" : "inpaint");
+            json.WriteString("operator", o.Operator);
+            json.WriteNumber("noiseLevel", Math.Round(r.NoiseSigma * 255, 6));
+            json.WriteString("noiseLevelUnit", "grey levels of 255");
+            json.WriteNumber("stepSize", o.StepSize);
+            json.WriteNumber("maxIterations", r.Iterations);
+            json.WriteNumber("tolerance", r.Tolerance);
+            json.WriteNumber("crop", r.Crop);
+            json.WriteNumber("selfApplications", r.Applications);
+            json.WriteNumber("seed", r.Seed);
+            json.WriteEndObject();
+            json.WriteStartArray("denoisers");
+            foreach (var d in o.Denoisers)
+            {
+                json.WriteStartObject();
+                json.WriteString("name", d.Name);
+                json.WriteString("file", d.File);
+                json.WriteStartArray("trainedAt");
+                foreach (var l in d.TrainedAt) json.WriteNumberValue(Math.Round(l * 255, 6));
+                json.WriteEndArray();
+                Optional(json, "lipschitzBound", d.LipschitzBound);
+                Optional(json, "averagedness", d.Averagedness);
+                json.WriteStartObject("averagednessTest");
+                json.WriteNumber("alpha", d.Check.Alpha);
+                json.WriteNumber("pairs", d.Check.Pairs);
+                json.WriteNumber("violations", d.Check.Violations);
+                json.WriteBoolean("holds", d.Check.Holds);
+                json.WriteNumber("worstRelativeSlack", d.Check.WorstSlack);
+                Finite(json, "smallestAlpha", d.Check.SmallestAlpha);
+                json.WriteNumber("largestDistanceRatio", d.Check.LargestRatio);
+                json.WriteEndObject();
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteStartArray("images");
+            foreach (var image in o.Images)
+            {
+                json.WriteStartObject();
+                json.WriteString("image", image.Clean.Name);
+                json.WriteNumber("height", image.Clean.Height);
+                json.WriteNumber("width", image.Clean.Width);
+                json.WriteNumber("degradedPsnr", Math.Round(image.DegradedPsnr, 4));
+                json.WriteNumber("startPsnr", Math.Round(image.StartPsnr, 4));
+                json.WriteStartArray("reconstructions");
+                foreach (var rec in image.Reconstructions)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("denoiser", rec.Denoiser);
+                    json.WriteBoolean("converged", rec.Converged);
+                    json.WriteNumber("iterations", rec.Iterations.Count);
+                    json.WriteNumber("finalResidual", rec.FinalResidual);
+                    json.WriteNumber("residualRises", rec.Rises);
+                    Finite(json, "finalPsnr", rec.FinalPsnr);
+                    Finite(json, "bestPsnr", rec.Best.Psnr);
+                    json.WriteNumber("bestIteration", rec.Best.Iteration);
+                    json.WriteNumber("seconds", Math.Round(rec.WallTime.TotalSeconds, 3));
+                    Series(json, "psnr", rec.Iterations.Select(i => i.Psnr[0]));
+                    Series(json, "residual", rec.Iterations.Select(i => i.Residual[0]));
+                    json.WriteEndObject();
+                }
+                json.WriteEndArray();
+                json.WriteStartArray("selfApplication");
+                foreach (var s in image.SelfApplications)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("denoiser", s.Denoiser);
+                    json.WriteNumber("noiseLevel", Math.Round(s.NoiseLevel * 255, 6));
+                    json.WriteNumber("startPsnr", Math.Round(s.StartPsnr, 4));
+                    json.WriteNumber("driftRises", s.Rises);
+                    Series(json, "psnr", s.Steps.Select(x => x.Psnr[0]));
+                    Series(json, "drift", s.Steps.Select(x => x.Drift[0]));
+                    json.WriteEndObject();
+                }
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteStartArray("plots");
+            foreach (var p in plots) json.WriteStringValue(p);
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        buffer.WriteByte((byte)'\n');
+        return buffer.ToArray();
+    }
+
+    /// <summary>The summary table: per image and denoiser the final and best PSNR, convergence and the last residual.</summary>
+    public static string Table(PnpOutcome o)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("| image | degraded (dB) | denoiser | PnP PSNR (dB) | best (dB) at k | converged | iterations | last residual | residual rises |");
+        text.AppendLine("|---|---:|---|---:|---:|:---:|---:|---:|---:|");
+        foreach (var image in o.Images)
+            foreach (var r in image.Reconstructions)
+                text.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {image.Clean.Name} | {F(image.DegradedPsnr)} | {r.Denoiser} | {F(r.FinalPsnr)} | {F(r.Best.Psnr)} at {r.Best.Iteration} | {(r.Converged ? "yes" : "no")} | {r.Iterations.Count} | {r.FinalResidual:E2} | {r.Rises} |"));
+        return text.ToString();
+    }
+
+    /// <summary><c>report.md</c>.</summary>
+    public static byte[] Markdown(PnpOutcome o, IReadOnlyList<string> plots)
+    {
+        var r = o.Request;
+        var text = new StringBuilder();
+        text.AppendLine($"# Plug-and-Play {(r.Problem == PnpProblem.Deblur ? "deblurring" : "inpainting")}");
+        text.AppendLine();
+        text.AppendLine(string.Create(CultureInfo.InvariantCulture,
+            $"Forward–backward splitting x_(k+1) = D(x_k − γ Aᵀ(A x_k − y)) from x_0 = Aᵀy, with A = `{o.Operator}`, noise σ = {F(r.NoiseSigma * 255, "G4")}/255, γ = {o.StepSize:G4} (L = 1), "
+            + $"at most {r.Iterations} iterations, stopping when ‖x_(k+1) − x_k‖₂ ≤ {r.Tolerance:G3}; images {(r.Crop == 0 ? "whole" : $"cropped to their central {r.Crop}×{r.Crop}")}, float64, seed {r.Seed}."));
+        text.AppendLine();
+        text.AppendLine("## Denoisers");
+        text.AppendLine();
+        text.AppendLine("The test checks ‖Dx − Dy‖² ≤ ‖x − y‖² − (1 − α)/α ‖(I − D)x − (I − D)y‖² at the proven α (α = 1, non-expansiveness, when none is proven) on pairs near the images: x a noisy image, y = x + r·ε, r from 10⁻³ to 1. A sample can refute averagedness, never prove it.");
+        text.AppendLine();
+        text.AppendLine("| denoiser | trained at σ (/255) | proven Lipschitz bound | proven averagedness α | test of α on pairs | smallest α on the pairs | largest ‖Dx − Dy‖/‖x − y‖ |");
+        text.AppendLine("|---|---|---:|---:|---|---:|---:|");
+        foreach (var d in o.Denoisers)
+            text.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {d.Name} | {string.Join(", ", d.TrainedAt.Select(l => F(l * 255, "G4")))} | {d.LipschitzBound.Match(v => F(v, "G4"), () => "—")} | {d.Averagedness.Match(v => F(v, "G4"), () => "—")} | α = {d.Check.Alpha:G4}: {(d.Check.Holds ? "holds" : $"fails on {d.Check.Violations} of {d.Check.Pairs}")} | {(double.IsPositiveInfinity(d.Check.SmallestAlpha) ? "none (expansive)" : F(d.Check.SmallestAlpha, "G4"))} | {F(d.Check.LargestRatio, "G4")} |"));
+        text.AppendLine();
+        text.AppendLine("## Reconstructions");
+        text.AppendLine();
+        text.AppendLine("A residual that rises (‖x_(k+1) − x_k‖ > ‖x_k − x_(k−1)‖) proves the iteration map expansive at that pair; an averaged map never does it.");
+        text.AppendLine();
+        text.Append(Table(o));
+        text.AppendLine();
+        text.AppendLine($"## Each denoiser applied {r.Applications} times to its own output");
+        text.AppendLine();
+        text.AppendLine("From a noisy image (σ as listed in report.json); a drift that rises proves the denoiser expansive at that pair.");
+        text.AppendLine();
+        int[] marks = new[] { 1, 10, r.Applications }.Where(k => k <= r.Applications).Distinct().ToArray();
+        text.AppendLine("| image | denoiser | start (dB) | " + string.Join(" | ", marks.Select(k => $"PSNR after {k}")) + " | " + string.Join(" | ", marks.Select(k => $"drift at {k}")) + " | drift rises |");
+        text.AppendLine("|---|---|---:|" + string.Concat(marks.Select(_ => "---:|")) + string.Concat(marks.Select(_ => "---:|")) + "---:|");
+        foreach (var image in o.Images)
+            foreach (var s in image.SelfApplications)
+                text.AppendLine($"| {image.Clean.Name} | {s.Denoiser} | {F(s.StartPsnr)} | " + string.Join(" | ", marks.Select(k => F(s.Steps[k - 1].Psnr[0])))
+                    + " | " + string.Join(" | ", marks.Select(k => s.Steps[k - 1].Drift[0].ToString("E2", CultureInfo.InvariantCulture))) + $" | {s.Rises} |");
+        text.AppendLine();
+        foreach (var p in plots) text.AppendLine($"![{p}]({p})");
+        return Encoding.UTF8.GetBytes(text.ToString());
+    }
+
+    private static void Series(Utf8JsonWriter json, string name, IEnumerable<double> values)
+    {
+        json.WriteStartArray(name);
+        foreach (var v in values)
+            if (double.IsFinite(v)) json.WriteNumberValue(v); else json.WriteNullValue();
+        json.WriteEndArray();
+    }
+
+    private static void Finite(Utf8JsonWriter json, string name, double value)
+    {
+        if (double.IsFinite(value)) json.WriteNumber(name, value); else json.WriteNull(name);
+    }
+
+    private static void Optional(Utf8JsonWriter json, string name, Option<double> value)
+    {
+        if (value.Case is double v) json.WriteNumber(name, v); else json.WriteNull(name);
+    }
+}
