@@ -77,10 +77,22 @@ public class AveragednessTests
         var problem = InverseProblem.Observe(blur, rand([1, 1, 8, 8], float64, generator: new Generator(4)), 0.01, 9)
             .Match(p => p, e => throw new InvalidOperationException(e.Message));
         var soft = Get(Denoiser.SoftThreshold(0.05));
-        double gamma = 1.5, a1 = 0.5, a2 = gamma * problem.Lipschitz / 2;
-        double alpha = (a1 + a2 - 2 * a1 * a2) / (1 - a1 * a2);
+        double gamma = 1.5, a1 = 0.5, a2 = (double)Averagedness.OfGradientStep(gamma, problem.Lipschitz);
+        double alpha = Averagedness.Compose([a1, a2]);
+        Assert.Equal(0.8, alpha, 12);
         Fin<Tensor> T(Tensor x) => soft.Apply(x - gamma * Observations(problem, x));
         Assert.True(Check(T, alpha).Holds);
+    }
+
+    [Fact]
+    public void Composed_averagedness_follows_the_two_operator_rule()
+    {
+        Assert.Equal(0.5, Averagedness.Compose([0.5]), 12);
+        Assert.Equal(2.0 / 3, Averagedness.Compose([0.5, 0.5]), 12);                 // two firmly non-expansive maps
+        Assert.Equal(Averagedness.Compose([Averagedness.Compose([0.2, 0.3]), 0.4]), Averagedness.Compose([0.2, 0.3, 0.4]), 12);
+        Assert.True(Averagedness.Compose(Enumerable.Repeat(0.1, 50)) < 1);
+        Assert.True(Averagedness.OfGradientStep(2.0, 1.0).IsNone);
+        Assert.Equal(0.45, (double)Averagedness.OfGradientStep(0.9, 1.0), 12);
     }
 
     // ∇f for a batch of pairs: the problem's observation broadcasts over the batch.

@@ -74,6 +74,22 @@ public static class Averagedness
         return (x.to(dtype).MoveToOuterDisposeScope(), y.to(dtype).MoveToOuterDisposeScope());
     }
 
+    /// <summary>
+    /// The averagedness of a gradient step x ↦ x − h∇F for a convex F whose gradient is L-Lipschitz: hL/2 when
+    /// 0 &lt; hL &lt; 2 (Baillon–Haddad), e.g. an explicit Euler step of the gradient flow x' = −Aᵀσ(Ax + b) with
+    /// L = ‖A‖₂²; None when hL ≥ 2 (the step need not be averaged or even non-expansive).
+    /// </summary>
+    public static LanguageExt.Option<double> OfGradientStep(double stepSize, double lipschitz) =>
+        stepSize > 0 && lipschitz >= 0 && stepSize * lipschitz < 2 ? Some(Math.Max(stepSize * lipschitz / 2, double.Epsilon)) : None;
+
+    /// <summary>
+    /// The averagedness of a composition T₁ ∘ T₂ ∘ … of averaged operators, folding the two-operator rule
+    /// α = (α₁ + α₂ − 2α₁α₂)/(1 − α₁α₂) (Combettes &amp; Yamada 2015, Proposition 2.5); the composition of α-averaged
+    /// layers of a network is averaged with this α.
+    /// </summary>
+    public static double Compose(IEnumerable<double> alphas) =>
+        alphas.Aggregate((a, b) => a * b >= 1 ? 1 : (a + b - 2 * a * b) / (1 - a * b));
+
     private static AveragednessCheck Measure(double alpha, Tensor x, Tensor y, Tensor tx, Tensor ty, double tolerance)
     {
         Tensor SquaredNorms(Tensor t) => t.to(ScalarType.Float64).flatten(1).square().sum([1L]);
