@@ -21,7 +21,12 @@ namespace RobustNode.Host.Denoising;
 /// The averagedness inequality at the proven α (or α = 1, non-expansiveness, when none is proven) on pairs near the
 /// images: x a noisy version of an image, y = x + r·ε with r from 10⁻³ to 1.
 /// </param>
-public sealed record PnpDenoiser(string Name, string File, IReadOnlyList<double> TrainedAt, Option<double> LipschitzBound, Option<double> Averagedness, AveragednessCheck Check);
+/// <param name="JacobianNorm">
+/// The largest ‖J_D(x)‖₂ found by power iteration at noisy versions of the images (their central 64×64): a lower bound
+/// of D's Lipschitz constant, so a value above 1 proves D is not non-expansive.
+/// </param>
+public sealed record PnpDenoiser(string Name, string File, IReadOnlyList<double> TrainedAt, Option<double> LipschitzBound, Option<double> Averagedness,
+    AveragednessCheck Check, double JacobianNorm);
 
 /// <summary>One denoiser's reconstruction of one image.</summary>
 public sealed record PnpReconstruction(string Denoiser, GreyImage Image, IReadOnlyList<PnpIteration> Iterations, bool Converged, TimeSpan WallTime)
@@ -95,7 +100,13 @@ public sealed class PnpRun(PnpRequest request, IReadOnlyList<SavedDenoiser> save
             var (x, y) = PairsNearImages(s.NoiseLevels.Count > 0 ? s.NoiseLevels[0] : 25 / 255.0);
             var check = Averagedness.Check(d.Apply, d.Averagedness.IfNone(1.0), x, y);
             if (check.IsFail) return Failed($"the averagedness test of '{d.Name}'", check);
-            entries.Add(new PnpDenoiser(d.Name, s.Path, s.NoiseLevels, d.LipschitzBound, d.Averagedness, (AveragednessCheck)check));
+            long side = Math.Min(64, Math.Min(x.shape[2], x.shape[3]));
+            var centres = x.narrow(0, 0, Math.Min(x.shape[0], images.Count))
+                .narrow(2, (x.shape[2] - side) / 2, side).narrow(3, (x.shape[3] - side) / 2, side);
+            var norms = JacobianNorm.Estimate(s.Denoiser.NetworkIn(DType), centres, iterations: 20, seed: Seeds.Derive(request.Seed, 15));
+            if (norms.IsFail) return Failed($"the Jacobian of '{d.Name}'", norms);
+            entries.Add(new PnpDenoiser(d.Name, s.Path, s.NoiseLevels, d.LipschitzBound, d.Averagedness, (AveragednessCheck)check,
+                norms.Match(n => n.Max(), _ => double.NaN)));
         }
         var results = new List<PnpImage>();
         string description = "";

@@ -120,9 +120,9 @@ public sealed class PnpVerb(OutputSettings output, TorchRuntime torch, IConfigur
                     $"{r.Denoiser}: {r.FinalPsnr:F2} dB"), !r.Converged));
         }
         int columns = 2 + (o.Images.Count == 0 ? 0 : o.Images[0].Reconstructions.Count);
-        string title = (o.Request.Problem == PnpProblem.Deblur
-            ? $"Plug-and-Play deblurring ({o.Operator}, noise {o.Request.NoiseSigma * 255:G3}/255)"
-            : $"Plug-and-Play inpainting ({o.Request.Missing:P0} of the pixels missing)") + "; red: not converged";
+        string title = o.Request.Problem == PnpProblem.Deblur
+            ? string.Create(CultureInfo.InvariantCulture, $"PnP deblurring (blur {o.Request.BlurWidth:G3} px, noise {o.Request.NoiseSigma * 255:G3}/255); red: not converged")
+            : string.Create(CultureInfo.InvariantCulture, $"PnP inpainting ({o.Request.Missing * 100:G3} % missing); red: not converged");
         return ImageGridPlot.Render(cells, columns, title, 220);
     }
 }

@@ -103,6 +103,7 @@ public class DenoisingVerbTests
             Assert.Equal(6, reconstruction["residual"]!.AsArray().Count);
             Assert.Equal(4, report["images"]![0]!["selfApplication"]![0]!["drift"]!.AsArray().Count);
             Assert.Equal(1.0, (double)report["denoisers"]![0]!["averagednessTest"]!["alpha"]!);
+            Assert.True((double)report["denoisers"]![0]!["jacobianNorm"]! > 0);
             foreach (var png in new[] { "reconstructions.png", "convergence.png", "self-application.png" }) AssertPng(Path.Combine(output, problem, png));
             Assert.Contains("## Each denoiser applied 4 times to its own output", File.ReadAllText(Path.Combine(output, problem, "report.md")));
         }

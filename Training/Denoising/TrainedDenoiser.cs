@@ -19,13 +19,17 @@ public sealed record TrainedDenoiser(string Name, IDenoiserArchitecture Architec
     /// </summary>
     public Denoiser In(ScalarType dtype)
     {
-        var network = Network.Parameters.All(p => p.dtype == dtype)
-            ? Network
-            : Network.WithParameters(Network.Parameters.Select(p => p.detach().to(dtype).DetachFromDisposeScope()).ToArray());
+        var network = NetworkIn(dtype);
         return Denoiser.FromNetwork(Name, network) with
         {
             LipschitzBound = Architecture.LipschitzBound(network),
             Averagedness = Architecture.Averagedness(network),
         };
     }
+
+    /// <summary>The network with parameters of <paramref name="dtype"/>: itself, or a copy with converted parameters (outside any dispose scope).</summary>
+    public IBlock NetworkIn(ScalarType dtype) =>
+        Network.Parameters.All(p => p.dtype == dtype)
+            ? Network
+            : Network.WithParameters(Network.Parameters.Select(p => p.detach().to(dtype).DetachFromDisposeScope()).ToArray());
 }
