@@ -73,9 +73,12 @@ public sealed record DenoisingData(PatchSet Patches, IReadOnlyList<GreyImage> Te
         return joined.Match(Succ: Success<Error, PatchSet>, Fail: e => Fail<Error, PatchSet>(HostErrors.Configuration(Key, e.Message)));
     }
 
+    /// <summary>The seed stream of the test noise.</summary>
+    private const long TestNoise = 7;
+
     /// <summary>The noise seed of test image <paramref name="index"/> at a noise level (fixed, so every denoiser sees the same noisy images).</summary>
     public static long TestNoiseSeed(long seed, int index, double level) =>
-        Training.Seeds.Derive(seed, 7, index, (long)Math.Round(level * 1000, MidpointRounding.AwayFromZero));
+        Training.Seeds.Derive(seed, TestNoise, index, (long)Math.Round(level * 255 * 1000, MidpointRounding.AwayFromZero));
 
     internal static string Level(double level) => level.ToString("G4", CultureInfo.InvariantCulture);
 }

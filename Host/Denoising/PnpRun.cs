@@ -75,11 +75,14 @@ public sealed class PnpRun(PnpRequest request, IReadOnlyList<SavedDenoiser> save
     /// <summary>The type everything runs in (residuals of 1e-6 need float64).</summary>
     public const ScalarType DType = ScalarType.Float64;
 
+    // Streams of the seeds derived from the request's seed (Seeds.Derive(seed, stream, image)).
+    private const long MeasurementNoise = 11, MissingPixels = 12, SelfApplicationNoise = 13, AveragednessPairs = 14, PowerIterationStart = 15;
+
     /// <summary>The measurement operator for an image of that size.</summary>
     public static Fin<ILinearOperator> Operator(PnpRequest request, int height, int width, int index) =>
         request.Problem == PnpProblem.Deblur
             ? GaussianBlur.Create(request.BlurWidth).Map(b => (ILinearOperator)b)
-            : PixelMask.Random(height, width, request.Missing, Seeds.Derive(request.Seed, 12, index)).Map(m => (ILinearOperator)m);
+            : PixelMask.Random(height, width, request.Missing, Seeds.Derive(request.Seed, MissingPixels, index)).Map(m => (ILinearOperator)m);
 
     /// <summary>Checks the step size against the problems' L before anything is computed.</summary>
     public static Validation<Error, PnpOptions> Options(PnpRequest request)
@@ -92,9 +95,11 @@ public sealed class PnpRun(PnpRequest request, IReadOnlyList<SavedDenoiser> save
     /// <summary>Runs everything; a failing iteration or denoiser is an error naming the image and denoiser.</summary>
     public Fin<PnpOutcome> Run(PnpOptions options)
     {
-        var denoisers = saved.Select(s => (Saved: s, Denoiser: s.Denoiser.In(DType))).ToArray();
+        // One float64 copy of each network serves PnP, self-application and the Jacobian.
+        var networks = saved.Select(s => s.Denoiser with { Network = s.Denoiser.NetworkIn(DType) }).ToArray();
+        var denoisers = saved.Zip(networks, (s, n) => (Saved: s, Denoiser: n.In(DType))).ToArray();
         var entries = new List<PnpDenoiser>();
-        foreach (var (s, d) in denoisers)
+        foreach (var ((s, d), network) in denoisers.Zip(networks))
         {
             using var scope = NewDisposeScope();
             var (x, y) = PairsNearImages(s.NoiseLevels.Count > 0 ? s.NoiseLevels[0] : 25 / 255.0);
@@ -103,7 +108,7 @@ public sealed class PnpRun(PnpRequest request, IReadOnlyList<SavedDenoiser> save
             long side = Math.Min(64, Math.Min(x.shape[2], x.shape[3]));
             var centres = x.narrow(0, 0, Math.Min(x.shape[0], images.Count))
                 .narrow(2, (x.shape[2] - side) / 2, side).narrow(3, (x.shape[3] - side) / 2, side);
-            var norms = JacobianNorm.Estimate(s.Denoiser.NetworkIn(DType), centres, iterations: 20, seed: Seeds.Derive(request.Seed, 15));
+            var norms = JacobianNorm.Estimate(network.Network, centres, iterations: 20, seed: Seeds.Derive(request.Seed, PowerIterationStart));
             if (norms.IsFail) return Failed($"the Jacobian of '{d.Name}'", norms);
             entries.Add(new PnpDenoiser(d.Name, s.Path, s.NoiseLevels, d.LipschitzBound, d.Averagedness, (AveragednessCheck)check,
                 norms.Match(n => n.Max(), _ => double.NaN)));
@@ -115,7 +120,7 @@ public sealed class PnpRun(PnpRequest request, IReadOnlyList<SavedDenoiser> save
             using var scope = NewDisposeScope();
             var image = images[i];
             var clean = image.ToTensor(DType);
-            var observed = Operator(request, image.Height, image.Width, i).Bind(op => InverseProblem.Observe(op, clean, request.NoiseSigma, Seeds.Derive(request.Seed, 11, i)));
+            var observed = Operator(request, image.Height, image.Width, i).Bind(op => InverseProblem.Observe(op, clean, request.NoiseSigma, Seeds.Derive(request.Seed, MeasurementNoise, i)));
             if (observed.IsFail) return Failed($"degrading {image.Name}", observed);
             var problem = (InverseProblem)observed;
             description = problem.Operator.Describe();
@@ -135,12 +140,12 @@ public sealed class PnpRun(PnpRequest request, IReadOnlyList<SavedDenoiser> save
                     reconstruction.Best.Psnr, reconstruction.Best.Iteration, clock.Elapsed.TotalSeconds);
 
                 double level = request.SelfNoise is { } n ? n / 255 : s.NoiseLevels.Count > 0 ? s.NoiseLevels[0] : 25 / 255.0;
-                var applied = GaussianNoise.Add(clean, level, Seeds.Derive(request.Seed, 13, i))
+                var applied = GaussianNoise.Add(clean, level, Seeds.Derive(request.Seed, SelfApplicationNoise, i))
                     .Bind(start => SelfApplication.Run(d, start, clean, request.Applications));
                 if (applied.IsFail) return Failed($"the self-application of '{d.Name}' on {image.Name}", applied);
                 var a = (SelfApplicationResult)applied;
                 self.Add(new PnpSelfApplication(d.Name, level, a.StartPsnr[0], a.Steps));
-                log.LogInformation("{Image}, {Denoiser} applied {Count} times to its own output: PSNR {First:F2} dB after one, {Last:F2} dB after {Count}; last drift {Drift:E2}",
+                log.LogInformation("{Image}, {Denoiser} applied {Count} times to its own output: PSNR {First:F2} dB after one, {Last:F2} dB after {All}; last drift {Drift:E2}",
                     image.Name, d.Name, request.Applications, a.Steps[0].Psnr[0], a.Steps[^1].Psnr[0], request.Applications, a.Steps[^1].Drift[0]);
             }
             results.Add(new PnpImage(image, GreyImage.FromTensor(image.Name, problem.Observation), Psnr.PerImage(problem.Observation, clean)[0], startPsnr,
@@ -158,7 +163,7 @@ public sealed class PnpRun(PnpRequest request, IReadOnlyList<SavedDenoiser> save
     {
         using var scope = NewDisposeScope();
         var centres = new List<Tensor>();
-        var generator = new Generator(unchecked((ulong)Seeds.Derive(request.Seed, 14)));
+        var generator = new Generator(unchecked((ulong)Seeds.Derive(request.Seed, AveragednessPairs)));
         var sameSize = images.Where(i => i.Height == images[0].Height && i.Width == images[0].Width).ToArray();
         for (int k = 0; k < 4; k++)
             foreach (var image in sameSize)
