@@ -6,6 +6,7 @@ using RobustNode.Training.Optimization;
 using RobustNode.Training.Trainers;
 using RobustNode.Tests.Sensitivity.Support;
 using Xunit;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace RobustNode.Tests.Denoising;
@@ -118,5 +119,30 @@ public class DenoiserTrainingTests
         var dbl = Get(trained.In(ScalarType.Float64).Apply(x.to(float64)));
         Assert.True((single.to(float64) - dbl).abs().max().item<double>() < 1e-5);
         Assert.True(trained.In(ScalarType.Float64).LipschitzBound.IsNone);
+    }
+
+    [Fact]
+    public void Training_and_plug_and_play_leave_no_tensors_alive()
+    {
+        using var scope = NewDisposeScope();
+        long Live() => DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        var architecture = new ResidualCnn(Width: 4, Depth: 3);
+        var patches = Patches();
+        using var state = Get(DenoiserTrainer.Start(Get(architecture.Build(3, ScalarType.Float32)), Options(4)));
+        Get(DenoiserTrainer.RunEpoch(state, architecture, patches, Options(4)));
+        long afterOne = Live();
+        foreach (var e in DenoiserTrainer.Epochs(state, architecture, patches, Options(4))) Get(e);
+        Assert.Equal(afterOne, Live());
+
+        var denoiser = new TrainedDenoiser("tiny", architecture, state.Model).In(ScalarType.Float64);
+        var clean = rand([1, 1, 12, 12], float64, generator: new Generator(3));
+        var problem = Get(RobustNode.Training.Reconstruction.InverseProblem.Observe(Get(RobustNode.Training.Reconstruction.GaussianBlur.Create(1.0)), clean, 0.01, 2));
+        long before = Live();
+        using (NewDisposeScope())
+        {
+            Get(RobustNode.Training.Reconstruction.PlugAndPlay.Solve(problem, denoiser, new RobustNode.Training.Reconstruction.PnpOptions(1.0, 20, 0), clean));
+            Get(SelfApplication.Run(denoiser, clean, clean, 20));
+        }
+        Assert.Equal(before, Live());
     }
 }
