@@ -17,15 +17,15 @@ internal sealed class ImageAutograd
     private readonly Tensor[] _biases;
     private readonly (Tensor Weight, Tensor Bias) _head;
 
-    public ImageAutograd(ImageBenchmarkProblem problem, Network network)
+    public ImageAutograd(ImageBenchmarkProblem problem, Network<Tensor> network)
     {
         _problem = problem;
         static Tensor Leaf(Tensor t) => t.detach().clone().requires_grad_(true);
         _stem = network.Blocks.OfType<ConvolutionBlock>().Select(c => (Leaf(c.Weight), Leaf(c.Bias), c.Stride)).ToArray();
-        var ode = network.Blocks.OfType<OdeBlock>().Single().Parameters;
+        var ode = network.Blocks.OfType<OdeBlock<Tensor>>().Single().Parameters;
         _kernels = Enumerable.Range(0, problem.Layers).Select(k => Leaf(ode[0][k])).ToArray();
         _biases = Enumerable.Range(0, problem.Layers).Select(k => Leaf(ode[1][k])).ToArray();
-        var linear = network.Blocks.OfType<LinearBlock>().Single().Parameters;
+        var linear = network.Blocks.OfType<LinearBlock<Tensor>>().Single().Parameters;
         _head = (Leaf(linear[0]), Leaf(linear[1]));
     }
 

@@ -24,7 +24,7 @@ internal sealed class ImageBenchmarkProblem
     public ConvolutionalOdeModel Model { get; }
     public Tensor Images { get; }
     public Tensor Labels { get; }
-    public CrossEntropyLoss Loss { get; }
+    public CrossEntropyLoss<Tensor> Loss { get; }
 
     private ImageBenchmarkProblem(int layers)
     {
@@ -33,12 +33,12 @@ internal sealed class ImageBenchmarkProblem
         using var generator = new Generator(Seed);
         Images = rand([Batch, 1, Model.ImageSize, Model.ImageSize], generator: generator);
         Labels = randint(0, Model.Classes, [Batch], dtype: int64, generator: generator);
-        Loss = new CrossEntropyLoss(Labels);
+        Loss = CrossEntropyLoss.Create(Labels);
     }
 
     public static ImageBenchmarkProblem Create(int layers) => new(layers);
 
     /// <summary>The network with its ODE block differentiated by the given adjoint (the same weights for every adjoint).</summary>
-    public Network Network(IAdjointMethod adjoint) =>
+    public Network<Tensor> Network(IAdjointMethod adjoint) =>
         Model.Build(SolverCatalog.Fixed(Tableaux.Euler), adjoint, Seed).Match(n => n, e => throw new InvalidOperationException(e.Message));
 }

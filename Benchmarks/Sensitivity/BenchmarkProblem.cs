@@ -24,7 +24,7 @@ internal sealed class BenchmarkProblem
     public Tensor X0 { get; }
     public Tensor Labels { get; }
     public ButcherTableau Tableau => Tableaux.Rk4;
-    public SensitivityProblem Problem { get; }
+    public SensitivityProblem<Tensor> Problem { get; }
 
     private BenchmarkProblem(int layers)
     {
@@ -35,7 +35,7 @@ internal sealed class BenchmarkProblem
         X0 = randn([Batch, Dim], generator: generator);
         Labels = randint(0, Dim, [Batch], dtype: int64, generator: generator);
         var field = NeuralOdeField.Create(Weights, Biases, FinalTime).Match(f => f, e => throw new InvalidOperationException(e.Head.Message));
-        Problem = new SensitivityProblem(field, X0, new CrossEntropyLoss(Labels), SolverCatalog.Fixed(Tableau, 1));
+        Problem = new SensitivityProblem<Tensor>(field, X0, CrossEntropyLoss.Create(Labels), SolverCatalog.Fixed(Tableau, 1));
     }
 
     /// <summary>The problem with N layers (float32; created outside any dispose scope, so it lives as long as the process).</summary>

@@ -48,6 +48,14 @@ public sealed record ButcherTableau
     /// <summary>True when the scheme carries an error estimate and can drive an adaptive controller.</summary>
     public bool IsAdaptive => BHat is not null;
 
+    private readonly bool[] _feedsLaterStage;
+
+    /// <summary>
+    /// True when a later stage uses Kᵢ (some aⱼᵢ ≠ 0, j &gt; i). Derivative sweeps need a stage's value only then: its
+    /// argument Xⱼ is all they keep of the others.
+    /// </summary>
+    public bool FeedsLaterStage(int stage) => _feedsLaterStage[stage];
+
     private ButcherTableau(string name, double[,] a, double[] b, double[] c, int order,
         double[]? bHat, int? embeddedOrder, double[]? midpointWeights)
     {
@@ -55,6 +63,10 @@ public sealed record ButcherTableau
         int s = b.Length;
         IsFsal = s > 1 && c[s - 1] == 1.0 && Enumerable.Range(0, s).All(j => a[s - 1, j] == b[j]);
         ErrorWeights = bHat?.Select((bh, i) => b[i] - bh).ToArray();
+        _feedsLaterStage = new bool[s];
+        for (int i = 0; i < s; i++)
+            for (int j = i + 1; j < s; j++)
+                if (a[j, i] != 0) _feedsLaterStage[i] = true;
     }
 
     /// <summary>Tolerance on order-condition residuals for coefficients given in float64.</summary>

@@ -25,6 +25,10 @@ public static class CompositionRoot
         .Add<TrainDenoiserVerb>()
         .Add<PnpVerb>();
 
+    /// <summary>Every engine of <c>robustnode</c>, by name (<c>Engine:Name</c>, <c>Model:Engine</c>, <c>"engine"</c> of problem files). A new engine is one line here.</summary>
+    public static EngineCatalog Engines { get; } = new EngineCatalog()
+        .AddTorch();
+
     /// <summary>Runs <c>robustnode</c> with the given arguments and returns its exit code.</summary>
     public static int Run(IReadOnlyList<string> args, HostContext context)
     {
@@ -79,7 +83,7 @@ public static class CompositionRoot
             context.Console.Error.WriteLine($"robustnode: invalid {ConfigurationSources.SettingsFile}: {ex.InnerException?.Message ?? ex.Message}");
             return ExitCodes.InvalidInput;
         }
-        return HostSettingsValidation.Validate(configuration, context.CudaAvailable).Match(
+        return HostSettingsValidation.Validate(configuration, context.CudaAvailable, context.Engines ?? Engines).Match(
             Fail: problems => Invalid(context, "robustnode: invalid configuration", problems, null),
             Succ: settings =>
             {
@@ -91,7 +95,7 @@ public static class CompositionRoot
             });
     }
 
-    /// <summary>The DI container: settings and the solver registry as singletons, logging, the problem-file parser and the verbs.</summary>
+    /// <summary>The DI container: settings, the solver registry and the engine catalog as singletons, logging, the problem-file parser and the verbs.</summary>
     public static ServiceProvider BuildServices(IConfiguration configuration, HostSettings settings, HostContext context)
     {
         var services = new ServiceCollection()
@@ -103,6 +107,8 @@ public static class CompositionRoot
             .AddSingleton(settings.Output)
             .AddSingleton(settings.Solvers)
             .AddSingleton(settings.Experiments)
+            .AddSingleton(settings.Engine)
+            .AddSingleton(context.Engines ?? Engines)
             .AddSingleton<ProblemFileParser>()
             .AddLogging(logging =>
             {

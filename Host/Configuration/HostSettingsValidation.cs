@@ -27,10 +27,18 @@ public static class HostSettingsValidation
     /// <summary>Default of <c>Torch:Threads</c> (the development machines have two cores).</summary>
     public const int DefaultThreads = 2;
 
-    /// <summary>Validates the configuration; <paramref name="cudaAvailable"/> is asked only when the device is cuda or auto.</summary>
-    public static Validation<Error, HostSettings> Validate(IConfiguration configuration, Func<bool> cudaAvailable)
+    /// <summary>
+    /// Validates the configuration; <paramref name="cudaAvailable"/> is asked only when the device is cuda or auto. Engine
+    /// names are checked against <paramref name="engines"/> (default: <see cref="CompositionRoot.Engines"/>).
+    /// </summary>
+    public static Validation<Error, HostSettings> Validate(IConfiguration configuration, Func<bool> cudaAvailable, EngineCatalog? engines = null)
     {
+        engines ??= CompositionRoot.Engines;
         var torchSection = configuration.GetSection("Torch");
+        var engineSection = configuration.GetSection("Engine");
+        var engine = (SettingReaders.KnownKeys(engineSection, "Name"), SettingReaders.Text(engineSection, "Name", EngineCatalog.Auto)
+                .Bind(n => engines.Known(n, reason => HostErrors.Configuration("Engine:Name", reason))))
+            .Apply((_, n) => new EngineSettings(n));
         var solverSection = configuration.GetSection("Solver");
         var outputSection = configuration.GetSection("Output");
 
@@ -61,9 +69,10 @@ public static class HostSettingsValidation
         var experiments = ExperimentValidation.Read(configuration.GetSection(ExperimentValidation.Section),
             registry.Match(Succ: r => r, Fail: _ => new SolverRegistry([])),
             solver.Match(Succ: s => s, Fail: _ => new SolverDefaults("rk4", 1, 1e-6, 1e-8, 100_000)),
-            threads.Match(Succ: n => n, Fail: _ => DefaultThreads));
+            threads.Match(Succ: n => n, Fail: _ => DefaultThreads),
+            engines, engine.Match(Succ: e => e.Name, Fail: _ => EngineCatalog.Auto));
 
-        return (torchKeys, device, threads, dtype, (solver, output).Apply((s, o) => (s, o)), registry, experiments)
-            .Apply((_, d, n, t, so, r, e) => new HostSettings(new TorchRuntime(d.Device, t, n), d, so.s, so.o, r, e));
+        return (torchKeys, device, threads, dtype, (solver, output).Apply((s, o) => (s, o)), registry, (experiments, engine).Apply((e, g) => (e, g)))
+            .Apply((_, d, n, t, so, r, eg) => new HostSettings(new TorchRuntime(d.Device, t, n), d, so.s, so.o, r, eg.e, eg.g));
     }
 }

@@ -80,10 +80,20 @@ public sealed record IdxPair(string Images, string Labels, string ImagesKey, str
 /// <summary>The network of an experiment.</summary>
 /// <param name="Seed">Seed of the parameter initialisation.</param>
 /// <param name="SolverName">The solver's registry name (for reports).</param>
-public abstract record ModelSettings(long Seed, string SolverName);
+public abstract record ModelSettings(long Seed, string SolverName)
+{
+    /// <summary>The engine that computes with the network, resolved at start-up (<c>Model:Engine</c> or <c>Engine:Name</c>; never <c>auto</c>).</summary>
+    public string Engine { get; init; } = "torch";
+
+    /// <summary>Whether the network has convolutions (only engines with convolutions run it).</summary>
+    public abstract bool IsConvolutional { get; }
+}
 
 /// <summary>The point-cloud network: zero padding to R^d, the neural ODE on N layers, a linear read-out.</summary>
-public sealed record PointCloudModelSettings(PointCloudModel Model, long Seed, string SolverName) : ModelSettings(Seed, SolverName);
+public sealed record PointCloudModelSettings(PointCloudModel Model, long Seed, string SolverName) : ModelSettings(Seed, SolverName)
+{
+    public override bool IsConvolutional => false;
+}
 
 /// <summary>The convolutional ODE network of the seed talk's MNIST experiment.</summary>
 public sealed record ImageModelSettings(
@@ -92,7 +102,10 @@ public sealed record ImageModelSettings(
     IAdjointMethod Adjoint,
     ScalarType DType,
     long Seed,
-    string SolverName) : ModelSettings(Seed, SolverName);
+    string SolverName) : ModelSettings(Seed, SolverName)
+{
+    public override bool IsConvolutional => true;
+}
 
 /// <summary>
 /// A trainer as configured: its name (the file name of its model and checkpoint) and its objective's settings, with

@@ -18,11 +18,12 @@ namespace RobustNode.Host.Experiments;
 /// <c>WeightScale</c>, <c>BiasScale</c>; images: <c>Width</c>, <c>Layers</c>, <c>T</c>, <c>DType</c>. Both: <c>Solver</c>
 /// (any name of the <see cref="SolverRegistry"/>), <c>StepsPerLayer</c>, <c>Adaptive</c> / <c>RelativeTolerance</c> /
 /// <c>AbsoluteTolerance</c> (giving a tolerance makes the steps adaptive, as in problem files), <c>MaxSteps</c>,
-/// <c>Adjoint</c> (discrete, stored, checkpoint, backsolve) and <c>Seed</c>.
+/// <c>Adjoint</c> (discrete, stored, checkpoint, backsolve), <c>Seed</c> and <c>Engine</c> (auto or an engine's name; default
+/// the <c>Engine:Name</c> setting), resolved for the network: point clouds are dense, images need convolutions.
 /// </summary>
 internal static class ModelSettingsReader
 {
-    private static readonly string[] SolverKeys = ["Solver", "StepsPerLayer", "Adaptive", "RelativeTolerance", "AbsoluteTolerance", "MaxSteps", "Adjoint", "Seed"];
+    private static readonly string[] SolverKeys = ["Solver", "StepsPerLayer", "Adaptive", "RelativeTolerance", "AbsoluteTolerance", "MaxSteps", "Adjoint", "Seed", "Engine"];
 
     private static readonly Dictionary<string, ScalarType> DTypes = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -30,7 +31,8 @@ internal static class ModelSettingsReader
     };
 
     /// <summary>The point-cloud network (defaults: d = 4, N = 10, T = 1, tanh, rk4, discrete adjoint, seed 3).</summary>
-    public static Validation<Error, ModelSettings> PointCloud(IConfigurationSection model, SolverRegistry solvers, SolverDefaults defaults)
+    public static Validation<Error, ModelSettings> PointCloud(IConfigurationSection model, SolverRegistry solvers, SolverDefaults defaults,
+        EngineCatalog engines, string engine)
     {
         var keys = SettingReaders.KnownKeys(model, [.. SolverKeys, "Dim", "Layers", "T", "Activation", "WeightScale", "BiasScale"]);
         var shape = (SettingReaders.Integer(model, "Dim", 4, 2),
@@ -40,13 +42,15 @@ internal static class ModelSettingsReader
                 SettingReaders.Number(model, "WeightScale", 1.0, 0),
                 SettingReaders.Number(model, "BiasScale", 0.0, 0))
             .Apply((d, n, t, activation, ws, bs) => new PointCloudModel(Dim: d, Layers: n, FinalTime: t, WeightScale: ws, BiasScale: bs) { Activation = activation });
-        return (keys, shape, Solver(model, solvers, defaults, "rk4"), Adjoint(model), SettingReaders.Long(model, "Seed", 3))
-            .Apply((_, m, solver, adjoint, seed) => (ModelSettings)new PointCloudModelSettings(
-                m with { Solver = solver.Solver, Adjoint = adjoint }, seed, solver.Name));
+        return (keys, shape, Solver(model, solvers, defaults, "rk4"), Adjoint(model), SettingReaders.Long(model, "Seed", 3),
+                Engine(model, engines, engine, convolutional: false))
+            .Apply((_, m, solver, adjoint, seed, e) => (ModelSettings)new PointCloudModelSettings(
+                m with { Solver = solver.Solver, Adjoint = adjoint }, seed, solver.Name) { Engine = e });
     }
 
     /// <summary>The convolutional ODE network (defaults: width 64, N = 6, T = 1, euler, discrete adjoint, float32, seed 3).</summary>
-    public static Validation<Error, ModelSettings> Images(IConfigurationSection model, SolverRegistry solvers, SolverDefaults defaults)
+    public static Validation<Error, ModelSettings> Images(IConfigurationSection model, SolverRegistry solvers, SolverDefaults defaults,
+        EngineCatalog engines, string engine)
     {
         var keys = SettingReaders.KnownKeys(model, [.. SolverKeys, "Width", "Layers", "T", "DType"]);
         var shape = (SettingReaders.Integer(model, "Width", 64, 4),
@@ -54,8 +58,18 @@ internal static class ModelSettingsReader
                 SettingReaders.Number(model, "T", 1.0, 0, exclusiveMin: true))
             .Apply((width, layers, t) => new ConvolutionalOdeModel(Width: width, Layers: layers, FinalTime: t));
         var dtype = SettingReaders.Choice(model, "DType", ScalarType.Float32, DTypes);
-        return (keys, shape, dtype, Solver(model, solvers, defaults, "euler"), Adjoint(model), SettingReaders.Long(model, "Seed", 3))
-            .Apply((_, m, t, solver, adjoint, seed) => (ModelSettings)new ImageModelSettings(m, solver.Solver, adjoint, t, seed, solver.Name));
+        return (keys, shape, dtype, Solver(model, solvers, defaults, "euler"), Adjoint(model), SettingReaders.Long(model, "Seed", 3),
+                Engine(model, engines, engine, convolutional: true))
+            .Apply((_, m, t, solver, adjoint, seed, e) => (ModelSettings)new ImageModelSettings(m, solver.Solver, adjoint, t, seed, solver.Name) { Engine = e });
+    }
+
+    /// <summary>The engine of the network: <c>Model:Engine</c> or the <c>Engine:Name</c> setting, resolved for the network's kind.</summary>
+    private static Validation<Error, string> Engine(IConfigurationSection model, EngineCatalog engines, string engine, bool convolutional)
+    {
+        var given = model["Engine"];
+        string key = string.IsNullOrWhiteSpace(given) ? "Engine:Name" : $"{model.Path}:Engine";
+        string kind = convolutional ? "the convolutional network of images" : "the point-cloud network";
+        return engines.Resolve(string.IsNullOrWhiteSpace(given) ? engine : given, convolutional, reason => HostErrors.Configuration(key, $"{reason} ({kind})"));
     }
 
     private static Validation<Error, IAdjointMethod> Adjoint(IConfigurationSection model) =>

@@ -7,9 +7,11 @@ namespace RobustNode.Host.IO;
 /// <summary>
 /// What the <c>sensitivity</c> verb writes (DESIGN §4): loss J = mean ℓᵢ and augmented loss 𝒥; gradX0 = ∇_{x0} J [B][d]
 /// and inputSensitivity = p(0) (row i = ∇_{x0ᵢ} ℓᵢ = B·gradX0ᵢ); the control gradients of J and of 𝒥 under the
-/// names of the field's controls (gradWeights/gradBiases or gradA, augmentedGrad…); and the work done.
+/// names of the field's controls (gradWeights/gradBiases or gradA, augmentedGrad…); the engine that computed them; and
+/// the work done. The gradients are TorchSharp tensors (converted at the edge from the engine's values).
 /// </summary>
-public sealed record SensitivityResult(AugmentedGradient Gradient, IReadOnlyList<string> ControlNames, string Mode, double WallTimeMs, long PeakMemoryBytes)
+public sealed record SensitivityResult(AugmentedGradient<Tensor> Gradient, IReadOnlyList<string> ControlNames, string Mode, double WallTimeMs, long PeakMemoryBytes,
+    string Engine)
 {
     private static string Capitalised(string name) => char.ToUpperInvariant(name[0]) + name[1..];
 
@@ -21,6 +23,7 @@ public sealed record SensitivityResult(AugmentedGradient Gradient, IReadOnlyList
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
         {
             json.WriteStartObject();
+            json.WriteString("engine", Engine);
             json.WriteString("mode", Mode);
             json.WriteNumber("loss", first.Loss);
             json.WriteNumber("augmentedLoss", Gradient.AugmentedLoss);

@@ -4,10 +4,10 @@ using RobustNode.Solvers.Integration;
 namespace RobustNode.Host.IO;
 
 /// <summary>
-/// What the <c>solve</c> verb writes: <c>{ "xT": [B][d], "stats": { "functionEvaluations", "acceptedSteps",
+/// What the <c>solve</c> verb writes: <c>{ "engine", "xT": [B][d], "stats": { "functionEvaluations", "acceptedSteps",
 /// "rejectedSteps", "wallTimeMs" } }</c>.
 /// </summary>
-public sealed record SolveResult(double[,] XT, SolveStatistics Statistics, double WallTimeMs)
+public sealed record SolveResult(double[,] XT, SolveStatistics Statistics, double WallTimeMs, string Engine)
 {
     /// <summary>The result as indented UTF-8 JSON (numbers in shortest round-trip form).</summary>
     public byte[] ToJson()
@@ -16,6 +16,7 @@ public sealed record SolveResult(double[,] XT, SolveStatistics Statistics, doubl
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
         {
             json.WriteStartObject();
+            json.WriteString("engine", Engine);
             json.WriteStartArray("xT");
             for (int i = 0; i < XT.GetLength(0); i++)
             {

@@ -13,14 +13,15 @@ namespace RobustNode.Host.Problems;
 /// Reads a problem file (DESIGN §4) with System.Text.Json and validates every entry at once: missing keys,
 /// unknown keys, wrong types, non-finite numbers, shapes that disagree with <c>dim</c>, <c>steps</c> and the
 /// batch, unknown solvers — each problem naming its JSON path (<c>$.weights[2]: expected 3 rows of 3, got 2</c>).
-/// Comments and trailing commas are allowed. A solver the file does not name comes from the <c>Solver</c> settings.
+/// Comments and trailing commas are allowed. A solver the file does not name comes from the <c>Solver</c> settings,
+/// an engine it does not name (<c>"engine"</c>: auto or a registered engine) from the <c>Engine</c> settings.
 /// </summary>
-public sealed class ProblemFileParser(SolverRegistry solvers, SolverDefaults defaults)
+public sealed class ProblemFileParser(SolverRegistry solvers, SolverDefaults defaults, EngineCatalog engines, EngineSettings engine)
 {
     private static readonly string[] KnownKeys =
     [
         "field", "dim", "steps", "T", "solver", "stepsPerLayer", "adaptive", "rtol", "atol",
-        "weights", "biases", "A", "x0", "loss", "labels", "targets", "epsilon", "q", "mode", "adjoint",
+        "weights", "biases", "A", "x0", "loss", "labels", "targets", "epsilon", "q", "mode", "adjoint", "engine",
     ];
 
     private static readonly Dictionary<string, string> Fields = new() { ["linear"] = "linear", ["node-tanh"] = "node-tanh" };
@@ -53,7 +54,7 @@ public sealed class ProblemFileParser(SolverRegistry solvers, SolverDefaults def
     {
         if (root.ValueKind != JsonValueKind.Object)
             return Fail<Error, ProblemFile>(HostErrors.ProblemFile("$", $"expected a JSON object, got {Describe(root)}"));
-        return new Reader(root, solvers, defaults).Read();
+        return new Reader(root, solvers, defaults, engines, engine).Read();
     }
 
     private static string SyntaxMessage(string json, JsonException ex)
@@ -71,7 +72,7 @@ public sealed class ProblemFileParser(SolverRegistry solvers, SolverDefaults def
     }
 
     /// <summary>One pass over one file's root object.</summary>
-    private sealed class Reader(JsonElement root, SolverRegistry solvers, SolverDefaults defaults)
+    private sealed class Reader(JsonElement root, SolverRegistry solvers, SolverDefaults defaults, EngineCatalog engines, EngineSettings engine)
     {
         private readonly Dictionary<string, JsonElement> _entries = new(StringComparer.Ordinal);
         private readonly List<Error> _duplicates = [];
@@ -104,9 +105,15 @@ public sealed class ProblemFileParser(SolverRegistry solvers, SolverDefaults def
                     Optional("adjoint", e => Choice(e, Path("adjoint"), Storages), AdjointStorage.Stored))
                 .Apply((loss, epsilon, q, mode, adjoint) => (loss, epsilon, q, mode, adjoint));
 
-            return (keys, field, dim, steps, finalTime, Solver(), x0, robustness)
-                .Apply((_, f, dd, nn, t, solver, x, r) => new ProblemFile(f, dd, nn, t, solver, x, r.loss.MatchUnsafe(l => l, () => null), r.epsilon, r.q, r.mode, r.adjoint));
+            return (keys, field, dim, steps, finalTime, Solver(), x0, (robustness, Engine()).Apply((r, e) => (r, e)))
+                .Apply((_, f, dd, nn, t, solver, x, re) => new ProblemFile(f, dd, nn, t, solver, x, re.r.loss.MatchUnsafe(l => l, () => null),
+                    re.r.epsilon, re.r.q, re.r.mode, re.r.adjoint) { Engine = re.e });
         }
+
+        /// <summary>"engine", or the <c>Engine:Name</c> setting, resolved for the file's dense field.</summary>
+        private Validation<Error, string> Engine() => Entry("engine").Match(
+            Some: e => Text(e, Path("engine")).Bind(name => engines.Resolve(name, convolutional: false, r => HostErrors.ProblemFile(Path("engine"), r))),
+            None: () => engines.Resolve(engine.Name, convolutional: false, r => HostErrors.Configuration("Engine:Name", r)));
 
         private static string Path(string key) => $"$.{key}";
 

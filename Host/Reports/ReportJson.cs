@@ -4,7 +4,7 @@ using RobustNode.Host.Runs;
 namespace RobustNode.Host.Reports;
 
 /// <summary>
-/// <c>report.json</c>: <c>run</c>, <c>experiment</c>, <c>finished</c>, <c>data</c>, <c>model</c>, <c>evaluation</c>
+/// <c>report.json</c>: <c>run</c>, <c>experiment</c>, <c>finished</c>, <c>data</c>, <c>model</c> (description, engine, parameters), <c>evaluation</c>
 /// (norm, epsilons), <c>trainers</c> (name, objective, epochs, resumedFrom, secondsPerEpoch {median, mean}, totalSeconds,
 /// cleanAccuracy, robustness [{attack, points [{epsilon, accuracy}]}], model, history), <c>timing</c>
 /// (medianSecondsPerEpoch per trainer, <c>augmentedOverStandard</c>, <c>pgdOverStandard</c>), <c>settings</c>,
@@ -31,6 +31,7 @@ public static class ReportJson
             json.WriteEndObject();
             json.WriteStartObject("model");
             json.WriteString("description", report.Model);
+            json.WriteString("engine", report.Engine);
             json.WriteNumber("parameters", report.Parameters);
             json.WriteEndObject();
             json.WriteStartObject("evaluation");

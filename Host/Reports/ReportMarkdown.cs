@@ -21,6 +21,7 @@ public static class ReportMarkdown
         md.AppendLine(inv, $"- training data: {report.TrainCount} samples, `{report.TrainData}`");
         md.AppendLine(inv, $"- test data: {report.TestCount} samples, `{report.TestData}`");
         md.AppendLine(inv, $"- model: `{report.Model}`, {report.Parameters} parameters");
+        md.AppendLine(inv, $"- engine: {report.Engine}");
         md.AppendLine();
         md.AppendLine(inv, $"## Test accuracy versus attack radius ε ({NormName(report.Norm)} attacks)");
         md.AppendLine();

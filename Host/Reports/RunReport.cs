@@ -45,6 +45,7 @@ public sealed record RunReport(
     int TestCount,
     int Classes,
     string Model,
+    string Engine,
     long Parameters,
     string Norm,
     IReadOnlyList<double> Epsilons,

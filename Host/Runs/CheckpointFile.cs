@@ -12,7 +12,7 @@ namespace RobustNode.Host.Runs;
 public static class CheckpointFile
 {
     /// <summary>Writes the training state's checkpoint atomically (temporary file, then rename).</summary>
-    public static void Write(string path, TrainingState state, ConfigurationFingerprint fingerprint) =>
+    public static void Write<T>(string path, TrainingState<T> state, ConfigurationFingerprint fingerprint) =>
         AtomicFile.WriteAllBytes(path, CheckpointSerializer.Serialize(Checkpoint.Capture(state, fingerprint)));
 
     /// <summary>The checkpoint in a file.</summary>

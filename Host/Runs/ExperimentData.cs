@@ -14,6 +14,9 @@ namespace RobustNode.Host.Runs;
 /// </summary>
 public sealed record ExperimentData(Dataset Train, Dataset Test, InputScale Scale)
 {
+    /// <summary>The same data on a TorchSharp device (<c>Torch:Device</c>); itself when it is there already.</summary>
+    public ExperimentData On(Device device) => this with { Train = Train.On(device), Test = Test.On(device) };
+
     /// <summary>
     /// Generates or reads the data of an experiment. Missing or unreadable files are errors naming the configuration
     /// key and the path; so are counts larger than the files hold.

@@ -24,6 +24,7 @@ public static class RunSettings
             list.Add(new("data.normalisation", FormattableString.Invariant($"(x - {data.Scale.Mean:G6}) / {data.Scale.Std:G6}")));
         list.Add(new("model", ExperimentModel.Describe(e.Model, data.Train)));
         list.Add(new("model.seed", e.Model.Seed.ToString(inv)));
+        list.Add(new("engine", e.Model.Engine));
         list.Add(new("training.optimizer", e.Training.Optimizer.Describe()));
         list.Add(new("training.schedule", e.Training.Schedule.Describe()));
         list.Add(new("training.epochs", e.Training.Epochs.ToString(inv)));

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using LanguageExt;
 using LanguageExt.Common;
 using Microsoft.Extensions.Logging;
+using RobustNode.Core.Engines;
 using RobustNode.Core.Losses;
 using RobustNode.Host.Composition;
 using RobustNode.Host.Configuration;
@@ -24,8 +25,9 @@ namespace RobustNode.Host.Verbs;
 /// second-order adjoint yields both the first-order and the augmented results.
 /// </summary>
 public sealed class SensitivityVerb(
-    ProblemFileParser parser, SolverRegistry solvers, SolverDefaults defaults, OutputSettings output, TorchRuntime runtime, HostConsole console, ILogger<SensitivityVerb> log)
-    : ProblemFileVerb<SensitivityResult>(Descriptor.Name, parser, solvers, defaults, output, runtime, console), IVerb
+    ProblemFileParser parser, SolverRegistry solvers, SolverDefaults defaults, OutputSettings output, TorchRuntime runtime, EngineCatalog engines, HostConsole console,
+    ILogger<SensitivityVerb> log)
+    : ProblemFileVerb<SensitivityResult>(Descriptor.Name, parser, solvers, defaults, output, runtime, engines, console), IVerb
 {
     public static VerbDescriptor Descriptor { get; } =
         Describe("sensitivity", "gradients of the loss and of the robust augmented loss of a problem file", "the problem file (with a loss)");
@@ -47,22 +49,32 @@ public sealed class SensitivityVerb(
         },
     };
 
-    private ILoss Loss(ProblemFile problem) => problem.Loss switch
+    private ILoss<T> Loss<T>(IEngine<T> engine, ProblemFile problem) => problem.Loss switch
     {
-        ProblemLoss.CrossEntropy ce => new CrossEntropyLoss(tensor(ce.Labels.Select(l => (long)l).ToArray(), dtype: ScalarType.Int64, device: Runtime.Device)),
-        ProblemLoss.Square sq => new SquaredErrorLoss(ProblemTensors.Tensor(sq.Targets, Runtime)),
+        ProblemLoss.CrossEntropy ce => new CrossEntropyLoss<T>(engine,
+            engine.FromTensor(tensor(ce.Labels.Select(l => (long)l).ToArray(), dtype: ScalarType.Int64, device: Runtime.Device))),
+        ProblemLoss.Square sq => new SquaredErrorLoss<T>(engine, engine.FromTensor(ProblemTensors.Tensor(sq.Targets, Runtime))),
         _ => throw new InvalidOperationException("the loss was checked by Require"),
     };
 
-    protected override Fin<SensitivityResult> Compute(ProblemFile problem, ProblemTensors input, OdeSolver solver)
+    protected override Fin<SensitivityResult> Compute<T>(IEngine<T> engine, ProblemFile problem, ProblemTensors<T> input, OdeSolver solver)
     {
         var adjoint = Adjoint(problem);
-        var sensitivityProblem = new SensitivityProblem(input.Field, input.X0, Loss(problem), solver);
+        var sensitivityProblem = new SensitivityProblem<T>(input.Field, input.X0, Loss(engine, problem), solver);
         var clock = Stopwatch.StartNew();
         var result = Sensitivities.AugmentedGradient(sensitivityProblem, new AugmentedLoss(problem.Epsilon, problem.Q), adjoint);
         clock.Stop();
-        return result.Map(gradient => new SensitivityResult(gradient, input.Field.Controls.Select(c => c.Name).ToArray(), adjoint.Name,
-            clock.Elapsed.TotalMilliseconds, Process.GetCurrentProcess().PeakWorkingSet64));
+        return result.Map(gradient => new SensitivityResult(Tensors(engine, gradient), input.Field.Controls.Select(c => c.Name).ToArray(), adjoint.Name,
+            clock.Elapsed.TotalMilliseconds, Process.GetCurrentProcess().PeakWorkingSet64, engine.Name));
+    }
+
+    // The result at the edge, as TorchSharp tensors for the JSON writer.
+    private static AugmentedGradient<Tensor> Tensors<T>(IEngine<T> engine, AugmentedGradient<T> g)
+    {
+        var first = g.FirstOrder;
+        return new AugmentedGradient<Tensor>(g.AugmentedLoss, g.AugmentedControlGradients.Select(engine.ToTensor).ToArray(),
+            new LossGradient<Tensor>(first.Loss, first.ControlGradients.Select(engine.ToTensor).ToArray(), engine.ToTensor(first.InputSensitivity),
+                engine.ToTensor(first.FinalState), first.Statistics));
     }
 
     protected override string Computation(string problemPath) => $"the computation for '{problemPath}'";
@@ -70,7 +82,7 @@ public sealed class SensitivityVerb(
     protected override byte[] Json(SensitivityResult result) => result.ToJson();
 
     protected override void Finished(ProblemFile problem, string problemPath, SensitivityResult result, string outPath) =>
-        log.LogInformation("Sensitivities of {Problem} ({Field}, d = {Dim}, N = {Steps}, B = {Batch}, {Mode} adjoint, ε = {Epsilon}, q = {Q}): loss {Loss:G6}, augmented {Augmented:G6} in {Milliseconds:F1} ms; wrote {Out}",
-            problemPath, problem.Field.Name, problem.Dim, problem.Steps, problem.Batch, result.Mode, problem.Epsilon, problem.Q,
+        log.LogInformation("Sensitivities of {Problem} ({Field}, d = {Dim}, N = {Steps}, B = {Batch}, {Mode} adjoint, ε = {Epsilon}, q = {Q}) on the {Engine} engine: loss {Loss:G6}, augmented {Augmented:G6} in {Milliseconds:F1} ms; wrote {Out}",
+            problemPath, problem.Field.Name, problem.Dim, problem.Steps, problem.Batch, result.Mode, problem.Epsilon, problem.Q, result.Engine,
             result.Gradient.FirstOrder.Loss, result.Gradient.AugmentedLoss, result.WallTimeMs, outPath);
 }

@@ -3,6 +3,7 @@ using LanguageExt;
 using LanguageExt.Common;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
+using RobustNode.Core.Engines;
 using RobustNode.Host.Composition;
 using RobustNode.Host.Configuration;
 using RobustNode.Host.Experiments;
@@ -21,12 +22,16 @@ namespace RobustNode.Host.Verbs;
 /// and attacked test accuracy versus ε, and writes <c>&lt;Output:Folder&gt;/&lt;run&gt;/</c>: report.json, report.md,
 /// models/&lt;trainer&gt;.ckpt and the plots. Problems with the configuration, data, output folder or checkpoints exit
 /// with 2 before anything is trained; a failed training or evaluation exits with 3. Reports, plots and models are
-/// written only at the end, each atomically, so a failed run never clobbers the previous run's results.
+/// written only at the end, each atomically, so a failed run never clobbers the previous run's results. Everything
+/// computes on the experiment's engine (<c>Model:Engine</c>, <c>Engine:Name</c>), the data and the models on the
+/// configured device (<c>Torch:Device</c>).
 /// </summary>
 public sealed class TrainVerb(
     ExperimentCatalog experiments,
     OutputSettings output,
     IConfiguration configuration,
+    TorchRuntime runtime,
+    EngineCatalog engines,
     HostConsole console,
     ILogger<TrainVerb> log) : IVerb
 {
@@ -56,27 +61,40 @@ public sealed class TrainVerb(
 
         var loaded = ExperimentData.Load(experiment.Data, ExperimentModel.DType(experiment.Model));
         if (loaded.IsFail) return _console.Invalid($"cannot load the data of experiment '{experiment.Name}'", loaded.FailToSeq());
-        var data = (ExperimentData)loaded.SuccessToSeq().Head;
+        var data = ((ExperimentData)loaded.SuccessToSeq().Head).On(runtime.Device);
         log.LogInformation("Data: {Train} training and {Test} test samples ({Name})", data.Train.Count, data.Test.Count, data.Train.Name);
 
         var writable = folder.EnsureWritable();
         if (writable.IsFail) return _console.Invalid("cannot write the run", writable.FailToSeq());
 
-        var run = new TrainingRun(experiment, data, folder, console, log);
+        var engine = engines.Create(experiment.Model.Engine, new EngineRequest(ExperimentModel.DType(experiment.Model), runtime.Device, experiment.Threads));
+        log.LogInformation("Engine: {Engine} on {Device}", engine.Name, runtime.Device);
+        return engine.Run(new Job(this, experiment, data, folder, resume, clock));
+    }
+
+    /// <summary>The rest of the run, on the experiment's engine.</summary>
+    private sealed record Job(TrainVerb Verb, ExperimentSettings Experiment, ExperimentData Data, RunFolder Folder, bool Resume, Stopwatch Clock) : IEngineUser<int>
+    {
+        public int Use<T>(IEngine<T> engine) => Verb.Train(engine, Experiment, Data, Folder, Resume, Clock);
+    }
+
+    private int Train<T>(IEngine<T> engine, ExperimentSettings experiment, ExperimentData data, RunFolder folder, bool resume, Stopwatch clock)
+    {
+        var run = new TrainingRun<T>(engine, runtime.Device, experiment, data, folder, console, log);
         var prepared = run.Prepare(resume);
         if (prepared.IsFail) return _console.Invalid($"cannot {(resume ? "resume" : "start")} run '{Path.GetFileName(folder.Path)}'", prepared.FailToSeq());
 
-        var trained = new List<PreparedTrainer>();
-        foreach (var trainer in (IReadOnlyList<PreparedTrainer>)prepared.SuccessToSeq().Head)
+        var trained = new List<PreparedTrainer<T>>();
+        foreach (var trainer in (IReadOnlyList<PreparedTrainer<T>>)prepared.SuccessToSeq().Head)
         {
             var result = run.Train(trainer);
             if (result.IsFail) return Failed("training failed", result);
-            trained.Add((PreparedTrainer)result);
+            trained.Add((PreparedTrainer<T>)result);
         }
-        return Evaluate(experiment, data, folder, trained, clock);
+        return Evaluate(engine, experiment, data, folder, trained, clock);
     }
 
-    private int Evaluate(ExperimentSettings experiment, ExperimentData data, RunFolder folder, IReadOnlyList<PreparedTrainer> trained, Stopwatch clock)
+    private int Evaluate<T>(IEngine<T> engine, ExperimentSettings experiment, ExperimentData data, RunFolder folder, IReadOnlyList<PreparedTrainer<T>> trained, Stopwatch clock)
     {
         var ev = experiment.Evaluation;
         var families = ModelEvaluation.Families(ev, data.Scale, AttackSelection.Both);
@@ -98,7 +116,7 @@ public sealed class TrainVerb(
         var report = new RunReport(
             Path.GetFileName(folder.Path), experiment.Name, DateTimeOffset.UtcNow,
             data.Train.Name, data.Train.Count, data.Test.Name, data.Test.Count, data.Train.Classes,
-            ExperimentModel.Describe(experiment.Model, data.Train), trained[0].State.Parameters.Sum(p => p.numel()),
+            ExperimentModel.Describe(experiment.Model, data.Train), engine.Name, trained[0].State.Parameters.Sum(p => engine.Shape(p).Aggregate(1L, (a, b) => a * b)),
             ev.Norm.ToString(), ev.Epsilons, reports,
             RunSettings.Resolved(experiment, data, trained.Select(t => (t.Trainer.Name, t.Options)).ToArray()),
             RunSettings.Configuration(configuration, experiment.Name),
@@ -125,7 +143,7 @@ public sealed class TrainVerb(
     }
 
     /// <summary>The plots of a run: for planar data the data, level sets, attack arrows; always accuracy versus ε and training curves.</summary>
-    private Fin<IReadOnlyList<(string Name, byte[] Bytes)>> Plots(ExperimentSettings experiment, ExperimentData data, IReadOnlyList<PreparedTrainer> trained, IReadOnlyList<TrainerReport> reports)
+    private Fin<IReadOnlyList<(string Name, byte[] Bytes)>> Plots<T>(ExperimentSettings experiment, ExperimentData data, IReadOnlyList<PreparedTrainer<T>> trained, IReadOnlyList<TrainerReport> reports)
     {
         var ev = experiment.Evaluation;
         var files = new List<(string, byte[])>();
@@ -154,7 +172,7 @@ public sealed class TrainVerb(
             using var scope = TorchSharp.torch.NewDisposeScope();
             int n = Math.Min(32, data.Train.Count);
             var images = data.Scale.ToInput(data.Train.X.narrow(0, 0, n));
-            var labels = data.Train.Labels.narrow(0, 0, n).data<long>().ToArray();
+            var labels = data.Train.Labels.narrow(0, 0, n).cpu().data<long>().ToArray();
             files.Add(("data.png", ImageGridPlot.Render(
                 Enumerable.Range(0, n).Select(i => new CaptionedImage(AttackExamples.Pixels(images[i]), $"label {labels[i]}")).ToArray(),
                 8, $"{experiment.Name}: training images")));

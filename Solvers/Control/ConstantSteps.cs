@@ -26,7 +26,9 @@ public sealed record ConstantSteps : IStepSizeController
     public double AbsoluteTolerance => double.NaN;
     public int MaxSteps => int.MaxValue;
 
-    public double FirstStep(double t0, double t1, double previous, Func<double> estimate)
+    public bool NeedsInitialEstimate(double previous) => false;
+
+    public double FirstStep(double t0, double t1, double previous, double estimate)
     {
         double span = t1 - t0;
         int n = StepSize is { } h ? Math.Max(1, (int)Math.Ceiling(Math.Abs(span) / h - 1e-9)) : StepsPerLayer;

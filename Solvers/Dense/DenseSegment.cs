@@ -1,4 +1,4 @@
-using RobustNode.Solvers.Engines;
+using RobustNode.Core.Engines;
 
 namespace RobustNode.Solvers.Dense;
 
@@ -7,7 +7,7 @@ namespace RobustNode.Solvers.Dense;
 /// the quartic through y₀, y½, y₁ with end slopes f₀, f₁ when the tableau has mid-point weights
 /// (Shampine 1986), otherwise the cubic Hermite interpolant through y₀, y₁, f₀, f₁.
 /// </summary>
-public sealed record DenseSegment<T>(int Piece, double T0, double T1, T Y0, T Y1, T F0, T F1, T? YMid)
+public readonly record struct DenseSegment<T>(int Piece, double T0, double T1, T Y0, T Y1, T F0, T F1, T? YMid)
 {
     /// <summary>Step size (signed).</summary>
     public double H => T1 - T0;

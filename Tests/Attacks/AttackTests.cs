@@ -1,3 +1,5 @@
+using RobustNode.Core.Sampling;
+using RobustNode.Core.Engines;
 using RobustNode.Core.Errors;
 using RobustNode.Core.Losses;
 using RobustNode.Core.Norms;
@@ -12,7 +14,7 @@ namespace RobustNode.Tests.Attacks;
 
 public sealed class AttackTests
 {
-    private readonly Network _model = SmallNetwork(11);
+    private readonly Network<Tensor> _model = SmallNetwork(11);
     private readonly Tensor _x0;
     private readonly Tensor _labels;
 
@@ -23,7 +25,7 @@ public sealed class AttackTests
         (_x0, _labels) = (data.X, data.Labels);
     }
 
-    private CrossEntropyLoss Loss => new(_labels);
+    private CrossEntropyLoss<Tensor> Loss => CrossEntropyLoss.Create(_labels);
 
     public static TheoryData<string> Norms => new() { "inf", "2" };
 
@@ -55,9 +57,9 @@ public sealed class AttackTests
     {
         using var enable = enable_grad();
         var x = _x0.detach().clone().requires_grad_(true);
-        var padding = (ZeroPaddingBlock)_model.Blocks[0];
-        var field = (RobustNode.Core.Fields.NeuralOdeField)((OdeBlock)_model.Blocks[1]).Field;
-        var readout = (LinearBlock)_model.Blocks[2];
+        var padding = (ZeroPaddingBlock<Tensor>)_model.Blocks[0];
+        var field = (RobustNode.Core.Fields.NeuralOdeField<Tensor>)((OdeBlock<Tensor>)_model.Blocks[1]).Field;
+        var readout = (LinearBlock<Tensor>)_model.Blocks[2];
         var z = nn.functional.pad(x, [0, padding.Dim - padding.Inputs]);
         double h = field.Grid.LayerWidth;
         for (int k = 0; k < field.Grid.Layers; k++) z = z + h * nn.functional.linear(z.tanh(), field.Weights[k], field.Biases[k]);
@@ -141,8 +143,7 @@ public sealed class AttackTests
     public void Random_starts_lie_in_the_ball(double q)
     {
         var norm = q switch { 2.0 => AttackNorm.Two, 1.0 => AttackNorm.One, _ => AttackNorm.Infinity };
-        using var generator = new Generator(5);
-        var delta = BallSampling.Uniform(norm, 0.3, [2000, 3], ScalarType.Float64, generator);
+        var delta = BallSampling.Uniform(TorchEngine.Instance, norm, 0.3, zeros([2000, 3], dtype: ScalarType.Float64), new SplitMix64(5));
         var size = q switch { 2.0 => delta.square().sum(1).sqrt(), 1.0 => delta.abs().sum(1), _ => delta.abs().amax([1]) };
         Assert.True(size.max().item<double>() <= 0.3 * (1 + 1e-12));
         // Uniform in the ball: a fair share of the samples lies in the outer shell (radius ≥ 0.8·r holds 1 − 0.8³ ≈ 49 % of the volume).
@@ -153,7 +154,7 @@ public sealed class AttackTests
     [Fact]
     public void Invalid_attacks_are_error_values_naming_the_problem()
     {
-        var cases = new (IAttack Attack, Tensor X, ILoss Loss, string Expected)[]
+        var cases = new (IAttack Attack, Tensor X, ILoss<Tensor> Loss, string Expected)[]
         {
             (new Fgsm(-0.1, AttackNorm.Infinity), _x0, Loss, "epsilon"),
             (new Pgd(0.1, AttackNorm.Infinity, 0, 0.01), _x0, Loss, "steps"),
@@ -161,8 +162,8 @@ public sealed class AttackTests
             (new Pgd(0.1, AttackNorm.Two, 3, 0.05, Restarts: 0), _x0, Loss, "restarts"),
             (new Fgsm(0.1, AttackNorm.Infinity, new InputBox(1, -1)), _x0, Loss, "box"),
             (new Fgsm(0.1, AttackNorm.Infinity, new InputBox(0, 1)), _x0, Loss, "outside the input box"),
-            (new Fgsm(0.1, AttackNorm.Infinity), _x0, new CrossEntropyLoss(_labels.narrow(0, 0, 5)), "loss targets"),
-            (new Fgsm(0.1, AttackNorm.Infinity), zeros(4, 3, dtype: ScalarType.Float64), new CrossEntropyLoss(zeros(4, dtype: ScalarType.Int64)), "input"),
+            (new Fgsm(0.1, AttackNorm.Infinity), _x0, CrossEntropyLoss.Create(_labels.narrow(0, 0, 5)), "loss targets"),
+            (new Fgsm(0.1, AttackNorm.Infinity), zeros(4, 3, dtype: ScalarType.Float64), CrossEntropyLoss.Create(zeros(4, dtype: ScalarType.Int64)), "input"),
         };
         foreach (var (attack, x, loss, expected) in cases)
         {

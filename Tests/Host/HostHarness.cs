@@ -52,14 +52,15 @@ public sealed record HostRun(int ExitCode, string Out, string Error, IReadOnlyLi
 
 /// <summary>
 /// Runs <c>robustnode</c> in-process through the composition root, with a settings file of the test's choosing
-/// (the repository's appsettings.json by default), a CUDA probe and captured output.
+/// (the repository's appsettings.json by default), a CUDA probe, other engines if given, and captured output.
 /// </summary>
 public static class Robustnode
 {
     /// <summary>The repository's settings file, as copied next to the test binaries.</summary>
     public static string DefaultSettings => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "appsettings.json"));
 
-    public static HostRun Run(TempFolder folder, string[] args, string? settings = null, Func<bool>? cudaAvailable = null)
+    public static HostRun Run(TempFolder folder, string[] args, string? settings = null, Func<bool>? cudaAvailable = null,
+        RobustNode.Host.Configuration.EngineCatalog? engines = null)
     {
         var contentRoot = Directory.CreateDirectory(Path.Combine(folder.Path, "content-" + Guid.NewGuid().ToString("N")[..8])).FullName;
         File.WriteAllText(Path.Combine(contentRoot, "appsettings.json"), settings ?? DefaultSettings);
@@ -67,7 +68,7 @@ public static class Robustnode
         var error = new StringWriter();
         var log = new CapturedLog();
         var context = new HostContext(new HostConsole(output, error), contentRoot, cudaAvailable ?? (() => false),
-            logging => logging.ClearProviders().AddProvider(log));
+            logging => logging.ClearProviders().AddProvider(log), engines);
         // A run sets libtorch's process-wide thread count (Torch:Threads, an experiment's Threads); the tests after it keep theirs.
         int threads = TorchSharp.torch.get_num_threads();
         try

@@ -8,6 +8,7 @@ using RobustNode.Training.Optimization;
 using RobustNode.Training.Trainers;
 using Xunit;
 using static RobustNode.Tests.Training.TrainingHarness;
+using static TorchSharp.torch;
 
 namespace RobustNode.Tests.Training;
 
@@ -30,7 +31,7 @@ public sealed class CheckpointTests
 
     private ConfigurationFingerprint Fingerprint(TrainingOptions options) => ConfigurationFingerprint.For(Config, ModelSeed, _data, options);
 
-    private (TrainingState State, byte[] Bytes) TrainAndSave(TrainingOptions options, int epochs)
+    private (TrainingState<Tensor> State, byte[] Bytes) TrainAndSave(TrainingOptions options, int epochs)
     {
         var state = Ok(Trainer.Start(Ok(Config.Build(ModelSeed)), options));
         Ok(Trainer.Run(state, _data, options with { Epochs = epochs }));

@@ -1,11 +1,11 @@
-namespace RobustNode.Training;
+namespace RobustNode.Core.Sampling;
 
 /// <summary>
 /// SplitMix64 (Steele, Lea &amp; Flood 2014): a tiny seeded generator whose sequence is fixed by its definition, so
-/// generated data sets and shuffles are the same on every platform and .NET version (unlike <see cref="Random"/>,
+/// generated data sets, shuffles and attack starts are the same on every platform and .NET version (unlike <see cref="Random"/>,
 /// whose seeded algorithm is not guaranteed to stay the same).
 /// </summary>
-internal sealed class SplitMix64(long seed)
+public sealed class SplitMix64(long seed)
 {
     private ulong _state = unchecked((ulong)seed);
 

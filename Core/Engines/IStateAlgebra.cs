@@ -1,9 +1,9 @@
-namespace RobustNode.Solvers.Engines;
+namespace RobustNode.Core.Engines;
 
 /// <summary>
 /// The engine seam: everything the Runge–Kutta stepper, the step-size controllers and the dense output
 /// do with states goes through these few operations. TorchSharp tensors are the first engine
-/// (<see cref="TensorAlgebra"/>); tuples of states lift any engine (<see cref="TupleAlgebra{T}"/>);
+/// (<see cref="TorchEngine"/>); tuples of states lift any engine (<see cref="TupleAlgebra{T}"/>);
 /// a managed SIMD engine for small dense states implements the same interface, with no change
 /// to tableaux, controllers or validation.
 /// </summary>
