@@ -64,7 +64,7 @@ public sealed class TrainDenoiserVerb(OutputSettings output, TorchRuntime torch,
 
         var prepared = Prepare(denoiser, data, folder, resume);
         if (prepared.IsFail) return _console.Invalid($"cannot {(resume ? "resume" : "start")} run '{Path.GetFileName(folder.Path)}'", prepared.FailToSeq());
-        var (state, fingerprint, earlier) = ((TrainingState, ConfigurationFingerprint, IReadOnlyList<DenoisingEpoch>))prepared.SuccessToSeq().Head;
+        var (state, fingerprint, earlier) = ((TrainingState<TorchSharp.torch.Tensor>, ConfigurationFingerprint, IReadOnlyList<DenoisingEpoch>))prepared.SuccessToSeq().Head;
         using var _ = state;
         int resumedFrom = state.Epoch;
 
@@ -92,7 +92,7 @@ public sealed class TrainDenoiserVerb(OutputSettings output, TorchRuntime torch,
         return Report(denoiser, all.Data, data, folder, state, fingerprint, history, resume && resumedFrom > 0 ? resumedFrom : null, clock);
     }
 
-    private Validation<Error, (TrainingState, ConfigurationFingerprint, IReadOnlyList<DenoisingEpoch>)> Prepare(DenoiserSettings denoiser, DenoisingData data, RunFolder folder, bool resume)
+    private Validation<Error, (TrainingState<TorchSharp.torch.Tensor>, ConfigurationFingerprint, IReadOnlyList<DenoisingEpoch>)> Prepare(DenoiserSettings denoiser, DenoisingData data, RunFolder folder, bool resume)
     {
         var fingerprint = DenoiserCheckpoint.Fingerprint(denoiser.Name, denoiser.Architecture, denoiser.DType, denoiser.Seed, data.Patches, denoiser.Training);
         var template = denoiser.Architecture.Build(denoiser.Seed, denoiser.DType).ToValidation();
@@ -106,8 +106,8 @@ public sealed class TrainDenoiserVerb(OutputSettings output, TorchRuntime torch,
         return (template, CheckpointFile.Read(checkpoint)).Apply((t, c) => (t, c))
             .Bind(x => DenoiserCheckpoint.Resume(x.c, x.t, denoiser.Training, fingerprint).ToValidation().MapFail(e => HostErrors.File(checkpoint, e.Message)))
             .Bind(state => state.Epoch <= denoiser.Training.Epochs
-                ? Success<Error, TrainingState>(state)
-                : Fail<Error, TrainingState>(HostErrors.File(checkpoint, $"the checkpoint is at epoch {state.Epoch}, beyond the {denoiser.Training.Epochs} epochs this run asks for (Training:Epochs)")))
+                ? Success<Error, TrainingState<TorchSharp.torch.Tensor>>(state)
+                : Fail<Error, TrainingState<TorchSharp.torch.Tensor>>(HostErrors.File(checkpoint, $"the checkpoint is at epoch {state.Epoch}, beyond the {denoiser.Training.Epochs} epochs this run asks for (Training:Epochs)")))
             .Map(state =>
             {
                 var path = folder.History(denoiser.Name);
@@ -118,7 +118,7 @@ public sealed class TrainDenoiserVerb(OutputSettings output, TorchRuntime torch,
             });
     }
 
-    private int Report(DenoiserSettings denoiser, DenoisingDataSettings settings, DenoisingData data, RunFolder folder, TrainingState state, ConfigurationFingerprint fingerprint,
+    private int Report(DenoiserSettings denoiser, DenoisingDataSettings settings, DenoisingData data, RunFolder folder, TrainingState<TorchSharp.torch.Tensor> state, ConfigurationFingerprint fingerprint,
         IReadOnlyList<DenoisingEpoch> history, int? resumedFrom, Stopwatch clock)
     {
         var trained = new TrainedDenoiser(denoiser.Name, denoiser.Architecture, state.Model);

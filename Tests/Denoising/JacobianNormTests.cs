@@ -17,7 +17,7 @@ public class JacobianNormTests
         using var scope = NewDisposeScope();
         var generator = new Generator(4);
         var w = randn([5, 5], float64, generator: generator);
-        var network = new SkipConnectionBlock(new LinearBlock(w, zeros(5, float64)), -1);   // x ↦ x − W x, J = I − W
+        var network = SkipConnectionBlock.Around(LinearBlock.Create(w, zeros(5, float64)), -1);   // x ↦ x − W x, J = I − W
         var expected = linalg.svdvals(eye(5, dtype: float64) - w)[0].item<double>();
 
         var estimates = Get(JacobianNorm.Estimate(network, randn([3, 5], float64, generator: generator), iterations: 200, seed: 1));

@@ -52,7 +52,7 @@ public sealed record Denoiser(string Name, Func<Tensor, Fin<Tensor>> Map)
     /// A network as a denoiser (a block mapping [B, 1, H, W] to the same shape, e.g. a residual CNN or a chain of
     /// averaged gradient-flow steps), evaluated without keeping anything for reverse sweeps.
     /// </summary>
-    public static Denoiser FromNetwork(string name, IBlock network) =>
+    public static Denoiser FromNetwork(string name, IBlock<Tensor> network) =>
         new(name, x => Inference.Output(network, x)) { DType = network.Parameters.Count > 0 ? Some(network.Parameters[0].dtype) : None };
 
     /// <summary>D x = s x with s ∈ [0, 1): (1 − s)/2-averaged with Lipschitz constant s (a toy operator with known constants).</summary>

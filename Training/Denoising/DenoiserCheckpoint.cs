@@ -36,7 +36,7 @@ public static class DenoiserCheckpoint
     /// A training state restored from a checkpoint of the same run (equal fingerprint, parameters shaped like the
     /// template's, the options' optimizer); the errors name every difference.
     /// </summary>
-    public static Fin<TrainingState> Resume(Checkpoint checkpoint, IBlock template, DenoiserTrainingOptions options, ConfigurationFingerprint expected) =>
+    public static Fin<TrainingState<Tensor>> Resume(Checkpoint checkpoint, IBlock<Tensor> template, DenoiserTrainingOptions options, ConfigurationFingerprint expected) =>
         // Checkpoint.Restore reads only the optimizer of the options it is given.
         checkpoint.Restore(template, new TrainingOptions(new StandardObjective(), options.Optimizer), expected);
 

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using LanguageExt;
 using LanguageExt.Common;
+using RobustNode.Core.Engines;
+using RobustNode.Core.Sampling;
 using RobustNode.Sensitivity.Networks;
 
 using RobustNode.Training.Trainers;
@@ -41,11 +43,11 @@ public sealed record DenoisingEpoch(int Epoch, double Loss, double NoisyLoss, do
 public static class DenoiserTrainer
 {
     /// <summary>A run's initial state: the network as it is, a fresh optimizer state, epoch 0.</summary>
-    public static Fin<TrainingState> Start(IBlock network, DenoiserTrainingOptions options) =>
-        options.Validate().Map(o => new TrainingState(network, o.Optimizer.Initialize(network.Parameters), 0));
+    public static Fin<TrainingState<Tensor>> Start(IBlock<Tensor> network, DenoiserTrainingOptions options) =>
+        options.Validate().Map(o => new TrainingState<Tensor>(network, o.Optimizer.Initialize(TorchEngine.Instance, network.Parameters), 0));
 
     /// <summary>Checks that the network maps a patch to a patch of the same shape and shares the patches' type.</summary>
-    public static Fin<Unit> Check(IBlock network, PatchSet patches)
+    public static Fin<Unit> Check(IBlock<Tensor> network, PatchSet patches)
     {
         long[] input = [1, 1, patches.Size, patches.Size];
         var shape = network.OutputShape(input);
@@ -59,10 +61,10 @@ public static class DenoiserTrainer
     }
 
     /// <summary>
-    /// Runs epoch <see cref="TrainingState.Epoch"/> over the patches and advances the state. On failure (a non-finite
+    /// Runs epoch <see cref="TrainingState{T}.Epoch"/> over the patches and advances the state. On failure (a non-finite
     /// loss, a shape error) the error names the epoch and batch; the parameters hold the last successful step.
     /// </summary>
-    public static Fin<DenoisingEpoch> RunEpoch(TrainingState state, IDenoiserArchitecture architecture, PatchSet patches, DenoiserTrainingOptions options,
+    public static Fin<DenoisingEpoch> RunEpoch(TrainingState<Tensor> state, IDenoiserArchitecture architecture, PatchSet patches, DenoiserTrainingOptions options,
         IProgress<BatchProgress>? batches = null) =>
         options.Validate().Bind(_ => Check(state.Model, patches)).Bind(_ =>
         {
@@ -82,7 +84,7 @@ public static class DenoiserTrainer
                     from gradient in LossDerivatives.Gradient(state.Model, noisy, new PixelSquaredError(clean))
                     select (noisy, gradient);
                 if (step.IsFail) return FinFail<DenoisingEpoch>(At(step.Match(Succ: _ => Error.New(""), Fail: e => e), epoch, b));
-                var (noisyBatch, g) = ((Tensor, Sensitivity.Problems.LossGradient))step;
+                var (noisyBatch, g) = ((Tensor, Sensitivity.Problems.LossGradient<Tensor>))step;
                 if (!double.IsFinite(g.Loss))
                     return FinFail<DenoisingEpoch>(At(TrainingErrors.InvalidConfiguration("training",
                         $"the squared error became {g.Loss}; lower the learning rate"), epoch, b));
@@ -97,7 +99,7 @@ public static class DenoiserTrainer
         });
 
     /// <summary>The remaining epochs, one per item (run when enumerated), so a host can checkpoint between them.</summary>
-    public static IEnumerable<Fin<DenoisingEpoch>> Epochs(TrainingState state, IDenoiserArchitecture architecture, PatchSet patches,
+    public static IEnumerable<Fin<DenoisingEpoch>> Epochs(TrainingState<Tensor> state, IDenoiserArchitecture architecture, PatchSet patches,
         DenoiserTrainingOptions options, IProgress<BatchProgress>? batches = null)
     {
         while (state.Epoch < options.Epochs)

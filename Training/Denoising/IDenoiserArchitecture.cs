@@ -24,7 +24,7 @@ public interface IDenoiserArchitecture
     IReadOnlyList<KeyValuePair<string, string>> Describe();
 
     /// <summary>The network with seeded initialisation, in the given floating-point type.</summary>
-    Fin<IBlock> Build(ulong seed, ScalarType dtype);
+    Fin<IBlock<Tensor>> Build(ulong seed, ScalarType dtype);
 
     /// <summary>
     /// Restores the architecture's constraint on parameters just updated by an optimizer step (a projection, in
@@ -34,8 +34,8 @@ public interface IDenoiserArchitecture
     void Constrain(IReadOnlyList<Tensor> parameters) { }
 
     /// <summary>A Lipschitz bound of the network with these parameters, when the construction proves one.</summary>
-    Option<double> LipschitzBound(IBlock network) => None;
+    Option<double> LipschitzBound(IBlock<Tensor> network) => None;
 
     /// <summary>α such that the network with these parameters is α-averaged, when the construction proves it.</summary>
-    Option<double> Averagedness(IBlock network) => None;
+    Option<double> Averagedness(IBlock<Tensor> network) => None;
 }

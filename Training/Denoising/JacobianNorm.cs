@@ -15,7 +15,7 @@ namespace RobustNode.Training.Denoising;
 public static class JacobianNorm
 {
     /// <summary>Per sample of x [B, …], the estimate of ‖J(xᵢ)‖₂ after <paramref name="iterations"/> power steps from a seeded start.</summary>
-    public static Fin<double[]> Estimate(IBlock network, Tensor x, int iterations = 30, long seed = 0)
+    public static Fin<double[]> Estimate(IBlock<Tensor> network, Tensor x, int iterations = 30, long seed = 0)
     {
         if (iterations < 1) return FinFail<double[]>(RobustNodeErrors.InvalidArgument("iterations", $"must be at least 1, got {iterations}"));
         using var scope = NewDisposeScope();
@@ -35,7 +35,7 @@ public static class JacobianNorm
                 using var step = NewDisposeScope();
                 var tangent = forward.Tangent(v);
                 if (tangent.IsFail) return tangent.Map(_ => System.Array.Empty<double>());
-                using var t = tangent.Match(Succ: s => s, Fail: _ => default(Sensitivity.Adjoints.ITangentSweep)!);
+                using var t = tangent.Match(Succ: s => s, Fail: _ => default(Sensitivity.Adjoints.ITangentSweep<Tensor>)!);
                 var jv = t.Final;
                 var reverse = forward.Reverse(jv, false);
                 if (reverse.IsFail) return reverse.Map(_ => System.Array.Empty<double>());

@@ -1,3 +1,4 @@
+using RobustNode.Core.Engines;
 using RobustNode.Core.Losses;
 using static TorchSharp.torch;
 
@@ -8,12 +9,16 @@ namespace RobustNode.Training.Denoising;
 /// images [B, …] of n values each; ∇ℓᵢ = 2(Dᵢ − xᵢ)/n, ∇²ℓᵢ·s = 2s/n. Its batch mean is the MSE of the batch.
 /// </summary>
 /// <param name="clean">The clean images (targets) [B, …].</param>
-public sealed class PixelSquaredError(Tensor clean) : ILoss
+public sealed class PixelSquaredError(Tensor clean) : ILoss<Tensor>
 {
+    public IEngine<Tensor> Engine => TorchEngine.Instance;
+
     /// <summary>The clean images.</summary>
     public Tensor Clean { get; } = clean;
 
     public string Name => "pixel-mse";
+
+    public long Count => Clean.shape[0];
 
     private double PerImageCount => Clean.shape.Skip(1).Aggregate(1L, (a, b) => a * b);
 
@@ -31,5 +36,5 @@ public sealed class PixelSquaredError(Tensor clean) : ILoss
 
     public Tensor HessianVectorProduct(Tensor x, Tensor s) => s.mul(2.0 / PerImageCount);
 
-    public ILoss Select(Tensor indices) => new PixelSquaredError(Clean.index_select(0, indices));
+    public ILoss<Tensor> Select(ReadOnlySpan<long> rows) => new PixelSquaredError(Engine.GatherRows(Clean, rows));
 }

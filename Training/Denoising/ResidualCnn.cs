@@ -26,12 +26,6 @@ public sealed record ResidualCnn(int Width = 32, int Depth = 7, int Kernel = 3) 
 
     public string Name => ArchitectureName;
 
-    /// <summary>ReLU, σ' = 1[x &gt; 0], σ'' = 0 (almost everywhere).</summary>
-    internal static Activation Relu { get; } = new("relu",
-        x => nn.functional.relu(x),
-        x => x.gt(0).to_type(x.dtype),
-        x => zeros_like(x));
-
     /// <summary>Number of trainable values: Σ (inputs·k² + 1)·outputs over the convolutions.</summary>
     public long ParameterCount =>
         (1L * Kernel * Kernel + 1) * Width + (Depth - 2) * ((long)Width * Kernel * Kernel + 1) * Width + ((long)Width * Kernel * Kernel + 1);
@@ -68,13 +62,13 @@ public sealed record ResidualCnn(int Width = 32, int Depth = 7, int Kernel = 3) 
                select valid;
     }
 
-    public Fin<IBlock> Build(ulong seed, ScalarType dtype) =>
+    public Fin<IBlock<Tensor>> Build(ulong seed, ScalarType dtype) =>
         Validate().Map(_ =>
         {
             var generator = new Generator(seed);
-            var layers = new List<IBlock> { ConvolutionBlock.Initialised(1, Width, Kernel, 1, Relu, generator, dtype) };
-            for (int i = 0; i < Depth - 2; i++) layers.Add(ConvolutionBlock.Initialised(Width, Width, Kernel, 1, Relu, generator, dtype));
+            var layers = new List<IBlock<Tensor>> { ConvolutionBlock.Initialised(1, Width, Kernel, 1, Activation.Relu, generator, dtype) };
+            for (int i = 0; i < Depth - 2; i++) layers.Add(ConvolutionBlock.Initialised(Width, Width, Kernel, 1, Activation.Relu, generator, dtype));
             layers.Add(ConvolutionBlock.Initialised(Width, 1, Kernel, 1, Activation.Identity, generator, dtype));
-            return (IBlock)new SkipConnectionBlock(new Network(layers), -1.0);
+            return (IBlock<Tensor>)new SkipConnectionBlock<Tensor>(new Network<Tensor>(layers), -1.0);
         });
 }

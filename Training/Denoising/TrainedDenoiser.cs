@@ -10,7 +10,7 @@ namespace RobustNode.Training.Denoising;
 /// <param name="Name">Name for reports.</param>
 /// <param name="Architecture">How the network is built and what it guarantees.</param>
 /// <param name="Network">The network [B, 1, H, W] → [B, 1, H, W] with its trained parameters.</param>
-public sealed record TrainedDenoiser(string Name, IDenoiserArchitecture Architecture, IBlock Network)
+public sealed record TrainedDenoiser(string Name, IDenoiserArchitecture Architecture, IBlock<Tensor> Network)
 {
     /// <summary>
     /// The denoiser computing in <paramref name="dtype"/> (Plug-and-Play runs in float64 so that fixed-point residuals
@@ -28,7 +28,7 @@ public sealed record TrainedDenoiser(string Name, IDenoiserArchitecture Architec
     }
 
     /// <summary>The network with parameters of <paramref name="dtype"/>: itself, or a copy with converted parameters (outside any dispose scope).</summary>
-    public IBlock NetworkIn(ScalarType dtype) =>
+    public IBlock<Tensor> NetworkIn(ScalarType dtype) =>
         Network.Parameters.All(p => p.dtype == dtype)
             ? Network
             : Network.WithParameters(Network.Parameters.Select(p => p.detach().to(dtype).DetachFromDisposeScope()).ToArray());

@@ -1,5 +1,6 @@
 using LanguageExt;
 using RobustNode.Core.Errors;
+using RobustNode.Core.Sampling;
 
 using static LanguageExt.Prelude;
 using static TorchSharp.torch;
