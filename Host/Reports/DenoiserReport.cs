@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using LanguageExt;
-using RobustNode.Host.Denoising;
+using RobustNode.Host.Schemas;
 using RobustNode.Training.Denoising;
 
 namespace RobustNode.Host.Reports;
@@ -64,89 +63,35 @@ public sealed record DenoiserReport(
     /// <summary>A noise level in grey levels of 255, as text.</summary>
     public static string Level255(double sigma) => (sigma * 255).ToString("G4", CultureInfo.InvariantCulture);
 
-    /// <summary><c>report.json</c>.</summary>
-    public byte[] Json()
+    /// <summary><c>report.json</c> (<see cref="DenoiserReportFile"/>).</summary>
+    public byte[] Json() => JsonFiles.Write(File(), JsonFiles.Default.DenoiserReportFile);
+
+    /// <summary>The report as its schema record.</summary>
+    public DenoiserReportFile File()
     {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
-        {
-            json.WriteStartObject();
-            json.WriteString("run", Run);
-            json.WriteString("denoiser", Denoiser);
-            json.WriteString("finished", Finished.ToString("O"));
-            json.WriteStartObject("model");
-            json.WriteString("description", ArchitectureText);
-            foreach (var (key, value) in Architecture) json.WriteString(key, value);
-            json.WriteNumber("parameters", Parameters);
-            json.WriteString("dtype", DType);
-            Optional(json, "lipschitzBound", LipschitzBound);
-            Optional(json, "averagedness", Averagedness);
-            json.WriteString("file", ModelFile);
-            json.WriteEndObject();
-            json.WriteStartObject("data");
-            json.WriteString("patches", Patches);
-            json.WriteNumber("count", PatchCount);
-            json.WriteNumber("patchSize", PatchSize);
-            json.WriteEndObject();
-            json.WriteStartObject("training");
-            json.WriteStartArray("noiseLevels");
-            foreach (var l in NoiseLevels) json.WriteNumberValue(Math.Round(l * 255, 6));
-            json.WriteEndArray();
-            json.WriteNumber("epochs", History.Count == 0 ? 0 : History[^1].Epoch + 1);
-            if (ResumedFrom is { } r) json.WriteNumber("resumedFrom", r); else json.WriteNull("resumedFrom");
-            if (double.IsFinite(MedianEpochSeconds)) json.WriteNumber("medianSecondsPerEpoch", Math.Round(MedianEpochSeconds, 4));
-            json.WriteStartArray("history");
-            foreach (var m in History) DenoisingHistory.WriteEpoch(json, m);
-            json.WriteEndArray();
-            json.WriteEndObject();
-            json.WriteStartObject("test");
-            json.WriteString("noiseLevelUnit", "grey levels of 255");
-            WriteScores(json, "images", Scores, perImage: true);
-            WriteScores(json, "fashionMnist", FashionScores, perImage: false);
-            json.WriteEndObject();
-            json.WriteStartObject("settings");
-            foreach (var (key, value) in Settings) json.WriteString(key, value);
-            json.WriteEndObject();
-            json.WriteStartArray("plots");
-            foreach (var p in Plots) json.WriteStringValue(p);
-            json.WriteEndArray();
-            json.WriteEndObject();
-        }
-        buffer.WriteByte((byte)'\n');
-        return buffer.ToArray();
+        var settings = new Dictionary<string, string>();
+        foreach (var (key, value) in Settings) settings[key] = value;
+        return new DenoiserReportFile(Run, Denoiser, Finished,
+            new DenoiserModelJson(ArchitectureText, Architecture.FirstOrDefault(e => e.Key == "architecture").Value ?? "",
+                Architecture.Where(e => e.Key.StartsWith("architecture.", StringComparison.Ordinal)).ToDictionary(e => e.Key["architecture.".Length..], e => e.Value),
+                Parameters, DType, Nullable(LipschitzBound), Nullable(Averagedness), ModelFile),
+            new DenoiserDataJson(Patches, PatchCount, PatchSize),
+            new DenoiserTrainingJson(NoiseLevels.Select(l => Math.Round(l * 255, 6)).ToArray(), History.Count == 0 ? 0 : History[^1].Epoch + 1, ResumedFrom,
+                MedianEpochSeconds, History.Select(DenoisingEpochJson.From).ToArray()),
+            new DenoiserTestJson("grey levels of 255", ScoresJson(Scores, perImage: true), ScoresJson(FashionScores, perImage: false)),
+            settings, Plots);
     }
 
-    private void WriteScores(Utf8JsonWriter json, string name, IReadOnlyList<DenoisingScore> scores, bool perImage)
-    {
-        json.WriteStartObject(name);
-        json.WriteNumber("count", scores.Select(s => s.Image).Distinct().Count());
-        if (perImage)
-        {
-            json.WriteStartArray("scores");
-            foreach (var s in scores)
+    private static DenoiserScoresJson ScoresJson(IReadOnlyList<DenoisingScore> scores, bool perImage) =>
+        new(scores.Select(s => s.Image).Distinct().Count(),
+            scores.Select(s => s.NoiseLevel).Distinct().Select(level =>
             {
-                json.WriteStartObject();
-                json.WriteString("image", s.Image);
-                json.WriteNumber("noiseLevel", Math.Round(s.NoiseLevel * 255, 6));
-                json.WriteNumber("noisyPsnr", Math.Round(s.NoisyPsnr, 4));
-                json.WriteNumber("denoisedPsnr", Math.Round(s.DenoisedPsnr, 4));
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-        }
-        json.WriteStartArray("mean");
-        foreach (var level in scores.Select(s => s.NoiseLevel).Distinct())
-        {
-            var (noisy, denoised) = Mean(scores, level);
-            json.WriteStartObject();
-            json.WriteNumber("noiseLevel", Math.Round(level * 255, 6));
-            json.WriteNumber("noisyPsnr", Math.Round(noisy, 4));
-            json.WriteNumber("denoisedPsnr", Math.Round(denoised, 4));
-            json.WriteEndObject();
-        }
-        json.WriteEndArray();
-        json.WriteEndObject();
-    }
+                var (noisy, denoised) = Mean(scores, level);
+                return new MeanScoreJson(Math.Round(level * 255, 6), noisy, denoised);
+            }).ToArray(),
+            perImage ? scores.Select(DenoisingScoreJson.From).ToArray() : null);
+
+    private static double? Nullable(Option<double> value) => value.MatchUnsafe(v => (double?)v, () => null);
 
     /// <summary>The PSNR table in markdown: one row per test image (and the means), noisy / denoised per level.</summary>
     public string Table()
@@ -204,11 +149,5 @@ public sealed record DenoiserReport(
         text.AppendLine("|---|---|");
         foreach (var (key, value) in Settings) text.AppendLine($"| {key} | `{value}` |");
         return Encoding.UTF8.GetBytes(text.ToString());
-    }
-
-    private static void Optional(Utf8JsonWriter json, string name, Option<double> value)
-    {
-        if (value.Case is double v) json.WriteNumber(name, v);
-        else json.WriteNull(name);
     }
 }

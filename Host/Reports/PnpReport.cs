@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using LanguageExt;
 using RobustNode.Host.Denoising;
+using RobustNode.Host.Schemas;
 
 namespace RobustNode.Host.Reports;
 
@@ -16,102 +16,30 @@ public static class PnpReport
     private static string F(double v, string format = "F2") =>
         double.IsPositiveInfinity(v) ? "∞" : v.ToString(format, CultureInfo.InvariantCulture);
 
-    /// <summary><c>report.json</c>.</summary>
-    public static byte[] Json(PnpOutcome o, IReadOnlyList<string> plots)
+    /// <summary><c>report.json</c> (<see cref="PnpReportFile"/>).</summary>
+    public static byte[] Json(PnpOutcome o, IReadOnlyList<string> plots) => JsonFiles.Write(File(o, plots), JsonFiles.Default.PnpReportFile);
+
+    /// <summary>The report as its schema record.</summary>
+    public static PnpReportFile File(PnpOutcome o, IReadOnlyList<string> plots)
     {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
-        {
-            var r = o.Request;
-            json.WriteStartObject();
-            json.WriteString("finished", o.Finished.ToString("O"));
-            json.WriteStartObject("problem");
-            json.WriteString("kind", r.Problem == PnpProblem.Deblur ? "deblur" : "inpaint");
-            json.WriteString("operator", o.Operator);
-            json.WriteNumber("noiseLevel", Math.Round(r.NoiseSigma * 255, 6));
-            json.WriteString("noiseLevelUnit", "grey levels of 255");
-            json.WriteNumber("stepSize", o.StepSize);
-            json.WriteNumber("maxIterations", r.Iterations);
-            json.WriteNumber("tolerance", r.Tolerance);
-            json.WriteNumber("crop", r.Crop);
-            json.WriteNumber("selfApplications", r.Applications);
-            json.WriteNumber("seed", r.Seed);
-            json.WriteEndObject();
-            json.WriteStartArray("denoisers");
-            foreach (var d in o.Denoisers)
-            {
-                json.WriteStartObject();
-                json.WriteString("name", d.Name);
-                json.WriteString("file", d.File);
-                json.WriteStartArray("trainedAt");
-                foreach (var l in d.TrainedAt) json.WriteNumberValue(Math.Round(l * 255, 6));
-                json.WriteEndArray();
-                Optional(json, "lipschitzBound", d.LipschitzBound);
-                Optional(json, "averagedness", d.Averagedness);
-                json.WriteStartObject("averagednessTest");
-                json.WriteNumber("alpha", d.Check.Alpha);
-                json.WriteNumber("pairs", d.Check.Pairs);
-                json.WriteNumber("violations", d.Check.Violations);
-                json.WriteBoolean("holds", d.Check.Holds);
-                json.WriteNumber("worstRelativeSlack", d.Check.WorstSlack);
-                Finite(json, "smallestAlpha", d.Check.SmallestAlpha);
-                json.WriteNumber("largestDistanceRatio", d.Check.LargestRatio);
-                json.WriteEndObject();
-                Finite(json, "jacobianNorm", d.JacobianNorm);
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-            json.WriteStartArray("images");
-            foreach (var image in o.Images)
-            {
-                json.WriteStartObject();
-                json.WriteString("image", image.Clean.Name);
-                json.WriteNumber("height", image.Clean.Height);
-                json.WriteNumber("width", image.Clean.Width);
-                json.WriteNumber("degradedPsnr", Math.Round(image.DegradedPsnr, 4));
-                json.WriteNumber("startPsnr", Math.Round(image.StartPsnr, 4));
-                json.WriteStartArray("reconstructions");
-                foreach (var rec in image.Reconstructions)
-                {
-                    json.WriteStartObject();
-                    json.WriteString("denoiser", rec.Denoiser);
-                    json.WriteBoolean("converged", rec.Converged);
-                    json.WriteNumber("iterations", rec.Iterations.Count);
-                    json.WriteNumber("finalResidual", rec.FinalResidual);
-                    json.WriteNumber("residualRises", rec.Rises);
-                    Finite(json, "finalPsnr", rec.FinalPsnr);
-                    Finite(json, "bestPsnr", rec.Best.Psnr);
-                    json.WriteNumber("bestIteration", rec.Best.Iteration);
-                    json.WriteNumber("seconds", Math.Round(rec.WallTime.TotalSeconds, 3));
-                    Series(json, "psnr", rec.Iterations.Select(i => i.Psnr[0]));
-                    Series(json, "residual", rec.Iterations.Select(i => i.Residual[0]));
-                    json.WriteEndObject();
-                }
-                json.WriteEndArray();
-                json.WriteStartArray("selfApplication");
-                foreach (var s in image.SelfApplications)
-                {
-                    json.WriteStartObject();
-                    json.WriteString("denoiser", s.Denoiser);
-                    json.WriteNumber("noiseLevel", Math.Round(s.NoiseLevel * 255, 6));
-                    json.WriteNumber("startPsnr", Math.Round(s.StartPsnr, 4));
-                    json.WriteNumber("driftRises", s.Rises);
-                    Series(json, "psnr", s.Steps.Select(x => x.Psnr[0]));
-                    Series(json, "drift", s.Steps.Select(x => x.Drift[0]));
-                    json.WriteEndObject();
-                }
-                json.WriteEndArray();
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-            json.WriteStartArray("plots");
-            foreach (var p in plots) json.WriteStringValue(p);
-            json.WriteEndArray();
-            json.WriteEndObject();
-        }
-        buffer.WriteByte((byte)'\n');
-        return buffer.ToArray();
+        var r = o.Request;
+        return new PnpReportFile(o.Finished,
+            new PnpProblemJson(r.Problem == PnpProblem.Deblur ? "deblur" : "inpaint", o.Operator, Math.Round(r.NoiseSigma * 255, 6), "grey levels of 255",
+                o.StepSize, r.Iterations, r.Tolerance, r.Crop, r.Applications, r.Seed),
+            o.Denoisers.Select(d => new PnpDenoiserJson(d.Name, d.File, d.TrainedAt.Select(l => Math.Round(l * 255, 6)).ToArray(),
+                Nullable(d.LipschitzBound), Nullable(d.Averagedness),
+                new AveragednessTestJson(d.Check.Alpha, d.Check.Pairs, d.Check.Violations, d.Check.Holds, d.Check.WorstSlack, d.Check.SmallestAlpha, d.Check.LargestRatio),
+                d.JacobianNorm)).ToArray(),
+            o.Images.Select(image => new PnpImageJson(image.Clean.Name, image.Clean.Height, image.Clean.Width, image.DegradedPsnr, image.StartPsnr,
+                image.Reconstructions.Select(x => new PnpReconstructionJson(x.Denoiser, x.Converged, x.Iterations.Count, x.FinalResidual, x.Rises, x.FinalPsnr,
+                    x.Best.Psnr, x.Best.Iteration, Math.Round(x.WallTime.TotalSeconds, 3),
+                    x.Iterations.Select(i => i.Psnr[0]).ToArray(), x.Iterations.Select(i => i.Residual[0]).ToArray())).ToArray(),
+                image.SelfApplications.Select(a => new PnpSelfApplicationJson(a.Denoiser, Math.Round(a.NoiseLevel * 255, 6), a.StartPsnr, a.Rises,
+                    a.Steps.Select(x => x.Psnr[0]).ToArray(), a.Steps.Select(x => x.Drift[0]).ToArray())).ToArray())).ToArray(),
+            plots);
     }
+
+    private static double? Nullable(Option<double> value) => value.MatchUnsafe(v => (double?)v, () => null);
 
     /// <summary>The summary table: per image and denoiser the final and best PSNR, convergence and the last residual.</summary>
     public static string Table(PnpOutcome o)
@@ -169,23 +97,5 @@ public static class PnpReport
         text.AppendLine();
         foreach (var p in plots) text.AppendLine($"![{p}]({p})");
         return Encoding.UTF8.GetBytes(text.ToString());
-    }
-
-    private static void Series(Utf8JsonWriter json, string name, IEnumerable<double> values)
-    {
-        json.WriteStartArray(name);
-        foreach (var v in values)
-            if (double.IsFinite(v)) json.WriteNumberValue(v); else json.WriteNullValue();
-        json.WriteEndArray();
-    }
-
-    private static void Finite(Utf8JsonWriter json, string name, double value)
-    {
-        if (double.IsFinite(value)) json.WriteNumber(name, value); else json.WriteNull(name);
-    }
-
-    private static void Optional(Utf8JsonWriter json, string name, Option<double> value)
-    {
-        if (value.Case is double v) json.WriteNumber(name, v); else json.WriteNull(name);
     }
 }
