@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using LanguageExt;
 using LanguageExt.Common;
 using RobustNode.Host.Composition;
+using RobustNode.Host.IO;
 using RobustNode.Training.Denoising;
 using SkiaSharp;
 using static LanguageExt.Prelude;
@@ -13,36 +14,22 @@ namespace RobustNode.Host.Images;
 /// accepts PNG and JPEG only and looks at the header before decoding anything: the format, and the size, which must lie
 /// between 1 and <see cref="MaxSide"/> pixels a side (so a crafted header cannot ask for gigabytes). Colour images become
 /// grey with the ITU-R BT.709 luma weights 0.2125 R + 0.7154 G + 0.0721 B, as scikit-image's <c>rgb2gray</c> does;
-/// alpha is ignored; grey levels are scaled from 0…255 to [0, 1]. Every failure names the file.
+/// alpha is ignored; grey levels are scaled from 0…255 to [0, 1]. Files above 256 MB are not read. Every failure names the file.
 /// </summary>
 public static class GreyImageFile
 {
     /// <summary>The largest width or height read.</summary>
     public const int MaxSide = 8192;
 
+    /// <summary>The largest image file read (bytes).</summary>
+    public const long MaxFileBytes = 256L << 20;
+
     /// <summary>The luma weights of scikit-image's rgb2gray (ITU-R BT.709).</summary>
     public static readonly (double R, double G, double B) Luma = (0.2125, 0.7154, 0.0721);
 
     /// <summary>The grey image in a PNG or JPEG file, named <paramref name="name"/> (default: the file name without extension).</summary>
-    public static Validation<Error, GreyImage> Read(string path, string? name = null)
-    {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            var reason = ex switch
-            {
-                FileNotFoundException or DirectoryNotFoundException => "no such file",
-                UnauthorizedAccessException => "permission denied",
-                _ => ex.Message,
-            };
-            return Fail<Error, GreyImage>(HostErrors.File(path, $"cannot read the image: {reason}"));
-        }
-        return Decode(bytes, path, name ?? Path.GetFileNameWithoutExtension(path));
-    }
+    public static Validation<Error, GreyImage> Read(string path, string? name = null) =>
+        InputFile.ReadBytes(path, MaxFileBytes).Bind(bytes => Decode(bytes, path, name ?? Path.GetFileNameWithoutExtension(path)));
 
     /// <summary>The grey image in PNG or JPEG bytes; <paramref name="source"/> names them in errors.</summary>
     public static Validation<Error, GreyImage> Decode(byte[] bytes, string source, string name)

@@ -71,7 +71,7 @@ public sealed class PnpVerb(OutputSettings output, TorchRuntime torch, IConfigur
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            console.Error.WriteLine($"robustnode pnp: cannot write the results to '{folder}': {ex.Message}");
+            console.Problem($"robustnode pnp: cannot write the results to '{folder}': {ex.Message}");
             return ExitCodes.InvalidInput;
         }
         console.Out.Write(PnpReport.Table(o));

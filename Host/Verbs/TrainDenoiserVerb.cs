@@ -59,6 +59,8 @@ public sealed class TrainDenoiserVerb(OutputSettings output, TorchRuntime torch,
         var data = (DenoisingData)loaded.SuccessToSeq().Head;
         log.LogInformation("Denoiser {Denoiser}: {Patches} training patches of {Size}×{Size}; {Test} test images, {Fashion} Fashion-MNIST test images",
             denoiser.Name, data.Patches.Count, data.Patches.Size, data.Patches.Size, data.TestImages.Count, data.FashionTest.Count);
+        int cleaned = RunPublication.Clean(folder);
+        if (cleaned > 0) log.LogInformation("Removed {Count} temporary file(s) or folder(s) an interrupted run left in or beside {Folder}", cleaned, folder.Path);
         var writable = folder.EnsureWritable();
         if (writable.IsFail) return _console.Invalid("cannot write the run", writable.FailToSeq());
 
@@ -72,7 +74,7 @@ public sealed class TrainDenoiserVerb(OutputSettings output, TorchRuntime torch,
         var progress = new EpochProgress(console, denoiser.Name, denoiser.Training.Epochs);
         foreach (var epoch in DenoiserTrainer.Epochs(state, denoiser.Architecture, data.Patches, denoiser.Training, progress))
         {
-            if (epoch.IsFail) return Failed($"training {denoiser.Name} failed", epoch.Match(Succ: _ => Error.New(""), Fail: e => e));
+            if (epoch.IsFail) return Failed($"training {denoiser.Name}", epoch.Match(Succ: _ => Error.New(""), Fail: e => e));
             var m = (DenoisingEpoch)epoch;
             history.Add(m);
             var line = string.Create(CultureInfo.InvariantCulture,
@@ -85,7 +87,7 @@ public sealed class TrainDenoiserVerb(OutputSettings output, TorchRuntime torch,
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                console.Error.WriteLine($"robustnode train-denoiser: cannot write the checkpoint to '{folder.Checkpoints}': {ex.Message}");
+                console.Problem($"robustnode train-denoiser: cannot write the checkpoint to '{folder.Checkpoints}': {ex.Message}");
                 return ExitCodes.InvalidInput;
             }
         }
@@ -125,9 +127,9 @@ public sealed class TrainDenoiserVerb(OutputSettings output, TorchRuntime torch,
         var d = trained.In(denoiser.DType);
         var levels = settings.TestNoiseLevels.Select(l => l / 255.0).ToArray();
         var natural = DenoisingEvaluation.Run(d, data.TestImages, levels, (i, l) => DenoisingData.TestNoiseSeed(settings.Seed, i, l), denoiser.DType);
-        if (natural.IsFail) return Failed("the test failed", natural.Match(Succ: _ => Error.New(""), Fail: e => e));
+        if (natural.IsFail) return Failed("the test", natural.Match(Succ: _ => Error.New(""), Fail: e => e));
         var fashion = DenoisingEvaluation.Scores(d, data.FashionTest, levels, (i, l) => DenoisingData.TestNoiseSeed(settings.Seed + 1, i, l), denoiser.DType);
-        if (fashion.IsFail) return Failed("the Fashion-MNIST test failed", fashion.Match(Succ: _ => Error.New(""), Fail: e => e));
+        if (fashion.IsFail) return Failed("the Fashion-MNIST test", fashion.Match(Succ: _ => Error.New(""), Fail: e => e));
         var (scores, images) = ((IReadOnlyList<DenoisingScore>, IReadOnlyList<(GreyImage Noisy, GreyImage Denoised)>))natural;
 
         // One row per image: the clean image, then noisy and denoised at every test level.
@@ -152,14 +154,18 @@ public sealed class TrainDenoiserVerb(OutputSettings output, TorchRuntime torch,
             scores, fashion.Match(Succ: f => f, Fail: _ => []), d.LipschitzBound, d.Averagedness, fingerprint.Entries, modelFile, files.Select(f => f.Name).ToArray());
         try
         {
-            CheckpointFile.Write(folder.File(modelFile), state, fingerprint);
-            foreach (var (file, bytes) in files) AtomicFile.WriteAllBytes(folder.File(file), bytes);
-            AtomicFile.WriteAllBytes(folder.ReportJson, report.Json());
-            AtomicFile.WriteAllBytes(folder.ReportMarkdown, report.Markdown());
+            // All or nothing: the results go to a new folder that replaces the run folder in one step (checkpoints kept).
+            RunPublication.Publish(folder, staged =>
+            {
+                CheckpointFile.Write(staged.File(modelFile), state, fingerprint);
+                foreach (var (file, bytes) in files) AtomicFile.WriteAllBytes(staged.File(file), bytes);
+                AtomicFile.WriteAllBytes(staged.ReportJson, report.Json());
+                AtomicFile.WriteAllBytes(staged.ReportMarkdown, report.Markdown());
+            });
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            console.Error.WriteLine($"robustnode train-denoiser: cannot write the results to '{folder.Path}': {ex.Message}");
+            console.Problem($"robustnode train-denoiser: cannot write the results to '{folder.Path}': {ex.Message}");
             return ExitCodes.InvalidInput;
         }
         console.Out.Write(report.Table());
@@ -168,9 +174,5 @@ public sealed class TrainDenoiserVerb(OutputSettings output, TorchRuntime torch,
         return ExitCodes.Success;
     }
 
-    private int Failed(string what, Error error)
-    {
-        console.Error.WriteLine($"robustnode train-denoiser: {what}: {error.Message}");
-        return ExitCodes.ComputationFailed;
-    }
+    private int Failed(string what, Error error) => _console.Failed(what, error);
 }

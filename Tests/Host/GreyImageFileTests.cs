@@ -99,7 +99,7 @@ public class GreyImageFileTests
         Assert.StartsWith($"{text}: not a PNG or JPEG image", Problem(text));
         Assert.Equal($"{gif}: a GIF image; only PNG and JPEG images are read", Problem(gif));
         Assert.Equal($"{wide}: a {GreyImageFile.MaxSide + 1}×1 image; images must be 1 to {GreyImageFile.MaxSide} pixels a side", Problem(wide));
-        Assert.Equal($"{folder.File("none.png")}: cannot read the image: no such file", Problem(folder.File("none.png")));
+        Assert.Equal($"{folder.File("none.png")}: cannot read: no such file", Problem(folder.File("none.png")));
     }
 
     [Fact]
