@@ -77,6 +77,10 @@ public class DenoisingVerbTests
         var resumed = JsonNode.Parse(File.ReadAllText(Path.Combine(Run(folder, "tiny"), "report.json")))!;
         Assert.Equal(1, (int)resumed["training"]!["resumedFrom"]!);
         Assert.Equal(2, resumed["training"]!["history"]!.AsArray().Count);
+
+        var classifier = Robustnode.Run(folder, ["evaluate", "--model", Model(folder)], settings);
+        Assert.Equal(ExitCodes.InvalidInput, classifier.ExitCode);
+        Assert.Contains("the model is a dncnn network, the experiment's a point-cloud-node network", classifier.Error);
     }
 
     [Fact]

@@ -25,6 +25,7 @@ public static class DenoiserCheckpoint
         new([
             new("kind", Kind),
             new("denoiser", name),
+            new("model", Description(architecture)),
             .. architecture.Describe(),
             new("model.dtype", dtype.ToString()),
             new("model.seed", seed.ToString(CultureInfo.InvariantCulture)),
@@ -72,6 +73,12 @@ public static class DenoiserCheckpoint
                 return FinSucc(new TrainedDenoiser(entries.TryGetValue("denoiser", out var name) ? name : architecture.Name, architecture, network));
             }));
     }
+
+    /// <summary>"dncnn(width=32, depth=7, kernel=3)": the architecture's name and settings in one line.</summary>
+    public static string Description(IDenoiserArchitecture architecture) =>
+        architecture.Name + "(" + string.Join(", ", architecture.Describe()
+            .Where(e => e.Key.StartsWith("architecture.", StringComparison.Ordinal))
+            .Select(e => $"{e.Key["architecture.".Length..]}={e.Value}")) + ")";
 
     /// <summary>The noise levels (grey levels of [0, 1]) a checkpoint's denoiser was trained at, when recorded.</summary>
     public static IReadOnlyList<double> NoiseLevels(Checkpoint checkpoint) =>
