@@ -24,7 +24,9 @@ public static class CompositionRoot
         .Add<EvaluateVerb>()
         .Add<AttackVerb>()
         .Add<SolveVerb>()
-        .Add<SensitivityVerb>();
+        .Add<SensitivityVerb>()
+        .Add<TrainDenoiserVerb>()
+        .Add<PnpVerb>();
 
     /// <summary>Every engine of <c>robustnode</c>, by name (<c>Engine:Name</c>, <c>Model:Engine</c>, <c>"engine"</c> of problem files). A new engine is one line here.</summary>
     public static EngineCatalog Engines { get; } = new EngineCatalog()

@@ -66,7 +66,8 @@ internal static class TrainingSettingsReader
                 SettingReaders.Number(section, "Floor", DivergenceRule.Default.Floor, 0, 1e300, exclusiveMin: true))
             .Apply((_, growth, floor) => new DivergenceRule(growth, floor));
 
-    private static Validation<Error, IOptimizer> Optimizer(IConfigurationSection section)
+    /// <summary>An <c>Optimizer</c> section (shared with the denoisers' training settings).</summary>
+    internal static Validation<Error, IOptimizer> Optimizer(IConfigurationSection section)
     {
         var keys = SettingReaders.KnownKeys(section, "Name", "LearningRate", "Momentum", "Nesterov", "Beta1", "Beta2", "WeightDecay");
         var name = SettingReaders.Choice(section, "Name", "adam", Optimizers);
@@ -91,7 +92,8 @@ internal static class TrainingSettingsReader
         return (keys, optimizer).Apply((_, o) => o);
     }
 
-    private static Validation<Error, ILearningRateSchedule> Schedule(IConfigurationSection section, int epochs)
+    /// <summary>A <c>Schedule</c> section for a run of <paramref name="epochs"/> epochs (shared with the denoisers' training settings).</summary>
+    internal static Validation<Error, ILearningRateSchedule> Schedule(IConfigurationSection section, int epochs)
     {
         var keys = SettingReaders.KnownKeys(section, "Name", "Every", "Gamma", "Epochs", "MinimumFactor");
         var schedule = SettingReaders.Choice(section, "Name", "constant", Schedules).Bind(name =>

@@ -105,7 +105,8 @@ public sealed record ExperimentData(Dataset Train, Dataset Test, InputScale Scal
     /// <summary>Largest IDX file read (bytes; the full Fashion-MNIST training images are 47 MB raw).</summary>
     public const long MaxIdxBytes = 1L << 30;
 
-    private static Validation<Error, IdxFile> ReadIdx(string path, string key) =>
+    /// <summary>An IDX file, or an error naming the configuration key and the path (shared with the denoising data).</summary>
+    internal static Validation<Error, IdxFile> ReadIdx(string path, string key) =>
         InputFile.ReadBytes(path, MaxIdxBytes)
             .MapFail(e => HostErrors.Configuration(key,
                 $"cannot read '{path}' (from {Directory.GetCurrentDirectory()}): {e.Message[(e.Message.IndexOf(": cannot read: ", StringComparison.Ordinal) + 15)..]}; scripts/prepare-data.sh installs the image data sets"))
