@@ -19,7 +19,8 @@ internal static class RobustTrainerSettingsReader
     /// <summary>The sections, in the order their trainers run.</summary>
     public static readonly string[] Sections = ["FgsmRs", "Trades", "GradAlign", "Llr", "AugmentedAdversarial"];
 
-    private const double MaxRadius = 1e6, MaxWeight = 1e6;
+    private const double MaxWeight = 1e6;
+    private const double MaxRadius = TrainingSettingsReader.MaxRadius;
 
     /// <summary>Every enabled robust trainer of the training section, in the order of <see cref="Sections"/>.</summary>
     public static Validation<Error, Option<TrainerSettings>[]> Read(IConfigurationSection training) =>
@@ -44,9 +45,9 @@ internal static class RobustTrainerSettingsReader
     private static Validation<Error, double> Weight(IConfigurationSection section, string name, double fallback) =>
         SettingReaders.Number(section, name, fallback, 0, MaxWeight);
 
-    private static Validation<Error, int> Steps(IConfigurationSection section, int fallback) => SettingReaders.Integer(section, "Steps", fallback, 1);
+    private static Validation<Error, int> Steps(IConfigurationSection section, int fallback) => SettingReaders.Integer(section, "Steps", fallback, 1, TrainingSettingsReader.MaxAttackSteps);
 
-    private static Validation<Error, int> Warmup(IConfigurationSection section) => SettingReaders.Integer(section, "WarmupEpochs", 0, 0);
+    private static Validation<Error, int> Warmup(IConfigurationSection section) => SettingReaders.Integer(section, "WarmupEpochs", 0, 0, TrainingSettingsReader.MaxEpochs);
 
     private static Validation<Error, Option<TrainerSettings>> FgsmRs(IConfigurationSection section) =>
         (SettingReaders.KnownKeys(section, "Enabled", "Norm", "Epsilon", "StepSize", "WarmupEpochs"),

@@ -106,7 +106,7 @@ public class RobustTrainerSettingsTests
         var report = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "report.json")))!;
         string[] names = ["standard", "augmented", "pgd", "fgsm-rs", "trades", "gradalign", "llr", "augmented-adversarial"];
         Assert.Equal(names, report["trainers"]!.AsArray().Select(t => (string)t!["name"]!));
-        Assert.StartsWith("gradalign(epsilon=0.1,", (string?)report["trainers"]![5]!["objective"]);
+        Assert.StartsWith("gradalign(epsilon=0.15,", (string?)report["trainers"]![5]!["objective"]);
         Assert.StartsWith("llr(", (string?)report["settings"]!["trainer.llr"]);
         Assert.Equal(names.Skip(1), report["timing"]!["overStandard"]!.AsObject().Select(p => p.Key));
         Assert.Equal(names.Where(n => n != "pgd"), report["timing"]!["overPgd"]!.AsObject().Select(p => p.Key));
