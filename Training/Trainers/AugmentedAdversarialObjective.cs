@@ -22,7 +22,7 @@ namespace RobustNode.Training.Trainers;
 /// Wöhrer &amp; Zuazua (the seed talk, Proposition 1) for the augmented loss; Wong, Rice &amp; Kolter, "Fast is better than
 /// free: revisiting adversarial training", ICLR 2020, for the random-start FGSM example.
 /// </remarks>
-public sealed record AugmentedAdversarialObjective(double Epsilon, AttackNorm Norm) : ITrainingObjective
+public sealed record AugmentedAdversarialObjective(double Epsilon, AttackNorm Norm) : IRobustObjective
 {
     /// <summary>The penalty weight w; null (the default) means w = ε.</summary>
     public double? Weight { get; init; }

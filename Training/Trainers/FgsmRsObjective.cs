@@ -18,7 +18,7 @@ namespace RobustNode.Training.Trainers;
 /// <param name="Epsilon">The radius ε of the attack ball (in the network's input units).</param>
 /// <param name="Norm">The attack norm q (∇φ: sign for ℓ∞, the normalised gradient for ℓ₂, the largest entry's sign for ℓ₁).</param>
 /// <remarks>Wong, Rice &amp; Kolter, "Fast is better than free: revisiting adversarial training", ICLR 2020.</remarks>
-public sealed record FgsmRsObjective(double Epsilon, AttackNorm Norm) : ITrainingObjective
+public sealed record FgsmRsObjective(double Epsilon, AttackNorm Norm) : IRobustObjective
 {
     /// <summary>The step α; null (the default) means α = 1.25 ε.</summary>
     public double? StepSize { get; init; }

@@ -27,7 +27,7 @@ namespace RobustNode.Training.Trainers;
 /// <para>With a = pᵢ(x), b = pᵢ(x + η) and c = ⟨a, b⟩ / (‖a‖‖b‖): ∂(1 − c)/∂a = −(b / (‖a‖‖b‖) − c a / ‖a‖²), and
 /// symmetrically for b.</para>
 /// </remarks>
-public sealed record GradAlignObjective(double Epsilon, AttackNorm Norm) : ITrainingObjective
+public sealed record GradAlignObjective(double Epsilon, AttackNorm Norm) : IRobustObjective
 {
     /// <summary>The weight λ of the alignment penalty (default 0.2, the authors' CIFAR-10 value at ε = 8/255).</summary>
     public double Weight { get; init; } = 0.2;

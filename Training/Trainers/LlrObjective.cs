@@ -24,7 +24,7 @@ namespace RobustNode.Training.Trainers;
 /// linearization", NeurIPS 2019. The ascent on g(δ) = |ℓ(x + δ) − ℓ(x) − δᵀ∇ₓℓ(x)| uses ∇_δ g = sign(r)(p(x + δ) − p(x)) and
 /// this project's projected steepest-ascent step (sign steps for ℓ∞) of α = 2.5 ε / K; x + δ is clipped to the box.
 /// </remarks>
-public sealed record LlrObjective(double Epsilon, AttackNorm Norm) : ITrainingObjective
+public sealed record LlrObjective(double Epsilon, AttackNorm Norm) : IRobustObjective
 {
     /// <summary>The weight λ of the local-linearity term mean |r| (default 4).</summary>
     public double LinearityWeight { get; init; } = 4;

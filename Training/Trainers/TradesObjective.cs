@@ -24,7 +24,7 @@ namespace RobustNode.Training.Trainers;
 /// ICML 2019. Their CIFAR-10 setting is β = 6, 10 steps of α = 0.007 at ε = 0.031; on MNIST β = 1, 40 steps of 0.01 at
 /// ε = 0.3. The default step here is this project's PGD step 2.5 ε / K, so TRADES and PGD training attack alike.
 /// </remarks>
-public sealed record TradesObjective(double Epsilon, AttackNorm Norm) : ITrainingObjective
+public sealed record TradesObjective(double Epsilon, AttackNorm Norm) : IRobustObjective
 {
     /// <summary>The weight β of the divergence (default 6, the paper's CIFAR-10 value).</summary>
     public double Weight { get; init; } = 6;
