@@ -156,6 +156,12 @@ public enum TrainerKind
 }
 
 /// <summary>What every trainer of an experiment shares, and which trainers run (in the order standard, augmented, pgd, fgsm-rs, trades, gradalign, llr, augmented-adversarial).</summary>
+/// <param name="Optimizer">The optimizer of every trainer.</param>
+/// <param name="Schedule">The learning-rate schedule.</param>
+/// <param name="Epochs">Epochs of every trainer.</param>
+/// <param name="BatchSize">Mini-batch size.</param>
+/// <param name="Seed">The seed of shuffles and of the objectives' random draws.</param>
+/// <param name="Trainers">The enabled trainers, in order.</param>
 /// <param name="Divergence">When a trainer's run counts as diverged (null: the library's default rule).</param>
 public sealed record TrainingSettings(
     IOptimizer Optimizer,
