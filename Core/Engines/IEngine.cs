@@ -107,6 +107,9 @@ public interface IEngine<T> : IStateAlgebra<T>
     /// <summary>s · a.</summary>
     T Scale(T a, double s);
 
+    /// <summary>Each sample scaled by its own factor: row i of x [B, …] times factors[i] (factors [B]).</summary>
+    T ScaleRows(T x, T factors);
+
     /// <summary>sign(a) with sign(0) = 0.</summary>
     T Sign(T a);
 

@@ -141,6 +141,17 @@ public sealed class TorchEngine : IEngine<Tensor>
 
     public Tensor Scale(Tensor a, double s) => a.mul(s);
 
+    public Tensor ScaleRows(Tensor x, Tensor factors)
+    {
+        // Checked here: a broadcast of the wrong shape would be silently accepted by libtorch or fail inside it.
+        if (factors.dim() != 1 || x.dim() < 1 || factors.size(0) != x.size(0))
+            throw new ArgumentException($"ScaleRows: factors must be [{(x.dim() < 1 ? "B" : x.size(0))}] for x [{string.Join(", ", x.shape)}], got [{string.Join(", ", factors.shape)}]");
+        var shape = new long[x.dim()];
+        shape[0] = x.size(0);
+        for (int i = 1; i < shape.Length; i++) shape[i] = 1;
+        return x.mul(factors.view(shape));
+    }
+
     public Tensor Sign(Tensor a) => a.sign();
 
     public Tensor Clamp(Tensor a, double min, double max) => a.clamp(min, max);

@@ -75,6 +75,7 @@ public sealed class DeviceProbeEngine(Device device, string name = "torch") : IE
     public Tensor Add(Tensor a, Tensor b, double alpha = 1) => See(E.Add(See(a, nameof(Add)), See(b, nameof(Add)), alpha), nameof(Add));
     public Tensor Multiply(Tensor a, Tensor b) => See(E.Multiply(See(a, nameof(Multiply)), See(b, nameof(Multiply))), nameof(Multiply));
     public Tensor Scale(Tensor a, double s) => See(E.Scale(See(a, nameof(Scale)), s), nameof(Scale));
+    public Tensor ScaleRows(Tensor x, Tensor factors) => See(E.ScaleRows(See(x, nameof(ScaleRows)), See(factors, nameof(ScaleRows))), nameof(ScaleRows));
     public Tensor Sign(Tensor a) => See(E.Sign(See(a, nameof(Sign))), nameof(Sign));
     public Tensor Clamp(Tensor a, double min, double max) => See(E.Clamp(See(a, nameof(Clamp)), min, max), nameof(Clamp));
     public void AddInPlace(Tensor y, Tensor x, double alpha = 1) => E.AddInPlace(See(y, nameof(AddInPlace)), See(x, nameof(AddInPlace)), alpha);
