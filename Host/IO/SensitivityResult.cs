@@ -1,5 +1,6 @@
 using RobustNode.Host.Schemas;
 using RobustNode.Sensitivity.Problems;
+using RobustNode.Core.Engines;
 using static TorchSharp.torch;
 
 namespace RobustNode.Host.IO;
@@ -22,7 +23,7 @@ public sealed record SensitivityResult(AugmentedGradient<Tensor> Gradient, IRead
     {
         var first = Gradient.FirstOrder;
         TensorValues gradX0;
-        using (var scope = NewDisposeScope()) gradX0 = TensorValues.Of(first.InputSensitivity / first.InputSensitivity.shape[0]);
+        using (var scope = NewDisposeScope()) gradX0 = TensorValues.Of(first.InputSensitivity.Over(first.InputSensitivity.shape[0]));
         var file = new SensitivityFile(Engine, Mode, first.Loss, Gradient.AugmentedLoss, gradX0, TensorValues.Of(first.InputSensitivity),
             new SolveStatsJson(first.Statistics.FunctionEvaluations, first.Statistics.AcceptedSteps, first.Statistics.RejectedSteps,
                 Math.Round(WallTimeMs, 3), PeakMemoryBytes));
