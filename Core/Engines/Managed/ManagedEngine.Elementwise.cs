@@ -98,6 +98,20 @@ public sealed partial class ManagedEngine<TScalar>
         return result;
     }
 
+    public ManagedTensor<TScalar> ScaleRows(ManagedTensor<TScalar> x, ManagedTensor<TScalar> factors)
+    {
+        if (Live(factors).Shape.Rank != 1 || Live(x).Shape.Rank < 1 || factors.Shape[0] != x.Shape[0])
+            throw new ArgumentException($"ScaleRows: factors must be [{(x.Shape.Rank < 1 ? "B" : x.Shape[0].ToString())}] for x {x.Shape}, got {factors.Shape}");
+        var source = x.Span;
+        var f = factors.Span;
+        var result = New(x.Shape);
+        var destination = result.Span;
+        int n = f.Length == 0 ? 0 : source.Length / f.Length;
+        for (int i = 0; i < f.Length; i++)
+            TensorPrimitives.Multiply(source.Slice(i * n, n), f[i], destination.Slice(i * n, n));
+        return result;
+    }
+
     public ManagedTensor<TScalar> Sign(ManagedTensor<TScalar> a)
     {
         var source = a.Span;
