@@ -27,6 +27,9 @@ namespace RobustNode.Host.Schemas;
 [JsonSerializable(typeof(SensitivityFile))]
 [JsonSerializable(typeof(EvaluationFile))]
 [JsonSerializable(typeof(SweepReportFile))]
+[JsonSerializable(typeof(DenoiserReportFile))]
+[JsonSerializable(typeof(IReadOnlyList<DenoisingEpochJson>))]
+[JsonSerializable(typeof(PnpReportFile))]
 public sealed partial class JsonFiles : JsonSerializerContext
 {
     /// <summary>A file's content: indented UTF-8 JSON ending with a newline.</summary>

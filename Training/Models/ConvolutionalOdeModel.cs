@@ -6,6 +6,7 @@ using RobustNode.Sensitivity.Adjoints;
 using RobustNode.Sensitivity.Networks;
 using RobustNode.Solvers;
 using static LanguageExt.Prelude;
+using RobustNode.Core.Engines;
 using static TorchSharp.torch;
 
 namespace RobustNode.Training.Models;
@@ -44,10 +45,11 @@ public sealed record ConvolutionalOdeModel(int InputChannels = 1, int ImageSize 
 
     private Fin<Network<Tensor>> Initialised(OdeSolver solver, IAdjointMethod adjoint, ulong seed, ScalarType dtype)
     {
-        var generator = new Generator(seed);
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(seed);
         var (c1, c2) = StemChannels;
         double bound = 1.0 / Math.Sqrt(9.0 * Width);
-        var kernels = (rand([Layers, Width, Width, 3, 3], dtype: dtype, generator: generator) * 2 - 1) * bound;
+        var kernels = rand([Layers, Width, Width, 3, 3], dtype: dtype, generator: generator).Times(2).Minus(1).Times(bound);
         var biases = zeros([Layers, Width], dtype: dtype);
         return ConvolutionField.Create(kernels, biases, FeatureSize, FeatureSize, FinalTime, Activation.Tanh)
             .ToFin()
@@ -57,7 +59,13 @@ public sealed record ConvolutionalOdeModel(int InputChannels = 1, int ImageSize 
                 ConvolutionBlock.Initialised(c2, Width, 3, Strides[2], Activation.Tanh, generator, dtype),
                 new OdeBlock<Tensor>(field, solver, adjoint),
                 new GlobalAveragePoolingBlock(),
-                LinearBlock.Initialised(Width, Classes, generator, dtype)]));
+                LinearBlock.Initialised(Width, Classes, generator, dtype)]))
+            .Map(network =>
+            {
+                // The parameters outlive this method's scope (and its temporaries do not).
+                foreach (var parameter in network.Parameters) parameter.MoveToOuterDisposeScope();
+                return network;
+            });
     }
 }
 
