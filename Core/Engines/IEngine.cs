@@ -205,9 +205,6 @@ public interface IEngine<T> : IStateAlgebra<T>
     /// <summary>Sample i of a where mask[i] ≠ 0, else sample i of b (mask [B], a and b [B, …]).</summary>
     T WhereRows(T mask, T a, T b);
 
-    /// <summary>Sample i of x times factors[i] (x [B, …], factors [B]): per-sample step sizes of an attack.</summary>
-    T ScaleRows(T x, T factors);
-
     // ---- Reductions to numbers ------------------------------------------------------------------------------------
 
     /// <summary>Σ of every element.</summary>

@@ -332,17 +332,6 @@ public sealed class TorchEngine : IEngine<Tensor>
         return where(rows.view(shape), a, b).MoveToOuterDisposeScope();
     }
 
-    public Tensor ScaleRows(Tensor x, Tensor factors)
-    {
-        if (factors.dim() != 1 || factors.size(0) != x.size(0))
-            throw new ArgumentException($"ScaleRows: the factors must be [{x.size(0)}], got [{string.Join(", ", factors.shape)}]");
-        using var scope = NewDisposeScope();
-        var shape = new long[x.dim()];
-        shape[0] = x.size(0);
-        for (int i = 1; i < shape.Length; i++) shape[i] = 1;
-        return x.mul(factors.view(shape)).MoveToOuterDisposeScope();
-    }
-
     // ---- Reductions to numbers --------------------------------------------------------------------------------------
 
     public double Sum(Tensor x)

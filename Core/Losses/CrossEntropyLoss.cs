@@ -22,7 +22,7 @@ public sealed class CrossEntropyLoss<T> : IClassificationLoss<T>
     public T? Readout { get; }
     public string Name => "cross-entropy";
     /// <summary>True without a read-out: the logits are the final states.</summary>
-    public bool ScoresAreFinalStates => Readout is null;
+    public bool ScoresAreFinalStates => !HasReadout;
     public long Count => Engine.BatchSize(Labels);
 
     // Absent is null on TorchSharp and default on the managed engine, whose values are structs.

@@ -53,6 +53,9 @@ public abstract class ManagedKernelsEqualTorch<TScalar>(double tolerance)
         _c.Equal(x.mul(alpha), E.Scale(mx, alpha), "Scale");
         _c.Equal(x.sign(), E.Sign(mx), "Sign");
         _c.Equal(x.clamp(lo, hi), E.Clamp(mx, lo, hi), "Clamp");
+        Tensor factors = Values(r, b), images = Values(r, b, 2, 3);
+        _c.Equal(T.ScaleRows(x, factors), E.ScaleRows(mx, _c.Managed(factors)), "ScaleRows");
+        _c.Equal(T.ScaleRows(images, factors), E.ScaleRows(_c.Managed(images), _c.Managed(factors)), "ScaleRows (rank 3)");
     }
 
     [Property(MaxTest = 60)]

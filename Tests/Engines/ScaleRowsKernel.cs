@@ -29,5 +29,8 @@ public sealed class ScaleRowsKernel
     {
         Assert.Throws<ArgumentException>(() => TorchEngine.Instance.ScaleRows(zeros(4, 3, dtype: ScalarType.Float64), zeros(3, dtype: ScalarType.Float64)));
         Assert.Throws<ArgumentException>(() => TorchEngine.Instance.ScaleRows(zeros(4, 3, dtype: ScalarType.Float64), zeros(4, 1, dtype: ScalarType.Float64)));
+        var managed = new RobustNode.Core.Engines.Managed.ManagedEngine<double>();
+        Assert.Throws<ArgumentException>(() => managed.ScaleRows(managed.FromTensor(zeros(4, 3, dtype: ScalarType.Float64)), managed.FromTensor(zeros(3, dtype: ScalarType.Float64))));
+        Assert.Throws<ArgumentException>(() => managed.ScaleRows(managed.FromTensor(zeros(4, 3, dtype: ScalarType.Float64)), managed.FromTensor(zeros(4, 1, dtype: ScalarType.Float64))));
     }
 }

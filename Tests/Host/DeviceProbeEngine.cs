@@ -106,7 +106,6 @@ public sealed class DeviceProbeEngine(Device device, string name = "torch") : IE
     public Tensor Project(AttackNorm norm, Tensor delta, double radius) => See(E.Project(norm, See(delta, nameof(Project)), radius), nameof(Project));
     public Tensor Greater(Tensor a, Tensor b) => See(E.Greater(See(a, nameof(Greater)), See(b, nameof(Greater))), nameof(Greater));
     public Tensor WhereRows(Tensor mask, Tensor a, Tensor b) => See(E.WhereRows(See(mask, nameof(WhereRows)), See(a, nameof(WhereRows)), See(b, nameof(WhereRows))), nameof(WhereRows));
-    public Tensor ScaleRows(Tensor x, Tensor factors) => See(E.ScaleRows(See(x, nameof(ScaleRows)), See(factors, nameof(ScaleRows))), nameof(ScaleRows));
     public double Sum(Tensor x) => E.Sum(See(x, nameof(Sum)));
     public double Mean(Tensor x) => E.Mean(See(x, nameof(Mean)));
     public double Dot(Tensor a, Tensor b) => E.Dot(See(a, nameof(Dot)), See(b, nameof(Dot)));
