@@ -186,7 +186,7 @@ public sealed record ApgdEvaluation(int Iterations, int Restarts, long Seed, int
 
 /// <summary>
 /// APGD with targets (APGD-T) as an evaluation attack: the targeted DLR loss from four classes on, the targeted margin
-/// below (<c>apgd-margin-&lt;norm&gt;</c>); iterations and restarts per target class, how many target classes (the highest
+/// below, the curve <c>apgd-dlr-&lt;norm&gt;</c> either way; iterations and restarts per target class, how many target classes (the highest
 /// clean scores after the label's; at most classes − 1 are used), the seed, and the first test samples it attacks.
 /// </summary>
 public sealed record ApgdTargetedEvaluation(int Iterations, int Restarts, int TargetClasses, long Seed, int TestCount = 0);

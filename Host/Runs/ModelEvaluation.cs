@@ -50,13 +50,16 @@ public sealed record ModelScores(double CleanAccuracy, IReadOnlyList<AttackCurve
 
 /// <summary>
 /// Evaluates a model on the test set: clean accuracy, every selected attack at every radius, per sample, the worst case
-/// per sample over them (<c>worst-case-&lt;norm&gt;</c>, robust accuracy, when more than one attack ran), and the sanity
+/// per sample over them (<c>worst-case-&lt;norm&gt;</c>, robust accuracy: with one attack, that attack made monotone in ε), and the sanity
 /// checks (<see cref="SanityChecks"/>) with the covering radius of the evaluation settings.
 /// </summary>
 public static class ModelEvaluation
 {
     /// <summary>The name of the worst-case curve.</summary>
     public static string WorstCaseName(string norm) => $"worst-case-{norm}";
+
+    /// <summary>The name of the targeted APGD's curve (the targeted DLR loss, or the targeted margin below four classes).</summary>
+    public static string ApgdDlrName(string norm) => $"apgd-dlr-{norm}";
 
     /// <summary>The attacks of an evaluation, in network units (radii are scaled by the suite), for a data set of so many classes.</summary>
     public static IReadOnlyList<SuiteAttack> Families(EvaluationSettings evaluation, InputScale scale, AttackSelection selection, int classes)
@@ -71,8 +74,10 @@ public static class ModelEvaluation
         if (evaluation.Apgd is { } apgd && selection.HasFlag(AttackSelection.ApgdCe))
             families.Add(new SuiteAttack(AttackFamily.Apgd(norm, ApgdLoss.CrossEntropy, apgd.Iterations, apgd.Restarts, seed: apgd.Seed, box: box), apgd.TestCount));
         if (evaluation.ApgdDlr is { } targeted && selection.HasFlag(AttackSelection.ApgdDlr))
+            // Named apgd-dlr-<norm> whatever the loss: the section's curve keeps its name on two- and three-class data, where
+            // the targeted margin stands in for the DLR (the attack's description says which loss ran).
             families.Add(new SuiteAttack(AttackFamily.Apgd(norm, ApgdLosses.Targeted(classes), targeted.Iterations, targeted.Restarts,
-                targeted.TargetClasses, targeted.Seed, box), targeted.TestCount));
+                targeted.TargetClasses, targeted.Seed, box) with { Name = ApgdDlrName(norm.ToString()) }, targeted.TestCount));
         if (evaluation.Square is { } square && selection.HasFlag(AttackSelection.Square))
             families.Add(new SuiteAttack(AttackFamily.Square(norm, square.Queries, square.InitialFraction, square.Restarts, square.Seed, box), square.TestCount));
         return families;
@@ -92,7 +97,7 @@ public static class ModelEvaluation
         {
             var loss = ApgdLosses.Targeted(classes);
             string what = loss == ApgdLoss.TargetedDlr ? "targeted DLR loss" : "targeted margin loss (the DLR needs at least four classes)";
-            list.Add(new($"{loss.Name()}-{n}", Invariant($"{what}, iterations={t.Iterations} per target, targets={Math.Min(t.TargetClasses, classes - 1)}, restarts={t.Restarts}, seed={t.Seed}"), t.TestCount));
+            list.Add(new(ApgdDlrName(n.ToString()), Invariant($"{what}, iterations={t.Iterations} per target, targets={Math.Min(t.TargetClasses, classes - 1)}, restarts={t.Restarts}, seed={t.Seed}"), t.TestCount));
         }
         if (evaluation.Square is { } s && selection.HasFlag(AttackSelection.Square))
             list.Add(new($"square-{n}", Invariant($"queries={s.Queries}, p_init={s.InitialFraction:G4}, restarts={s.Restarts}, seed={s.Seed}, gradient-free"), s.TestCount));
@@ -123,7 +128,7 @@ public static class ModelEvaluation
                 a.Accuracies.Select((accuracy, j) => new RobustnessPoint(epsilons[j], accuracy)).ToArray(),
                 a.Samples < test.Count ? a.Samples : null)).ToList();
             var worst = result.WorstCase;
-            if (attacks.Count > 1)
+            if (attacks.Count > 0)
                 curves.Add(new AttackCurve(WorstCaseName(evaluation.Norm.ToString()),
                     worst.Accuracies.Select((accuracy, j) => new RobustnessPoint(epsilons[j], accuracy)).ToArray(),
                     worst.Samples < test.Count ? worst.Samples : null));

@@ -42,7 +42,7 @@ public sealed record ReportEvaluationJson(
 /// <summary>
 /// One trainer of a run: <c>{ "name", "objective", "epochs", "resumedFrom", "secondsPerEpoch": { "median", "mean" },
 /// "totalSeconds", "cleanAccuracy", "robustness": [curves], "model", "history": [epochs], "sanity"? }</c> — the curves
-/// include <c>worst-case-&lt;norm&gt;</c>, robust accuracy, when more than one attack ran.
+/// include <c>worst-case-&lt;norm&gt;</c>, robust accuracy: the worst case per sample over the attacks.
 /// </summary>
 public sealed record TrainerJson(
     string Name,

@@ -48,7 +48,7 @@ public sealed class AttacksAgreeOnBothEngines(StandardNetworks networks) : IClas
         var attack = Attack(name, norm, box);
         using var torchScope = NewDisposeScope();
         using var managedScope = _managed.OpenScope();
-        var x0 = test.X.to(ScalarType.Float64).clamp(box.Min, box.Max);
+        var x0 = test.X.to(ScalarType.Float64).Clamped(box.Min, box.Max);
         var labels = test.Labels;
 
         var onTorch = Ok(attack.Perturb(torchModel, x0, CrossEntropyLoss.Create(labels)));
@@ -57,7 +57,7 @@ public sealed class AttacksAgreeOnBothEngines(StandardNetworks networks) : IClas
         var onManaged = Ok(attack.Perturb(managedModel, _managed.FromTensor(x0), new CrossEntropyLoss<ManagedTensor<double>>(_managed, _managed.FromTensor(labels))));
 
         var managedExamples = _managed.ToTensor(onManaged);
-        var perSample = (onTorch - managedExamples).abs().amax([1]).data<double>().ToArray();
+        var perSample = onTorch.Plus(managedExamples, -1).abs().amax([1]).data<double>().ToArray();
         int apart = perSample.Count(d => d > 1e-6);
         Assert.True(apart <= perSample.Length / 50, $"{attack}: {apart} of {perSample.Length} examples differ by more than 1e-6 (largest {perSample.Max():G3})");
         // Every verdict is the same: a sample is broken on one engine exactly when it is broken on the other.
@@ -66,7 +66,7 @@ public sealed class AttacksAgreeOnBothEngines(StandardNetworks networks) : IClas
             .Zip(labels.data<long>().ToArray(), (p, y) => (long)p != y).ToArray();
         Assert.Equal(brokenOnTorch, brokenOnManaged);
         // The attack does something: the examples are not the clean points.
-        Assert.True(MaxAbsDifference(onTorch, x0) > 0.01, $"{attack} left the samples unchanged");
+        Assert.True(onTorch.Plus(x0, -1).abs().max().item<double>() > 0.01, $"{attack} left the samples unchanged");
     }
 
     /// <summary>The trained network's blocks with their parameters moved to the managed engine.</summary>

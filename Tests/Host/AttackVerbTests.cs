@@ -4,7 +4,7 @@ using static RobustNode.Tests.Host.TrainingJobs;
 
 namespace RobustNode.Tests.Host;
 
-/// <summary>The attack verb with PGD end to end, and every bad value of its options refused before the model is read.</summary>
+/// <summary>The attack verb with PGD and the new attacks end to end, evaluate with the new attacks, and every bad value of the options refused before the model is read.</summary>
 public sealed class AttackVerbTests(TinyModel trained) : IClassFixture<TinyModel>
 {
     [Fact]
@@ -17,6 +17,46 @@ public sealed class AttackVerbTests(TinyModel trained) : IClassFixture<TinyModel
         Assert.True(run.ExitCode == ExitCodes.Success, run.Error);
         AssertPng(png);
         Assert.Contains(run.Log, l => l.Contains("Attacked 10 test samples") && l.Contains("with PGD ε = 0.2"));
+    }
+
+    [Theory]
+    [InlineData("square")]
+    [InlineData("apgd-dlr")]
+    [InlineData("all")]
+    public void Attack_draws_the_examples_of_the_new_attacks_and_of_the_whole_suite(string attack)
+    {
+        var folder = trained.Folder;
+        var png = folder.File($"{attack}-{Guid.NewGuid():N}.png");
+        var run = Robustnode.Run(folder, ["attack", "--model", trained.Model, "--attack", attack, "--epsilon", "0.3", "--count", "8", "--out", png], trained.Settings);
+
+        Assert.True(run.ExitCode == ExitCodes.Success, run.Error);
+        AssertPng(png);
+    }
+
+    [Fact]
+    public void Evaluate_with_the_new_attacks_writes_their_curves_the_worst_case_and_the_sanity_checks()
+    {
+        var folder = trained.Folder;
+        var json = folder.File($"suite-{Guid.NewGuid():N}.json");
+        var run = Robustnode.Run(folder, ["evaluate", "--model", trained.Model, "--attack", "apgd-ce,apgd-dlr,square", "--epsilons", "0,0.2", "--out", json], trained.Settings);
+
+        Assert.True(run.ExitCode == ExitCodes.Success, run.Error);
+        var file = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(json))!;
+        Assert.Equal(["apgd-ce-inf", "apgd-dlr-inf", "square-inf", "worst-case-inf"], file["robustness"]!.AsArray().Select(c => (string)c!["attack"]!));
+        Assert.Equal(["apgd-ce-inf", "apgd-dlr-inf", "square-inf"], file["attacks"]!.AsArray().Select(a => (string)a!["name"]!));
+        Assert.Contains(file["sanity"]!["checks"]!.AsArray(), c => (string?)c!["check"] == "covering-radius");
+        Assert.Contains("| worst-case-inf |", run.Out);
+        Assert.Contains("## Sanity checks", run.Out);
+    }
+
+    [Fact]
+    public void Evaluate_refuses_an_attack_the_experiment_switches_off_naming_its_key()
+    {
+        var folder = trained.Folder;
+        var run = Robustnode.Run(folder, ["evaluate", "--model", trained.Model, "--attack", "square", "--Experiments:moons:Evaluation:Square:Enabled=false"], trained.Settings);
+
+        Assert.Equal(ExitCodes.InvalidInput, run.ExitCode);
+        Assert.Contains("--attack: the experiment 'moons' disables square (Evaluation:Square:Enabled)", run.Error);
     }
 
     [Theory]

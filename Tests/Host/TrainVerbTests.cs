@@ -34,8 +34,14 @@ public class TrainVerbTests
             Assert.Equal(2, t["history"]!.AsArray().Count);
             Assert.InRange((double)t["cleanAccuracy"]!, 0, 1);
             var curves = t["robustness"]!.AsArray();
-            Assert.Equal(["fgsm-inf", "pgd2-inf"], curves.Select(c => (string)c!["attack"]!));
+            // The suite the moons enable by default, and robust accuracy as the worst case per sample over it.
+            Assert.Equal(["fgsm-inf", "pgd2-inf", "apgd-ce-inf", "apgd-dlr-inf", "square-inf", "worst-case-inf"], curves.Select(c => (string)c!["attack"]!));
             foreach (var c in curves) Assert.Equal(3, c!["points"]!.AsArray().Count);
+            for (int j = 0; j < 3; j++)
+                Assert.True((double)curves[5]!["points"]![j]!["accuracy"]! <= curves.Take(5).Min(c => (double)c!["points"]![j]!["accuracy"]!));
+            var checks = t["sanity"]!["checks"]!.AsArray().Select(c => (string)c!["check"]!).ToArray();
+            Assert.Equal(["monotone", "covering-radius", "gradient-free-gap"], checks.Distinct());
+            Assert.True((double)t["sanity"]!["coveringRadius"]! > 0);
             Assert.True((double)t["secondsPerEpoch"]!["median"]! > 0);
             Assert.True(File.Exists(Path.Combine(dir, (string)t["model"]!)));
         }
@@ -47,6 +53,12 @@ public class TrainVerbTests
         var markdown = File.ReadAllText(Path.Combine(dir, "report.md"));
         Assert.Contains("| model | attack | clean | ε = 0 | ε = 0.1 | ε = 0.2 |", markdown);
         Assert.Contains("| augmented | pgd2-inf |", markdown);
+        Assert.Contains("| augmented | worst-case-inf |", markdown);
+        Assert.Contains("- `apgd-dlr-inf`: targeted margin loss", markdown);
+        Assert.Contains("## Sanity checks", markdown);
+        Assert.Contains("**standard**:", markdown);
+        Assert.Equal(["fgsm-inf", "pgd2-inf", "apgd-ce-inf", "apgd-dlr-inf", "square-inf"], report["evaluation"]!["attacks"]!.AsArray().Select(a => (string)a!["name"]!));
+        Assert.Equal("worst-case-inf", (string?)report["evaluation"]!["worstCase"]);
         Assert.Contains("median time / standard", markdown);
         Assert.Contains("![level-sets.png](level-sets.png)", markdown);
         Assert.Contains("| model.seed | `3` |", markdown);

@@ -36,14 +36,24 @@ public class JsonFileRoundTrips
             "point-cloud-node(…)", "torch", 52, "inf", [0, 0.1],
             [
                 new TrainerReport("standard", "J", 2, 0, [Epoch(0, 0.125), Epoch(1, 0.1)], new ModelScores(0.9, [fgsm, pgd]), "models/standard.ckpt"),
-                new TrainerReport("augmented", "J + ε‖∇ℓ‖₁", 2, 1, [Epoch(1, 0.3)], new ModelScores(0.95, [fgsm, pgd, worst]), "models/augmented.ckpt"),
+                new TrainerReport("augmented", "J + ε‖∇ℓ‖₁", 2, 1, [Epoch(1, 0.3)], new ModelScores(0.95, [fgsm, pgd, worst], Sanity()), "models/augmented.ckpt"),
                 // Resumed without a history: its times are undefined (NaN) and must be written as null.
                 new TrainerReport("pgd", "PGD", 2, 2, [], new ModelScores(0.85, [fgsm]), "models/pgd.ckpt"),
             ],
             [new("model", "point-cloud-node(…)"), new("model.seed", "3")],
             [new("Data:Size", "80"), new("Training:Epochs", "2")],
-            ["data.png", "flow.gif"]);
+            ["data.png", "flow.gif"],
+            [new AttackDescription("fgsm-inf", "one step to the boundary of the ball", 0), new AttackDescription("pgd20-inf", "steps=20", 10)],
+            4.5);
     }
+
+    private static SanityReport Sanity() => new(10,
+        new CoveringOutcome(4.5, 10, 0.5, 0, [("fgsm-inf", 0.1), ("pgd20-inf", 0)]), "the test data's bounding box",
+        [
+            new SanityFinding(SanityCheck.Monotone, true, "Accuracy falls."),
+            new SanityFinding(SanityCheck.CoveringRadius, true, "At ε = 4.5 the worst case leaves 0 %.", Epsilon: 4.5),
+            new SanityFinding(SanityCheck.GradientFreeGap, false, "Square wins.", "square-inf", 0.1),
+        ]);
 
     [Fact]
     public void Report_json_round_trips_and_keeps_every_key()
@@ -56,7 +66,16 @@ public class JsonFileRoundTrips
             json.AsObject().Select(p => p.Key));
         Assert.Equal(["train", "trainCount", "test", "testCount", "classes"], json["data"]!.AsObject().Select(p => p.Key));
         Assert.Equal(["description", "engine", "parameters"], json["model"]!.AsObject().Select(p => p.Key));
-        Assert.Equal(["norm", "epsilons"], json["evaluation"]!.AsObject().Select(p => p.Key));
+        Assert.Equal(["norm", "epsilons", "attacks", "worstCase", "coveringRadius"], json["evaluation"]!.AsObject().Select(p => p.Key));
+        Assert.Equal("worst-case-inf", (string?)json["evaluation"]!["worstCase"]);
+        Assert.Equal(["name", "settings"], json["evaluation"]!["attacks"]![0]!.AsObject().Select(p => p.Key));
+        Assert.Equal(10, (int)json["evaluation"]!["attacks"]![1]!["testSamples"]!);
+        var sanity = json["trainers"]![1]!["sanity"]!;
+        Assert.Equal(["worstCaseSamples", "coveringRadius", "coveringSamples", "chance", "worstCaseAtCoveringRadius", "atCoveringRadius", "checks"],
+            sanity.AsObject().Select(p => p.Key));
+        Assert.Equal(["monotone", "covering-radius", "gradient-free-gap"], sanity["checks"]!.AsArray().Select(c => (string?)c!["check"]));
+        Assert.Equal(["check", "passed", "message", "attack", "epsilon"], sanity["checks"]![2]!.AsObject().Select(p => p.Key));
+        Assert.Equal(0.0, (double)sanity["atCoveringRadius"]!["pgd20-inf"]!);
         var standard = json["trainers"]![0]!;
         Assert.Equal(["name", "objective", "epochs", "resumedFrom", "secondsPerEpoch", "totalSeconds", "cleanAccuracy", "robustness", "model", "history"],
             standard.AsObject().Select(p => p.Key));
