@@ -35,7 +35,8 @@ public sealed record SweepPointPlan(GridPoint Point, ExperimentSettings Experime
 /// What a sweep runs: an experiment once per seed and grid point, every run's settings checked before anything starts.
 /// A seed sets <see cref="SeedSettings"/>: the initialisation (<c>Model:Seed</c>), the order of the mini-batches and
 /// the random parts of training (<c>Training:Seed</c>: shuffles, PGD random starts) and the random parts of the
-/// evaluation attacks (<c>Evaluation:Pgd:Seed</c>); the data stay fixed unless the sweep also seeds them
+/// evaluation attacks (<c>Evaluation:Pgd:Seed</c>, <c>Evaluation:Apgd:Seed</c>, <c>Evaluation:ApgdDlr:Seed</c>,
+/// <c>Evaluation:Square:Seed</c>); the data stay fixed unless the sweep also seeds them
 /// (<c>Data:Seed</c>: the point cloud and its split, the image subsets).
 /// </summary>
 /// <param name="Experiment">The experiment as the sweep was given it.</param>
@@ -48,7 +49,11 @@ public sealed record SweepPlan(ExperimentSettings Experiment, IReadOnlyList<long
 {
     /// <summary>The settings of an experiment that a seed sets (<c>Data:Seed</c> too with <c>--seed-data</c>).</summary>
     public static IReadOnlyList<string> SeedSettingsOf(bool seedsData) =>
-        seedsData ? ["Model:Seed", "Training:Seed", "Evaluation:Pgd:Seed", "Data:Seed"] : ["Model:Seed", "Training:Seed", "Evaluation:Pgd:Seed"];
+        seedsData ? [.. ModelAndAttackSeeds, "Data:Seed"] : ModelAndAttackSeeds;
+
+    /// <summary>The seeds of the initialisation, of training and of every evaluation attack with random parts.</summary>
+    private static readonly string[] ModelAndAttackSeeds =
+        ["Model:Seed", "Training:Seed", "Evaluation:Pgd:Seed", "Evaluation:Apgd:Seed", "Evaluation:ApgdDlr:Seed", "Evaluation:Square:Seed"];
 
     /// <summary>The settings of the experiment that a seed sets.</summary>
     public IReadOnlyList<string> SeedSettings => SeedSettingsOf(SeedsData);

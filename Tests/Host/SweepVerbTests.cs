@@ -62,7 +62,8 @@ public class SweepVerbTests(ReferenceSweep reference) : IClassFixture<ReferenceS
         var dir = ReferenceSweep.Runs(reference.Folder);
         var report = JsonNode.Parse(reference.Report)!;
         Assert.Equal([1, 2], report["seeds"]!.AsArray().Select(s => (long)s!));
-        Assert.Equal(["Model:Seed", "Training:Seed", "Evaluation:Pgd:Seed"], report["seedSettings"]!.AsArray().Select(s => (string)s!));
+        Assert.Equal(["Model:Seed", "Training:Seed", "Evaluation:Pgd:Seed", "Evaluation:Apgd:Seed", "Evaluation:ApgdDlr:Seed", "Evaluation:Square:Seed"],
+            report["seedSettings"]!.AsArray().Select(s => (string)s!));
         var point = report["points"]![0]!;
         Assert.Equal(["seed-1", "seed-2"], point["runs"]!.AsArray().Select(r => (string)r!["folder"]!));
         Assert.Equal(["standard", "augmented"], point["trainers"]!.AsArray().Select(t => (string)t!["name"]!));
@@ -70,7 +71,7 @@ public class SweepVerbTests(ReferenceSweep reference) : IClassFixture<ReferenceS
         Assert.Equal(2, (int)standard["seeds"]!);
         var clean = standard["cleanAccuracy"]!["values"]!.AsArray().Select(v => (double)v!).ToArray();
         Assert.Equal(clean.Average(), (double)standard["cleanAccuracy"]!["mean"]!, 12);
-        Assert.Equal(["fgsm-inf", "pgd2-inf"], standard["robustness"]!.AsArray().Select(c => (string)c!["attack"]!));
+        Assert.Equal(["fgsm-inf", "pgd2-inf", "apgd-ce-inf", "apgd-dlr-inf", "square-inf", "worst-case-inf"], standard["robustness"]!.AsArray().Select(c => (string)c!["attack"]!));
         foreach (var curve in standard["robustness"]!.AsArray())
             foreach (var p in curve!["points"]!.AsArray())
             {
@@ -79,16 +80,17 @@ public class SweepVerbTests(ReferenceSweep reference) : IClassFixture<ReferenceS
                 Assert.Equal(mean - half, (double)p["ci95Low"]!, 12);
                 Assert.Equal(mean + half, (double)p["ci95High"]!, 12);
             }
-        // Without a worst-case curve the robust accuracy is the strongest attack at each ε.
+        // The robust accuracy is the worst case per sample over the suite, summarised over seeds.
         var robust = standard["robustAccuracy"]!;
+        Assert.Equal("worst-case-inf", (string?)robust["attack"]);
         foreach (var (p, j) in robust["points"]!.AsArray().Select((p, j) => (p!, j)))
-            Assert.Equal(standard["robustness"]!.AsArray().Min(c => (double)c!["points"]![j]!["mean"]!), (double)p["mean"]!);
+            Assert.Equal((double)standard["robustness"]![5]!["points"]![j]!["mean"]!, (double)p["mean"]!);
         Assert.Equal(0.1, (double)report["pareto"]!["epsilon"]!);   // the evaluated radius nearest Evaluation:AttackEpsilon = 0.15
         Assert.Equal(2, report["pareto"]!["points"]!.AsArray().Count);
         Assert.Equal(["accuracy.png", "robust-accuracy.png", "pareto.png"], report["plots"]!.AsArray().Select(p => (string)p!));
         foreach (var plot in new[] { "accuracy.png", "robust-accuracy.png", "pareto.png" }) AssertPng(Path.Combine(dir, plot));
         var markdown = File.ReadAllText(Path.Combine(dir, "report.md"));
-        Assert.Contains("Seed s sets `Model:Seed`, `Training:Seed`, `Evaluation:Pgd:Seed` to s; the data are the same for every seed.", markdown);
+        Assert.Contains("Seed s sets `Model:Seed`, `Training:Seed`, `Evaluation:Pgd:Seed`, `Evaluation:Apgd:Seed`, `Evaluation:ApgdDlr:Seed`, `Evaluation:Square:Seed` to s; the data are the same for every seed.", markdown);
         Assert.Contains("| standard | fgsm-inf |", markdown);
         Assert.Contains("![pareto.png](pareto.png)", markdown);
         // Each seed is a run of its own, with its own report, trained with one libtorch thread (two at a time).
@@ -100,7 +102,7 @@ public class SweepVerbTests(ReferenceSweep reference) : IClassFixture<ReferenceS
             Assert.Equal("1", (string?)run["settings"]!["threads"]);
             Assert.Contains("== exit code 0", File.ReadAllText(Path.Combine(dir, $"seed-{seed}", "train.log")));
         }
-        Assert.Contains("| standard | fgsm-inf", reference.Run.Out.Replace("pgd2-inf", "fgsm-inf"));
+        Assert.Contains("| standard | worst-case-inf |", reference.Run.Out);
     }
 
     [Fact]
