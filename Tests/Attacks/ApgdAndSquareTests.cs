@@ -29,7 +29,7 @@ public sealed class ApgdAndSquareTests(StandardNetworks networks) : IClassFixtur
     private static void AssertInBallAndBox(IAttack attack, Tensor x0, Tensor adversarial, double eps)
     {
         var delta = (adversarial - x0).flatten(1);
-        var size = attack.Norm.Q == 2 ? delta.square().sum(1).sqrt() : delta.abs().amax([1]);
+        var size = attack.Norm.Q == 2 ? delta.mul(delta).sum(1).sqrt() : delta.abs().amax([1]);
         Assert.True(size.max().item<double>() <= eps * (1 + 1e-12) + 1e-15, $"{attack}: ‖δ‖ = {size.max().item<double>():R} > ε = {eps}");
         if (attack.Box is { } b)
             Assert.True(adversarial.min().item<double>() >= b.Min && adversarial.max().item<double>() <= b.Max, $"{attack} left the box");
@@ -48,7 +48,7 @@ public sealed class ApgdAndSquareTests(StandardNetworks networks) : IClassFixtur
         foreach (var (model, data, four) in new[] { (networks.MoonsModel, networks.Moons.Test, false), (networks.BlobsModel, networks.Blobs.Test, true) })
         {
             var box = new InputBox(-1.2, 1.6);
-            var x0 = data.X.clamp(box.Min, box.Max);
+            var x0 = data.X.Clamped(box.Min, box.Max);
             var loss = CrossEntropyLoss.Create(data.Labels);
             foreach (var attack in Attacks(eps, norm, seed, null, four).Concat(Attacks(eps, norm, seed, box, four)))
                 AssertInBallAndBox(attack, x0, Ok(attack.Perturb(model, x0, loss)), eps);
@@ -61,9 +61,9 @@ public sealed class ApgdAndSquareTests(StandardNetworks networks) : IClassFixtur
     public void Image_shaped_inputs_stay_in_the_ball_and_the_unit_box(string q)
     {
         var norm = NormOf(q);
-        var generator = new Generator(7);
+        using var generator = new Generator(7);
         var model = new Network<Tensor>([new FlattenBlock<Tensor>(E, 2, 7, 7),
-            LinearBlock.Create(randn([10, 98], dtype: ScalarType.Float64, generator: generator) * 0.3, zeros(10, dtype: ScalarType.Float64))]);
+            LinearBlock.Create(randn([10, 98], dtype: ScalarType.Float64, generator: generator).Times(0.3), zeros(10, dtype: ScalarType.Float64))]);
         var x0 = rand([12, 2, 7, 7], dtype: ScalarType.Float64, generator: generator);
         var labels = Ok(Inference.Output(model, x0)).argmax(1);
         var loss = CrossEntropyLoss.Create(labels);
@@ -128,9 +128,9 @@ public sealed class ApgdAndSquareTests(StandardNetworks networks) : IClassFixtur
     /// <summary>A linear classifier z = W x + b with m classes on n features, and Gaussian inputs.</summary>
     private static (LinearBlock<Tensor> Model, Tensor X, Tensor Labels) Linear(int classes, int features, int count, long seed)
     {
-        var generator = new Generator((ulong)seed);
+        using var generator = new Generator((ulong)seed);
         var w = randn([classes, features], dtype: ScalarType.Float64, generator: generator);
-        var b = randn([classes], dtype: ScalarType.Float64, generator: generator) * 0.1;
+        var b = randn([classes], dtype: ScalarType.Float64, generator: generator).Times(0.1);
         var model = LinearBlock.Create(w, b);
         var x = randn([count, features], dtype: ScalarType.Float64, generator: generator);
         return (model, x, Ok(Inference.Output(model, x)).argmax(1));
@@ -199,8 +199,8 @@ public sealed class ApgdAndSquareTests(StandardNetworks networks) : IClassFixtur
         // Proposals move mass between windows and add bumps of fixed shape, so the search approaches the optimal
         // direction −(w_y − w_o)/‖w_y − w_o‖ through many overlapping windows, slowly: AutoAttack's square.py covers about
         // 60 % of the way to the worst case in 1000 queries on a model of this kind (drawing one window per batch).
-        var generator = new Generator(5);
-        var linear = LinearBlock.Create(randn([2, 100], dtype: ScalarType.Float64, generator: generator) * 0.1, zeros(2, dtype: ScalarType.Float64));
+        using var generator = new Generator(5);
+        var linear = LinearBlock.Create(randn([2, 100], dtype: ScalarType.Float64, generator: generator).Times(0.1), zeros(2, dtype: ScalarType.Float64));
         var model = new Network<Tensor>([new FlattenBlock<Tensor>(E, 1, 10, 10), linear]);
         var x = randn([60, 1, 10, 10], dtype: ScalarType.Float64, generator: generator);
         var labels = Ok(Inference.Output(model, x)).argmax(1);

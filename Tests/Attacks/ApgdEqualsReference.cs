@@ -33,7 +33,7 @@ public sealed class ApgdEqualsReference(StandardNetworks networks) : IClassFixtu
 
     [PyTorchFact]
     public void Cross_entropy_runs_match_in_a_box() =>
-        Compare(networks.MoonsModel, networks.Moons.Test.X.clamp(-0.9, 1.9), networks.Moons.Test.Labels, AttackNorm.Infinity, 0.3, 30, targeted: false, box: new InputBox(-0.9, 1.9));
+        Compare(networks.MoonsModel, networks.Moons.Test.X.Clamped(-0.9, 1.9), networks.Moons.Test.Labels, AttackNorm.Infinity, 0.3, 30, targeted: false, box: new InputBox(-0.9, 1.9));
 
     [PyTorchFact]
     public void Targeted_dlr_runs_match() => Compare(networks.BlobsModel, networks.Blobs.Test.X, networks.Blobs.Test.Labels, AttackNorm.Infinity, 0.5, 50, targeted: true, box: null);
@@ -69,7 +69,7 @@ public sealed class ApgdEqualsReference(StandardNetworks networks) : IClassFixtu
             ["weights"] = PyTorchReference.ToJson(field.Weights), ["biases"] = PyTorchReference.ToJson(field.Biases),
             ["readoutWeight"] = PyTorchReference.ToJson(readout.Weight), ["readoutBias"] = PyTorchReference.ToJson(readout.Bias),
             ["T"] = field.Grid.FinalTime, ["x"] = PyTorchReference.ToJson(x), ["y"] = PyTorchReference.ToJson(labels),
-            ["xInit"] = PyTorchReference.ToJson(x + start), ["eps"] = eps, ["norm"] = double.IsPositiveInfinity(norm.Q) ? "Linf" : "L2",
+            ["xInit"] = PyTorchReference.ToJson(x.Plus(start)), ["eps"] = eps, ["norm"] = double.IsPositiveInfinity(norm.Q) ? "Linf" : "L2",
             ["iterations"] = iterations, ["loss"] = targeted ? "dlr-targeted" : "ce",
             ["targets"] = targets is null ? null : new JsonArray(targets.Select(t => (JsonNode)t).ToArray()),
             ["box"] = box is null ? null : new JsonArray(box.Min, box.Max),

@@ -16,8 +16,8 @@ public sealed class MarginLossesTests
     /// <summary>Random scores [B, m] without ties, labels and targets different from the labels.</summary>
     private static (Tensor Z, Tensor Labels, int[] Targets) Case(int rows, int classes, long seed)
     {
-        var generator = new Generator((ulong)seed);
-        var z = randn([rows, classes], dtype: ScalarType.Float64, generator: generator) * 2;
+        using var generator = new Generator((ulong)seed);
+        var z = randn([rows, classes], dtype: ScalarType.Float64, generator: generator).Times(2.0);
         var labels = randint(0, classes, [rows], generator: generator);
         var y = labels.data<long>().ToArray();
         var targets = y.Select((l, i) => (int)((l + 1 + i % (classes - 1)) % classes)).ToArray();
@@ -27,7 +27,7 @@ public sealed class MarginLossesTests
     /// <summary>The per-sample loss by the formulas, as a differentiable function of z.</summary>
     private static Tensor Formula(Tensor z, Tensor labels, int[]? targets, bool dlr)
     {
-        var rows = arange(z.shape[0]);
+        var rows = tensor(Enumerable.Range(0, (int)z.shape[0]).Select(i => (long)i).ToArray());
         var zy = z[rows, labels];
         Tensor other;
         if (targets is not null) other = z[rows, tensor(targets.Select(t => (long)t).ToArray())];
@@ -41,8 +41,8 @@ public sealed class MarginLossesTests
         var sorted = z.sort(1, descending: true).Values;
         var denominator = targets is null
             ? sorted[.., 0] - sorted[.., 2]
-            : sorted[.., 0] - 0.5 * (sorted[.., 2] + sorted[.., 3]);
-        return -(zy - other) / (denominator + DifferenceOfLogitsRatioLoss<Tensor>.Offset);
+            : sorted[.., 0] - sorted[.., 2].Plus(sorted[.., 3]).Times(0.5);
+        return -(zy - other) / denominator.Plus(DifferenceOfLogitsRatioLoss<Tensor>.Offset);
     }
 
     public static TheoryData<bool, bool, int> Losses => new()
@@ -75,7 +75,7 @@ public sealed class MarginLossesTests
     {
         var (z, labels, _) = Case(200, 4, 3);
         var margin = new MarginLoss<Tensor>(E, labels).PerSample(z);
-        Assert.True(margin.gt(0).eq(z.argmax(1).ne(labels)).all().item<bool>());
+        Assert.True(margin.gt(TorchScalars.Zero).eq(z.argmax(1).ne(labels)).all().item<bool>());
     }
 
     [Fact]
@@ -85,7 +85,7 @@ public sealed class MarginLossesTests
         foreach (var t in new[] { null, targets })
         {
             var loss = new DifferenceOfLogitsRatioLoss<Tensor>(E, labels, t);
-            Assert.True(MaxAbsDifference(loss.PerSample(z), loss.PerSample(z * 7.5 + 3)) < 1e-10);
+            Assert.True(MaxAbsDifference(loss.PerSample(z), loss.PerSample(z.Times(7.5).Plus(3.0))) < 1e-10);
         }
     }
 

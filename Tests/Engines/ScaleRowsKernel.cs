@@ -16,12 +16,12 @@ public sealed class ScaleRowsKernel
     [InlineData(new long[] { 1, 9 })]
     public void Scaling_rows_multiplies_each_sample_by_its_factor(long[] shape)
     {
-        var generator = new Generator(3);
+        using var generator = new Generator(3);
         var x = randn(shape, dtype: ScalarType.Float64, generator: generator);
         var factors = randn([shape[0]], dtype: ScalarType.Float64, generator: generator);
         var scaled = TorchEngine.Instance.ScaleRows(x, factors);
         for (long i = 0; i < shape[0]; i++)
-            Assert.True(MaxAbsDifference(scaled[i], x[i] * factors[i].item<double>()) == 0);
+            Assert.True(MaxAbsDifference(scaled[i], x[i].Times(factors[i].item<double>())) == 0);
     }
 
     [Fact]
