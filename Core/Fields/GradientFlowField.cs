@@ -114,9 +114,9 @@ public sealed class GradientFlowField<T> : IVectorField<T>, ILipschitzField, ISt
 
     /// <summary>
     /// Clips the singular values of every A_k to √(c/(h L_σ)) — the Euclidean projection onto the rule — in place (a
-    /// relative margin of 1e-9 below the bound keeps the rule after rounding).
+    /// relative margin of 1e-9 below the bound keeps the rule after rounding). The norms are exact whichever is asked for.
     /// </summary>
-    public void Constrain(double stepSize)
+    public void Constrain(double stepSize, ConstraintNorm norm = ConstraintNorm.Proven)
     {
         using var scope = Engine.OpenScope();
         for (int k = 0; k < Grid.Layers; k++)

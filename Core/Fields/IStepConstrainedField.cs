@@ -10,8 +10,25 @@ public interface IStepConstrainedField
     /// <summary>For steps of size h: per layer, the constrained quantity and its bound.</summary>
     IReadOnlyList<StepRuleCheck> Check(double stepSize);
 
-    /// <summary>Projects the controls of every layer, in place, so that steps of size h keep the rule.</summary>
-    void Constrain(double stepSize);
+    /// <summary>
+    /// Projects the controls of every layer, in place, so that steps of size h keep the rule, measuring ‖Aₖ‖₂ as asked:
+    /// <see cref="ConstraintNorm.Proven"/> guarantees the rule afterwards; <see cref="ConstraintNorm.Tracked"/> may use a
+    /// cheaper estimate carried from call to call (fields whose norm is cheap use the proven one for both).
+    /// </summary>
+    void Constrain(double stepSize, ConstraintNorm norm = ConstraintNorm.Proven);
+}
+
+/// <summary>How a projection onto a step rule measures the spectral norm.</summary>
+public enum ConstraintNorm
+{
+    /// <summary>The exact norm or a proven upper bound: the rule holds afterwards.</summary>
+    Proven,
+    /// <summary>
+    /// An estimate from below carried from one projection to the next (power iteration warm-started at the last
+    /// call's vector): cheap enough for every optimizer step; a proven projection at epoch boundaries restores the rule
+    /// exactly and resets what was carried.
+    /// </summary>
+    Tracked,
 }
 
 /// <summary>One layer against its step rule: h·sup σ'·‖Aₖ‖₂² (<paramref name="Value"/>) and its bound c.</summary>
