@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using RobustNode.Host.Configuration;
 using RobustNode.Host.Problems;
+using RobustNode.Host.Sweeps;
 using RobustNode.Host.Verbs;
 
 namespace RobustNode.Host.Composition;
@@ -18,6 +19,7 @@ public static class CompositionRoot
     /// <summary>Every verb of <c>robustnode</c>. A new verb is one class and one line here.</summary>
     public static VerbCatalog Verbs { get; } = new VerbCatalog()
         .Add<TrainVerb>()
+        .Add<SweepVerb>()
         .Add<EvaluateVerb>()
         .Add<AttackVerb>()
         .Add<SolveVerb>()
@@ -85,7 +87,7 @@ public static class CompositionRoot
             Fail: problems => Invalid(context, "robustnode: invalid configuration", problems, null),
             Succ: settings =>
             {
-                using var services = BuildServices(configuration, settings, context);
+                using var services = BuildServices(configuration, settings, context, overrides);
                 if (settings.Device.FellBackToCpu)
                     services.GetRequiredService<ILoggerFactory>().CreateLogger("RobustNode").LogInformation(DeviceSelection.FallbackMessage);
                 settings.Torch.Apply();
@@ -93,11 +95,15 @@ public static class CompositionRoot
             });
     }
 
-    /// <summary>The DI container: settings, the solver registry and the engine catalog as singletons, logging, the problem-file parser and the verbs.</summary>
-    public static ServiceProvider BuildServices(IConfiguration configuration, HostSettings settings, HostContext context)
+    /// <summary>
+    /// The DI container: settings, the solver registry and the engine catalog as singletons, how the program was
+    /// invoked, logging, the problem-file parser and the verbs.
+    /// </summary>
+    public static ServiceProvider BuildServices(IConfiguration configuration, HostSettings settings, HostContext context, IReadOnlyList<string>? overrides = null)
     {
         var services = new ServiceCollection()
             .AddSingleton(configuration)
+            .AddSingleton(new ProgramInvocation(context.ContentRoot, overrides ?? []))
             .AddSingleton(context.Console)
             .AddSingleton(settings)
             .AddSingleton(settings.Torch)

@@ -15,6 +15,11 @@ namespace RobustNode.Host.Composition;
 public sealed record HostContext(HostConsole Console, string ContentRoot, Func<bool> CudaAvailable, Action<ILoggingBuilder>? ConfigureLogging = null,
     EngineCatalog? Engines = null)
 {
-    /// <summary>The real process: stdout/stderr, the binary's folder, libtorch's CUDA probe, console logging to stderr.</summary>
-    public static HostContext Process => new(HostConsole.Standard, AppContext.BaseDirectory, DeviceSelection.CudaAvailable);
+    /// <summary>
+    /// The real process: stdout/stderr, the binary's folder (or the folder named by <c>DOTNET_CONTENTROOT</c>, the .NET
+    /// host's content-root variable), libtorch's CUDA probe, console logging to stderr.
+    /// </summary>
+    public static HostContext Process => new(HostConsole.Standard,
+        Environment.GetEnvironmentVariable(Sweeps.ProgramInvocation.ContentRootVariable) is { Length: > 0 } root ? root : AppContext.BaseDirectory,
+        DeviceSelection.CudaAvailable);
 }

@@ -23,8 +23,18 @@ public static class PlotStyle
         _ => Class(name.Sum(c => c) % 10),
     };
 
-    /// <summary>The line pattern of an attack family: solid for FGSM, dashed for PGD.</summary>
-    public static LinePattern Attack(string family) => family.StartsWith("pgd", StringComparison.Ordinal) ? LinePattern.Dashed : LinePattern.Solid;
+    /// <summary>
+    /// The line pattern of an attack curve: solid for FGSM and the worst case over an attack suite, dashed for PGD,
+    /// densely dashed for APGD, dotted for Square.
+    /// </summary>
+    public static LinePattern Attack(string family) =>
+        family.StartsWith("pgd", StringComparison.Ordinal) ? LinePattern.Dashed
+        : family.StartsWith("apgd", StringComparison.Ordinal) ? LinePattern.DenselyDashed
+        : family.StartsWith("square", StringComparison.Ordinal) ? LinePattern.Dotted
+        : LinePattern.Solid;
+
+    /// <summary>Line width of an attack curve: the worst case over an attack suite (<c>worst-case-…</c>) stands out.</summary>
+    public static float AttackWidth(string family) => family.StartsWith("worst-case", StringComparison.Ordinal) ? 3.5f : 2;
 
     /// <summary>The light blue → white → light orange map of class-1 probabilities in level-set plots (light, so that the points on top stand out).</summary>
     public static IColormap Probability { get; } = new ScottPlot.Colormaps.Custom(

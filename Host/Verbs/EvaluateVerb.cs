@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using LanguageExt;
 using LanguageExt.Common;
 using Microsoft.Extensions.Logging;
@@ -11,6 +10,7 @@ using RobustNode.Host.Configuration;
 using RobustNode.Host.Experiments;
 using RobustNode.Host.Reports;
 using RobustNode.Host.Runs;
+using RobustNode.Host.Schemas;
 using RobustNode.Sensitivity.Networks;
 using static LanguageExt.Prelude;
 using EvaluationRequest = (RobustNode.Host.Runs.AttackSelection Attacks, LanguageExt.Option<System.Collections.Generic.IReadOnlyList<double>> Epsilons);
@@ -70,28 +70,9 @@ public sealed class EvaluateVerb(ExperimentCatalog experiments, TorchRuntime run
         $"# `{saved.Path}` in experiment `{saved.Experiment.Name}`\n\nTest set: {saved.Data.Test.Count} samples, `{saved.Data.Test.Name}`; " +
         $"{(saved.Experiment.Evaluation.Norm.ToString() == "inf" ? "ℓ∞" : "ℓ" + saved.Experiment.Evaluation.Norm)} attacks; {engine} engine.\n\n{table}";
 
-    private static byte[] Json(SavedModel saved, string engine, ModelScores scores, IReadOnlyList<double> epsilons)
-    {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
-        {
-            json.WriteStartObject();
-            json.WriteString("model", saved.Path);
-            json.WriteString("experiment", saved.Experiment.Name);
-            json.WriteString("engine", engine);
-            json.WriteString("test", saved.Data.Test.Name);
-            json.WriteNumber("testCount", saved.Data.Test.Count);
-            json.WriteString("norm", saved.Experiment.Evaluation.Norm.ToString());
-            json.WriteStartArray("epsilons");
-            foreach (var e in epsilons) json.WriteNumberValue(e);
-            json.WriteEndArray();
-            json.WriteNumber("cleanAccuracy", scores.CleanAccuracy);
-            ReportJson.WriteCurves(json, "robustness", scores.Curves);
-            json.WriteEndObject();
-        }
-        buffer.WriteByte((byte)'\n');
-        return buffer.ToArray();
-    }
+    private static byte[] Json(SavedModel saved, string engine, ModelScores scores, IReadOnlyList<double> epsilons) =>
+        JsonFiles.Write(new EvaluationFile(saved.Path, saved.Experiment.Name, engine, saved.Data.Test.Name, saved.Data.Test.Count,
+            saved.Experiment.Evaluation.Norm.ToString(), epsilons, scores.CleanAccuracy, ReportJson.Curves(scores.Curves)), JsonFiles.Default.EvaluationFile);
 
     private static Validation<Error, AttackSelection> Attacks(string? text) => text?.Trim().ToLowerInvariant() switch
     {

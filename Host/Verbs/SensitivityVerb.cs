@@ -64,7 +64,8 @@ public sealed class SensitivityVerb(
         var clock = Stopwatch.StartNew();
         var result = Sensitivities.AugmentedGradient(sensitivityProblem, new AugmentedLoss(problem.Epsilon, problem.Q), adjoint);
         clock.Stop();
-        return result.Map(gradient => new SensitivityResult(Tensors(engine, gradient), input.Field.Controls.Select(c => c.Name).ToArray(), adjoint.Name,
+        var names = input.Field.Controls.Select(c => c.Name).ToArray();
+        return result.Map(gradient => Tensors(engine, gradient)).Bind(gradient => Finite(gradient, names)).Map(gradient => new SensitivityResult(gradient, names, adjoint.Name,
             clock.Elapsed.TotalMilliseconds, Process.GetCurrentProcess().PeakWorkingSet64, engine.Name));
     }
 
@@ -75,6 +76,33 @@ public sealed class SensitivityVerb(
         return new AugmentedGradient<Tensor>(g.AugmentedLoss, g.AugmentedControlGradients.Select(engine.ToTensor).ToArray(),
             new LossGradient<Tensor>(first.Loss, first.ControlGradients.Select(engine.ToTensor).ToArray(), engine.ToTensor(first.InputSensitivity),
                 engine.ToTensor(first.FinalState), first.Statistics));
+    }
+
+    /// <summary>
+    /// The result when every value the file would hold is finite; otherwise a computation failure naming the first
+    /// key that overflowed (a file never holds a non-finite result, see <see cref="Schemas.FiniteNumberConverter"/>).
+    /// </summary>
+    private static Fin<AugmentedGradient<Tensor>> Finite(AugmentedGradient<Tensor> gradient, IReadOnlyList<string> controls)
+    {
+        var first = gradient.FirstOrder;
+        static bool AllFinite(Tensor t) { using var scope = NewDisposeScope(); return t.isfinite().all().item<bool>(); }
+        static string Key(string prefix, string control) => prefix + char.ToUpperInvariant(control[0]) + control[1..];
+        var checks = new List<(string Key, Func<bool> Finite)>
+        {
+            ("loss", () => double.IsFinite(first.Loss)),
+            ("augmentedLoss", () => double.IsFinite(gradient.AugmentedLoss)),
+            ("inputSensitivity", () => AllFinite(first.InputSensitivity)),
+        };
+        for (int i = 0; i < controls.Count; i++)
+        {
+            int k = i;
+            checks.Add((Key("grad", controls[k]), () => AllFinite(first.ControlGradients[k])));
+            checks.Add((Key("augmentedGrad", controls[k]), () => AllFinite(gradient.AugmentedControlGradients[k])));
+        }
+        var broken = checks.FirstOrDefault(c => !c.Finite());
+        return broken.Key is null
+            ? FinSucc(gradient)
+            : FinFail<AugmentedGradient<Tensor>>(HostErrors.Computation(broken.Key, "is not finite (the loss or its derivatives overflowed); no result was written"));
     }
 
     protected override string Computation(string problemPath) => $"the computation for '{problemPath}'";

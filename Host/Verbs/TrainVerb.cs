@@ -10,6 +10,7 @@ using RobustNode.Host.Experiments;
 using RobustNode.Host.IO;
 using RobustNode.Host.Reports;
 using RobustNode.Host.Runs;
+using RobustNode.Host.Sweeps;
 using RobustNode.Sensitivity.Networks;
 using RobustNode.Training.Evaluation;
 using static LanguageExt.Prelude;
@@ -42,12 +43,17 @@ public sealed class TrainVerb(
         new VerbOption("experiment", "NAME", $"an experiment of the Experiments section (default: {ExperimentCatalog.DefaultExperiment})"),
         new VerbOption("name", "RUN", "the run's folder under Output:Folder (default: the experiment's name)"),
         new VerbOption("resume", null, "continue from the run's last checkpoints; finished trainers are not retrained"),
+        new VerbOption(LifelineOption, null, "stop when standard input ends (how sweep runs its seeds, so that they stop with it)"),
     ]);
+
+    /// <summary>The flag that ties the run to its standard input (<see cref="StandardInputLifeline"/>).</summary>
+    public const string LifelineOption = "exit-on-eof";
 
     public int Run(VerbArguments arguments)
     {
         var clock = Stopwatch.StartNew();
         bool resume = arguments.Has("resume") && arguments["resume"] == "true";
+        if (arguments[LifelineOption] == "true") StandardInputLifeline.Start(console, Descriptor.Name);
         var setup =
             from e in experiments.Find(arguments["experiment"] ?? ExperimentCatalog.DefaultExperiment)
             from f in RunFolder.For(output.Folder, arguments["name"] ?? e.Name)
@@ -142,7 +148,13 @@ public sealed class TrainVerb(
         return ExitCodes.Success;
     }
 
-    /// <summary>The plots of a run: for planar data the data, level sets, attack arrows; always accuracy versus ε and training curves.</summary>
+    /// <summary>Test points drawn in the flow pictures, and the most grid points per side of their background.</summary>
+    private const int FlowPoints = 300, FlowResolution = 100;
+
+    /// <summary>
+    /// The plots of a run: for planar data the data, level sets, attack arrows and the flow (trajectories and the
+    /// animation); always accuracy versus ε and training curves.
+    /// </summary>
     private Fin<IReadOnlyList<(string Name, byte[] Bytes)>> Plots<T>(ExperimentSettings experiment, ExperimentData data, IReadOnlyList<PreparedTrainer<T>> trained, IReadOnlyList<TrainerReport> reports)
     {
         var ev = experiment.Evaluation;
@@ -153,6 +165,7 @@ public sealed class TrainVerb(
             var spec = GridSpec.Around(data.Train, ev.GridMargin, ev.GridResolution);
             var grids = new List<(string, GridPrediction)>();
             var attacked = new List<AttackedPoints>();
+            var flows = new List<(string, PlanarFlow)>();
             var attack = AttackExamples.Attack(ev, data.Scale, ev.AttackEpsilon, pgd: false);
             foreach (var (t, r) in trained.Zip(reports))
             {
@@ -163,9 +176,14 @@ public sealed class TrainVerb(
                 var examples = AttackExamples.Compute(t.State.Model, data.Test, attack, data.Scale, data.Test.Count);
                 if (examples.IsFail) return examples.Map(_ => (IReadOnlyList<(string, byte[])>)[]);
                 attacked.Add(((AttackExamples)examples).Points(t.Trainer.Name, g));
+                var flow = PlanarFlow.Trace(t.State.Model, data.Test, FlowPoints, Math.Min(ev.GridResolution, FlowResolution));
+                if (flow.IsFail) return flow.Map(_ => (IReadOnlyList<(string, byte[])>)[]);
+                flows.Add((t.Trainer.Name, (PlanarFlow)flow));
             }
             files.Add(("level-sets.png", LevelSetPlot.Render(grids, data.Train)));
             files.Add(("attacks.png", AttackArrowsPlot.Render(attacked, FormattableString.Invariant($"FGSM ε = {ev.AttackEpsilon:G4}"))));
+            files.Add(("trajectories.png", FlowPlot.Trajectories(flows)));
+            files.Add(("flow.gif", FlowPlot.Animation(flows)));
         }
         else
         {

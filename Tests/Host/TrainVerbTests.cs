@@ -9,7 +9,7 @@ namespace RobustNode.Tests.Host;
 /// <summary>The default job, <c>robustnode</c> without a verb: training, evaluation, reports, plots, checkpoints and resuming.</summary>
 public class TrainVerbTests
 {
-    private static readonly string[] Plots = ["data.png", "level-sets.png", "attacks.png", "accuracy.png", "training.png"];
+    private static readonly string[] Plots = ["data.png", "level-sets.png", "attacks.png", "trajectories.png", "flow.gif", "accuracy.png", "training.png"];
 
     [Fact]
     public void The_default_job_trains_all_three_trainers_and_writes_reports_models_and_plots()
@@ -49,7 +49,9 @@ public class TrainVerbTests
         Assert.Contains("median time / standard", markdown);
         Assert.Contains("![level-sets.png](level-sets.png)", markdown);
         Assert.Contains("| model.seed | `3` |", markdown);
-        foreach (var plot in Plots) AssertPng(Path.Combine(dir, plot));
+        foreach (var plot in Plots.Where(p => p.EndsWith(".png"))) AssertPng(Path.Combine(dir, plot));
+        AssertGif(Path.Combine(dir, "flow.gif"), frames: 4);
+        Assert.Contains("![flow.gif](flow.gif)", markdown);
         foreach (var trainer in new[] { "standard", "augmented", "pgd" })
         {
             var model = CheckpointSerializer.Deserialize(File.ReadAllBytes(Path.Combine(dir, "models", trainer + ".ckpt")));
