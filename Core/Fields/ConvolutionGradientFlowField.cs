@@ -160,8 +160,10 @@ public sealed class ConvolutionGradientFlowField : IVectorField<Tensor>, ILipsch
         using var untracked = no_grad();
         for (int k = 0; k < Grid.Layers; k++)
         {
-            double radius = Math.Sqrt(Rule.Budget(Directions[k]) / (stepSize * Activation.SlopeBound)) * (1 - 1e-9);
             var kernel = Kernels[k];
+            // A margin below the bound that survives rounding the rescaled kernel in its own precision.
+            double margin = kernel.dtype == ScalarType.Float64 ? 1e-9 : 1e-5;
+            double radius = Math.Sqrt(Rule.Budget(Directions[k]) / (stepSize * Activation.SlopeBound)) * (1 - margin);
             double measured = norm == ConstraintNorm.Proven ? ConvolutionSpectrum.UpperBound(kernel, StateShape[1], StateShape[2]) : Tracked(k, kernel);
             if (measured > radius) kernel.mul_(radius / measured);
             if (norm == ConstraintNorm.Proven) Forget(k);

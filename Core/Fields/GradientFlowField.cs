@@ -114,14 +114,16 @@ public sealed class GradientFlowField<T> : IVectorField<T>, ILipschitzField, ISt
 
     /// <summary>
     /// Clips the singular values of every A_k to √(c/(h L_σ)) — the Euclidean projection onto the rule — in place (a
-    /// relative margin of 1e-9 below the bound keeps the rule after rounding). The norms are exact whichever is asked for.
+    /// relative margin of 1e-9 below the bound — 1e-5 in single precision — keeps the rule after rounding). The norms are exact whichever is asked for.
     /// </summary>
     public void Constrain(double stepSize, ConstraintNorm norm = ConstraintNorm.Proven)
     {
         using var scope = Engine.OpenScope();
+        // A margin below the bound that survives rounding the clipped matrix to the parameters' precision.
+        double margin = Engine.DType(Weights) == ScalarType.Float64 ? 1e-9 : 1e-5;
         for (int k = 0; k < Grid.Layers; k++)
         {
-            double radius = Math.Sqrt(Rule.Budget(Directions[k]) / (stepSize * Activation.SlopeBound)) * (1 - 1e-9);
+            double radius = Math.Sqrt(Rule.Budget(Directions[k]) / (stepSize * Activation.SlopeBound)) * (1 - margin);
             var values = Engine.ToArray(_layerWeights[k]);
             if (DenseSpectrum.SpectralNorm(values, Rows, Dim) <= radius) continue;
             var clipped = DenseSpectrum.ClipSingularValues(values, Rows, Dim, radius);

@@ -27,6 +27,7 @@ namespace RobustNode.Host.Schemas;
 [JsonSerializable(typeof(SensitivityFile))]
 [JsonSerializable(typeof(EvaluationFile))]
 [JsonSerializable(typeof(SweepReportFile))]
+[JsonSerializable(typeof(CertificationFile))]
 public sealed partial class JsonFiles : JsonSerializerContext
 {
     /// <summary>A file's content: indented UTF-8 JSON ending with a newline.</summary>
