@@ -36,6 +36,10 @@ public sealed record OdeSolver(ButcherTableau Tableau, IStepSizeController Contr
         var valid = Validate();
         if (valid.IsFail) return FinFail<OdeSolution<T>>((Error)valid.FailToSeq().Head);
         var bp = system.Breakpoints;
+        // Constant steps know their work in advance: a solve that would exceed the step limit fails before it starts.
+        if (Controller is ConstantSteps constant && constant.StepsFor(bp) is var steps && steps > constant.MaxSteps)
+            return FinFail<OdeSolution<T>>(RobustNodeErrors.MaxStepsExceeded(bp[0], constant.MaxSteps,
+                $"{steps} constant steps ({system.Pieces} layers) would be needed"));
         double direction = Math.Sign(bp[^1] - bp[0]);
         if (options.SaveAt is { } save)
         {

@@ -41,7 +41,7 @@ public static class CompositionRoot
         }
         catch (Exception ex)
         {
-            context.Console.Error.WriteLine($"robustnode: internal error: {ex}");
+            context.Console.Error.WriteLine($"robustnode: internal error: {Echo.Clip(ex.ToString(), 20_000)}");
             return ExitCodes.InternalError;
         }
     }
@@ -63,32 +63,25 @@ public static class CompositionRoot
                     console.Out.Write(Verbs.Usage());
                     return ExitCodes.Success;
                 }
-                console.Error.WriteLine($"robustnode: unknown verb '{name}'; known: {string.Join(", ", Verbs.Descriptors.Select(d => d.Name))}");
+                console.Problem($"robustnode: unknown verb {Echo.Quote(name)}; known: {string.Join(", ", Verbs.Descriptors.Select(d => d.Name))}");
                 console.Error.Write(Verbs.Usage());
                 return ExitCodes.InvalidInput;
             },
             Some: verb => commandLine.ArgumentsFor(verb).Match(
                 Fail: problems => Invalid(context, $"robustnode {verb.Name}: invalid command line", problems, "run 'robustnode --help' for usage"),
-                Succ: arguments => Run(verb, arguments, commandLine.Overrides, context)));
+                Succ: arguments => Run(verb, arguments, commandLine.ConfigFile, commandLine.Overrides, context)));
     }
 
-    private static int Run(VerbDescriptor verb, VerbArguments arguments, IReadOnlyList<string> overrides, HostContext context)
+    private static int Run(VerbDescriptor verb, VerbArguments arguments, string? configFile, IReadOnlyList<string> overrides, HostContext context)
     {
-        IConfigurationRoot configuration;
-        try
-        {
-            configuration = ConfigurationSources.Build(context.ContentRoot, overrides);
-        }
-        catch (InvalidDataException ex)
-        {
-            context.Console.Error.WriteLine($"robustnode: invalid {ConfigurationSources.SettingsFile}: {ex.InnerException?.Message ?? ex.Message}");
-            return ExitCodes.InvalidInput;
-        }
+        var built = ConfigurationSources.Build(context.ContentRoot, configFile, overrides);
+        if (built.IsFail) return Invalid(context, "robustnode: invalid settings", built.FailToSeq(), null);
+        var configuration = built.SuccessToSeq().Head;
         return HostSettingsValidation.Validate(configuration, context.CudaAvailable, context.Engines ?? Engines).Match(
             Fail: problems => Invalid(context, "robustnode: invalid configuration", problems, null),
             Succ: settings =>
             {
-                using var services = BuildServices(configuration, settings, context, overrides);
+                using var services = BuildServices(configuration, settings, context, overrides, configFile);
                 if (settings.Device.FellBackToCpu)
                     services.GetRequiredService<ILoggerFactory>().CreateLogger("RobustNode").LogInformation(DeviceSelection.FallbackMessage);
                 settings.Torch.Apply();
@@ -100,11 +93,12 @@ public static class CompositionRoot
     /// The DI container: settings, the solver registry and the engine catalog as singletons, how the program was
     /// invoked, logging, the problem-file parser and the verbs.
     /// </summary>
-    public static ServiceProvider BuildServices(IConfiguration configuration, HostSettings settings, HostContext context, IReadOnlyList<string>? overrides = null)
+    public static ServiceProvider BuildServices(IConfiguration configuration, HostSettings settings, HostContext context, IReadOnlyList<string>? overrides = null,
+        string? configFile = null)
     {
         var services = new ServiceCollection()
             .AddSingleton(configuration)
-            .AddSingleton(new ProgramInvocation(context.ContentRoot, overrides ?? []))
+            .AddSingleton(new ProgramInvocation(context.ContentRoot, overrides ?? [], configFile))
             .AddSingleton(context.Console)
             .AddSingleton(settings)
             .AddSingleton(settings.Torch)
@@ -129,7 +123,7 @@ public static class CompositionRoot
     private static int Invalid(HostContext context, string headline, Seq<Error> problems, string? hint)
     {
         context.Console.Report(headline, problems);
-        if (hint is not null) context.Console.Error.WriteLine(hint);
+        if (hint is not null) context.Console.Problem(hint);
         return ExitCodes.InvalidInput;
     }
 }

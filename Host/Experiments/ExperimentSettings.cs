@@ -144,13 +144,15 @@ public enum TrainerKind
 }
 
 /// <summary>What every trainer of an experiment shares, and which trainers run (in the order standard, augmented, pgd).</summary>
+/// <param name="Divergence">When a trainer's run counts as diverged (null: the library's default rule).</param>
 public sealed record TrainingSettings(
     IOptimizer Optimizer,
     ILearningRateSchedule Schedule,
     int Epochs,
     int BatchSize,
     long Seed,
-    IReadOnlyList<TrainerSettings> Trainers);
+    IReadOnlyList<TrainerSettings> Trainers,
+    DivergenceRule? Divergence = null);
 
 /// <summary>
 /// PGD as an evaluation attack: steps, restarts, step size relative to ε, seed of the random starts, and how many test

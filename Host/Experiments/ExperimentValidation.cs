@@ -40,7 +40,7 @@ public static class ExperimentValidation
             ? ModelSettingsReader.Images(experiment.GetSection("Model"), solvers, defaults, engines, engine)
             : ModelSettingsReader.PointCloud(experiment.GetSection("Model"), solvers, defaults, engines, engine);
         return (keys, kind, data, model,
-                SettingReaders.Integer(experiment, "Threads", images ? torchThreads : 1, 1),
+                SettingReaders.Integer(experiment, "Threads", images ? torchThreads : 1, 1, HostSettingsValidation.MaxThreads),
                 TrainingSettingsReader.Read(experiment.GetSection("Training")),
                 EvaluationSettingsReader.Read(experiment.GetSection("Evaluation"), k))
             .Apply((_, _, d, m, threads, t, e) => new ExperimentSettings(experiment.Key, threads, d, m, t, e));

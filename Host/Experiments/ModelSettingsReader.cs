@@ -32,6 +32,12 @@ internal static class ModelSettingsReader
 
     private static readonly Dictionary<string, bool> Fields = new(StringComparer.OrdinalIgnoreCase) { ["node"] = false, ["gradient-flow"] = true };
 
+    /// <summary>Most layers of an ODE block.</summary>
+    public const int MaxLayers = 100_000;
+
+    /// <summary>Largest final time T.</summary>
+    public const double MaxFinalTime = 1e6;
+
     private static readonly Dictionary<string, ScalarType> DTypes = new(StringComparer.OrdinalIgnoreCase)
     {
         ["float32"] = ScalarType.Float32, ["float64"] = ScalarType.Float64,
@@ -43,20 +49,21 @@ internal static class ModelSettingsReader
     {
         var keys = SettingReaders.KnownKeys(model, [.. SolverKeys, .. GradientFlowKeys, "Dim", "Layers", "T", "Activation", "WeightScale", "BiasScale"]);
         var activation = SettingReaders.Choice(model, "Activation", Activation.Tanh, Activation.ByName);
-        var shape = (SettingReaders.Integer(model, "Dim", 4, 2),
-                SettingReaders.Integer(model, "Layers", 10, 1),
-                SettingReaders.Number(model, "T", 1.0, 0, exclusiveMin: true),
+        var shape = (SettingReaders.Integer(model, "Dim", 4, 2, 4096),
+                SettingReaders.Integer(model, "Layers", 10, 1, MaxLayers),
+                SettingReaders.Number(model, "T", 1.0, 0, MaxFinalTime, exclusiveMin: true),
                 activation,
-                SettingReaders.Number(model, "WeightScale", 1.0, 0),
-                SettingReaders.Number(model, "BiasScale", 0.0, 0),
+                SettingReaders.Number(model, "WeightScale", 1.0, 0, 1000),
+                SettingReaders.Number(model, "BiasScale", 0.0, 0, 1000),
                 activation.Bind(a => GradientFlow(model, a)))
             .Apply((d, n, t, a, ws, bs, flow) => new PointCloudModel(Dim: d, Layers: n, FinalTime: t, WeightScale: ws, BiasScale: bs) { Activation = a, GradientFlow = flow.MatchUnsafe(f => f, () => null) });
         string fallbackSolver = model["Field"]?.Trim().Equals("gradient-flow", StringComparison.OrdinalIgnoreCase) == true ? "euler" : "rk4";
         return (keys, shape, Solver(model, solvers, defaults, fallbackSolver), Adjoint(model), SettingReaders.Long(model, "Seed", 3),
                 Engine(model, engines, engine, convolutional: false))
-            .Apply((_, m, solver, adjoint, seed, e) => (m with { Solver = solver.Solver, Adjoint = adjoint }, solver, seed, e))
-            .Bind(r => ConstantStepsFor(model, r.Item1.GradientFlow, r.solver.Solver).Map(_ => (ModelSettings)new PointCloudModelSettings(
-                r.Item1, r.seed, r.solver.Name) { Engine = r.e }));
+            .Apply((_, m, solver, adjoint, seed, e) => (m, solver, adjoint, seed, e))
+            .Bind(x => (WithinStepLimit(model, x.m.Layers, x.solver.Solver), ConstantStepsFor(model, x.m.GradientFlow, x.solver.Solver))
+                .Apply((_, _) => (ModelSettings)new PointCloudModelSettings(
+                    x.m with { Solver = x.solver.Solver, Adjoint = x.adjoint }, x.seed, x.solver.Name) { Engine = x.e }));
     }
 
     /// <summary>The convolutional ODE network (defaults: width 64, N = 6, T = 1, euler, discrete adjoint, float32, seed 3).</summary>
@@ -69,17 +76,17 @@ internal static class ModelSettingsReader
         var activation = flowGiven
             ? SettingReaders.Choice(model, "Activation", Activation.Tanh, Activation.ByName)
             : NotForNeuralOde(model, "Activation").Map(_ => Activation.Tanh);
-        var shape = (SettingReaders.Integer(model, "Width", 64, 4),
-                SettingReaders.Integer(model, "Layers", 6, 1),
-                SettingReaders.Number(model, "T", 1.0, 0, exclusiveMin: true),
+        var shape = (SettingReaders.Integer(model, "Width", 64, 4, 4096),
+                SettingReaders.Integer(model, "Layers", 6, 1, MaxLayers),
+                SettingReaders.Number(model, "T", 1.0, 0, MaxFinalTime, exclusiveMin: true),
                 activation.Bind(a => GradientFlow(model, a)))
             .Apply((width, layers, t, flow) => new ConvolutionalOdeModel(Width: width, Layers: layers, FinalTime: t) { GradientFlow = flow.MatchUnsafe(f => f, () => null) });
         var dtype = SettingReaders.Choice(model, "DType", ScalarType.Float32, DTypes);
         return (keys, shape, dtype, Solver(model, solvers, defaults, "euler"), Adjoint(model), SettingReaders.Long(model, "Seed", 3),
                 Engine(model, engines, engine, convolutional: true))
             .Apply((_, m, t, solver, adjoint, seed, e) => (m, t, solver, adjoint, seed, e))
-            .Bind(r => ConstantStepsFor(model, r.m.GradientFlow, r.solver.Solver).Map(_ =>
-                (ModelSettings)new ImageModelSettings(r.m, r.solver.Solver, r.adjoint, r.t, r.seed, r.solver.Name) { Engine = r.e }));
+            .Bind(x => (WithinStepLimit(model, x.m.Layers, x.solver.Solver), ConstantStepsFor(model, x.m.GradientFlow, x.solver.Solver))
+                .Apply((_, _) => (ModelSettings)new ImageModelSettings(x.m, x.solver.Solver, x.adjoint, x.t, x.seed, x.solver.Name) { Engine = x.e }));
     }
 
     /// <summary>
@@ -89,7 +96,7 @@ internal static class ModelSettingsReader
     /// </summary>
     private static Validation<Error, Option<GradientFlowLayers>> GradientFlow(IConfigurationSection model, Activation activation) =>
         SettingReaders.Choice(model, "Field", false, Fields).Bind(flow => flow
-            ? (SettingReaders.Integer(model, "Rows", 0, 1), Directions(model), SettingReaders.OptionalNumber(model, "BlockBound", 1))
+            ? (SettingReaders.Integer(model, "Rows", 0, 1, 4096), Directions(model), SettingReaders.OptionalNumber(model, "BlockBound", 1, 1e6))
                 .Apply((rows, directions, bound) => new GradientFlowLayers(
                     string.IsNullOrWhiteSpace(model["Rows"]) ? null : rows, activation, directions, bound.MatchUnsafe(b => (double?)b, () => null)))
                 .Bind(layers => layers.Pattern.Contains(FlowDirection.Contractive) && !activation.Monotone
@@ -139,6 +146,13 @@ internal static class ModelSettingsReader
         return engines.Resolve(string.IsNullOrWhiteSpace(given) ? engine : given, convolutional, reason => HostErrors.Configuration(key, $"{reason} ({kind})"));
     }
 
+    /// <summary>Constant steps: Layers × StepsPerLayer steps per solve, at most MaxSteps (checked at start-up, not after the data is loaded).</summary>
+    private static Validation<Error, Unit> WithinStepLimit(IConfigurationSection model, int layers, OdeSolver solver) =>
+        solver.Controller is ConstantSteps c && (long)layers * c.StepsPerLayer > c.MaxSteps
+            ? Fail<Error, Unit>(HostErrors.Configuration($"{model.Path}:StepsPerLayer",
+                $"{layers} layers × {c.StepsPerLayer} steps per layer = {(long)layers * c.StepsPerLayer} steps per solve, more than MaxSteps = {c.MaxSteps}"))
+            : Success<Error, Unit>(unit);
+
     private static Validation<Error, IAdjointMethod> Adjoint(IConfigurationSection model) =>
         SettingReaders.Choice(model, "Adjoint", AdjointMode.Discrete, AdjointMode.ByName);
 
@@ -153,10 +167,10 @@ internal static class ModelSettingsReader
                 ? Fail<Error, bool>(HostErrors.Configuration($"{model.Path}:Adaptive", "is false, but tolerances are given: tolerances are for adaptive steps"))
                 : Success<Error, bool>(a));
         return (tableau, adaptive,
-                SettingReaders.Integer(model, "StepsPerLayer", defaults.StepsPerLayer, 1),
-                SettingReaders.Positive(model, "RelativeTolerance", defaults.RelativeTolerance),
-                SettingReaders.Positive(model, "AbsoluteTolerance", defaults.AbsoluteTolerance),
-                SettingReaders.Integer(model, "MaxSteps", defaults.MaxSteps, 1))
+                SettingReaders.Integer(model, "StepsPerLayer", defaults.StepsPerLayer, 1, HostSettingsValidation.MaxStepsLimit),
+                SettingReaders.Positive(model, "RelativeTolerance", defaults.RelativeTolerance, 1),
+                SettingReaders.Positive(model, "AbsoluteTolerance", defaults.AbsoluteTolerance, 1e6),
+                SettingReaders.Integer(model, "MaxSteps", defaults.MaxSteps, 1, HostSettingsValidation.MaxStepsLimit))
             .Apply((t, a, m, rtol, atol, max) => (t, a, m, rtol, atol, max))
             .Bind(s =>
             {
@@ -167,7 +181,7 @@ internal static class ModelSettingsReader
                     return Fail<Error, (OdeSolver, string)>(HostErrors.Configuration($"{model.Path}:StepsPerLayer", "applies to constant steps only, but the steps are adaptive"));
                 var solver = s.a
                     ? new OdeSolver(s.t, new PIController(s.rtol, s.atol, MaxSteps: s.max))
-                    : SolverCatalog.Fixed(s.t, s.m);
+                    : SolverCatalog.Fixed(s.t, s.m, s.max);
                 return Success<Error, (OdeSolver, string)>((solver, s.t.Name));
             });
     }

@@ -6,6 +6,7 @@ using RobustNode.Core.Norms;
 using RobustNode.Core.Spectral;
 using RobustNode.Host.Composition;
 using RobustNode.Host.Configuration;
+using RobustNode.Host.IO;
 using static LanguageExt.Prelude;
 using static RobustNode.Host.Problems.JsonValues;
 
@@ -43,7 +44,10 @@ public sealed class ProblemFileParser(SolverRegistry solvers, SolverDefaults def
         ["stored"] = AdjointStorage.Stored, ["checkpoint"] = AdjointStorage.Checkpoint, ["backsolve"] = AdjointStorage.Backsolve,
     };
 
-    private static readonly JsonDocumentOptions Options = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+    private static readonly JsonDocumentOptions Options = JsonText.Options;
+
+    /// <summary>Most layers N of a problem file (a linear field needs no per-layer data, so only this bounds its work before the step limit).</summary>
+    public const int MaxLayers = 10_000_000;
 
     /// <summary>Parses and validates the text of a problem file.</summary>
     public Validation<Error, ProblemFile> Parse(string json)
@@ -57,7 +61,14 @@ public sealed class ProblemFileParser(SolverRegistry solvers, SolverDefaults def
         {
             return Fail<Error, ProblemFile>(HostErrors.ProblemFile("$", SyntaxMessage(json, ex)));
         }
-        using (document) return Parse(document.RootElement);
+        using (document)
+        {
+            // System.Text.Json refuses to decode a lone surrogate escape ("\ud800") only when the string is read, with an exception.
+            var invalid = JsonText.InvalidStrings(document.RootElement);
+            if (invalid.Count > 0)
+                return Fail<Error, ProblemFile>(Seq(invalid.Select(p => HostErrors.ProblemFile(p, JsonText.InvalidStringReason))));
+            return Parse(document.RootElement);
+        }
     }
 
     /// <summary>Validates a parsed problem file.</summary>
@@ -92,11 +103,11 @@ public sealed class ProblemFileParser(SolverRegistry solvers, SolverDefaults def
         {
             foreach (var property in root.EnumerateObject())
                 if (!_entries.TryAdd(property.Name, property.Value))
-                    _duplicates.Add(HostErrors.ProblemFile(Path(property.Name), "duplicate key"));
+                    _duplicates.Add(HostErrors.ProblemFile(Path(Echo.Clip(property.Name, Echo.ValueLength)), "duplicate key"));
 
             var keys = KeysAreKnown();
             var dim = Need("dim").Bind(e => Integer(e, Path("dim"), 1));
-            var steps = Need("steps").Bind(e => Integer(e, Path("steps"), 1));
+            var steps = Need("steps").Bind(e => Integer(e, Path("steps"), 1, MaxLayers));
             var finalTime = Need("T").Bind(e => Number(e, Path("T"), v => v > 0, "positive"));
             int? d = Known(dim), n = Known(steps);
             var x0 = Need("x0").Bind(e => Matrix(e, Path("x0"), null, d));
@@ -123,6 +134,7 @@ public sealed class ProblemFileParser(SolverRegistry solvers, SolverDefaults def
             return (keys, field, dim, steps, finalTime, Solver(), x0, (robustness, Engine()).Apply((r, e) => (r, e)))
                 .Apply((_, f, dd, nn, t, solver, x, re) => new ProblemFile(f, dd, nn, t, solver, x, re.r.loss.MatchUnsafe(l => l, () => null),
                     re.r.epsilon, re.r.q, re.r.mode, re.r.adjoint) { Engine = re.e })
+                .Bind(WithinStepLimit)
                 .Bind(StepRuleHolds);
         }
 
@@ -181,6 +193,19 @@ public sealed class ProblemFileParser(SolverRegistry solvers, SolverDefaults def
             return errors.Count == 0 ? Success<Error, ProblemFile>(problem) : Fail<Error, ProblemFile>(Seq(errors));
         }
 
+        /// <summary>Constant steps: N layers × stepsPerLayer steps, at most Solver:MaxSteps, refused before anything is computed.</summary>
+        private Validation<Error, ProblemFile> WithinStepLimit(ProblemFile problem)
+        {
+            // An adaptive solve takes at least one step per layer.
+            long total = problem.Solver.Adaptive ? problem.Steps : (long)problem.Steps * problem.Solver.StepsPerLayer;
+            return total <= defaults.MaxSteps
+                ? Success<Error, ProblemFile>(problem)
+                : Fail<Error, ProblemFile>(HostErrors.ProblemFile(Path(_entries.ContainsKey("stepsPerLayer") ? "stepsPerLayer" : "steps"),
+                    problem.Solver.Adaptive
+                        ? $"{problem.Steps} layers need at least {total} adaptive steps, more than Solver:MaxSteps = {defaults.MaxSteps}"
+                        : $"{problem.Steps} layers × {problem.Solver.StepsPerLayer} steps per layer = {total} steps, more than Solver:MaxSteps = {defaults.MaxSteps}"));
+        }
+
         /// <summary>"engine", or the <c>Engine:Name</c> setting, resolved for the file's dense field.</summary>
         private Validation<Error, string> Engine() => Entry("engine").Match(
             Some: e => Text(e, Path("engine")).Bind(name => engines.Resolve(name, convolutional: false, r => HostErrors.ProblemFile(Path("engine"), r))),
@@ -209,7 +234,7 @@ public sealed class ProblemFileParser(SolverRegistry solvers, SolverDefaults def
         private Validation<Error, Unit> KeysAreKnown()
         {
             var errors = _duplicates.Concat(_entries.Keys.Where(k => !KnownKeys.Contains(k))
-                .Select(k => HostErrors.ProblemFile(Path(k), $"unknown key; known keys: {string.Join(", ", KnownKeys)}"))).ToList();
+                .Select(k => HostErrors.ProblemFile(Path(Echo.Clip(k, Echo.ValueLength)), $"unknown key; known keys: {string.Join(", ", KnownKeys)}"))).ToList();
             return errors.Count == 0 ? Success<Error, Unit>(unit) : Fail<Error, Unit>(Seq(errors));
         }
 
@@ -222,7 +247,7 @@ public sealed class ProblemFileParser(SolverRegistry solvers, SolverDefaults def
             var rtol = Optional("rtol", e => Number(e, Path("rtol"), v => v > 0, "positive"));
             var atol = Optional("atol", e => Number(e, Path("atol"), v => v > 0, "positive"));
             var flag = Optional("adaptive", e => Boolean(e, Path("adaptive")));
-            var perLayer = Optional("stepsPerLayer", e => Integer(e, Path("stepsPerLayer"), 1));
+            var perLayer = Optional("stepsPerLayer", e => Integer(e, Path("stepsPerLayer"), 1, HostSettingsValidation.MaxStepsLimit));
             return (tableau, rtol, atol, flag, perLayer).Apply((t, r, a, f, m) => (t, r, a, f, m)).Bind(s =>
             {
                 bool tolerances = s.r.IsSome || s.a.IsSome;

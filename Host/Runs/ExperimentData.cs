@@ -2,6 +2,7 @@ using LanguageExt;
 using LanguageExt.Common;
 using RobustNode.Host.Composition;
 using RobustNode.Host.Experiments;
+using RobustNode.Host.IO;
 using RobustNode.Training.Data;
 using static LanguageExt.Prelude;
 using static TorchSharp.torch;
@@ -98,26 +99,15 @@ public sealed record ExperimentData(Dataset Train, Dataset Test, InputScale Scal
             .Bind(files => ImageData.FromIdx(Path.GetFileName(pair.Images), files.images, files.labels, pair.Images, pair.Labels)
                 .Map(d => (d, Path.GetFileName(pair.Images)))
                 .ToValidation()
-                .MapFail(e => HostErrors.Configuration(pair.ImagesKey, e.Message)));
+                // A problem of the label file (count, shape, classes) is reported under the labels' key.
+                .MapFail(e => HostErrors.Configuration(e.Message.StartsWith(pair.Labels + ":", StringComparison.Ordinal) ? pair.LabelsKey : pair.ImagesKey, e.Message)));
 
-    private static Validation<Error, IdxFile> ReadIdx(string path, string key)
-    {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            var reason = ex switch
-            {
-                FileNotFoundException or DirectoryNotFoundException => "no such file",
-                UnauthorizedAccessException => "permission denied",
-                _ => ex.Message,
-            };
-            return Fail<Error, IdxFile>(HostErrors.Configuration(key,
-                $"cannot read '{path}' (from {Directory.GetCurrentDirectory()}): {reason}; scripts/prepare-data.sh installs the image data sets"));
-        }
-        return IdxFile.Parse(bytes, path).ToValidation().MapFail(e => HostErrors.Configuration(key, e.Message));
-    }
+    /// <summary>Largest IDX file read (bytes; the full Fashion-MNIST training images are 47 MB raw).</summary>
+    public const long MaxIdxBytes = 1L << 30;
+
+    private static Validation<Error, IdxFile> ReadIdx(string path, string key) =>
+        InputFile.ReadBytes(path, MaxIdxBytes)
+            .MapFail(e => HostErrors.Configuration(key,
+                $"cannot read '{path}' (from {Directory.GetCurrentDirectory()}): {e.Message[(e.Message.IndexOf(": cannot read: ", StringComparison.Ordinal) + 15)..]}; scripts/prepare-data.sh installs the image data sets"))
+            .Bind(bytes => IdxFile.Parse(bytes, path).ToValidation().MapFail(e => HostErrors.Configuration(key, e.Message)));
 }

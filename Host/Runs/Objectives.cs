@@ -35,5 +35,6 @@ public static class Objectives
             experiment.Training.BatchSize, experiment.Training.Seed)
         {
             Schedule = experiment.Training.Schedule,
+            Divergence = experiment.Training.Divergence ?? DivergenceRule.Default,
         };
 }

@@ -54,7 +54,7 @@ public sealed record SavedModel(string Path, ExperimentSettings Experiment, Expe
                     ? experiments.Find(ExperimentCatalog.DefaultExperiment)
                     : experiments.Find(recorded).MapFail(_ => HostErrors.File(path,
                         $"the model was trained in experiment '{recorded}', which the configuration does not define; name one with --experiment (known: {string.Join(", ", experiments.Names)})"));
-            return experiment.Bind(e =>
+            return experiment.Bind(e => SameKind(path, checkpoint, e)).Bind(e =>
             {
                 UseThreads(e.Threads);
                 return ExperimentData.Load(e.Data, ExperimentModel.DType(e.Model))
@@ -63,6 +63,21 @@ public sealed record SavedModel(string Path, ExperimentSettings Experiment, Expe
                             .Map(_ => new SavedModel(path, e, data, checkpoint))));
             });
         });
+
+    /// <summary>
+    /// The network kinds agree (a point-cloud model is not evaluated on images, nor the reverse) — checked from the
+    /// fingerprint before any data is loaded, so the mismatch costs nothing.
+    /// </summary>
+    private static Validation<Error, ExperimentSettings> SameKind(string path, Checkpoint checkpoint, ExperimentSettings experiment)
+    {
+        var model = Entry(checkpoint.Fingerprint, "model");
+        string Kind(string description) => description.Split('(')[0];
+        string expected = experiment.Model is ImageModelSettings ? "conv-ode" : "point-cloud-node";
+        return model is null || Kind(model) == expected
+            ? Success<Error, ExperimentSettings>(experiment)
+            : Fail<Error, ExperimentSettings>(HostErrors.File(path,
+                $"checkpoint does not match experiment '{experiment.Name}': the model is a {Kind(model)} network, the experiment's a {expected} network (of {(experiment.IsPlanar ? "point clouds" : "images")})"));
+    }
 
     private static Validation<Error, Unit> Matching(string path, Checkpoint checkpoint, ExperimentSettings experiment, ExperimentData data, IBlock<Tensor> template)
     {

@@ -89,7 +89,7 @@ public sealed class TrainingRun<T>(IEngine<T> engine, Device device, ExperimentS
 
     /// <summary>
     /// Runs the trainer's remaining epochs, drawing progress and checkpointing after each. Fails with a
-    /// <see cref="HostErrors.Computation">computation error</see> when training fails, or with a file error when a
+    /// library error (its code kept, the trainer named) when training fails, or with a file error when a
     /// checkpoint cannot be written.
     /// </summary>
     public Fin<PreparedTrainer<T>> Train(PreparedTrainer<T> prepared)
@@ -107,7 +107,8 @@ public sealed class TrainingRun<T>(IEngine<T> engine, Device device, ExperimentS
         foreach (var epoch in Trainer.Epochs(state, data.Train, options, progress))
         {
             if (epoch.IsFail)
-                return FinFail<PreparedTrainer<T>>(epoch.Match(Succ: _ => Error.New(""), Fail: e => HostErrors.Computation(trainer.Name, e.Message)));
+                // The library's code (non-finite state 300, divergence 502, …) is kept, so the message names it.
+                return FinFail<PreparedTrainer<T>>(epoch.Match(Succ: _ => Error.New(""), Fail: e => Error.New(e.Code, $"{trainer.Name}: {e.Message}")));
             var metrics = (EpochMetrics)epoch;
             progress.Epoch(metrics);
             history.Add(metrics);

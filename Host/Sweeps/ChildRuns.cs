@@ -72,7 +72,9 @@ public sealed class ChildRuns(ProgramInvocation invocation, ILogger log)
     private Task<ChildOutcome> Started(SweepRun run, IReadOnlyList<string> arguments, string logPath)
     {
         Directory.CreateDirectory(run.Folder);
-        var writer = new StreamWriter(logPath, append: true) { AutoFlush = true };
+        // Appended by path, line by line: the child replaces its run folder when it publishes its results
+        // (RunPublication), so a handle kept open across that would write into the replaced folder.
+        var writer = new PathAppender(logPath);
         var tail = new Queue<string>();
         var gate = new object();
         void Line(string? line)
@@ -121,4 +123,12 @@ public sealed class ChildRuns(ProgramInvocation invocation, ILogger log)
             return new ChildOutcome(run, code, logPath, lines);
         }, TaskScheduler.Default);
     }
+}
+
+/// <summary>A text log appended by path, one line at a time, so that it follows its folder when the folder is replaced.</summary>
+internal sealed class PathAppender(string path) : IDisposable
+{
+    public void WriteLine(string line) => File.AppendAllText(path, line + Environment.NewLine);
+
+    public void Dispose() { }
 }

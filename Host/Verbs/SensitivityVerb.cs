@@ -2,6 +2,7 @@ using System.Diagnostics;
 using LanguageExt;
 using LanguageExt.Common;
 using Microsoft.Extensions.Logging;
+using RobustNode.Core.Errors;
 using RobustNode.Core.Engines;
 using RobustNode.Core.Losses;
 using RobustNode.Host.Composition;
@@ -102,7 +103,7 @@ public sealed class SensitivityVerb(
         var broken = checks.FirstOrDefault(c => !c.Finite());
         return broken.Key is null
             ? FinSucc(gradient)
-            : FinFail<AugmentedGradient<Tensor>>(HostErrors.Computation(broken.Key, "is not finite (the loss or its derivatives overflowed); no result was written"));
+            : FinFail<AugmentedGradient<Tensor>>(RobustNodeErrors.NonFiniteResult(broken.Key, "the loss or its derivatives overflowed; no result was written"));
     }
 
     protected override string Computation(string problemPath) => $"the computation for '{problemPath}'";

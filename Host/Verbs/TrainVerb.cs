@@ -23,9 +23,9 @@ namespace RobustNode.Host.Verbs;
 /// and attacked test accuracy versus ε, and writes <c>&lt;Output:Folder&gt;/&lt;run&gt;/</c>: report.json, report.md,
 /// models/&lt;trainer&gt;.ckpt and the plots. Problems with the configuration, data, output folder or checkpoints exit
 /// with 2 before anything is trained; a failed training or evaluation exits with 3. Reports, plots and models are
-/// written only at the end, each atomically, so a failed run never clobbers the previous run's results. Everything
-/// computes on the experiment's engine (<c>Model:Engine</c>, <c>Engine:Name</c>), the data and the models on the
-/// configured device (<c>Torch:Device</c>).
+/// written only at the end, all at once (<see cref="RunPublication"/>), so a failed run never clobbers the previous run's
+/// results. Everything computes on the experiment's engine (<c>Model:Engine</c>, <c>Engine:Name</c>), the data and the
+/// models on the configured device (<c>Torch:Device</c>).
 /// </summary>
 public sealed class TrainVerb(
     ExperimentCatalog experiments,
@@ -70,6 +70,8 @@ public sealed class TrainVerb(
         var data = ((ExperimentData)loaded.SuccessToSeq().Head).On(runtime.Device);
         log.LogInformation("Data: {Train} training and {Test} test samples ({Name})", data.Train.Count, data.Test.Count, data.Train.Name);
 
+        int cleaned = RunPublication.Clean(folder);
+        if (cleaned > 0) log.LogInformation("Removed {Count} temporary file(s) or folder(s) an interrupted run left in or beside {Folder}", cleaned, folder.Path);
         var writable = folder.EnsureWritable();
         if (writable.IsFail) return _console.Invalid("cannot write the run", writable.FailToSeq());
 
@@ -129,14 +131,18 @@ public sealed class TrainVerb(
             files.Select(f => f.Name).ToArray());
         try
         {
-            foreach (var t in trained) CheckpointFile.Write(folder.Model(t.Trainer.Name), t.State, t.Fingerprint);
-            foreach (var (name, bytes) in files) AtomicFile.WriteAllBytes(folder.File(name), bytes);
-            AtomicFile.WriteAllBytes(folder.ReportJson, ReportJson.Write(report));
-            AtomicFile.WriteAllBytes(folder.ReportMarkdown, ReportMarkdown.Write(report));
+            // All or nothing: the results go to a new folder that replaces the run folder in one step.
+            RunPublication.Publish(folder, staged =>
+            {
+                foreach (var t in trained) CheckpointFile.Write(staged.Model(t.Trainer.Name), t.State, t.Fingerprint);
+                foreach (var (name, bytes) in files) AtomicFile.WriteAllBytes(staged.File(name), bytes);
+                AtomicFile.WriteAllBytes(staged.ReportJson, ReportJson.Write(report));
+                AtomicFile.WriteAllBytes(staged.ReportMarkdown, ReportMarkdown.Write(report));
+            });
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            console.Error.WriteLine($"robustnode train: cannot write the results to '{folder.Path}': {ex.Message}");
+            console.Problem($"robustnode train: cannot write the results to '{folder.Path}': {ex.Message}");
             return ExitCodes.InvalidInput;
         }
         console.Out.Write(AccuracyTable.Markdown(reports.Select(r => (r.Name, r.Scores)).ToArray()));
@@ -204,7 +210,7 @@ public sealed class TrainVerb(
     private int Failed<T>(string what, Fin<T> failure)
     {
         var error = failure.Match(Succ: _ => Error.New(""), Fail: e => e);
-        console.Error.WriteLine($"robustnode train: {what}: {error.Message}");
+        console.Problem($"robustnode train: {what} {VerbConsole.Coded(error)}");
         return error.Code == HostErrors.FileCode ? ExitCodes.InvalidInput : ExitCodes.ComputationFailed;
     }
 }

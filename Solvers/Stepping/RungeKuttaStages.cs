@@ -73,18 +73,18 @@ public sealed class RungeKuttaStages<T>
     }
 
     /// <summary>y + h Σ wᵢKᵢ over the slopes of the last run, e.g. y₁ with w = b (a new state).</summary>
-    public T Combine(T y, double h, double[] weights)
+    public T Combine(T y, double h, IReadOnlyList<double> weights)
     {
-        var w = _weights.AsSpan(0, weights.Length);
-        for (int j = 0; j < weights.Length; j++) w[j] = h * weights[j];
+        var w = _weights.AsSpan(0, weights.Count);
+        for (int j = 0; j < weights.Count; j++) w[j] = h * weights[j];
         return _algebra.AddScaled(y, w, _k);
     }
 
     /// <summary>h Σ wᵢKᵢ over the slopes of the last run, e.g. the error estimate with w = b − b̂ (a new state).</summary>
-    public T Combination(double h, double[] weights)
+    public T Combination(double h, IReadOnlyList<double> weights)
     {
-        var w = _weights.AsSpan(0, weights.Length);
-        for (int j = 0; j < weights.Length; j++) w[j] = h * weights[j];
+        var w = _weights.AsSpan(0, weights.Count);
+        for (int j = 0; j < weights.Count; j++) w[j] = h * weights[j];
         return _algebra.LinearCombination(w, _k);
     }
 

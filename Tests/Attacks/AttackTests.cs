@@ -27,7 +27,15 @@ public sealed class AttackTests
 
     private CrossEntropyLoss<Tensor> Loss => CrossEntropyLoss.Create(_labels);
 
-    public static TheoryData<string> Norms => new() { "inf", "2" };
+    public static TheoryData<string> Norms => new() { "inf", "2", "1" };
+
+    /// <summary>‖δᵢ‖_q of each sample.</summary>
+    private static Tensor Sizes(AttackNorm norm, Tensor delta) => norm.Q switch
+    {
+        2 => delta.square().sum(1).sqrt(),
+        1 => delta.abs().sum(1),
+        _ => delta.abs().amax([1]),
+    };
 
     private static AttackNorm NormOf(string q) => AttackNorm.Parse(q)!;
 
@@ -75,7 +83,7 @@ public sealed class AttackTests
         const double eps = 0.2;
         var norm = NormOf(q);
         var delta = Ok(new Fgsm(eps, norm).Perturb(_model, _x0, Loss)) - _x0;
-        var sizes = norm.Q == 2 ? delta.square().sum(1).sqrt() : delta.abs().amax([1]);
+        var sizes = Sizes(norm, delta);
         Assert.True((sizes - eps).abs().max().item<double>() < 1e-12);
     }
 
@@ -115,6 +123,9 @@ public sealed class AttackTests
     [InlineData("2", 0.3, 4)]
     [InlineData("inf", 1.5, 5)]
     [InlineData("2", 1.5, 6)]
+    [InlineData("1", 0.05, 7)]
+    [InlineData("1", 0.3, 8)]
+    [InlineData("1", 1.5, 9)]
     public void Perturbations_respect_the_norm_ball_and_the_box(string q, double eps, long seed)
     {
         var norm = NormOf(q);
@@ -129,7 +140,7 @@ public sealed class AttackTests
         {
             var adversarial = Ok(attack.Perturb(_model, x0, Loss));
             var delta = adversarial - x0;
-            var size = norm.Q == 2 ? delta.square().sum(1).sqrt() : delta.abs().amax([1]);
+            var size = Sizes(norm, delta);
             Assert.True(size.max().item<double>() <= eps * (1 + 1e-12) + 1e-15, $"{attack}: ‖δ‖ = {size.max().item<double>():R} > ε = {eps}");
             if (attack.Box is { } b)
                 Assert.True(adversarial.min().item<double>() >= b.Min && adversarial.max().item<double>() <= b.Max, $"{attack} left the box");
@@ -187,5 +198,52 @@ public sealed class AttackTests
         Assert.Equal(0.3, AttackFamily.Fgsm(AttackNorm.Two).At(0.3).Epsilon);
         var halved = Assert.IsType<Pgd>(Pgd.Madry(0.2, AttackNorm.Infinity, steps: 10).WithEpsilon(0.1));
         Assert.Equal(0.025, halved.StepSize, 15);
+    }
+
+    [Fact]
+    public void Fgsm_in_the_one_norm_moves_each_sample_along_its_largest_gradient_entry()
+    {
+        const double eps = 0.2;
+        var gradient = InputGradientByAutograd();
+        var delta = Ok(new Fgsm(eps, AttackNorm.One).Perturb(_model, _x0, Loss)) - _x0;
+        var j = gradient.abs().argmax(1, keepdim: true);
+        var expected = zeros_like(gradient).scatter_(1, j, gradient.gather(1, j).sign() * eps);
+        Assert.True(MaxAbsDifference(delta, expected) < 1e-12);
+    }
+
+    [Theory]
+    [InlineData(1L, 0.1)]
+    [InlineData(2L, 0.5)]
+    [InlineData(3L, 3.0)]
+    public void The_one_norm_projection_is_the_nearest_point_of_the_ball(long seed, double radius)
+    {
+        // Reference: the projection is sign(δ)·max(|δ| − θ, 0) with θ ≥ 0 found by bisection on Σ max(|δ| − θ, 0) = r.
+        var generator = new TorchSharp.torch.Generator(unchecked((ulong)seed));
+        var delta = randn(64, 7, dtype: float64, generator: generator);
+        var projected = RobustNode.Core.Engines.TorchEngine.Instance.Project(AttackNorm.One, delta, radius);
+        var rows = delta.data<double>().ToArray();
+        var ours = projected.data<double>().ToArray();
+        for (int i = 0; i < 64; i++)
+        {
+            var row = rows.AsSpan(i * 7, 7).ToArray();
+            double total = row.Sum(Math.Abs);
+            double[] expected;
+            if (total <= radius) expected = row;
+            else
+            {
+                double lo = 0, hi = row.Max(Math.Abs);
+                for (int it = 0; it < 200; it++)
+                {
+                    double mid = (lo + hi) / 2;
+                    if (row.Sum(v => Math.Max(Math.Abs(v) - mid, 0)) > radius) lo = mid; else hi = mid;
+                }
+                expected = row.Select(v => Math.Sign(v) * Math.Max(Math.Abs(v) - hi, 0)).ToArray();
+            }
+            for (int j = 0; j < 7; j++) Assert.Equal(expected[j], ours[i * 7 + j], 12);
+            Assert.True(ours.AsSpan(i * 7, 7).ToArray().Sum(Math.Abs) <= radius * (1 + 1e-12));
+        }
+        // A point inside the ball stays where it is.
+        var inside = delta * (0.5 * radius / delta.abs().sum(1, keepdim: true));
+        Assert.True(BitIdentical(RobustNode.Core.Engines.TorchEngine.Instance.Project(AttackNorm.One, inside, radius), inside));
     }
 }

@@ -64,7 +64,7 @@ public sealed class DevicePlacementTests
     {
         using var folder = new TempFolder();
         File.WriteAllText(folder.File("appsettings.json"), settings);
-        return HostSettingsValidation.Validate(ConfigurationSources.Build(folder.Path, []), () => false)
+        return HostSettingsValidation.Validate(ConfigurationSources.Build(folder.Path, null, []).Match(c => c, e => throw new Xunit.Sdk.XunitException(e.Head.Message)), () => false)
             .Match(s => s.Experiments, e => throw new Xunit.Sdk.XunitException(string.Join("; ", e.Map(x => x.Message))));
     }
 }

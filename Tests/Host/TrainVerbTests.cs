@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using RobustNode.Host.Composition;
+using RobustNode.Training;
 using RobustNode.Training.Checkpoints;
 using Xunit;
 using static RobustNode.Tests.Host.TrainingJobs;
@@ -166,10 +167,13 @@ public class TrainVerbTests
         var dir = Run(folder, "moons");
         var before = Snapshot(dir);
 
-        var run = Robustnode.Run(folder, [], TinyMoons(folder, ("Experiments:moons:Training:Optimizer:LearningRate", 1e300)));
+        // SGD at a learning rate of 10⁶ drives the loss to about 10¹²³ without reaching NaN; the divergence rule stops it.
+        var run = Robustnode.Run(folder, [], TinyMoons(folder, ("Experiments:moons:Training:Optimizer:Name", "sgd"), ("Experiments:moons:Training:Optimizer:LearningRate", 1e6)));
 
         Assert.Equal(ExitCodes.ComputationFailed, run.ExitCode);
-        Assert.Contains("robustnode train: training failed: standard: epoch 0, batch 1: training: the standard objective became", run.Error);
+        Assert.Contains($"robustnode train: training failed (error {TrainingErrors.DivergedCode}): standard: epoch 0, batch ", run.Error);
+        Assert.Contains("training diverged: the standard objective", run.Error);
+        Assert.Matches(@"to -?\d\.?\d*e\+\d+", run.Error);
         Assert.Equal(before, Snapshot(dir));
     }
 

@@ -105,10 +105,10 @@ public sealed class CheckpointTests
         Assert.Equal(TrainingErrors.CheckpointFormatCode, Failure(CheckpointSerializer.Deserialize([])).Code);
 
         var future = (byte[])bytes.Clone();
-        future[8] = 2;
+        future[8] = 3;
         var version = Failure(CheckpointSerializer.Deserialize(future));
         Assert.Equal(TrainingErrors.CheckpointVersionCode, version.Code);
-        Assert.Contains("version 2", version.Message);
+        Assert.Contains("version 3", version.Message);
     }
 
     [Fact]

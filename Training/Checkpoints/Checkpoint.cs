@@ -9,28 +9,72 @@ using static TorchSharp.torch;
 
 namespace RobustNode.Training.Checkpoints;
 
-/// <summary>A tensor's dtype, shape and values as managed data (values widened to float64, which is exact for float32).</summary>
-public sealed record TensorData(ScalarType DType, long[] Shape, double[] Values)
+/// <summary>
+/// A tensor's dtype, shape and values as managed data, in the tensor's own dtype (float32 stays float32): the values'
+/// bytes, little-endian and row-major, exactly as a safetensors file holds them.
+/// </summary>
+public sealed record TensorData(ScalarType DType, long[] Shape, byte[] Bytes)
 {
-    /// <summary>A copy of a float32 or float64 tensor's contents (on any device).</summary>
+    /// <summary>Bytes per value of a supported dtype (float32, float64), or 0 for an unsupported one.</summary>
+    public static int ElementSize(ScalarType dtype) => dtype switch { ScalarType.Float32 => 4, ScalarType.Float64 => 8, _ => 0 };
+
+    /// <summary>Number of values.</summary>
+    public long Count => Shape.Aggregate(1L, (p, n) => p * n);
+
+    /// <summary>A copy of a float32 or float64 tensor's contents (on any device), in its dtype.</summary>
     public static TensorData From(Tensor t)
     {
         using var scope = NewDisposeScope();
-        return new TensorData(t.dtype, t.shape, t.detach().to(ScalarType.Float64, CPU).contiguous().data<double>().ToArray());
+        var cpu = t.detach().cpu().contiguous();
+        byte[] bytes = cpu.dtype switch
+        {
+            ScalarType.Float32 => LittleEndian(cpu.data<float>().ToArray()),
+            ScalarType.Float64 => LittleEndian(cpu.data<double>().ToArray()),
+            _ => throw new ArgumentException($"checkpoints hold float32 and float64 tensors, not {cpu.dtype}", nameof(t)),
+        };
+        return new TensorData(cpu.dtype, cpu.shape, bytes);
     }
 
-    /// <summary>A copy of an engine value's contents.</summary>
-    public static TensorData From<T>(IEngine<T> engine, T value) => new(engine.DType(value), engine.Shape(value), engine.ToArray(value));
+    /// <summary>A float64 tensor's values widened from old (version 1) checkpoints, narrowed back to the stored dtype.</summary>
+    internal static TensorData FromFloat64(ScalarType dtype, long[] shape, double[] values) =>
+        dtype == ScalarType.Float32
+            ? new TensorData(dtype, shape, LittleEndian(values.Select(v => (float)v).ToArray()))
+            : new TensorData(dtype, shape, LittleEndian(values));
+
+    /// <summary>A copy of an engine value's contents, in its dtype.</summary>
+    public static TensorData From<T>(IEngine<T> engine, T value) => FromFloat64(engine.DType(value), engine.Shape(value), engine.ToArray(value));
 
     /// <summary>A new CPU tensor with these contents.</summary>
     public Tensor ToTensor()
     {
         using var scope = NewDisposeScope();
-        return tensor(Values, Shape, ScalarType.Float64).to(DType).MoveToOuterDisposeScope();
+        var result = DType switch
+        {
+            ScalarType.Float32 => tensor(Values<float>(), Shape, ScalarType.Float32),
+            _ => tensor(Values<double>(), Shape, ScalarType.Float64),
+        };
+        return result.MoveToOuterDisposeScope();
+    }
+
+    private T[] Values<T>() where T : struct
+    {
+        var values = new T[Count];
+        Bytes.AsSpan().CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("checkpoints are read on little-endian machines");
+        return values;
+    }
+
+    private static byte[] LittleEndian<T>(T[] values) where T : struct
+    {
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("checkpoints are written on little-endian machines");
+        return System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
     }
 
     /// <summary>A new engine value with these contents, with the element type and device of <paramref name="like"/>.</summary>
-    public T ToValue<T>(IEngine<T> engine, T like) => engine.FromValues(Values, like, Shape);
+    public T ToValue<T>(IEngine<T> engine, T like) => engine.FromValues(Widened(), like, Shape);
+
+    /// <summary>The values as float64 (exact for float32).</summary>
+    public double[] Widened() => DType == ScalarType.Float32 ? Values<float>().Select(v => (double)v).ToArray() : Values<double>();
 
     internal string ShapeText => "[" + string.Join(", ", Shape) + "]";
 }

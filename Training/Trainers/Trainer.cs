@@ -64,7 +64,7 @@ public static class Trainer
             var engine = state.Engine;
             using var epochScope = engine.OpenScope();
             int epoch = state.Epoch, size = options.BatchSize, count = data.Source.BatchCount(size);
-            double learningRate = options.LearningRateAt(epoch), lossSum = 0, objectiveSum = 0;
+            double learningRate = options.LearningRateAt(epoch), lossSum = 0, objectiveSum = 0, reference = double.NaN;
             long correct = 0, samples = 0;
             var parameters = state.Model.Parameters;
             var clock = Stopwatch.StartNew();
@@ -78,9 +78,9 @@ public static class Trainer
                 var evaluated = options.Objective.Evaluate(state.Model, x, new CrossEntropyLoss<T>(engine, labels), context);
                 if (evaluated.IsFail) return FinFail<EpochMetrics>(At(evaluated.Match(Succ: _ => Error.New(""), Fail: e => e), epoch, b));
                 var result = (ObjectiveResult<T>)evaluated;
-                if (!double.IsFinite(result.Objective))
-                    return FinFail<EpochMetrics>(At(TrainingErrors.InvalidConfiguration("training",
-                        $"the {options.Objective.Name} objective became {result.Objective}; lower the learning rate or the penalty weight"), epoch, b));
+                if (double.IsNaN(reference)) reference = result.Objective;
+                if (options.Divergence.Check(options.Objective.Name, reference, result.Objective).Case is Error diverged)
+                    return FinFail<EpochMetrics>(At(diverged, epoch, b));
                 if (result.Gradients.Count != parameters.Count)
                     return FinFail<EpochMetrics>(At(TrainingErrors.InvalidConfiguration("objective",
                         $"returned {result.Gradients.Count} gradients for {parameters.Count} parameters"), epoch, b));
