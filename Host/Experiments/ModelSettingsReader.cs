@@ -71,7 +71,8 @@ internal static class ModelSettingsReader
         EngineCatalog engines, string engine)
     {
         var keys = SettingReaders.KnownKeys(model, [.. SolverKeys, .. GradientFlowKeys, "Activation", "Width", "Layers", "T", "DType"]);
-        bool flowGiven = model["Field"]?.Trim().Equals("gradient-flow", StringComparison.OrdinalIgnoreCase) == true;
+        // Any field but the neural ODE's reads Activation (an unknown field is reported by GradientFlow below).
+        bool flowGiven = !string.IsNullOrWhiteSpace(model["Field"]) && !model["Field"]!.Trim().Equals("node", StringComparison.OrdinalIgnoreCase);
         // The neural-ODE image field is tanh; gradient-flow layers take any monotone σ.
         var activation = flowGiven
             ? SettingReaders.Choice(model, "Activation", Activation.Tanh, Activation.ByName)

@@ -61,9 +61,9 @@ public sealed class CertificatesHold
         var y = x + randn([128, 2], dtype: float64, generator: g) * rand([128, 1], dtype: float64, generator: g).square().add(0.001);
         double Ratio(IBlock<Tensor> block) =>
             ((TrainingHarness.Ok(Inference.Output(block, x)) - TrainingHarness.Ok(Inference.Output(block, y))).norm(1) / (x - y).norm(1)).max().item<double>();
-        Assert.True(Ratio(body) <= 1 + 1e-12, $"the body expanded a pair by {Ratio(body):R}");
+        Assert.True(Ratio(body) <= 1 + 1e-10, $"the body expanded a pair by {Ratio(body):R}");
         double bound = TrainingHarness.Ok(LipschitzBounds.Of(trained.Model, [1, 2])).Value;
-        Assert.True(Ratio(trained.Model) <= bound * (1 + 1e-12), $"ratio {Ratio(trained.Model):R} above the bound {bound:R}");
+        Assert.True(Ratio(trained.Model) <= bound * (1 + 1e-10), $"ratio {Ratio(trained.Model):R} above the bound {bound:R}");
     }
 
     [Theory]
@@ -80,7 +80,7 @@ public sealed class CertificatesHold
         var moved = (adversarial - test.X).norm(1);
         var ratio = (difference.norm(1) / moved.clamp_min(1e-300)).masked_fill(moved.eq(0), 0);
         double bound = TrainingHarness.Ok(LipschitzBounds.Of(trained.Model, [1, 2])).Value;
-        Assert.True(ratio.max().item<double>() <= bound * (1 + 1e-12), $"ratio {ratio.max().item<double>():R} above the bound {bound:R}");
+        Assert.True(ratio.max().item<double>() <= bound * (1 + 1e-10), $"ratio {ratio.max().item<double>():R} above the bound {bound:R}");
     }
 
     [Fact]

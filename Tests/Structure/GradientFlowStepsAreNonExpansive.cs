@@ -60,7 +60,7 @@ public sealed class GradientFlowStepsAreNonExpansive
         double fraction = new Random(seed).NextDouble() is var u && u < 0.2 ? 1 : u;   // the boundary h·L = 2 included
         var layer = DenseLayer(seed, FlowDirection.Contractive, fraction);
         var (ratio, bound) = Ratios<Tensor>(layer.Field, Tableaux.Euler, seed);
-        Assert.True(ratio <= 1 + 1e-12, $"‖Φx − Φy‖/‖x − y‖ = {ratio:R} at h·L = {layer.H * layer.L:R}");
+        Assert.True(ratio <= 1 + 1e-10, $"‖Φx − Φy‖/‖x − y‖ = {ratio:R} at h·L = {layer.H * layer.L:R}");
         Assert.Equal(1.0, bound, 12);
     }
 
@@ -72,7 +72,7 @@ public sealed class GradientFlowStepsAreNonExpansive
         var layer = DenseLayer(seed, FlowDirection.Expansive, fraction, budget: 1);
         var (ratio, bound) = Ratios<Tensor>(layer.Field, Tableaux.Euler, seed);
         Assert.Equal(1 + layer.H * layer.L, bound, 10);
-        Assert.True(ratio <= bound * (1 + 1e-12), $"ratio {ratio:R} above 1 + hL = {bound:R}");
+        Assert.True(ratio <= bound * (1 + 1e-10), $"ratio {ratio:R} above 1 + hL = {bound:R}");
     }
 
     [Property(MaxTest = 60)]
@@ -85,7 +85,7 @@ public sealed class GradientFlowStepsAreNonExpansive
         var layer = DenseLayer(seed, direction, 0.1 + 3 * rng.NextDouble());
         var tableau = new[] { Tableaux.Euler, Tableaux.Heun, Tableaux.Rk4, Tableaux.Midpoint }[rng.Next(4)];
         var (ratio, bound) = Ratios<Tensor>(layer.Field, tableau, seed, spread: 3);
-        Assert.True(ratio <= bound * (1 + 1e-12), $"{tableau.Name}, {direction}: ratio {ratio:R} above the stated bound {bound:R}");
+        Assert.True(ratio <= bound * (1 + 1e-10), $"{tableau.Name}, {direction}: ratio {ratio:R} above the stated bound {bound:R}");
     }
 
     [Property(MaxTest = 15)]
@@ -103,7 +103,7 @@ public sealed class GradientFlowStepsAreNonExpansive
         double h = (direction == FlowDirection.Contractive ? 2 : 0.5 + rng.NextDouble()) * rng.NextDouble() / l;
         var field = ConvolutionGradientFlowField.Create(kernels, randn([1, m], dtype: float64, generator: g), side, side, h, activation, [direction]).Ok();
         var (ratio, bound) = Ratios<Tensor>(field, Tableaux.Euler, seed);
-        Assert.True(ratio <= bound * (1 + 1e-12), $"ratio {ratio:R} above the bound {bound:R}");
+        Assert.True(ratio <= bound * (1 + 1e-10), $"ratio {ratio:R} above the bound {bound:R}");
         if (direction == FlowDirection.Contractive) Assert.Equal(1.0, bound, 12);
     }
 
