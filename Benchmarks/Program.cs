@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using RobustNode.Benchmarks.Engines;
 using RobustNode.Benchmarks.Images;
 using RobustNode.Benchmarks.Sensitivity;
 using RobustNode.Benchmarks.Solvers;
@@ -12,6 +13,7 @@ var verbs = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIg
     ["images"] = Images,
     [ImageGradientBenchmark.Name] = ImageGradientBenchmark.Run,
     [PeakMemory.Verb] = PeakMemory.Run,
+    [KernelBenchmark.Name] = KernelBenchmark.Run,
 };
 
 if (args.Length == 0 || !verbs.TryGetValue(args[0], out var run))

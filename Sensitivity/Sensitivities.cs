@@ -49,11 +49,12 @@ public static class Sensitivities
             {
                 var derivatives = new RungeKuttaStepDerivatives<T>(problem.Solver.Tableau, problem.Field);
                 var sigma = dx0;
+                bool ownsSigma = false; // dx0 is the caller's (no identity test: engine values may be structs)
                 foreach (var step in solution.Tape!)
                 {
                     var next = derivatives.Tangent(step, sigma, eta);
-                    if (!ReferenceEquals(sigma, dx0)) engine.Release(sigma);
-                    sigma = next;
+                    if (ownsSigma) engine.Release(sigma);
+                    (sigma, ownsSigma) = (next, true);
                 }
                 double derivative = engine.Dot(problem.Loss.Gradient(solution.Final), sigma) / problem.BatchSize;
                 return new TangentResult<T>(engine.Keep(sigma), derivative, solution.Statistics);

@@ -37,7 +37,7 @@ public interface IEngine<T> : IStateAlgebra<T>
     long BatchSize(T x);
 
     /// <summary>Zeros of the given shape, with the element type (and device) of <paramref name="like"/>.</summary>
-    T Zeros(T like, params long[] shape);
+    T Zeros(T like, params ReadOnlySpan<long> shape);
 
     /// <summary>Zeros shaped like x.</summary>
     T ZerosLike(T x);
@@ -46,7 +46,7 @@ public interface IEngine<T> : IStateAlgebra<T>
     T Clone(T x);
 
     /// <summary>Values given row-major, in the shape given, with the element type (and device) of <paramref name="like"/>.</summary>
-    T FromValues(ReadOnlySpan<double> values, T like, params long[] shape);
+    T FromValues(ReadOnlySpan<double> values, T like, params ReadOnlySpan<long> shape);
 
     /// <summary>The values of x, row-major.</summary>
     double[] ToArray(T x);
@@ -85,7 +85,7 @@ public interface IEngine<T> : IStateAlgebra<T>
     T GatherRows(T x, ReadOnlySpan<long> rows);
 
     /// <summary>x with another shape of the same number of elements, a view.</summary>
-    T Reshape(T x, params long[] shape);
+    T Reshape(T x, params ReadOnlySpan<long> shape);
 
     /// <summary>[B, n] → [B, width], the new columns zero (augmented neural ODEs).</summary>
     T PadColumns(T x, long width);
@@ -106,6 +106,9 @@ public interface IEngine<T> : IStateAlgebra<T>
 
     /// <summary>s · a.</summary>
     T Scale(T a, double s);
+
+    /// <summary>Each sample scaled by its own factor: row i of x [B, …] times factors[i] (factors [B]).</summary>
+    T ScaleRows(T x, T factors);
 
     /// <summary>sign(a) with sign(0) = 0.</summary>
     T Sign(T a);

@@ -31,8 +31,7 @@ public sealed class TorchEngine : IEngine<Tensor>
         for (int i = 0; i < weights.Length; i++)
         {
             if (weights[i] == 0) continue;
-            if (r is null) r = y.add(terms[i], weights[i]);
-            else r.add_(terms[i], weights[i]);
+            r = r is null ? y.Plus(terms[i], weights[i]) : r.PlusInPlace(terms[i], weights[i]);
         }
         return r ?? y.clone();
     }
@@ -43,8 +42,7 @@ public sealed class TorchEngine : IEngine<Tensor>
         for (int i = 0; i < weights.Length; i++)
         {
             if (weights[i] == 0) continue;
-            if (r is null) r = terms[i].mul(weights[i]);
-            else r.add_(terms[i], weights[i]);
+            r = r is null ? terms[i].Times(weights[i]) : r.PlusInPlace(terms[i], weights[i]);
         }
         return r ?? zeros_like(terms[0]);
     }
@@ -52,8 +50,8 @@ public sealed class TorchEngine : IEngine<Tensor>
     public (double SumOfSquares, long Count) ScaledSquares(Tensor v, Tensor ya, Tensor yb, double rtol, double atol)
     {
         using var scope = NewDisposeScope();
-        var scale = maximum(ya.abs(), yb.abs()).mul_(rtol).add_(atol);
-        return (v.div(scale).square().sum().to(float64).item<double>(), v.numel());
+        var scale = maximum(ya.abs(), yb.abs()).TimesInPlace(rtol).PlusInPlace(atol);
+        return (v.div(scale).pow(TorchScalars.Two).sum().to(float64).item<double>(), v.numel());
     }
 
     public bool IsFinite(Tensor y)
@@ -76,18 +74,19 @@ public sealed class TorchEngine : IEngine<Tensor>
 
     public long BatchSize(Tensor x) => x.size(0);
 
-    public Tensor Zeros(Tensor like, params long[] shape) => zeros(shape, like.dtype, like.device);
+    public Tensor Zeros(Tensor like, params ReadOnlySpan<long> shape) => zeros(shape.ToArray(), like.dtype, like.device);
 
     public Tensor ZerosLike(Tensor x) => zeros_like(x);
 
     public Tensor Clone(Tensor x) => x.clone();
 
-    public Tensor FromValues(ReadOnlySpan<double> values, Tensor like, params long[] shape)
+    public Tensor FromValues(ReadOnlySpan<double> values, Tensor like, params ReadOnlySpan<long> shape)
     {
         var data = values.ToArray();
-        if (like.dtype == ScalarType.Float64 && like.device_type == DeviceType.CPU) return tensor(data, shape, ScalarType.Float64);
+        var dimensions = shape.ToArray();
+        if (like.dtype == ScalarType.Float64 && like.device_type == DeviceType.CPU) return tensor(data, dimensions, ScalarType.Float64);
         using var scope = NewDisposeScope();
-        return tensor(data, shape, ScalarType.Float64).to(like.dtype, like.device).MoveToOuterDisposeScope();
+        return tensor(data, dimensions, ScalarType.Float64).to(like.dtype, like.device).MoveToOuterDisposeScope();
     }
 
     public double[] ToArray(Tensor x)
@@ -124,7 +123,7 @@ public sealed class TorchEngine : IEngine<Tensor>
         return x.index_select(0, index).MoveToOuterDisposeScope();
     }
 
-    public Tensor Reshape(Tensor x, params long[] shape) => x.reshape(shape);
+    public Tensor Reshape(Tensor x, params ReadOnlySpan<long> shape) => x.reshape(shape.ToArray());
 
     public Tensor PadColumns(Tensor x, long width) => nn.functional.pad(x, [0, width - x.size(1)]);
 
@@ -134,29 +133,48 @@ public sealed class TorchEngine : IEngine<Tensor>
 
     // ---- Elementwise arithmetic -------------------------------------------------------------------------------------
 
-    public Tensor Add(Tensor a, Tensor b, double alpha = 1) => alpha == 1 ? a.add(b) : a.add(b, alpha);
+    public Tensor Add(Tensor a, Tensor b, double alpha = 1) => alpha == 1 ? a.Plus(b) : a.Plus(b, alpha);
 
     public Tensor Multiply(Tensor a, Tensor b) => a.mul(b);
 
-    public Tensor Scale(Tensor a, double s) => a.mul(s);
+    public Tensor Scale(Tensor a, double s) => a.Times(s);
+
+    public Tensor ScaleRows(Tensor x, Tensor factors)
+    {
+        // Checked here: a broadcast of the wrong shape would be silently accepted by libtorch or fail inside it.
+        if (factors.dim() != 1 || x.dim() < 1 || factors.size(0) != x.size(0))
+            throw new ArgumentException($"ScaleRows: factors must be [{(x.dim() < 1 ? "B" : x.size(0))}] for x [{string.Join(", ", x.shape)}], got [{string.Join(", ", factors.shape)}]");
+        var shape = new long[x.dim()];
+        shape[0] = x.size(0);
+        for (int i = 1; i < shape.Length; i++) shape[i] = 1;
+        return x.mul(factors.view(shape));
+    }
 
     public Tensor Sign(Tensor a) => a.sign();
 
-    public Tensor Clamp(Tensor a, double min, double max) => a.clamp(min, max);
+    public Tensor Clamp(Tensor a, double min, double max) => a.Clamped(min, max);
 
     public void AddInPlace(Tensor y, Tensor x, double alpha = 1)
     {
-        if (alpha == 1) y.add_(x);
-        else y.add_(x, alpha);
+        if (alpha == 1) y.PlusInPlace(x);
+        else y.PlusInPlace(x, alpha);
     }
 
-    public void ScaleInPlace(Tensor y, double s) => y.mul_(s);
+    public void ScaleInPlace(Tensor y, double s) => y.TimesInPlace(s);
 
-    public void AddProductInPlace(Tensor y, Tensor a, Tensor b, double alpha) => y.addcmul_(a, b, alpha);
+    public void AddProductInPlace(Tensor y, Tensor a, Tensor b, double alpha)
+    {
+        using var value = alpha.ToScalar();
+        y.addcmul_(a, b, value);
+    }
 
-    public void AddQuotientInPlace(Tensor y, Tensor a, Tensor b, double alpha) => y.addcdiv_(a, b, alpha);
+    public void AddQuotientInPlace(Tensor y, Tensor a, Tensor b, double alpha)
+    {
+        using var value = alpha.ToScalar();
+        y.addcdiv_(a, b, value);
+    }
 
-    public void SqrtAddInPlace(Tensor y, double c) => y.sqrt_().add_(c);
+    public void SqrtAddInPlace(Tensor y, double c) => y.sqrt_().PlusInPlace(c);
 
     public void CopyInPlace(Tensor destination, Tensor source) => destination.copy_(source);
 
@@ -175,7 +193,7 @@ public sealed class TorchEngine : IEngine<Tensor>
         using var scope = NewDisposeScope();
         // addmm_ takes its factor as a float: exact for ±1, the factors the sweeps use; others go the long way.
         if ((double)(float)alpha == alpha) y.addmm_(a.t(), b, 1, (float)alpha);
-        else y.add_(a.t().matmul(b), alpha);
+        else y.PlusInPlace(a.t().matmul(b), alpha);
     }
 
     public void AddSumRowsInPlace(Tensor y, Tensor x, double alpha = 1)
@@ -192,25 +210,25 @@ public sealed class TorchEngine : IEngine<Tensor>
     {
         ActivationKind.Tanh => x.tanh(),
         ActivationKind.Sigmoid => x.sigmoid(),
-        ActivationKind.Softplus => nn.functional.softplus(x),
+        ActivationKind.Softplus => TorchScalars.Softplus(x),
         ActivationKind.Relu => nn.functional.relu(x),
         _ => x.alias(),
     };
 
     public Tensor ActivationDerivative(Activation activation, Tensor x, Tensor value) => activation.Kind switch
     {
-        ActivationKind.Tanh => 1 - value * value,
-        ActivationKind.Sigmoid => value * (1 - value),
+        ActivationKind.Tanh => (value * value).From(1),
+        ActivationKind.Sigmoid => value * value.From(1),
         ActivationKind.Softplus => x.sigmoid(),
-        ActivationKind.Relu => x.gt(0).to(x.dtype),
+        ActivationKind.Relu => x.gt(TorchScalars.Zero).to(x.dtype),
         _ => ones_like(x),
     };
 
     public Tensor ActivationSecondDerivative(Activation activation, Tensor x, Tensor value, Tensor derivative) => activation.Kind switch
     {
-        ActivationKind.Tanh => -2 * value * derivative,
-        ActivationKind.Sigmoid => derivative * (1 - 2 * value),
-        ActivationKind.Softplus => derivative * (1 - derivative),
+        ActivationKind.Tanh => value.mul(TorchScalars.MinusTwo) * derivative,
+        ActivationKind.Sigmoid => derivative * value.mul(TorchScalars.Two).From(1),
+        ActivationKind.Softplus => derivative * derivative.From(1),
         _ => zeros_like(x),
     };
 
@@ -255,7 +273,7 @@ public sealed class TorchEngine : IEngine<Tensor>
         var result = norm.DualQ switch
         {
             1 => rows.abs().sum(1),
-            2 => rows.square().sum(1).sqrt(),
+            2 => rows.pow(TorchScalars.Two).sum(1).sqrt(),
             _ => rows.abs().amax([1]),
         };
         return result.MoveToOuterDisposeScope();
@@ -268,7 +286,7 @@ public sealed class TorchEngine : IEngine<Tensor>
         Tensor v = norm.DualQ switch
         {
             1 => g.sign(),
-            2 => g / g.square().sum(1, keepdim: true).sqrt().clamp_min(1e-300),
+            2 => g / g.pow(TorchScalars.Two).sum(1, keepdim: true).sqrt().AtLeast(1e-300),
             _ => zeros_like(g).scatter_(1, g.abs().argmax(1, keepdim: true), g.gather(1, g.abs().argmax(1, keepdim: true)).sign()),
         };
         return v.view(sample.shape).MoveToOuterDisposeScope();
@@ -279,23 +297,24 @@ public sealed class TorchEngine : IEngine<Tensor>
         using var scope = NewDisposeScope();
         var delta = sample.flatten(1);
         Tensor result;
-        if (double.IsPositiveInfinity(norm.Q)) result = delta.clamp(-radius, radius);
+        if (double.IsPositiveInfinity(norm.Q)) result = delta.Clamped(-radius, radius);
         else if (norm.Q == 2)
         {
-            var length = delta.square().sum(1, keepdim: true).sqrt();
-            result = delta * (radius / length.clamp_min(radius));
+            var length = delta.pow(TorchScalars.Two).sum(1, keepdim: true).sqrt();
+            result = delta * length.AtLeast(radius).Into(radius);
         }
         else
         {
             var abs = delta.abs();
-            var inside = abs.sum(1, keepdim: true).le(radius);
+            var inside = abs.sum(1, keepdim: true).AtMost(radius);
             var sorted = abs.sort(1, descending: true).Values;
-            var cums = sorted.cumsum(1) - radius;
-            var k = arange(1, delta.shape[1] + 1, dtype: delta.dtype, device: delta.device);
-            var cond = (sorted - cums / k).gt(0);
-            var rho = (cond.to(int64) * arange(1, delta.shape[1] + 1, device: delta.device)).argmax(1, keepdim: true);
-            var theta = cums.gather(1, rho) / (rho + 1).to(delta.dtype);
-            var shrunk = delta.sign() * (abs - theta).clamp_min(0);
+            var cums = sorted.cumsum(1).Minus(radius);
+            using var end = (delta.shape[1] + 1).ToScalar();
+            var k = arange(TorchScalars.One, end, TorchScalars.One, dtype: delta.dtype, device: delta.device);
+            var cond = (sorted - cums / k).gt(TorchScalars.Zero);
+            var rho = (cond.to(int64) * arange(TorchScalars.One, end, TorchScalars.One, device: delta.device)).argmax(1, keepdim: true);
+            var theta = cums.gather(1, rho) / rho.Plus(1).to(delta.dtype);
+            var shrunk = delta.sign() * (abs - theta).clamp_min(TorchScalars.Zero);
             result = where(inside, delta, shrunk);
         }
         return result.view(sample.shape).MoveToOuterDisposeScope();
@@ -306,7 +325,7 @@ public sealed class TorchEngine : IEngine<Tensor>
     public Tensor WhereRows(Tensor mask, Tensor a, Tensor b)
     {
         using var scope = NewDisposeScope();
-        var rows = mask.dtype == ScalarType.Bool ? mask : mask.ne(0);
+        var rows = mask.dtype == ScalarType.Bool ? mask : mask.ne(TorchScalars.Zero);
         var shape = new long[a.dim()];
         shape[0] = a.size(0);
         for (int i = 1; i < shape.Length; i++) shape[i] = 1;

@@ -107,7 +107,7 @@ public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
         public override Tensor SecondOrderVjp(Tensor p, Tensor s, FieldCotangent<Tensor>? controls)
         {
             var gx = (D2 * s).mul_(f.ConvTranspose(p, Kernel));
-            if (controls is not null) controls[0].add_(f.KernelCorrelation(D1 * s, p), controls.Scale);
+            if (controls is not null) controls[0].PlusInPlace(f.KernelCorrelation(D1 * s, p), controls.Scale);
             return gx;
         }
 
@@ -116,19 +116,19 @@ public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
             var a = f.ConvTranspose(p, Kernel);
             var aDot = f.ConvTranspose(m, Kernel);
             var x1 = D1 * a;
-            var x2 = (D1 * aDot).add_((D2 * s).mul_(a));
+            var x2 = (D1 * aDot).PlusInPlace((D2 * s).mul_(a));
             AddFirst(first, p);
             // σ(x) ⋆ k̄̇ + (σ'(x) ⊙ ẋ) ⋆ k̄ as one correlation over the stacked batch.
-            second[0].add_(f.KernelCorrelation(cat([Sigma, D1 * s], 0), cat([m, p], 0)), second.Scale);
-            second[1].add_(m.sum([0, 2, 3]), second.Scale);
+            second[0].PlusInPlace(f.KernelCorrelation(cat([Sigma, D1 * s], 0), cat([m, p], 0)), second.Scale);
+            second[1].PlusInPlace(m.sum([0, 2, 3]), second.Scale);
             return (x1, x2);
         }
 
         // g_Wᵀp = σ(x) ⋆ p and g_bᵀp = Σ p.
         private void AddFirst(FieldCotangent<Tensor> controls, Tensor p)
         {
-            controls[0].add_(f.KernelCorrelation(Sigma, p), controls.Scale);
-            controls[1].add_(p.sum([0, 2, 3]), controls.Scale);
+            controls[0].PlusInPlace(f.KernelCorrelation(Sigma, p), controls.Scale);
+            controls[1].PlusInPlace(p.sum([0, 2, 3]), controls.Scale);
         }
     }
 }

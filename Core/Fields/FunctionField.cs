@@ -76,7 +76,7 @@ public sealed class FunctionField : IVectorField<Tensor>
         {
             if (controls is null) return;
             for (int j = 0; j < u.Length; j++)
-                if (grads[j + 1] is { IsInvalid: false } g) controls[j].add_(g.detach(), controls.Scale);
+                if (grads[j + 1] is { IsInvalid: false } g) controls[j].PlusInPlace(g.detach(), controls.Scale);
         }
 
         public override Tensor Value() => f.Evaluate(Layer, Time, State);
@@ -114,7 +114,7 @@ public sealed class FunctionField : IVectorField<Tensor>
             {
                 if (grads[j] is null || grads[j].IsInvalid) continue;
                 var term = (grads[j] * eta[j]).sum();
-                z = z is null ? term : z + term;
+                z = z is null ? term : z.Plus(term);
             }
             if (z is null) return zeros_like(State).MoveToOuterDisposeScope();
             var jv = autograd.grad([z], [w], allow_unused: true)[0];

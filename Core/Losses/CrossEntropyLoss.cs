@@ -23,8 +23,10 @@ public sealed class CrossEntropyLoss<T> : ILoss<T>
     public string Name => "cross-entropy";
     public long Count => Engine.BatchSize(Labels);
 
-    private T Logits(T x) => Readout is null ? x : Engine.Linear(x, Readout, default);
-    private T Back(T g) => Readout is null ? g : Engine.MatMul(g, Readout);
+    // Absent is null on TorchSharp and default on the managed engine, whose values are structs.
+    private bool HasReadout => !ValueIdentity<T>.IsAbsent(Readout);
+    private T Logits(T x) => HasReadout ? Engine.Linear(x, Readout!, default) : x;
+    private T Back(T g) => HasReadout ? Engine.MatMul(g, Readout!) : g;
 
     public T PerSample(T x)
     {

@@ -3,6 +3,7 @@ using LanguageExt.Common;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using RobustNode.Core.Engines.Managed;
 using RobustNode.Host.Configuration;
 using RobustNode.Host.Problems;
 using RobustNode.Host.Sweeps;
@@ -24,11 +25,14 @@ public static class CompositionRoot
         .Add<AttackVerb>()
         .Add<CertifyVerb>()
         .Add<SolveVerb>()
-        .Add<SensitivityVerb>();
+        .Add<SensitivityVerb>()
+        .Add<TrainDenoiserVerb>()
+        .Add<PnpVerb>();
 
     /// <summary>Every engine of <c>robustnode</c>, by name (<c>Engine:Name</c>, <c>Model:Engine</c>, <c>"engine"</c> of problem files). A new engine is one line here.</summary>
     public static EngineCatalog Engines { get; } = new EngineCatalog()
-        .AddTorch();
+        .AddTorch()
+        .Add(EngineCatalog.Managed, convolutions: false, r => r.DType == TorchSharp.torch.ScalarType.Float32 ? EngineChoice.Of(new ManagedEngine<float>(r.Threads)) : EngineChoice.Of(new ManagedEngine<double>(r.Threads)));
 
     /// <summary>Runs <c>robustnode</c> with the given arguments and returns its exit code.</summary>
     public static int Run(IReadOnlyList<string> args, HostContext context)

@@ -38,7 +38,7 @@ public static class HostSettingsValidation
     /// The top-level sections of the configuration. Any other top-level key is a misspelling (<c>--Solvr:Name=rk4</c>)
     /// and is refused; a verb that reads a section of its own adds its name here.
     /// </summary>
-    public static readonly string[] Sections = ["Torch", "Engine", "Solver", "Output", UserTableaux.Section, ExperimentValidation.Section, "Logging"];
+    public static readonly string[] Sections = ["Torch", "Engine", "Solver", "Output", UserTableaux.Section, ExperimentValidation.Section, Denoising.DenoisingSettingsReader.Section, "Logging"];
 
     private static readonly Dictionary<string, LogLevel> LogLevels =
         Enum.GetValues<LogLevel>().ToDictionary(l => l.ToString(), l => l, StringComparer.OrdinalIgnoreCase);

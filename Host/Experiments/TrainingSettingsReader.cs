@@ -16,7 +16,8 @@ namespace RobustNode.Host.Experiments;
 /// (<c>Name</c> constant | step | cosine; step's <c>Every</c> and <c>Gamma</c>; cosine's <c>Epochs</c> (default: the
 /// run's) and <c>MinimumFactor</c>), <c>Epochs</c>, <c>BatchSize</c>, <c>Seed</c>, and the trainers <c>Standard</c>
 /// (<c>Enabled</c>), <c>Augmented</c> (<c>Enabled</c>, <c>Norm</c>, <c>Epsilon</c>, <c>Weight</c>, <c>WarmupEpochs</c>)
-/// and <c>Pgd</c> (<c>Enabled</c>, <c>Norm</c>, <c>Epsilon</c>, <c>Steps</c>, <c>StepSize</c>, <c>RandomStart</c>, <c>WarmupEpochs</c>).
+/// and <c>Pgd</c> (<c>Enabled</c>, <c>Norm</c>, <c>Epsilon</c>, <c>Steps</c>, <c>StepSize</c>, <c>RandomStart</c>, <c>WarmupEpochs</c>),
+/// and the robust trainers of <see cref="RobustTrainerSettingsReader"/> (off unless enabled).
 /// </summary>
 internal static class TrainingSettingsReader
 {
@@ -44,14 +45,17 @@ internal static class TrainingSettingsReader
     /// <summary>The training settings (defaults: adam 0.01, constant rate, 30 epochs, batches of 32, seed 4, all three trainers with ε = 0.1 in ℓ∞).</summary>
     public static Validation<Error, TrainingSettings> Read(IConfigurationSection training)
     {
-        var keys = SettingReaders.KnownKeys(training, "Optimizer", "Schedule", "Epochs", "BatchSize", "Seed", "Standard", "Augmented", "Pgd", "Divergence");
+        var keys = SettingReaders.KnownKeys(training,
+            ["Optimizer", "Schedule", "Epochs", "BatchSize", "Seed", "Standard", "Augmented", "Pgd", .. RobustTrainerSettingsReader.Sections, "Divergence"]);
         var epochs = SettingReaders.Integer(training, "Epochs", 30, 1, MaxEpochs);
         var schedule = Schedule(training.GetSection("Schedule"), epochs.Match(Succ: e => e, Fail: _ => 1));
-        var trainers = (Standard(training.GetSection("Standard")), Augmented(training.GetSection("Augmented")), Pgd(training.GetSection("Pgd")))
-            .Apply((s, a, p) => new[] { s, a, p }.Somes().ToArray())
+        var trainers = (Standard(training.GetSection("Standard")), Augmented(training.GetSection("Augmented")), Pgd(training.GetSection("Pgd")),
+                RobustTrainerSettingsReader.Read(training))
+            .Apply((s, a, p, robust) => new[] { s, a, p }.Concat(robust).Somes().ToArray())
             .Bind(list => list.Length > 0
                 ? Success<Error, IReadOnlyList<TrainerSettings>>(list)
-                : Fail<Error, IReadOnlyList<TrainerSettings>>(HostErrors.Configuration(training.Path, "no trainer is enabled; enable Standard, Augmented or Pgd")));
+                : Fail<Error, IReadOnlyList<TrainerSettings>>(HostErrors.Configuration(training.Path,
+                    $"no trainer is enabled; enable Standard, Augmented, Pgd or one of {string.Join(", ", RobustTrainerSettingsReader.Sections)}")));
         return (keys, Optimizer(training.GetSection("Optimizer")), schedule, epochs,
                 SettingReaders.Integer(training, "BatchSize", 32, 1, 10_000_000),
                 SettingReaders.Long(training, "Seed", 4),
@@ -66,7 +70,8 @@ internal static class TrainingSettingsReader
                 SettingReaders.Number(section, "Floor", DivergenceRule.Default.Floor, 0, 1e300, exclusiveMin: true))
             .Apply((_, growth, floor) => new DivergenceRule(growth, floor));
 
-    private static Validation<Error, IOptimizer> Optimizer(IConfigurationSection section)
+    /// <summary>An <c>Optimizer</c> section (shared with the denoisers' training settings).</summary>
+    internal static Validation<Error, IOptimizer> Optimizer(IConfigurationSection section)
     {
         var keys = SettingReaders.KnownKeys(section, "Name", "LearningRate", "Momentum", "Nesterov", "Beta1", "Beta2", "WeightDecay");
         var name = SettingReaders.Choice(section, "Name", "adam", Optimizers);
@@ -91,7 +96,8 @@ internal static class TrainingSettingsReader
         return (keys, optimizer).Apply((_, o) => o);
     }
 
-    private static Validation<Error, ILearningRateSchedule> Schedule(IConfigurationSection section, int epochs)
+    /// <summary>A <c>Schedule</c> section for a run of <paramref name="epochs"/> epochs (shared with the denoisers' training settings).</summary>
+    internal static Validation<Error, ILearningRateSchedule> Schedule(IConfigurationSection section, int epochs)
     {
         var keys = SettingReaders.KnownKeys(section, "Name", "Every", "Gamma", "Epochs", "MinimumFactor");
         var schedule = SettingReaders.Choice(section, "Name", "constant", Schedules).Bind(name =>

@@ -36,6 +36,9 @@ public sealed record ProblemFile(
     /// <summary>The engine that computes the problem, resolved (<c>"engine"</c> or the <c>Engine:Name</c> setting; never auto).</summary>
     public string Engine { get; init; } = "torch";
 
+    /// <summary>A robust training objective to evaluate beside the loss (<c>"objective"</c>), or null.</summary>
+    public ProblemObjective? Objective { get; init; }
+
     /// <summary>Batch size B (rows of x0).</summary>
     public int Batch => X0.GetLength(0);
 }

@@ -24,7 +24,7 @@ public sealed class ProblemFileParser(SolverRegistry solvers, SolverDefaults def
     private static readonly string[] KnownKeys =
     [
         "field", "dim", "steps", "T", "solver", "stepsPerLayer", "adaptive", "rtol", "atol",
-        "weights", "biases", "A", "activation", "direction", "unconstrained", "x0", "loss", "labels", "targets", "epsilon", "q", "mode", "adjoint", "engine",
+        "weights", "biases", "A", "activation", "direction", "unconstrained", "x0", "loss", "labels", "targets", "epsilon", "q", "mode", "adjoint", "engine", "objective",
     ];
 
     private static readonly Dictionary<string, string> Fields = new() { ["linear"] = "linear", ["node-tanh"] = "node-tanh", ["gradient-flow"] = "gradient-flow" };
@@ -131,9 +131,9 @@ public sealed class ProblemFileParser(SolverRegistry solvers, SolverDefaults def
                     Optional("adjoint", e => Choice(e, Path("adjoint"), Storages), AdjointStorage.Stored))
                 .Apply((loss, epsilon, q, mode, adjoint) => (loss, epsilon, q, mode, adjoint));
 
-            return (keys, field, dim, steps, finalTime, Solver(), x0, (robustness, Engine()).Apply((r, e) => (r, e)))
+            return (keys, field, dim, steps, finalTime, Solver(), x0, (robustness, Engine(), Objective(batch, d)).Apply((r, e, o) => (r, e, o)))
                 .Apply((_, f, dd, nn, t, solver, x, re) => new ProblemFile(f, dd, nn, t, solver, x, re.r.loss.MatchUnsafe(l => l, () => null),
-                    re.r.epsilon, re.r.q, re.r.mode, re.r.adjoint) { Engine = re.e })
+                    re.r.epsilon, re.r.q, re.r.mode, re.r.adjoint) { Engine = re.e, Objective = re.o.MatchUnsafe(o => o, () => null) })
                 .Bind(WithinStepLimit)
                 .Bind(StepRuleHolds);
         }
@@ -146,7 +146,9 @@ public sealed class ProblemFileParser(SolverRegistry solvers, SolverDefaults def
             return (weights,
                     Need("biases").Bind(e => Matrix(e, Path("biases"), n, m)),
                     NotUsed("A", "gradient-flow"),
-                    Need("activation").Bind(e => Choice(e, Path("activation"), FlowActivations)),
+                    Need("activation").Bind(e => e.ValueKind == JsonValueKind.String && Activation.NotMonotone.Contains(e.GetString()!)
+                        ? Fail<Error, Activation>(HostErrors.ProblemFile(Path("activation"), Activation.NotAPotentialGradient(Echo.Clip(e.GetString()!, Echo.ValueLength))))
+                        : Choice(e, Path("activation"), FlowActivations)),
                     Optional("direction", e => FlowDirections(e, n), new[] { FlowDirection.Contractive }),
                     Optional("unconstrained", e => Boolean(e, Path("unconstrained")), false))
                 .Apply((w, b, _, activation, directions, unconstrained) =>
@@ -205,6 +207,14 @@ public sealed class ProblemFileParser(SolverRegistry solvers, SolverDefaults def
                         ? $"{problem.Steps} layers need at least {total} adaptive steps, more than Solver:MaxSteps = {defaults.MaxSteps}"
                         : $"{problem.Steps} layers × {problem.Solver.StepsPerLayer} steps per layer = {total} steps, more than Solver:MaxSteps = {defaults.MaxSteps}"));
         }
+
+        /// <summary>"objective" (<see cref="ProblemObjective"/>), which needs a "loss".</summary>
+        private Validation<Error, Option<ProblemObjective>> Objective(int? batch, int? d) => Entry("objective").Match(
+            None: () => Success<Error, Option<ProblemObjective>>(None),
+            Some: e => Entry("loss").IsNone
+                ? Fail<Error, Option<ProblemObjective>>(HostErrors.ProblemFile("$.objective", "an objective needs a \"loss\""))
+                : ProblemObjective.Read(e, batch, d, Entry("loss").Bind(l => l.ValueKind == JsonValueKind.String ? Some(l.GetString()!) : None).MatchUnsafe(l => l, () => null))
+                    .Map(Some));
 
         /// <summary>"engine", or the <c>Engine:Name</c> setting, resolved for the file's dense field.</summary>
         private Validation<Error, string> Engine() => Entry("engine").Match(

@@ -14,12 +14,20 @@ public static class PlotStyle
         Color.FromHex("#8c564b"), Color.FromHex("#e377c2"), Color.FromHex("#7f7f7f"), Color.FromHex("#bcbd22"), Color.FromHex("#17becf"),
     ];
 
-    /// <summary>A trainer's colour: standard grey-blue, augmented green, pgd purple, others from the palette.</summary>
+    /// <summary>
+    /// A trainer's colour: standard grey-blue, augmented green, pgd purple, fgsm-rs brown, trades pink, gradalign cyan, llr
+    /// olive, augmented-adversarial red, others from the palette.
+    /// </summary>
     public static Color Trainer(string name) => name switch
     {
         "standard" => Color.FromHex("#4c72b0"),
         "augmented" => Color.FromHex("#2ca02c"),
         "pgd" => Color.FromHex("#9467bd"),
+        "fgsm-rs" => Color.FromHex("#8c564b"),
+        "trades" => Color.FromHex("#e377c2"),
+        "gradalign" => Color.FromHex("#17becf"),
+        "llr" => Color.FromHex("#bcbd22"),
+        "augmented-adversarial" => Color.FromHex("#d62728"),
         _ => Class(name.Sum(c => c) % 10),
     };
 

@@ -21,7 +21,9 @@ public static class ReportJson
         new ReportTimingJson(
             Pairs(report.Trainers.Select(t => new KeyValuePair<string, double>(t.Name, Math.Round(t.MedianEpochSeconds, 5)))),
             Ratio(report, "augmented"),
-            Ratio(report, "pgd")),
+            Ratio(report, "pgd"),
+            Ratios(report, "standard"),
+            Ratios(report, "pgd")),
         Pairs(report.Settings),
         Pairs(report.Configuration),
         report.Plots);
@@ -44,6 +46,17 @@ public static class ReportJson
         t.Scores.Bound is { } bound ? LipschitzJson.From(bound) : null);
 
     private static double? Ratio(RunReport report, string trainer) => report.TimeRatio(trainer) is { } r ? Math.Round(r, 4) : null;
+
+    /// <summary>Every other trainer's median time per epoch over the baseline's, or null when there is none.</summary>
+    private static Dictionary<string, double>? Ratios(RunReport report, string baseline)
+    {
+        var ratios = report.Trainers.Where(t => t.Name != baseline)
+            .Select(t => (t.Name, Ratio: report.TimeRatio(t.Name, baseline)))
+            .Where(x => x.Ratio is not null)
+            .Select(x => new KeyValuePair<string, double>(x.Name, Math.Round(x.Ratio!.Value, 4)));
+        var pairs = Pairs(ratios);
+        return pairs.Count > 0 ? pairs : null;
+    }
 
     /// <summary>Key–value pairs as an object in their order; a repeated key keeps its last value.</summary>
     private static Dictionary<string, T> Pairs<T>(IEnumerable<KeyValuePair<string, T>> pairs)

@@ -30,13 +30,17 @@ public static class ReportMarkdown
         md.Append(CertifiedNote(report));
         md.AppendLine("## Training time");
         md.AppendLine();
-        md.AppendLine("| trainer | objective | epochs | median s/epoch | mean s/epoch | total s | median time / standard |");
-        md.AppendLine("|---|---|---:|---:|---:|---:|---:|");
+        bool pgd = report.Trainers.Any(t => t.Name == "pgd");
+        md.AppendLine(pgd
+            ? "| trainer | objective | epochs | median s/epoch | mean s/epoch | total s | median time / standard | median time / pgd |"
+            : "| trainer | objective | epochs | median s/epoch | mean s/epoch | total s | median time / standard |");
+        md.AppendLine(pgd ? "|---|---|---:|---:|---:|---:|---:|---:|" : "|---|---|---:|---:|---:|---:|---:|");
         foreach (var t in report.Trainers)
         {
             string ratio = report.TimeRatio(t.Name) is { } r ? r.ToString("F2", inv) : "–";
+            string overPgd = pgd ? (report.TimeRatio(t.Name, "pgd") is { } p ? $" {p.ToString("F2", inv)} |" : " – |") : "";
             string resumed = t.ResumedFrom > 0 ? $" (resumed at {t.ResumedFrom})" : "";
-            md.AppendLine(inv, $"| {t.Name} | `{t.Objective}` | {t.Epochs}{resumed} | {Seconds(t.MedianEpochSeconds)} | {Seconds(t.MeanEpochSeconds)} | {Seconds(t.TotalSeconds)} | {ratio} |");
+            md.AppendLine(inv, $"| {t.Name} | `{t.Objective}` | {t.Epochs}{resumed} | {Seconds(t.MedianEpochSeconds)} | {Seconds(t.MeanEpochSeconds)} | {Seconds(t.TotalSeconds)} | {ratio} |{overPgd}");
         }
         md.AppendLine();
         if (report.TimeRatio("augmented") is { } augmented)

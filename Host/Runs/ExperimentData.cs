@@ -5,6 +5,7 @@ using RobustNode.Host.Experiments;
 using RobustNode.Host.IO;
 using RobustNode.Training.Data;
 using static LanguageExt.Prelude;
+using RobustNode.Core.Engines;
 using static TorchSharp.torch;
 
 namespace RobustNode.Host.Runs;
@@ -76,7 +77,7 @@ public sealed record ExperimentData(Dataset Train, Dataset Test, InputScale Scal
             scale = new InputScale(mean, Math.Max(std, 1e-12));
         }
         // Clamped into the image of [0, 1], so that rounding never puts a clean pixel outside the attacks' box.
-        Tensor Prepare(Tensor x) => scale.ToNetwork(x.to(ScalarType.Float64)).clamp(-scale.Mean / scale.Std, (1 - scale.Mean) / scale.Std).to(dtype).contiguous().MoveToOuterDisposeScope();
+        Tensor Prepare(Tensor x) => scale.ToNetwork(x.to(ScalarType.Float64)).Clamped(-scale.Mean / scale.Std, (1 - scale.Mean) / scale.Std).to(dtype).contiguous().MoveToOuterDisposeScope();
         var classes = (int)Math.Max(trainData.Classes, 2);
         return (
             from trainSet in Dataset.Create(Prepare(trainX), trainY.contiguous().MoveToOuterDisposeScope(), classes, trainName)
@@ -88,7 +89,8 @@ public sealed record ExperimentData(Dataset Train, Dataset Test, InputScale Scal
 
     private static (Tensor X, Tensor Y) Subset(ImageData data, int count, long seed)
     {
-        var index = randperm(data.Count, generator: new Generator(unchecked((ulong)seed))).narrow(0, 0, count);
+        using var generator = new Generator(unchecked((ulong)seed));
+        var index = randperm(data.Count, generator: generator).narrow(0, 0, count);
         return (data.Images.index_select(0, index), data.Labels.index_select(0, index));
     }
 
@@ -105,7 +107,8 @@ public sealed record ExperimentData(Dataset Train, Dataset Test, InputScale Scal
     /// <summary>Largest IDX file read (bytes; the full Fashion-MNIST training images are 47 MB raw).</summary>
     public const long MaxIdxBytes = 1L << 30;
 
-    private static Validation<Error, IdxFile> ReadIdx(string path, string key) =>
+    /// <summary>An IDX file, or an error naming the configuration key and the path (shared with the denoising data).</summary>
+    internal static Validation<Error, IdxFile> ReadIdx(string path, string key) =>
         InputFile.ReadBytes(path, MaxIdxBytes)
             .MapFail(e => HostErrors.Configuration(key,
                 $"cannot read '{path}' (from {Directory.GetCurrentDirectory()}): {e.Message[(e.Message.IndexOf(": cannot read: ", StringComparison.Ordinal) + 15)..]}; scripts/prepare-data.sh installs the image data sets"))

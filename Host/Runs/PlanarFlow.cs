@@ -6,6 +6,7 @@ using RobustNode.Solvers.Integration;
 using RobustNode.Training.Data;
 using RobustNode.Training.Evaluation;
 using static LanguageExt.Prelude;
+using RobustNode.Core.Engines;
 using static TorchSharp.torch;
 
 namespace RobustNode.Host.Runs;
@@ -100,7 +101,7 @@ public sealed record PlanarFlow(IReadOnlyList<double> Times, double[][] X, doubl
         var a = tensor(grid.Xs, ScalarType.Float64);
         var b = tensor(grid.Ys, ScalarType.Float64);
         // Rows of constant y, columns of constant x, as GridPrediction holds them.
-        var plane = offPlane + b.reshape(-1, 1, 1) * u2 + a.reshape(1, -1, 1) * u1;
+        var plane = offPlane.Plus(b.reshape(-1, 1, 1) * u2).Plus(a.reshape(1, -1, 1) * u1);
         return head.Probabilities(plane.reshape(-1, d)).Map(p =>
         {
             int classes = (int)p.shape[1];
@@ -131,7 +132,7 @@ public sealed record PlanarFlow(IReadOnlyList<double> Times, double[][] X, doubl
             var v = w[c] - w[0];
             foreach (var u in directions) v = v - u * v.dot(u);
             double norm = v.norm().item<double>();
-            if (norm > 1e-12) directions.Add(v / norm);
+            if (norm > 1e-12) directions.Add(v.Over(norm));
         }
         int fromHead = directions.Count;
         while (directions.Count < 2)
@@ -143,7 +144,7 @@ public sealed record PlanarFlow(IReadOnlyList<double> Times, double[][] X, doubl
             var v = vectors[.., -1].contiguous();
             foreach (var u in directions) v = v - u * v.dot(u);
             double norm = v.norm().item<double>();
-            directions.Add(norm > 1e-12 ? v / norm : eye(d, dtype: ScalarType.Float64)[directions.Count]);
+            directions.Add(norm > 1e-12 ? v.Over(norm) : eye(d, dtype: ScalarType.Float64)[directions.Count]);
         }
         return (directions[0], directions[1],
             fromHead >= 1 ? "along the read-out's decision direction w₁ − w₀" : "principal direction of the states",

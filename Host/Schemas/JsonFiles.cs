@@ -28,6 +28,9 @@ namespace RobustNode.Host.Schemas;
 [JsonSerializable(typeof(EvaluationFile))]
 [JsonSerializable(typeof(SweepReportFile))]
 [JsonSerializable(typeof(CertificationFile))]
+[JsonSerializable(typeof(DenoiserReportFile))]
+[JsonSerializable(typeof(IReadOnlyList<DenoisingEpochJson>))]
+[JsonSerializable(typeof(PnpReportFile))]
 public sealed partial class JsonFiles : JsonSerializerContext
 {
     /// <summary>A file's content: indented UTF-8 JSON ending with a newline.</summary>

@@ -6,7 +6,7 @@ namespace RobustNode.Host.Schemas;
 /// <c>report.json</c> of <c>train</c>: <c>run</c>, <c>experiment</c>, <c>finished</c>, <c>data</c>, <c>model</c>
 /// (description, engine, parameters),
 /// <c>evaluation</c> (norm, epsilons), <c>trainers</c>, <c>timing</c> (medianSecondsPerEpoch per trainer,
-/// <c>augmentedOverStandard</c>, <c>pgdOverStandard</c>), <c>settings</c> (every resolved setting),
+/// <c>augmentedOverStandard</c>, <c>pgdOverStandard</c>, <c>overStandard</c>, <c>overPgd</c>), <c>settings</c> (every resolved setting),
 /// <c>configuration</c> (the experiment's section as given) and <c>plots</c>.
 /// </summary>
 public sealed record ReportFile(
@@ -53,10 +53,14 @@ public sealed record TrainerJson(
 public sealed record SecondsPerEpochJson(double Median, double Mean);
 
 /// <summary>
-/// Time per epoch of every trainer (<c>medianSecondsPerEpoch</c>) and the ratios of the augmented and PGD trainers'
-/// medians to the standard trainer's (absent without both).
+/// Time per epoch of every trainer (<c>medianSecondsPerEpoch</c>), the ratios of the augmented and PGD trainers' medians
+/// to the standard trainer's (absent without both), and for every other trainer its median over the standard trainer's
+/// (<c>overStandard</c>) and over the PGD trainer's (<c>overPgd</c>: the robust trainers' time against PGD training's;
+/// each absent without its baseline).
 /// </summary>
 public sealed record ReportTimingJson(
     IReadOnlyDictionary<string, double> MedianSecondsPerEpoch,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? AugmentedOverStandard = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? PgdOverStandard = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? PgdOverStandard = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, double>? OverStandard = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, double>? OverPgd = null);

@@ -23,7 +23,8 @@ namespace RobustNode.Host.Verbs;
 /// <c>robustnode sensitivity --problem FILE.json [--out RESULT.json]</c>: the loss, the augmented loss
 /// J + ε‖∇_{x0}J‖_{q*} and their gradients by the problem's adjoint ("mode": discrete, or continuous with
 /// "adjoint": stored | checkpoint | backsolve), written as <see cref="SensitivityResult"/>. One call of the
-/// second-order adjoint yields both the first-order and the augmented results.
+/// second-order adjoint yields both the first-order and the augmented results. A file with an <c>"objective"</c> also gets
+/// that robust training objective's value and control gradients (<see cref="ProblemObjective"/>).
 /// </summary>
 public sealed class SensitivityVerb(
     ProblemFileParser parser, SolverRegistry solvers, SolverDefaults defaults, OutputSettings output, TorchRuntime runtime, EngineCatalog engines, HostConsole console,
@@ -61,13 +62,40 @@ public sealed class SensitivityVerb(
     protected override Fin<SensitivityResult> Compute<T>(IEngine<T> engine, ProblemFile problem, ProblemTensors<T> input, OdeSolver solver)
     {
         var adjoint = Adjoint(problem);
-        var sensitivityProblem = new SensitivityProblem<T>(input.Field, input.X0, Loss(engine, problem), solver);
+        var loss = Loss(engine, problem);
+        var sensitivityProblem = new SensitivityProblem<T>(input.Field, input.X0, loss, solver);
         var clock = Stopwatch.StartNew();
         var result = Sensitivities.AugmentedGradient(sensitivityProblem, new AugmentedLoss(problem.Epsilon, problem.Q), adjoint);
         clock.Stop();
         var names = input.Field.Controls.Select(c => c.Name).ToArray();
-        return result.Map(gradient => Tensors(engine, gradient)).Bind(gradient => Finite(gradient, names)).Map(gradient => new SensitivityResult(gradient, names, adjoint.Name,
-            clock.Elapsed.TotalMilliseconds, Process.GetCurrentProcess().PeakWorkingSet64, engine.Name));
+        return result.Map(gradient => Tensors(engine, gradient)).Bind(gradient => Finite(gradient, names))
+            .Bind(gradient => Objective(engine, problem, sensitivityProblem, adjoint, names).Map(objective => new SensitivityResult(gradient, names, adjoint.Name,
+                clock.Elapsed.TotalMilliseconds, Process.GetCurrentProcess().PeakWorkingSet64, engine.Name) { Objective = objective.MatchUnsafe(o => o, () => null) }));
+    }
+
+    /// <summary>
+    /// The file's robust objective on its network and batch, from the perturbation the file gives (none without an
+    /// objective), by the same adjoint as the loss; a computation failure naming the key when it overflowed.
+    /// </summary>
+    private Fin<Option<ObjectiveEvaluation>> Objective<T>(IEngine<T> engine, ProblemFile problem, SensitivityProblem<T> sensitivityProblem, IAdjointMethod adjoint,
+        IReadOnlyList<string> names)
+    {
+        if (problem.Objective is not { } settings) return FinSucc(Option<ObjectiveEvaluation>.None);
+        var objective = settings.Objective();
+        using var scope = engine.OpenScope();
+        var perturbation = engine.FromTensor(ProblemTensors.Tensor(settings.Perturbation, Runtime));
+        return objective.Validate().Bind(_ => objective.EvaluateFrom(Sensitivities.Block(sensitivityProblem, adjoint), sensitivityProblem.X0, sensitivityProblem.Loss, perturbation))
+            .Bind(r =>
+            {
+                var gradients = r.Gradients.Select(g => engine.ToTensor(g).DetachFromDisposeScope()).ToArray();
+                static bool AllFinite(Tensor t) { using var s = NewDisposeScope(); return t.isfinite().all().item<bool>(); }
+                if (!double.IsFinite(r.Objective)) return FinFail<Option<ObjectiveEvaluation>>(RobustNodeErrors.NonFiniteResult("objective.value", "the objective overflowed; no result was written"));
+                for (int i = 0; i < gradients.Length; i++)
+                    if (!AllFinite(gradients[i]))
+                        return FinFail<Option<ObjectiveEvaluation>>(RobustNodeErrors.NonFiniteResult($"objective.grad{char.ToUpperInvariant(names[i][0])}{names[i][1..]}",
+                            "the objective's gradient overflowed; no result was written"));
+                return FinSucc(Some(new ObjectiveEvaluation(objective.Name, objective.Describe(), r.Loss, r.Objective, gradients)));
+            });
     }
 
     // The result at the edge, as TorchSharp tensors for the JSON writer.
@@ -110,8 +138,12 @@ public sealed class SensitivityVerb(
 
     protected override byte[] Json(SensitivityResult result) => result.ToJson();
 
-    protected override void Finished(ProblemFile problem, string problemPath, SensitivityResult result, string outPath) =>
+    protected override void Finished(ProblemFile problem, string problemPath, SensitivityResult result, string outPath)
+    {
         log.LogInformation("Sensitivities of {Problem} ({Field}, d = {Dim}, N = {Steps}, B = {Batch}, {Mode} adjoint, ε = {Epsilon}, q = {Q}) on the {Engine} engine: loss {Loss:G6}, augmented {Augmented:G6} in {Milliseconds:F1} ms; wrote {Out}",
             problemPath, problem.Field.Name, problem.Dim, problem.Steps, problem.Batch, result.Mode, problem.Epsilon, problem.Q, result.Engine,
             result.Gradient.FirstOrder.Loss, result.Gradient.AugmentedLoss, result.WallTimeMs, outPath);
+        if (result.Objective is { } objective)
+            log.LogInformation("Objective {Objective} of {Problem}: {Value:G6} (clean loss {Loss:G6})", objective.Settings, problemPath, objective.Value, objective.Loss);
+    }
 }

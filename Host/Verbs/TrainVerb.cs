@@ -146,9 +146,9 @@ public sealed class TrainVerb(
             return ExitCodes.InvalidInput;
         }
         console.Out.Write(AccuracyTable.Markdown(reports.Select(r => (r.Name, r.Scores)).ToArray()));
-        foreach (var name in new[] { "augmented", "pgd" })
-            if (report.TimeRatio(name) is { } ratio)
-                log.LogInformation("Median time per epoch: {Trainer} / standard = {Ratio:F2}", name, ratio);
+        foreach (var t in report.Trainers.Where(t => t.Name != "standard"))
+            if (report.TimeRatio(t.Name) is { } ratio)
+                log.LogInformation("Median time per epoch: {Trainer} / standard = {Ratio:F2}", t.Name, ratio);
         log.LogInformation("Run {Run} finished in {Seconds:F1} s; wrote {Report}, {Markdown}, {Models} and {Plots}",
             report.Run, clock.Elapsed.TotalSeconds, folder.ReportJson, folder.ReportMarkdown, folder.Models, string.Join(", ", report.Plots));
         return ExitCodes.Success;

@@ -52,14 +52,15 @@ public sealed class VerbCatalog
         text.AppendLine("usage: robustnode <verb> [options] [--config FILE.json] [--Section:Key=value ...]");
         text.AppendLine();
         text.AppendLine("verbs:");
+        static string Form(VerbOption o) => o.IsFlag ? $"--{o.Name}" : $"--{o.Name} {o.Value}";
+        // Columns as wide as the longest verb and option need, at least 12 and 24 characters.
+        int verbWidth = Math.Max(12, Descriptors.Select(v => v.Name.Length + 2).DefaultIfEmpty(0).Max());
+        int optionWidth = Math.Max(24, Descriptors.SelectMany(v => v.Options).Select(o => Form(o).Length + 2).DefaultIfEmpty(0).Max());
         foreach (var verb in Descriptors)
         {
-            text.AppendLine($"  {verb.Name,-12}{verb.Summary}");
+            text.AppendLine($"  {verb.Name.PadRight(verbWidth)}{verb.Summary}");
             foreach (var option in verb.Options)
-            {
-                var form = option.IsFlag ? $"--{option.Name}" : $"--{option.Name} {option.Value}";
-                text.AppendLine($"      {form,-24}{option.Description}{(option.Required ? " (required)" : "")}");
-            }
+                text.AppendLine($"      {Form(option).PadRight(optionWidth)}{option.Description}{(option.Required ? " (required)" : "")}");
         }
         text.AppendLine();
         text.AppendLine(Find(DefaultVerb).IsSome

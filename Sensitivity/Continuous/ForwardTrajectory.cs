@@ -25,7 +25,7 @@ internal sealed class ForwardTrajectory<T> : IDisposable
     private DenseSolution<T[]>? _dense;
     private readonly List<T[]> _checkpoints = [];
     private int _cachedBlock = -1;
-    private readonly System.Collections.Generic.HashSet<T> _cachedTensors = new(ByReference.Instance);
+    private readonly System.Collections.Generic.HashSet<T> _cachedTensors = new(ValueIdentity<T>.Instance);
 
     public T[] Final { get; private set; } = [];
     public SolveStatistics Statistics { get; private set; } = SolveStatistics.Zero;
@@ -127,7 +127,7 @@ internal sealed class ForwardTrajectory<T> : IDisposable
     private static bool Holds(T[] parts, T value)
     {
         foreach (var part in parts)
-            if (ReferenceEquals(part, value)) return true;
+            if (ValueIdentity<T>.Instance.Equals(part, value)) return true;
         return false;
     }
 
@@ -136,14 +136,6 @@ internal sealed class ForwardTrajectory<T> : IDisposable
     {
         foreach (var tensor in _cachedTensors) _engine.Release(tensor);
         _cachedTensors.Clear();
-    }
-
-    /// <summary>Identity of values, whatever their Equals says.</summary>
-    private sealed class ByReference : IEqualityComparer<T>
-    {
-        public static ByReference Instance { get; } = new();
-        public bool Equals(T? a, T? b) => ReferenceEquals(a, b);
-        public int GetHashCode(T x) => global::System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(x);
     }
 
     /// <summary>The tuple rates on the layers of one solve, with one linearization reused from point to point.</summary>

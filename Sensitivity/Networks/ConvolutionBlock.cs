@@ -30,8 +30,10 @@ public sealed record ConvolutionBlock(Tensor Weight, Tensor Bias, int Stride, Ac
         ScalarType dtype = ScalarType.Float64)
     {
         double bound = 1.0 / Math.Sqrt(inputs * kernel * kernel);
-        return new ConvolutionBlock((rand([outputs, inputs, kernel, kernel], dtype: dtype, generator: generator) * 2 - 1) * bound,
-            (rand([outputs], dtype: dtype, generator: generator) * 2 - 1) * bound, stride, activation);
+        using var scope = NewDisposeScope();
+        // (2 U(0, 1) − 1) · bound, kernels first.
+        Tensor Uniform(long[] shape) => rand(shape, dtype: dtype, generator: generator).Times(2).Minus(1).Times(bound).MoveToOuterDisposeScope();
+        return new ConvolutionBlock(Uniform([outputs, inputs, kernel, kernel]), Uniform([outputs]), stride, activation);
     }
 
     private long OutputSize(long n) => (n + 2 * Padding - Kernel) / Stride + 1;
@@ -96,7 +98,7 @@ public sealed record ConvolutionBlock(Tensor Weight, Tensor Bias, int Stride, Ac
             using var scope = NewDisposeScope();
             var d1 = E.ActivationDerivative(block.Activation, preActivation, output);
             var abar = d1 * lambdaT;
-            var abarDot = (d1 * muT).add_(E.ActivationSecondDerivative(block.Activation, preActivation, output, d1).mul_(aDot).mul_(lambdaT));
+            var abarDot = (d1 * muT).PlusInPlace(E.ActivationSecondDerivative(block.Activation, preActivation, output, d1).mul_(aDot).mul_(lambdaT));
             var lambda = block.Transposed(abar, input.shape);
             var mu = block.Transposed(abarDot, input.shape);
             Tensor[] first = [block.KernelCorrelation(input, abar).MoveToOuterDisposeScope(), abar.sum([0, 2, 3]).MoveToOuterDisposeScope()];

@@ -28,7 +28,7 @@ public sealed record GlobalAveragePoolingBlock : IBlock<Tensor>
         OutputShape(input.shape).Map(_ => (IForwardSweep<Tensor>)new Sweep(input.shape, input.mean([2, 3])));
 
     private static Tensor Spread(Tensor cotangent, long[] shape) =>
-        cotangent.unsqueeze(2).unsqueeze(3).expand(shape).div(shape[2] * shape[3]);
+        cotangent.unsqueeze(2).unsqueeze(3).expand(shape).Over(shape[2] * shape[3]);
 
     private sealed class Sweep(long[] inputShape, Tensor output) : IForwardSweep<Tensor>
     {

@@ -75,7 +75,9 @@ public static class LinearBlock
     public static LinearBlock<Tensor> Initialised(long inputs, long outputs, Generator generator, ScalarType dtype = ScalarType.Float64)
     {
         double bound = 1.0 / Math.Sqrt(inputs);
-        return Create((rand([outputs, inputs], dtype: dtype, generator: generator) * 2 - 1) * bound,
-            (rand([outputs], dtype: dtype, generator: generator) * 2 - 1) * bound);
+        using var scope = NewDisposeScope();
+        // (2 U(0, 1) − 1) · bound, weights first.
+        Tensor Uniform(long[] shape) => rand(shape, dtype: dtype, generator: generator).Times(2).Minus(1).Times(bound).MoveToOuterDisposeScope();
+        return Create(Uniform([outputs, inputs]), Uniform([outputs]));
     }
 }

@@ -53,11 +53,11 @@ public static class LossDerivatives
         var engine = model.Engine;
         using var scope = engine.OpenScope();
         using var untracked = engine.Untracked();
-        return Sweeps(model, inputs, loss, seeds).Map(s =>
+        return Sweeps(model, inputs, loss, true, (_, p) => SeedsOnly(seeds(p))).Map(s =>
         {
             var perInput = new LossGradient<T>[inputs.Count];
             for (int a = 0; a < perInput.Length; a++)
-                perInput[a] = Results.FirstOrder(engine, loss, s.FinalStates[a], s.InputSensitivities[a], s.FirstOrder[a], s.Statistics[a]).Out(engine);
+                perInput[a] = Results.FirstOrder(engine, loss, s.FinalStates[a], s.InputSensitivities[a], s.FirstOrder[a]!, s.Statistics[a]).Out(engine);
             return new SeededGradient<T>(perInput, engine.Out(s.Seeds), engine.Out(s.Penalty));
         });
     }
@@ -65,6 +65,33 @@ public static class LossDerivatives
     /// <summary>The seeded gradient at one input batch: <paramref name="seed"/> maps p(0) to v = ∂Ψ/∂p(0).</summary>
     public static Fin<SeededGradient<T>> SeededGradient<T>(IBlock<T> model, T x0, ILoss<T> loss, Func<T, T> seed) =>
         SeededGradient(model, [x0], loss, p => [seed(p[0])]);
+
+    /// <summary>
+    /// The control gradient of any function Ψ of the outputs x⁽ᵃ⁾(T) and the input sensitivities p⁽ᵃ⁾(0) at several input
+    /// batches — TRADES' divergence between two outputs, LLR's residual of the linear model, GradAlign's cosine — by one
+    /// forward and one reverse sweep per input, plus one tangent and one second-order reverse sweep per input whose
+    /// sensitivity Ψ depends on. <paramref name="terms"/> is given every x⁽ᵃ⁾(T) and (when <paramref name="sensitivities"/>)
+    /// every p⁽ᵃ⁾(0), and returns per input the seed v = ∂Ψ/∂p(0) and the output cotangent c = ∂Ψ/∂x(T), held fixed.
+    /// Without sensitivities no reverse sweep runs before <paramref name="terms"/>, and no seed may be given.
+    /// </summary>
+    /// <remarks>
+    /// An output cotangent costs nothing extra at an input with a seed: the second-order reverse sweep is linear in its
+    /// terminal value μ(T), so starting it from ∇²ℓ·σ(T) + c adds exactly Φ_uᵀc to its control sums (DESIGN §1, sweep 4).
+    /// An input with only an output cotangent gets one reverse sweep with controls.
+    /// </remarks>
+    public static Fin<PenaltyGradient<T>> PenaltyGradient<T>(IBlock<T> model, IReadOnlyList<T> inputs, ILoss<T> loss,
+        Func<IReadOnlyList<T>, IReadOnlyList<T>, IReadOnlyList<PenaltyTerms<T>>> terms, bool sensitivities = true)
+    {
+        var engine = model.Engine;
+        using var scope = engine.OpenScope();
+        using var untracked = engine.Untracked();
+        return Sweeps(model, inputs, loss, sensitivities, terms).Map(s =>
+        {
+            var total = SolveStatistics.Zero;
+            foreach (var statistics in s.Statistics) total += statistics;
+            return new PenaltyGradient<T>(engine.Out(s.FinalStates), sensitivities ? engine.Out(s.InputSensitivities) : [], engine.Out(s.Penalty), total);
+        });
+    }
 
     /// <summary>
     /// 𝒥 and ∇_θ 𝒥 by the second-order adjoint, with J, ∇_θ J and p(0) from the same sweeps: the seeded gradient with
@@ -75,15 +102,26 @@ public static class LossDerivatives
         var engine = model.Engine;
         using var scope = engine.OpenScope();
         using var untracked = engine.Untracked();
-        return Sweeps(model, [x0], loss, p => [engine.DualNormGradient(augmented.Norm, p[0])]).Map(s =>
-            Results.Augmented(engine, loss, augmented, s.FinalStates[0], s.InputSensitivities[0], s.FirstOrder[0], s.Penalty, s.Statistics[0]).Out(engine));
+        return Sweeps(model, [x0], loss, true, (_, p) => SeedsOnly([engine.DualNormGradient(augmented.Norm, p[0])])).Map(s =>
+            Results.Augmented(engine, loss, augmented, s.FinalStates[0], s.InputSensitivities[0], s.FirstOrder[0]!, s.Penalty, s.Statistics[0]).Out(engine));
     }
 
-    /// <summary>The sums the four sweeps leave at every input (in the caller's scope).</summary>
-    private sealed record SweepSums<T>(T[] FinalStates, T[] InputSensitivities, IReadOnlyList<T> Seeds, IReadOnlyList<T>[] FirstOrder,
+    private static IReadOnlyList<PenaltyTerms<T>> SeedsOnly<T>(IReadOnlyList<T> seeds)
+    {
+        var terms = new PenaltyTerms<T>[seeds.Count];
+        for (int a = 0; a < terms.Length; a++) terms[a] = PenaltyTerms<T>.OfSeed(seeds[a]);
+        return terms;
+    }
+
+    /// <summary>
+    /// The sums the sweeps leave at every input (in the caller's scope): x(T), p(0) (when asked for), the seeds, the
+    /// first-order control sums Σᵢ∇_u ℓᵢ of the inputs with a seed (null elsewhere), the penalty's control gradient.
+    /// </summary>
+    private sealed record SweepSums<T>(T[] FinalStates, T[] InputSensitivities, IReadOnlyList<T> Seeds, IReadOnlyList<T>?[] FirstOrder,
         IReadOnlyList<T> Penalty, SolveStatistics[] Statistics);
 
-    private static Fin<SweepSums<T>> Sweeps<T>(IBlock<T> model, IReadOnlyList<T> inputs, ILoss<T> loss, Func<IReadOnlyList<T>, IReadOnlyList<T>> seeds)
+    private static Fin<SweepSums<T>> Sweeps<T>(IBlock<T> model, IReadOnlyList<T> inputs, ILoss<T> loss, bool sensitivities,
+        Func<IReadOnlyList<T>, IReadOnlyList<T>, IReadOnlyList<PenaltyTerms<T>>> terms)
     {
         var engine = model.Engine;
         int n = inputs.Count;
@@ -92,7 +130,7 @@ public static class LossDerivatives
         try
         {
             var xT = new T[n];
-            var p0 = new T[n];
+            var p0 = sensitivities ? new T[n] : [];
             var statistics = new SolveStatistics[n];
             for (int a = 0; a < n; a++)
             {
@@ -101,37 +139,83 @@ public static class LossDerivatives
                 var sweep = forward.Value();
                 forwards.Add(sweep);
                 xT[a] = sweep.Final;
+                statistics[a] = sweep.Statistics;
+                if (!sensitivities) continue;
                 var reverse = sweep.Reverse(loss.Gradient(xT[a]), withControls: false);
                 if (reverse.IsFail) return reverse.Map(_ => default(SweepSums<T>)!);
                 p0[a] = reverse.Value().Lambda0;
-                statistics[a] = sweep.Statistics + reverse.Value().Statistics;
+                statistics[a] += reverse.Value().Statistics;
             }
-            var v = seeds(p0);
-            if (v.Count != n)
-                return FinFail<SweepSums<T>>(RobustNodeErrors.InvalidArgument("seeds", $"one seed per input batch: {n} inputs, {v.Count} seeds"));
-            for (int a = 0; a < n; a++)
-                if (!engine.Shape(v[a]).AsSpan().SequenceEqual(engine.Shape(p0[a])))
-                    return FinFail<SweepSums<T>>(RobustNodeErrors.ShapeMismatch($"seeds[{a}]", ShapeText.Of(engine.Shape(p0[a])), ShapeText.Of(engine.Shape(v[a]))));
-            var first = new IReadOnlyList<T>[n];
+            var chosen = terms(xT, p0);
+            var checkedTerms = Check(engine, chosen, n, xT, p0, sensitivities);
+            if (checkedTerms.IsFail) return checkedTerms.Map(_ => default(SweepSums<T>)!);
+            var first = new IReadOnlyList<T>?[n];
+            var seeds = new List<T>(n);
             IReadOnlyList<T>? penalty = null;
+            void Accumulate(IReadOnlyList<T> gradients)
+            {
+                if (penalty is null) penalty = gradients;
+                else for (int j = 0; j < penalty.Count; j++) engine.AddInPlace(penalty[j], gradients[j]);
+            }
             for (int a = 0; a < n; a++)
             {
-                var tangent = forwards[a].Tangent(v[a]);
-                if (tangent.IsFail) return tangent.Map(_ => default(SweepSums<T>)!);
-                using var sweep = tangent.Value();
-                var second = sweep.Reverse(loss.Gradient(xT[a]), loss.HessianVectorProduct(xT[a], sweep.Final));
-                if (second.IsFail) return second.Map(_ => default(SweepSums<T>)!);
-                var result = second.Value();
-                first[a] = result.Controls;
-                statistics[a] += sweep.Statistics + result.Statistics;
-                if (penalty is null) penalty = result.SecondOrderControls;
-                else for (int j = 0; j < penalty.Count; j++) engine.AddInPlace(penalty[j], result.SecondOrderControls[j]);
+                var (seed, output) = (chosen[a].Seed, chosen[a].Output);
+                if (seed.IsSome)
+                {
+                    var v = (T)seed;
+                    seeds.Add(v);
+                    var tangent = forwards[a].Tangent(v);
+                    if (tangent.IsFail) return tangent.Map(_ => default(SweepSums<T>)!);
+                    using var sweep = tangent.Value();
+                    // μ(T) = ∇²ℓ·σ(T) (+ c: the second-order sweep is linear in μ(T), so c adds Φ_uᵀc to its control sums).
+                    var muT = loss.HessianVectorProduct(xT[a], sweep.Final);
+                    if (output.IsSome) muT = engine.Add(muT, (T)output);
+                    var second = sweep.Reverse(loss.Gradient(xT[a]), muT);
+                    if (second.IsFail) return second.Map(_ => default(SweepSums<T>)!);
+                    var result = second.Value();
+                    first[a] = result.Controls;
+                    statistics[a] += sweep.Statistics + result.Statistics;
+                    Accumulate(result.SecondOrderControls);
+                }
+                else if (output.IsSome)
+                {
+                    var reverse = forwards[a].Reverse((T)output, withControls: true);
+                    if (reverse.IsFail) return reverse.Map(_ => default(SweepSums<T>)!);
+                    statistics[a] += reverse.Value().Statistics;
+                    Accumulate(reverse.Value().Controls);
+                }
             }
-            return new SweepSums<T>(xT, p0, v, first, penalty!, statistics);
+            penalty ??= model.Parameters.Select(engine.ZerosLike).ToArray();
+            return new SweepSums<T>(xT, p0, seeds, first, penalty, statistics);
         }
         finally
         {
             foreach (var forward in forwards) forward.Dispose();
         }
+    }
+
+    /// <summary>One set of terms per input, each shaped like what it is a cotangent of; seeds only where p(0) was computed.</summary>
+    private static Fin<Unit> Check<T>(IEngine<T> engine, IReadOnlyList<PenaltyTerms<T>> terms, int n, T[] xT, T[] p0, bool sensitivities)
+    {
+        if (terms.Count != n)
+            return FinFail<Unit>(RobustNodeErrors.InvalidArgument("seeds", $"one seed per input batch: {n} inputs, {terms.Count} seeds"));
+        for (int a = 0; a < n; a++)
+        {
+            if (terms[a].Seed.IsSome)
+            {
+                if (!sensitivities)
+                    return FinFail<Unit>(RobustNodeErrors.InvalidArgument($"seeds[{a}]", "a seed needs the input sensitivities, which were not computed"));
+                var v = (T)terms[a].Seed;
+                if (!engine.Shape(v).AsSpan().SequenceEqual(engine.Shape(p0[a])))
+                    return FinFail<Unit>(RobustNodeErrors.ShapeMismatch($"seeds[{a}]", ShapeText.Of(engine.Shape(p0[a])), ShapeText.Of(engine.Shape(v))));
+            }
+            if (terms[a].Output.IsSome)
+            {
+                var c = (T)terms[a].Output;
+                if (!engine.Shape(c).AsSpan().SequenceEqual(engine.Shape(xT[a])))
+                    return FinFail<Unit>(RobustNodeErrors.ShapeMismatch($"outputs[{a}]", ShapeText.Of(engine.Shape(xT[a])), ShapeText.Of(engine.Shape(c))));
+            }
+        }
+        return FinSucc(unit);
     }
 }

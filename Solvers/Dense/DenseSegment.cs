@@ -16,8 +16,9 @@ public readonly record struct DenseSegment<T>(int Piece, double T0, double T1, T
     public T Evaluate(IStateAlgebra<T> algebra, double t)
     {
         double th = (t - T0) / H, th2 = th * th, th3 = th2 * th, th4 = th3 * th;
-        if (YMid is { } ym)
+        if (!ValueIdentity<T>.IsAbsent(YMid))
         {
+            var ym = YMid!;
             ReadOnlySpan<double> wq =
             [
                 1 - 11 * th2 + 18 * th3 - 8 * th4,

@@ -54,10 +54,10 @@ public sealed class DeviceProbeEngine(Device device, string name = "torch") : IE
     public void Release(Tensor y) => E.Release(y);
     public long[] Shape(Tensor x) => E.Shape(x);
     public long BatchSize(Tensor x) => E.BatchSize(x);
-    public Tensor Zeros(Tensor like, params long[] shape) => See(E.Zeros(See(like, nameof(Zeros)), shape), nameof(Zeros));
+    public Tensor Zeros(Tensor like, params ReadOnlySpan<long> shape) => See(E.Zeros(See(like, nameof(Zeros)), shape), nameof(Zeros));
     public Tensor ZerosLike(Tensor x) => See(E.ZerosLike(See(x, nameof(ZerosLike))), nameof(ZerosLike));
     public Tensor Clone(Tensor x) => See(E.Clone(See(x, nameof(Clone))), nameof(Clone));
-    public Tensor FromValues(ReadOnlySpan<double> values, Tensor like, params long[] shape) => See(E.FromValues(values, See(like, nameof(FromValues)), shape), nameof(FromValues));
+    public Tensor FromValues(ReadOnlySpan<double> values, Tensor like, params ReadOnlySpan<long> shape) => See(E.FromValues(values, See(like, nameof(FromValues)), shape), nameof(FromValues));
     public double[] ToArray(Tensor x) => E.ToArray(See(x, nameof(ToArray)));
     public Tensor FromTensor(Tensor tensor) => See(E.FromTensor(tensor), nameof(FromTensor));
     public Tensor ToTensor(Tensor x) => E.ToTensor(See(x, nameof(ToTensor)));
@@ -68,13 +68,14 @@ public sealed class DeviceProbeEngine(Device device, string name = "torch") : IE
     public Tensor Select(Tensor x, long index) => See(E.Select(See(x, nameof(Select)), index), nameof(Select));
     public Tensor Rows(Tensor x, long start, long count) => See(E.Rows(See(x, nameof(Rows)), start, count), nameof(Rows));
     public Tensor GatherRows(Tensor x, ReadOnlySpan<long> rows) => See(E.GatherRows(See(x, nameof(GatherRows)), rows), nameof(GatherRows));
-    public Tensor Reshape(Tensor x, params long[] shape) => See(E.Reshape(See(x, nameof(Reshape)), shape), nameof(Reshape));
+    public Tensor Reshape(Tensor x, params ReadOnlySpan<long> shape) => See(E.Reshape(See(x, nameof(Reshape)), shape), nameof(Reshape));
     public Tensor PadColumns(Tensor x, long width) => See(E.PadColumns(See(x, nameof(PadColumns)), width), nameof(PadColumns));
     public Tensor FirstColumns(Tensor x, long count) => See(E.FirstColumns(See(x, nameof(FirstColumns)), count), nameof(FirstColumns));
     public Tensor Concat(IReadOnlyList<Tensor> parts) { foreach (var p in parts) See(p, nameof(Concat)); return See(E.Concat(parts), nameof(Concat)); }
     public Tensor Add(Tensor a, Tensor b, double alpha = 1) => See(E.Add(See(a, nameof(Add)), See(b, nameof(Add)), alpha), nameof(Add));
     public Tensor Multiply(Tensor a, Tensor b) => See(E.Multiply(See(a, nameof(Multiply)), See(b, nameof(Multiply))), nameof(Multiply));
     public Tensor Scale(Tensor a, double s) => See(E.Scale(See(a, nameof(Scale)), s), nameof(Scale));
+    public Tensor ScaleRows(Tensor x, Tensor factors) => See(E.ScaleRows(See(x, nameof(ScaleRows)), See(factors, nameof(ScaleRows))), nameof(ScaleRows));
     public Tensor Sign(Tensor a) => See(E.Sign(See(a, nameof(Sign))), nameof(Sign));
     public Tensor Clamp(Tensor a, double min, double max) => See(E.Clamp(See(a, nameof(Clamp)), min, max), nameof(Clamp));
     public void AddInPlace(Tensor y, Tensor x, double alpha = 1) => E.AddInPlace(See(y, nameof(AddInPlace)), See(x, nameof(AddInPlace)), alpha);

@@ -7,6 +7,7 @@ using RobustNode.Sensitivity.Lipschitz;
 using RobustNode.Sensitivity.Networks;
 using RobustNode.Solvers;
 using static LanguageExt.Prelude;
+using RobustNode.Core.Engines;
 using static TorchSharp.torch;
 
 namespace RobustNode.Training.Models;
@@ -59,11 +60,12 @@ public sealed record ConvolutionalOdeModel(int InputChannels = 1, int ImageSize 
 
     private Fin<Network<Tensor>> Initialised(OdeSolver solver, IAdjointMethod adjoint, ulong seed, ScalarType dtype)
     {
-        var generator = new Generator(seed);
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(seed);
         var (c1, c2) = StemChannels;
         double bound = 1.0 / Math.Sqrt(9.0 * Width);
         int rows = GradientFlow?.Rows ?? Width;
-        var kernels = (rand([Layers, rows, Width, 3, 3], dtype: dtype, generator: generator) * 2 - 1) * bound;
+        var kernels = rand([Layers, rows, Width, 3, 3], dtype: dtype, generator: generator).Times(2).Minus(1).Times(bound);
         var biases = zeros([Layers, rows], dtype: dtype);
         Fin<IVectorField<Tensor>> field = GradientFlow is { } flow
             ? ConvolutionGradientFlowField.Create(kernels, biases, FeatureSize, FeatureSize, FinalTime, flow.Activation, flow.Directions(Layers), flow.Rule(Layers))
@@ -77,7 +79,12 @@ public sealed record ConvolutionalOdeModel(int InputChannels = 1, int ImageSize 
                 new OdeBlock<Tensor>(field, solver, adjoint),
                 new GlobalAveragePoolingBlock(),
                 LinearBlock.Initialised(Width, Classes, generator, dtype)]))
-            .Bind(network => StepConstraints.Restore(network).Map(_ => network));
+            .Bind(network => StepConstraints.Restore(network).Map(_ =>
+            {
+                // The parameters outlive this method's scope (and its temporaries do not).
+                foreach (var parameter in network.Parameters) parameter.MoveToOuterDisposeScope();
+                return network;
+            }));
     }
 }
 

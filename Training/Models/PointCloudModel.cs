@@ -88,9 +88,9 @@ public sealed record PointCloudModel(
     {
         using var scope = NewDisposeScope();
         using var generator = new Generator(unchecked((ulong)Seeds.Derive(seed, Seeds.Initialisation)));
-        var weights = randn([Layers, Dim, Dim], dtype: ScalarType.Float64, generator: generator).mul_(WeightScale / Math.Sqrt(Dim));
+        var weights = randn([Layers, Dim, Dim], dtype: ScalarType.Float64, generator: generator).TimesInPlace(WeightScale / Math.Sqrt(Dim));
         var biases = BiasScale > 0
-            ? randn([Layers, Dim], dtype: ScalarType.Float64, generator: generator).mul_(BiasScale)
+            ? randn([Layers, Dim], dtype: ScalarType.Float64, generator: generator).TimesInPlace(BiasScale)
             : zeros([Layers, Dim], dtype: ScalarType.Float64);
         var readout = LinearBlock.Initialised(Dim, Classes, generator);
         // Values the engine holds: on TorchSharp the tensors themselves (moved out of this scope), elsewhere copies.
