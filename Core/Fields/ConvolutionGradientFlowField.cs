@@ -86,7 +86,7 @@ public sealed class ConvolutionGradientFlowField : IVectorField<Tensor>, ILipsch
             errors.Add(RobustNodeErrors.InvalidArgument("direction", $"expected one direction or one per layer ({layers}), got {directions.Count}"));
         if (directions.Contains(FlowDirection.Contractive) && !activation.Monotone)
             errors.Add(RobustNodeErrors.InvalidArgument("activation",
-                $"'{activation.Name}' is not monotone, so it is not the derivative of a convex potential, which a contractive gradient-flow layer needs; use tanh, relu, softplus, sigmoid or identity"));
+                Activation.NotAPotentialGradient(activation.Name)));
         foreach (var reason in rule.Problems()) errors.Add(RobustNodeErrors.InvalidArgument("step rule", reason));
         if (errors.Count > 0) return Fail<Error, ConvolutionGradientFlowField>(Seq(errors));
         var perLayer = directions.Count == 1 ? Enumerable.Repeat(directions[0], (int)layers).ToArray() : directions.ToArray();
@@ -106,7 +106,7 @@ public sealed class ConvolutionGradientFlowField : IVectorField<Tensor>, ILipsch
     {
         using var scope = NewDisposeScope();
         var kernel = Kernels[layer];
-        return ConvTranspose(E.Activate(Activation, Conv(x, kernel, Biases[layer])), kernel).mul_(_signs[layer]).MoveToOuterDisposeScope();
+        return ConvTranspose(E.Activate(Activation, Conv(x, kernel, Biases[layer])), kernel).TimesInPlace(_signs[layer]).MoveToOuterDisposeScope();
     }
 
     public IVectorField<Tensor> WithControls(IReadOnlyList<Tensor> values) =>
@@ -165,7 +165,7 @@ public sealed class ConvolutionGradientFlowField : IVectorField<Tensor>, ILipsch
             double margin = kernel.dtype == ScalarType.Float64 ? 1e-9 : 1e-5;
             double radius = Math.Sqrt(Rule.Budget(Directions[k]) / (stepSize * Activation.SlopeBound)) * (1 - margin);
             double measured = norm == ConstraintNorm.Proven ? ConvolutionSpectrum.UpperBound(kernel, StateShape[1], StateShape[2]) : Tracked(k, kernel);
-            if (measured > radius) kernel.mul_(radius / measured);
+            if (measured > radius) kernel.TimesInPlace(radius / measured);
             if (norm == ConstraintNorm.Proven) Forget(k);
         }
     }
@@ -214,18 +214,18 @@ public sealed class ConvolutionGradientFlowField : IVectorField<Tensor>, ILipsch
 
         protected override void Forget() => (_kernel, _z, _sigma, _d1, _d2) = (null, null, null, null, null);
 
-        public override Tensor Value() => f.ConvTranspose(Sigma, Kernel).mul_(S);
+        public override Tensor Value() => f.ConvTranspose(Sigma, Kernel).TimesInPlace(S);
 
-        public override Tensor Jvp(Tensor v) => f.ConvTranspose(D1 * f.Conv(v, Kernel, null), Kernel).mul_(S);
+        public override Tensor Jvp(Tensor v) => f.ConvTranspose(D1 * f.Conv(v, Kernel, null), Kernel).TimesInPlace(S);
 
         public override Tensor ControlJvp(IReadOnlyList<Tensor> eta) =>
-            f.ConvTranspose(Sigma, eta[0]).add_(f.ConvTranspose(D1 * f.Conv(State, eta[0], eta[1]), Kernel)).mul_(S);
+            f.ConvTranspose(Sigma, eta[0]).PlusInPlace(f.ConvTranspose(D1 * f.Conv(State, eta[0], eta[1]), Kernel)).TimesInPlace(S);
 
         public override Tensor Vjp(Tensor p, FieldCotangent<Tensor>? controls)
         {
             var d1q = D1 * f.Conv(p, Kernel, null);
             if (controls is not null) AddFirst(controls, p, d1q);
-            return f.ConvTranspose(d1q, Kernel).mul_(S);
+            return f.ConvTranspose(d1q, Kernel).TimesInPlace(S);
         }
 
         public override Tensor SecondOrderVjp(Tensor p, Tensor v, FieldCotangent<Tensor>? controls)
@@ -235,10 +235,10 @@ public sealed class ConvolutionGradientFlowField : IVectorField<Tensor>, ILipsch
             var d2wq = D2 * w * q;
             if (controls is not null)
             {
-                controls[0].add_(f.KernelCorrelation(cat([p, State, v], 0), cat([D1 * w, d2wq, D1 * q], 0)), S * controls.Scale);
-                controls[1].add_(d2wq.sum([0, 2, 3]), S * controls.Scale);
+                controls[0].PlusInPlace(f.KernelCorrelation(cat([p, State, v], 0), cat([D1 * w, d2wq, D1 * q], 0)), S * controls.Scale);
+                controls[1].PlusInPlace(d2wq.sum([0, 2, 3]), S * controls.Scale);
             }
-            return f.ConvTranspose(d2wq, Kernel).mul_(S);
+            return f.ConvTranspose(d2wq, Kernel).TimesInPlace(S);
         }
 
         public override (Tensor First, Tensor Second) SecondOrderReverse(Tensor p, Tensor m, Tensor v, FieldCotangent<Tensor> first, FieldCotangent<Tensor> second)
@@ -247,21 +247,21 @@ public sealed class ConvolutionGradientFlowField : IVectorField<Tensor>, ILipsch
             var w = f.Conv(v, Kernel, null);
             var d1q = D1 * q;
             // σ'⊙Am + σ''⊙w⊙q: the cotangent of z along v, which gives both g_xᵀm + ∂ₓ(g_xᵀp)·v and the x-terms of the controls.
-            var d1r = (D1 * f.Conv(m, Kernel, null)).add_(D2 * w * q);
-            var x1 = f.ConvTranspose(d1q, Kernel).mul_(S);
-            var x2 = f.ConvTranspose(d1r, Kernel).mul_(S);
+            var d1r = (D1 * f.Conv(m, Kernel, null)).PlusInPlace(D2 * w * q);
+            var x1 = f.ConvTranspose(d1q, Kernel).TimesInPlace(S);
+            var x2 = f.ConvTranspose(d1r, Kernel).TimesInPlace(S);
             AddFirst(first, p, d1q);
             // g_Kᵀm + ∂ₓ(g_Kᵀp)·v = s[m ⋆ σ(z) + x ⋆ d1r + p ⋆ (σ'⊙w) + v ⋆ (σ'⊙q)] as one correlation over the stacked batch.
-            second[0].add_(f.KernelCorrelation(cat([m, State, p, v], 0), cat([Sigma, d1r, D1 * w, d1q], 0)), S * second.Scale);
-            second[1].add_(d1r.sum([0, 2, 3]), S * second.Scale);
+            second[0].PlusInPlace(f.KernelCorrelation(cat([m, State, p, v], 0), cat([Sigma, d1r, D1 * w, d1q], 0)), S * second.Scale);
+            second[1].PlusInPlace(d1r.sum([0, 2, 3]), S * second.Scale);
             return (x1, x2);
         }
 
         // g_Kᵀp = s[p ⋆ σ(z) + x ⋆ (σ'⊙q)], g_bᵀp = s Σ σ'⊙q.
         private void AddFirst(FieldCotangent<Tensor> controls, Tensor p, Tensor d1q)
         {
-            controls[0].add_(f.KernelCorrelation(cat([p, State], 0), cat([Sigma, d1q], 0)), S * controls.Scale);
-            controls[1].add_(d1q.sum([0, 2, 3]), S * controls.Scale);
+            controls[0].PlusInPlace(f.KernelCorrelation(cat([p, State], 0), cat([Sigma, d1q], 0)), S * controls.Scale);
+            controls[1].PlusInPlace(d1q.sum([0, 2, 3]), S * controls.Scale);
         }
     }
 }

@@ -279,7 +279,7 @@ public static class GradientFlowField
             errors.Add(RobustNodeErrors.InvalidArgument("direction", $"expected one direction or one per layer ({layers}), got {directions.Count}"));
         if (directions.Contains(FlowDirection.Contractive) && !activation.Monotone)
             errors.Add(RobustNodeErrors.InvalidArgument("activation",
-                $"'{activation.Name}' is not monotone, so it is not the derivative of a convex potential, which a contractive gradient-flow layer needs; use tanh, relu, softplus, sigmoid or identity"));
+                Activation.NotAPotentialGradient(activation.Name)));
         if (!(activation.SlopeBound > 0) || !double.IsFinite(activation.SlopeBound))
             errors.Add(RobustNodeErrors.InvalidArgument("activation", $"'{activation.Name}' needs a finite positive slope bound, got {activation.SlopeBound}"));
         foreach (var reason in rule.Problems()) errors.Add(RobustNodeErrors.InvalidArgument("step rule", reason));

@@ -48,7 +48,8 @@ internal static class ModelSettingsReader
         EngineCatalog engines, string engine)
     {
         var keys = SettingReaders.KnownKeys(model, [.. SolverKeys, .. GradientFlowKeys, "Dim", "Layers", "T", "Activation", "WeightScale", "BiasScale"]);
-        var activation = SettingReaders.Choice(model, "Activation", Activation.Tanh, Activation.ByName);
+        bool flowGiven = model["Field"]?.Trim().Equals("gradient-flow", StringComparison.OrdinalIgnoreCase) == true;
+        var activation = ActivationOf(model, flowGiven);
         var shape = (SettingReaders.Integer(model, "Dim", 4, 2, 4096),
                 SettingReaders.Integer(model, "Layers", 10, 1, MaxLayers),
                 SettingReaders.Number(model, "T", 1.0, 0, MaxFinalTime, exclusiveMin: true),
@@ -57,7 +58,7 @@ internal static class ModelSettingsReader
                 SettingReaders.Number(model, "BiasScale", 0.0, 0, 1000),
                 activation.Bind(a => GradientFlow(model, a)))
             .Apply((d, n, t, a, ws, bs, flow) => new PointCloudModel(Dim: d, Layers: n, FinalTime: t, WeightScale: ws, BiasScale: bs) { Activation = a, GradientFlow = flow.MatchUnsafe(f => f, () => null) });
-        string fallbackSolver = model["Field"]?.Trim().Equals("gradient-flow", StringComparison.OrdinalIgnoreCase) == true ? "euler" : "rk4";
+        string fallbackSolver = flowGiven ? "euler" : "rk4";
         return (keys, shape, Solver(model, solvers, defaults, fallbackSolver), Adjoint(model), SettingReaders.Long(model, "Seed", 3),
                 Engine(model, engines, engine, convolutional: false))
             .Apply((_, m, solver, adjoint, seed, e) => (m, solver, adjoint, seed, e))
@@ -75,7 +76,7 @@ internal static class ModelSettingsReader
         bool flowGiven = !string.IsNullOrWhiteSpace(model["Field"]) && !model["Field"]!.Trim().Equals("node", StringComparison.OrdinalIgnoreCase);
         // The neural-ODE image field is tanh; gradient-flow layers take any monotone σ.
         var activation = flowGiven
-            ? SettingReaders.Choice(model, "Activation", Activation.Tanh, Activation.ByName)
+            ? ActivationOf(model, flow: true)
             : NotForNeuralOde(model, "Activation").Map(_ => Activation.Tanh);
         var shape = (SettingReaders.Integer(model, "Width", 64, 4, 4096),
                 SettingReaders.Integer(model, "Layers", 6, 1, MaxLayers),
@@ -102,10 +103,19 @@ internal static class ModelSettingsReader
                     string.IsNullOrWhiteSpace(model["Rows"]) ? null : rows, activation, directions, bound.MatchUnsafe(b => (double?)b, () => null)))
                 .Bind(layers => layers.Pattern.Contains(FlowDirection.Contractive) && !activation.Monotone
                     ? Fail<Error, Option<GradientFlowLayers>>(HostErrors.Configuration($"{model.Path}:Activation",
-                        $"'{activation.Name}' is not monotone, so it is not the derivative of a convex potential, which contractive gradient-flow layers need"))
+                        Activation.NotAPotentialGradient(activation.Name)))
                     : Success<Error, Option<GradientFlowLayers>>(Some(layers)))
             : (NotForNeuralOde(model, "Rows"), NotForNeuralOde(model, "Directions"), NotForNeuralOde(model, "BlockBound"))
                 .Apply((_, _, _) => Option<GradientFlowLayers>.None));
+
+    /// <summary>
+    /// <c>Activation</c>; for gradient-flow layers a known non-monotone activation (GELU, SiLU, …) is refused as what it is,
+    /// not the derivative of a convex potential.
+    /// </summary>
+    private static Validation<Error, Activation> ActivationOf(IConfigurationSection model, bool flow) =>
+        flow && model["Activation"]?.Trim() is { } name && Activation.NotMonotone.Contains(name)
+            ? Fail<Error, Activation>(HostErrors.Configuration($"{model.Path}:Activation", Activation.NotAPotentialGradient(name)))
+            : SettingReaders.Choice(model, "Activation", Activation.Tanh, Activation.ByName);
 
     private static Validation<Error, Unit> NotForNeuralOde(IConfigurationSection model, string key) =>
         model.GetSection(key).Exists()

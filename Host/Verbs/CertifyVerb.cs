@@ -16,7 +16,7 @@ using RobustNode.Sensitivity.Lipschitz;
 using RobustNode.Sensitivity.Networks;
 using RobustNode.Training.Evaluation;
 using static LanguageExt.Prelude;
-using CertificationRequest = (RobustNode.Core.Norms.AttackNorm? Norm, LanguageExt.Option<System.Collections.Generic.IReadOnlyList<double>> Epsilons);
+using CertificationRequest = (LanguageExt.Option<RobustNode.Core.Norms.AttackNorm> Norm, LanguageExt.Option<System.Collections.Generic.IReadOnlyList<double>> Epsilons);
 
 namespace RobustNode.Host.Verbs;
 
@@ -41,15 +41,16 @@ public sealed class CertifyVerb(ExperimentCatalog experiments, TorchRuntime runt
     protected override Validation<Error, CertificationRequest> Request(VerbArguments arguments) =>
         (Norm(arguments["norm"]), EvaluateVerb.Epsilons(arguments["epsilons"])).Apply((n, e) => (n, e));
 
-    private static Validation<Error, AttackNorm?> Norm(string? text) =>
-        text is null ? Success<Error, AttackNorm?>(null)
-        : AttackNorm.Parse(text) is { } norm ? Success<Error, AttackNorm?>(norm)
-        : Fail<Error, AttackNorm?>(HostErrors.CommandLine("--norm", $"expected 2, inf or 1, got '{text}'"));
+    // No --norm: None (the experiment's Evaluation:Norm); LanguageExt refuses null as a success value.
+    private static Validation<Error, Option<AttackNorm>> Norm(string? text) =>
+        text is null ? Success<Error, Option<AttackNorm>>(None)
+        : AttackNorm.Parse(text) is { } norm ? Success<Error, Option<AttackNorm>>(Some(norm))
+        : Fail<Error, Option<AttackNorm>>(HostErrors.CommandLine("--norm", $"expected 2, inf or 1, got '{text}'"));
 
     protected override int Run<T>(IEngine<T> engine, IBlock<T> model, SavedModel saved, CertificationRequest request, VerbArguments arguments)
     {
         var ev = saved.Experiment.Evaluation;
-        var norm = request.Norm ?? ev.Norm;
+        var norm = request.Norm.IfNone(ev.Norm);
         var epsilons = request.Epsilons.IfNone(() => ev.Epsilons);
         var scale = saved.Data.Scale;
         var clock = Stopwatch.StartNew();

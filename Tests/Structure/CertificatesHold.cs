@@ -1,3 +1,4 @@
+using RobustNode.Core.Engines;
 using FsCheck.Xunit;
 using RobustNode.Core.Fields;
 using RobustNode.Core.Losses;
@@ -57,8 +58,8 @@ public sealed class CertificatesHold
         using var scope = NewDisposeScope();
         var body = new Network<Tensor>([.. trained.Model.Blocks.Take(2)]);
         using var g = new Generator((ulong)(uint)seed);
-        var x = randn([128, 2], dtype: float64, generator: g) * 1.5;
-        var y = x + randn([128, 2], dtype: float64, generator: g) * rand([128, 1], dtype: float64, generator: g).square().add(0.001);
+        var x = randn([128, 2], dtype: float64, generator: g).Times(1.5);
+        var y = x.Plus(randn([128, 2], dtype: float64, generator: g) * rand([128, 1], dtype: float64, generator: g).pow(TorchScalars.Two).Plus(0.001));
         double Ratio(IBlock<Tensor> block) =>
             ((TrainingHarness.Ok(Inference.Output(block, x)) - TrainingHarness.Ok(Inference.Output(block, y))).norm(1) / (x - y).norm(1)).max().item<double>();
         Assert.True(Ratio(body) <= 1 + 1e-10, $"the body expanded a pair by {Ratio(body):R}");
@@ -78,7 +79,7 @@ public sealed class CertificatesHold
         var adversarial = TrainingHarness.Ok(attack.Perturb(trained.Model, test.X, CrossEntropyLoss.Create(test.Labels)));
         var difference = TrainingHarness.Ok(Inference.Output(trained.Model, adversarial)) - TrainingHarness.Ok(Inference.Output(trained.Model, test.X));
         var moved = (adversarial - test.X).norm(1);
-        var ratio = (difference.norm(1) / moved.clamp_min(1e-300)).masked_fill(moved.eq(0), 0);
+        var ratio = (difference.norm(1) / moved.AtLeast(1e-300)).masked_fill(moved.EqualTo(0), TorchScalars.Zero);
         double bound = TrainingHarness.Ok(LipschitzBounds.Of(trained.Model, [1, 2])).Value;
         Assert.True(ratio.max().item<double>() <= bound * (1 + 1e-10), $"ratio {ratio.max().item<double>():R} above the bound {bound:R}");
     }
@@ -106,15 +107,15 @@ public sealed class CertificatesHold
             var delta = direction / direction.norm(1, keepdim: true) * radii * rand([x.shape[0], 1], dtype: float64, generator: g).sqrt();
             for (int step = 0; step <= steps; step++)
             {
-                var point = x + delta;
+                var point = x.Plus(delta);
                 var predictions = TrainingHarness.Ok(Inference.Output(trained.Model, point)).argmax(1);
                 var broken = predictions.ne(labels).nonzero();
                 Assert.True(broken.shape[0] == 0, $"restart {restart}, step {step}: a certified point changed its label inside 0.99 × its radius");
                 if (step == steps) break;
                 var p = TrainingHarness.Ok(LossDerivatives.InputSensitivity(trained.Model, point, loss));
-                delta = delta + 2.5 * radii / steps * p / p.norm(1, keepdim: true).clamp_min(1e-300);
+                delta = delta.Plus(radii.Times(2.5 / steps) * p / p.norm(1, keepdim: true).AtLeast(1e-300));
                 var length = delta.norm(1, keepdim: true);
-                delta = delta * (radii / length.clamp_min(1e-300)).clamp_max(1);
+                delta = delta * (radii / length.AtLeast(1e-300)).Clamped(0, 1);
             }
         }
     }

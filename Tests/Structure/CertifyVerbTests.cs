@@ -94,12 +94,14 @@ public sealed class CertifyVerbTests
             ("Experiments:moons-nonexpansive:Model:Directions", JsonNode.Parse("[\"contractive\", \"sideways\"]")),
             ("Experiments:spirals-nonexpansive:Model:Adaptive", true),
             ("Experiments:spirals-nonexpansive:Model:Solver", "dopri5"),
-            ("Experiments:mnist-nonexpansive:Model:Field", "gradient-descent"));
+            ("Experiments:mnist-nonexpansive:Model:Field", "gradient-descent"),
+            ("Experiments:fashion-mnist-nonexpansive:Model:Activation", "gelu"));
         var run = Robustnode.Run(folder, ["train", "--experiment", "moons-nonexpansive"], settings);
         Assert.Equal(ExitCodes.InvalidInput, run.ExitCode);
         Assert.Contains("Experiments:moons:Model:Rows: applies to gradient-flow layers only; set Field = gradient-flow", run.Error);
         Assert.Contains("Experiments:moons-nonexpansive:Model:Directions[1]: expected contractive or expansive, got 'sideways'", run.Error);
         Assert.Contains("Experiments:spirals-nonexpansive:Model:Adaptive: gradient-flow layers keep a step-size rule", run.Error);
         Assert.Contains("Experiments:mnist-nonexpansive:Model:Field: expected node or gradient-flow, got 'gradient-descent'", run.Error);
+        Assert.Contains("Experiments:fashion-mnist-nonexpansive:Model:Activation: 'gelu' is not monotone, so it is not the derivative of a convex potential", run.Error);
     }
 }

@@ -43,8 +43,8 @@ public sealed class ConvolutionGradientFlowEqualsDoubleBackprop
         FlowDirection[] directions = [FlowDirection.Contractive, FlowDirection.Expansive];
         using var gen = new Generator(13);
         const int c = 3, m = 5;
-        var kernels = randn([Layers, m, c, 3, 3], dtype: float64, generator: gen) * 0.3;
-        var biases = randn([Layers, m], dtype: float64, generator: gen) * 0.2;
+        var kernels = randn([Layers, m, c, 3, 3], dtype: float64, generator: gen) .Times(0.3);
+        var biases = randn([Layers, m], dtype: float64, generator: gen) .Times(0.2);
         var field = ConvolutionGradientFlowField.Create(kernels, biases, 4, 4, T, activation, directions).Ok();
         var network = new Network<Tensor>([
             ConvolutionBlock.Initialised(1, c, 3, 2, Activation.Tanh, gen),
@@ -56,10 +56,10 @@ public sealed class ConvolutionGradientFlowEqualsDoubleBackprop
 
         Tensor Act(Tensor z) => activationName switch
         {
-            "tanh" => z.tanh(), "relu" => z.relu(), "softplus" => nn.functional.softplus(z), "sigmoid" => z.sigmoid(), _ => z,
+            "tanh" => z.tanh(), "relu" => z.relu(), "softplus" => TorchScalars.Softplus(z), "sigmoid" => z.sigmoid(), _ => z,
         };
         Tensor Field(Tensor[] p, int k, Tensor z) =>
-            nn.functional.conv_transpose2d(Act(nn.functional.conv2d(z, p[2][k], p[3][k], padding: [1, 1])), p[2][k], padding: [1, 1]) * directions[k].Sign();
+            nn.functional.conv_transpose2d(Act(nn.functional.conv2d(z, p[2][k], p[3][k], padding: [1, 1])), p[2][k], padding: [1, 1]).Times(directions[k].Sign());
         Tensor Reference(Tensor[] p, Tensor x)
         {
             x = nn.functional.conv2d(x, p[0], p[1], strides: [2, 2], padding: [1, 1]).tanh();
@@ -72,7 +72,7 @@ public sealed class ConvolutionGradientFlowEqualsDoubleBackprop
         var x = x0.detach().requires_grad_(true);
         var perSample = loss.PerSample(Reference(parameters, x));
         var p0 = autograd.grad([perSample.sum()], [x], create_graph: true, retain_graph: true)[0];
-        var augmented = perSample.mean() + 0.3 * TorchEngine.Instance.DualNorm(norm, p0).mean();
+        var augmented = perSample.mean().Plus(TorchEngine.Instance.DualNorm(norm, p0).mean(), 0.3);
         var expected = autograd.grad([augmented], parameters, retain_graph: true);
         var expectedFirst = autograd.grad([perSample.mean()], parameters, retain_graph: true);
 
@@ -93,8 +93,8 @@ public sealed class ConvolutionGradientFlowEqualsDoubleBackprop
         // The field's ControlJvp against the directional derivative of its value by autograd.
         using var scope = NewDisposeScope();
         using var gen = new Generator(3);
-        var kernels = randn([1, 4, 2, 3, 3], dtype: float64, generator: gen) * 0.4;
-        var biases = randn([1, 4], dtype: float64, generator: gen) * 0.2;
+        var kernels = randn([1, 4, 2, 3, 3], dtype: float64, generator: gen) .Times(0.4);
+        var biases = randn([1, 4], dtype: float64, generator: gen) .Times(0.2);
         var field = ConvolutionGradientFlowField.Create(kernels, biases, 5, 5, T, Activation.Tanh, [FlowDirection.Contractive]).Ok();
         var x = randn([2, 2, 5, 5], dtype: float64, generator: gen);
         Tensor[] eta = [randn(kernels[0].shape, dtype: float64, generator: gen), randn(biases[0].shape, dtype: float64, generator: gen)];
@@ -118,11 +118,11 @@ public sealed class ConvolutionGradientFlowEqualsDoubleBackprop
             for (int i = 0; i < tab.Stages; i++)
             {
                 var xi = x;
-                for (int j = 0; j < i; j++) xi = xi + h * tab.A[i, j] * stages[j];
+                for (int j = 0; j < i; j++) xi = xi.Plus(stages[j], h * tab.A[i, j]);
                 stages.Add(g(k, xi));
             }
             var next = x;
-            for (int i = 0; i < tab.Stages; i++) next = next + h * tab.B[i] * stages[i];
+            for (int i = 0; i < tab.Stages; i++) next = next.Plus(stages[i], h * tab.B[i]);
             x = next;
         }
         return x;

@@ -1,3 +1,4 @@
+using RobustNode.Core.Engines;
 using RobustNode.Core.Fields;
 using RobustNode.Tests.Sensitivity.Support;
 using static TorchSharp.torch;
@@ -19,8 +20,8 @@ public sealed record GradientFlowProblem(NodeProblem Node, Tensor A, Tensor B, A
     {
         var node = NodeProblem.Draw(seed, dim, batch, layers, loss, finalTime);
         using var g = new Generator((ulong)seed + 7919);
-        var a = randn([layers, rows, dim], dtype: float64, generator: g).mul_(scale / Math.Sqrt(dim));
-        var b = randn([layers, rows], dtype: float64, generator: g).mul_(0.5);
+        var a = randn([layers, rows, dim], dtype: float64, generator: g).TimesInPlace(scale / Math.Sqrt(dim));
+        var b = randn([layers, rows], dtype: float64, generator: g).TimesInPlace(0.5);
         directions ??= Enumerable.Range(0, layers).Select(k => k % 2 == 0 ? FlowDirection.Contractive : FlowDirection.Expansive).ToArray();
         return new GradientFlowProblem(node, a, b, activation, directions);
     }
@@ -30,13 +31,13 @@ public sealed record GradientFlowProblem(NodeProblem Node, Tensor A, Tensor B, A
 
     /// <summary>The right-hand side written with torch operations on (tracked) controls, for autograd references.</summary>
     public Func<int, double, Tensor, Tensor> Reference(Tensor a, Tensor b) =>
-        (k, _, x) => Activate(x.matmul(a[k].t()) + b[k]).matmul(a[k]) * Directions[k].Sign();
+        (k, _, x) => Activate(x.matmul(a[k].t()).Plus(b[k])).matmul(a[k]).Times(Directions[k].Sign());
 
     private Tensor Activate(Tensor z) => Activation.Kind switch
     {
         ActivationKind.Tanh => z.tanh(),
         ActivationKind.Relu => z.relu(),
-        ActivationKind.Softplus => nn.functional.softplus(z),
+        ActivationKind.Softplus => TorchScalars.Softplus(z),
         ActivationKind.Sigmoid => z.sigmoid(),
         ActivationKind.Identity => z,
         _ => throw new ArgumentOutOfRangeException(nameof(Activation)),

@@ -144,10 +144,16 @@ public sealed class GradientFlowProblemFiles
         problem["biases"]![0]!.AsArray().Add(0.5);
         var run = Verb(folder, "solve", problem);
         Assert.Equal(ExitCodes.InvalidInput, run.ExitCode);
-        Assert.Contains("$.activation: expected", run.Error);
-        Assert.Contains("relu", run.Error);
+        Assert.Contains("$.activation: 'sine' is not monotone, so it is not the derivative of a convex potential", run.Error);
+        Assert.Contains("use tanh, relu, softplus, sigmoid or identity", run.Error);
         Assert.Contains("$.direction", run.Error);
         Assert.Contains("$.biases[0]", run.Error);
+
+        var unknown = Problem(9, "euler", "tanh", "2", expansive: false);
+        unknown["activation"] = "cube";
+        var unknownRun = Verb(folder, "solve", unknown, "unknown");
+        Assert.Equal(ExitCodes.InvalidInput, unknownRun.ExitCode);
+        Assert.Contains("$.activation: expected one of", unknownRun.Error);
 
         var node = Problem(10, "euler", "tanh", "2");
         node["field"] = "node-tanh";

@@ -1,3 +1,4 @@
+using RobustNode.Core.Engines;
 using FsCheck.Xunit;
 using RobustNode.Core.Fields;
 using RobustNode.Core.Spectral;
@@ -30,7 +31,7 @@ public sealed class GradientFlowStepsAreNonExpansive
         int d = rng.Next(1, 7), m = rng.Next(1, 9);
         var activation = Activation.ByName[Activations[rng.Next(Activations.Length)]];
         using var g = new Generator((ulong)(uint)seed);
-        var a = randn([1, m, d], dtype: float64, generator: g) * (0.2 + 2 * rng.NextDouble());
+        var a = randn([1, m, d], dtype: float64, generator: g) .Times(0.2 + 2 * rng.NextDouble());
         var b = randn([1, m], dtype: float64, generator: g);
         double norm = DenseSpectrum.SpectralNorm(a[0].data<double>().ToArray(), m, d);
         double l = activation.SlopeBound * norm * norm;
@@ -43,9 +44,9 @@ public sealed class GradientFlowStepsAreNonExpansive
         var block = OdeBlock.Create(field, SolverCatalog.Fixed(tableau));
         using var g = new Generator((ulong)(uint)seed + 99);
         var shape = new long[] { 64 }.Concat(field.StateShape).ToArray();
-        var x = randn(shape, dtype: float64, generator: g) * 2;
+        var x = randn(shape, dtype: float64, generator: g).Times(2.0);
         // Pairs near and far: small perturbations probe the Jacobian, large ones the whole map.
-        var y = x + randn(shape, dtype: float64, generator: g) * (spread * rand(shape[..1], dtype: float64, generator: g).square().add(0.01).view([-1, .. Enumerable.Repeat(1L, shape.Length - 1)]));
+        var y = x.Plus(randn(shape, dtype: float64, generator: g) * (rand(shape[..1], dtype: float64, generator: g).pow(TorchScalars.Two).Plus(0.01).Times(spread).view([-1, .. Enumerable.Repeat(1L, shape.Length - 1)])));
         var fx = Inference.Output(block, x).Ok();
         var fy = Inference.Output(block, y).Ok();
         var ratio = (fx - fy).flatten(1).norm(1) / (x - y).flatten(1).norm(1);
@@ -97,7 +98,7 @@ public sealed class GradientFlowStepsAreNonExpansive
         var activation = Activation.ByName[Activations[rng.Next(Activations.Length)]];
         var direction = rng.Next(2) == 0 ? FlowDirection.Contractive : FlowDirection.Expansive;
         using var g = new Generator((ulong)(uint)seed);
-        var kernels = randn([1, m, c, 3, 3], dtype: float64, generator: g) * (0.2 + rng.NextDouble());
+        var kernels = randn([1, m, c, 3, 3], dtype: float64, generator: g) .Times(0.2 + rng.NextDouble());
         var probe = ConvolutionGradientFlowField.Create(kernels, zeros([1, m], dtype: float64), side, side, 1, activation, [direction]).Ok();
         double l = probe.LipschitzConstant(0);
         double h = (direction == FlowDirection.Contractive ? 2 : 0.5 + rng.NextDouble()) * rng.NextDouble() / l;
@@ -131,5 +132,18 @@ public sealed class GradientFlowStepsAreNonExpansive
         field.Constrain(0.5, ConstraintNorm.Tracked);
         field.Constrain(0.5);
         Assert.All(field.Check(0.5), c => Assert.True(c.Holds, $"layer {c.Layer}: h·L = {c.Value:R} > {c.Budget:R}"));
+    }
+
+    [Fact]
+    public void A_non_monotone_activation_is_refused_where_a_convex_potential_is_needed()
+    {
+        using var scope = NewDisposeScope();
+        // A σ that is not monotone is the derivative of no convex potential (a wave-like σ, as GELU or SiLU are).
+        var wave = Activation.Tanh with { Name = "wave", Monotone = false };
+        var dense = GradientFlowField.Create(zeros([2, 3, 2], dtype: float64), zeros([2, 3], dtype: float64), 1, wave, [FlowDirection.Contractive]);
+        var convolutional = ConvolutionGradientFlowField.Create(zeros([1, 2, 2, 3, 3], dtype: float64), zeros([1, 2], dtype: float64), 4, 4, 1, wave,
+            [FlowDirection.Contractive]);
+        foreach (var message in new[] { dense.Match(_ => "", e => e.Head.Message), convolutional.Match(_ => "", e => e.Head.Message) })
+            Assert.Contains("'wave' is not monotone, so it is not the derivative of a convex potential", message);
     }
 }

@@ -108,9 +108,9 @@ public sealed record PointCloudModel(
     private Fin<Network<T>> BuildGradientFlow<T>(IEngine<T> engine, GradientFlowLayers flow, Generator generator, LinearBlock<Tensor> readout, Func<Tensor, T> enter)
     {
         int rows = flow.Rows ?? Dim;
-        var a = randn([Layers, rows, Dim], dtype: ScalarType.Float64, generator: generator).mul_(WeightScale / Math.Sqrt(Dim));
+        var a = randn([Layers, rows, Dim], dtype: ScalarType.Float64, generator: generator).TimesInPlace(WeightScale / Math.Sqrt(Dim));
         var b = BiasScale > 0
-            ? randn([Layers, rows], dtype: ScalarType.Float64, generator: generator).mul_(BiasScale)
+            ? randn([Layers, rows], dtype: ScalarType.Float64, generator: generator).TimesInPlace(BiasScale)
             : zeros([Layers, rows], dtype: ScalarType.Float64);
         return TrainingErrors.Collect(GradientFlowField.Create(engine, enter(a), enter(b), FinalTime, flow.Activation, flow.Directions(Layers), flow.Rule(Layers)))
             .Bind(field =>
