@@ -56,7 +56,10 @@ public static class ConvolutionSpectrum
         var k64 = kernel.detach().to(ScalarType.Float64);
         long k = k64.shape[2], p = k / 2;
         var spectrum = fft.rfft2(k64, s: [grid, grid]);   // [M, C, G, G/2 + 1]; the kernel's offset is a phase, σ₁ is unchanged
-        double sampled = linalg.svdvals(spectrum.permute(2, 3, 0, 1)).max().item<double>();
+        // One input or one output channel: K̂(ω) is a vector, σ₁ its Euclidean norm (no SVD per frequency needed).
+        double sampled = k64.shape[0] == 1 || k64.shape[1] == 1
+            ? spectrum.abs().pow(TorchScalars.Two).sum([0L, 1L]).max().sqrt().item<double>()
+            : linalg.svdvals(spectrum.permute(2, 3, 0, 1)).max().item<double>();
         var tapNorms = k64.pow(TorchScalars.Two).sum([0L, 1L]).sqrt().data<double>().ToArray();   // ‖K_t‖_F, t row-major over k×k
         double slope = 0;
         for (long u = 0; u < k; u++)

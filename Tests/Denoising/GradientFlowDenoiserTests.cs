@@ -31,7 +31,7 @@ public class GradientFlowDenoiserTests
         var network = Get(architecture.Build(seed, ScalarType.Float64));
         using var generator = new Generator(seed + 100);
         var biases = randn([architecture.Steps, architecture.Filters], float64, generator: generator).Times(0.2).DetachFromDisposeScope();
-        var kernels = network.Parameters[0].Times(3.0).DetachFromDisposeScope();
+        var kernels = network.Parameters[0].Times(10.0).DetachFromDisposeScope();
         architecture.Constrain([kernels, biases]);
         return new TrainedDenoiser("gradient-flow", architecture, network.WithParameters([kernels, biases]));
     }

@@ -174,7 +174,7 @@ public class DenoisingVerbTests
 
         var unknown = Robustnode.Run(folder, ["train-denoiser", "--denoiser", "nope"], Settings(folder));
         Assert.Equal(ExitCodes.InvalidInput, unknown.ExitCode);
-        Assert.Contains("--denoiser: no denoiser 'nope' in the Denoising:Denoisers section; known: dncnn-15, dncnn-25, tiny", unknown.Error);
+        Assert.Contains("--denoiser: no denoiser 'nope' in the Denoising:Denoisers section; known: dncnn-15, dncnn-25, gradient-flow-15, gradient-flow-25, tiny", unknown.Error);
 
         var small = Robustnode.Run(folder, ["train-denoiser", "--denoiser", "tiny"], Settings(folder, ("Denoising:Data:PatchSize", 41), ("Denoising:Data:FashionMnistCount", 0)));
         Assert.Equal(ExitCodes.InvalidInput, small.ExitCode);

@@ -100,14 +100,26 @@ public sealed record GradientFlowDenoiser(int Steps = 20, int Filters = 64, int 
                select valid;
     }
 
-    /// <summary>Kernels N(0, 1/(k²)) scaled onto the step rule, zero biases, from the seed.</summary>
+    /// <summary>The fraction of the step rule's budget h L_k the initial kernels use: D starts close to the identity.</summary>
+    public const double InitialBudgetFraction = 0.05;
+
+    /// <summary>
+    /// Normal kernels, each scaled so that h L_k = 5 % of its budget 2θ (D starts close to the identity, so training
+    /// starts from the noisy image's PSNR), zero biases, from the seed.
+    /// </summary>
     public Fin<IBlock<Tensor>> Build(ulong seed, ScalarType dtype) =>
         Validate().Map(_ =>
         {
             using var scope = NewDisposeScope();
             using var generator = new Generator(seed);
-            var kernels = randn([Steps, Filters, 1, Kernel, Kernel], dtype: ScalarType.Float64, generator: generator)
-                .Times(1.0 / Kernel).to(dtype);
+            var kernels = randn([Steps, Filters, 1, Kernel, Kernel], dtype: ScalarType.Float64, generator: generator);
+            double radius = Radius * Math.Sqrt(InitialBudgetFraction);
+            for (int k = 0; k < Steps; k++)
+            {
+                var kernel = kernels[k];
+                kernel.TimesInPlace(radius / ConvolutionSpectrum.UpperBoundOnAnyImage(kernel, BoundGrid));
+            }
+            kernels = kernels.to(dtype);
             var biases = zeros([Steps, Filters], dtype: dtype);
             Constrain([kernels, biases]);
             kernels.MoveToOuterDisposeScope();
@@ -125,7 +137,7 @@ public sealed record GradientFlowDenoiser(int Steps = 20, int Filters = 64, int 
         using var untracked = no_grad();
         var kernels = parameters[0];
         double margin = kernels.dtype == ScalarType.Float64 ? 1e-9 : 1e-5;
-        double radius = Math.Sqrt(2 * Theta / (StepSize * SlopeBound)) * (1 - margin);
+        double radius = Radius * (1 - margin);
         for (int k = 0; k < Steps; k++)
         {
             var kernel = kernels[k];
@@ -158,4 +170,7 @@ public sealed record GradientFlowDenoiser(int Steps = 20, int Filters = 64, int 
     }
 
     private double SlopeBound => Activation.Map(a => a.SlopeBound).IfNone(1);
+
+    // √(2θ/(h sup σ')): the largest ‖A_k‖₂ the rule allows.
+    private double Radius => Math.Sqrt(2 * Theta / (StepSize * SlopeBound));
 }
