@@ -34,7 +34,8 @@ public class TrainVerbTests
             Assert.Equal(2, t["history"]!.AsArray().Count);
             Assert.InRange((double)t["cleanAccuracy"]!, 0, 1);
             var curves = t["robustness"]!.AsArray();
-            Assert.Equal(["fgsm-inf", "pgd2-inf"], curves.Select(c => (string)c!["attack"]!));
+            // The talk's network has a Lipschitz bound too (the stage recurrence of its field), so its report carries the certified curve.
+            Assert.Equal(["fgsm-inf", "pgd2-inf", "certified-inf"], curves.Select(c => (string)c!["attack"]!));
             foreach (var c in curves) Assert.Equal(3, c!["points"]!.AsArray().Count);
             Assert.True((double)t["secondsPerEpoch"]!["median"]! > 0);
             Assert.True(File.Exists(Path.Combine(dir, (string)t["model"]!)));
@@ -197,7 +198,7 @@ public class TrainVerbTests
         var run = Robustnode.Run(folder, ["train", "--experiment", "bananas"], TinyMoons(folder));
 
         Assert.True(run.ExitCode == ExitCodes.InvalidInput, run.Error);
-        Assert.Contains("--experiment: unknown experiment 'bananas'; known: circles, fashion-mnist, mnist, moons, spirals", run.Error);
+        Assert.Contains("--experiment: unknown experiment 'bananas'; known: circles, fashion-mnist, fashion-mnist-nonexpansive, mnist, mnist-nonexpansive, moons, moons-nonexpansive, spirals, spirals-nonexpansive", run.Error);
         Assert.False(Directory.Exists(folder.File("runs")));
     }
 
