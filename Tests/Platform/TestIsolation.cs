@@ -49,9 +49,9 @@ public sealed class TestIsolation
 
     private static class CallsSafeIndirectly
     {
-        private static Func<object> Later() => () => Now();
+        private static Func<TorchSharp.torch.Tensor> Later() => () => Now();
 
-        private static object Now() => ScalarLifetimes.Hazards.Safe(null!, null!);
+        private static TorchSharp.torch.Tensor Now() => ScalarLifetimes.Hazards.Safe(null!, null!);
     }
 
     /// <summary>The non-abstract classes of the test assembly with at least one test method.</summary>
