@@ -9,6 +9,7 @@ using static RobustNode.Tests.Host.TrainingJobs;
 namespace RobustNode.Tests.Host;
 
 /// <summary>The train-denoiser and pnp verbs end to end on small generated images, and their refusals of bad input.</summary>
+[Collection(nameof(Collections.LibtorchThreadCount))]
 public class DenoisingVerbTests
 {
     /// <summary>Four 40×40 smooth images written as PNG files into <c>images/</c>: three for training, one for testing.</summary>

@@ -30,6 +30,7 @@ public sealed class ReferenceSweep : IDisposable
 /// <c>robustnode sweep</c>: child <c>train</c> processes per seed, the summary over seeds, resuming after a kill of a
 /// child or of the sweep itself, and bad input.
 /// </summary>
+[Collection(nameof(Collections.LibtorchThreadCount))]
 public class SweepVerbTests(ReferenceSweep reference) : IClassFixture<ReferenceSweep>
 {
     internal static string Settings(TempFolder folder) => TinyMoons(folder,

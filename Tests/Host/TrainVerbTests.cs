@@ -8,6 +8,7 @@ using static RobustNode.Tests.Host.TrainingJobs;
 namespace RobustNode.Tests.Host;
 
 /// <summary>The default job, <c>robustnode</c> without a verb: training, evaluation, reports, plots, checkpoints and resuming.</summary>
+[Collection(nameof(Collections.LibtorchThreadCount))]
 public class TrainVerbTests
 {
     private static readonly string[] Plots = ["data.png", "level-sets.png", "attacks.png", "trajectories.png", "flow.gif", "accuracy.png", "training.png"];

@@ -5,6 +5,7 @@ using Xunit;
 
 namespace RobustNode.Tests.Host;
 
+[Collection(nameof(Collections.LibtorchThreadCount))]
 public class VerbCatalogTests
 {
     /// <summary>A verb as a later one would be written: a descriptor and a Run, dependencies by constructor.</summary>
