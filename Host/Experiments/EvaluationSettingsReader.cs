@@ -14,7 +14,7 @@ namespace RobustNode.Host.Experiments;
 /// <c>0,0.1,0.2</c> on the command line), <c>Fgsm</c> (true/false), <c>Pgd</c> (<c>Enabled</c>, <c>Steps</c>,
 /// <c>Restarts</c>, <c>RelativeStepSize</c> α/ε, <c>Seed</c>, <c>TestCount</c>: the first test samples it attacks, 0 = all), <c>AttackEpsilon</c> (the radius of the arrow plot and
 /// the attack grid), <c>Apgd</c>, <c>ApgdDlr</c>, <c>Square</c> (each with <c>Enabled</c> and its budget),
-/// <c>CoveringRadius</c> (<c>auto</c>, <c>none</c> or a radius), <c>InputBox</c> (<c>[0, 1]</c>, <c>0,1</c> or <c>none</c>; images default to [0, 1]) and, for
+/// <c>CoveringRadius</c> (<c>auto</c>, <c>none</c> or a radius), <c>Certify</c> (true/false: the certified curve from the model's Lipschitz bound), <c>InputBox</c> (<c>[0, 1]</c>, <c>0,1</c> or <c>none</c>; images default to [0, 1]) and, for
 /// planar data, <c>Grid</c> (<c>Resolution</c>, <c>Margin</c>) of the level-set plots.
 /// </summary>
 internal static class EvaluationSettingsReader
@@ -31,7 +31,7 @@ internal static class EvaluationSettingsReader
         bool images = kind == DataKind.Images;
         double[] defaultEpsilons = images ? [0, 0.05, 0.1, 0.2, 0.3] : [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3];
         var keys = SettingReaders.KnownKeys(evaluation, "Norm", "Epsilons", "Fgsm", "Pgd", "Apgd", "ApgdDlr", "Square", "CoveringRadius",
-            "AttackEpsilon", "InputBox", "Grid");
+            "Certify", "AttackEpsilon", "InputBox", "Grid");
         var epsilons = SettingReaders.Numbers(evaluation, "Epsilons", MaxRadii).Bind(list =>
         {
             var values = list.IfNone(defaultEpsilons);
@@ -57,11 +57,11 @@ internal static class EvaluationSettingsReader
                 SettingReaders.Number(evaluation, "AttackEpsilon", images ? 0.1 : 0.15, 0, TrainingSettingsReader.MaxRadius, exclusiveMin: true),
                 Box(evaluation, images ? InputBox.Unit : null),
                 grid,
-                Covering(evaluation))
-            .Apply((_, n, e, a, attackEpsilon, box, g, covering) => new EvaluationSettings(n, e, a.Fgsm,
+                (Covering(evaluation), SettingReaders.Flag(evaluation, "Certify", true)).Apply((covering, certify) => (covering, certify)))
+            .Apply((_, n, e, a, attackEpsilon, box, g, checks) => new EvaluationSettings(n, e, a.Fgsm,
                 a.Pgd.MatchUnsafe(p => p, () => null), attackEpsilon, box.MatchUnsafe(b => b, () => null), g.Resolution, g.Margin,
                 a.Apgd.MatchUnsafe(p => p, () => null), a.ApgdDlr.MatchUnsafe(p => p, () => null), a.Square.MatchUnsafe(p => p, () => null),
-                covering.MatchUnsafe(c => c, () => null)));
+                checks.covering.MatchUnsafe(c => c, () => null)) { Certify = checks.certify });
     }
 
     private static Validation<Error, Option<PgdEvaluation>> Pgd(IConfigurationSection section) =>

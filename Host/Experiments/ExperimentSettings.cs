@@ -215,7 +215,14 @@ public sealed record EvaluationSettings(
     ApgdEvaluation? Apgd = null,
     ApgdTargetedEvaluation? ApgdDlr = null,
     SquareEvaluation? Square = null,
-    CoveringRadiusSetting? CoveringRadius = null);
+    CoveringRadiusSetting? CoveringRadius = null)
+{
+    /// <summary>
+    /// Whether models are also scored by certified accuracy (<c>certified-&lt;norm&gt;</c>, from their Lipschitz bound and
+    /// logit margins) at the same radii; models without a known bound get no certified curve.
+    /// </summary>
+    public bool Certify { get; init; } = true;
+}
 
 /// <summary>The radius of the covering sanity check: computed (<see cref="Automatic"/>) or given in input units.</summary>
 /// <param name="Radius">The given radius, or null to compute it from the input box or the test data.</param>

@@ -68,6 +68,7 @@ public static class ReportJson
         Curves(t.Scores.Curves),
         t.ModelFile,
         t.History.Select(EpochJson.From).ToArray(),
+        t.Scores.Bound is { } bound ? LipschitzJson.From(bound) : null,
         Sanity(t.Scores.Sanity));
 
     private static double? Ratio(RunReport report, string trainer) => report.TimeRatio(trainer) is { } r ? Math.Round(r, 4) : null;

@@ -1,7 +1,9 @@
 using System.Globalization;
 using LanguageExt;
+using RobustNode.Core.Norms;
 using RobustNode.Host.Experiments;
 using RobustNode.Sensitivity.Attacks;
+using RobustNode.Sensitivity.Lipschitz;
 using RobustNode.Sensitivity.Networks;
 using RobustNode.Training.Data;
 using RobustNode.Training.Evaluation;
@@ -45,8 +47,16 @@ public sealed record SanityReport(int WorstCaseSamples, CoveringOutcome? Coverin
 /// <summary>An evaluation attack for reports: its curve's name, its budget in words, and the first test samples it attacks (0: all).</summary>
 public sealed record AttackDescription(string Name, string Settings, int TestCount);
 
-/// <summary>A model's clean test accuracy, its accuracy-versus-ε curves (the worst case last) and the sanity checks.</summary>
-public sealed record ModelScores(double CleanAccuracy, IReadOnlyList<AttackCurve> Curves, SanityReport? Sanity = null);
+/// <summary>
+/// A model's clean test accuracy, its accuracy-versus-ε curves — under each attack, the worst case per sample over them,
+/// and certified (<c>certified-&lt;norm&gt;</c>) when the model has a Lipschitz bound, which <see cref="Bound"/> then holds
+/// (null: none known, e.g. adaptive steps) — and the sanity checks of the attacks.
+/// </summary>
+public sealed record ModelScores(double CleanAccuracy, IReadOnlyList<AttackCurve> Curves, SanityReport? Sanity = null)
+{
+    /// <summary>The ℓ2 Lipschitz bound of the model's logits behind the certified curve, or null.</summary>
+    public LipschitzBound? Bound { get; init; }
+}
 
 /// <summary>
 /// Evaluates a model on the test set: clean accuracy, every selected attack at every radius, per sample, the worst case
@@ -117,9 +127,14 @@ public static class ModelEvaluation
         return (CoveringRadius.Of(evaluation.Norm, test, scale.Box(evaluation.Box)) * scale.Std, what);
     }
 
-    /// <summary>Scores a model under the given attacks at the given radii (input units), with the sanity checks.</summary>
+    /// <summary>
+    /// Scores a model under the given attacks at the given radii (input units), with the worst case per sample and the
+    /// sanity checks, and — when a norm to certify in is given and the model has a Lipschitz bound — its certified accuracy
+    /// at the same radii on the whole test set (<see cref="Certification"/>), as the curve <c>certified-&lt;norm&gt;</c>
+    /// after the others (a bound, not an attack: it takes no part in the worst case).
+    /// </summary>
     public static Fin<ModelScores> Evaluate<T>(IBlock<T> model, Dataset test, IReadOnlyList<SuiteAttack> attacks, IReadOnlyList<double> epsilons,
-        InputScale scale, EvaluationSettings evaluation)
+        InputScale scale, EvaluationSettings evaluation, AttackNorm? certify = null)
     {
         var covering = attacks.Count > 0 ? Covering(evaluation, test, scale) : null;
         return AttackSuite.Evaluate(model, test, attacks, epsilons, 1 / scale.Std, covering?.Radius).Map(result =>
@@ -133,7 +148,14 @@ public static class ModelEvaluation
                     worst.Accuracies.Select((accuracy, j) => new RobustnessPoint(epsilons[j], accuracy)).ToArray(),
                     worst.Samples < test.Count ? worst.Samples : null));
             var findings = SanityChecks.Of(result, evaluation.Norm.ToString(), covering?.What ?? "");
-            return new ModelScores(result.CleanAccuracy, curves, new SanityReport(worst.Samples, result.Covering, covering?.What ?? "", findings));
+            var sanity = new SanityReport(worst.Samples, result.Covering, covering?.What ?? "", findings);
+            // A model without a known bound (adaptive steps, a field without a Lipschitz constant) has no certified curve.
+            if (certify is null || Certification.Certify(model, test, certify) is not { IsSucc: true } certified)
+                return new ModelScores(result.CleanAccuracy, curves, sanity);
+            var bound = (CertificationResult)certified;
+            var certifiedCurve = bound.Curve(epsilons.Select(scale.Radius).ToArray());
+            curves.Add(new AttackCurve(certifiedCurve.Attack, certifiedCurve.Points.Select((p, i) => new RobustnessPoint(epsilons[i], p.Accuracy)).ToArray()));
+            return new ModelScores(result.CleanAccuracy, curves, sanity) { Bound = bound.Bound };
         });
     }
 

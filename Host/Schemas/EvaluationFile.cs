@@ -1,8 +1,11 @@
+using System.Text.Json.Serialization;
+
 namespace RobustNode.Host.Schemas;
 
 /// <summary>
 /// What <c>evaluate --out FILE.json</c> writes: <c>{ "model", "experiment", "engine", "test", "testCount", "norm", "epsilons",
-/// "cleanAccuracy", "robustness": [curves], "attacks", "sanity" }</c>.
+/// "cleanAccuracy", "robustness": [curves], "lipschitz"?, "attacks", "sanity" }</c> — "lipschitz" the model's ℓ2 Lipschitz
+/// bound behind the certified curve, when it has one.
 /// </summary>
 public sealed record EvaluationFile(
     string Model,
@@ -14,5 +17,6 @@ public sealed record EvaluationFile(
     IReadOnlyList<double> Epsilons,
     double CleanAccuracy,
     IReadOnlyList<CurveJson> Robustness,
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<AttackJson>? Attacks = null,
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] SanityJson? Sanity = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LipschitzJson? Lipschitz = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<AttackJson>? Attacks = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SanityJson? Sanity = null);

@@ -41,8 +41,9 @@ public sealed record ReportEvaluationJson(
 
 /// <summary>
 /// One trainer of a run: <c>{ "name", "objective", "epochs", "resumedFrom", "secondsPerEpoch": { "median", "mean" },
-/// "totalSeconds", "cleanAccuracy", "robustness": [curves], "model", "history": [epochs], "sanity"? }</c> — the curves
-/// include <c>worst-case-&lt;norm&gt;</c>, robust accuracy: the worst case per sample over the attacks.
+/// "totalSeconds", "cleanAccuracy", "robustness": [curves], "model", "history": [epochs], "lipschitz"?, "sanity"? }</c> —
+/// the curves include <c>worst-case-&lt;norm&gt;</c>, robust accuracy: the worst case per sample over the attacks;
+/// "lipschitz" is the ℓ2 Lipschitz bound behind the certified curve, when the model has one.
 /// </summary>
 public sealed record TrainerJson(
     string Name,
@@ -55,6 +56,7 @@ public sealed record TrainerJson(
     IReadOnlyList<CurveJson> Robustness,
     string Model,
     IReadOnlyList<EpochJson> History,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LipschitzJson? Lipschitz = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SanityJson? Sanity = null);
 
 /// <summary>Wall time per epoch of the recorded epochs, in seconds (null without any).</summary>

@@ -49,7 +49,7 @@ public sealed class EvaluateVerb(ExperimentCatalog experiments, TorchRuntime run
         var epsilons = request.Epsilons.IfNone(() => ev.Epsilons);
         var attacks = ModelEvaluation.Describe(ev, request.Attacks, classes);
         var clock = Stopwatch.StartNew();
-        return ModelEvaluation.Evaluate(model, saved.Data.Test, families, epsilons, saved.Data.Scale, ev).Match(
+        return ModelEvaluation.Evaluate(model, saved.Data.Test, families, epsilons, saved.Data.Scale, ev, ev.Certify ? ev.Norm : null).Match(
             Fail: error => Console.Failed($"the evaluation of '{saved.Path}'", error),
             Succ: result =>
             {
@@ -78,7 +78,7 @@ public sealed class EvaluateVerb(ExperimentCatalog experiments, TorchRuntime run
     private static byte[] Json(SavedModel saved, string engine, ModelScores scores, IReadOnlyList<double> epsilons, IReadOnlyList<AttackDescription> attacks) =>
         JsonFiles.Write(new EvaluationFile(saved.Path, saved.Experiment.Name, engine, saved.Data.Test.Name, saved.Data.Test.Count,
             saved.Experiment.Evaluation.Norm.ToString(), epsilons, scores.CleanAccuracy, ReportJson.Curves(scores.Curves),
-            ReportJson.Attacks(attacks, saved.Data.Test.Count), ReportJson.Sanity(scores.Sanity)), JsonFiles.Default.EvaluationFile);
+            scores.Bound is { } bound ? LipschitzJson.From(bound) : null, ReportJson.Attacks(attacks, saved.Data.Test.Count), ReportJson.Sanity(scores.Sanity)), JsonFiles.Default.EvaluationFile);
 
     /// <summary>The attacks of <c>--attack</c>'s names.</summary>
     internal static IReadOnlyDictionary<string, AttackSelection> AttackNames { get; } = new Dictionary<string, AttackSelection>(StringComparer.OrdinalIgnoreCase)

@@ -110,7 +110,7 @@ public sealed class TrainVerb(
         foreach (var t in trained)
         {
             var watch = Stopwatch.StartNew();
-            var scores = ModelEvaluation.Evaluate(t.State.Model, data.Test, families, ev.Epsilons, data.Scale, ev);
+            var scores = ModelEvaluation.Evaluate(t.State.Model, data.Test, families, ev.Epsilons, data.Scale, ev, ev.Certify ? ev.Norm : null);
             if (scores.IsFail) return Failed($"the evaluation of {t.Trainer.Name} failed", scores);
             var scored = (ModelScores)scores;
             log.LogInformation("{Trainer}: clean test accuracy {Accuracy:P1}; attacked with {Attacks} at {Count} radii in {Seconds:F1} s",
@@ -121,9 +121,11 @@ public sealed class TrainVerb(
                 Path.GetRelativePath(folder.Path, folder.Model(t.Trainer.Name))));
         }
 
+        var drawing = Stopwatch.StartNew();
         var plots = Plots(experiment, data, trained, reports);
         if (plots.IsFail) return Failed("the plots failed", plots);
         var files = plots.Match(Succ: f => f, Fail: _ => []);
+        log.LogInformation("Drew {Count} pictures in {Seconds:F1} s", files.Count, drawing.Elapsed.TotalSeconds);
         var report = new RunReport(
             Path.GetFileName(folder.Path), experiment.Name, DateTimeOffset.UtcNow,
             data.Train.Name, data.Train.Count, data.Test.Name, data.Test.Count, data.Train.Classes,

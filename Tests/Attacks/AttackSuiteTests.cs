@@ -97,7 +97,7 @@ public sealed class AttackSuiteTests(StandardNetworks networks) : IClassFixture<
         // 20 samples broken at 0.1 withstand 0.2: an attack failing at the larger radius.
         var rising = Outcome("pgd20-inf", epsilons, Enumerable.Range(0, 40).Select(i => i >= 20).ToArray(), clean);
         var result = new SuiteResult(clean, [rising], WorstCase.Of(clean, [rising], epsilons, 40), null);
-        var warning = Assert.Single(SanityChecks.Of(result, "inf", "").Where(f => !f.Passed));
+        var warning = Assert.Single(SanityChecks.Of(result, "inf", ""), f => !f.Passed);
         Assert.Equal(SanityCheck.Monotone, warning.Check);
         Assert.Equal("pgd20-inf", warning.Attack);
         Assert.Equal(0.2, warning.Epsilon);
@@ -117,7 +117,7 @@ public sealed class AttackSuiteTests(StandardNetworks networks) : IClassFixture<
         var untouched = Outcome("pgd20-inf", epsilons, clean);
         var covering = CoveringOutcome.Of(3, clean, [("pgd20-inf", clean)], [5, 5]);
         var result = new SuiteResult(clean, [untouched], WorstCase.Of(clean, [untouched], epsilons, 10), covering);
-        var warning = Assert.Single(SanityChecks.Of(result, "inf", "the input box [0, 1]").Where(f => f.Check == SanityCheck.CoveringRadius));
+        var warning = Assert.Single(SanityChecks.Of(result, "inf", "the input box [0, 1]"), f => f.Check == SanityCheck.CoveringRadius);
         Assert.False(warning.Passed);
         Assert.Contains("ℓ∞ diameter of the input box [0, 1]", warning.Message);
         Assert.Contains("still leaves 100.0 % of 10 samples correct, above chance (50.0 %", warning.Message);
@@ -132,7 +132,7 @@ public sealed class AttackSuiteTests(StandardNetworks networks) : IClassFixture<
         var pgd = Outcome("pgd20-inf", epsilons, clean);
         var square = new AttackOutcome("square-inf", true, epsilons, [Enumerable.Range(0, 30).Select(i => i < 10).ToArray()]);
         var result = new SuiteResult(clean, [pgd, square], WorstCase.Of(clean, [pgd, square], epsilons, 30), null);
-        var warning = Assert.Single(SanityChecks.Of(result, "inf", "").Where(f => f.Check == SanityCheck.GradientFreeGap));
+        var warning = Assert.Single(SanityChecks.Of(result, "inf", ""), f => f.Check == SanityCheck.GradientFreeGap);
         Assert.False(warning.Passed);
         Assert.Equal("square-inf", warning.Attack);
         Assert.Contains("it breaks 20 samples that every gradient-based attack misses", warning.Message);

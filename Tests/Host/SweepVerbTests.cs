@@ -30,6 +30,7 @@ public sealed class ReferenceSweep : IDisposable
 /// <c>robustnode sweep</c>: child <c>train</c> processes per seed, the summary over seeds, resuming after a kill of a
 /// child or of the sweep itself, and bad input.
 /// </summary>
+[Collection(nameof(Collections.LibtorchThreadCount))]
 public class SweepVerbTests(ReferenceSweep reference) : IClassFixture<ReferenceSweep>
 {
     internal static string Settings(TempFolder folder) => TinyMoons(folder,
@@ -71,7 +72,7 @@ public class SweepVerbTests(ReferenceSweep reference) : IClassFixture<ReferenceS
         Assert.Equal(2, (int)standard["seeds"]!);
         var clean = standard["cleanAccuracy"]!["values"]!.AsArray().Select(v => (double)v!).ToArray();
         Assert.Equal(clean.Average(), (double)standard["cleanAccuracy"]!["mean"]!, 12);
-        Assert.Equal(["fgsm-inf", "pgd2-inf", "apgd-ce-inf", "apgd-dlr-inf", "square-inf", "worst-case-inf"], standard["robustness"]!.AsArray().Select(c => (string)c!["attack"]!));
+        Assert.Equal(["fgsm-inf", "pgd2-inf", "apgd-ce-inf", "apgd-dlr-inf", "square-inf", "worst-case-inf", "certified-inf"], standard["robustness"]!.AsArray().Select(c => (string)c!["attack"]!));
         foreach (var curve in standard["robustness"]!.AsArray())
             foreach (var p in curve!["points"]!.AsArray())
             {

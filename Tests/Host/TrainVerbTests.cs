@@ -8,6 +8,7 @@ using static RobustNode.Tests.Host.TrainingJobs;
 namespace RobustNode.Tests.Host;
 
 /// <summary>The default job, <c>robustnode</c> without a verb: training, evaluation, reports, plots, checkpoints and resuming.</summary>
+[Collection(nameof(Collections.LibtorchThreadCount))]
 public class TrainVerbTests
 {
     private static readonly string[] Plots = ["data.png", "level-sets.png", "attacks.png", "trajectories.png", "flow.gif", "accuracy.png", "training.png"];
@@ -34,8 +35,9 @@ public class TrainVerbTests
             Assert.Equal(2, t["history"]!.AsArray().Count);
             Assert.InRange((double)t["cleanAccuracy"]!, 0, 1);
             var curves = t["robustness"]!.AsArray();
-            // The suite the moons enable by default, and robust accuracy as the worst case per sample over it.
-            Assert.Equal(["fgsm-inf", "pgd2-inf", "apgd-ce-inf", "apgd-dlr-inf", "square-inf", "worst-case-inf"], curves.Select(c => (string)c!["attack"]!));
+            // The suite the moons enable by default, robust accuracy as the worst case per sample over it, and — the talk's
+            // network has a Lipschitz bound (the stage recurrence of its field) — the certified curve.
+            Assert.Equal(["fgsm-inf", "pgd2-inf", "apgd-ce-inf", "apgd-dlr-inf", "square-inf", "worst-case-inf", "certified-inf"], curves.Select(c => (string)c!["attack"]!));
             foreach (var c in curves) Assert.Equal(3, c!["points"]!.AsArray().Count);
             for (int j = 0; j < 3; j++)
                 Assert.True((double)curves[5]!["points"]![j]!["accuracy"]! <= curves.Take(5).Min(c => (double)c!["points"]![j]!["accuracy"]!));
@@ -209,7 +211,7 @@ public class TrainVerbTests
         var run = Robustnode.Run(folder, ["train", "--experiment", "bananas"], TinyMoons(folder));
 
         Assert.True(run.ExitCode == ExitCodes.InvalidInput, run.Error);
-        Assert.Contains("--experiment: unknown experiment 'bananas'; known: circles, fashion-mnist, mnist, moons, spirals", run.Error);
+        Assert.Contains("--experiment: unknown experiment 'bananas'; known: circles, fashion-mnist, fashion-mnist-nonexpansive, mnist, mnist-nonexpansive, moons, moons-nonexpansive, spirals, spirals-nonexpansive", run.Error);
         Assert.False(Directory.Exists(folder.File("runs")));
     }
 
