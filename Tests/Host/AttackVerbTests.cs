@@ -43,7 +43,7 @@ public sealed class AttackVerbTests(TinyModel trained) : IClassFixture<TinyModel
 
         Assert.True(run.ExitCode == ExitCodes.Success, run.Error);
         var file = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(json))!;
-        Assert.Equal(["apgd-ce-inf", "apgd-dlr-inf", "square-inf", "worst-case-inf"], file["robustness"]!.AsArray().Select(c => (string)c!["attack"]!));
+        Assert.Equal(["apgd-ce-inf", "apgd-dlr-inf", "square-inf", "worst-case-inf", "certified-inf"], file["robustness"]!.AsArray().Select(c => (string)c!["attack"]!));
         Assert.Equal(["apgd-ce-inf", "apgd-dlr-inf", "square-inf"], file["attacks"]!.AsArray().Select(a => (string)a!["name"]!));
         Assert.Contains(file["sanity"]!["checks"]!.AsArray(), c => (string?)c!["check"] == "covering-radius");
         Assert.Contains("| worst-case-inf |", run.Out);
