@@ -40,6 +40,6 @@ public sealed record GradientFlowProblem(NodeProblem Node, Tensor A, Tensor B, A
         ActivationKind.Softplus => TorchScalars.Softplus(z),
         ActivationKind.Sigmoid => z.sigmoid(),
         ActivationKind.Identity => z,
-        _ => throw new ArgumentOutOfRangeException(nameof(Activation)),
+        _ => throw new NotSupportedException($"{Activation.Kind} is not a potential gradient of this test problem"),
     };
 }
