@@ -37,12 +37,17 @@ public sealed class DifferenceOfLogitsRatioLoss<T> : IClassificationLoss<T>
     /// <summary>The fewest classes the loss is defined for: three untargeted (π3), four targeted (π4).</summary>
     public static int MinimumClasses(bool targeted) => targeted ? 4 : 3;
 
+    /// <inheritdoc/>
     public IEngine<T> Engine { get; }
+    /// <inheritdoc/>
     public T Labels { get; }
     /// <summary>The target classes, or null for the untargeted DLR.</summary>
     public IReadOnlyList<int>? Targets => _targets;
+    /// <inheritdoc/>
     public bool ScoresAreFinalStates => true;
+    /// <inheritdoc/>
     public string Name => _targets is null ? "dlr" : "targeted-dlr";
+    /// <inheritdoc/>
     public long Count => _labels.Length;
 
     private static readonly ScoreRatio.Forms Untargeted = (z, label, _, a, b) =>
@@ -72,10 +77,14 @@ public sealed class DifferenceOfLogitsRatioLoss<T> : IClassificationLoss<T>
 
     private ScoreRatio.Forms Forms => _targets is null ? Untargeted : Targeted;
 
+    /// <inheritdoc/>
     public T PerSample(T x) => ScoreRatio.Values(Engine, x, _labels, _targets, Forms);
+    /// <inheritdoc/>
     public T Gradient(T x) => ScoreRatio.Gradient(Engine, x, _labels, _targets, Forms);
+    /// <inheritdoc/>
     public T HessianVectorProduct(T x, T s) => ScoreRatio.HessianVectorProduct(Engine, x, s, _labels, _targets, Forms);
 
+    /// <inheritdoc/>
     public ILoss<T> Select(ReadOnlySpan<long> rows)
     {
         int[]? targets = null;

@@ -30,12 +30,17 @@ public sealed class MarginLoss<T> : IClassificationLoss<T>
             throw new ArgumentException($"{targets.Length} targets for {_labels.Length} labels");
     }
 
+    /// <inheritdoc/>
     public IEngine<T> Engine { get; }
+    /// <inheritdoc/>
     public T Labels { get; }
     /// <summary>The target classes, or null for the untargeted margin.</summary>
     public IReadOnlyList<int>? Targets => _targets;
+    /// <inheritdoc/>
     public bool ScoresAreFinalStates => true;
+    /// <inheritdoc/>
     public string Name => _targets is null ? "margin" : "targeted-margin";
+    /// <inheritdoc/>
     public long Count => _labels.Length;
 
     private static readonly ScoreRatio.Forms Forms = (z, label, target, a, b) =>
@@ -46,10 +51,14 @@ public sealed class MarginLoss<T> : IClassificationLoss<T>
         return 1;
     };
 
+    /// <inheritdoc/>
     public T PerSample(T x) => ScoreRatio.Values(Engine, x, _labels, _targets, Forms);
+    /// <inheritdoc/>
     public T Gradient(T x) => ScoreRatio.Gradient(Engine, x, _labels, _targets, Forms);
+    /// <inheritdoc/>
     public T HessianVectorProduct(T x, T s) => ScoreRatio.HessianVectorProduct(Engine, x, s, _labels, _targets, Forms);
 
+    /// <inheritdoc/>
     public ILoss<T> Select(ReadOnlySpan<long> rows)
     {
         int[]? targets = null;

@@ -25,6 +25,7 @@ namespace RobustNode.Host.Verbs;
 public sealed class AttackVerb(ExperimentCatalog experiments, TorchRuntime runtime, EngineCatalog engines, HostConsole console, ILogger<AttackVerb> log)
     : CheckpointVerb<AttackRequest>(Descriptor.Name, experiments, runtime, engines, console), IVerb
 {
+    /// <inheritdoc/>
     public static VerbDescriptor Descriptor { get; } = Describe("attack", "draw clean and adversarial test samples of a saved model",
         "runs/mnist/models/augmented.ckpt", "the experiment whose data to attack (default: the model's)",
         new VerbOption("epsilon", "EPS", "the attack radius in input units (default: Evaluation:AttackEpsilon)"),
@@ -32,9 +33,11 @@ public sealed class AttackVerb(ExperimentCatalog experiments, TorchRuntime runti
         new VerbOption("attack", "fgsm|pgd|apgd-ce|apgd-dlr|square|all", "the attack, or all for the worst case per sample over the experiment's attacks (default: fgsm)"),
         new VerbOption("out", "FILE.png", "the picture (default: <model>.attack.png next to the model)"));
 
+    /// <inheritdoc/>
     protected override Validation<Error, AttackRequest> Request(VerbArguments arguments) =>
         (Number(arguments["epsilon"]), Count(arguments["count"]), Attack(arguments["attack"])).Apply((e, c, a) => (e, c, a));
 
+    /// <inheritdoc/>
     protected override int Run<T>(IEngine<T> engine, IBlock<T> model, SavedModel saved, AttackRequest request, VerbArguments arguments)
     {
         var (epsilon, count, selection) = request;

@@ -58,10 +58,13 @@ public sealed record Apgd(
     /// <summary>ρ of condition (1): the fraction of increasing steps below which the step is halved.</summary>
     public const double Rho = 0.75;
 
+    /// <inheritdoc/>
     public string Name => Loss.Name();
 
+    /// <inheritdoc/>
     public IAttack WithEpsilon(double epsilon) => this with { Epsilon = epsilon };
 
+    /// <inheritdoc/>
     public IAttack WithSeed(long seed) => this with { Seed = seed };
 
     /// <summary>Checks the settings, reporting every problem at once.</summary>
@@ -82,6 +85,7 @@ public sealed record Apgd(
     public static (int First, int Decrement, int Minimum) Checkpoints(int iterations) =>
         (Math.Max((int)(0.22 * iterations), 1), Math.Max((int)(0.03 * iterations), 1), Math.Max((int)(0.06 * iterations), 1));
 
+    /// <inheritdoc/>
     public Fin<T> Perturb<T>(IBlock<T> model, T x0, ILoss<T> loss) =>
         Validate().Bind(_ => AttackChecks.Inputs(model, x0, loss, Box)).Bind(_ => AttackChecks.Classification(loss, "APGD")).Bind(classification =>
         {

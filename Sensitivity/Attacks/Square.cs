@@ -51,10 +51,13 @@ public sealed record Square(
     /// <summary>How often an ℓ∞ proposal is drawn again while it would leave the window unchanged.</summary>
     private const int Redraws = 100;
 
+    /// <inheritdoc/>
     public string Name => "square";
 
+    /// <inheritdoc/>
     public IAttack WithEpsilon(double epsilon) => this with { Epsilon = epsilon };
 
+    /// <inheritdoc/>
     public IAttack WithSeed(long seed) => this with { Seed = seed };
 
     /// <summary>Checks the settings, reporting every problem at once.</summary>
@@ -71,6 +74,7 @@ public sealed record Square(
         if (Restarts < 1) yield return RobustNodeErrors.InvalidArgument("restarts", $"the Square attack needs at least one restart, got {Restarts}");
     }
 
+    /// <inheritdoc/>
     public Fin<T> Perturb<T>(IBlock<T> model, T x0, ILoss<T> loss) =>
         Validate().Bind(_ => AttackChecks.Inputs(model, x0, loss, Box)).Bind(_ => AttackChecks.Classification(loss, "the Square attack")).Bind(classification =>
         {
