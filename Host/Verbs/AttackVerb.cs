@@ -26,9 +26,9 @@ public sealed class AttackVerb(ExperimentCatalog experiments, TorchRuntime runti
 {
     public static VerbDescriptor Descriptor { get; } = Describe("attack", "draw clean and adversarial test samples of a saved model",
         "runs/mnist/models/augmented.ckpt", "the experiment whose data to attack (default: the model's)",
-        new VerbOption("epsilon", "EPS", "the attack radius in input units (default: Evaluation:AttackEpsilon)"),
-        new VerbOption("count", "N", "how many test samples (default: 16 images, or every test point of a point cloud)"),
-        new VerbOption("attack", "fgsm|pgd", "the attack (default: fgsm)"),
+        new VerbOption("epsilon", "EPS", "the attack radius in input units (default: Evaluation:AttackEpsilon)").CheckedBy(Number),
+        new VerbOption("count", "N", "how many test samples (default: 16 images, or every test point of a point cloud)").CheckedBy(Count),
+        new VerbOption("attack", "fgsm|pgd", "the attack (default: fgsm)").CheckedBy(Pgd),
         new VerbOption("out", "FILE.png", "the picture (default: <model>.attack.png next to the model)"));
 
     protected override Validation<Error, AttackRequest> Request(VerbArguments arguments) =>

@@ -27,11 +27,10 @@ public class VerbCatalogTests
         var output = new StringWriter();
         var services = catalog.Register(new ServiceCollection().AddSingleton(new HostConsole(output, TextWriter.Null))).BuildServiceProvider();
 
-        var line = CommandLine.Parse(["echo", "--text", "hello"]).Match(c => c, e => throw new Xunit.Sdk.XunitException(e.Head.Message));
-        var descriptor = catalog.Find(line.Verb!).Match(d => d, () => throw new Xunit.Sdk.XunitException("not found"));
-        var arguments = line.ArgumentsFor(descriptor).Match(a => a, e => throw new Xunit.Sdk.XunitException(e.Head.Message));
+        var line = CommandLine.Parse(catalog, ["echo", "--text", "hello"]).Match(c => c, e => throw new Xunit.Sdk.XunitException(e.Problems.Head.Message));
 
-        Assert.Equal(ExitCodes.Success, VerbCatalog.Resolve(services, "echo").Run(arguments));
+        Assert.Equal("echo", line.Verb?.Name);
+        Assert.Equal(ExitCodes.Success, VerbCatalog.Resolve(services, "echo").Run(line.Arguments));
         Assert.Equal("hello", output.ToString());
         Assert.Contains("echo", catalog.Usage());
         Assert.Contains("--text TEXT", catalog.Usage());
@@ -103,18 +102,19 @@ public class VerbCatalogTests
     [Fact]
     public void The_command_line_separates_verb_options_and_overrides()
     {
-        var line = CommandLine.Parse(["solve", "--problem", "p.json", "--Solver:Name", "dopri5", "--Torch:Threads=1", "--out=o.json"])
-            .Match(c => c, e => throw new Xunit.Sdk.XunitException(e.Head.Message));
+        var line = CommandLine.Parse(CompositionRoot.Verbs, ["solve", "--problem", "p.json", "--Solver:Name", "dopri5", "--Torch:Threads=1", "--out=o.json"])
+            .Match(c => c, e => throw new Xunit.Sdk.XunitException(e.Problems.Head.Message));
 
-        Assert.Equal("solve", line.Verb);
+        Assert.Equal("solve", line.Verb?.Name);
         Assert.Equal(["--Solver:Name=dopri5", "--Torch:Threads=1"], line.Overrides);
-        Assert.Equal([("problem", (string?)"p.json"), ("out", "o.json")], line.Options);
+        Assert.Equal("p.json", line.Arguments["problem"]);
+        Assert.Equal("o.json", line.Arguments["out"]);
     }
 
     [Fact]
     public void Stray_words_are_refused()
     {
-        var errors = CommandLine.Parse(["solve", "p.json", "-x", "--Solver:Name"]).Match(_ => [], e => e.Map(x => x.Message).ToArray());
+        var errors = CommandLine.Parse(CompositionRoot.Verbs, ["solve", "--problem", "q.json", "p.json", "-x", "--Solver:Name"]).Match(_ => [], e => e.Problems.Map(x => x.Message).ToArray());
         Assert.Equal(
         [
             "p.json: unexpected argument; options are written --name value",
