@@ -19,7 +19,7 @@ public sealed record VerbOption(string Name, string? Value, string Description, 
 
     /// <summary>The option with its value checked by the verb's own reading of it (the first problem it names).</summary>
     public VerbOption CheckedBy<T>(Func<string?, Validation<Error, T>> read) =>
-        this with { Check = text => read(text).Match(Succ: _ => (string?)null, Fail: problems => problems.Head.Message) };
+        this with { Check = text => read(text) is { IsFail: true } failed ? failed.FailToSeq().Head.Message : null };
 }
 
 /// <summary>What the command line and the usage text know of a verb, without constructing it.</summary>

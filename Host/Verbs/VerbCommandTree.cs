@@ -33,9 +33,11 @@ public sealed class VerbCommandTree
     {
         Root = new RootCommand("robustnode — neural ODEs robust to adversarial attacks");
         Root.Directives.Clear();
-        foreach (var version in Root.Options.OfType<VersionOption>().ToArray()) Root.Options.Remove(version);
-        Help = Root.Options.OfType<HelpOption>().Single();
-        Help.Action = new Usage(catalog);
+        // Only --help, -h and -?: System.CommandLine's default help option also answers to /h and /?, which are paths
+        // here; there is no --version.
+        foreach (var option in Root.Options.Where(o => o is VersionOption or HelpOption).ToArray()) Root.Options.Remove(option);
+        Help = new HelpOption("--help", "-h", "-?") { Action = new Usage(catalog), Recursive = true };
+        Root.Add(Help);
         Config = OptionOf(ConfigOption);
         Config.Recursive = true;
         Root.Add(Config);

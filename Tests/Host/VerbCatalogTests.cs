@@ -122,4 +122,42 @@ public class VerbCatalogTests
             "--Solver:Name: a configuration override needs a value: --Section:Key=value",
         ], errors);
     }
+
+    [Fact]
+    public void A_verb_s_help_lists_its_own_options_and_wins_over_errors()
+    {
+        using var folder = new TempFolder();
+        var run = Robustnode.Run(folder, ["solve", "--problme", "x.json", "--help"]);
+
+        Assert.Equal(ExitCodes.Success, run.ExitCode);
+        Assert.Contains("usage: robustnode solve [options]", run.Out);
+        Assert.Contains("--problem FILE.json", run.Out);
+        Assert.DoesNotContain("--experiment NAME", run.Out);
+        Assert.Equal("", run.Error);
+    }
+
+    [Fact]
+    public void Response_files_and_slash_words_are_plain_arguments()
+    {
+        using var folder = new TempFolder();
+        folder.Write("args.txt", "--problem p.json");
+        var run = Robustnode.Run(folder, ["solve", "@" + folder.File("args.txt"), "/h"]);
+
+        Assert.Equal(ExitCodes.InvalidInput, run.ExitCode);
+        Assert.Contains($"@{folder.File("args.txt")}: unexpected argument", run.Error);
+        Assert.Contains("/h: unexpected argument", run.Error);
+        Assert.Contains("--problem: required by 'solve'", run.Error);
+    }
+
+    [Fact]
+    public void A_flag_takes_no_value_and_an_option_is_given_once()
+    {
+        using var folder = new TempFolder();
+        var run = Robustnode.Run(folder, ["train", "--resume=yes", "--name", "a", "--name", "b", "--Training:Epochs", "1"]);
+
+        Assert.Equal(ExitCodes.InvalidInput, run.ExitCode);
+        Assert.Contains("--resume: is a flag and takes no value, got 'yes'", run.Error);
+        Assert.Contains("--name: given twice", run.Error);
+        Assert.DoesNotContain("Training:Epochs", run.Error);
+    }
 }
