@@ -11,6 +11,7 @@ namespace RobustNode.Tests.Denoising;
 /// Plug-and-Play forward–backward splitting with denoisers whose averagedness is known: the residuals
 /// ‖x_{k+1} − x_k‖ never increase and reach the tolerance; bad settings are refused before any iteration.
 /// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public class PlugAndPlayTests
 {
     private static T Get<T>(Fin<T> value) => value.Match(v => v, e => throw new InvalidOperationException(e.Message));

@@ -10,6 +10,7 @@ namespace RobustNode.Tests.Structure;
 /// beside FGSM and PGD; <c>certify</c> writes every sample's radius and the curve, as JSON or markdown; certified accuracy
 /// stays at or below PGD accuracy in the report; bad settings and options are named.
 /// </summary>
+[Collection(nameof(Collections.LibtorchThreadCount))]
 public sealed class CertifyVerbTests
 {
     private static string Settings(TempFolder folder, params (string Path, JsonNode? Value)[] changes) =>

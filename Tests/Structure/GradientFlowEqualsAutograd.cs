@@ -15,6 +15,7 @@ namespace RobustNode.Tests.Structure;
 /// J, ∇_A J, ∇_b J and p(0) equal reverse-mode autograd, and the augmented gradient equals double backpropagation, in
 /// float64 to 1e-10 (1e-9 for the second order), for every activation, both directions, m ≠ d and several tableaux.
 /// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class GradientFlowEqualsAutograd
 {
     private const double Tolerance = 1e-10;

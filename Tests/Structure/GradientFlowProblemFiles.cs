@@ -13,6 +13,7 @@ namespace RobustNode.Tests.Structure;
 /// the file itself); files whose step breaks the bound of a contractive layer are refused unless
 /// <c>"unconstrained": true</c>, and every other mistake is named by its JSON path.
 /// </summary>
+[Collection(nameof(Collections.LibtorchThreadCount))]
 public sealed class GradientFlowProblemFiles
 {
     private static readonly string[] Keys = ["loss", "augmentedLoss", "gradX0", "gradWeights", "gradBiases", "augmentedGradWeights", "augmentedGradBiases"];
