@@ -39,9 +39,9 @@ public static class CompositionRoot
     {
         try
         {
-            return CommandLine.Parse(args).Match(
-                Succ: commandLine => Run(commandLine, context),
-                Fail: problems => Invalid(context, "robustnode: invalid command line", problems, "run 'robustnode --help' for usage"));
+            return CommandLine.Parse(Verbs, args).Match(
+                Right: commandLine => Run(commandLine, context),
+                Left: refusal => Refused(refusal, context));
         }
         catch (Exception ex)
         {
@@ -52,28 +52,24 @@ public static class CompositionRoot
 
     private static int Run(CommandLine commandLine, HostContext context)
     {
-        var console = context.Console;
-        if (commandLine.Help)
+        if (commandLine.Help is { } help)
         {
-            console.Out.Write(Verbs.Usage());
+            help(context.Console.Out);
             return ExitCodes.Success;
         }
-        var name = commandLine.Verb ?? VerbCatalog.DefaultVerb;
-        return Verbs.Find(name).Match(
-            None: () =>
-            {
-                if (commandLine.Verb is null)
-                {
-                    console.Out.Write(Verbs.Usage());
-                    return ExitCodes.Success;
-                }
-                console.Problem($"robustnode: unknown verb {Echo.Quote(name)}; known: {string.Join(", ", Verbs.Descriptors.Select(d => d.Name))}");
-                console.Error.Write(Verbs.Usage());
-                return ExitCodes.InvalidInput;
-            },
-            Some: verb => commandLine.ArgumentsFor(verb).Match(
-                Fail: problems => Invalid(context, $"robustnode {verb.Name}: invalid command line", problems, "run 'robustnode --help' for usage"),
-                Succ: arguments => Run(verb, arguments, commandLine.ConfigFile, commandLine.Overrides, context)));
+        return Run(commandLine.Verb!, commandLine.Arguments, commandLine.ConfigFile, commandLine.Overrides, context);
+    }
+
+    private static int Refused(CommandLine.Refusal refusal, HostContext context)
+    {
+        if (refusal.UnknownVerb)
+        {
+            foreach (var problem in refusal.Problems) context.Console.Problem(problem.Message);
+            context.Console.Error.Write(Verbs.Usage());
+            return ExitCodes.InvalidInput;
+        }
+        var headline = refusal.Verb is { } verb ? $"robustnode {verb.Name}: invalid command line" : "robustnode: invalid command line";
+        return Invalid(context, headline, refusal.Problems, "run 'robustnode --help' for usage");
     }
 
     private static int Run(VerbDescriptor verb, VerbArguments arguments, string? configFile, IReadOnlyList<string> overrides, HostContext context)

@@ -28,9 +28,9 @@ public sealed class AttackVerb(ExperimentCatalog experiments, TorchRuntime runti
     /// <inheritdoc/>
     public static VerbDescriptor Descriptor { get; } = Describe("attack", "draw clean and adversarial test samples of a saved model",
         "runs/mnist/models/augmented.ckpt", "the experiment whose data to attack (default: the model's)",
-        new VerbOption("epsilon", "EPS", "the attack radius in input units (default: Evaluation:AttackEpsilon)"),
-        new VerbOption("count", "N", "how many test samples (default: 16 images, or every test point of a point cloud)"),
-        new VerbOption("attack", "fgsm|pgd|apgd-ce|apgd-dlr|square|all", "the attack, or all for the worst case per sample over the experiment's attacks (default: fgsm)"),
+        new VerbOption("epsilon", "EPS", "the attack radius in input units (default: Evaluation:AttackEpsilon)").CheckedBy(Number),
+        new VerbOption("count", "N", "how many test samples (default: 16 images, or every test point of a point cloud)").CheckedBy(Count),
+        new VerbOption("attack", "fgsm|pgd|apgd-ce|apgd-dlr|square|all", "the attack, or all for the worst case per sample over the experiment's attacks (default: fgsm)").CheckedBy(Attack),
         new VerbOption("out", "FILE.png", "the picture (default: <model>.attack.png next to the model)"));
 
     /// <inheritdoc/>

@@ -45,7 +45,7 @@ public sealed class SweepVerb(
     [
         new VerbOption("experiment", "NAME", "an experiment of the Experiments section", Required: true),
         new VerbOption("seeds", "1-10", "the seeds: numbers and ranges, e.g. 1-10 or 1,2,5 (default: 1-10 for point clouds, 1-3 for images)"),
-        new VerbOption("jobs", "N", "runs at once, each with one libtorch thread when N > 1 (default: 1)"),
+        new VerbOption("jobs", "N", "runs at once, each with one libtorch thread when N > 1 (default: 1)").CheckedBy(Jobs),
         new VerbOption("name", "RUN", "the sweep's folder under Output:Folder (default: <experiment>-sweep)"),
         new VerbOption("resume", null, "keep the runs that finished and continue the others from their checkpoints"),
         new VerbOption("grid", "Key=v1,v2", "also vary settings of the experiment, e.g. Training:Augmented:Weight=0.05,0.1 (several keys separated by ';')"),

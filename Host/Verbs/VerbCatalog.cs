@@ -43,20 +43,25 @@ public sealed class VerbCatalog
     public static IVerb Resolve(IServiceProvider services, string name) =>
         (IVerb)services.GetRequiredKeyedService(typeof(IVerb), name);
 
-    /// <summary>The usage text.</summary>
-    public string Usage()
+    /// <summary>The usage text of every verb.</summary>
+    public string Usage() => Usage(Descriptors.ToArray(), "<verb>");
+
+    /// <summary>The usage text of one verb (<c>robustnode solve --help</c>).</summary>
+    public string Usage(VerbDescriptor verb) => Usage([verb], verb.Name);
+
+    private string Usage(IReadOnlyList<VerbDescriptor> verbs, string verbWord)
     {
         var text = new StringBuilder();
         text.AppendLine("robustnode — neural ODEs robust to adversarial attacks");
         text.AppendLine();
-        text.AppendLine("usage: robustnode <verb> [options] [--config FILE.json] [--Section:Key=value ...]");
+        text.AppendLine($"usage: robustnode {verbWord} [options] [--config FILE.json] [--Section:Key=value ...]");
         text.AppendLine();
-        text.AppendLine("verbs:");
-        static string Form(VerbOption o) => o.IsFlag ? $"--{o.Name}" : $"--{o.Name} {o.Value}";
+        text.AppendLine(verbs.Count == 1 ? "verb:" : "verbs:");
+        static string Form(VerbOption o) => VerbCommandTree.Form(o);
         // Columns as wide as the longest verb and option need, at least 12 and 24 characters.
         int verbWidth = Math.Max(12, Descriptors.Select(v => v.Name.Length + 2).DefaultIfEmpty(0).Max());
         int optionWidth = Math.Max(24, Descriptors.SelectMany(v => v.Options).Select(o => Form(o).Length + 2).DefaultIfEmpty(0).Max());
-        foreach (var verb in Descriptors)
+        foreach (var verb in verbs)
         {
             text.AppendLine($"  {verb.Name.PadRight(verbWidth)}{verb.Summary}");
             foreach (var option in verb.Options)

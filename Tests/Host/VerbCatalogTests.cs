@@ -27,11 +27,10 @@ public class VerbCatalogTests
         var output = new StringWriter();
         var services = catalog.Register(new ServiceCollection().AddSingleton(new HostConsole(output, TextWriter.Null))).BuildServiceProvider();
 
-        var line = CommandLine.Parse(["echo", "--text", "hello"]).Match(c => c, e => throw new Xunit.Sdk.XunitException(e.Head.Message));
-        var descriptor = catalog.Find(line.Verb!).Match(d => d, () => throw new Xunit.Sdk.XunitException("not found"));
-        var arguments = line.ArgumentsFor(descriptor).Match(a => a, e => throw new Xunit.Sdk.XunitException(e.Head.Message));
+        var line = CommandLine.Parse(catalog, ["echo", "--text", "hello"]).Match(c => c, e => throw new Xunit.Sdk.XunitException(e.Problems.Head.Message));
 
-        Assert.Equal(ExitCodes.Success, VerbCatalog.Resolve(services, "echo").Run(arguments));
+        Assert.Equal("echo", line.Verb?.Name);
+        Assert.Equal(ExitCodes.Success, VerbCatalog.Resolve(services, "echo").Run(line.Arguments));
         Assert.Equal("hello", output.ToString());
         Assert.Contains("echo", catalog.Usage());
         Assert.Contains("--text TEXT", catalog.Usage());
@@ -103,23 +102,62 @@ public class VerbCatalogTests
     [Fact]
     public void The_command_line_separates_verb_options_and_overrides()
     {
-        var line = CommandLine.Parse(["solve", "--problem", "p.json", "--Solver:Name", "dopri5", "--Torch:Threads=1", "--out=o.json"])
-            .Match(c => c, e => throw new Xunit.Sdk.XunitException(e.Head.Message));
+        var line = CommandLine.Parse(CompositionRoot.Verbs, ["solve", "--problem", "p.json", "--Solver:Name", "dopri5", "--Torch:Threads=1", "--out=o.json"])
+            .Match(c => c, e => throw new Xunit.Sdk.XunitException(e.Problems.Head.Message));
 
-        Assert.Equal("solve", line.Verb);
+        Assert.Equal("solve", line.Verb?.Name);
         Assert.Equal(["--Solver:Name=dopri5", "--Torch:Threads=1"], line.Overrides);
-        Assert.Equal([("problem", (string?)"p.json"), ("out", "o.json")], line.Options);
+        Assert.Equal("p.json", line.Arguments["problem"]);
+        Assert.Equal("o.json", line.Arguments["out"]);
     }
 
     [Fact]
     public void Stray_words_are_refused()
     {
-        var errors = CommandLine.Parse(["solve", "p.json", "-x", "--Solver:Name"]).Match(_ => [], e => e.Map(x => x.Message).ToArray());
+        var errors = CommandLine.Parse(CompositionRoot.Verbs, ["solve", "--problem", "q.json", "p.json", "-x", "--Solver:Name"]).Match(_ => [], e => e.Problems.Map(x => x.Message).ToArray());
         Assert.Equal(
         [
             "p.json: unexpected argument; options are written --name value",
             "-x: unexpected argument; options are written --name value",
             "--Solver:Name: a configuration override needs a value: --Section:Key=value",
         ], errors);
+    }
+
+    [Fact]
+    public void A_verb_s_help_lists_its_own_options_and_wins_over_errors()
+    {
+        using var folder = new TempFolder();
+        var run = Robustnode.Run(folder, ["solve", "--problme", "x.json", "--help"]);
+
+        Assert.Equal(ExitCodes.Success, run.ExitCode);
+        Assert.Contains("usage: robustnode solve [options]", run.Out);
+        Assert.Contains("--problem FILE.json", run.Out);
+        Assert.DoesNotContain("--experiment NAME", run.Out);
+        Assert.Equal("", run.Error);
+    }
+
+    [Fact]
+    public void Response_files_and_slash_words_are_plain_arguments()
+    {
+        using var folder = new TempFolder();
+        folder.Write("args.txt", "--problem p.json");
+        var run = Robustnode.Run(folder, ["solve", "@" + folder.File("args.txt"), "/h"]);
+
+        Assert.Equal(ExitCodes.InvalidInput, run.ExitCode);
+        Assert.Contains($"@{folder.File("args.txt")}: unexpected argument", run.Error);
+        Assert.Contains("/h: unexpected argument", run.Error);
+        Assert.Contains("--problem: required by 'solve'", run.Error);
+    }
+
+    [Fact]
+    public void A_flag_takes_no_value_and_an_option_is_given_once()
+    {
+        using var folder = new TempFolder();
+        var run = Robustnode.Run(folder, ["train", "--resume=yes", "--name", "a", "--name", "b", "--Training:Epochs", "1"]);
+
+        Assert.Equal(ExitCodes.InvalidInput, run.ExitCode);
+        Assert.Contains("--resume: is a flag and takes no value, got 'yes'", run.Error);
+        Assert.Contains("--name: given twice", run.Error);
+        Assert.DoesNotContain("Training:Epochs", run.Error);
     }
 }
