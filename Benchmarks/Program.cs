@@ -11,6 +11,7 @@ var verbs = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIg
     ["augmented"] = AugmentedBenchmark.Run,
     ["images"] = Images,
     [ImageGradientBenchmark.Name] = ImageGradientBenchmark.Run,
+    [TrainEpochBenchmark.Name] = TrainEpochBenchmark.Run,
     [PeakMemory.Verb] = PeakMemory.Run,
 };
 

@@ -17,7 +17,8 @@ internal static class MemoryPlot
             line.LineWidth = 2;
             line.MarkerSize = 8;
         }
-        plot.Title("Peak memory of one augmented-loss gradient (d = 8, B = 256, RK4, float32)");
+        var size = results.Count > 0 ? results[0].Size : new BenchmarkSize(1, BenchmarkProblem.Batch, BenchmarkProblem.Dim, 1);
+        plot.Title($"Peak memory of one augmented-loss gradient (d = {size.Dim}, B = {size.Batch}, RK4, float32)");
         plot.XLabel("layers N");
         plot.YLabel("peak memory (MB)");
         plot.Axes.Bottom.TickGenerator = LogTicks();
