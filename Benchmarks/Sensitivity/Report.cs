@@ -163,7 +163,7 @@ internal static class Report
             foreach (var o in results.Where(r => !r.IsPyTorch && r.Method == method && r.Size == size))
             {
                 double cpu = t.CpuMilliseconds / o.CpuMilliseconds, wall = t.Milliseconds / o.Milliseconds;
-                yield return [$"{what} ({o.Engine}) ≥ {factor:0.#}× faster than `{pytorch.Name}`, {size}", $"{Markdown.Ratio(cpu)} CPU, {Markdown.Ratio(wall)} wall",
+                yield return [$"{what} ({o.Engine}) ≥ {factor:0.#}× faster than `{pytorch.Name}`, {size}", $"{Markdown.Ratio(wall)} wall, {Markdown.Ratio(cpu)} CPU",
                     Markdown.Verdict(cpu >= factor && wall >= factor)];
             }
         }
