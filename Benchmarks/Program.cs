@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using RobustNode.Benchmarks.Images;
+using RobustNode.Benchmarks.Profiling;
 using RobustNode.Benchmarks.Sensitivity;
 using RobustNode.Benchmarks.Solvers;
 
@@ -12,6 +13,8 @@ var verbs = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIg
     ["images"] = Images,
     [ImageGradientBenchmark.Name] = ImageGradientBenchmark.Run,
     [TrainEpochBenchmark.Name] = TrainEpochBenchmark.Run,
+    [ImageProfile.Name] = ImageProfile.Run,
+    [ImageProfile.StepsVerb] = ImageProfile.RunSteps,
     [PeakMemory.Verb] = PeakMemory.Run,
 };
 

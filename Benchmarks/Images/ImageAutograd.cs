@@ -72,6 +72,14 @@ internal sealed class ImageAutograd
         return (loss + epsilon * p0.abs().flatten(1).sum(1).mean(), loss, logits);
     }
 
+    /// <summary>∇_θ J by one backward pass, the stem's first kernel first.</summary>
+    public Tensor[] Gradient(Tensor images, Tensor labels)
+    {
+        using var enable = enable_grad();
+        var (objective, _, _) = Standard(images, labels);
+        return autograd.grad([objective], Parameters.Cast<Tensor>().ToArray()).ToArray();
+    }
+
     /// <summary>∇_θ 𝒥 for 𝒥 = mean ᵢ[ℓᵢ + ε‖∇_{x₀ᵢ}ℓᵢ‖₁], the stem's first kernel first.</summary>
     public Tensor[] AugmentedGradient(Tensor images, Tensor labels, double epsilon)
     {

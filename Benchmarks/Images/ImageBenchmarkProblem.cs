@@ -34,7 +34,7 @@ internal sealed class ImageBenchmarkProblem
         Model = new ConvolutionalOdeModel(Width: size.Dim, Layers: size.Layers);
         using var generator = new Generator(Seed);
         Images = rand([size.Batch, 1, Model.ImageSize, Model.ImageSize], generator: generator);
-        Labels = randint(0, Model.Classes, [Batch], dtype: int64, generator: generator);
+        Labels = randint(0, Model.Classes, [size.Batch], dtype: int64, generator: generator);
         Loss = new CrossEntropyLoss(Labels);
     }
 

@@ -48,10 +48,10 @@ internal static class PyTorchScript
     }
 
     /// <summary>Runs a script with a JSON request and parses its JSON answer; a failing script is an error naming it.</summary>
-    public static JsonNode Request(string script, JsonObject request, int threads, TimeSpan? timeout = null)
+    public static JsonNode Request(string script, JsonObject request, int threads, TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var path = Path(script);
-        var (code, output, error) = Run([path], request.ToJsonString(), timeout ?? TimeSpan.FromHours(2), threads);
+        var (code, output, error) = Run([path], request.ToJsonString(), timeout ?? TimeSpan.FromHours(2), threads, environment);
         if (code != 0) throw new InvalidOperationException($"{Python} {path} failed (exit {code}): {error.Trim()}");
         try
         {
@@ -65,7 +65,8 @@ internal static class PyTorchScript
 
     // One glibc arena and no heap top padding, as in the .NET memory children, so that peaks measure what is asked for;
     // OMP_NUM_THREADS as asked, so that libgomp's pool is the size torch.set_num_threads will use.
-    private static (int Code, string Output, string Error) Run(IEnumerable<string> arguments, string input, TimeSpan timeout, int threads)
+    private static (int Code, string Output, string Error) Run(IEnumerable<string> arguments, string input, TimeSpan timeout, int threads,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(Python)
         {
@@ -75,6 +76,7 @@ internal static class PyTorchScript
         start.Environment["MALLOC_ARENA_MAX"] = "1";
         start.Environment["MALLOC_TOP_PAD_"] = "0";
         start.Environment["OMP_NUM_THREADS"] = threads.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
