@@ -20,7 +20,9 @@ var verbs = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIg
 
 if (args.Length == 0 || !verbs.TryGetValue(args[0], out var run))
 {
-    Console.Error.WriteLine($"usage: robustnode-benchmarks <{string.Join(" | ", verbs.Keys)}> [arguments]");
+    // peak-memory and image-profile-steps are the child processes of other verbs.
+    var shown = verbs.Keys.Where(v => v != PeakMemory.Verb && v != ImageProfile.StepsVerb);
+    Console.Error.WriteLine($"usage: robustnode-benchmarks <{string.Join(" | ", shown)}> [arguments]; see docs/benchmarks/README.md");
     return 2;
 }
 return run(args[1..]);

@@ -117,6 +117,7 @@ internal static class ImageProfileReport
                           $"the other {Pct(1 - field / odeTotal)}. The convolutions those field calls make, priced at their primitives' median times (section 2), come to about " +
                           $"{F(conv)} ms ({Pct(conv / odeTotal)} of the block); the rest of the field calls — {F(field - conv)} ms — is elementwise work (tanh and its derivatives, products) " +
                           "and the tensors it allocates.");
+            Optimisations(items, r, aug, ode, t0);
             double empty = Primitive(r, t0, "ODE state: allocate (empty)");
             if (double.IsFinite(empty))
                 items.Add($"Allocation: the augmented step creates {F(aug.TensorsPerStep, "F0")} tensors from .NET (each one libtorch call and one allocation) and {F(aug.ManagedBytesPerStep / 1e3, "F0")} kB of managed objects; " +
@@ -164,6 +165,31 @@ internal static class ImageProfileReport
                       $"elementwise operations and allocation {Markdown.Ratio(GeometricMean(elementRatios))} (per operation in section 2; each .NET call also pays TorchSharp's own marshalling).");
         foreach (var item in items) md.AppendLine($"- {item}");
         md.AppendLine();
+    }
+
+    // What the profile says could be saved, each priced from this run's measurements.
+    private static void Optimisations(List<string> items, ImageProfile.Result r, ImageProfile.SweepRun aug, string ode, int threads)
+    {
+        SweepProfile.Entry? Part(string sweep, string part) => aug.Entries.TryGetValue((ode, sweep, part), out var e) ? e : null;
+        double PerCall(SweepProfile.Entry e) => aug.Ms(e) / Math.Max(1, e.Calls);
+        int layers = r.Options.Layers;
+        if (Part(SweepProfile.ForwardSweep, "field value g") is { } values && values.Calls > layers)
+            items.Add($"Saving: the extra field evaluations of the forward sweep ({values.Calls - layers} per step) cost about {F((values.Calls - layers) * PerCall(values))} ms " +
+                      $"({Pct((values.Calls - layers) * PerCall(values) / aug.StepMs)} of the augmented step).");
+        double correlation = Primitive(r, threads, "ODE layer: kernel correlation z ⋆ p");
+        if (Part(SweepProfile.ReverseSweep, "field VJP (gₓᵀp, g_uᵀp)") is { } vjp && double.IsFinite(correlation))
+            items.Add($"Saving: the augmented step's first reverse sweep wants only p(0), but each of its {vjp.Calls} field VJPs also computes the kernel correlation " +
+                      $"(the convolution field's linearization answers a state-only VJP through the full VJP): about {F(vjp.Calls * correlation)} ms of correlations thrown away " +
+                      $"({Pct(vjp.Calls * correlation / aug.StepMs)} of the step).");
+        if (Part(SweepProfile.SecondOrderSweep, "field JVP gₓs") is { } jvp)
+            items.Add($"Saving: the second-order reverse sweep recomputes the tangent stages ({jvp.Calls} field JVPs, {F(aug.Ms(jvp))} ms, {Pct(aug.Ms(jvp) / aug.StepMs)} of the step) " +
+                      "because the tangent sweep keeps only step-start tangents; keeping the stage tangents trades that for one state of memory per stage.");
+        double conv = Primitive(r, threads, "ODE layer: conv2d W ∗ z + b"), transposed = Primitive(r, threads, "ODE layer: conv_transpose2d Wᵀ ∗ p"),
+            local = Primitive(r, threads, "ODE layer: conv2d and its backward by autograd");
+        if (double.IsFinite(conv) && double.IsFinite(transposed) && double.IsFinite(correlation) && double.IsFinite(local))
+            items.Add($"An ODE layer's VJP as a transposed convolution plus a kernel correlation costs {F(transposed + correlation, "F2")} ms; libtorch's own convolution " +
+                      $"backward (through autograd on one layer, minus its forward) costs {F(local - conv, "F2")} ms — {Markdown.Ratio((local - conv) / (transposed + correlation))} of it " +
+                      $"(the correlation alone is {Markdown.Ratio(correlation / conv)} a forward convolution of the same layer).");
     }
 
     private static int Setting(ImageProfile.Result r, int threads, bool mkldnn, bool channelsLast)

@@ -7,7 +7,8 @@ namespace RobustNode.Benchmarks.Profiling;
 /// One libtorch operation at a shape the image network's sweeps use, described as data so that the .NET side and the
 /// PyTorch script (oracles/image_profile.py) build and time exactly the same call. Kinds: <c>conv2d</c> (W ∗ z + b),
 /// <c>conv_transpose2d</c> (Wᵀ ∗ p, the input cotangent), <c>correlation</c> (z ⋆ p, the kernel cotangent: a conv2d
-/// over the batch, dilated by the stride), <c>tanh</c>, <c>tanh-derivative</c> (1 − t·t from t), <c>mul</c>,
+/// over the batch, dilated by the stride), <c>conv2d-autograd</c> (the convolution and its backward pass by libtorch's autograd:
+/// the input, kernel and bias cotangents at once, a "local single-layer backward"), <c>tanh</c>, <c>tanh-derivative</c> (1 − t·t from t), <c>mul</c>,
 /// <c>add-scaled</c> (x + h·y), <c>sum</c> (over batch and space, the bias cotangent), <c>empty</c> (an allocation).
 /// </summary>
 /// <param name="Name">What it is, for the tables.</param>
@@ -44,6 +45,7 @@ internal sealed record PrimitiveOp(string Name, string Kind, long[] Input, long[
             ops.Add(new($"{name}: conv2d W ∗ z + b", "conv2d", input, weight, stride));
             ops.Add(new($"{name}: conv_transpose2d Wᵀ ∗ p", "conv_transpose2d", input, weight, stride));
             ops.Add(new($"{name}: kernel correlation z ⋆ p", "correlation", input, weight, stride));
+            ops.Add(new($"{name}: conv2d and its backward by autograd", "conv2d-autograd", input, weight, stride));
         }
         ops.Add(new("ODE state: tanh", "tanh", state));
         ops.Add(new("ODE state: 1 − t·t", "tanh-derivative", state));
@@ -93,6 +95,19 @@ internal sealed record PrimitiveOp(string Name, string Kind, long[] Input, long[
                 long k = Weight![2];
                 return () => nn.functional.conv2d(x.transpose(0, 1), p.transpose(0, 1), padding: [Padding, Padding], dilation: [Stride, Stride])
                     .narrow(2, 0, k).narrow(3, 0, k).transpose(0, 1);
+            }
+            case "conv2d-autograd":
+            {
+                var w = Random(Weight!).requires_grad_(true);
+                var b = randn([Weight![0]], generator: generator).requires_grad_(true);
+                var z = x.requires_grad_(true);
+                var p = Random(OutputShape);
+                return () =>
+                {
+                    using var enable = enable_grad();
+                    var y = nn.functional.conv2d(z, w, b, strides: [Stride, Stride], padding: [Padding, Padding]);
+                    return autograd.grad([y], [z, w, b], [p])[0];
+                };
             }
             case "tanh": return () => x.tanh();
             case "tanh-derivative": return () => 1 - x * x;

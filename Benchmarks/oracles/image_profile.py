@@ -49,6 +49,11 @@ def prepare(op, channels):
             return lambda: F.conv_transpose2d(p, w, stride=stride, padding=pad, output_padding=extra)
         if kind == "correlation":
             return lambda: F.conv2d(x.transpose(0, 1), p.transpose(0, 1), padding=pad, dilation=stride)[:, :, :k, :k].transpose(0, 1)
+        if kind == "conv2d-autograd":
+            z = x.requires_grad_(True)
+            w.requires_grad_(True)
+            b = torch.randn(weight[0]).requires_grad_(True)
+            return lambda: torch.autograd.grad(F.conv2d(z, w, b, stride=stride, padding=pad), (z, w, b), p)
     if kind == "tanh":
         return lambda: torch.tanh(x)
     if kind == "tanh-derivative":
