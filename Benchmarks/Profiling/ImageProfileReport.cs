@@ -94,6 +94,7 @@ internal static class ImageProfileReport
     {
         md.AppendLine("## Findings").AppendLine();
         var items = new List<string>();
+        Stalls(items, r);
         int t0 = r.Options.Threads[0];
         if (r.Sweeps.FirstOrDefault(s => s.Objective == "augmented" && s.Threads == t0) is { } aug)
         {
@@ -118,6 +119,7 @@ internal static class ImageProfileReport
                           $"{F(conv)} ms ({Pct(conv / odeTotal)} of the block); the rest of the field calls — {F(field - conv)} ms — is elementwise work (tanh and its derivatives, products) " +
                           "and the tensors it allocates.");
             Optimisations(items, r, aug, ode, t0);
+            ConvolutionCounts(items, r, aug, r.Sweeps.FirstOrDefault(s => s.Objective == "standard" && s.Threads == t0));
             double empty = Primitive(r, t0, "ODE state: allocate (empty)");
             if (double.IsFinite(empty))
                 items.Add($"Allocation: the augmented step creates {F(aug.TensorsPerStep, "F0")} tensors from .NET (each one libtorch call and one allocation) and {F(aug.ManagedBytesPerStep / 1e3, "F0")} kB of managed objects; " +
@@ -190,6 +192,68 @@ internal static class ImageProfileReport
             items.Add($"An ODE layer's VJP as a transposed convolution plus a kernel correlation costs {F(transposed + correlation, "F2")} ms; libtorch's own convolution " +
                       $"backward (through autograd on one layer, minus its forward) costs {F(local - conv, "F2")} ms — {Markdown.Ratio((local - conv) / (transposed + correlation))} of it " +
                       $"(the correlation alone is {Markdown.Ratio(correlation / conv)} a forward convolution of the same layer).");
+    }
+
+    // Convolution calls of a step: in the ODE block from its field calls (value, JVP: one conv2d; VJP: one transposed convolution and
+    // one kernel correlation; second-order reverse stage: two and three, the doubled-batch correlation counted twice); in a stem block
+    // from its sweeps (ConvolutionBlock: forward and tangent one conv2d; reverse one transposed convolution, plus a correlation when the
+    // kernel cotangent is wanted — the standard step; second-order reverse two and three).
+    private static (long Forward, long Transposed, long Correlations) Convolutions(ImageProfile.SweepRun s)
+    {
+        long f = 0, t = 0, c = 0;
+        foreach (var ((block, sweep, part), e) in s.Entries)
+        {
+            var (df, dt, dc) = part switch
+            {
+                "field value g" or "field JVP gₓs" or "field control JVP" => (1, 0, 0),
+                "field VJP (gₓᵀp, g_uᵀp)" or "field second-order VJP" => (0, 1, 1),
+                "field second-order reverse stage" => (0, 2, 3),
+                "" when block.EndsWith(" convolution", StringComparison.Ordinal) => sweep switch
+                {
+                    SweepProfile.ForwardSweep or SweepProfile.TangentSweep => (1, 0, 0),
+                    SweepProfile.ReverseSweep => (0, 1, s.Objective == "standard" ? 1 : 0),
+                    _ => (0, 2, 3),
+                },
+                _ => (0, 0, 0),
+            };
+            f += df * e.Calls;
+            t += dt * e.Calls;
+            c += dc * e.Calls;
+        }
+        return (f, t, c);
+    }
+
+    private static void ConvolutionCounts(List<string> items, ImageProfile.Result r, ImageProfile.SweepRun aug, ImageProfile.SweepRun? std)
+    {
+        var (f, t, c) = Convolutions(aug);
+        string line = $"Convolution calls per augmented step: RobustNode makes {f} forward convolutions, {t} transposed convolutions and {c} kernel correlations ({f + t + c} in all)";
+        if (r.PyTorchBreakdown.TryGetValue("double-backprop", out var rows))
+        {
+            var kernels = rows.Where(x => x.Op is "aten::mkldnn_convolution" or "aten::convolution_backward" or "aten::_slow_conv2d_forward"
+                or "aten::_slow_conv2d_backward" or "aten::slow_conv_transpose2d" or "aten::mkldnn_convolution_backward").ToArray();
+            if (kernels.Length > 0)
+                line += "; PyTorch's double backpropagation calls " + string.Join(" and ", kernels.Select(x => $"`{x.Op}` {F(x.Calls, "F0")} times")) +
+                        " (one convolution backward returns a layer's input and kernel cotangents together)";
+        }
+        items.Add(line + ".");
+        if (std is not null && Primitive(r, std.Threads, "stem 1: conv_transpose2d Wᵀ ∗ p") is var images && double.IsFinite(images))
+            items.Add($"Saving: the standard step's reverse sweep also computes the images' cotangent through the first stem layer (one transposed convolution, {F(images, "F2")} ms, " +
+                      $"{Pct(images / std.StepMs)} of the standard step), which training discards and only attacks need.");
+    }
+
+    // With two threads and OpenMP's default wait policy a step can take many times its one-thread CPU time on a shared machine.
+    private static void Stalls(List<string> items, ImageProfile.Result r)
+    {
+        if (!(r.Options.Threads.Contains(1) && r.Options.Threads.Contains(2))) return;
+        int one = Setting(r, 1, true, false), two = Setting(r, 2, true, false);
+        var slow = r.StepTimes.Where(x => x.Setting == two && x.Side == ImageProfile.TorchSharpSide)
+            .Select(x => (x.Name, Ratio: r.StepTimes.SingleOrDefault(y => y.Setting == one && y.Name == x.Name) is { } y ? x.WallMs / y.CpuMs : double.NaN))
+            .Where(x => x.Ratio > 1.5).ToArray();
+        if (slow.Length == 0) return;
+        items.Add("**Two threads stalled in this run**: with OpenMP's default wait policy a two-thread step took " +
+                  string.Join(", ", slow.Select(x => $"{x.Name} {Markdown.Ratio(x.Ratio)}")) + " the CPU time of the same step on one thread. libgomp's threads spin and " +
+                  "yield at every parallel region, and when other processes hold the cores a region waits for a thread that is not running; the two-thread tables " +
+                  "below measure that waiting more than the kernels. The OMP_WAIT_POLICY=PASSIVE row (idle threads sleep at once) shows the same steps without it.");
     }
 
     private static int Setting(ImageProfile.Result r, int threads, bool mkldnn, bool channelsLast)
