@@ -371,7 +371,8 @@ internal static class ImageProfileReport
         if (r.PyTorchBreakdown.Count == 0) return;
         var s = r.Settings[0];
         md.AppendLine("## 4. Where PyTorch's own steps spend their time").AppendLine();
-        md.AppendLine($"torch.profiler, self CPU time per operator and step ({s.Threads} thread{(s.Threads > 1 ? "s" : "")}, oneDNN {(s.Mkldnn ? "on" : "off")}, contiguous), the twelve largest:").AppendLine();
+        md.AppendLine($"torch.profiler, self time per operator and step ({s.Threads} thread{(s.Threads > 1 ? "s" : "")}, oneDNN {(s.Mkldnn ? "on" : "off")}, contiguous), the twelve largest. " +
+                      "The profiler clocks operators by wall time and adds its own overhead, so on a shared machine read the shares and call counts, not the milliseconds:").AppendLine();
         foreach (var (method, rows) in r.PyTorchBreakdown)
         {
             double total = rows.Sum(x => x.SelfCpuMs);
