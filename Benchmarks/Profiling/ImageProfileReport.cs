@@ -377,7 +377,7 @@ internal static class ImageProfileReport
         {
             double total = rows.Sum(x => x.SelfCpuMs);
             md.AppendLine($"**pytorch {method}** ({F(total)} ms of operator time per step):").AppendLine();
-            md.AppendLine(Markdown.Table(["operator", "self CPU ms per step", "share", "calls per step"],
+            md.AppendLine(Markdown.Table(["operator", "self ms per step", "share", "calls per step"],
                 rows.Take(12).Select(x => (IReadOnlyList<string>)[$"`{x.Op}`", F(x.SelfCpuMs, "F2"), Pct(x.SelfCpuMs / total), F(x.Calls, "F0")])));
         }
     }
