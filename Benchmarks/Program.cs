@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using RobustNode.Benchmarks.Engines;
 using RobustNode.Benchmarks.Images;
 using RobustNode.Benchmarks.Profiling;
 using RobustNode.Benchmarks.Sensitivity;
@@ -16,6 +17,7 @@ var verbs = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIg
     [ImageProfile.Name] = ImageProfile.Run,
     [ImageProfile.StepsVerb] = ImageProfile.RunSteps,
     [PeakMemory.Verb] = PeakMemory.Run,
+    [KernelBenchmark.Name] = KernelBenchmark.Run,
 };
 
 if (args.Length == 0 || !verbs.TryGetValue(args[0], out var run))

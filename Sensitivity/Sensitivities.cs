@@ -8,63 +8,61 @@ using RobustNode.Sensitivity.Robust;
 using RobustNode.Solvers;
 using RobustNode.Solvers.Integration;
 using static LanguageExt.Prelude;
-using static TorchSharp.torch;
 
 namespace RobustNode.Sensitivity;
 
 /// <summary>
-/// The front door for sensitivities. Every call takes the adjoint strategy as a value; the default is
-/// <see cref="AdjointMode.Discrete"/>, the exact gradient of the discretized network.
+/// The front door for sensitivities, on whatever engine the problem's field computes with. Every call takes the adjoint
+/// strategy as a value; the default is <see cref="AdjointMode.Discrete"/>, the exact gradient of the discretized network.
 /// </summary>
 public static class Sensitivities
 {
     /// <summary>J = mean ℓᵢ, ∇_u J and the per-sample input sensitivity p(0).</summary>
-    public static Fin<LossGradient> Gradient(SensitivityProblem problem, IAdjointMethod? adjoint = null) =>
+    public static Fin<LossGradient<T>> Gradient<T>(SensitivityProblem<T> problem, IAdjointMethod? adjoint = null) =>
         Check(problem).Bind(_ => LossDerivatives.Gradient(Block(problem, adjoint), problem.X0, problem.Loss));
 
     /// <summary>p(0): row i is ∇_{x₀ᵢ} ℓᵢ — the direction FGSM follows and the robust penalty measures.</summary>
-    public static Fin<Tensor> InputSensitivity(SensitivityProblem problem, IAdjointMethod? adjoint = null) =>
-        Gradient(problem, adjoint).Map(g =>
-        {
-            foreach (var c in g.ControlGradients) c.Dispose();
-            return g.InputSensitivity;
-        });
+    public static Fin<T> InputSensitivity<T>(SensitivityProblem<T> problem, IAdjointMethod? adjoint = null) =>
+        Check(problem).Bind(_ => LossDerivatives.InputSensitivity(Block(problem, adjoint), problem.X0, problem.Loss));
 
     /// <summary>𝒥 = mean ᵢ[ℓᵢ + ε‖p ᵢ(0)‖_{q*}] and ∇_u 𝒥 by the second-order adjoint.</summary>
-    public static Fin<AugmentedGradient> AugmentedGradient(SensitivityProblem problem, AugmentedLoss augmented, IAdjointMethod? adjoint = null) =>
+    public static Fin<AugmentedGradient<T>> AugmentedGradient<T>(SensitivityProblem<T> problem, AugmentedLoss augmented, IAdjointMethod? adjoint = null) =>
         Check(problem).Bind(_ => augmented.Epsilon >= 0 && double.IsFinite(augmented.Epsilon)
             ? LossDerivatives.AugmentedGradient(Block(problem, adjoint), problem.X0, problem.Loss, augmented)
-            : FinFail<AugmentedGradient>(RobustNodeErrors.InvalidArgument("epsilon", $"must be finite and non-negative, got {augmented.Epsilon}")));
+            : FinFail<AugmentedGradient<T>>(RobustNodeErrors.InvalidArgument("epsilon", $"must be finite and non-negative, got {augmented.Epsilon}")));
 
     /// <summary>The problem's flow as an ODE block differentiated by the given adjoint strategy.</summary>
-    public static OdeBlock Block(SensitivityProblem problem, IAdjointMethod? adjoint = null) =>
+    public static OdeBlock<T> Block<T>(SensitivityProblem<T> problem, IAdjointMethod? adjoint = null) =>
         new(problem.Field, problem.Solver, adjoint ?? AdjointMode.Discrete);
 
     /// <summary>
     /// Forward sensitivity of the discretized network (tangent linear model): δx_{n+1} = Φ_x δx_n + Φ_u η along the
     /// solver's steps, from δx₀ and a control direction η (shaped like the controls; null for none).
     /// </summary>
-    public static Fin<TangentResult> Tangent(SensitivityProblem problem, Tensor dx0, IReadOnlyList<Tensor>? eta = null) =>
+    public static Fin<TangentResult<T>> Tangent<T>(SensitivityProblem<T> problem, T dx0, IReadOnlyList<T>? eta = null) =>
         Check(problem).Bind(_ => Ode.CheckState(problem.Field, dx0, "dx0")).Bind(_ =>
         {
-            using var scope = NewDisposeScope();
-            using var noGrad = no_grad();
-            return Ode.Solve(problem.Field, problem.X0, problem.Solver, new SolveOptions(Dense: true)).Map(solution =>
+            var engine = problem.Field.Engine;
+            using var scope = engine.OpenScope();
+            using var untracked = engine.Untracked();
+            return Ode.Solve(problem.Field, problem.X0, problem.Solver, new SolveOptions(Tape: true)).Map(solution =>
             {
-                var controls = problem.Field.Controls;
+                var derivatives = new RungeKuttaStepDerivatives<T>(problem.Solver.Tableau, problem.Field);
                 var sigma = dx0;
-                foreach (var step in solution.Dense!.Segments)
+                bool ownsSigma = false; // dx0 is the caller's (no identity test: engine values may be structs)
+                foreach (var step in solution.Tape!)
                 {
-                    var slices = eta?.Select((e, j) => controls[j].PerLayer ? e[step.Piece] : e).ToArray();
-                    sigma = RungeKuttaStepDerivatives.Tangent(problem.Solver.Tableau, problem.Field, step.Piece, step.T0, step.H, step.Y0, sigma, slices);
+                    var next = derivatives.Tangent(step, sigma, eta);
+                    if (ownsSigma) engine.Release(sigma);
+                    (sigma, ownsSigma) = (next, true);
                 }
-                double derivative = (problem.Loss.Gradient(solution.Final) * sigma).sum().to(float64).item<double>() / problem.BatchSize;
-                return new TangentResult(sigma.MoveToOuterDisposeScope(), derivative, solution.Statistics);
+                double derivative = engine.Dot(problem.Loss.Gradient(solution.Final), sigma) / problem.BatchSize;
+                return new TangentResult<T>(engine.Keep(sigma), derivative, solution.Statistics);
             });
         });
 
-    /// <summary>Checks the problem's shapes before anything reaches libtorch.</summary>
-    public static Fin<Unit> Check(SensitivityProblem problem) =>
+    /// <summary>Checks the problem's shapes before anything reaches an engine.</summary>
+    public static Fin<Unit> Check<T>(SensitivityProblem<T> problem) =>
         Ode.CheckState(problem.Field, problem.X0, "x0").Bind(_ => problem.Solver.Validate().Match(
             Succ: _ => FinSucc(unit),
             Fail: errors => FinFail<Unit>(errors.Head)));

@@ -4,7 +4,7 @@ using RobustNode.Core.Errors;
 using RobustNode.Core.Tableaux;
 using RobustNode.Solvers.Control;
 using RobustNode.Solvers.Dense;
-using RobustNode.Solvers.Engines;
+using RobustNode.Core.Engines;
 using RobustNode.Solvers.Integration;
 using RobustNode.Solvers.Stepping;
 using static LanguageExt.Prelude;
@@ -36,6 +36,10 @@ public sealed record OdeSolver(ButcherTableau Tableau, IStepSizeController Contr
         var valid = Validate();
         if (valid.IsFail) return FinFail<OdeSolution<T>>((Error)valid.FailToSeq().Head);
         var bp = system.Breakpoints;
+        // Constant steps know their work in advance: a solve that would exceed the step limit fails before it starts.
+        if (Controller is ConstantSteps constant && constant.StepsFor(bp) is var steps && steps > constant.MaxSteps)
+            return FinFail<OdeSolution<T>>(RobustNodeErrors.MaxStepsExceeded(bp[0], constant.MaxSteps,
+                $"{steps} constant steps ({system.Pieces} layers) would be needed"));
         double direction = Math.Sign(bp[^1] - bp[0]);
         if (options.SaveAt is { } save)
         {
@@ -66,8 +70,12 @@ public sealed record OdeSolver(ButcherTableau Tableau, IStepSizeController Contr
     private OdeSolution<T> Integrate<T>(IStateAlgebra<T> algebra, PiecewiseSystem<T> system, T y0, SolveOptions options, double direction,
         bool checkEachPiece)
     {
-        bool record = options.Dense || options.SaveAt is { Count: > 0 };
-        var segments = record ? new List<DenseSegment<T>>() : null;
+        bool dense = options.Dense || options.SaveAt is { Count: > 0 };
+        var segments = dense ? new List<DenseSegment<T>>() : null;
+        var tape = options.Tape ? new List<TapeStep<T>>() : null;
+        // Allocated once per solve and reused by every step: the stage buffers and the right-hand side of the current piece.
+        var stages = new RungeKuttaStages<T>(Tableau, algebra);
+        var rhs = new PieceFunction<T>(system);
         int evaluations = 0, accepted = 0, rejected = 0;
         T y = y0;
         bool ownsY = false;
@@ -76,17 +84,18 @@ public sealed record OdeSolver(ButcherTableau Tableau, IStepSizeController Contr
         var bp = system.Breakpoints;
         for (int piece = 0; piece < system.Pieces; piece++)
         {
-            int current = piece;
-            T F(double tt, T yy) => system.Rhs(current, tt, yy);
+            rhs.Piece = piece;
             double t = bp[piece], tEnd = bp[piece + 1];
             if (t == tEnd) continue;
-            T f0 = F(t, y);
+            T f0 = rhs.Slope(0, t, y);
             evaluations++;
-            double h = Controller.FirstStep(t, tEnd, hPrevious, () =>
+            double estimate = double.NaN;
+            if (Controller.NeedsInitialEstimate(hPrevious))
             {
                 evaluations++;
-                return InitialStep(algebra, F, t, y, f0, tEnd);
-            });
+                estimate = InitialStep(algebra, rhs, t, y, f0, tEnd);
+            }
+            double h = Controller.FirstStep(t, tEnd, hPrevious, estimate);
             while ((tEnd - t) * direction > 0)
             {
                 if (accepted + rejected >= Controller.MaxSteps) throw new RobustNodeException(RobustNodeErrors.MaxStepsExceeded(t, Controller.MaxSteps));
@@ -102,7 +111,7 @@ public sealed record OdeSolver(ButcherTableau Tableau, IStepSizeController Contr
                 bool hasF1 = false;
                 using (algebra.OpenScope())
                 {
-                    var step = RungeKuttaStep.Take(Tableau, algebra, F, t, y, f0, hStep, record);
+                    var step = RungeKuttaStep.Take(stages, rhs, t, y, f0, hStep, dense);
                     evaluations += step.Evaluations;
                     double err = double.NaN;
                     if (Controller.IsAdaptive)
@@ -114,8 +123,8 @@ public sealed record OdeSolver(ButcherTableau Tableau, IStepSizeController Contr
                     if (decision.Accept)
                     {
                         y1 = algebra.Keep(step.Y1);
-                        if (step.F1 is { } fsal) { f1 = algebra.Keep(fsal); hasF1 = true; }
-                        if (step.YMid is { } mid) yMid = algebra.Keep(mid);
+                        if (Tableau.IsFsal) { f1 = algebra.Keep(step.F1!); hasF1 = true; }
+                        if (dense && Tableau.MidpointWeights is not null) yMid = algebra.Keep(step.YMid!);
                     }
                 }
                 memory = decision.Memory;
@@ -127,16 +136,18 @@ public sealed record OdeSolver(ButcherTableau Tableau, IStepSizeController Contr
                 }
                 accepted++;
                 double t1 = last ? tEnd : t + hStep;
-                if (!hasF1 && (!last || record))
+                // Dense output needs f(t₁, y₁) at the end of a piece too; the tape does not (non-FSAL schemes save an evaluation per piece).
+                if (!hasF1 && (!last || dense))
                 {
-                    using (algebra.OpenScope()) f1 = algebra.Keep(F(t1, y1));
+                    using (algebra.OpenScope()) f1 = algebra.Keep(rhs.Slope(0, t1, y1));
                     evaluations++;
                     hasF1 = true;
                 }
-                if (record) segments!.Add(new DenseSegment<T>(piece, t, t1, y, y1, f0, f1, yMid));
+                tape?.Add(new TapeStep<T>(piece, t, hStep, y));
+                if (dense) segments!.Add(new DenseSegment<T>(piece, t, t1, y, y1, f0, f1, yMid));
                 else
                 {
-                    if (ownsY) algebra.Release(y);
+                    if (ownsY && tape is null) algebra.Release(y);
                     algebra.Release(f0);
                 }
                 y = y1;
@@ -146,20 +157,32 @@ public sealed record OdeSolver(ButcherTableau Tableau, IStepSizeController Contr
                 else
                 {
                     hPrevious = Controller.IsAdaptive ? decision.NextStep : double.NaN;
-                    if (hasF1 && !record) algebra.Release(f1);
+                    if (hasF1 && !dense) algebra.Release(f1);
                 }
             }
             if (checkEachPiece && !algebra.IsFinite(y)) throw new RobustNodeException(RobustNodeErrors.NonFiniteState(t, piece));
         }
-        var dense = segments is null ? null : new DenseSolution<T>(algebra, segments);
-        var saved = options.SaveAt is { Count: > 0 } times
-            ? times.Select(ts => { using (algebra.OpenScope()) return algebra.Keep(dense!.Evaluate(ts)); }).ToArray()
-            : System.Array.Empty<T>();
-        return new OdeSolution<T>(y, saved, new SolveStatistics(evaluations, accepted, rejected), options.Dense ? dense : null);
+        var denseSolution = segments is null ? null : new DenseSolution<T>(algebra, segments);
+        var saved = System.Array.Empty<T>();
+        if (options.SaveAt is { Count: > 0 } times)
+        {
+            saved = new T[times.Count];
+            for (int i = 0; i < times.Count; i++)
+                using (algebra.OpenScope()) saved[i] = algebra.Keep(denseSolution!.Evaluate(times[i]));
+        }
+        return new OdeSolution<T>(y, saved, new SolveStatistics(evaluations, accepted, rejected), options.Dense ? denseSolution : null, tape);
+    }
+
+    /// <summary>The right-hand side of the current piece as a stage function (one per solve; the piece advances).</summary>
+    private sealed class PieceFunction<T>(PiecewiseSystem<T> system) : IStageFunction<T>
+    {
+        public int Piece;
+
+        public T Slope(int stage, double t, T x) => system.Rhs(Piece, t, x);
     }
 
     /// <summary>Automatic first step (Hairer, Nørsett &amp; Wanner I, II.4), as SciPy's solve_ivp does it.</summary>
-    private double InitialStep<T>(IStateAlgebra<T> algebra, Func<double, T, T> f, double t0, T y0, T f0, double tEnd)
+    private double InitialStep<T>(IStateAlgebra<T> algebra, IStageFunction<T> f, double t0, T y0, T f0, double tEnd)
     {
         using var scope = algebra.OpenScope();
         double rtol = Controller.RelativeTolerance, atol = Controller.AbsoluteTolerance;
@@ -169,7 +192,7 @@ public sealed record OdeSolver(ButcherTableau Tableau, IStepSizeController Contr
         double h0 = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : 0.01 * d0 / d1;
         h0 = Math.Min(h0, span);
         var y1 = algebra.AddScaled(y0, [dir * h0], [f0]);
-        var f1 = f(t0 + dir * h0, y1);
+        var f1 = f.Slope(0, t0 + dir * h0, y1);
         double d2 = Rms(algebra.AddScaled(f1, [-1.0], [f0]), y0) / h0;
         double h1 = d1 <= 1e-15 && d2 <= 1e-15 ? Math.Max(1e-6, h0 * 1e-3) : Math.Pow(0.01 / Math.Max(d1, d2), 1.0 / (ErrorOrder + 1));
         double h = Math.Min(Math.Min(100 * h0, h1), span);

@@ -10,8 +10,9 @@ public static class SolverCatalog
     public static IReadOnlyDictionary<string, ButcherTableau> BuiltIn { get; } =
         Tableaux.All.ToDictionary(t => t.Name, StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>m equal steps per layer (m = 1: one step per layer, the ResNet view).</summary>
-    public static OdeSolver Fixed(ButcherTableau tableau, int stepsPerLayer = 1) => new(tableau, ConstantSteps.PerLayer(stepsPerLayer));
+    /// <summary>m equal steps per layer (m = 1: one step per layer, the ResNet view), at most <paramref name="maxSteps"/> steps per solve.</summary>
+    public static OdeSolver Fixed(ButcherTableau tableau, int stepsPerLayer = 1, int maxSteps = ConstantSteps.DefaultMaxSteps) =>
+        new(tableau, ConstantSteps.PerLayer(stepsPerLayer) with { MaxSteps = maxSteps });
 
     /// <summary>Adaptive steps with the PI controller.</summary>
     public static OdeSolver Adaptive(ButcherTableau tableau, double rtol = 1e-6, double atol = 1e-8) =>

@@ -1,3 +1,5 @@
+using RobustNode.Core.Sampling;
+
 namespace RobustNode.Training;
 
 /// <summary>

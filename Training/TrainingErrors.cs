@@ -1,5 +1,6 @@
 using LanguageExt;
 using LanguageExt.Common;
+using RobustNode.Core.Errors;
 using static LanguageExt.Prelude;
 
 namespace RobustNode.Training;
@@ -10,21 +11,25 @@ namespace RobustNode.Training;
 /// </summary>
 public static class TrainingErrors
 {
-    public const int InvalidDatasetCode = 500;
-    public const int InvalidConfigurationCode = 501;
-    public const int CheckpointFormatCode = 600;
-    public const int CheckpointVersionCode = 601;
-    public const int CheckpointCorruptedCode = 602;
-    public const int CheckpointMismatchCode = 603;
+    // The codes live in the one registry, RobustNode.Core.Errors.ErrorCodes.
+    public const int InvalidDatasetCode = ErrorCodes.InvalidDataset;
+    public const int InvalidConfigurationCode = ErrorCodes.InvalidTrainingConfiguration;
+    public const int DivergedCode = ErrorCodes.TrainingDiverged;
+    public const int CheckpointFormatCode = ErrorCodes.CheckpointFormat;
+    public const int CheckpointVersionCode = ErrorCodes.CheckpointVersion;
+    public const int CheckpointCorruptedCode = ErrorCodes.CheckpointCorrupted;
+    public const int CheckpointMismatchCode = ErrorCodes.CheckpointMismatch;
 
     public static Error InvalidDataset(string what, string reason) => Error.New(InvalidDatasetCode, $"data set {what}: {reason}");
 
     public static Error InvalidConfiguration(string key, string reason) => Error.New(InvalidConfigurationCode, $"{key}: {reason}");
 
+    public static Error Diverged(string reason) => Error.New(DivergedCode, $"training diverged: {reason}");
+
     public static Error CheckpointFormat(string reason) => Error.New(CheckpointFormatCode, $"not a RobustNode checkpoint: {reason}");
 
     public static Error CheckpointVersion(int found, int supported) =>
-        Error.New(CheckpointVersionCode, $"checkpoint format version {found} is not supported (this library reads version {supported})");
+        Error.New(CheckpointVersionCode, $"checkpoint format version {found} is not supported (this library reads versions 1 to {supported})");
 
     public static Error CheckpointCorrupted(string reason) => Error.New(CheckpointCorruptedCode, $"corrupted checkpoint: {reason}");
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Prepares a machine for RobustNode: installs what is missing, then restores and builds in Release.
 # Idempotent. On Debian/Ubuntu it installs python3-torch and python3-scipy (outside reference
-# implementations used only by tests; tests that need them skip where they are missing).
+# implementations used only by tests; tests that need them skip where they are missing) and
+# python3-skimage, whose natural test images (PNG/JPEG under /usr/lib/python3/dist-packages/skimage/data/)
+# the denoisers are trained and tested on; RobustNode reads the image files itself, without Python.
 # Usage: scripts/setup.sh [--quiet]   (--quiet prints only on failure)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -27,9 +29,9 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 1
 fi
 
-# Test oracles from Debian: only when something is missing, and only where apt-get can be used.
+# Test oracles and scikit-image's images from Debian: only when something is missing, and only where apt-get can be used.
 missing=()
-for package in python3-torch python3-scipy; do
+for package in python3-torch python3-scipy python3-skimage; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
     missing+=("$package")
   fi

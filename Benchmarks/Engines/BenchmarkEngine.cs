@@ -1,22 +1,20 @@
-using RobustNode.Sensitivity.Problems;
+using RobustNode.Benchmarks.Sensitivity;
+using RobustNode.Host.Composition;
+using RobustNode.Host.Configuration;
+using static TorchSharp.torch;
 
 namespace RobustNode.Benchmarks.Engines;
 
 /// <summary>
-/// An engine RobustNode's own computations (solves, adjoints) can run on in a benchmark: its name as the
-/// <c>--engine</c> option and the JSON rows spell it, what it is, and how a benchmark problem built with TorchSharp
-/// tensors is moved onto it. An engine without <paramref name="OnEngine"/> is listed but not available yet; the
-/// benchmarks say so and measure the others.
+/// An engine RobustNode's own computations (solves, adjoints) run on in a benchmark: a name registered in the host's
+/// engine catalog (<see cref="CompositionRoot.Engines"/>, the one list of engines), as the <c>--engine</c> option and the
+/// JSON rows spell it, and one line for the reports.
 /// </summary>
 /// <param name="Name">The engine's name (<c>torch</c>, <c>managed</c>).</param>
 /// <param name="Description">One line for the reports.</param>
-/// <param name="OnEngine">The same problem on this engine (the identity for TorchSharp); null while the engine does not exist.</param>
-/// <param name="Unavailable">Why the engine cannot be measured yet (shown when it is asked for).</param>
-internal sealed record BenchmarkEngine(string Name, string Description, Func<SensitivityProblem, SensitivityProblem>? OnEngine, string? Unavailable = null)
+internal sealed record BenchmarkEngine(string Name, string Description)
 {
-    public bool Available => OnEngine is not null;
-
-    /// <summary>The problem moved onto this engine; an unavailable engine is a bug in the caller, which filters them out first.</summary>
-    public SensitivityProblem Prepare(SensitivityProblem problem) =>
-        OnEngine is { } move ? move(problem) : throw new InvalidOperationException($"engine '{Name}' is not available: {Unavailable}");
+    /// <summary>The engine made by the host's catalog for a size: its element type and threads, on the CPU.</summary>
+    public EngineChoice Create(BenchmarkSize size) =>
+        CompositionRoot.Engines.Create(Name, new EngineRequest(size.DType, CPU, size.Threads));
 }

@@ -21,15 +21,15 @@ internal sealed class ImageAutograd
 
     /// <param name="network">The RobustNode network whose architecture and weights are copied.</param>
     /// <param name="finalTime">T of the ODE block (its N Euler steps have size T/N).</param>
-    public ImageAutograd(Network network, double finalTime)
+    public ImageAutograd(Network<Tensor> network, double finalTime)
     {
         static Parameter Leaf(Tensor t) => new(t.detach().clone(), requires_grad: true);
         _stem = network.Blocks.OfType<ConvolutionBlock>().Select(c => (Leaf(c.Weight), Leaf(c.Bias), c.Stride)).ToArray();
-        var ode = network.Blocks.OfType<OdeBlock>().Single().Parameters;
+        var ode = network.Blocks.OfType<OdeBlock<Tensor>>().Single().Parameters;
         int layers = (int)ode[0].shape[0];
         _kernels = Enumerable.Range(0, layers).Select(k => Leaf(ode[0][k])).ToArray();
         _biases = Enumerable.Range(0, layers).Select(k => Leaf(ode[1][k])).ToArray();
-        var linear = network.Blocks.OfType<LinearBlock>().Single().Parameters;
+        var linear = network.Blocks.OfType<LinearBlock<Tensor>>().Single().Parameters;
         _head = (Leaf(linear[0]), Leaf(linear[1]));
         _step = finalTime / layers;
     }

@@ -26,7 +26,7 @@ internal sealed class ImageBenchmarkProblem
     public ConvolutionalOdeModel Model { get; }
     public Tensor Images { get; }
     public Tensor Labels { get; }
-    public CrossEntropyLoss Loss { get; }
+    public CrossEntropyLoss<Tensor> Loss { get; }
 
     private ImageBenchmarkProblem(BenchmarkSize size)
     {
@@ -35,13 +35,13 @@ internal sealed class ImageBenchmarkProblem
         using var generator = new Generator(Seed);
         Images = rand([size.Batch, 1, Model.ImageSize, Model.ImageSize], generator: generator);
         Labels = randint(0, Model.Classes, [size.Batch], dtype: int64, generator: generator);
-        Loss = new CrossEntropyLoss(Labels);
+        Loss = CrossEntropyLoss.Create(Labels);
     }
 
     /// <summary>The network at a size: N ODE layers, a batch of B images, width d (the headline: N = 6, B = 64, d = 64).</summary>
     public static ImageBenchmarkProblem Create(BenchmarkSize size) => new(size);
 
     /// <summary>The network with its ODE block differentiated by the given adjoint (the same weights for every adjoint).</summary>
-    public Network Network(IAdjointMethod adjoint) =>
+    public Network<Tensor> Network(IAdjointMethod adjoint) =>
         Model.Build(SolverCatalog.Fixed(Tableaux.Euler), adjoint, Seed).Match(n => n, e => throw new InvalidOperationException(e.Message));
 }

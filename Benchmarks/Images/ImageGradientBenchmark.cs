@@ -27,14 +27,14 @@ internal static class ImageGradientBenchmark
         new("double-backprop", "(a) double backpropagation through the network written with tracked tensors (`create_graph`)", "double-backprop", BenchmarkRow.Augmented, (p, _) =>
         {
             var autograd = new ImageAutograd(p.Network(AdjointMode.Discrete), p.Model.FinalTime);
-            return () => autograd.AugmentedGradient(p.Images, p.Labels, Epsilon);
+            return Computation.Of(() => autograd.AugmentedGradient(p.Images, p.Labels, Epsilon));
         }),
         Augmented("discrete", "(b) second-order sweeps block by block, discrete adjoint through the Euler steps of the ODE block", AdjointMode.Discrete),
         Augmented("backsolve", "(c) the same with the continuous adjoint, ODE states integrated backwards", AdjointMode.Backsolve),
         new("first-order", "one first-order gradient, discrete adjoint (the unit of cost; it is ∇J, not ∇𝒥)", "discrete", BenchmarkRow.Standard, (p, _) =>
         {
             var network = p.Network(AdjointMode.Discrete);
-            return () => Unwrap.Gradients(LossDerivatives.Gradient(network, p.Images, p.Loss), g => g.ControlGradients);
+            return Computation.Of(() => Unwrap.Gradients(LossDerivatives.Gradient(network, p.Images, p.Loss), g => g.ControlGradients));
         }, ComparedWithBaseline: false),
     ];
 
@@ -43,15 +43,12 @@ internal static class ImageGradientBenchmark
     {
         var network = p.Network(adjoint);
         var augmented = new AugmentedLoss(Epsilon, AttackNorm.Infinity);
-        return () => Unwrap.Gradients(LossDerivatives.AugmentedGradient(network, p.Images, p.Loss, augmented), g => g.AugmentedControlGradients);
+        return Computation.Of(() => Unwrap.Gradients(LossDerivatives.AugmentedGradient(network, p.Images, p.Loss, augmented), g => g.AugmentedControlGradients));
     });
 
-    public static int Run(string[] args) => BenchmarkRun.Parse(args, defaultLayers: [6, 24, 96], ImageBenchmarkProblem.Batch, ImageBenchmarkProblem.Width).Match(run =>
+    public static int Run(string[] args) => BenchmarkRun.Parse(args, defaultLayers: [6, 24, 96], ImageBenchmarkProblem.Batch, ImageBenchmarkProblem.Width, convolutional: Name).Match(run =>
     {
         Console.WriteLine($"{Name}: one augmented-loss gradient (ε = 0.1, q = ∞) of the MNIST network");
-        run.ReportUnavailableEngines();
-        if (run.Engines.Any(e => e.Available && e.Name != EngineCatalog.Torch))
-            Console.WriteLine("the image network's convolutions run on the torch engine only; other engines have no rows here");
         var results = run.Measure(Name, Methods, ImageBenchmarkProblem.Create);
         run.WritePage($"{Name}.md", Write(run, args, results));
         run.WriteJson(Name, results);

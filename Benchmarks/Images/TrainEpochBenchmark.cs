@@ -34,10 +34,6 @@ internal static class TrainEpochBenchmark
 
     public static int Run(string[] args) => TrainEpochSettings.Parse(args).Match(s =>
     {
-        foreach (var engine in s.Engines.Where(e => e.Name != Engines.EngineCatalog.Torch))
-            Console.WriteLine(engine.Available
-                ? $"engine '{engine.Name}': the image network's convolutions run on the torch engine only, so it has no rows here"
-                : $"engine '{engine.Name}' is not available yet, so it is not measured: {engine.Unavailable}");
         string root = BenchmarkRun.RepositoryRoot();
         var digits = Path.Combine(root, "data", "mnist", "digits-images-idx3-ubyte");
         if (!File.Exists(digits)) return Fail($"the MNIST digits are missing ({digits}); run scripts/prepare-data.sh");
@@ -70,7 +66,7 @@ internal static class TrainEpochBenchmark
 
     private static ConvolutionalOdeModel Model(TrainEpochSettings s) => new(Width: s.Width, Layers: s.Layers);
 
-    private static Network Network(TrainEpochSettings s) =>
+    private static Network<Tensor> Network(TrainEpochSettings s) =>
         Model(s).Build(SolverCatalog.Fixed(Tableaux.Euler), AdjointMode.Discrete, s.Seed).Match(n => n, e => throw new InvalidOperationException(e.Message));
 
     private static TrainingOptions Options(TrainEpochSettings s, string objective) =>

@@ -77,8 +77,7 @@ internal sealed record TrainEpochSettings(int Train, int Batches, int BatchSize,
                 default: errors.Add($"unknown option '{option}'; options: {Options}"); break;
             }
         }
-        if (!s.Engines.Any(e => e.Name == EngineCatalog.Torch))
-            errors.Add("--engine: the image network's convolutions run on the torch engine only; include torch");
+        EngineCatalog.Convolutional(s.Engines, TrainEpochBenchmark.Name).IfFail(e => errors.Add(e.Message));
         return errors.Count > 0 ? FinFail<TrainEpochSettings>(Error.New(string.Join(Environment.NewLine, errors))) : FinSucc(s);
     }
 }

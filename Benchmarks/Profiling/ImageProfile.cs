@@ -231,7 +231,7 @@ internal static class ImageProfile
         var images = problem.Images;
         if (channelsLast)
         {
-            network = (Network)network.WithParameters(network.Parameters.Select(ChannelsLastParameter).ToArray());
+            network = (Network<Tensor>)network.WithParameters(network.Parameters.Select(ChannelsLastParameter).ToArray());
             images = LibTorchSettings.ChannelsLast(images);
         }
         var augmented = new AugmentedLoss(Epsilon, AttackNorm.Infinity);

@@ -23,7 +23,7 @@ internal sealed class ImageEpochBaseline : IDisposable
     /// <param name="train">The training samples of the epoch.</param>
     /// <param name="order">The epoch's sample order (batches are its consecutive chunks).</param>
     /// <param name="network">The network whose initial weights PyTorch starts from.</param>
-    public ImageEpochBaseline(Dataset train, long[] order, Network network)
+    public ImageEpochBaseline(Dataset train, long[] order, Network<Tensor> network)
     {
         _folder = Directory.CreateTempSubdirectory("robustnode-train-epoch-").FullName;
         _count = train.Count;

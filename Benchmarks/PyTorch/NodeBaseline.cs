@@ -31,7 +31,7 @@ internal static class NodeBaseline
         if (!run.PyTorch || PyTorchScript.Missing is not null) return [];
         var request = new JsonObject
         {
-            ["layers"] = size.Layers, ["batch"] = size.Batch, ["dim"] = size.Dim, ["threads"] = size.Threads,
+            ["layers"] = size.Layers, ["batch"] = size.Batch, ["dim"] = size.Dim, ["threads"] = size.Threads, ["dtype"] = size.Precision,
             ["epsilon"] = epsilon, ["seed"] = (long)BenchmarkProblem.Seed,
             ["methods"] = new JsonArray(methods.Select(m => (JsonNode)JsonValue.Create(m.JsonMethod)!).ToArray()),
             ["memory"] = run.MeasureMemory && size.Threads == run.Threads[0],

@@ -3,12 +3,12 @@ using System.Text.Json.Serialization;
 namespace RobustNode.Benchmarks.Results;
 
 /// <summary>
-/// One measurement as the benchmarks' JSON files hold it (docs/benchmarks/README.md, "JSON rows"). The nine keys
-/// <c>benchmark</c>, <c>method</c>, <c>engine</c>, <c>layers</c>, <c>batch</c>, <c>dim</c>, <c>wallMs</c>,
-/// <c>cpuMs</c>, <c>peakMB</c> are the shared contract; <c>threads</c> and <c>objective</c> tell apart rows that the
-/// nine keys alone cannot (the same size at one and two threads; a standard and an augmented training epoch, both by
-/// the discrete adjoint). The constructor checks every value against its closed set, so a row that breaks the contract
-/// is a bug found where it is made, not in a reader.
+/// One measurement as the benchmarks' JSON files hold it (docs/benchmarks/README.md, "JSON rows"): exactly the nine
+/// keys <c>benchmark</c>, <c>method</c>, <c>engine</c>, <c>layers</c>, <c>batch</c>, <c>dim</c>, <c>wallMs</c>,
+/// <c>cpuMs</c>, <c>peakMB</c>. <see cref="Threads"/> and <see cref="Objective"/> are not written: they choose the file
+/// a row goes to (<see cref="ResultFile"/>), so that within one file the nine keys tell every row apart (the same size
+/// at one and two threads; a standard and an augmented epoch, both by the discrete adjoint). <see cref="Checked"/>
+/// tests every value against its closed set, so a row that breaks the contract is a bug found where it is made.
 /// </summary>
 /// <param name="Benchmark">"gradients" | "augmented" | "image-gradients" | "train-epoch": the benchmark that measured it.</param>
 /// <param name="Method">"autograd" | "double-backprop" | "discrete" | "stored" | "checkpoint" | "backsolve" | "forward".</param>
@@ -31,8 +31,8 @@ internal sealed record BenchmarkRow(
     [property: JsonPropertyName("wallMs")] double WallMs,
     [property: JsonPropertyName("cpuMs")] double CpuMs,
     [property: JsonPropertyName("peakMB")] double? PeakMB,
-    [property: JsonPropertyName("threads")] int Threads,
-    [property: JsonPropertyName("objective")] string? Objective)
+    [property: JsonIgnore] int Threads,
+    [property: JsonIgnore] string? Objective)
 {
     public static readonly IReadOnlySet<string> Benchmarks = new HashSet<string> { "gradients", "augmented", "image-gradients", "train-epoch" };
     public static readonly IReadOnlySet<string> Methods = new HashSet<string> { "autograd", "double-backprop", "discrete", "stored", "checkpoint", "backsolve", "forward" };

@@ -28,22 +28,16 @@ internal static class AugmentedBenchmark
         new("double-backprop", "(a) double backpropagation through the RK4 loop (`create_graph`, `retain_graph`)", "double-backprop", BenchmarkRow.Augmented, (p, _) =>
         {
             var autograd = new AutogradThroughSolver(p);
-            return () => autograd.AugmentedGradient(Epsilon, g => g.abs().sum(1));
+            return Computation.Of(() => autograd.AugmentedGradient(Epsilon, g => g.abs().sum(1)));
         }),
         Adjoint("discrete", "(b) discrete second-order adjoint (four sweeps through the RK4 stages)", AdjointMode.Discrete),
         Adjoint("backsolve", "(c) continuous second-order adjoint, states integrated backwards", AdjointMode.Backsolve),
         new("first-order", "one first-order discrete adjoint gradient (the unit of cost; its ∇_W is ∇J, not ∇𝒥)", "discrete", BenchmarkRow.Standard, (p, engine) =>
-        {
-            var problem = p.On(engine);
-            return () => Unwrap.Gradients(Sensitivities.Gradient(problem, AdjointMode.Discrete), g => g.ControlGradients);
-        }, ComparedWithBaseline: false) { OnEveryEngine = true },
+            NodeComputation.Gradient(AdjointMode.Discrete, withInput: false).On(p, engine), ComparedWithBaseline: false) { OnEveryEngine = true },
     ];
 
     private static BenchmarkMethod<BenchmarkProblem> Adjoint(string name, string description, IAdjointMethod mode) => new(name, description, name, BenchmarkRow.Augmented, (p, engine) =>
-    {
-        var problem = p.On(engine);
-        return () => Unwrap.Gradients(Sensitivities.AugmentedGradient(problem, Augmented, mode), g => g.AugmentedControlGradients);
-    }) { OnEveryEngine = true };
+        NodeComputation.Augmented(Augmented, mode).On(p, engine)) { OnEveryEngine = true };
 
     private static readonly (NodeBaseline.Method PyTorch, string[] Ours)[] AgainstPyTorch =
     [
@@ -54,7 +48,6 @@ internal static class AugmentedBenchmark
     public static int Run(string[] args) => BenchmarkRun.Parse(args, defaultLayers: [10, 100, 1000], BenchmarkProblem.Batch, BenchmarkProblem.Dim).Match(run =>
     {
         Console.WriteLine("augmented: one gradient of the augmented loss (ε = 0.1, q = ∞) of the nODE benchmark (RK4, float32)");
-        run.ReportUnavailableEngines();
         Console.WriteLine(NodeBaseline.Status(run));
         double call = run.CallMicroseconds();
         var results = run.Measure(Name, Methods, BenchmarkProblem.Create,
@@ -86,6 +79,7 @@ internal static class AugmentedBenchmark
         sb.AppendLine("double backpropagation to float32 rounding; the continuous adjoint differs from it by the discretisation error (O(h⁴)).");
         sb.AppendLine();
         if (plotted) sb.AppendLine("![peak memory versus N](augmented-memory.png)").AppendLine();
+        sb.Append(Report.Engines(run, results, AgainstPyTorch));
         sb.AppendLine("## Against PyTorch in the same run").AppendLine();
         sb.AppendLine(NodeBaseline.Status(run) + " The same network as an RK4 loop over tracked tensors, timed inside Python by the same protocol " +
             "right after the .NET methods at each size; speed-ups above 1 mean RobustNode is faster. " +

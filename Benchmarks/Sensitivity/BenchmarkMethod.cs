@@ -25,15 +25,15 @@ internal interface IBenchmarkMethod
 /// <param name="Prepare">Prepares the computation for a problem on an engine.</param>
 /// <param name="ComparedWithBaseline">Whether it computes the baseline's gradient.</param>
 internal sealed record BenchmarkMethod<TProblem>(string Name, string Description, string Method, string? Objective,
-    Func<TProblem, BenchmarkEngine, Func<Tensor[]>> Prepare, bool ComparedWithBaseline = true) : IBenchmarkMethod
+    Func<TProblem, BenchmarkEngine, Computation> Prepare, bool ComparedWithBaseline = true) : IBenchmarkMethod
 {
     /// <summary>
-    /// True for RobustNode's own computations, which run on every available engine; false (the default) for the
-    /// baselines written with TorchSharp tensors and autograd, which exist on the torch engine only.
+    /// True for RobustNode's own computations, which run on every engine; false (the default) for the baselines written
+    /// with TorchSharp tensors and autograd, and for convolutional networks, which exist on the torch engine only.
     /// </summary>
     public bool OnEveryEngine { get; init; }
 
-    public bool RunsOn(BenchmarkEngine engine) => engine.Available && (OnEveryEngine || engine.Name == EngineCatalog.Torch);
+    public bool RunsOn(BenchmarkEngine engine) => OnEveryEngine || engine.Name == EngineCatalog.Torch;
 }
 
 /// <summary>Unwraps a library result inside a benchmark, where a failure is a bug in the benchmark.</summary>

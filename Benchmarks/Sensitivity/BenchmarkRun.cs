@@ -17,25 +17,23 @@ namespace RobustNode.Benchmarks.Sensitivity;
 /// Sizes: <c>--layers</c>, <c>--batch</c> and <c>--dim</c> take lists whose first values make the headline size; every
 /// other value is measured with the other two at their headline values (one factor at a time, not the product:
 /// <c>--layers 20,100,1000 --dim 8,2,32,128 --batch 256,32,4096</c> is 1 + 2 + 3 + 2 = 8 sizes). <c>--threads 1,2</c>
-/// measures every size at each thread count; peak memory is measured at the first thread count only.
+/// measures every size at each thread count; peak memory is measured at the first thread count only. <c>--dtype</c>
+/// (float32, the default, or float64) is the element type of every engine and of the PyTorch side.
 /// </remarks>
-internal sealed record BenchmarkRun(int[] Layers, int[] Batches, int[] Dims, int[] Threads, IReadOnlyList<BenchmarkEngine> Engines,
+internal sealed record BenchmarkRun(int[] Layers, int[] Batches, int[] Dims, int[] Threads, string Precision, IReadOnlyList<BenchmarkEngine> Engines,
     bool MeasureMemory, bool PyTorch, TimingPlan Plan, string? Json, string? Output)
 {
     public const string Options =
-        "--layers N,… --batch B,… --dim d,… --threads t,… --engine torch,managed --json FILE --out PAGE.md --no-memory --no-pytorch --quick";
+        "--layers N,… --batch B,… --dim d,… --threads t,… --dtype float32|float64 --engine torch,managed --json FILE --out PAGE.md --no-memory --no-pytorch --quick";
 
     /// <summary>The one-minute load average when the run started.</summary>
     public string StartLoad { get; } = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
 
-    /// <summary>The engines asked for that can be measured.</summary>
-    public IReadOnlyList<BenchmarkEngine> AvailableEngines => Engines.Where(e => e.Available).ToArray();
-
     /// <summary>Whether the tables name the engine of each row (more than one engine measured).</summary>
-    public bool SeveralEngines => AvailableEngines.Count > 1;
+    public bool SeveralEngines => Engines.Count > 1;
 
     /// <summary>The headline size: the first value of every list.</summary>
-    public BenchmarkSize Headline => new(Layers[0], Batches[0], Dims[0], Threads[0]);
+    public BenchmarkSize Headline => new(Layers[0], Batches[0], Dims[0], Threads[0], Precision);
 
     /// <summary>Every size measured, thread counts innermost (see remarks).</summary>
     public IReadOnlyList<BenchmarkSize> Sizes
@@ -56,14 +54,17 @@ internal sealed record BenchmarkRun(int[] Layers, int[] Batches, int[] Dims, int
 
     /// <summary>
     /// Parses the options; every problem is reported at once. Defaults: the given layers, batch and dim, one thread, the
-    /// torch engine, memory measured, PyTorch run where the benchmark has a PyTorch side.
+    /// torch engine, float32, memory measured, PyTorch run where the benchmark has a PyTorch side.
     /// </summary>
-    public static Fin<BenchmarkRun> Parse(string[] args, int[] defaultLayers, int defaultBatch, int defaultDim)
+    /// <param name="convolutional">The benchmark's name when it measures a convolutional network: then every engine
+    /// asked for must have convolutions (the host catalog's rule), else the options are refused naming the engine.</param>
+    public static Fin<BenchmarkRun> Parse(string[] args, int[] defaultLayers, int defaultBatch, int defaultDim, string? convolutional = null)
     {
         var errors = new List<string>();
         int[] layers = defaultLayers, batches = [defaultBatch], dims = [defaultDim], threads = [1];
         IReadOnlyList<BenchmarkEngine> engines = [EngineCatalog.Default];
         bool memory = true, pytorch = true, quick = false;
+        string precision = BenchmarkSize.Float32;
         string? json = null, output = null;
         for (int i = 0; i < args.Length; i++)
         {
@@ -91,6 +92,11 @@ internal sealed record BenchmarkRun(int[] Layers, int[] Batches, int[] Dims, int
                     var list = Value();
                     EngineCatalog.Parse(list ?? "").Match(e => engines = e, e => errors.Add(e.Message));
                     break;
+                case "--dtype":
+                    var type = Value();
+                    if (type is not null && BenchmarkSize.Precisions.Contains(type)) precision = type;
+                    else errors.Add($"--dtype: expected {string.Join(" or ", BenchmarkSize.Precisions)}, got '{type ?? "nothing"}'");
+                    break;
                 case "--json": json = Value() ?? Missing(option, "a file name", errors); break;
                 case "--out": output = Value() ?? Missing(option, "a markdown file name", errors); break;
                 case "--no-memory": memory = false; break;
@@ -99,25 +105,17 @@ internal sealed record BenchmarkRun(int[] Layers, int[] Batches, int[] Dims, int
                 default: errors.Add($"unknown option '{option}'; options: {Options}"); break;
             }
         }
-        if (engines.Count > 0 && engines.All(e => !e.Available))
-            errors.Add($"--engine: none of {string.Join(", ", engines.Select(e => e.Name))} can be measured yet: " +
-                       string.Join("; ", engines.Select(e => $"{e.Name}: {e.Unavailable}")));
+        if (convolutional is not null)
+            EngineCatalog.Convolutional(engines, convolutional).IfFail(e => errors.Add(e.Message));
         if (errors.Count > 0 || layers.Length == 0 || batches.Length == 0 || dims.Length == 0 || threads.Length == 0)
             return FinFail<BenchmarkRun>(Error.New(string.Join(System.Environment.NewLine, errors)));
-        return new BenchmarkRun(layers, batches, dims, threads, engines, memory, pytorch, quick ? TimingPlan.Quick : TimingPlan.Standard, json, output);
+        return new BenchmarkRun(layers, batches, dims, threads, precision, engines, memory, pytorch, quick ? TimingPlan.Quick : TimingPlan.Standard, json, output);
     }
 
     private static string? Missing(string option, string what, List<string> errors)
     {
         errors.Add($"{option}: expected {what}");
         return null;
-    }
-
-    /// <summary>Prints one line per engine asked for that cannot be measured yet.</summary>
-    public void ReportUnavailableEngines()
-    {
-        foreach (var engine in Engines.Where(e => !e.Available))
-            Console.WriteLine($"engine '{engine.Name}' is not available yet, so it is not measured: {engine.Unavailable}");
     }
 
     /// <summary>
@@ -133,11 +131,11 @@ internal sealed record BenchmarkRun(int[] Layers, int[] Batches, int[] Dims, int
             set_num_threads(size.Threads);
             Console.WriteLine($"  {size}");
             var problem = create(size);
-            var variants = methods.SelectMany(m => AvailableEngines.Where(m.RunsOn).Select(e => (Method: m, Engine: e))).ToArray();
+            var variants = methods.SelectMany(m => Engines.Where(m.RunsOn).Select(e => (Method: m, Engine: e))).ToArray();
             var computations = variants.Select(v => v.Method.Prepare(problem, v.Engine)).ToArray();
             var differences = Differences(computations, variants.Select(v => v.Method.ComparedWithBaseline).ToArray());
-            var calls = computations.Select(c => TensorsCreated(c) / (double)size.Layers).ToArray();
-            var (times, cpu) = Timing.MedianMilliseconds(computations.Select(c => (Action)(() => c())).ToArray(), Plan, processClock: size.Threads > 1);
+            var calls = computations.Select(c => TensorsCreated(c.Run) / (double)size.Layers).ToArray();
+            var (times, cpu) = Timing.MedianMilliseconds(computations.Select(c => c.Run).ToArray(), Plan, processClock: size.Threads > 1);
             for (int i = 0; i < variants.Length; i++)
             {
                 var (method, engine) = variants[i];
@@ -181,7 +179,7 @@ internal sealed record BenchmarkRun(int[] Layers, int[] Batches, int[] Dims, int
         Console.WriteLine($"wrote {path}");
     }
 
-    private static long TensorsCreated(Func<Tensor[]> computation)
+    private static long TensorsCreated(Action computation)
     {
         using var scope = NewDisposeScope();
         var statistics = DisposeScopeManager.Statistics;
@@ -216,12 +214,12 @@ internal sealed record BenchmarkRun(int[] Layers, int[] Batches, int[] Dims, int
     }
 
     // ‖∇_W − ∇_W(first method)‖∞ / ‖∇_W(first method)‖∞ for every method that computes the same gradient (NaN for the others).
-    private static double[] Differences(IReadOnlyList<Func<Tensor[]>> computations, bool[] gradients)
+    private static double[] Differences(IReadOnlyList<Computation> computations, bool[] gradients)
     {
         using var scope = NewDisposeScope();
-        var baseline = computations[0]()[0];
-        double scale = baseline.abs().max().item<float>();
-        return computations.Select((c, i) => gradients[i] ? (double)(c()[0] - baseline).abs().max().item<float>() / scale : double.NaN).ToArray();
+        var baseline = computations[0].Result()[0].to_type(ScalarType.Float64);
+        double scale = baseline.abs().max().item<double>();
+        return computations.Select((c, i) => gradients[i] ? (c.Result()[0].to_type(ScalarType.Float64) - baseline).abs().max().item<double>() / scale : double.NaN).ToArray();
     }
 
     /// <summary>The repository root (the folder holding RobustNode.sln), for the docs.</summary>

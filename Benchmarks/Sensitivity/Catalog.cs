@@ -1,6 +1,5 @@
 using RobustNode.Benchmarks.Engines;
 using RobustNode.Benchmarks.Images;
-using static TorchSharp.torch;
 
 namespace RobustNode.Benchmarks.Sensitivity;
 
@@ -10,7 +9,7 @@ namespace RobustNode.Benchmarks.Sensitivity;
 /// </summary>
 internal static class Catalog
 {
-    private static readonly Dictionary<string, Func<string, BenchmarkEngine, BenchmarkSize, Func<Tensor[]>>> Computations = new(StringComparer.OrdinalIgnoreCase)
+    private static readonly Dictionary<string, Func<string, BenchmarkEngine, BenchmarkSize, Computation>> Computations = new(StringComparer.OrdinalIgnoreCase)
     {
         [GradientBenchmark.Name] = (method, engine, size) => Find(GradientBenchmark.Methods, method).Prepare(BenchmarkProblem.Create(size), engine),
         [AugmentedBenchmark.Name] = (method, engine, size) => Find(AugmentedBenchmark.Methods, method).Prepare(BenchmarkProblem.Create(size), engine),
@@ -18,7 +17,7 @@ internal static class Catalog
     };
 
     /// <summary>The computation a method of a benchmark runs on an engine at a size (prepared: leaves built, adjoint chosen).</summary>
-    public static Func<Tensor[]> Computation(string benchmark, string method, string engine, BenchmarkSize size) =>
+    public static Computation Computation(string benchmark, string method, string engine, BenchmarkSize size) =>
         Computations[benchmark](method, EngineCatalog.Find(engine) ?? throw new ArgumentException($"unknown engine '{engine}'"), size);
 
     private static BenchmarkMethod<TProblem> Find<TProblem>(IEnumerable<BenchmarkMethod<TProblem>> methods, string name) =>

@@ -26,24 +26,17 @@ internal static class GradientBenchmark
         new("autograd", "(a) reverse-mode autograd through the RK4 loop written with tracked tensors (one leaf W_k, b_k per layer)", "autograd", BenchmarkRow.Standard, (p, _) =>
         {
             var autograd = new AutogradThroughSolver(p);
-            return autograd.Gradient;
+            return Computation.Of(autograd.Gradient);
         }),
         Adjoint("discrete", "(b) discrete adjoint: forward solve keeping each step's start state, then the reverse sweep through the RK4 stages", AdjointMode.Discrete),
         Adjoint("stored", "(c) continuous adjoint, dense forward solution kept", AdjointMode.Stored),
         Adjoint("checkpoint", "(c) continuous adjoint, a checkpoint per layer, each layer recomputed during the backward solve", AdjointMode.Checkpoint),
         Adjoint("backsolve", "(c) continuous adjoint, states integrated backwards alongside the adjoint", AdjointMode.Backsolve),
-        new("forward", "for reference, not a gradient: the forward solve with dense output alone (what (b) does before its reverse sweep)", "forward", null, (p, engine) =>
-        {
-            var problem = p.On(engine);
-            return () => Unwrap.Gradients(Ode.Solve(problem.Field, problem.X0, problem.Solver, new SolveOptions(Dense: true)), s => [s.Final]);
-        }, ComparedWithBaseline: false) { OnEveryEngine = true },
+        new("forward", "for reference, not a gradient: the forward solve recording the step tape alone (what (b) does before its reverse sweep)", "forward", null, (p, engine) => NodeComputation.Forward.On(p, engine), ComparedWithBaseline: false) { OnEveryEngine = true },
     ];
 
     private static BenchmarkMethod<BenchmarkProblem> Adjoint(string name, string description, IAdjointMethod mode) => new(name, description, name, BenchmarkRow.Standard, (p, engine) =>
-    {
-        var problem = p.On(engine);
-        return () => Unwrap.Gradients(Sensitivities.Gradient(problem, mode), g => g.ControlGradients.Append(g.InputSensitivity));
-    }) { OnEveryEngine = true };
+        NodeComputation.Gradient(mode).On(p, engine)) { OnEveryEngine = true };
 
     /// <summary>The PyTorch methods this benchmark compares with, and the RobustNode methods compared with each.</summary>
     private static readonly (NodeBaseline.Method PyTorch, string[] Ours)[] AgainstPyTorch =
@@ -55,7 +48,6 @@ internal static class GradientBenchmark
     public static int Run(string[] args) => BenchmarkRun.Parse(args, defaultLayers: [10, 100, 1000], BenchmarkProblem.Batch, BenchmarkProblem.Dim).Match(run =>
     {
         Console.WriteLine("gradients: one first-order gradient of the nODE benchmark (RK4, float32)");
-        run.ReportUnavailableEngines();
         Console.WriteLine(NodeBaseline.Status(run));
         double call = run.CallMicroseconds();
         var results = run.Measure(Name, Methods, BenchmarkProblem.Create,
@@ -78,6 +70,7 @@ internal static class GradientBenchmark
         sb.AppendLine("The last column checks that the methods compute the same gradient: the discrete adjoint agrees with autograd to");
         sb.AppendLine("float32 rounding; the continuous adjoints differ from it by the discretisation error of the adjoint ODE (O(h⁴) for RK4).");
         sb.AppendLine();
+        sb.Append(Report.Engines(run, results, AgainstPyTorch));
         sb.AppendLine("## Against PyTorch in the same run").AppendLine();
         sb.AppendLine(NodeBaseline.Status(run) + " The same network as an RK4 loop over tracked tensors, timed inside Python by the same protocol " +
             "right after the .NET methods at each size; speed-ups above 1 mean RobustNode is faster. " +
@@ -120,11 +113,11 @@ internal static class GradientBenchmark
             $"per layer, and the reverse sweep makes {reverseCalls:F0} more calls per layer (four stages, each a vector–Jacobian " +
             $"product with W_k, tanh', the control cotangents and the stage combinations): at least {reverseCalls * call:F0} µs. " +
             $"So {(forward + reverseCalls * call > budget ? "the goal cannot be reached by" : "the goal is within reach of")} a sweep written as libtorch calls on this machine. " +
-            "Reaching it needs fused kernels for small dense states (the managed SIMD engine planned in DESIGN §3; a fused RK4 " +
-            "forward pass of this network measured 0.19 ms against 1.9 ms in PyTorch).");
+            "Reaching it needs fused kernels for small dense states: the managed engine (`--engine torch,managed`, rows `(managed)`) " +
+            "runs the same sweeps over .NET arrays without a libtorch call.");
         sb.AppendLine();
-        sb.AppendLine("Memory: autograd keeps every stage's graph (linear in N); the discrete adjoint keeps the dense output of the forward " +
-            "solve (state and slope at every step: linear in N, about a third of autograd's); checkpointing keeps one state per " +
+        sb.AppendLine("Memory: autograd keeps every stage's graph (linear in N); the discrete adjoint keeps the step tape of the forward " +
+            "solve (the state at the start of every step: linear in N); checkpointing keeps one state per " +
             "layer plus one recomputed layer; backsolve keeps no forward states, so its working memory does not grow with N and " +
             "its peak grows only by the returned gradient.");
         return sb.ToString();

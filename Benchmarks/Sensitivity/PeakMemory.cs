@@ -25,16 +25,16 @@ internal static class PeakMemory
     private static extern int MallocTrim(nuint pad);
 
     /// <summary>
-    /// Child side: <c>peak-memory &lt;benchmark&gt; &lt;method&gt; &lt;engine&gt; &lt;layers&gt; &lt;batch&gt; &lt;dim&gt; &lt;threads&gt;</c>;
+    /// Child side: <c>peak-memory &lt;benchmark&gt; &lt;method&gt; &lt;engine&gt; &lt;layers&gt; &lt;batch&gt; &lt;dim&gt; &lt;threads&gt; &lt;precision&gt;</c>;
     /// prints the least and the most peak in bytes.
     /// </summary>
     public static int Run(string[] args)
     {
         int Int(int i) => int.Parse(args[i], CultureInfo.InvariantCulture);
-        var size = new BenchmarkSize(Int(3), Int(4), Int(5), Int(6));
+        var size = new BenchmarkSize(Int(3), Int(4), Int(5), Int(6), args[7]);
         set_num_threads(size.Threads);
         var compute = Catalog.Computation(args[0], args[1], args[2], size);
-        using (NewDisposeScope()) compute();
+        using (NewDisposeScope()) compute.Run();
         var peaks = new long[5];
         for (int i = 0; i < peaks.Length; i++)
         {
@@ -44,7 +44,7 @@ internal static class PeakMemory
             MallocTrim(0);
             long baseline = Status("VmRSS");
             File.WriteAllText("/proc/self/clear_refs", "5");
-            using (NewDisposeScope()) compute();
+            using (NewDisposeScope()) compute.Run();
             peaks[i] = Status("VmHWM") - baseline;
         }
         Array.Sort(peaks);
@@ -60,6 +60,7 @@ internal static class PeakMemory
         if (Path.GetFileNameWithoutExtension(self) == "dotnet") start.ArgumentList.Add(typeof(PeakMemory).Assembly.Location);
         foreach (var a in new[] { Verb, benchmark, method, engine }) start.ArgumentList.Add(a);
         foreach (int n in new[] { size.Layers, size.Batch, size.Dim, size.Threads }) start.ArgumentList.Add(n.ToString(CultureInfo.InvariantCulture));
+        start.ArgumentList.Add(size.Precision);
         start.Environment["MALLOC_ARENA_MAX"] = "1";
         start.Environment["MALLOC_TOP_PAD_"] = "0";
         start.Environment["DOTNET_GCgen0size"] = "0x40000";

@@ -17,7 +17,7 @@ internal static class Report
         sb.AppendLine($"Machine: {run.Environment()}.").AppendLine();
         foreach (var m in methods) sb.AppendLine($"- `{m.Name}`: {m.Description}");
         sb.AppendLine();
-        sb.AppendLine("Engines: " + string.Join("; ", run.Engines.Select(e => e.Available ? $"`{e.Name}` — {e.Description}" : $"`{e.Name}` — not measured: {e.Unavailable}")) + ".");
+        sb.AppendLine("Engines: " + string.Join("; ", run.Engines.Select(e => $"`{e.Name}` — {e.Description}")) + ".");
         sb.AppendLine();
         sb.AppendLine(Protocol).AppendLine(notes).AppendLine();
         return sb;
@@ -111,6 +111,49 @@ internal static class Report
     /// The PyTorch table: per size, each PyTorch method's times and memory, and how many times faster (CPU time) each of
     /// the given RobustNode methods is than it (above 1: RobustNode is faster).
     /// </summary>
+    /// <summary>
+    /// The engines side by side, for every method that runs on more than one: each engine's wall and CPU time, and the
+    /// speed-ups of every engine other than torch over TorchSharp (torch ÷ it) and over the PyTorch method the
+    /// method is compared with (PyTorch ÷ it), all measured in the same run. Empty with one engine.
+    /// </summary>
+    public static string Engines(BenchmarkRun run, IReadOnlyList<Measurement> results, IReadOnlyList<(NodeBaseline.Method PyTorch, string[] Ours)> pairs)
+    {
+        if (!run.SeveralEngines) return "";
+        var others = run.Engines.Where(e => e.Name != EngineCatalog.Torch).Select(e => e.Name).ToArray();
+        var methods = results.Where(r => !r.IsPyTorch && r.Engine != EngineCatalog.Torch).Select(r => r.Method).Distinct().ToArray();
+        var (sizeHeader, sizeCells) = SizeColumns(run);
+        var header = new List<string>(sizeHeader) { "method", "torch wall (ms)", "CPU (ms)" };
+        foreach (var e in others) header.AddRange([$"{e} wall (ms)", "CPU (ms)", $"torch ÷ {e}, wall", "CPU"]);
+        header.AddRange(["PyTorch method", "wall (ms)", "CPU (ms)"]);
+        foreach (var e in others) header.AddRange([$"PyTorch ÷ {e}, wall", "CPU"]);
+        var rows = new List<IReadOnlyList<string>>();
+        foreach (var size in run.Sizes)
+            foreach (var method in methods)
+            {
+                var torch = results.SingleOrDefault(r => !r.IsPyTorch && r.Size == size && r.Method == method && r.Engine == EngineCatalog.Torch);
+                var row = new List<string>(sizeCells(size)) { $"`{method}`" };
+                row.AddRange(torch is null ? ["—", "—"] : [Markdown.Ms(torch.Milliseconds), Markdown.Ms(torch.CpuMilliseconds)]);
+                var mine = others.Select(e => results.SingleOrDefault(r => !r.IsPyTorch && r.Size == size && r.Method == method && r.Engine == e)).ToArray();
+                foreach (var o in mine)
+                    row.AddRange(o is null ? ["—", "—", "—", "—"]
+                        : [Markdown.Ms(o.Milliseconds), Markdown.Ms(o.CpuMilliseconds),
+                           torch is null ? "—" : Markdown.Ratio(torch.Milliseconds / o.Milliseconds), torch is null ? "—" : Markdown.Ratio(torch.CpuMilliseconds / o.CpuMilliseconds)]);
+                var baseline = pairs.FirstOrDefault(p => p.Ours.Contains(method)).PyTorch;
+                var t = baseline is null ? null : PyTorchRow(results, baseline, size);
+                row.AddRange(t is null ? ["—", "—", "—"] : [$"`{baseline!.Name}`", Markdown.Ms(t.Milliseconds), Markdown.Ms(t.CpuMilliseconds)]);
+                foreach (var o in mine)
+                    row.AddRange(o is null || t is null ? ["—", "—"] : [Markdown.Ratio(t.Milliseconds / o.Milliseconds), Markdown.Ratio(t.CpuMilliseconds / o.CpuMilliseconds)]);
+                rows.Add(row);
+            }
+        var sb = new StringBuilder();
+        sb.AppendLine("## Engines side by side").AppendLine();
+        sb.AppendLine("RobustNode's own methods on every engine, with the speed-up of each engine over TorchSharp (`torch`) and over the " +
+                      "PyTorch computation of the same quantity, all in this run: a ratio above 1 means that engine is faster. " +
+                      "Ratios are the figures to read on a shared machine; the times move with its load.").AppendLine();
+        sb.AppendLine(Markdown.Table(header, rows));
+        return sb.ToString();
+    }
+
     public static string AgainstPyTorch(BenchmarkRun run, IReadOnlyList<Measurement> results, IReadOnlyList<(NodeBaseline.Method PyTorch, string[] Ours)> pairs)
     {
         var theirs = results.Where(r => r.IsPyTorch).ToArray();

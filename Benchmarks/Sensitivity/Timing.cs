@@ -33,6 +33,21 @@ internal static class Timing
         return (wall.Select(Median).ToArray(), cpu.Select(Median).ToArray());
     }
 
+    /// <summary>
+    /// The fixed protocol: <paramref name="warmUp"/> runs of every computation, then <paramref name="rounds"/> interleaved
+    /// timed rounds, on the calling thread's clock (the <c>kernels</c> verb).
+    /// </summary>
+    public static (double[] Wall, double[] Cpu) MedianMilliseconds(IReadOnlyList<Action> runs, int warmUp, int rounds)
+    {
+        for (int i = 0; i < warmUp; i++)
+            foreach (var run in runs) Once(run, processClock: false);
+        var wall = runs.Select(_ => new double[rounds]).ToArray();
+        var cpu = runs.Select(_ => new double[rounds]).ToArray();
+        for (int r = 0; r < rounds; r++)
+            for (int m = 0; m < runs.Count; m++) (wall[m][r], cpu[m][r]) = Once(runs[m], processClock: false);
+        return (wall.Select(Median).ToArray(), cpu.Select(Median).ToArray());
+    }
+
     private static (double Wall, double Cpu) Once(Action run, bool processClock)
     {
         using var scope = NewDisposeScope();

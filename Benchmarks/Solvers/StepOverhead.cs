@@ -34,7 +34,7 @@ public sealed record StepTimings(int Batch, int Dim, int Layers, int WarmUp, int
 /// The cost of the solver abstraction: RK4 with one step per layer on the nODE field g = W_k tanh(x) + b_k
 /// (float32 state [256, 8], 20 layers) through <c>Ode.Solve</c>, against the same loop written directly with
 /// TorchSharp operations — with fused <c>x.add(k1, h/2)</c> calls (the libtorch calls the stepper makes), with
-/// operators (<c>x + h/2*k1</c>), and with fused calls on <see cref="NeuralOdeField.Evaluate"/> (which
+/// operators (<c>x + h/2*k1</c>), and with fused calls on <see cref="NeuralOdeField{T}.Evaluate"/> (which
 /// separates the solver's cost from the field's). All four run in the same process, interleaved in rotating
 /// order, after a warm-up long enough for the tiered JIT to settle; each figure is the median over the repetitions,
 /// in wall time and in CPU time of the measuring thread (which a busy machine does not inflate).

@@ -2,7 +2,7 @@
 
 x' = W_k tanh(x) + b_k on N layers of [0, 1], RK4 with one step per layer written as a loop over tracked tensors (one
 leaf W_k, b_k per layer, F.linear per stage, add(..., alpha) for the stage combinations: the same loop as
-Benchmarks/Sensitivity/AutogradThroughSolver.cs), float32, the cross-entropy of x(T) against labels in [0, d).
+Benchmarks/Sensitivity/AutogradThroughSolver.cs), float32 (or the request's "dtype": "float64"), the cross-entropy of x(T) against labels in [0, d).
 
 Methods:
   forward          the RK4 loop under torch.no_grad()
@@ -11,7 +11,7 @@ Methods:
                    (torch.autograd.grad with create_graph=True, then a second backward pass)
 
 Reads one JSON request on standard input:
-  {"layers": 20, "batch": 256, "dim": 8, "threads": 1, "epsilon": 0.1, "seed": 20240601,
+  {"layers": 20, "batch": 256, "dim": 8, "threads": 1, "dtype": "float32", "epsilon": 0.1, "seed": 20240601,
    "methods": ["forward", "autograd", "double-backprop"], "memory": true, "plan": {...}}
 and writes {"torch": version, "results": [{"method", "wallMs", "cpuMs", "peakBytes", "peakMostBytes"}]}.
 
@@ -90,10 +90,11 @@ def check(request):
 def measure(request):
     torch.set_num_threads(request["threads"])
     n, batch, d = request["layers"], request["batch"], request["dim"]
+    dtype = {"float32": torch.float32, "float64": torch.float64}[request.get("dtype", "float32")]
     generator = torch.Generator().manual_seed(request["seed"])
-    weights = leaves(torch.randn(n, d, d, generator=generator) * (1.5 / d ** 0.5))
-    biases = leaves(torch.randn(n, d, generator=generator) * 0.5)
-    x0 = torch.randn(batch, d, generator=generator)
+    weights = leaves(torch.randn(n, d, d, generator=generator, dtype=dtype) * (1.5 / d ** 0.5))
+    biases = leaves(torch.randn(n, d, generator=generator, dtype=dtype) * 0.5)
+    x0 = torch.randn(batch, d, generator=generator, dtype=dtype)
     labels = torch.randint(0, d, (batch,), generator=generator)
     epsilon = request.get("epsilon", 0.1)
 

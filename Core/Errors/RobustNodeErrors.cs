@@ -8,13 +8,15 @@ namespace RobustNode.Core.Errors;
 /// </summary>
 public static class RobustNodeErrors
 {
-    public const int InvalidTableauCode = 100;
-    public const int OrderConditionCode = 101;
-    public const int ShapeMismatchCode = 200;
-    public const int NonFiniteStateCode = 300;
-    public const int StepSizeUnderflowCode = 301;
-    public const int MaxStepsExceededCode = 302;
-    public const int InvalidArgumentCode = 400;
+    // The codes live in the one registry, ErrorCodes.
+    public const int InvalidTableauCode = ErrorCodes.InvalidTableau;
+    public const int OrderConditionCode = ErrorCodes.OrderCondition;
+    public const int ShapeMismatchCode = ErrorCodes.ShapeMismatch;
+    public const int NonFiniteStateCode = ErrorCodes.NonFiniteState;
+    public const int StepSizeUnderflowCode = ErrorCodes.StepSizeUnderflow;
+    public const int MaxStepsExceededCode = ErrorCodes.MaxStepsExceeded;
+    public const int NonFiniteResultCode = ErrorCodes.NonFiniteResult;
+    public const int InvalidArgumentCode = ErrorCodes.InvalidArgument;
 
     public static Error InvalidTableau(string name, string reason) =>
         Error.New(InvalidTableauCode, $"tableau '{name}': {reason}");
@@ -34,6 +36,12 @@ public static class RobustNodeErrors
 
     public static Error MaxStepsExceeded(double t, int maxSteps) =>
         Error.New(MaxStepsExceededCode, $"more than {maxSteps} steps were needed (stopped at t = {t:G6}); raise the step limit or loosen the tolerances");
+
+    public static Error MaxStepsExceeded(double t, int maxSteps, string need) =>
+        Error.New(MaxStepsExceededCode, $"{need}, more than the limit of {maxSteps} steps of one solve (from t = {t:G6}); raise the step limit or take fewer steps per layer");
+
+    public static Error NonFiniteResult(string what, string reason) =>
+        Error.New(NonFiniteResultCode, $"{what} is not finite: {reason}");
 
     public static Error InvalidArgument(string name, string reason) =>
         Error.New(InvalidArgumentCode, $"{name}: {reason}");

@@ -1,70 +1,51 @@
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace RobustNode.Core.Fields;
 
-/// <summary>
-/// An elementwise activation σ with its first and second derivatives, which the closed-form
-/// adjoints need (g_xᵀp = σ'(x) ⊙ Wᵀp; ∂ₓ(g_xᵀp)·s = σ''(x) ⊙ s ⊙ Wᵀp).
-/// </summary>
-public sealed record Activation(
-    string Name,
-    Func<Tensor, Tensor> Value,
-    Func<Tensor, Tensor> Derivative,
-    Func<Tensor, Tensor> SecondDerivative)
+/// <summary>The built-in elementwise activations; every engine has kernels for each (<see cref="Engines.IEngine{T}.Activate"/>).</summary>
+public enum ActivationKind
 {
-    /// <summary>(σ, σ', σ'') together, sharing work where the activation allows (tanh: one tanh for all three).</summary>
-    public (Tensor Value, Tensor Derivative, Tensor SecondDerivative) All(Tensor x)
-    {
-        if (Name != "tanh") return (Value(x), Derivative(x), SecondDerivative(x));
-        var t = x.tanh();
-        var d = 1 - t * t;
-        return (t, d, d * t * -2);
-    }
+    /// <summary>σ(x) = x.</summary>
+    Identity,
+    /// <summary>σ(x) = tanh x.</summary>
+    Tanh,
+    /// <summary>σ(x) = 1 / (1 + e⁻ˣ).</summary>
+    Sigmoid,
+    /// <summary>σ(x) = log(1 + eˣ).</summary>
+    Softplus,
+    /// <summary>σ(x) = max(x, 0).</summary>
+    Relu,
+}
 
-    /// <summary>
-    /// Optional: σ' and σ'' from values already computed, (x, σ(x)) ↦ σ'(x) and (x, σ(x), σ'(x)) ↦ σ''(x), so that a
-    /// stage's derivatives cost no second evaluation of σ. Must give the same numbers as
-    /// <see cref="Derivative"/> and <see cref="SecondDerivative"/>.
-    /// </summary>
-    public Func<Tensor, Tensor, Tensor>? DerivativeFromValue { get; init; }
+/// <summary>
+/// An elementwise activation σ as a value: which one it is and the facts the mathematics uses about it. Its kernels —
+/// σ, σ' and σ'' as the closed-form adjoints need them (g_xᵀp = σ'(x) ⊙ Wᵀp; ∂ₓ(g_xᵀp)·s = σ''(x) ⊙ s ⊙ Wᵀp) — live in
+/// the engines, which compute σ' and σ'' from σ(x) where the activation allows it (tanh: σ' = 1 − σ², σ'' = −2σσ';
+/// sigmoid: σ' = σ(1 − σ), σ'' = σ'(1 − 2σ)), so that a stage costs one evaluation of σ.
+/// </summary>
+/// <param name="Kind">Which activation.</param>
+/// <param name="Name">Name used in configuration, files and reports.</param>
+/// <param name="Monotone">σ is non-decreasing (needed by the gradient-flow layers of convex potentials).</param>
+/// <param name="SlopeBound">sup |σ'|: the Lipschitz constant of σ.</param>
+public sealed record Activation(ActivationKind Kind, string Name, bool Monotone, double SlopeBound)
+{
+    /// <summary>tanh: σ' = 1 − tanh², σ'' = −2 tanh (1 − tanh²); monotone, slope ≤ 1.</summary>
+    public static Activation Tanh { get; } = new(ActivationKind.Tanh, "tanh", true, 1);
 
-    /// <inheritdoc cref="DerivativeFromValue"/>
-    public Func<Tensor, Tensor, Tensor, Tensor>? SecondDerivativeFromValues { get; init; }
+    /// <summary>Logistic sigmoid: σ' = σ(1 − σ), σ'' = σ'(1 − 2σ); monotone, slope ≤ 1/4.</summary>
+    public static Activation Sigmoid { get; } = new(ActivationKind.Sigmoid, "sigmoid", true, 0.25);
 
-    /// <summary>tanh: σ' = 1 − tanh², σ'' = −2 tanh (1 − tanh²).</summary>
-    public static Activation Tanh { get; } = new("tanh",
-        x => x.tanh(),
-        x => { var t = x.tanh(); return 1 - t * t; },
-        x => { var t = x.tanh(); return -2 * t * (1 - t * t); })
-    {
-        DerivativeFromValue = (_, t) => 1 - t * t,
-        SecondDerivativeFromValues = (_, t, d1) => -2 * t * d1,
-    };
-
-    /// <summary>Logistic sigmoid: σ' = σ(1 − σ), σ'' = σ'(1 − 2σ).</summary>
-    public static Activation Sigmoid { get; } = new("sigmoid",
-        x => x.sigmoid(),
-        x => { var s = x.sigmoid(); return s * (1 - s); },
-        x => { var s = x.sigmoid(); return s * (1 - s) * (1 - 2 * s); })
-    {
-        DerivativeFromValue = (_, s) => s * (1 - s),
-        SecondDerivativeFromValues = (_, s, d1) => d1 * (1 - 2 * s),
-    };
-
-    /// <summary>softplus log(1 + eˣ): σ' = sigmoid, σ'' = sigmoid (1 − sigmoid).</summary>
-    public static Activation Softplus { get; } = new("softplus",
-        x => nn.functional.softplus(x),
-        x => x.sigmoid(),
-        x => { var s = x.sigmoid(); return s * (1 - s); });
+    /// <summary>softplus log(1 + eˣ): σ' = sigmoid, σ'' = sigmoid (1 − sigmoid); monotone, slope ≤ 1.</summary>
+    public static Activation Softplus { get; } = new(ActivationKind.Softplus, "softplus", true, 1);
 
     /// <summary>Identity (a linear field): σ' = 1, σ'' = 0.</summary>
-    public static Activation Identity { get; } = new("identity",
-        x => x.alias(),
-        x => ones_like(x),
-        x => zeros_like(x));
+    public static Activation Identity { get; } = new(ActivationKind.Identity, "identity", true, 1);
+
+    /// <summary>ReLU max(x, 0): σ' = 1 for x &gt; 0 and 0 otherwise (PyTorch's choice at the kink), σ'' = 0; monotone, slope ≤ 1.</summary>
+    public static Activation Relu { get; } = new(ActivationKind.Relu, "relu", true, 1);
+
+    /// <summary>True when σ'' vanishes everywhere (identity, ReLU): the second-order terms of the field drop out.</summary>
+    public bool IsPiecewiseLinear => Kind is ActivationKind.Identity or ActivationKind.Relu;
 
     /// <summary>The built-in activations by name.</summary>
     public static IReadOnlyDictionary<string, Activation> ByName { get; } =
-        new[] { Tanh, Sigmoid, Softplus, Identity }.ToDictionary(a => a.Name, StringComparer.OrdinalIgnoreCase);
+        new[] { Tanh, Sigmoid, Softplus, Identity, Relu }.ToDictionary(a => a.Name, StringComparer.OrdinalIgnoreCase);
 }

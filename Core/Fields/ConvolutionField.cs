@@ -1,5 +1,6 @@
 using LanguageExt;
 using LanguageExt.Common;
+using RobustNode.Core.Engines;
 using RobustNode.Core.Errors;
 using static LanguageExt.Prelude;
 using static TorchSharp.torch;
@@ -9,17 +10,20 @@ namespace RobustNode.Core.Fields;
 /// <summary>
 /// The convolutional neural-ODE field g(u_k, x) = W_k ∗ σ(x) + b_k on image states [B, C, H, W], with
 /// kernels W [N, C, C, k, k] (k odd, stride 1, "same" padding) and biases b [N, C] (seed talk, MNIST
-/// architecture). Closed forms, with ∗ᵀ the transposed convolution and ⋆ the kernel correlation:
+/// architecture); TorchSharp only. Closed forms, with ∗ᵀ the transposed convolution and ⋆ the kernel correlation:
 /// g_xᵀp = σ'(x) ⊙ (W ∗ᵀ p), g_Wᵀp = σ(x) ⋆ p, g_bᵀp = Σ p, g_x s = W ∗ (σ'(x) ⊙ s),
 /// ∂ₓ(g_xᵀp)·s = σ''(x) ⊙ s ⊙ (W ∗ᵀ p), ∂ₓ(g_Wᵀp)·s = (σ'(x) ⊙ s) ⋆ p.
 /// </summary>
-public sealed class ConvolutionField : IVectorField
+public sealed class ConvolutionField : IVectorField<Tensor>
 {
+    private static readonly TorchEngine E = TorchEngine.Instance;
+
+    public IEngine<Tensor> Engine => E;
     public LayerGrid Grid { get; }
     public int Dim { get; }
     public long[] StateShape { get; }
     public Activation Activation { get; }
-    public IReadOnlyList<ControlParameter> Controls { get; }
+    public IReadOnlyList<ControlParameter<Tensor>> Controls { get; }
     private Tensor Kernels => Controls[0].Value;
     private Tensor Biases => Controls[1].Value;
     private long Padding => Kernels.shape[3] / 2;
@@ -30,7 +34,7 @@ public sealed class ConvolutionField : IVectorField
         Activation = activation;
         StateShape = [kernels.shape[1], height, width];
         Dim = (int)(kernels.shape[1] * height * width);
-        Controls = [new ControlParameter("kernels", kernels, true), new ControlParameter("biases", biases, true)];
+        Controls = [new ControlParameter<Tensor>("kernels", kernels, true), new ControlParameter<Tensor>("biases", biases, true)];
     }
 
     /// <summary>Checks kernel and bias shapes before anything reaches libtorch.</summary>
@@ -38,9 +42,9 @@ public sealed class ConvolutionField : IVectorField
     {
         var errors = new List<Error>();
         if (kernels.dim() != 5 || kernels.shape[1] != kernels.shape[2] || kernels.shape[3] != kernels.shape[4] || kernels.shape[3] % 2 == 0)
-            errors.Add(RobustNodeErrors.ShapeMismatch("kernels", "[N, C, C, k, k] with k odd", NeuralOdeField.Shape(kernels)));
+            errors.Add(RobustNodeErrors.ShapeMismatch("kernels", "[N, C, C, k, k] with k odd", ShapeText.Of(kernels.shape)));
         else if (biases.dim() != 2 || biases.shape[0] != kernels.shape[0] || biases.shape[1] != kernels.shape[1])
-            errors.Add(RobustNodeErrors.ShapeMismatch("biases", $"[{kernels.shape[0]}, {kernels.shape[1]}]", NeuralOdeField.Shape(biases)));
+            errors.Add(RobustNodeErrors.ShapeMismatch("biases", $"[{kernels.shape[0]}, {kernels.shape[1]}]", ShapeText.Of(biases.shape)));
         if (height < 1 || width < 1) errors.Add(RobustNodeErrors.InvalidArgument("image size", $"must be positive, got {height}×{width}"));
         if (!(finalTime > 0) || !double.IsFinite(finalTime)) errors.Add(RobustNodeErrors.InvalidArgument("T", $"final time must be positive and finite, got {finalTime}"));
         if (errors.Count > 0) return Fail<Error, ConvolutionField>(Seq(errors));
@@ -59,55 +63,64 @@ public sealed class ConvolutionField : IVectorField
     public Tensor Evaluate(int layer, double t, Tensor x)
     {
         using var scope = NewDisposeScope();
-        return Conv(Activation.Value(x), Kernels[layer], Biases[layer]).MoveToOuterDisposeScope();
+        return Conv(E.Activate(Activation, x), Kernels[layer], Biases[layer]).MoveToOuterDisposeScope();
     }
 
-    public FieldCotangent Vjp(int layer, double t, Tensor x, Tensor p)
-    {
-        using var scope = NewDisposeScope();
-        var gx = Activation.Derivative(x).mul_(ConvTranspose(p, Kernels[layer]));
-        var gw = KernelCorrelation(Activation.Value(x), p);
-        var gb = p.sum([0, 2, 3]);
-        return new FieldCotangent(gx.MoveToOuterDisposeScope(), [gw.MoveToOuterDisposeScope(), gb.MoveToOuterDisposeScope()]);
-    }
-
-    public Tensor Jvp(int layer, double t, Tensor x, Tensor s)
-    {
-        using var scope = NewDisposeScope();
-        return Conv(Activation.Derivative(x).mul_(s), Kernels[layer], null).MoveToOuterDisposeScope();
-    }
-
-    public Tensor ControlJvp(int layer, double t, Tensor x, IReadOnlyList<Tensor> eta)
-    {
-        using var scope = NewDisposeScope();
-        return Conv(Activation.Value(x), eta[0], eta[1]).MoveToOuterDisposeScope();
-    }
-
-    public FieldCotangent SecondOrderVjp(int layer, double t, Tensor x, Tensor p, Tensor s)
-    {
-        using var scope = NewDisposeScope();
-        var gx = Activation.SecondDerivative(x).mul_(s).mul_(ConvTranspose(p, Kernels[layer]));
-        var gw = KernelCorrelation(Activation.Derivative(x).mul_(s), p);
-        var gb = zeros_like(Biases[layer]);
-        return new FieldCotangent(gx.MoveToOuterDisposeScope(), [gw.MoveToOuterDisposeScope(), gb.MoveToOuterDisposeScope()]);
-    }
-
-    public (FieldCotangent First, FieldCotangent Second) SecondOrderReverse(int layer, double t, Tensor x, Tensor kbar, Tensor kbarDot, Tensor xDot)
-    {
-        using var scope = NewDisposeScope();
-        var (s0, s1, s2) = Activation.All(x);
-        var kernel = Kernels[layer];
-        var a = ConvTranspose(kbar, kernel);
-        var aDot = ConvTranspose(kbarDot, kernel);
-        var gx1 = s1 * a;
-        var gx2 = (s1 * aDot).add_(s2.mul_(xDot).mul_(a));
-        var gw1 = KernelCorrelation(s0, kbar);
-        // σ(x) ⋆ k̄̇ + (σ'(x) ⊙ ẋ) ⋆ k̄ as one correlation over the stacked batch.
-        var gw2 = KernelCorrelation(cat([s0, s1.mul_(xDot)], 0), cat([kbarDot, kbar], 0));
-        return (new FieldCotangent(gx1.MoveToOuterDisposeScope(), [gw1.MoveToOuterDisposeScope(), kbar.sum([0, 2, 3]).MoveToOuterDisposeScope()]),
-                new FieldCotangent(gx2.MoveToOuterDisposeScope(), [gw2.MoveToOuterDisposeScope(), kbarDot.sum([0, 2, 3]).MoveToOuterDisposeScope()]));
-    }
-
-    public IVectorField WithControls(IReadOnlyList<Tensor> values) =>
+    public IVectorField<Tensor> WithControls(IReadOnlyList<Tensor> values) =>
         new ConvolutionField(Grid, values[0], values[1], StateShape[1], StateShape[2], Activation);
+
+    /// <summary>The closed forms at one stage, with the layer's kernel, σ(x), σ'(x) and σ''(x) each computed once.</summary>
+    public FieldLinearization<Tensor> Linearize(int layer, double t, Tensor x) => new Linearization(this, layer, t, x);
+
+    private sealed class Linearization(ConvolutionField f, int layer, double t, Tensor x) : FieldLinearization<Tensor>(E, layer, t, x)
+    {
+        private Tensor? _kernel, _bias, _sigma, _d1, _d2;
+        private Tensor Kernel => _kernel ??= f.Kernels[Layer];
+        private Tensor Bias => _bias ??= f.Biases[Layer];
+        private Tensor Sigma => _sigma ??= E.Activate(f.Activation, State);
+        private Tensor D1 => _d1 ??= E.ActivationDerivative(f.Activation, State, Sigma);
+        private Tensor D2 => _d2 ??= E.ActivationSecondDerivative(f.Activation, State, Sigma, D1);
+
+        protected override void Forget() => (_kernel, _bias, _sigma, _d1, _d2) = (null, null, null, null, null);
+
+        public override Tensor Value() => f.Conv(Sigma, Kernel, Bias);
+
+        public override Tensor Jvp(Tensor s) => f.Conv(D1 * s, Kernel, null);
+
+        public override Tensor ControlJvp(IReadOnlyList<Tensor> eta) => f.Conv(Sigma, eta[0], eta[1]);
+
+        public override Tensor Vjp(Tensor p, FieldCotangent<Tensor>? controls)
+        {
+            var gx = D1 * f.ConvTranspose(p, Kernel);
+            if (controls is not null) AddFirst(controls, p);
+            return gx;
+        }
+
+        public override Tensor SecondOrderVjp(Tensor p, Tensor s, FieldCotangent<Tensor>? controls)
+        {
+            var gx = (D2 * s).mul_(f.ConvTranspose(p, Kernel));
+            if (controls is not null) controls[0].PlusInPlace(f.KernelCorrelation(D1 * s, p), controls.Scale);
+            return gx;
+        }
+
+        public override (Tensor First, Tensor Second) SecondOrderReverse(Tensor p, Tensor m, Tensor s, FieldCotangent<Tensor> first, FieldCotangent<Tensor> second)
+        {
+            var a = f.ConvTranspose(p, Kernel);
+            var aDot = f.ConvTranspose(m, Kernel);
+            var x1 = D1 * a;
+            var x2 = (D1 * aDot).PlusInPlace((D2 * s).mul_(a));
+            AddFirst(first, p);
+            // σ(x) ⋆ k̄̇ + (σ'(x) ⊙ ẋ) ⋆ k̄ as one correlation over the stacked batch.
+            second[0].PlusInPlace(f.KernelCorrelation(cat([Sigma, D1 * s], 0), cat([m, p], 0)), second.Scale);
+            second[1].PlusInPlace(m.sum([0, 2, 3]), second.Scale);
+            return (x1, x2);
+        }
+
+        // g_Wᵀp = σ(x) ⋆ p and g_bᵀp = Σ p.
+        private void AddFirst(FieldCotangent<Tensor> controls, Tensor p)
+        {
+            controls[0].PlusInPlace(f.KernelCorrelation(Sigma, p), controls.Scale);
+            controls[1].PlusInPlace(p.sum([0, 2, 3]), controls.Scale);
+        }
+    }
 }

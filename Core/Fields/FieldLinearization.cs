@@ -1,46 +1,88 @@
-using static TorchSharp.torch;
+using RobustNode.Core.Engines;
 
 namespace RobustNode.Core.Fields;
 
 /// <summary>
-/// The field's local derivatives at one point (layer k, time t, state x) — what an adjoint sweep asks for several
-/// times at the same Runge–Kutta stage: the value g, the products with g_x, g_xᵀ, g_uᵀ, g_u, and the second-order
-/// terms of DESIGN §1. A field with closed forms overrides <see cref="IVectorField.Linearize"/> so that what depends
-/// only on the point (activations and their derivatives, the layer's control slices) is computed once per stage
-/// instead of once per product. This default asks the field for each product.
+/// The field's local derivatives at one point (layer k, time t, state x): the one place where an adjoint sweep asks
+/// for them — the value g, the products with g_x, g_xᵀ, g_u and g_uᵀ, and the second-order terms of DESIGN §1. A field
+/// computes what depends only on the point (activations and their derivatives, the layer's control slices) once, when
+/// first needed, and shares it between the products asked for at that point.
 /// </summary>
-/// <remarks>Tensors it caches belong to the dispose scope that is current when they are first needed.</remarks>
-public class FieldLinearization(IVectorField field, int layer, double t, Tensor x)
+/// <remarks>
+/// <para>A linearization is a workspace: <see cref="At"/> moves it to another point and forgets what it cached, so a
+/// sweep makes one per Runge–Kutta stage and reuses them step after step instead of allocating new ones.</para>
+/// <para>Values it returns or caches belong to the engine scope that is current when they are computed. Control
+/// cotangents are not returned but added to a <see cref="FieldCotangent{T}"/> (when one is given), so that a stage's
+/// contributions accumulate in place.</para>
+/// </remarks>
+/// <typeparam name="T">The engine's tensor type.</typeparam>
+public abstract class FieldLinearization<T>
 {
+    /// <param name="engine">The engine the field computes with.</param>
+    /// <param name="layer">The layer k.</param>
+    /// <param name="t">The time t.</param>
+    /// <param name="x">The state x [B, …].</param>
+    protected FieldLinearization(IEngine<T> engine, int layer, double t, T x)
+    {
+        Engine = engine;
+        (Layer, Time, State) = (layer, t, x);
+    }
+
+    /// <summary>The engine the field computes with.</summary>
+    public IEngine<T> Engine { get; }
+
     /// <summary>The layer k.</summary>
-    public int Layer { get; } = layer;
+    public int Layer { get; private set; }
+
     /// <summary>The time t.</summary>
-    public double Time { get; } = t;
-    /// <summary>The state x [B, d].</summary>
-    public Tensor State { get; } = x;
+    public double Time { get; private set; }
+
+    /// <summary>The state x [B, …].</summary>
+    public T State { get; private set; }
+
+    /// <summary>Moves the linearization to another point, forgetting what it cached at the last one.</summary>
+    public FieldLinearization<T> At(int layer, double t, T x)
+    {
+        (Layer, Time, State) = (layer, t, x);
+        Forget();
+        return this;
+    }
+
+    /// <summary>Drops the values cached at the previous point.</summary>
+    protected virtual void Forget() { }
 
     /// <summary>g(u_k, t, x).</summary>
-    public virtual Tensor Value() => field.Evaluate(Layer, Time, State);
+    public abstract T Value();
 
     /// <summary>g_x s.</summary>
-    public virtual Tensor Jvp(Tensor s) => field.Jvp(Layer, Time, State, s);
+    public abstract T Jvp(T s);
 
-    /// <summary>g_u η for a direction η of the layer's control slices.</summary>
-    public virtual Tensor ControlJvp(IReadOnlyList<Tensor> eta) => field.ControlJvp(Layer, Time, State, eta);
+    /// <summary>g_u η for a direction η given as one slice per control parameter (the layer's slices of per-layer controls).</summary>
+    public abstract T ControlJvp(IReadOnlyList<T> eta);
 
-    /// <summary>(g_xᵀp, g_uᵀp).</summary>
-    public virtual FieldCotangent Vjp(Tensor p) => field.Vjp(Layer, Time, State, p);
+    /// <summary>g_xᵀp, and g_uᵀp (summed over the batch) added to <paramref name="controls"/> when it is given.</summary>
+    public abstract T Vjp(T p, FieldCotangent<T>? controls);
 
     /// <summary>g_xᵀp alone, for reverse sweeps that want no control gradient (e.g. the one that finds p(0)).</summary>
-    public virtual Tensor StateVjp(Tensor p) => Vjp(p).State;
-
-    /// <summary>(∂ₓ(g_xᵀp)·s, ∂ₓ(g_uᵀp)·s).</summary>
-    public virtual FieldCotangent SecondOrderVjp(Tensor p, Tensor s) => field.SecondOrderVjp(Layer, Time, State, p, s);
+    public T StateVjp(T p) => Vjp(p, null);
 
     /// <summary>
-    /// One stage of the second-order reverse sweep: First = (g_xᵀp, g_uᵀp) and
-    /// Second = (g_xᵀm + ∂ₓ(g_xᵀp)·s, g_uᵀm + ∂ₓ(g_uᵀp)·s) — the cotangent of (x, u) and its tangent along s.
+    /// The Hessian-vector products of the scalar pᵀg in direction (s, 0): returns ∂ₓ(g_xᵀp)·s and adds ∂ₓ(g_uᵀp)·s to
+    /// <paramref name="controls"/> when it is given.
     /// </summary>
-    public virtual (FieldCotangent First, FieldCotangent Second) SecondOrderReverse(Tensor p, Tensor m, Tensor s) =>
-        field.SecondOrderReverse(Layer, Time, State, p, m, s);
+    public abstract T SecondOrderVjp(T p, T s, FieldCotangent<T>? controls);
+
+    /// <summary>
+    /// One stage of the second-order reverse sweep: returns (g_xᵀp, g_xᵀm + ∂ₓ(g_xᵀp)·s) — the cotangent of x and its
+    /// tangent along s — and adds g_uᵀp to <paramref name="first"/> and g_uᵀm + ∂ₓ(g_uᵀp)·s to <paramref name="second"/>.
+    /// This default composes <see cref="Vjp"/> and <see cref="SecondOrderVjp"/>; fields with closed forms share the
+    /// products between the two.
+    /// </summary>
+    public virtual (T First, T Second) SecondOrderReverse(T p, T m, T s, FieldCotangent<T> first, FieldCotangent<T> second)
+    {
+        var x1 = Vjp(p, first);
+        var x2 = Vjp(m, second);
+        using (Engine.OpenScope()) Engine.AddInPlace(x2, SecondOrderVjp(p, s, second));
+        return (x1, x2);
+    }
 }

@@ -1,5 +1,6 @@
 using LanguageExt;
 using LanguageExt.Common;
+using RobustNode.Core.Engines;
 using RobustNode.Core.Errors;
 using static LanguageExt.Prelude;
 using static TorchSharp.torch;
@@ -8,124 +9,161 @@ namespace RobustNode.Core.Fields;
 
 /// <summary>
 /// The neural-ODE field g(u_k, x) = W_k σ(x) + b_k with controls W [N, d, d], b [N, d]
-/// (seed talk, eq. nODE). All derivatives are closed forms:
+/// (seed talk, eq. nODE), written once over the kernels of any engine. All derivatives are closed forms:
 /// g_xᵀp = σ'(x) ⊙ Wᵀp, g_Wᵀp = p σ(x)ᵀ, g_bᵀp = p, g_x s = W(σ'(x) ⊙ s),
 /// ∂ₓ(g_xᵀp)·s = σ''(x) ⊙ s ⊙ Wᵀp, ∂ₓ(g_Wᵀp)·s = p (σ'(x) ⊙ s)ᵀ, ∂ₓ(g_bᵀp)·s = 0.
 /// </summary>
-public sealed class NeuralOdeField : IVectorField
+/// <typeparam name="T">The engine's tensor type.</typeparam>
+public sealed class NeuralOdeField<T> : IVectorField<T>
 {
+    public IEngine<T> Engine { get; }
     public LayerGrid Grid { get; }
     public int Dim { get; }
+    public long[] StateShape => [Dim];
     public Activation Activation { get; }
-    public IReadOnlyList<ControlParameter> Controls { get; }
+    public IReadOnlyList<ControlParameter<T>> Controls { get; }
     /// <summary>W [N, d, d].</summary>
-    public Tensor Weights => Controls[0].Value;
+    public T Weights => Controls[0].Value;
     /// <summary>b [N, d].</summary>
-    public Tensor Biases => Controls[1].Value;
+    public T Biases => Controls[1].Value;
 
-    private readonly Tensor[] _layerWeights;
-    private readonly Tensor[] _layerBiases;
+    private readonly T[] _layerWeights;
+    private readonly T[] _layerBiases;
 
-    private NeuralOdeField(LayerGrid grid, Tensor weights, Tensor biases, Activation activation)
+    internal NeuralOdeField(IEngine<T> engine, LayerGrid grid, T weights, T biases, Activation activation)
     {
+        Engine = engine;
         Grid = grid;
-        Dim = (int)weights.shape[1];
+        Dim = (int)engine.Shape(weights)[1];
         Activation = activation;
-        Controls = [new ControlParameter("weights", weights, true), new ControlParameter("biases", biases, true)];
-        // Per-layer views made once: slicing W[k], b[k] on every evaluation costs a libtorch call each time.
+        Controls = [new ControlParameter<T>("weights", weights, true), new ControlParameter<T>("biases", biases, true)];
+        // Per-layer views made once: slicing W[k], b[k] on every evaluation costs an engine call each time.
         // They share storage with the controls, so in-place parameter updates are seen.
-        _layerWeights = weights.unbind(0).Select(w => w.DetachFromDisposeScope()).ToArray();
-        _layerBiases = biases.unbind(0).Select(b => b.DetachFromDisposeScope()).ToArray();
-    }
-
-    /// <summary>Checks shapes, dtypes and devices before anything reaches libtorch.</summary>
-    public static Validation<Error, NeuralOdeField> Create(Tensor weights, Tensor biases, double finalTime, Activation? activation = null)
-    {
-        var errors = new List<Error>();
-        if (weights.dim() != 3 || weights.shape[1] != weights.shape[2])
-            errors.Add(RobustNodeErrors.ShapeMismatch("weights", "[N, d, d]", Shape(weights)));
-        else if (biases.dim() != 2 || biases.shape[0] != weights.shape[0] || biases.shape[1] != weights.shape[1])
-            errors.Add(RobustNodeErrors.ShapeMismatch("biases", $"[{weights.shape[0]}, {weights.shape[1]}]", Shape(biases)));
-        if (weights.dtype != biases.dtype) errors.Add(RobustNodeErrors.InvalidArgument("biases", $"dtype {biases.dtype} differs from the weights' {weights.dtype}"));
-        if (weights.device.ToString() != biases.device.ToString()) errors.Add(RobustNodeErrors.InvalidArgument("biases", "on a different device from the weights"));
-        if (!(finalTime > 0) || !double.IsFinite(finalTime)) errors.Add(RobustNodeErrors.InvalidArgument("T", $"final time must be positive and finite, got {finalTime}"));
-        if (errors.Count > 0) return Fail<Error, NeuralOdeField>(Seq(errors));
-        return Success<Error, NeuralOdeField>(new NeuralOdeField(new LayerGrid((int)weights.shape[0], finalTime), weights, biases, activation ?? Activation.Tanh));
-    }
-
-    public Tensor Evaluate(int layer, double t, Tensor x)
-    {
-        using var scope = NewDisposeScope();
-        return nn.functional.linear(Activation.Value(x), _layerWeights[layer], _layerBiases[layer]).MoveToOuterDisposeScope();
-    }
-
-    public FieldCotangent Vjp(int layer, double t, Tensor x, Tensor p)
-    {
-        using var scope = NewDisposeScope();
-        var w = _layerWeights[layer];
-        var gx = Activation.Derivative(x).mul_(p.matmul(w));
-        var gw = p.t().matmul(Activation.Value(x));
-        var gb = p.sum(dim: 0);
-        return new FieldCotangent(gx.MoveToOuterDisposeScope(), [gw.MoveToOuterDisposeScope(), gb.MoveToOuterDisposeScope()]);
-    }
-
-    public Tensor Jvp(int layer, double t, Tensor x, Tensor s)
-    {
-        using var scope = NewDisposeScope();
-        return (Activation.Derivative(x) * s).matmul(_layerWeights[layer].t()).MoveToOuterDisposeScope();
-    }
-
-    public Tensor ControlJvp(int layer, double t, Tensor x, IReadOnlyList<Tensor> eta)
-    {
-        using var scope = NewDisposeScope();
-        return nn.functional.linear(Activation.Value(x), eta[0], eta[1]).MoveToOuterDisposeScope();
-    }
-
-    public FieldCotangent SecondOrderVjp(int layer, double t, Tensor x, Tensor p, Tensor s)
-    {
-        using var scope = NewDisposeScope();
-        var gx = Activation.SecondDerivative(x).mul_(s).mul_(p.matmul(_layerWeights[layer]));
-        var gw = p.t().matmul(Activation.Derivative(x).mul_(s));
-        var gb = zeros_like(_layerBiases[layer]);
-        return new FieldCotangent(gx.MoveToOuterDisposeScope(), [gw.MoveToOuterDisposeScope(), gb.MoveToOuterDisposeScope()]);
-    }
-
-    public IVectorField WithControls(IReadOnlyList<Tensor> values) =>
-        new NeuralOdeField(Grid, values[0], values[1], Activation);
-
-    /// <summary>The closed forms at one stage, with W_k, σ(x), σ'(x) and σ''(x) each computed once, when first needed.</summary>
-    public FieldLinearization Linearize(int layer, double t, Tensor x) => new Linearization(this, layer, t, x);
-
-    private sealed class Linearization(NeuralOdeField f, int layer, double t, Tensor x) : FieldLinearization(f, layer, t, x)
-    {
-        private Tensor? _sigma, _d1, _d2;
-        private Tensor W => f._layerWeights[Layer];
-        private Tensor Sigma => _sigma ??= f.Activation.Value(State);
-        private Tensor D1 => _d1 ??= f.Activation.DerivativeFromValue is { } d ? d(State, Sigma) : f.Activation.Derivative(State);
-        private Tensor D2 => _d2 ??= f.Activation.SecondDerivativeFromValues is { } d ? d(State, Sigma, D1) : f.Activation.SecondDerivative(State);
-
-        public override Tensor Value() => nn.functional.linear(Sigma, W, f._layerBiases[Layer]);
-
-        public override Tensor Jvp(Tensor s) => (D1 * s).matmul(W.t());
-
-        public override Tensor ControlJvp(IReadOnlyList<Tensor> eta) => nn.functional.linear(Sigma, eta[0], eta[1]);
-
-        public override FieldCotangent Vjp(Tensor p) => new(D1 * p.matmul(W), [p.t().matmul(Sigma), p.sum(dim: 0)]);
-
-        public override Tensor StateVjp(Tensor p) => D1 * p.matmul(W);
-
-        public override FieldCotangent SecondOrderVjp(Tensor p, Tensor s) =>
-            new(D2 * s * p.matmul(W), [p.t().matmul(D1 * s), zeros_like(f._layerBiases[Layer])]);
-
-        public override (FieldCotangent First, FieldCotangent Second) SecondOrderReverse(Tensor p, Tensor m, Tensor s)
+        _layerWeights = new T[grid.Layers];
+        _layerBiases = new T[grid.Layers];
+        for (int k = 0; k < grid.Layers; k++)
         {
-            var pw = p.matmul(W);
-            var pt = p.t();
-            var first = new FieldCotangent(D1 * pw, [pt.matmul(Sigma), p.sum(dim: 0)]);
-            var second = new FieldCotangent((D1 * m.matmul(W)).add_(D2 * s * pw), [m.t().matmul(Sigma).add_(pt.matmul(D1 * s)), m.sum(dim: 0)]);
-            return (first, second);
+            _layerWeights[k] = engine.DetachFromScope(engine.Select(weights, k));
+            _layerBiases[k] = engine.DetachFromScope(engine.Select(biases, k));
         }
     }
 
-    internal static string Shape(Tensor t) => "[" + string.Join(", ", t.shape) + "]";
+    public T Evaluate(int layer, double t, T x)
+    {
+        using var scope = Engine.OpenScope();
+        return Engine.Keep(Engine.Linear(Engine.Activate(Activation, x), _layerWeights[layer], _layerBiases[layer]));
+    }
+
+    public IVectorField<T> WithControls(IReadOnlyList<T> values) => new NeuralOdeField<T>(Engine, Grid, values[0], values[1], Activation);
+
+    /// <summary>The closed forms at one stage, with W_k, σ(x), σ'(x) and σ''(x) each computed once, when first needed.</summary>
+    public FieldLinearization<T> Linearize(int layer, double t, T x) => new Linearization(this, layer, t, x);
+
+    private sealed class Linearization(NeuralOdeField<T> f, int layer, double t, T x) : FieldLinearization<T>(f.Engine, layer, t, x)
+    {
+        private T _sigma = default!, _d1 = default!, _d2 = default!;
+        private bool _hasSigma, _hasD1, _hasD2;
+        private IEngine<T> E => f.Engine;
+        private T W => f._layerWeights[Layer];
+
+        private T Sigma
+        {
+            get
+            {
+                if (!_hasSigma) (_sigma, _hasSigma) = (E.Activate(f.Activation, State), true);
+                return _sigma;
+            }
+        }
+
+        private T D1
+        {
+            get
+            {
+                if (!_hasD1) (_d1, _hasD1) = (E.ActivationDerivative(f.Activation, State, Sigma), true);
+                return _d1;
+            }
+        }
+
+        private T D2
+        {
+            get
+            {
+                if (!_hasD2) (_d2, _hasD2) = (E.ActivationSecondDerivative(f.Activation, State, Sigma, D1), true);
+                return _d2;
+            }
+        }
+
+        protected override void Forget()
+        {
+            (_sigma, _d1, _d2) = (default!, default!, default!);
+            _hasSigma = _hasD1 = _hasD2 = false;
+        }
+
+        public override T Value() => E.Linear(Sigma, W, f._layerBiases[Layer]);
+
+        public override T Jvp(T s) => E.Linear(E.Multiply(D1, s), W, default);
+
+        public override T ControlJvp(IReadOnlyList<T> eta) => E.Linear(Sigma, eta[0], eta[1]);
+
+        public override T Vjp(T p, FieldCotangent<T>? controls)
+        {
+            var gx = E.Multiply(D1, E.MatMul(p, W));
+            if (controls is not null) AddFirst(controls, p);
+            return gx;
+        }
+
+        public override T SecondOrderVjp(T p, T s, FieldCotangent<T>? controls)
+        {
+            var d1s = E.Multiply(D1, s);
+            var gx = E.Multiply(E.Multiply(D2, s), E.MatMul(p, W));
+            if (controls is not null) E.AddTransposedMatMulInPlace(controls[0], p, d1s, controls.Scale);
+            return gx;
+        }
+
+        public override (T First, T Second) SecondOrderReverse(T p, T m, T s, FieldCotangent<T> first, FieldCotangent<T> second)
+        {
+            var pw = E.MatMul(p, W);
+            var x1 = E.Multiply(D1, pw);
+            var x2 = E.Multiply(D1, E.MatMul(m, W));
+            E.AddInPlace(x2, E.Multiply(E.Multiply(D2, s), pw));
+            AddFirst(first, p);
+            // ∂ₓ(g_Wᵀp)·s + g_Wᵀm = p (σ' ⊙ s)ᵀ + m σᵀ, g_bᵀm = Σ m (the biases' second-order term vanishes).
+            E.AddTransposedMatMulInPlace(second[0], m, Sigma, second.Scale);
+            E.AddTransposedMatMulInPlace(second[0], p, E.Multiply(D1, s), second.Scale);
+            E.AddSumRowsInPlace(second[1], m, second.Scale);
+            return (x1, x2);
+        }
+
+        // g_Wᵀp = pᵀσ(x) and g_bᵀp = Σ p, batch sums.
+        private void AddFirst(FieldCotangent<T> controls, T p)
+        {
+            E.AddTransposedMatMulInPlace(controls[0], p, Sigma, controls.Scale);
+            E.AddSumRowsInPlace(controls[1], p, controls.Scale);
+        }
+    }
+}
+
+/// <summary>Builds <see cref="NeuralOdeField{T}"/> values, checking shapes, dtypes and devices before anything reaches an engine.</summary>
+public static class NeuralOdeField
+{
+    /// <summary>The field on TorchSharp tensors: W [N, d, d], b [N, d] on [0, T] (σ = tanh unless given).</summary>
+    public static Validation<Error, NeuralOdeField<Tensor>> Create(Tensor weights, Tensor biases, double finalTime, Activation? activation = null) =>
+        Create(TorchEngine.Instance, weights, biases, finalTime, activation);
+
+    /// <summary>The field on any engine: W [N, d, d], b [N, d] on [0, T] (σ = tanh unless given).</summary>
+    public static Validation<Error, NeuralOdeField<T>> Create<T>(IEngine<T> engine, T weights, T biases, double finalTime, Activation? activation = null)
+    {
+        var errors = new List<Error>();
+        var w = engine.Shape(weights);
+        var b = engine.Shape(biases);
+        if (w.Length != 3 || w[1] != w[2] || w[0] < 1)
+            errors.Add(RobustNodeErrors.ShapeMismatch("weights", "[N, d, d]", ShapeText.Of(w)));
+        else if (b.Length != 2 || b[0] != w[0] || b[1] != w[1])
+            errors.Add(RobustNodeErrors.ShapeMismatch("biases", $"[{w[0]}, {w[1]}]", ShapeText.Of(b)));
+        if (engine.Incompatibility(weights, biases) is { } problem) errors.Add(RobustNodeErrors.InvalidArgument("biases", $"{problem} (the weights')"));
+        if (!(finalTime > 0) || !double.IsFinite(finalTime)) errors.Add(RobustNodeErrors.InvalidArgument("T", $"final time must be positive and finite, got {finalTime}"));
+        if (errors.Count > 0) return Fail<Error, NeuralOdeField<T>>(Seq(errors));
+        return Success<Error, NeuralOdeField<T>>(
+            new NeuralOdeField<T>(engine, new LayerGrid((int)w[0], finalTime), weights, biases, activation ?? Activation.Tanh));
+    }
 }

@@ -1,3 +1,4 @@
+using RobustNode.Core.Engines;
 using static TorchSharp.torch;
 
 namespace RobustNode.Core.Losses;
@@ -6,42 +7,51 @@ namespace RobustNode.Core.Losses;
 /// Cross-entropy ℓ = −z_y + log Σⱼ e^{zⱼ} of logits z = x (or z = R x with a fixed read-out R [m, d]).
 /// ∇_z ℓ = softmax(z) − e_y; ∇²_z ℓ · s = π ⊙ s − π (πᵀs) with π = softmax(z); through R by the chain rule.
 /// </summary>
-public sealed class CrossEntropyLoss : ILoss
+/// <typeparam name="T">The engine's tensor type.</typeparam>
+public sealed class CrossEntropyLoss<T> : ILoss<T>
 {
-    /// <summary>Class labels [B] (int64).</summary>
-    public Tensor Labels { get; }
+    /// <param name="engine">The engine.</param>
+    /// <param name="labels">Class labels [B] in the engine's label form (<see cref="IEngine{T}"/>).</param>
+    /// <param name="readout">Optional fixed read-out R [m, d].</param>
+    public CrossEntropyLoss(IEngine<T> engine, T labels, T? readout = default) => (Engine, Labels, Readout) = (engine, labels, readout);
+
+    public IEngine<T> Engine { get; }
+    /// <summary>Class labels [B].</summary>
+    public T Labels { get; }
     /// <summary>Optional fixed read-out R [m, d].</summary>
-    public Tensor? Readout { get; }
+    public T? Readout { get; }
     public string Name => "cross-entropy";
+    public long Count => Engine.BatchSize(Labels);
 
-    public CrossEntropyLoss(Tensor labels, Tensor? readout = null) => (Labels, Readout) = (labels, readout);
+    // Absent is null on TorchSharp and default on the managed engine, whose values are structs.
+    private bool HasReadout => !ValueIdentity<T>.IsAbsent(Readout);
+    private T Logits(T x) => HasReadout ? Engine.Linear(x, Readout!, default) : x;
+    private T Back(T g) => HasReadout ? Engine.MatMul(g, Readout!) : g;
 
-    private Tensor Logits(Tensor x) => Readout is null ? x : x.matmul(Readout.t());
-    private Tensor Back(Tensor g) => Readout is null ? g : g.matmul(Readout);
-
-    public Tensor PerSample(Tensor x)
+    public T PerSample(T x)
     {
-        using var scope = NewDisposeScope();
-        var z = Logits(x);
-        return (z.logsumexp(1) - z.gather(1, Labels.unsqueeze(1)).squeeze(1)).MoveToOuterDisposeScope();
+        using var scope = Engine.OpenScope();
+        return Engine.Keep(Engine.CrossEntropy(Logits(x), Labels));
     }
 
-    public Tensor Gradient(Tensor x)
+    public T Gradient(T x)
     {
-        using var scope = NewDisposeScope();
-        var pi = Logits(x).softmax(1);
-        var g = pi - nn.functional.one_hot(Labels, pi.shape[1]).to(pi.dtype);
-        return Back(g).MoveToOuterDisposeScope();
+        using var scope = Engine.OpenScope();
+        return Engine.Keep(Back(Engine.CrossEntropyGradient(Logits(x), Labels)));
     }
 
-    public Tensor HessianVectorProduct(Tensor x, Tensor s)
+    public T HessianVectorProduct(T x, T s)
     {
-        using var scope = NewDisposeScope();
-        var pi = Logits(x).softmax(1);
-        var zs = Logits(s);
-        var h = pi * zs - pi * (pi * zs).sum(1, keepdim: true);
-        return Back(h).MoveToOuterDisposeScope();
+        using var scope = Engine.OpenScope();
+        return Engine.Keep(Back(Engine.CrossEntropyHessianVectorProduct(Logits(x), Logits(s))));
     }
 
-    public ILoss Select(Tensor indices) => new CrossEntropyLoss(Labels.index_select(0, indices), Readout);
+    public ILoss<T> Select(ReadOnlySpan<long> rows) => new CrossEntropyLoss<T>(Engine, Engine.GatherRows(Labels, rows), Readout);
+}
+
+/// <summary>Builds <see cref="CrossEntropyLoss{T}"/> values.</summary>
+public static class CrossEntropyLoss
+{
+    /// <summary>Cross-entropy on TorchSharp tensors: labels [B] int64, optional read-out R [m, d].</summary>
+    public static CrossEntropyLoss<Tensor> Create(Tensor labels, Tensor? readout = null) => new(TorchEngine.Instance, labels, readout);
 }

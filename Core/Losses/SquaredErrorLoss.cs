@@ -1,23 +1,39 @@
+using RobustNode.Core.Engines;
 using static TorchSharp.torch;
 
 namespace RobustNode.Core.Losses;
 
 /// <summary>Squared error ℓ = |x − y|₂² (seed talk): ∇ℓ = 2(x − y), ∇²ℓ·s = 2s.</summary>
-public sealed class SquaredErrorLoss(Tensor targets) : ILoss
+/// <typeparam name="T">The engine's tensor type.</typeparam>
+public sealed class SquaredErrorLoss<T>(IEngine<T> engine, T targets) : ILoss<T>
 {
+    public IEngine<T> Engine { get; } = engine;
     /// <summary>Targets y [B, d].</summary>
-    public Tensor Targets { get; } = targets;
+    public T Targets { get; } = targets;
     public string Name => "square";
+    public long Count => Engine.BatchSize(Targets);
 
-    public Tensor PerSample(Tensor x)
+    public T PerSample(T x)
     {
-        using var scope = NewDisposeScope();
-        return (x - Targets).square().sum(1).MoveToOuterDisposeScope();
+        using var scope = Engine.OpenScope();
+        var difference = Engine.Add(x, Targets, -1);
+        return Engine.Keep(Engine.SumPerSample(Engine.Multiply(difference, difference)));
     }
 
-    public Tensor Gradient(Tensor x) => 2 * (x - Targets);
+    public T Gradient(T x)
+    {
+        using var scope = Engine.OpenScope();
+        return Engine.Keep(Engine.Scale(Engine.Add(x, Targets, -1), 2));
+    }
 
-    public Tensor HessianVectorProduct(Tensor x, Tensor s) => 2 * s;
+    public T HessianVectorProduct(T x, T s) => Engine.Scale(s, 2);
 
-    public ILoss Select(Tensor indices) => new SquaredErrorLoss(Targets.index_select(0, indices));
+    public ILoss<T> Select(ReadOnlySpan<long> rows) => new SquaredErrorLoss<T>(Engine, Engine.GatherRows(Targets, rows));
+}
+
+/// <summary>Builds <see cref="SquaredErrorLoss{T}"/> values.</summary>
+public static class SquaredErrorLoss
+{
+    /// <summary>Squared error on TorchSharp tensors against targets [B, d].</summary>
+    public static SquaredErrorLoss<Tensor> Create(Tensor targets) => new(TorchEngine.Instance, targets);
 }

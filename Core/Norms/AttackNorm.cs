@@ -1,11 +1,19 @@
-using static TorchSharp.torch;
-
 namespace RobustNode.Core.Norms;
 
 /// <summary>
 /// The attack norm ‖ξ‖_q ≤ 1 (q ∈ {∞, 2, 1}) and its dual ‖·‖_{q*}, 1/q + 1/q* = 1, which the augmented
-/// loss penalises: sup_{‖ξ‖_q ≤ 1} ⟨g, ξ⟩ = ‖g‖_{q*} (seed talk, Proposition 1).
+/// loss penalises: sup_{‖ξ‖_q ≤ 1} ⟨g, ξ⟩ = ‖g‖_{q*} (seed talk, Proposition 1). The engines compute with it
+/// (<see cref="Engines.IEngine{T}.DualNorm"/>, <see cref="Engines.IEngine{T}.DualNormGradient"/>, <see cref="Engines.IEngine{T}.Project"/>)
+/// per sample, over every dimension but the first.
 /// </summary>
+/// <remarks>
+/// <para>Dual norm φ(g) = ‖g‖_{q*}: q* = 1 the sum of |gⱼ|, q* = 2 the Euclidean length, q* = ∞ the largest |gⱼ|.</para>
+/// <para>∇φ(g), which is also the steepest-ascent direction in the unit q-ball: q* = 1: sign(g); q* = 2: g/‖g‖₂;
+/// q* = ∞: sign(g_j) e_j at the arg-max j. At kinks it takes PyTorch's subgradient: sign(0) = 0, g = 0 gives 0, ties go
+/// to the first arg-max.</para>
+/// <para>Projection onto ‖δ‖_q ≤ r: ℓ∞ clips every coordinate to [−r, r]; ℓ₂ scales δ by r/max(r, ‖δ‖₂); ℓ₁ soft-thresholds
+/// at the θ found by sorting |δ| (Duchi, Shalev-Shwartz, Singer &amp; Chandra 2008), leaving points inside the ball as they are.</para>
+/// </remarks>
 public sealed record AttackNorm
 {
     /// <summary>q = ∞ (dual: 1-norm).</summary>
@@ -32,64 +40,4 @@ public sealed record AttackNorm
     };
 
     public override string ToString() => double.IsPositiveInfinity(Q) ? "inf" : Q.ToString("0");
-
-    /// <summary>Per-sample dual norm φ(g) = ‖gᵢ‖_{q*} of samples [B, …] → [B].</summary>
-    public Tensor DualNorm(Tensor g)
-    {
-        using var scope = NewDisposeScope();
-        var rows = g.flatten(1);
-        var norm = DualQ switch
-        {
-            1 => rows.abs().sum(1),
-            2 => rows.square().sum(1).sqrt(),
-            _ => rows.abs().amax([1]),
-        };
-        return norm.MoveToOuterDisposeScope();
-    }
-
-    /// <summary>
-    /// ∇φ(g) row by row, which is also the steepest-ascent direction in the unit q-ball:
-    /// q*=1: sign(g); q*=2: g/‖g‖; q*=∞: sign(g_j) e_j at the arg-max j. At kinks it takes PyTorch's
-    /// subgradient: sign(0) = 0, g = 0 gives 0, ties go to the first arg-max.
-    /// </summary>
-    public Tensor DualNormGradient(Tensor sample)
-    {
-        using var scope = NewDisposeScope();
-        var g = sample.flatten(1);
-        Tensor v = DualQ switch
-        {
-            1 => g.sign(),
-            2 => g / g.square().sum(1, keepdim: true).sqrt().clamp_min(1e-300),
-            _ => zeros_like(g).scatter_(1, g.abs().argmax(1, keepdim: true), g.gather(1, g.abs().argmax(1, keepdim: true)).sign()),
-        };
-        return v.view(sample.shape).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>Projects each sample of δ [B, …] onto the ball ‖δᵢ‖_q ≤ radius (ℓ₁: Duchi et al. 2008, sort-based).</summary>
-    public Tensor Project(Tensor sample, double radius)
-    {
-        using var scope = NewDisposeScope();
-        var delta = sample.flatten(1);
-        Tensor result;
-        if (double.IsPositiveInfinity(Q)) result = delta.clamp(-radius, radius);
-        else if (Q == 2)
-        {
-            var norm = delta.square().sum(1, keepdim: true).sqrt();
-            result = delta * (radius / norm.clamp_min(radius));
-        }
-        else
-        {
-            var abs = delta.abs();
-            var inside = abs.sum(1, keepdim: true).le(radius);
-            var sorted = abs.sort(1, descending: true).Values;
-            var cums = sorted.cumsum(1) - radius;
-            var k = arange(1, delta.shape[1] + 1, dtype: delta.dtype, device: delta.device);
-            var cond = (sorted - cums / k).gt(0);
-            var rho = (cond.to(int64) * arange(1, delta.shape[1] + 1, device: delta.device)).argmax(1, keepdim: true);
-            var theta = cums.gather(1, rho) / (rho + 1).to(delta.dtype);
-            var shrunk = delta.sign() * (abs - theta).clamp_min(0);
-            result = where(inside, delta, shrunk);
-        }
-        return result.view(sample.shape).MoveToOuterDisposeScope();
-    }
 }

@@ -21,41 +21,68 @@ public sealed record ButcherTableau
 {
     /// <summary>Name used in messages and registries.</summary>
     public string Name { get; }
-    /// <summary>Runge–Kutta matrix A (s × s, strictly lower triangular).</summary>
-    public double[,] A { get; }
-    /// <summary>Weights b of the propagated solution.</summary>
-    public double[] B { get; }
-    /// <summary>Nodes c.</summary>
-    public double[] C { get; }
+    /// <summary>Runge–Kutta matrix A (s × s, strictly lower triangular), read-only.</summary>
+    public CoefficientMatrix A { get; }
+    /// <summary>Weights b of the propagated solution, read-only.</summary>
+    public IReadOnlyList<double> B { get; }
+    /// <summary>Nodes c, read-only.</summary>
+    public IReadOnlyList<double> C { get; }
     /// <summary>Order p of the propagated solution.</summary>
     public int Order { get; }
     /// <summary>Embedded weights b̂ (lower order), or null for a fixed-step-only scheme.</summary>
-    public double[]? BHat { get; }
+    public IReadOnlyList<double>? BHat { get; }
     /// <summary>Order of the embedded solution.</summary>
     public int? EmbeddedOrder { get; }
     /// <summary>
     /// Weights m with y(t + h/2) ≈ y + h Σ mᵢ Kᵢ; with them the dense output is the quartic through
     /// y₀, y₁, y½, f₀, f₁ (Shampine 1986). Null: cubic Hermite dense output.
     /// </summary>
-    public double[]? MidpointWeights { get; }
+    public IReadOnlyList<double>? MidpointWeights { get; }
 
     /// <summary>Number of stages s.</summary>
-    public int Stages => B.Length;
+    public int Stages => B.Count;
     /// <summary>First same as last: the last stage is f(t+h, y₁), so it is the next step's first stage.</summary>
     public bool IsFsal { get; }
     /// <summary>Error weights e = b − b̂ (null without an embedded method).</summary>
-    public double[]? ErrorWeights { get; }
+    public IReadOnlyList<double>? ErrorWeights { get; }
     /// <summary>True when the scheme carries an error estimate and can drive an adaptive controller.</summary>
     public bool IsAdaptive => BHat is not null;
+
+    private readonly bool[] _feedsLaterStage;
+
+    /// <summary>
+    /// True when a later stage uses Kᵢ (some aⱼᵢ ≠ 0, j &gt; i). Derivative sweeps need a stage's value only then: its
+    /// argument Xⱼ is all they keep of the others.
+    /// </summary>
+    public bool FeedsLaterStage(int stage) => _feedsLaterStage[stage];
 
     private ButcherTableau(string name, double[,] a, double[] b, double[] c, int order,
         double[]? bHat, int? embeddedOrder, double[]? midpointWeights)
     {
-        (Name, A, B, C, Order, BHat, EmbeddedOrder, MidpointWeights) = (name, a, b, c, order, bHat, embeddedOrder, midpointWeights);
+        // Private copies behind read-only views: the caller's arrays may change later, a validated tableau may not.
+        (Name, A, B, C, Order, BHat, EmbeddedOrder, MidpointWeights) =
+            (name, new CoefficientMatrix(a), Frozen(b), Frozen(c), order, bHat is null ? null : Frozen(bHat), embeddedOrder,
+             midpointWeights is null ? null : Frozen(midpointWeights));
         int s = b.Length;
         IsFsal = s > 1 && c[s - 1] == 1.0 && Enumerable.Range(0, s).All(j => a[s - 1, j] == b[j]);
-        ErrorWeights = bHat?.Select((bh, i) => b[i] - bh).ToArray();
+        ErrorWeights = bHat is null ? null : Frozen(bHat.Select((bh, i) => b[i] - bh).ToArray());
+        _feedsLaterStage = new bool[s];
+        for (int i = 0; i < s; i++)
+            for (int j = i + 1; j < s; j++)
+                if (a[j, i] != 0) _feedsLaterStage[i] = true;
     }
+
+    private static IReadOnlyList<double> Frozen(double[] values) => System.Collections.Immutable.ImmutableArray.Create(values);
+
+    /// <summary>
+    /// The highest order a tableau may claim: its conditions are checked tree by tree, and there are 7 813 rooted
+    /// trees of order at most 12 (53 272 up to 14, 2.7 million up to 18). Every built-in scheme claims at most 5, and
+    /// published explicit schemes up to Feagin's order-12 method fit; a claim above the cap is refused before any tree is built.
+    /// </summary>
+    public const int MaxOrder = 12;
+
+    private static string HighOrder(string what, int order) =>
+        $"the {what} {order} is above {MaxOrder}, the highest order whose conditions are checked (7 813 rooted trees up to order 12)";
 
     /// <summary>Tolerance on order-condition residuals for coefficients given in float64.</summary>
     public const double ConditionTolerance = 1e-10;
@@ -79,6 +106,9 @@ public sealed record ButcherTableau
         if ((bHat is null) != (embeddedOrder is null))
             errors.Add(RobustNodeErrors.InvalidTableau(name, "an embedded method needs both b̂ and its order"));
         if (order < 1) errors.Add(RobustNodeErrors.InvalidTableau(name, $"order must be at least 1, got {order}"));
+        if (order > MaxOrder) errors.Add(RobustNodeErrors.InvalidTableau(name, HighOrder("order", order)));
+        if (embeddedOrder is < 1) errors.Add(RobustNodeErrors.InvalidTableau(name, $"the embedded order must be at least 1, got {embeddedOrder}"));
+        if (embeddedOrder > MaxOrder) errors.Add(RobustNodeErrors.InvalidTableau(name, HighOrder("embedded order", embeddedOrder.Value)));
         var all = a.Cast<double>().Concat(b).Concat(c).Concat(bHat ?? []).Concat(midpointWeights ?? []);
         if (all.Any(v => !double.IsFinite(v))) errors.Add(RobustNodeErrors.InvalidTableau(name, "coefficients must be finite"));
         if (errors.Count > 0) return Fail<Error, ButcherTableau>(Seq(errors));
@@ -94,8 +124,9 @@ public sealed record ButcherTableau
             if (Math.Abs(row - c[i]) > ConditionTolerance)
                 errors.Add(RobustNodeErrors.InvalidTableau(name, $"inconsistent: c{i + 1} = {c[i]} but row {i + 1} of A sums to {row} (c = A·1)"));
         }
-        errors.AddRange(OrderConditions.Violations(name, "b", a, b, order));
-        if (bHat is not null) errors.AddRange(OrderConditions.Violations(name, "b̂", a, bHat, embeddedOrder!.Value));
+        var matrix = new CoefficientMatrix(a);
+        errors.AddRange(OrderConditions.Violations(name, "b", matrix, b, order));
+        if (bHat is not null) errors.AddRange(OrderConditions.Violations(name, "b̂", matrix, bHat, embeddedOrder!.Value));
         return errors.Count > 0
             ? Fail<Error, ButcherTableau>(Seq(errors))
             : Success<Error, ButcherTableau>(new ButcherTableau(name, a, b, c, order, bHat, embeddedOrder, midpointWeights));

@@ -26,7 +26,7 @@ public sealed record RootedTree(IReadOnlyList<RootedTree> Children)
     /// <summary>
     /// Elementary weight vector Φ(t) ∈ Rˢ: Φ(τ) = 1, Φ([t₁…tₘ])ᵢ = Πⱼ (A Φ(tⱼ))ᵢ.
     /// </summary>
-    public double[] ElementaryWeights(double[,] a)
+    public double[] ElementaryWeights(CoefficientMatrix a)
     {
         int s = a.GetLength(0);
         var phi = Enumerable.Repeat(1.0, s).ToArray();

@@ -3,8 +3,10 @@ using LanguageExt.Common;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using RobustNode.Core.Engines.Managed;
 using RobustNode.Host.Configuration;
 using RobustNode.Host.Problems;
+using RobustNode.Host.Sweeps;
 using RobustNode.Host.Verbs;
 
 namespace RobustNode.Host.Composition;
@@ -18,10 +20,18 @@ public static class CompositionRoot
     /// <summary>Every verb of <c>robustnode</c>. A new verb is one class and one line here.</summary>
     public static VerbCatalog Verbs { get; } = new VerbCatalog()
         .Add<TrainVerb>()
+        .Add<SweepVerb>()
         .Add<EvaluateVerb>()
         .Add<AttackVerb>()
         .Add<SolveVerb>()
-        .Add<SensitivityVerb>();
+        .Add<SensitivityVerb>()
+        .Add<TrainDenoiserVerb>()
+        .Add<PnpVerb>();
+
+    /// <summary>Every engine of <c>robustnode</c>, by name (<c>Engine:Name</c>, <c>Model:Engine</c>, <c>"engine"</c> of problem files). A new engine is one line here.</summary>
+    public static EngineCatalog Engines { get; } = new EngineCatalog()
+        .AddTorch()
+        .Add(EngineCatalog.Managed, convolutions: false, r => r.DType == TorchSharp.torch.ScalarType.Float32 ? EngineChoice.Of(new ManagedEngine<float>(r.Threads)) : EngineChoice.Of(new ManagedEngine<double>(r.Threads)));
 
     /// <summary>Runs <c>robustnode</c> with the given arguments and returns its exit code.</summary>
     public static int Run(IReadOnlyList<string> args, HostContext context)
@@ -34,7 +44,7 @@ public static class CompositionRoot
         }
         catch (Exception ex)
         {
-            context.Console.Error.WriteLine($"robustnode: internal error: {ex}");
+            context.Console.Error.WriteLine($"robustnode: internal error: {Echo.Clip(ex.ToString(), 20_000)}");
             return ExitCodes.InternalError;
         }
     }
@@ -56,32 +66,25 @@ public static class CompositionRoot
                     console.Out.Write(Verbs.Usage());
                     return ExitCodes.Success;
                 }
-                console.Error.WriteLine($"robustnode: unknown verb '{name}'; known: {string.Join(", ", Verbs.Descriptors.Select(d => d.Name))}");
+                console.Problem($"robustnode: unknown verb {Echo.Quote(name)}; known: {string.Join(", ", Verbs.Descriptors.Select(d => d.Name))}");
                 console.Error.Write(Verbs.Usage());
                 return ExitCodes.InvalidInput;
             },
             Some: verb => commandLine.ArgumentsFor(verb).Match(
                 Fail: problems => Invalid(context, $"robustnode {verb.Name}: invalid command line", problems, "run 'robustnode --help' for usage"),
-                Succ: arguments => Run(verb, arguments, commandLine.Overrides, context)));
+                Succ: arguments => Run(verb, arguments, commandLine.ConfigFile, commandLine.Overrides, context)));
     }
 
-    private static int Run(VerbDescriptor verb, VerbArguments arguments, IReadOnlyList<string> overrides, HostContext context)
+    private static int Run(VerbDescriptor verb, VerbArguments arguments, string? configFile, IReadOnlyList<string> overrides, HostContext context)
     {
-        IConfigurationRoot configuration;
-        try
-        {
-            configuration = ConfigurationSources.Build(context.ContentRoot, overrides);
-        }
-        catch (InvalidDataException ex)
-        {
-            context.Console.Error.WriteLine($"robustnode: invalid {ConfigurationSources.SettingsFile}: {ex.InnerException?.Message ?? ex.Message}");
-            return ExitCodes.InvalidInput;
-        }
-        return HostSettingsValidation.Validate(configuration, context.CudaAvailable).Match(
+        var built = ConfigurationSources.Build(context.ContentRoot, configFile, overrides);
+        if (built.IsFail) return Invalid(context, "robustnode: invalid settings", built.FailToSeq(), null);
+        var configuration = built.SuccessToSeq().Head;
+        return HostSettingsValidation.Validate(configuration, context.CudaAvailable, context.Engines ?? Engines).Match(
             Fail: problems => Invalid(context, "robustnode: invalid configuration", problems, null),
             Succ: settings =>
             {
-                using var services = BuildServices(configuration, settings, context);
+                using var services = BuildServices(configuration, settings, context, overrides, configFile);
                 if (settings.Device.FellBackToCpu)
                     services.GetRequiredService<ILoggerFactory>().CreateLogger("RobustNode").LogInformation(DeviceSelection.FallbackMessage);
                 settings.Torch.Apply();
@@ -89,11 +92,16 @@ public static class CompositionRoot
             });
     }
 
-    /// <summary>The DI container: settings and the solver registry as singletons, logging, the problem-file parser and the verbs.</summary>
-    public static ServiceProvider BuildServices(IConfiguration configuration, HostSettings settings, HostContext context)
+    /// <summary>
+    /// The DI container: settings, the solver registry and the engine catalog as singletons, how the program was
+    /// invoked, logging, the problem-file parser and the verbs.
+    /// </summary>
+    public static ServiceProvider BuildServices(IConfiguration configuration, HostSettings settings, HostContext context, IReadOnlyList<string>? overrides = null,
+        string? configFile = null)
     {
         var services = new ServiceCollection()
             .AddSingleton(configuration)
+            .AddSingleton(new ProgramInvocation(context.ContentRoot, overrides ?? [], configFile))
             .AddSingleton(context.Console)
             .AddSingleton(settings)
             .AddSingleton(settings.Torch)
@@ -101,6 +109,8 @@ public static class CompositionRoot
             .AddSingleton(settings.Output)
             .AddSingleton(settings.Solvers)
             .AddSingleton(settings.Experiments)
+            .AddSingleton(settings.Engine)
+            .AddSingleton(context.Engines ?? Engines)
             .AddSingleton<ProblemFileParser>()
             .AddLogging(logging =>
             {
@@ -116,7 +126,7 @@ public static class CompositionRoot
     private static int Invalid(HostContext context, string headline, Seq<Error> problems, string? hint)
     {
         context.Console.Report(headline, problems);
-        if (hint is not null) context.Console.Error.WriteLine(hint);
+        if (hint is not null) context.Console.Problem(hint);
         return ExitCodes.InvalidInput;
     }
 }

@@ -15,11 +15,14 @@ public sealed record HostConsole(TextWriter Out, TextWriter Error)
     /// <summary>Most problems listed under one headline; the rest are counted.</summary>
     public const int MaxListedProblems = 50;
 
-    /// <summary>Writes a headline and every problem under it, one per line.</summary>
+    /// <summary>Writes a headline and every problem under it, one per line (each escaped and cut, see <see cref="Echo"/>).</summary>
     public void Report(string headline, Seq<Error> problems)
     {
-        Error.WriteLine($"{headline}:");
-        foreach (var problem in problems.Take(MaxListedProblems)) Error.WriteLine($"  {problem.Message}");
-        if (problems.Count > MaxListedProblems) Error.WriteLine($"  … and {problems.Count - MaxListedProblems} more problems");
+        Problem($"{headline}:");
+        foreach (var problem in problems.Take(MaxListedProblems)) Problem($"  {problem.Message}");
+        if (problems.Count > MaxListedProblems) Problem($"  … and {problems.Count - MaxListedProblems} more problems");
     }
+
+    /// <summary>Writes one line to <see cref="Error"/>, with control and bidirectional characters escaped and the line cut to <see cref="Echo.LineLength"/>.</summary>
+    public void Problem(string line) => Error.WriteLine(Echo.Line(line));
 }

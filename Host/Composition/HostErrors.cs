@@ -1,4 +1,5 @@
 using LanguageExt.Common;
+using RobustNode.Core.Errors;
 
 namespace RobustNode.Host.Composition;
 
@@ -8,11 +9,12 @@ namespace RobustNode.Host.Composition;
 /// </summary>
 public static class HostErrors
 {
-    public const int ConfigurationCode = 500;
-    public const int ProblemFileCode = 510;
-    public const int CommandLineCode = 520;
-    public const int FileCode = 530;
-    public const int ComputationCode = 540;
+    // The codes live in the one registry, RobustNode.Core.Errors.ErrorCodes.
+    public const int ConfigurationCode = ErrorCodes.Configuration;
+    public const int ProblemFileCode = ErrorCodes.ProblemFile;
+    public const int CommandLineCode = ErrorCodes.CommandLine;
+    public const int FileCode = ErrorCodes.File;
+    public const int ComputationCode = ErrorCodes.Computation;
 
     /// <summary>A configuration value that cannot be used, e.g. <c>Torch:Threads: must be at least 1, got 0</c>.</summary>
     public static Error Configuration(string key, string reason) => Error.New(ConfigurationCode, $"{key}: {reason}");

@@ -32,5 +32,14 @@ public sealed record SolverDefaults(string Name, int StepsPerLayer, double Relat
 /// <summary>The <c>Output</c> section: where verbs write their results by default (relative to the working directory).</summary>
 public sealed record OutputSettings(string Folder);
 
+/// <summary>
+/// The <c>Engine</c> section: which engine computes, <c>auto</c> (the default: the managed engine for dense fields when
+/// it is registered, else torch) or a name of the <see cref="EngineCatalog"/>. Experiments may override it
+/// (<c>Model:Engine</c>), problem files too (<c>"engine"</c>).
+/// </summary>
+/// <param name="Name"><c>auto</c> or a registered engine's name.</param>
+public sealed record EngineSettings(string Name);
+
 /// <summary>Every setting of the host, validated into core values at start-up.</summary>
-public sealed record HostSettings(TorchRuntime Torch, DeviceDecision Device, SolverDefaults Solver, OutputSettings Output, SolverRegistry Solvers, ExperimentCatalog Experiments);
+public sealed record HostSettings(TorchRuntime Torch, DeviceDecision Device, SolverDefaults Solver, OutputSettings Output, SolverRegistry Solvers,
+    ExperimentCatalog Experiments, EngineSettings Engine);

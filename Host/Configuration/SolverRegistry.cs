@@ -51,6 +51,6 @@ public sealed class SolverRegistry
     public Validation<Error, OdeSolver> Create(SolverChoice choice, int maxSteps, Func<string, Error> at) =>
         Resolve(choice.Name, at).Bind(tableau => (choice.Adaptive
                 ? new OdeSolver(tableau, new PIController(choice.RelativeTolerance, choice.AbsoluteTolerance, MaxSteps: maxSteps))
-                : SolverCatalog.Fixed(tableau, choice.StepsPerLayer))
+                : SolverCatalog.Fixed(tableau, choice.StepsPerLayer, maxSteps))
             .Validate());
 }

@@ -23,6 +23,9 @@ public static class UserTableaux
 
     private static readonly string[] Keys = ["A", "b", "c", "order", "bHat", "embeddedOrder"];
 
+    /// <summary>Most stages of a user tableau (published explicit schemes have at most a few dozen).</summary>
+    public const int MaxStages = 64;
+
     /// <summary>Reads and validates every tableau of the section, reporting all problems of all of them.</summary>
     public static Validation<Error, Seq<ButcherTableau>> Read(IConfigurationSection section) =>
         section.GetChildren().Select(ReadTableau).Sequence().Map(toSeq);
@@ -36,12 +39,12 @@ public static class UserTableaux
         var a = Required(entry, "A").Bind(Rows);
         var b = Required(entry, "b").Bind(Vector);
         var c = Required(entry, "c").Bind(Vector);
-        var order = Required(entry, "order").Bind(_ => SettingReaders.Integer(entry, "order", 0, 1));
+        var order = Required(entry, "order").Bind(_ => SettingReaders.Integer(entry, "order", 0, 1, ButcherTableau.MaxOrder));
         var bHat = entry.GetSection("bHat").Exists()
             ? Vector(entry.GetSection("bHat")).Map(Some)
             : Success<Error, Option<double[]>>(None);
         var embedded = entry.GetSection("embeddedOrder").Exists()
-            ? SettingReaders.Integer(entry, "embeddedOrder", 0, 1).Map(Some)
+            ? SettingReaders.Integer(entry, "embeddedOrder", 0, 1, ButcherTableau.MaxOrder).Map(Some)
             : Success<Error, Option<int>>(None);
         return (keys, a, b, c, order, bHat, embedded)
             .Apply((_, aa, bb, cc, p, bh, q) => (aa, bb, cc, p, bh, q))
@@ -63,7 +66,9 @@ public static class UserTableaux
     {
         var items = list.GetChildren().ToArray();
         if (items.Length == 0 && !string.IsNullOrEmpty(list.Value))
-            return Fail<Error, IConfigurationSection[]>(HostErrors.Configuration(list.Path, $"expected a list, got '{list.Value}'"));
+            return Fail<Error, IConfigurationSection[]>(HostErrors.Configuration(list.Path, $"expected a list, got {Echo.Quote(list.Value)}"));
+        if (items.Length > MaxStages)
+            return Fail<Error, IConfigurationSection[]>(HostErrors.Configuration(list.Path, $"holds {items.Length} entries; a tableau has at most {MaxStages} stages"));
         for (int i = 0; i < items.Length; i++)
             if (items[i].Key != i.ToString(CultureInfo.InvariantCulture))
                 return Fail<Error, IConfigurationSection[]>(HostErrors.Configuration(list.Path, "expected a list"));
@@ -92,8 +97,10 @@ public static class UserTableaux
     private static Validation<Error, double> Coefficient(IConfigurationSection item)
     {
         var text = item.Value?.Trim() ?? "";
+        if (item.GetChildren().Any())
+            return Fail<Error, double>(HostErrors.Configuration(item.Path, "expected a number or a fraction like \"2/3\", got a list or section"));
         if (TryParseCoefficient(text, out var value)) return Success<Error, double>(value);
-        return Fail<Error, double>(HostErrors.Configuration(item.Path, $"expected a number or a fraction like \"2/3\", got '{text}'"));
+        return Fail<Error, double>(HostErrors.Configuration(item.Path, $"expected a number or a fraction like \"2/3\", got {Echo.Quote(text)}"));
     }
 
     internal static bool TryParseCoefficient(string text, out double value)

@@ -37,6 +37,12 @@ internal static class DataSettingsReader
         ["unit"] = ImageNormalisation.Unit, ["standard"] = ImageNormalisation.Standard,
     };
 
+    /// <summary>Most points a point cloud may have.</summary>
+    public const int MaxPoints = 10_000_000;
+
+    /// <summary>Most images a data set part may use.</summary>
+    public const int MaxImages = 10_000_000;
+
     /// <summary>The data kind (default point-cloud).</summary>
     public static Validation<Error, DataKind> Kind(IConfigurationSection data) =>
         SettingReaders.Choice(data, "Kind", DataKind.PointCloud, Kinds);
@@ -50,9 +56,9 @@ internal static class DataSettingsReader
                 Succ: Success<Error, PointCloud>,
                 Fail: _ => Fail<Error, PointCloud>(HostErrors.Configuration($"{data.Path}:Generator",
                     $"unknown point cloud '{name}'; known: {string.Join(", ", RobustNode.Training.Data.PointCloud.Kinds)}"))));
-        var generator = (family, SettingReaders.Number(data, "Noise", double.NaN, 0)).Apply((f, noise) => (f, noise)).Bind(x => Specialise(data, x.f, x.noise));
+        var generator = (family, SettingReaders.Number(data, "Noise", double.NaN, 0, 10)).Apply((f, noise) => (f, noise)).Bind(x => Specialise(data, x.f, x.noise));
         return (keys, generator,
-                SettingReaders.Integer(data, "Size", 1000, 4),
+                SettingReaders.Integer(data, "Size", 1000, 4, MaxPoints),
                 SettingReaders.Number(data, "TestFraction", 0.3, 0, 1, exclusiveMin: true, exclusiveMax: true),
                 SettingReaders.Long(data, "Seed", 1))
             .Apply((_, g, size, fraction, seed) => (DataSettings)new PointCloudDataSettings(g, size, fraction, seed));
@@ -72,7 +78,7 @@ internal static class DataSettingsReader
         {
             Circles c => SettingReaders.Number(data, "Factor", c.Factor, 0, 1, exclusiveMin: true, exclusiveMax: true)
                 .Map(f => (PointCloud)new Circles(Noise(c.Noise), f)),
-            Spirals s => SettingReaders.Number(data, "Turns", s.Turns, 0, exclusiveMin: true)
+            Spirals s => SettingReaders.Number(data, "Turns", s.Turns, 0, 100, exclusiveMin: true)
                 .Map(t => (PointCloud)new Spirals(Noise(s.Noise), t)),
             Moons m => Success<Error, PointCloud>(new Moons(Noise(m.Noise))),
             _ => Success<Error, PointCloud>(family),
@@ -84,7 +90,9 @@ internal static class DataSettingsReader
     {
         var keys = SettingReaders.KnownKeys(data, "Kind", "Images", "Labels", "TrainImages", "TrainLabels", "TestImages", "TestLabels",
             "TrainCount", "TestCount", "Seed", "Normalisation");
-        string? Path(string key) => string.IsNullOrWhiteSpace(data[key]) ? null : data[key]!.Trim();
+        var paths = new[] { "Images", "Labels", "TrainImages", "TrainLabels", "TestImages", "TestLabels" }
+            .Select(k => SettingReaders.Text(data, k, "")).Sequence();
+        string? Path(string key) => string.IsNullOrWhiteSpace(data[key]) || data.GetSection(key).GetChildren().Any() ? null : data[key]!.Trim();
         string K(string key) => $"{data.Path}:{key}";
         Validation<Error, (IdxPair Train, IdxPair? Test)> files;
         bool single = Path("Images") is not null || Path("Labels") is not null;
@@ -103,9 +111,9 @@ internal static class DataSettingsReader
                     : (new IdxPair(Path("TrainImages")!, Path("TrainLabels")!, K("TrainImages"), K("TrainLabels")),
                        new IdxPair(Path("TestImages")!, Path("TestLabels")!, K("TestImages"), K("TestLabels"))));
         }
-        return (keys, files,
-                SettingReaders.Integer(data, "TrainCount", 8000, 1),
-                SettingReaders.Integer(data, "TestCount", 1000, 1),
+        return ((keys, paths).Apply((_, _) => unit), files,
+                SettingReaders.Integer(data, "TrainCount", 8000, 1, MaxImages),
+                SettingReaders.Integer(data, "TestCount", 1000, 1, MaxImages),
                 SettingReaders.Long(data, "Seed", 1),
                 SettingReaders.Choice(data, "Normalisation", ImageNormalisation.Unit, Normalisations))
             .Apply((_, f, train, test, seed, normalisation) => (DataSettings)new ImageDataSettings(experiment, data.Path, f.Train, f.Test, train, test, seed, normalisation));

@@ -18,17 +18,23 @@ namespace RobustNode.Host.Experiments;
 /// </summary>
 internal static class EvaluationSettingsReader
 {
+    /// <summary>Largest level-set grid: <c>Resolution</c>² points are classified and drawn (1000² = one million).</summary>
+    public const int MaxGridResolution = 1000;
+
+    /// <summary>Most radii of an accuracy curve.</summary>
+    public const int MaxRadii = 100;
+
     /// <summary>The evaluation settings; the defaults depend on the data kind (radii in input units).</summary>
     public static Validation<Error, EvaluationSettings> Read(IConfigurationSection evaluation, DataKind kind)
     {
         bool images = kind == DataKind.Images;
         double[] defaultEpsilons = images ? [0, 0.05, 0.1, 0.2, 0.3] : [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3];
         var keys = SettingReaders.KnownKeys(evaluation, "Norm", "Epsilons", "Fgsm", "Pgd", "AttackEpsilon", "InputBox", "Grid");
-        var epsilons = SettingReaders.Numbers(evaluation, "Epsilons").Bind(list =>
+        var epsilons = SettingReaders.Numbers(evaluation, "Epsilons", MaxRadii).Bind(list =>
         {
             var values = list.IfNone(defaultEpsilons);
-            var errors = values.Select((e, i) => (e, i)).Where(x => x.e < 0)
-                .Select(x => HostErrors.Configuration($"{evaluation.Path}:Epsilons[{x.i}]", $"an attack radius must not be negative, got {x.e}"))
+            var errors = values.Select((e, i) => (e, i)).Where(x => x.e < 0 || x.e > TrainingSettingsReader.MaxRadius)
+                .Select(x => HostErrors.Configuration($"{evaluation.Path}:Epsilons[{x.i}]", x.e < 0 ? $"an attack radius must not be negative, got {x.e}" : $"an attack radius must be at most {TrainingSettingsReader.MaxRadius}, got {x.e}"))
                 .ToList();
             if (values.Length == 0) errors.Add(HostErrors.Configuration($"{evaluation.Path}:Epsilons", "needs at least one radius"));
             return errors.Count > 0 ? Fail<Error, IReadOnlyList<double>>(Seq(errors)) : Success<Error, IReadOnlyList<double>>(values);
@@ -42,7 +48,7 @@ internal static class EvaluationSettingsReader
         return (keys,
                 SettingReaders.Choice(evaluation, "Norm", AttackNorm.Infinity, TrainingSettingsReader.Norms),
                 epsilons, attacks,
-                SettingReaders.Number(evaluation, "AttackEpsilon", images ? 0.1 : 0.15, 0, exclusiveMin: true),
+                SettingReaders.Number(evaluation, "AttackEpsilon", images ? 0.1 : 0.15, 0, TrainingSettingsReader.MaxRadius, exclusiveMin: true),
                 Box(evaluation, images ? InputBox.Unit : null),
                 grid)
             .Apply((_, norm, e, a, attackEpsilon, box, g) => new EvaluationSettings(norm, e, a.Fgsm,
@@ -52,11 +58,11 @@ internal static class EvaluationSettingsReader
     private static Validation<Error, Option<PgdEvaluation>> Pgd(IConfigurationSection section) =>
         (SettingReaders.KnownKeys(section, "Enabled", "Steps", "Restarts", "RelativeStepSize", "Seed", "TestCount"),
                 SettingReaders.Flag(section, "Enabled", true),
-                SettingReaders.Integer(section, "Steps", 20, 1),
-                SettingReaders.Integer(section, "Restarts", 1, 1),
-                SettingReaders.OptionalNumber(section, "RelativeStepSize", 0, exclusiveMin: true),
+                SettingReaders.Integer(section, "Steps", 20, 1, TrainingSettingsReader.MaxAttackSteps),
+                SettingReaders.Integer(section, "Restarts", 1, 1, 1000),
+                SettingReaders.OptionalNumber(section, "RelativeStepSize", 0, 100, exclusiveMin: true),
                 SettingReaders.Long(section, "Seed", 0),
-                SettingReaders.Integer(section, "TestCount", 0, 0))
+                SettingReaders.Integer(section, "TestCount", 0, 0, DataSettingsReader.MaxImages))
             .Apply((_, enabled, steps, restarts, relative, seed, testCount) => enabled
                 ? Some(new PgdEvaluation(steps, restarts, relative.MatchUnsafe(r => (double?)r, () => null), seed, testCount))
                 : None);
@@ -66,8 +72,8 @@ internal static class EvaluationSettingsReader
         if (kind == DataKind.Images && section.Exists())
             return Fail<Error, (int, double)>(HostErrors.Configuration(section.Path, "level-set grids need two-dimensional inputs; remove it for image data"));
         return (SettingReaders.KnownKeys(section, "Resolution", "Margin"),
-                SettingReaders.Integer(section, "Resolution", 150, 2),
-                SettingReaders.Number(section, "Margin", 0.5, 0))
+                SettingReaders.Integer(section, "Resolution", 150, 2, MaxGridResolution),
+                SettingReaders.Number(section, "Margin", 0.5, 0, 1000))
             .Apply((_, r, m) => (r, m));
     }
 

@@ -80,10 +80,20 @@ public sealed record IdxPair(string Images, string Labels, string ImagesKey, str
 /// <summary>The network of an experiment.</summary>
 /// <param name="Seed">Seed of the parameter initialisation.</param>
 /// <param name="SolverName">The solver's registry name (for reports).</param>
-public abstract record ModelSettings(long Seed, string SolverName);
+public abstract record ModelSettings(long Seed, string SolverName)
+{
+    /// <summary>The engine that computes with the network, resolved at start-up (<c>Model:Engine</c> or <c>Engine:Name</c>; never <c>auto</c>).</summary>
+    public string Engine { get; init; } = "torch";
+
+    /// <summary>Whether the network has convolutions (only engines with convolutions run it).</summary>
+    public abstract bool IsConvolutional { get; }
+}
 
 /// <summary>The point-cloud network: zero padding to R^d, the neural ODE on N layers, a linear read-out.</summary>
-public sealed record PointCloudModelSettings(PointCloudModel Model, long Seed, string SolverName) : ModelSettings(Seed, SolverName);
+public sealed record PointCloudModelSettings(PointCloudModel Model, long Seed, string SolverName) : ModelSettings(Seed, SolverName)
+{
+    public override bool IsConvolutional => false;
+}
 
 /// <summary>The convolutional ODE network of the seed talk's MNIST experiment.</summary>
 public sealed record ImageModelSettings(
@@ -92,22 +102,26 @@ public sealed record ImageModelSettings(
     IAdjointMethod Adjoint,
     ScalarType DType,
     long Seed,
-    string SolverName) : ModelSettings(Seed, SolverName);
+    string SolverName) : ModelSettings(Seed, SolverName)
+{
+    public override bool IsConvolutional => true;
+}
 
 /// <summary>
 /// A trainer as configured: its name (the file name of its model and checkpoint) and its objective's settings, with
 /// radii in input units (grey levels for images). <see cref="Runs.Objectives"/> turns it into an
 /// <see cref="ITrainingObjective"/> once the data's normalisation is known.
 /// </summary>
-/// <param name="Name"><c>standard</c>, <c>augmented</c> or <c>pgd</c>.</param>
+/// <param name="Name"><c>standard</c>, <c>augmented</c>, <c>pgd</c>, <c>fgsm-rs</c>, <c>trades</c>, <c>gradalign</c>, <c>llr</c> or <c>augmented-adversarial</c>.</param>
 /// <param name="Kind">Which objective.</param>
-/// <param name="Epsilon">The radius defended against (augmented, pgd).</param>
-/// <param name="Norm">The attack norm q (augmented: the penalty uses its dual q*).</param>
-/// <param name="Weight">The augmented penalty weight w (null: w = ε).</param>
-/// <param name="WarmupEpochs">Epochs over which the augmented penalty grows linearly from 0 to w, or the PGD radius from 0 to ε.</param>
-/// <param name="Steps">PGD steps per training batch.</param>
-/// <param name="StepSize">PGD step size α (null: 2.5 ε / steps).</param>
+/// <param name="Epsilon">The radius defended against.</param>
+/// <param name="Norm">The attack norm q (augmented losses: the penalty uses its dual q*).</param>
+/// <param name="Weight">The weight of the objective's extra term: the augmented penalty w (null: w = ε), TRADES' β, GradAlign's λ, LLR's λ.</param>
+/// <param name="WarmupEpochs">Epochs over which the radius (and the weights) grow linearly from 0.</param>
+/// <param name="Steps">Attack steps per training batch (PGD, TRADES, LLR).</param>
+/// <param name="StepSize">Attack step size α (null: the objective's default).</param>
 /// <param name="RandomStart">PGD starts at a random point of the ε-ball.</param>
+/// <param name="GradientWeight">LLR's weight μ of |δᵀ∇ₓℓ|.</param>
 public sealed record TrainerSettings(
     string Name,
     TrainerKind Kind,
@@ -117,9 +131,10 @@ public sealed record TrainerSettings(
     int WarmupEpochs = 0,
     int Steps = 0,
     double? StepSize = null,
-    bool RandomStart = true);
+    bool RandomStart = true,
+    double? GradientWeight = null);
 
-/// <summary>The three kinds of trainer.</summary>
+/// <summary>The kinds of trainer.</summary>
 public enum TrainerKind
 {
     /// <summary>Minimises the loss J.</summary>
@@ -128,16 +143,34 @@ public enum TrainerKind
     Augmented,
     /// <summary>Minimises J at PGD examples (Madry et al.).</summary>
     Pgd,
+    /// <summary>Minimises J at FGSM-with-random-start examples (Wong et al.).</summary>
+    FgsmRs,
+    /// <summary>Minimises J + β KL(f(x) ‖ f(x′)) with x′ from PGD on the divergence (Zhang et al.).</summary>
+    Trades,
+    /// <summary>FGSM training plus λ(1 − cos(∇ₓℓ(x), ∇ₓℓ(x + η))) (Andriushchenko &amp; Flammarion; second-order adjoint).</summary>
+    GradAlign,
+    /// <summary>Local linearity regularisation (Qin et al.; second-order adjoint).</summary>
+    Llr,
+    /// <summary>The augmented loss at an FGSM-with-random-start example (second-order adjoint).</summary>
+    AugmentedAdversarial,
 }
 
-/// <summary>What every trainer of an experiment shares, and which trainers run (in the order standard, augmented, pgd).</summary>
+/// <summary>What every trainer of an experiment shares, and which trainers run (in the order standard, augmented, pgd, fgsm-rs, trades, gradalign, llr, augmented-adversarial).</summary>
+/// <param name="Optimizer">The optimizer of every trainer.</param>
+/// <param name="Schedule">The learning-rate schedule.</param>
+/// <param name="Epochs">Epochs of every trainer.</param>
+/// <param name="BatchSize">Mini-batch size.</param>
+/// <param name="Seed">The seed of shuffles and of the objectives' random draws.</param>
+/// <param name="Trainers">The enabled trainers, in order.</param>
+/// <param name="Divergence">When a trainer's run counts as diverged (null: the library's default rule).</param>
 public sealed record TrainingSettings(
     IOptimizer Optimizer,
     ILearningRateSchedule Schedule,
     int Epochs,
     int BatchSize,
     long Seed,
-    IReadOnlyList<TrainerSettings> Trainers);
+    IReadOnlyList<TrainerSettings> Trainers,
+    DivergenceRule? Divergence = null);
 
 /// <summary>
 /// PGD as an evaluation attack: steps, restarts, step size relative to ε, seed of the random starts, and how many test

@@ -18,11 +18,16 @@ public static class ExperimentValidation
     /// <summary>The configuration section.</summary>
     public const string Section = "Experiments";
 
-    /// <summary>Reads every experiment; solver names are resolved in <paramref name="solvers"/>.</summary>
-    public static Validation<Error, ExperimentCatalog> Read(IConfigurationSection section, SolverRegistry solvers, SolverDefaults defaults, int torchThreads) =>
-        section.GetChildren().Select(e => ReadExperiment(e, solvers, defaults, torchThreads)).Sequence().Map(list => new ExperimentCatalog(list));
+    /// <summary>
+    /// Reads every experiment; solver names are resolved in <paramref name="solvers"/>, engine names (<c>Model:Engine</c>,
+    /// default <paramref name="engine"/>, the <c>Engine:Name</c> setting) in <paramref name="engines"/>.
+    /// </summary>
+    public static Validation<Error, ExperimentCatalog> Read(IConfigurationSection section, SolverRegistry solvers, SolverDefaults defaults, int torchThreads,
+        EngineCatalog engines, string engine) =>
+        section.GetChildren().Select(e => ReadExperiment(e, solvers, defaults, torchThreads, engines, engine)).Sequence().Map(list => new ExperimentCatalog(list));
 
-    private static Validation<Error, ExperimentSettings> ReadExperiment(IConfigurationSection experiment, SolverRegistry solvers, SolverDefaults defaults, int torchThreads)
+    private static Validation<Error, ExperimentSettings> ReadExperiment(IConfigurationSection experiment, SolverRegistry solvers, SolverDefaults defaults, int torchThreads,
+        EngineCatalog engines, string engine)
     {
         var keys = SettingReaders.KnownKeys(experiment, "Threads", "Data", "Model", "Training", "Evaluation");
         var dataSection = experiment.GetSection("Data");
@@ -32,10 +37,10 @@ public static class ExperimentValidation
         bool images = k == DataKind.Images;
         var data = images ? DataSettingsReader.Images(dataSection, experiment.Key) : DataSettingsReader.PointCloud(dataSection);
         var model = images
-            ? ModelSettingsReader.Images(experiment.GetSection("Model"), solvers, defaults)
-            : ModelSettingsReader.PointCloud(experiment.GetSection("Model"), solvers, defaults);
+            ? ModelSettingsReader.Images(experiment.GetSection("Model"), solvers, defaults, engines, engine)
+            : ModelSettingsReader.PointCloud(experiment.GetSection("Model"), solvers, defaults, engines, engine);
         return (keys, kind, data, model,
-                SettingReaders.Integer(experiment, "Threads", images ? torchThreads : 1, 1),
+                SettingReaders.Integer(experiment, "Threads", images ? torchThreads : 1, 1, HostSettingsValidation.MaxThreads),
                 TrainingSettingsReader.Read(experiment.GetSection("Training")),
                 EvaluationSettingsReader.Read(experiment.GetSection("Evaluation"), k))
             .Apply((_, _, d, m, threads, t, e) => new ExperimentSettings(experiment.Key, threads, d, m, t, e));

@@ -18,8 +18,8 @@ internal static class JsonValues
     /// <summary>"a string", "an array", … for messages.</summary>
     public static string Describe(JsonElement e) => e.ValueKind switch
     {
-        JsonValueKind.String => $"the string \"{e.GetString()}\"",
-        JsonValueKind.Number => $"the number {e.GetRawText()}",
+        JsonValueKind.String => $"the string \"{Echo.Clip(e.GetString()!, Echo.ValueLength)}\"",
+        JsonValueKind.Number => $"the number {Echo.Clip(e.GetRawText(), 40)}",
         JsonValueKind.True or JsonValueKind.False => $"the boolean {e.GetRawText()}",
         JsonValueKind.Array => "an array",
         JsonValueKind.Object => "an object",
@@ -33,7 +33,7 @@ internal static class JsonValues
         if (e.ValueKind == JsonValueKind.Number)
             return e.TryGetDouble(out var v) && double.IsFinite(v)
                 ? Success<Error, double>(v)
-                : Fail<Error, double>(At(path, $"{e.GetRawText()} is out of the range of a float64"));
+                : Fail<Error, double>(At(path, $"{Echo.Clip(e.GetRawText(), 40)} is out of the range of a float64"));
         if (e.ValueKind == JsonValueKind.String && e.GetString()?.Trim() is { } s &&
             double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var named) && !double.IsFinite(named))
             return Fail<Error, double>(At(path, $"{(double.IsNaN(named) ? "NaN" : "an infinite value")} is not allowed"));
@@ -73,7 +73,7 @@ internal static class JsonValues
     public static Validation<Error, T> Choice<T>(JsonElement e, string path, IReadOnlyDictionary<string, T> choices) =>
         Text(e, path).Bind(s => choices.TryGetValue(s, out var v)
             ? Success<Error, T>(v)
-            : Fail<Error, T>(At(path, $"expected one of {string.Join(", ", choices.Keys.Select(k => $"\"{k}\""))}, got \"{s}\"")));
+            : Fail<Error, T>(At(path, $"expected one of {string.Join(", ", choices.Keys.Select(k => $"\"{k}\""))}, got \"{Echo.Clip(s, Echo.ValueLength)}\"")));
 
     /// <summary>The entries of a non-empty array, optionally of a given length (<paramref name="plural"/> names its entries).</summary>
     public static Validation<Error, JsonElement[]> Array(JsonElement e, string path, int? length, string plural)

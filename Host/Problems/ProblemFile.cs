@@ -19,6 +19,7 @@ namespace RobustNode.Host.Problems;
 /// <param name="Q">Attack norm q ∈ {∞, 2, 1} (∞ when absent); the penalty uses the dual norm.</param>
 /// <param name="Mode">Discrete (exact gradient of the discretized network) or continuous adjoint.</param>
 /// <param name="Adjoint">How the continuous adjoint keeps the forward states.</param>
+/// <remarks>The engine (<see cref="Engine"/>) is resolved from <c>"engine"</c> or the <c>Engine:Name</c> setting.</remarks>
 public sealed record ProblemFile(
     ProblemField Field,
     int Dim,
@@ -32,6 +33,12 @@ public sealed record ProblemFile(
     AdjointMode Mode,
     AdjointStorage Adjoint)
 {
+    /// <summary>The engine that computes the problem, resolved (<c>"engine"</c> or the <c>Engine:Name</c> setting; never auto).</summary>
+    public string Engine { get; init; } = "torch";
+
+    /// <summary>A robust training objective to evaluate beside the loss (<c>"objective"</c>), or null.</summary>
+    public ProblemObjective? Objective { get; init; }
+
     /// <summary>Batch size B (rows of x0).</summary>
     public int Batch => X0.GetLength(0);
 }

@@ -4,6 +4,7 @@ using LanguageExt.Common;
 using RobustNode.Core.Norms;
 using RobustNode.Host.Composition;
 using RobustNode.Host.Configuration;
+using RobustNode.Host.IO;
 using static LanguageExt.Prelude;
 using static RobustNode.Host.Problems.JsonValues;
 
@@ -13,14 +14,15 @@ namespace RobustNode.Host.Problems;
 /// Reads a problem file (DESIGN §4) with System.Text.Json and validates every entry at once: missing keys,
 /// unknown keys, wrong types, non-finite numbers, shapes that disagree with <c>dim</c>, <c>steps</c> and the
 /// batch, unknown solvers — each problem naming its JSON path (<c>$.weights[2]: expected 3 rows of 3, got 2</c>).
-/// Comments and trailing commas are allowed. A solver the file does not name comes from the <c>Solver</c> settings.
+/// Comments and trailing commas are allowed. A solver the file does not name comes from the <c>Solver</c> settings,
+/// an engine it does not name (<c>"engine"</c>: auto or a registered engine) from the <c>Engine</c> settings.
 /// </summary>
-public sealed class ProblemFileParser(SolverRegistry solvers, SolverDefaults defaults)
+public sealed class ProblemFileParser(SolverRegistry solvers, SolverDefaults defaults, EngineCatalog engines, EngineSettings engine)
 {
     private static readonly string[] KnownKeys =
     [
         "field", "dim", "steps", "T", "solver", "stepsPerLayer", "adaptive", "rtol", "atol",
-        "weights", "biases", "A", "x0", "loss", "labels", "targets", "epsilon", "q", "mode", "adjoint",
+        "weights", "biases", "A", "x0", "loss", "labels", "targets", "epsilon", "q", "mode", "adjoint", "engine", "objective",
     ];
 
     private static readonly Dictionary<string, string> Fields = new() { ["linear"] = "linear", ["node-tanh"] = "node-tanh" };
@@ -31,7 +33,10 @@ public sealed class ProblemFileParser(SolverRegistry solvers, SolverDefaults def
         ["stored"] = AdjointStorage.Stored, ["checkpoint"] = AdjointStorage.Checkpoint, ["backsolve"] = AdjointStorage.Backsolve,
     };
 
-    private static readonly JsonDocumentOptions Options = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+    private static readonly JsonDocumentOptions Options = JsonText.Options;
+
+    /// <summary>Most layers N of a problem file (a linear field needs no per-layer data, so only this bounds its work before the step limit).</summary>
+    public const int MaxLayers = 10_000_000;
 
     /// <summary>Parses and validates the text of a problem file.</summary>
     public Validation<Error, ProblemFile> Parse(string json)
@@ -45,7 +50,14 @@ public sealed class ProblemFileParser(SolverRegistry solvers, SolverDefaults def
         {
             return Fail<Error, ProblemFile>(HostErrors.ProblemFile("$", SyntaxMessage(json, ex)));
         }
-        using (document) return Parse(document.RootElement);
+        using (document)
+        {
+            // System.Text.Json refuses to decode a lone surrogate escape ("\ud800") only when the string is read, with an exception.
+            var invalid = JsonText.InvalidStrings(document.RootElement);
+            if (invalid.Count > 0)
+                return Fail<Error, ProblemFile>(Seq(invalid.Select(p => HostErrors.ProblemFile(p, JsonText.InvalidStringReason))));
+            return Parse(document.RootElement);
+        }
     }
 
     /// <summary>Validates a parsed problem file.</summary>
@@ -53,7 +65,7 @@ public sealed class ProblemFileParser(SolverRegistry solvers, SolverDefaults def
     {
         if (root.ValueKind != JsonValueKind.Object)
             return Fail<Error, ProblemFile>(HostErrors.ProblemFile("$", $"expected a JSON object, got {Describe(root)}"));
-        return new Reader(root, solvers, defaults).Read();
+        return new Reader(root, solvers, defaults, engines, engine).Read();
     }
 
     private static string SyntaxMessage(string json, JsonException ex)
@@ -71,7 +83,7 @@ public sealed class ProblemFileParser(SolverRegistry solvers, SolverDefaults def
     }
 
     /// <summary>One pass over one file's root object.</summary>
-    private sealed class Reader(JsonElement root, SolverRegistry solvers, SolverDefaults defaults)
+    private sealed class Reader(JsonElement root, SolverRegistry solvers, SolverDefaults defaults, EngineCatalog engines, EngineSettings engine)
     {
         private readonly Dictionary<string, JsonElement> _entries = new(StringComparer.Ordinal);
         private readonly List<Error> _duplicates = [];
@@ -80,11 +92,11 @@ public sealed class ProblemFileParser(SolverRegistry solvers, SolverDefaults def
         {
             foreach (var property in root.EnumerateObject())
                 if (!_entries.TryAdd(property.Name, property.Value))
-                    _duplicates.Add(HostErrors.ProblemFile(Path(property.Name), "duplicate key"));
+                    _duplicates.Add(HostErrors.ProblemFile(Path(Echo.Clip(property.Name, Echo.ValueLength)), "duplicate key"));
 
             var keys = KeysAreKnown();
             var dim = Need("dim").Bind(e => Integer(e, Path("dim"), 1));
-            var steps = Need("steps").Bind(e => Integer(e, Path("steps"), 1));
+            var steps = Need("steps").Bind(e => Integer(e, Path("steps"), 1, MaxLayers));
             var finalTime = Need("T").Bind(e => Number(e, Path("T"), v => v > 0, "positive"));
             int? d = Known(dim), n = Known(steps);
             var x0 = Need("x0").Bind(e => Matrix(e, Path("x0"), null, d));
@@ -104,9 +116,37 @@ public sealed class ProblemFileParser(SolverRegistry solvers, SolverDefaults def
                     Optional("adjoint", e => Choice(e, Path("adjoint"), Storages), AdjointStorage.Stored))
                 .Apply((loss, epsilon, q, mode, adjoint) => (loss, epsilon, q, mode, adjoint));
 
-            return (keys, field, dim, steps, finalTime, Solver(), x0, robustness)
-                .Apply((_, f, dd, nn, t, solver, x, r) => new ProblemFile(f, dd, nn, t, solver, x, r.loss.MatchUnsafe(l => l, () => null), r.epsilon, r.q, r.mode, r.adjoint));
+            return (keys, field, dim, steps, finalTime, Solver(), x0, (robustness, Engine(), Objective(batch, d)).Apply((r, e, o) => (r, e, o)))
+                .Apply((_, f, dd, nn, t, solver, x, re) => new ProblemFile(f, dd, nn, t, solver, x, re.r.loss.MatchUnsafe(l => l, () => null),
+                    re.r.epsilon, re.r.q, re.r.mode, re.r.adjoint) { Engine = re.e, Objective = re.o.MatchUnsafe(o => o, () => null) })
+                .Bind(WithinStepLimit);
         }
+
+        /// <summary>Constant steps: N layers × stepsPerLayer steps, at most Solver:MaxSteps, refused before anything is computed.</summary>
+        private Validation<Error, ProblemFile> WithinStepLimit(ProblemFile problem)
+        {
+            // An adaptive solve takes at least one step per layer.
+            long total = problem.Solver.Adaptive ? problem.Steps : (long)problem.Steps * problem.Solver.StepsPerLayer;
+            return total <= defaults.MaxSteps
+                ? Success<Error, ProblemFile>(problem)
+                : Fail<Error, ProblemFile>(HostErrors.ProblemFile(Path(_entries.ContainsKey("stepsPerLayer") ? "stepsPerLayer" : "steps"),
+                    problem.Solver.Adaptive
+                        ? $"{problem.Steps} layers need at least {total} adaptive steps, more than Solver:MaxSteps = {defaults.MaxSteps}"
+                        : $"{problem.Steps} layers × {problem.Solver.StepsPerLayer} steps per layer = {total} steps, more than Solver:MaxSteps = {defaults.MaxSteps}"));
+        }
+
+        /// <summary>"objective" (<see cref="ProblemObjective"/>), which needs a "loss".</summary>
+        private Validation<Error, Option<ProblemObjective>> Objective(int? batch, int? d) => Entry("objective").Match(
+            None: () => Success<Error, Option<ProblemObjective>>(None),
+            Some: e => Entry("loss").IsNone
+                ? Fail<Error, Option<ProblemObjective>>(HostErrors.ProblemFile("$.objective", "an objective needs a \"loss\""))
+                : ProblemObjective.Read(e, batch, d, Entry("loss").Bind(l => l.ValueKind == JsonValueKind.String ? Some(l.GetString()!) : None).MatchUnsafe(l => l, () => null))
+                    .Map(Some));
+
+        /// <summary>"engine", or the <c>Engine:Name</c> setting, resolved for the file's dense field.</summary>
+        private Validation<Error, string> Engine() => Entry("engine").Match(
+            Some: e => Text(e, Path("engine")).Bind(name => engines.Resolve(name, convolutional: false, r => HostErrors.ProblemFile(Path("engine"), r))),
+            None: () => engines.Resolve(engine.Name, convolutional: false, r => HostErrors.Configuration("Engine:Name", r)));
 
         private static string Path(string key) => $"$.{key}";
 
@@ -131,7 +171,7 @@ public sealed class ProblemFileParser(SolverRegistry solvers, SolverDefaults def
         private Validation<Error, Unit> KeysAreKnown()
         {
             var errors = _duplicates.Concat(_entries.Keys.Where(k => !KnownKeys.Contains(k))
-                .Select(k => HostErrors.ProblemFile(Path(k), $"unknown key; known keys: {string.Join(", ", KnownKeys)}"))).ToList();
+                .Select(k => HostErrors.ProblemFile(Path(Echo.Clip(k, Echo.ValueLength)), $"unknown key; known keys: {string.Join(", ", KnownKeys)}"))).ToList();
             return errors.Count == 0 ? Success<Error, Unit>(unit) : Fail<Error, Unit>(Seq(errors));
         }
 
@@ -144,7 +184,7 @@ public sealed class ProblemFileParser(SolverRegistry solvers, SolverDefaults def
             var rtol = Optional("rtol", e => Number(e, Path("rtol"), v => v > 0, "positive"));
             var atol = Optional("atol", e => Number(e, Path("atol"), v => v > 0, "positive"));
             var flag = Optional("adaptive", e => Boolean(e, Path("adaptive")));
-            var perLayer = Optional("stepsPerLayer", e => Integer(e, Path("stepsPerLayer"), 1));
+            var perLayer = Optional("stepsPerLayer", e => Integer(e, Path("stepsPerLayer"), 1, HostSettingsValidation.MaxStepsLimit));
             return (tableau, rtol, atol, flag, perLayer).Apply((t, r, a, f, m) => (t, r, a, f, m)).Bind(s =>
             {
                 bool tolerances = s.r.IsSome || s.a.IsSome;

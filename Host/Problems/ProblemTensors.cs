@@ -1,5 +1,6 @@
 using LanguageExt;
 using LanguageExt.Common;
+using RobustNode.Core.Engines;
 using RobustNode.Core.Fields;
 using RobustNode.Host.Configuration;
 using static LanguageExt.Prelude;
@@ -7,25 +8,29 @@ using static TorchSharp.torch;
 
 namespace RobustNode.Host.Problems;
 
-/// <summary>A validated problem file as tensors on the runtime's device and dtype: the field with its controls and x0 [B, d].</summary>
-public sealed record ProblemTensors(IVectorField Field, Tensor X0)
+/// <summary>A validated problem file as values of an engine, with the runtime's dtype (and device): the field with its controls and x0 [B, d].</summary>
+public sealed record ProblemTensors<T>(IVectorField<T> Field, T X0);
+
+/// <summary>Builds a problem file's field and x0 on an engine, and converts arrays to and from TorchSharp tensors.</summary>
+public static class ProblemTensors
 {
     /// <summary>
     /// Builds the field through the core's own validating constructors. The shapes were checked by the parser,
-    /// so nothing that reaches libtorch here can abort the process. Call inside a dispose scope.
+    /// so nothing that reaches an engine here can abort the process. Call inside a scope.
     /// </summary>
-    public static Validation<Error, ProblemTensors> Create(ProblemFile problem, TorchRuntime runtime)
+    public static Validation<Error, ProblemTensors<T>> Create<T>(IEngine<T> engine, ProblemFile problem, TorchRuntime runtime)
     {
-        var x0 = Tensor(problem.X0, runtime);
-        Validation<Error, IVectorField> field = problem.Field switch
+        T Value(System.Array values) => engine.FromTensor(Tensor(values, runtime));
+        var x0 = Value(problem.X0);
+        Validation<Error, IVectorField<T>> field = problem.Field switch
         {
             ProblemField.Linear linear =>
-                LinearField.Create(Tensor(linear.A, runtime), problem.FinalTime, problem.Steps).Map(f => (IVectorField)f),
+                LinearField.Create(engine, Value(linear.A), problem.FinalTime, problem.Steps).Map(f => (IVectorField<T>)f),
             ProblemField.NeuralOde node =>
-                NeuralOdeField.Create(Tensor(node.Weights, runtime), Tensor(node.Biases, runtime), problem.FinalTime, Activation.Tanh).Map(f => (IVectorField)f),
+                NeuralOdeField.Create(engine, Value(node.Weights), Value(node.Biases), problem.FinalTime, Activation.Tanh).Map(f => (IVectorField<T>)f),
             _ => throw new InvalidOperationException($"unhandled field {problem.Field.Name}"),
         };
-        return field.Map(f => new ProblemTensors(f, x0));
+        return field.Map(f => new ProblemTensors<T>(f, x0));
     }
 
     /// <summary>A tensor of the runtime's dtype and device from a rectangular array (row-major).</summary>

@@ -3,7 +3,7 @@ using ScottPlot;
 
 namespace RobustNode.Host.Reports;
 
-/// <summary>Accuracy versus attack radius ε: one line per model and attack (colour: model; solid: FGSM, dashed: PGD).</summary>
+/// <summary>Accuracy versus attack radius ε: one line per model and attack (colour: model; line pattern: attack, <see cref="PlotStyle.Attack"/>).</summary>
 public static class AccuracyPlot
 {
     /// <summary>The PNG of every model's curves.</summary>
@@ -15,7 +15,7 @@ public static class AccuracyPlot
             {
                 var line = plot.Add.Scatter(curve.Points.Select(p => p.Epsilon).ToArray(), curve.Points.Select(p => 100 * p.Accuracy).ToArray(), PlotStyle.Trainer(model));
                 line.LinePattern = PlotStyle.Attack(curve.Attack);
-                line.LineWidth = 2;
+                line.LineWidth = PlotStyle.AttackWidth(curve.Attack);
                 line.MarkerSize = 6;
                 line.LegendText = $"{model}, {curve.Attack}{(curve.SubsetSize is { } n ? $" (first {n})" : "")}";
             }

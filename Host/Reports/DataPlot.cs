@@ -43,10 +43,10 @@ public static class DataPlot
     public static (double[] Xs, double[] Ys, long[] Labels) Coordinates(Tensor x, Tensor labels)
     {
         using var scope = NewDisposeScope();
-        var values = x.to(ScalarType.Float64).contiguous().data<double>().ToArray();
+        var values = x.to(ScalarType.Float64, CPU).contiguous().data<double>().ToArray();
         int n = (int)x.shape[0];
         return (Enumerable.Range(0, n).Select(i => values[2 * i]).ToArray(),
                 Enumerable.Range(0, n).Select(i => values[2 * i + 1]).ToArray(),
-                labels.to(ScalarType.Int64).data<long>().ToArray());
+                labels.to(ScalarType.Int64, CPU).data<long>().ToArray());
     }
 }

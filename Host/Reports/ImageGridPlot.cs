@@ -11,8 +11,8 @@ public sealed record CaptionedImage(double[,] Pixels, string Caption, bool Highl
 /// </summary>
 public static class ImageGridPlot
 {
-    /// <summary>The PNG of the images, <paramref name="columns"/> per row.</summary>
-    public static byte[] Render(IReadOnlyList<CaptionedImage> images, int columns, string title)
+    /// <summary>The PNG of the images, <paramref name="columns"/> per row, each drawn <paramref name="cellPixels"/> wide.</summary>
+    public static byte[] Render(IReadOnlyList<CaptionedImage> images, int columns, string title, int cellPixels = 110)
     {
         var plot = new Plot();
         const double cell = 1.0, gap = 0.15, caption = 0.35;
@@ -37,6 +37,6 @@ public static class ImageGridPlot
         plot.Axes.SetLimits(-gap, columns * (cell + gap), -rows * (cell + gap + caption), 0.5);
         plot.Add.Text(title, columns * (cell + gap) / 2 - gap / 2, 0.42).LabelAlignment = Alignment.UpperCenter;
         plot.Axes.SquareUnits();
-        return PlotStyle.Png(plot, Math.Max(420, 110 * columns), 40 + (int)(110 * rows * (cell + gap + caption) / cell));
+        return PlotStyle.Png(plot, Math.Max(420, cellPixels * columns), 40 + (int)(cellPixels * rows * (cell + gap + caption) / cell));
     }
 }

@@ -14,17 +14,35 @@ public static class PlotStyle
         Color.FromHex("#8c564b"), Color.FromHex("#e377c2"), Color.FromHex("#7f7f7f"), Color.FromHex("#bcbd22"), Color.FromHex("#17becf"),
     ];
 
-    /// <summary>A trainer's colour: standard grey-blue, augmented green, pgd purple, others from the palette.</summary>
+    /// <summary>
+    /// A trainer's colour: standard grey-blue, augmented green, pgd purple, fgsm-rs brown, trades pink, gradalign cyan, llr
+    /// olive, augmented-adversarial red, others from the palette.
+    /// </summary>
     public static Color Trainer(string name) => name switch
     {
         "standard" => Color.FromHex("#4c72b0"),
         "augmented" => Color.FromHex("#2ca02c"),
         "pgd" => Color.FromHex("#9467bd"),
+        "fgsm-rs" => Color.FromHex("#8c564b"),
+        "trades" => Color.FromHex("#e377c2"),
+        "gradalign" => Color.FromHex("#17becf"),
+        "llr" => Color.FromHex("#bcbd22"),
+        "augmented-adversarial" => Color.FromHex("#d62728"),
         _ => Class(name.Sum(c => c) % 10),
     };
 
-    /// <summary>The line pattern of an attack family: solid for FGSM, dashed for PGD.</summary>
-    public static LinePattern Attack(string family) => family.StartsWith("pgd", StringComparison.Ordinal) ? LinePattern.Dashed : LinePattern.Solid;
+    /// <summary>
+    /// The line pattern of an attack curve: solid for FGSM and the worst case over an attack suite, dashed for PGD,
+    /// densely dashed for APGD, dotted for Square.
+    /// </summary>
+    public static LinePattern Attack(string family) =>
+        family.StartsWith("pgd", StringComparison.Ordinal) ? LinePattern.Dashed
+        : family.StartsWith("apgd", StringComparison.Ordinal) ? LinePattern.DenselyDashed
+        : family.StartsWith("square", StringComparison.Ordinal) ? LinePattern.Dotted
+        : LinePattern.Solid;
+
+    /// <summary>Line width of an attack curve: the worst case over an attack suite (<c>worst-case-…</c>) stands out.</summary>
+    public static float AttackWidth(string family) => family.StartsWith("worst-case", StringComparison.Ordinal) ? 3.5f : 2;
 
     /// <summary>The light blue → white → light orange map of class-1 probabilities in level-set plots (light, so that the points on top stand out).</summary>
     public static IColormap Probability { get; } = new ScottPlot.Colormaps.Custom(

@@ -1,119 +1,67 @@
-using System.Text.Json;
 using RobustNode.Host.Runs;
+using RobustNode.Host.Schemas;
 
 namespace RobustNode.Host.Reports;
 
-/// <summary>
-/// <c>report.json</c>: <c>run</c>, <c>experiment</c>, <c>finished</c>, <c>data</c>, <c>model</c>, <c>evaluation</c>
-/// (norm, epsilons), <c>trainers</c> (name, objective, epochs, resumedFrom, secondsPerEpoch {median, mean}, totalSeconds,
-/// cleanAccuracy, robustness [{attack, points [{epsilon, accuracy}]}], model, history), <c>timing</c>
-/// (medianSecondsPerEpoch per trainer, <c>augmentedOverStandard</c>, <c>pgdOverStandard</c>), <c>settings</c>,
-/// <c>configuration</c> and <c>plots</c>.
-/// </summary>
+/// <summary><c>report.json</c> of <c>train</c>: the <see cref="RunReport"/> as its schema, <see cref="ReportFile"/>.</summary>
 public static class ReportJson
 {
     /// <summary>The report as indented UTF-8 JSON.</summary>
-    public static byte[] Write(RunReport report)
+    public static byte[] Write(RunReport report) => JsonFiles.Write(File(report), JsonFiles.Default.ReportFile);
+
+    /// <summary>The report as its schema record (times rounded: seconds per epoch to 10 µs, totals to 1 ms, ratios to 4 decimals).</summary>
+    public static ReportFile File(RunReport report) => new(
+        report.Run,
+        report.Experiment,
+        report.Finished,
+        new ReportDataJson(report.TrainData, report.TrainCount, report.TestData, report.TestCount, report.Classes),
+        new ReportModelJson(report.Model, report.Engine, report.Parameters),
+        new ReportEvaluationJson(report.Norm, report.Epsilons),
+        report.Trainers.Select(Trainer).ToArray(),
+        new ReportTimingJson(
+            Pairs(report.Trainers.Select(t => new KeyValuePair<string, double>(t.Name, Math.Round(t.MedianEpochSeconds, 5)))),
+            Ratio(report, "augmented"),
+            Ratio(report, "pgd"),
+            Ratios(report, "standard"),
+            Ratios(report, "pgd")),
+        Pairs(report.Settings),
+        Pairs(report.Configuration),
+        report.Plots);
+
+    /// <summary>Accuracy-versus-ε curves as the files hold them.</summary>
+    public static IReadOnlyList<CurveJson> Curves(IReadOnlyList<AttackCurve> curves) =>
+        curves.Select(c => new CurveJson(c.Attack, c.Points.Select(p => new CurvePointJson(p.Epsilon, p.Accuracy)).ToArray(), c.SubsetSize)).ToArray();
+
+    private static TrainerJson Trainer(TrainerReport t) => new(
+        t.Name,
+        t.Objective,
+        t.Epochs,
+        t.ResumedFrom,
+        new SecondsPerEpochJson(Math.Round(t.MedianEpochSeconds, 5), Math.Round(t.MeanEpochSeconds, 5)),
+        Math.Round(t.TotalSeconds, 3),
+        t.Scores.CleanAccuracy,
+        Curves(t.Scores.Curves),
+        t.ModelFile,
+        t.History.Select(EpochJson.From).ToArray());
+
+    private static double? Ratio(RunReport report, string trainer) => report.TimeRatio(trainer) is { } r ? Math.Round(r, 4) : null;
+
+    /// <summary>Every other trainer's median time per epoch over the baseline's, or null when there is none.</summary>
+    private static Dictionary<string, double>? Ratios(RunReport report, string baseline)
     {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
-        {
-            json.WriteStartObject();
-            json.WriteString("run", report.Run);
-            json.WriteString("experiment", report.Experiment);
-            json.WriteString("finished", report.Finished.ToString("O"));
-            json.WriteStartObject("data");
-            json.WriteString("train", report.TrainData);
-            json.WriteNumber("trainCount", report.TrainCount);
-            json.WriteString("test", report.TestData);
-            json.WriteNumber("testCount", report.TestCount);
-            json.WriteNumber("classes", report.Classes);
-            json.WriteEndObject();
-            json.WriteStartObject("model");
-            json.WriteString("description", report.Model);
-            json.WriteNumber("parameters", report.Parameters);
-            json.WriteEndObject();
-            json.WriteStartObject("evaluation");
-            json.WriteString("norm", report.Norm);
-            json.WriteStartArray("epsilons");
-            foreach (var e in report.Epsilons) json.WriteNumberValue(e);
-            json.WriteEndArray();
-            json.WriteEndObject();
-            json.WriteStartArray("trainers");
-            foreach (var t in report.Trainers) WriteTrainer(json, t);
-            json.WriteEndArray();
-            json.WriteStartObject("timing");
-            json.WriteStartObject("medianSecondsPerEpoch");
-            foreach (var t in report.Trainers) Number(json, t.Name, t.MedianEpochSeconds);
-            json.WriteEndObject();
-            foreach (var name in new[] { "augmented", "pgd" })
-                if (report.TimeRatio(name) is { } ratio) json.WriteNumber($"{name}OverStandard", Math.Round(ratio, 4));
-            json.WriteEndObject();
-            Pairs(json, "settings", report.Settings);
-            Pairs(json, "configuration", report.Configuration);
-            json.WriteStartArray("plots");
-            foreach (var p in report.Plots) json.WriteStringValue(p);
-            json.WriteEndArray();
-            json.WriteEndObject();
-        }
-        buffer.WriteByte((byte)'\n');
-        return buffer.ToArray();
+        var ratios = report.Trainers.Where(t => t.Name != baseline)
+            .Select(t => (t.Name, Ratio: report.TimeRatio(t.Name, baseline)))
+            .Where(x => x.Ratio is not null)
+            .Select(x => new KeyValuePair<string, double>(x.Name, Math.Round(x.Ratio!.Value, 4)));
+        var pairs = Pairs(ratios);
+        return pairs.Count > 0 ? pairs : null;
     }
 
-    private static void WriteTrainer(Utf8JsonWriter json, TrainerReport t)
+    /// <summary>Key–value pairs as an object in their order; a repeated key keeps its last value.</summary>
+    private static Dictionary<string, T> Pairs<T>(IEnumerable<KeyValuePair<string, T>> pairs)
     {
-        json.WriteStartObject();
-        json.WriteString("name", t.Name);
-        json.WriteString("objective", t.Objective);
-        json.WriteNumber("epochs", t.Epochs);
-        json.WriteNumber("resumedFrom", t.ResumedFrom);
-        json.WriteStartObject("secondsPerEpoch");
-        Number(json, "median", t.MedianEpochSeconds);
-        Number(json, "mean", t.MeanEpochSeconds);
-        json.WriteEndObject();
-        json.WriteNumber("totalSeconds", Math.Round(t.TotalSeconds, 3));
-        json.WriteNumber("cleanAccuracy", t.Scores.CleanAccuracy);
-        WriteCurves(json, "robustness", t.Scores.Curves);
-        json.WriteString("model", t.ModelFile);
-        json.WriteStartArray("history");
-        foreach (var m in t.History) EpochHistory.WriteEpoch(json, m);
-        json.WriteEndArray();
-        json.WriteEndObject();
-    }
-
-    /// <summary>Writes accuracy-versus-ε curves: [{ "attack", "points": [{ "epsilon", "accuracy" }] }].</summary>
-    public static void WriteCurves(Utf8JsonWriter json, string name, IReadOnlyList<AttackCurve> curves)
-    {
-        json.WriteStartArray(name);
-        foreach (var c in curves)
-        {
-            json.WriteStartObject();
-            json.WriteString("attack", c.Attack);
-            if (c.SubsetSize is { } n) json.WriteNumber("testSamples", n);
-            json.WriteStartArray("points");
-            foreach (var p in c.Points)
-            {
-                json.WriteStartObject();
-                json.WriteNumber("epsilon", p.Epsilon);
-                json.WriteNumber("accuracy", p.Accuracy);
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-            json.WriteEndObject();
-        }
-        json.WriteEndArray();
-    }
-
-    private static void Number(Utf8JsonWriter json, string name, double value)
-    {
-        if (double.IsFinite(value)) json.WriteNumber(name, Math.Round(value, 5));
-        else json.WriteNull(name);
-    }
-
-    private static void Pairs(Utf8JsonWriter json, string name, IReadOnlyList<KeyValuePair<string, string>> pairs)
-    {
-        json.WriteStartObject(name);
-        foreach (var (k, v) in pairs) json.WriteString(k, v);
-        json.WriteEndObject();
+        var result = new Dictionary<string, T>(StringComparer.Ordinal);
+        foreach (var (k, v) in pairs) result[k] = v;
+        return result;
     }
 }

@@ -21,6 +21,7 @@ public static class ReportMarkdown
         md.AppendLine(inv, $"- training data: {report.TrainCount} samples, `{report.TrainData}`");
         md.AppendLine(inv, $"- test data: {report.TestCount} samples, `{report.TestData}`");
         md.AppendLine(inv, $"- model: `{report.Model}`, {report.Parameters} parameters");
+        md.AppendLine(inv, $"- engine: {report.Engine}");
         md.AppendLine();
         md.AppendLine(inv, $"## Test accuracy versus attack radius ε ({NormName(report.Norm)} attacks)");
         md.AppendLine();
@@ -28,13 +29,17 @@ public static class ReportMarkdown
         md.AppendLine();
         md.AppendLine("## Training time");
         md.AppendLine();
-        md.AppendLine("| trainer | objective | epochs | median s/epoch | mean s/epoch | total s | median time / standard |");
-        md.AppendLine("|---|---|---:|---:|---:|---:|---:|");
+        bool pgd = report.Trainers.Any(t => t.Name == "pgd");
+        md.AppendLine(pgd
+            ? "| trainer | objective | epochs | median s/epoch | mean s/epoch | total s | median time / standard | median time / pgd |"
+            : "| trainer | objective | epochs | median s/epoch | mean s/epoch | total s | median time / standard |");
+        md.AppendLine(pgd ? "|---|---|---:|---:|---:|---:|---:|---:|" : "|---|---|---:|---:|---:|---:|---:|");
         foreach (var t in report.Trainers)
         {
             string ratio = report.TimeRatio(t.Name) is { } r ? r.ToString("F2", inv) : "–";
+            string overPgd = pgd ? (report.TimeRatio(t.Name, "pgd") is { } p ? $" {p.ToString("F2", inv)} |" : " – |") : "";
             string resumed = t.ResumedFrom > 0 ? $" (resumed at {t.ResumedFrom})" : "";
-            md.AppendLine(inv, $"| {t.Name} | `{t.Objective}` | {t.Epochs}{resumed} | {Seconds(t.MedianEpochSeconds)} | {Seconds(t.MeanEpochSeconds)} | {Seconds(t.TotalSeconds)} | {ratio} |");
+            md.AppendLine(inv, $"| {t.Name} | `{t.Objective}` | {t.Epochs}{resumed} | {Seconds(t.MedianEpochSeconds)} | {Seconds(t.MeanEpochSeconds)} | {Seconds(t.TotalSeconds)} | {ratio} |{overPgd}");
         }
         md.AppendLine();
         if (report.TimeRatio("augmented") is { } augmented)

@@ -45,6 +45,7 @@ public sealed record RunReport(
     int TestCount,
     int Classes,
     string Model,
+    string Engine,
     long Parameters,
     string Norm,
     IReadOnlyList<double> Epsilons,
@@ -53,12 +54,12 @@ public sealed record RunReport(
     IReadOnlyList<KeyValuePair<string, string>> Configuration,
     IReadOnlyList<string> Plots)
 {
-    /// <summary>Median time per epoch of a trainer relative to the standard trainer's (null without both).</summary>
-    public double? TimeRatio(string trainer)
+    /// <summary>Median time per epoch of a trainer relative to a baseline trainer's, standard by default (null without both).</summary>
+    public double? TimeRatio(string trainer, string baseline = "standard")
     {
-        var standard = Trainers.FirstOrDefault(t => t.Name == "standard");
+        var reference = Trainers.FirstOrDefault(t => t.Name == baseline);
         var other = Trainers.FirstOrDefault(t => t.Name == trainer);
-        if (standard is null || other is null || !(standard.MedianEpochSeconds > 0) || double.IsNaN(other.MedianEpochSeconds)) return null;
-        return other.MedianEpochSeconds / standard.MedianEpochSeconds;
+        if (reference is null || other is null || !(reference.MedianEpochSeconds > 0) || double.IsNaN(other.MedianEpochSeconds)) return null;
+        return other.MedianEpochSeconds / reference.MedianEpochSeconds;
     }
 }

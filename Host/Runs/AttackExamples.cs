@@ -29,21 +29,25 @@ public sealed record AttackExamples(Tensor Clean, Tensor Adversarial, long[] Lab
         return new Pgd(radius, evaluation.Norm, p.Steps, (p.RelativeStepSize ?? 2.5 / p.Steps) * radius, true, p.Restarts, p.Seed, box);
     }
 
-    /// <summary>Attacks the first <paramref name="count"/> samples of a data set.</summary>
-    public static Fin<AttackExamples> Compute(IBlock model, Dataset data, IAttack attack, InputScale scale, int count)
+    /// <summary>Attacks the first <paramref name="count"/> samples of a data set, on the model's engine; the examples come back as CPU tensors.</summary>
+    public static Fin<AttackExamples> Compute<T>(IBlock<T> model, Dataset data, IAttack attack, InputScale scale, int count)
     {
-        using var scope = NewDisposeScope();
+        var engine = model.Engine;
+        // One scope for the engine's temporaries (on TorchSharp the same kind of scope); the examples are detached from it.
+        using var scope = engine.OpenScope();
         int n = Math.Min(count, data.Count);
         var x = data.X.narrow(0, 0, n);
         var labels = data.Labels.narrow(0, 0, n);
+        var input = engine.FromTensor(x);
+        long[] Classes(T predictions) => engine.ToArray(predictions).Select(v => (long)v).ToArray();
         return
-            from adversarial in attack.Perturb(model, x, new CrossEntropyLoss(labels))
-            from clean in Classification.Predictions(model, x)
+            from adversarial in attack.Perturb(model, input, new CrossEntropyLoss<T>(engine, engine.FromTensor(labels)))
+            from clean in Classification.Predictions(model, input)
             from attacked in Classification.Predictions(model, adversarial)
             select new AttackExamples(
-                scale.ToInput(x).to(ScalarType.Float64).MoveToOuterDisposeScope(),
-                scale.ToInput(adversarial).to(ScalarType.Float64).MoveToOuterDisposeScope(),
-                labels.data<long>().ToArray(), clean.data<long>().ToArray(), attacked.data<long>().ToArray());
+                scale.ToInput(x).to(ScalarType.Float64, CPU).DetachFromDisposeScope(),
+                scale.ToInput(engine.ToTensor(adversarial)).to(ScalarType.Float64, CPU).DetachFromDisposeScope(),
+                labels.cpu().data<long>().ToArray(), Classes(clean), Classes(attacked));
     }
 
     /// <summary>The examples as points of the plane, for the arrows plot.</summary>
@@ -75,7 +79,7 @@ public sealed record AttackExamples(Tensor Clean, Tensor Adversarial, long[] Lab
         using var scope = NewDisposeScope();
         var channel = image.dim() == 3 ? image[0] : image;
         int h = (int)channel.shape[0], w = (int)channel.shape[1];
-        var v = channel.to(ScalarType.Float64).contiguous().data<double>().ToArray();
+        var v = channel.to(ScalarType.Float64, CPU).contiguous().data<double>().ToArray();
         var pixels = new double[h, w];
         Buffer.BlockCopy(v, 0, pixels, 0, v.Length * sizeof(double));
         return pixels;

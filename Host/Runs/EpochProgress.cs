@@ -24,7 +24,7 @@ public sealed class EpochProgress(HostConsole console, string trainer, int epoch
         _lastDraw = now;
         double done = (value.Batch + 1) / (double)value.Batches;
         console.Error.Write(string.Create(CultureInfo.InvariantCulture,
-            $"\r{Prefix(value.Epoch)} {Bar(done)} {value.Batch + 1}/{value.Batches} loss {value.Loss:F4}   "));
+            $"\r{Prefix(value.Epoch)} {Bar(done)} {value.Batch + 1}/{value.Batches} loss {DivergenceRule.Format(value.Loss)}   "));
         console.Error.Flush();
     }
 
@@ -32,7 +32,7 @@ public sealed class EpochProgress(HostConsole console, string trainer, int epoch
     public void Epoch(EpochMetrics m)
     {
         var line = string.Create(CultureInfo.InvariantCulture,
-            $"{Prefix(m.Epoch)} {Bar(1)} loss {m.Loss:F4}  objective {m.Objective:F4}  train accuracy {m.TrainAccuracy:P1}  {m.WallTime.TotalSeconds:F2} s");
+            $"{Prefix(m.Epoch)} {Bar(1)} loss {DivergenceRule.Format(m.Loss)}  objective {DivergenceRule.Format(m.Objective)}  train accuracy {m.TrainAccuracy:P1}  {m.WallTime.TotalSeconds:F2} s");
         console.Error.WriteLine(console.Interactive ? "\r" + line + "   " : line);
         console.Error.Flush();
     }

@@ -2,8 +2,10 @@ using LanguageExt;
 using LanguageExt.Common;
 using RobustNode.Host.Composition;
 using RobustNode.Host.Experiments;
+using RobustNode.Host.IO;
 using RobustNode.Training.Data;
 using static LanguageExt.Prelude;
+using RobustNode.Core.Engines;
 using static TorchSharp.torch;
 
 namespace RobustNode.Host.Runs;
@@ -14,6 +16,9 @@ namespace RobustNode.Host.Runs;
 /// </summary>
 public sealed record ExperimentData(Dataset Train, Dataset Test, InputScale Scale)
 {
+    /// <summary>The same data on a TorchSharp device (<c>Torch:Device</c>); itself when it is there already.</summary>
+    public ExperimentData On(Device device) => this with { Train = Train.On(device), Test = Test.On(device) };
+
     /// <summary>
     /// Generates or reads the data of an experiment. Missing or unreadable files are errors naming the configuration
     /// key and the path; so are counts larger than the files hold.
@@ -72,7 +77,7 @@ public sealed record ExperimentData(Dataset Train, Dataset Test, InputScale Scal
             scale = new InputScale(mean, Math.Max(std, 1e-12));
         }
         // Clamped into the image of [0, 1], so that rounding never puts a clean pixel outside the attacks' box.
-        Tensor Prepare(Tensor x) => scale.ToNetwork(x.to(ScalarType.Float64)).clamp(-scale.Mean / scale.Std, (1 - scale.Mean) / scale.Std).to(dtype).contiguous().MoveToOuterDisposeScope();
+        Tensor Prepare(Tensor x) => scale.ToNetwork(x.to(ScalarType.Float64)).Clamped(-scale.Mean / scale.Std, (1 - scale.Mean) / scale.Std).to(dtype).contiguous().MoveToOuterDisposeScope();
         var classes = (int)Math.Max(trainData.Classes, 2);
         return (
             from trainSet in Dataset.Create(Prepare(trainX), trainY.contiguous().MoveToOuterDisposeScope(), classes, trainName)
@@ -84,7 +89,8 @@ public sealed record ExperimentData(Dataset Train, Dataset Test, InputScale Scal
 
     private static (Tensor X, Tensor Y) Subset(ImageData data, int count, long seed)
     {
-        var index = randperm(data.Count, generator: new Generator(unchecked((ulong)seed))).narrow(0, 0, count);
+        using var generator = new Generator(unchecked((ulong)seed));
+        var index = randperm(data.Count, generator: generator).narrow(0, 0, count);
         return (data.Images.index_select(0, index), data.Labels.index_select(0, index));
     }
 
@@ -95,26 +101,16 @@ public sealed record ExperimentData(Dataset Train, Dataset Test, InputScale Scal
             .Bind(files => ImageData.FromIdx(Path.GetFileName(pair.Images), files.images, files.labels, pair.Images, pair.Labels)
                 .Map(d => (d, Path.GetFileName(pair.Images)))
                 .ToValidation()
-                .MapFail(e => HostErrors.Configuration(pair.ImagesKey, e.Message)));
+                // A problem of the label file (count, shape, classes) is reported under the labels' key.
+                .MapFail(e => HostErrors.Configuration(e.Message.StartsWith(pair.Labels + ":", StringComparison.Ordinal) ? pair.LabelsKey : pair.ImagesKey, e.Message)));
 
-    private static Validation<Error, IdxFile> ReadIdx(string path, string key)
-    {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            var reason = ex switch
-            {
-                FileNotFoundException or DirectoryNotFoundException => "no such file",
-                UnauthorizedAccessException => "permission denied",
-                _ => ex.Message,
-            };
-            return Fail<Error, IdxFile>(HostErrors.Configuration(key,
-                $"cannot read '{path}' (from {Directory.GetCurrentDirectory()}): {reason}; scripts/prepare-data.sh installs the image data sets"));
-        }
-        return IdxFile.Parse(bytes, path).ToValidation().MapFail(e => HostErrors.Configuration(key, e.Message));
-    }
+    /// <summary>Largest IDX file read (bytes; the full Fashion-MNIST training images are 47 MB raw).</summary>
+    public const long MaxIdxBytes = 1L << 30;
+
+    /// <summary>An IDX file, or an error naming the configuration key and the path (shared with the denoising data).</summary>
+    internal static Validation<Error, IdxFile> ReadIdx(string path, string key) =>
+        InputFile.ReadBytes(path, MaxIdxBytes)
+            .MapFail(e => HostErrors.Configuration(key,
+                $"cannot read '{path}' (from {Directory.GetCurrentDirectory()}): {e.Message[(e.Message.IndexOf(": cannot read: ", StringComparison.Ordinal) + 15)..]}; scripts/prepare-data.sh installs the image data sets"))
+            .Bind(bytes => IdxFile.Parse(bytes, path).ToValidation().MapFail(e => HostErrors.Configuration(key, e.Message)));
 }

@@ -1,11 +1,14 @@
 using System.Globalization;
 using LanguageExt;
+using RobustNode.Core.Engines;
+using RobustNode.Host.Composition;
 using RobustNode.Host.Experiments;
 using RobustNode.Sensitivity.Networks;
 using RobustNode.Training.Checkpoints;
 using RobustNode.Training.Data;
 using RobustNode.Training.Models;
 using RobustNode.Training.Trainers;
+using static LanguageExt.Prelude;
 using static TorchSharp.torch;
 
 namespace RobustNode.Host.Runs;
@@ -20,11 +23,20 @@ public static class ExperimentModel
     /// <summary>The floating-point type of the network's parameters and inputs.</summary>
     public static ScalarType DType(ModelSettings model) => model is ImageModelSettings i ? i.DType : ScalarType.Float64;
 
-    /// <summary>A freshly initialised network shaped for the data set's samples and classes.</summary>
-    public static Fin<IBlock> Build(ModelSettings model, Dataset train) => model switch
+    /// <summary>A freshly initialised network on TorchSharp (CPU unless a device is given), shaped for the data set's samples and classes.</summary>
+    public static Fin<IBlock<Tensor>> Build(ModelSettings model, Dataset train, Device? device = null) => Build(TorchEngine.Instance, model, train, device);
+
+    /// <summary>
+    /// A freshly initialised network on an engine, shaped for the data set's samples and classes; the same seed gives the
+    /// same parameters on every engine and device (they are drawn on the CPU, then moved to <paramref name="device"/>).
+    /// Convolutional networks need the TorchSharp engine (the engine was resolved for the network at start-up).
+    /// </summary>
+    public static Fin<IBlock<T>> Build<T>(IEngine<T> engine, ModelSettings model, Dataset train, Device? device = null) => model switch
     {
-        PointCloudModelSettings p => For(p, train).Build(p.Seed).Map(n => (IBlock)n),
-        ImageModelSettings i => For(i, train).Build(i.Solver, i.Adjoint, unchecked((ulong)i.Seed), i.DType).Map(n => (IBlock)n),
+        PointCloudModelSettings p => For(p, train).Build(engine, p.Seed, device).Map(n => (IBlock<T>)n),
+        ImageModelSettings i when engine is IEngine<Tensor> => For(i, train).Build(i.Solver, i.Adjoint, unchecked((ulong)i.Seed), i.DType, device)
+            .Map(n => (IBlock<T>)(object)n),
+        ImageModelSettings => FinFail<IBlock<T>>(HostErrors.Configuration("Model:Engine", $"the engine '{engine.Name}' has no convolutions, which the image network needs")),
         _ => throw new InvalidOperationException($"unknown model settings {model.GetType().Name}"),
     };
 
@@ -58,6 +70,7 @@ public static class ExperimentModel
             new("experiment", experiment.Name),
             new("model", Describe(experiment.Model, train)),
             new("model.seed", experiment.Model.Seed.ToString(CultureInfo.InvariantCulture)),
+            new("engine", experiment.Model.Engine),
             new("data", train.Name),
             .. options.Describe(),
         ]);

@@ -1,4 +1,5 @@
 using RobustNode.Sensitivity.Attacks;
+using RobustNode.Core.Engines;
 using static TorchSharp.torch;
 
 namespace RobustNode.Host.Runs;
@@ -25,8 +26,18 @@ public sealed record InputScale(double Mean, double Std)
     public InputBox? Box(InputBox? box) => box is null || IsIdentity ? box : new InputBox((box.Min - Mean) / Std, (box.Max - Mean) / Std);
 
     /// <summary>Inputs in network units (a new tensor).</summary>
-    public Tensor ToNetwork(Tensor x) => IsIdentity ? x.clone() : (x - Mean) / Std;
+    public Tensor ToNetwork(Tensor x)
+    {
+        if (IsIdentity) return x.clone();
+        using var scope = NewDisposeScope();
+        return x.Minus(Mean).Over(Std).MoveToOuterDisposeScope();
+    }
 
     /// <summary>Network inputs back in input units (a new tensor).</summary>
-    public Tensor ToInput(Tensor x) => IsIdentity ? x.clone() : x * Std + Mean;
+    public Tensor ToInput(Tensor x)
+    {
+        if (IsIdentity) return x.clone();
+        using var scope = NewDisposeScope();
+        return x.Times(Std).Plus(Mean).MoveToOuterDisposeScope();
+    }
 }

@@ -52,7 +52,7 @@ public static class ModelEvaluation
     }
 
     /// <summary>Scores a model under the given families at the given radii (input units).</summary>
-    public static Fin<ModelScores> Evaluate(IBlock model, Dataset test, IReadOnlyList<EvaluationAttack> families, IReadOnlyList<double> epsilons, InputScale scale) =>
+    public static Fin<ModelScores> Evaluate<T>(IBlock<T> model, Dataset test, IReadOnlyList<EvaluationAttack> families, IReadOnlyList<double> epsilons, InputScale scale) =>
         Classification.Accuracy(model, test).Bind(clean =>
         {
             var curves = new List<AttackCurve>();

@@ -8,7 +8,7 @@ namespace RobustNode.Host.Runs;
 /// <summary>Trainers as the library's objectives and options, with radii taken from input units to network units.</summary>
 public static class Objectives
 {
-    /// <summary>The objective of a trainer; PGD examples are clipped to the evaluation's input box, if any.</summary>
+    /// <summary>The objective of a trainer; perturbed inputs are clipped to the evaluation's input box, if any.</summary>
     public static ITrainingObjective For(TrainerSettings trainer, InputScale scale, InputBox? box) => trainer.Kind switch
     {
         TrainerKind.Augmented => new AugmentedObjective(scale.Radius(trainer.Epsilon), trainer.Norm ?? AttackNorm.Infinity)
@@ -26,8 +26,36 @@ public static class Objectives
         {
             WarmupEpochs = trainer.WarmupEpochs,
         },
+        TrainerKind.FgsmRs => new FgsmRsObjective(scale.Radius(trainer.Epsilon), Norm(trainer))
+        {
+            StepSize = Radius(scale, trainer.StepSize), WarmupEpochs = trainer.WarmupEpochs, Box = scale.Box(box),
+        },
+        TrainerKind.Trades => new TradesObjective(scale.Radius(trainer.Epsilon), Norm(trainer))
+        {
+            Weight = trainer.Weight ?? 6, Steps = trainer.Steps, StepSize = Radius(scale, trainer.StepSize),
+            // The authors' start 0.001·N(0, 1) is in grey levels; here it is in input units, mapped like a radius.
+            StartScale = scale.Radius(0.001), WarmupEpochs = trainer.WarmupEpochs, Box = scale.Box(box),
+        },
+        TrainerKind.GradAlign => new GradAlignObjective(scale.Radius(trainer.Epsilon), Norm(trainer))
+        {
+            Weight = trainer.Weight ?? 0.2, WarmupEpochs = trainer.WarmupEpochs, Box = scale.Box(box),
+        },
+        TrainerKind.Llr => new LlrObjective(scale.Radius(trainer.Epsilon), Norm(trainer))
+        {
+            LinearityWeight = trainer.Weight ?? 4, GradientWeight = trainer.GradientWeight ?? 3, Steps = trainer.Steps,
+            StepSize = Radius(scale, trainer.StepSize), WarmupEpochs = trainer.WarmupEpochs, Box = scale.Box(box),
+        },
+        TrainerKind.AugmentedAdversarial => new AugmentedAdversarialObjective(scale.Radius(trainer.Epsilon), Norm(trainer))
+        {
+            Weight = Radius(scale, trainer.Weight), StepSize = Radius(scale, trainer.StepSize), WarmupEpochs = trainer.WarmupEpochs, Box = scale.Box(box),
+        },
         _ => new StandardObjective(),
     };
+
+    private static AttackNorm Norm(TrainerSettings trainer) => trainer.Norm ?? AttackNorm.Infinity;
+
+    // Lengths in input units (radii, steps, and the augmented penalty's weight, which multiplies an input gradient) in network units.
+    private static double? Radius(InputScale scale, double? value) => value is { } v ? scale.Radius(v) : null;
 
     /// <summary>The training options of a trainer within an experiment.</summary>
     public static TrainingOptions Options(ExperimentSettings experiment, TrainerSettings trainer, InputScale scale) =>
@@ -35,5 +63,6 @@ public static class Objectives
             experiment.Training.BatchSize, experiment.Training.Seed)
         {
             Schedule = experiment.Training.Schedule,
+            Divergence = experiment.Training.Divergence ?? DivergenceRule.Default,
         };
 }

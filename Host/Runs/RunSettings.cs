@@ -24,11 +24,13 @@ public static class RunSettings
             list.Add(new("data.normalisation", FormattableString.Invariant($"(x - {data.Scale.Mean:G6}) / {data.Scale.Std:G6}")));
         list.Add(new("model", ExperimentModel.Describe(e.Model, data.Train)));
         list.Add(new("model.seed", e.Model.Seed.ToString(inv)));
+        list.Add(new("engine", e.Model.Engine));
         list.Add(new("training.optimizer", e.Training.Optimizer.Describe()));
         list.Add(new("training.schedule", e.Training.Schedule.Describe()));
         list.Add(new("training.epochs", e.Training.Epochs.ToString(inv)));
         list.Add(new("training.batchSize", e.Training.BatchSize.ToString(inv)));
         list.Add(new("training.seed", e.Training.Seed.ToString(inv)));
+        list.Add(new("training.divergence", (e.Training.Divergence ?? DivergenceRule.Default).Describe()));
         foreach (var (name, options) in trainers) list.Add(new($"trainer.{name}", options.Objective.Describe()));
         list.Add(new("evaluation.norm", ev.Norm.ToString()));
         list.Add(new("evaluation.epsilons", string.Join(", ", ev.Epsilons.Select(x => x.ToString(inv)))));

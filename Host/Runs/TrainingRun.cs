@@ -1,26 +1,28 @@
 using LanguageExt;
 using LanguageExt.Common;
+using RobustNode.Core.Engines;
 using Microsoft.Extensions.Logging;
 using RobustNode.Host.Composition;
 using RobustNode.Host.Experiments;
 using RobustNode.Training.Checkpoints;
 using RobustNode.Training.Trainers;
 using static LanguageExt.Prelude;
+using static TorchSharp.torch;
 
 namespace RobustNode.Host.Runs;
 
-/// <summary>A trainer ready to run: its options, fingerprint, state (fresh or restored) and the epochs already done.</summary>
+/// <summary>A trainer ready to run on an engine: its options, fingerprint, state (fresh or restored) and the epochs already done.</summary>
 /// <param name="Trainer">The trainer's settings.</param>
 /// <param name="Options">Its training options.</param>
 /// <param name="Fingerprint">The configuration its checkpoints carry.</param>
 /// <param name="State">The state to continue from.</param>
 /// <param name="History">Metrics of the epochs already done (from the history file when resuming).</param>
 /// <param name="ResumedFrom">Epochs done before this process (0 for a fresh start).</param>
-public sealed record PreparedTrainer(
+public sealed record PreparedTrainer<T>(
     TrainerSettings Trainer,
     TrainingOptions Options,
     ConfigurationFingerprint Fingerprint,
-    TrainingState State,
+    TrainingState<T> State,
     IReadOnlyList<EpochMetrics> History,
     int ResumedFrom)
 {
@@ -29,40 +31,42 @@ public sealed record PreparedTrainer(
 }
 
 /// <summary>
-/// The training part of <c>robustnode train</c>: prepares every enabled trainer (from scratch, or from its last
-/// checkpoint with <c>--resume</c>; all checkpoints are checked before anything trains), then runs each one's
-/// remaining epochs, writing its checkpoint and history atomically after every epoch.
+/// The training part of <c>robustnode train</c>, on the experiment's engine: prepares every enabled trainer (from
+/// scratch, or from its last checkpoint with <c>--resume</c>; all checkpoints are checked before anything trains), then
+/// runs each one's remaining epochs, writing its checkpoint and history atomically after every epoch. Models are built
+/// on the configured device, where the data already is.
 /// </summary>
-public sealed class TrainingRun(ExperimentSettings experiment, ExperimentData data, RunFolder folder, HostConsole console, ILogger log)
+public sealed class TrainingRun<T>(IEngine<T> engine, Device device, ExperimentSettings experiment, ExperimentData data, RunFolder folder,
+    HostConsole console, ILogger log)
 {
     /// <summary>
     /// Every trainer's starting state. With <paramref name="resume"/>, a trainer with a checkpoint continues from it
     /// (a corrupted checkpoint, one of another configuration, or one with more epochs than the run asks for is an
     /// error naming the file); a trainer without one starts afresh.
     /// </summary>
-    public Validation<Error, IReadOnlyList<PreparedTrainer>> Prepare(bool resume) =>
-        experiment.Training.Trainers.Select(t => Prepare(t, resume)).Sequence().Map(list => (IReadOnlyList<PreparedTrainer>)list.ToArray());
+    public Validation<Error, IReadOnlyList<PreparedTrainer<T>>> Prepare(bool resume) =>
+        experiment.Training.Trainers.Select(t => Prepare(t, resume)).Sequence().Map(list => (IReadOnlyList<PreparedTrainer<T>>)list.ToArray());
 
-    private Validation<Error, PreparedTrainer> Prepare(TrainerSettings trainer, bool resume)
+    private Validation<Error, PreparedTrainer<T>> Prepare(TrainerSettings trainer, bool resume)
     {
         var options = Objectives.Options(experiment, trainer, data.Scale);
         var fingerprint = ExperimentModel.Fingerprint(experiment, data.Train, options);
-        var template = ExperimentModel.Build(experiment.Model, data.Train).ToValidation();
+        var template = ExperimentModel.Build(engine, experiment.Model, data.Train, device).ToValidation();
         string checkpoint = folder.Checkpoint(trainer.Name);
         if (!resume || !File.Exists(checkpoint))
         {
             if (resume) log.LogInformation("{Trainer}: no checkpoint at {Path}; training from the start", trainer.Name, checkpoint);
             return template.Bind(model => Trainer.Start(model, options).ToValidation())
-                .Map(state => new PreparedTrainer(trainer, options, fingerprint, state, [], 0));
+                .Map(state => new PreparedTrainer<T>(trainer, options, fingerprint, state, [], 0));
         }
         return (template, CheckpointFile.Read(checkpoint))
             .Apply((model, saved) => (model, saved))
             .Bind(x => x.saved.Restore(x.model, options, fingerprint).ToValidation().MapFail(e => HostErrors.File(checkpoint, e.Message)))
             .Bind(state => state.Epoch <= options.Epochs
-                ? Success<Error, TrainingState>(state)
-                : Fail<Error, TrainingState>(HostErrors.File(checkpoint,
+                ? Success<Error, TrainingState<T>>(state)
+                : Fail<Error, TrainingState<T>>(HostErrors.File(checkpoint,
                     $"the checkpoint is at epoch {state.Epoch}, beyond the {options.Epochs} epochs this run asks for (Training:Epochs)")))
-            .Map(state => new PreparedTrainer(trainer, options, fingerprint, state, History(trainer.Name, state.Epoch), state.Epoch));
+            .Map(state => new PreparedTrainer<T>(trainer, options, fingerprint, state, History(trainer.Name, state.Epoch), state.Epoch));
     }
 
     /// <summary>The recorded metrics of the epochs before <paramref name="epoch"/>; a missing or unreadable history only costs the curve.</summary>
@@ -85,10 +89,10 @@ public sealed class TrainingRun(ExperimentSettings experiment, ExperimentData da
 
     /// <summary>
     /// Runs the trainer's remaining epochs, drawing progress and checkpointing after each. Fails with a
-    /// <see cref="HostErrors.Computation">computation error</see> when training fails, or with a file error when a
+    /// library error (its code kept, the trainer named) when training fails, or with a file error when a
     /// checkpoint cannot be written.
     /// </summary>
-    public Fin<PreparedTrainer> Train(PreparedTrainer prepared)
+    public Fin<PreparedTrainer<T>> Train(PreparedTrainer<T> prepared)
     {
         var (trainer, options, state) = (prepared.Trainer, prepared.Options, prepared.State);
         if (prepared.Finished)
@@ -103,7 +107,8 @@ public sealed class TrainingRun(ExperimentSettings experiment, ExperimentData da
         foreach (var epoch in Trainer.Epochs(state, data.Train, options, progress))
         {
             if (epoch.IsFail)
-                return FinFail<PreparedTrainer>(epoch.Match(Succ: _ => Error.New(""), Fail: e => HostErrors.Computation(trainer.Name, e.Message)));
+                // The library's code (non-finite state 300, divergence 502, …) is kept, so the message names it.
+                return FinFail<PreparedTrainer<T>>(epoch.Match(Succ: _ => Error.New(""), Fail: e => Error.New(e.Code, $"{trainer.Name}: {e.Message}")));
             var metrics = (EpochMetrics)epoch;
             progress.Epoch(metrics);
             history.Add(metrics);
@@ -116,7 +121,7 @@ public sealed class TrainingRun(ExperimentSettings experiment, ExperimentData da
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                return FinFail<PreparedTrainer>(HostErrors.File(folder.Checkpoints, $"cannot write the checkpoint of {trainer.Name}: {ex.Message}"));
+                return FinFail<PreparedTrainer<T>>(HostErrors.File(folder.Checkpoints, $"cannot write the checkpoint of {trainer.Name}: {ex.Message}"));
             }
         }
         return prepared with { History = history };

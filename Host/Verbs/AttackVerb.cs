@@ -2,10 +2,13 @@ using System.Globalization;
 using LanguageExt;
 using LanguageExt.Common;
 using Microsoft.Extensions.Logging;
+using RobustNode.Core.Engines;
 using RobustNode.Host.Composition;
+using RobustNode.Host.Configuration;
 using RobustNode.Host.Experiments;
 using RobustNode.Host.Reports;
 using RobustNode.Host.Runs;
+using RobustNode.Sensitivity.Networks;
 using RobustNode.Training.Evaluation;
 using static LanguageExt.Prelude;
 using AttackRequest = (LanguageExt.Option<double> Epsilon, LanguageExt.Option<int> Count, bool Pgd);
@@ -18,8 +21,8 @@ namespace RobustNode.Host.Verbs;
 /// adversarial images with the true class and both predictions, for point clouds the arrows from clean to adversarial
 /// points over the model's level sets. The PNG is written atomically (default: next to the model, <c>&lt;model&gt;.attack.png</c>).
 /// </summary>
-public sealed class AttackVerb(ExperimentCatalog experiments, HostConsole console, ILogger<AttackVerb> log)
-    : CheckpointVerb<AttackRequest>(Descriptor.Name, experiments, console), IVerb
+public sealed class AttackVerb(ExperimentCatalog experiments, TorchRuntime runtime, EngineCatalog engines, HostConsole console, ILogger<AttackVerb> log)
+    : CheckpointVerb<AttackRequest>(Descriptor.Name, experiments, runtime, engines, console), IVerb
 {
     public static VerbDescriptor Descriptor { get; } = Describe("attack", "draw clean and adversarial test samples of a saved model",
         "runs/mnist/models/augmented.ckpt", "the experiment whose data to attack (default: the model's)",
@@ -31,7 +34,7 @@ public sealed class AttackVerb(ExperimentCatalog experiments, HostConsole consol
     protected override Validation<Error, AttackRequest> Request(VerbArguments arguments) =>
         (Number(arguments["epsilon"]), Count(arguments["count"]), Pgd(arguments["attack"])).Apply((e, c, p) => (e, c, p));
 
-    protected override int Run(SavedModel saved, AttackRequest request, VerbArguments arguments)
+    protected override int Run<T>(IEngine<T> engine, IBlock<T> model, SavedModel saved, AttackRequest request, VerbArguments arguments)
     {
         var (epsilon, count, pgd) = request;
         var modelPath = saved.Path;
@@ -42,10 +45,10 @@ public sealed class AttackVerb(ExperimentCatalog experiments, HostConsole consol
         int n = count.IfNone(saved.Experiment.IsPlanar ? saved.Data.Test.Count : 16);
         var outPath = arguments["out"] ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, Path.GetFileNameWithoutExtension(modelPath) + ".attack.png");
 
-        var picture = AttackExamples.Compute(saved.Model, saved.Data.Test, attack, saved.Data.Scale, n).Bind(examples =>
+        var picture = AttackExamples.Compute(model, saved.Data.Test, attack, saved.Data.Scale, n).Bind(examples =>
             saved.Experiment.IsPlanar
                 ? GridSpec.Around(saved.Data.Train, ev.GridMargin, ev.GridResolution)
-                    .Bind(g => DecisionGrid.Evaluate(saved.Model, g))
+                    .Bind(g => DecisionGrid.Evaluate(model, g))
                     .Map(grid => (examples, AttackArrowsPlot.Render([examples.Points(saved.Trainer, grid)], name)))
                 : FinSucc((examples, ImageGridPlot.Render(examples.Images(), 8,
                     $"{saved.Trainer}: {name}, {Fooled(examples)} of {examples.Labels.Length} misclassified after the attack"))));
@@ -56,8 +59,8 @@ public sealed class AttackVerb(ExperimentCatalog experiments, HostConsole consol
                 var (result, png) = drawn;
                 return Console.Write(outPath, png, () =>
                 {
-                    log.LogInformation("Attacked {Count} test samples of {Model} with {Attack}: {Fooled} misclassified ({Clean} before the attack); wrote {Out}",
-                        result.Labels.Length, modelPath, name, Fooled(result), Enumerable.Range(0, result.Labels.Length).Count(i => result.Labels[i] != result.CleanPredicted[i]), outPath);
+                    log.LogInformation("Attacked {Count} test samples of {Model} with {Attack} on the {Engine} engine: {Fooled} misclassified ({Clean} before the attack); wrote {Out}",
+                        result.Labels.Length, modelPath, name, engine.Name, Fooled(result), Enumerable.Range(0, result.Labels.Length).Count(i => result.Labels[i] != result.CleanPredicted[i]), outPath);
                     return ExitCodes.Success;
                 });
             });

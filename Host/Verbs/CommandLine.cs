@@ -14,12 +14,16 @@ namespace RobustNode.Host.Verbs;
 /// <param name="Help">--help, -h or the word help was given.</param>
 /// <param name="Overrides">Configuration overrides in the form <c>--Section:Key=value</c>.</param>
 /// <param name="Options">The verb's options in order, a null value where none followed.</param>
-public sealed record CommandLine(string? Verb, bool Help, IReadOnlyList<string> Overrides, IReadOnlyList<(string Name, string? Value)> Options)
+/// <param name="ConfigFile">The user's settings file of <c>--config FILE</c> (read after the shipped appsettings.json), or null.</param>
+public sealed record CommandLine(string? Verb, bool Help, IReadOnlyList<string> Overrides, IReadOnlyList<(string Name, string? Value)> Options, string? ConfigFile = null)
 {
+    /// <summary>The option, valid for every verb, that names the user's settings file.</summary>
+    public const string ConfigOption = "config";
+
     /// <summary>Splits the arguments; fails on stray words and on overrides without a value.</summary>
     public static Validation<Error, CommandLine> Parse(IReadOnlyList<string> args)
     {
-        string? verb = null;
+        string? verb = null, config = null;
         bool help = false;
         var overrides = new List<string>();
         var options = new List<(string, string?)>();
@@ -32,7 +36,7 @@ public sealed record CommandLine(string? Verb, bool Help, IReadOnlyList<string> 
             if (i == 0 && !arg.StartsWith('-')) { verb = arg; continue; }
             if (!arg.StartsWith("--") || arg.Length == 2)
             {
-                errors.Add(HostErrors.CommandLine(arg, "unexpected argument; options are written --name value"));
+                errors.Add(HostErrors.CommandLine(Echo.Clip(arg), "unexpected argument; options are written --name value"));
                 continue;
             }
             var body = arg[2..];
@@ -40,16 +44,22 @@ public sealed record CommandLine(string? Verb, bool Help, IReadOnlyList<string> 
             string name = eq >= 0 ? body[..eq] : body;
             string? value = eq >= 0 ? body[(eq + 1)..] : null;
             if (value is null && i + 1 < args.Count && !args[i + 1].StartsWith("--")) value = args[++i];
-            if (name.Contains(':'))
+            if (name == ConfigOption)
             {
-                if (value is null) errors.Add(HostErrors.CommandLine(arg, "a configuration override needs a value: --Section:Key=value"));
+                if (string.IsNullOrWhiteSpace(value)) errors.Add(HostErrors.CommandLine("--config", "needs a value: --config FILE.json"));
+                else if (config is not null) errors.Add(HostErrors.CommandLine("--config", "given twice"));
+                else config = value;
+            }
+            else if (name.Contains(':'))
+            {
+                if (value is null) errors.Add(HostErrors.CommandLine(Echo.Clip(arg), "a configuration override needs a value: --Section:Key=value"));
                 else overrides.Add($"--{name}={value}");
             }
             else options.Add((name, value));
         }
         return errors.Count > 0
             ? Fail<Error, CommandLine>(Seq(errors))
-            : Success<Error, CommandLine>(new CommandLine(verb, help, overrides, options));
+            : Success<Error, CommandLine>(new CommandLine(verb, help, overrides, options, config));
     }
 
     /// <summary>The verb's options checked against its descriptor: known names, values where needed, required ones present.</summary>
@@ -61,11 +71,11 @@ public sealed record CommandLine(string? Verb, bool Help, IReadOnlyList<string> 
         {
             var option = verb.Options.FirstOrDefault(o => o.Name == name);
             if (option is null)
-                errors.Add(HostErrors.CommandLine($"--{name}", $"unknown option of '{verb.Name}'; known: {string.Join(", ", verb.Options.Select(o => "--" + o.Name))}"));
-            else if (!option.IsFlag && value is null)
+                errors.Add(HostErrors.CommandLine(Echo.Clip($"--{name}"), $"unknown option of '{verb.Name}'; known: {string.Join(", ", verb.Options.Select(o => "--" + o.Name))}"));
+            else if (!option.IsFlag && string.IsNullOrWhiteSpace(value))
                 errors.Add(HostErrors.CommandLine($"--{name}", $"needs a value: --{name} {option.Value}"));
             else if (option.IsFlag && value is not null && value is not ("true" or "false"))
-                errors.Add(HostErrors.CommandLine($"--{name}", $"is a flag and takes no value, got '{value}'"));
+                errors.Add(HostErrors.CommandLine($"--{name}", $"is a flag and takes no value, got {Echo.Quote(value)}"));
             else if (!values.TryAdd(name, value ?? "true"))
                 errors.Add(HostErrors.CommandLine($"--{name}", "given twice"));
         }

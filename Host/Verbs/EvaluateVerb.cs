@@ -1,14 +1,17 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using LanguageExt;
 using LanguageExt.Common;
 using Microsoft.Extensions.Logging;
+using RobustNode.Core.Engines;
 using RobustNode.Host.Composition;
+using RobustNode.Host.Configuration;
 using RobustNode.Host.Experiments;
 using RobustNode.Host.Reports;
 using RobustNode.Host.Runs;
+using RobustNode.Host.Schemas;
+using RobustNode.Sensitivity.Networks;
 using static LanguageExt.Prelude;
 using EvaluationRequest = (RobustNode.Host.Runs.AttackSelection Attacks, LanguageExt.Option<System.Collections.Generic.IReadOnlyList<double>> Epsilons);
 
@@ -21,8 +24,8 @@ namespace RobustNode.Host.Verbs;
 /// The experiment defaults to the one recorded in the checkpoint; its evaluation settings give the norm, PGD steps and
 /// restarts, the input box and, without <c>--epsilons</c>, the radii.
 /// </summary>
-public sealed class EvaluateVerb(ExperimentCatalog experiments, HostConsole console, ILogger<EvaluateVerb> log)
-    : CheckpointVerb<EvaluationRequest>(Descriptor.Name, experiments, console), IVerb
+public sealed class EvaluateVerb(ExperimentCatalog experiments, TorchRuntime runtime, EngineCatalog engines, HostConsole console, ILogger<EvaluateVerb> log)
+    : CheckpointVerb<EvaluationRequest>(Descriptor.Name, experiments, runtime, engines, console), IVerb
 {
     public static VerbDescriptor Descriptor { get; } = Describe("evaluate", "accuracy of a saved model under FGSM/PGD attacks versus ε",
         "runs/moons/models/augmented.ckpt", "the experiment whose data and attack settings to use (default: the model's)",
@@ -33,7 +36,7 @@ public sealed class EvaluateVerb(ExperimentCatalog experiments, HostConsole cons
     protected override Validation<Error, EvaluationRequest> Request(VerbArguments arguments) =>
         (Attacks(arguments["attack"]), Epsilons(arguments["epsilons"])).Apply((a, e) => (a, e));
 
-    protected override int Run(SavedModel saved, EvaluationRequest request, VerbArguments arguments)
+    protected override int Run<T>(IEngine<T> engine, IBlock<T> model, SavedModel saved, EvaluationRequest request, VerbArguments arguments)
     {
         var ev = saved.Experiment.Evaluation;
         var families = ModelEvaluation.Families(ev, saved.Data.Scale, request.Attacks);
@@ -42,7 +45,7 @@ public sealed class EvaluateVerb(ExperimentCatalog experiments, HostConsole cons
                 Seq1(HostErrors.CommandLine("--attack", $"the experiment '{saved.Experiment.Name}' disables {arguments["attack"]} (Evaluation:Fgsm, Evaluation:Pgd:Enabled)")));
         var epsilons = request.Epsilons.IfNone(() => ev.Epsilons);
         var clock = Stopwatch.StartNew();
-        return ModelEvaluation.Evaluate(saved.Model, saved.Data.Test, families, epsilons, saved.Data.Scale).Match(
+        return ModelEvaluation.Evaluate(model, saved.Data.Test, families, epsilons, saved.Data.Scale).Match(
             Fail: error => Console.Failed($"the evaluation of '{saved.Path}'", error),
             Succ: result =>
             {
@@ -50,44 +53,26 @@ public sealed class EvaluateVerb(ExperimentCatalog experiments, HostConsole cons
                 int Show()
                 {
                     Console.Out.Write(table);
-                    log.LogInformation("Evaluated {Model} in experiment {Experiment} on {Count} test samples in {Seconds:F1} s{Out}",
-                        saved.Path, saved.Experiment.Name, saved.Data.Test.Count, clock.Elapsed.TotalSeconds, arguments["out"] is { } o ? $"; wrote {o}" : "");
+                    log.LogInformation("Evaluated {Model} in experiment {Experiment} on {Count} test samples with the {Engine} engine in {Seconds:F1} s{Out}",
+                        saved.Path, saved.Experiment.Name, saved.Data.Test.Count, engine.Name, clock.Elapsed.TotalSeconds, arguments["out"] is { } o ? $"; wrote {o}" : "");
                     return ExitCodes.Success;
                 }
                 // The table reaches stdout only after the file asked for is written, so a failed write shows no result.
                 if (arguments["out"] is not { } outPath) return Show();
                 var content = outPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
-                    ? Json(saved, result, epsilons)
-                    : Encoding.UTF8.GetBytes(Markdown(saved, table));
+                    ? Json(saved, engine.Name, result, epsilons)
+                    : Encoding.UTF8.GetBytes(Markdown(saved, engine.Name, table));
                 return Console.Write(outPath, content, Show);
             });
     }
 
-    private static string Markdown(SavedModel saved, string table) =>
+    private static string Markdown(SavedModel saved, string engine, string table) =>
         $"# `{saved.Path}` in experiment `{saved.Experiment.Name}`\n\nTest set: {saved.Data.Test.Count} samples, `{saved.Data.Test.Name}`; " +
-        $"{(saved.Experiment.Evaluation.Norm.ToString() == "inf" ? "ℓ∞" : "ℓ" + saved.Experiment.Evaluation.Norm)} attacks.\n\n{table}";
+        $"{(saved.Experiment.Evaluation.Norm.ToString() == "inf" ? "ℓ∞" : "ℓ" + saved.Experiment.Evaluation.Norm)} attacks; {engine} engine.\n\n{table}";
 
-    private static byte[] Json(SavedModel saved, ModelScores scores, IReadOnlyList<double> epsilons)
-    {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
-        {
-            json.WriteStartObject();
-            json.WriteString("model", saved.Path);
-            json.WriteString("experiment", saved.Experiment.Name);
-            json.WriteString("test", saved.Data.Test.Name);
-            json.WriteNumber("testCount", saved.Data.Test.Count);
-            json.WriteString("norm", saved.Experiment.Evaluation.Norm.ToString());
-            json.WriteStartArray("epsilons");
-            foreach (var e in epsilons) json.WriteNumberValue(e);
-            json.WriteEndArray();
-            json.WriteNumber("cleanAccuracy", scores.CleanAccuracy);
-            ReportJson.WriteCurves(json, "robustness", scores.Curves);
-            json.WriteEndObject();
-        }
-        buffer.WriteByte((byte)'\n');
-        return buffer.ToArray();
-    }
+    private static byte[] Json(SavedModel saved, string engine, ModelScores scores, IReadOnlyList<double> epsilons) =>
+        JsonFiles.Write(new EvaluationFile(saved.Path, saved.Experiment.Name, engine, saved.Data.Test.Name, saved.Data.Test.Count,
+            saved.Experiment.Evaluation.Norm.ToString(), epsilons, scores.CleanAccuracy, ReportJson.Curves(scores.Curves)), JsonFiles.Default.EvaluationFile);
 
     private static Validation<Error, AttackSelection> Attacks(string? text) => text?.Trim().ToLowerInvariant() switch
     {

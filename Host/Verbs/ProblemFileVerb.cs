@@ -1,5 +1,6 @@
 using LanguageExt;
 using LanguageExt.Common;
+using RobustNode.Core.Engines;
 using RobustNode.Host.Composition;
 using RobustNode.Host.Configuration;
 using RobustNode.Host.IO;
@@ -12,13 +13,15 @@ namespace RobustNode.Host.Verbs;
 
 /// <summary>
 /// A verb that computes one result from a problem file (solve, sensitivity): <c>--problem FILE.json [--out RESULT.json]</c>.
-/// The file is read and checked, its field, x0 and solver are built, the computation runs without autograd in one
-/// dispose scope, and the result is written as JSON (by default <c>&lt;Output:Folder&gt;/&lt;problem&gt;.&lt;verb&gt;.json</c>).
+/// The file is read and checked, its field, x0 and solver are built on the problem's engine (<c>"engine"</c> or
+/// <c>Engine:Name</c>; TorchSharp tensors on <c>Torch:Device</c> in <c>Torch:DType</c>), the computation runs without autograd
+/// in one scope, and the result is written as JSON (by default <c>&lt;Output:Folder&gt;/&lt;problem&gt;.&lt;verb&gt;.json</c>).
 /// Invalid input exits with 2, a failed computation with 3; in both cases no output file is created or overwritten.
 /// </summary>
 /// <typeparam name="TResult">What the computation yields and the verb writes.</typeparam>
 public abstract class ProblemFileVerb<TResult>(
-    string verb, ProblemFileParser parser, SolverRegistry solvers, SolverDefaults defaults, OutputSettings output, TorchRuntime runtime, HostConsole console)
+    string verb, ProblemFileParser parser, SolverRegistry solvers, SolverDefaults defaults, OutputSettings output, TorchRuntime runtime, EngineCatalog engines,
+    HostConsole console)
 {
     private readonly VerbConsole _console = new(verb, console);
 
@@ -44,8 +47,8 @@ public abstract class ProblemFileVerb<TResult>(
     /// <summary>What this verb needs of a problem file beyond what the parser checks (the sensitivity verb: a loss).</summary>
     protected virtual Validation<Error, ProblemFile> Require(ProblemFile problem) => Success<Error, ProblemFile>(problem);
 
-    /// <summary>The computation, given the problem's tensors and solver.</summary>
-    protected abstract Fin<TResult> Compute(ProblemFile problem, ProblemTensors input, OdeSolver solver);
+    /// <summary>The computation on the problem's engine, given its field, x0 and solver.</summary>
+    protected abstract Fin<TResult> Compute<T>(IEngine<T> engine, ProblemFile problem, ProblemTensors<T> input, OdeSolver solver);
 
     /// <summary>The computation for an error message: <c>the solve of 'p.json'</c> (… failed: reason).</summary>
     protected abstract string Computation(string problemPath);
@@ -56,23 +59,33 @@ public abstract class ProblemFileVerb<TResult>(
     /// <summary>Logs what was computed and written.</summary>
     protected abstract void Finished(ProblemFile problem, string problemPath, TResult result, string outPath);
 
-    private int Run(ProblemFile problem, string problemPath, string outPath)
+    private int Run(ProblemFile problem, string problemPath, string outPath) =>
+        solvers.Create(problem.Solver, defaults.MaxSteps, reason => HostErrors.ProblemFile("$.solver", reason)).Match(
+            Fail: problems => Invalid(problemPath, problems),
+            Succ: solver => engines.Create(problem.Engine, new EngineRequest(runtime.DType, runtime.Device, runtime.Threads))
+                .Run(new Job(this, problem, problemPath, outPath, solver)));
+
+    /// <summary>The rest of the verb, on the problem's engine.</summary>
+    private sealed record Job(ProblemFileVerb<TResult> Verb, ProblemFile Problem, string ProblemPath, string OutPath, OdeSolver Solver) : IEngineUser<int>
     {
-        // The result may still hold tensors of this scope, so it is written before the scope ends.
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        return (ProblemTensors.Create(problem, runtime),
-                solvers.Create(problem.Solver, defaults.MaxSteps, reason => HostErrors.ProblemFile("$.solver", reason)))
-            .Apply((input, solver) => (input, solver))
-            .Match(
-                Fail: problems => Invalid(problemPath, problems),
-                Succ: setup => Compute(problem, setup.input, setup.solver).Match(
-                    Fail: error => _console.Failed(Computation(problemPath), error),
-                    Succ: result => _console.Write(outPath, Json(result), () =>
-                    {
-                        Finished(problem, problemPath, result, outPath);
-                        return ExitCodes.Success;
-                    })));
+        public int Use<T>(IEngine<T> engine) => Verb.Run(engine, Problem, ProblemPath, OutPath, Solver);
+    }
+
+    private int Run<T>(IEngine<T> engine, ProblemFile problem, string problemPath, string outPath, OdeSolver solver)
+    {
+        // The result may still hold values of this scope, so it is written before the scope ends.
+        using var torchScope = NewDisposeScope();
+        using var scope = engine.OpenScope();
+        using var untracked = engine.Untracked();
+        return ProblemTensors.Create(engine, problem, runtime).Match(
+            Fail: problems => Invalid(problemPath, problems),
+            Succ: input => Compute(engine, problem, input, solver).Match(
+                Fail: error => _console.Failed(Computation(problemPath), error),
+                Succ: result => _console.Write(outPath, Json(result), () =>
+                {
+                    Finished(problem, problemPath, result, outPath);
+                    return ExitCodes.Success;
+                })));
     }
 
     private int Invalid(string problemPath, Seq<Error> problems) =>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using LanguageExt;
 using Microsoft.Extensions.Logging;
+using RobustNode.Core.Engines;
 using RobustNode.Host.Composition;
 using RobustNode.Host.Configuration;
 using RobustNode.Host.IO;
@@ -14,17 +15,18 @@ namespace RobustNode.Host.Verbs;
 /// with its solver and writes the final states and the work done (<see cref="SolveResult"/>).
 /// </summary>
 public sealed class SolveVerb(
-    ProblemFileParser parser, SolverRegistry solvers, SolverDefaults defaults, OutputSettings output, TorchRuntime runtime, HostConsole console, ILogger<SolveVerb> log)
-    : ProblemFileVerb<SolveResult>(Descriptor.Name, parser, solvers, defaults, output, runtime, console), IVerb
+    ProblemFileParser parser, SolverRegistry solvers, SolverDefaults defaults, OutputSettings output, TorchRuntime runtime, EngineCatalog engines, HostConsole console,
+    ILogger<SolveVerb> log)
+    : ProblemFileVerb<SolveResult>(Descriptor.Name, parser, solvers, defaults, output, runtime, engines, console), IVerb
 {
     public static VerbDescriptor Descriptor { get; } = Describe("solve", "integrate a problem file and write the final states", "the problem file");
 
-    protected override Fin<SolveResult> Compute(ProblemFile problem, ProblemTensors input, OdeSolver solver)
+    protected override Fin<SolveResult> Compute<T>(IEngine<T> engine, ProblemFile problem, ProblemTensors<T> input, OdeSolver solver)
     {
         var clock = Stopwatch.StartNew();
         var solution = Ode.Solve(input.Field, input.X0, solver);
         clock.Stop();
-        return solution.Map(s => new SolveResult(ProblemTensors.Matrix(s.Final), s.Statistics, clock.Elapsed.TotalMilliseconds));
+        return solution.Map(s => new SolveResult(ProblemTensors.Matrix(engine.ToTensor(s.Final)), s.Statistics, clock.Elapsed.TotalMilliseconds, engine.Name));
     }
 
     protected override string Computation(string problemPath) => $"the solve of '{problemPath}'";
@@ -34,8 +36,8 @@ public sealed class SolveVerb(
     protected override void Finished(ProblemFile problem, string problemPath, SolveResult result, string outPath)
     {
         var stats = result.Statistics;
-        log.LogInformation("Solved {Problem} ({Field}, d = {Dim}, N = {Steps}, B = {Batch}) with {Solver}: {Accepted} accepted and {Rejected} rejected steps, {Evaluations} evaluations in {Milliseconds:F1} ms; wrote {Out}",
-            problemPath, problem.Field.Name, problem.Dim, problem.Steps, problem.Batch, DescribeSolver(problem.Solver),
+        log.LogInformation("Solved {Problem} ({Field}, d = {Dim}, N = {Steps}, B = {Batch}) with {Solver} on the {Engine} engine: {Accepted} accepted and {Rejected} rejected steps, {Evaluations} evaluations in {Milliseconds:F1} ms; wrote {Out}",
+            problemPath, problem.Field.Name, problem.Dim, problem.Steps, problem.Batch, DescribeSolver(problem.Solver), result.Engine,
             stats.AcceptedSteps, stats.RejectedSteps, stats.FunctionEvaluations, result.WallTimeMs, outPath);
     }
 

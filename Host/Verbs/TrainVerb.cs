@@ -3,12 +3,14 @@ using LanguageExt;
 using LanguageExt.Common;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
+using RobustNode.Core.Engines;
 using RobustNode.Host.Composition;
 using RobustNode.Host.Configuration;
 using RobustNode.Host.Experiments;
 using RobustNode.Host.IO;
 using RobustNode.Host.Reports;
 using RobustNode.Host.Runs;
+using RobustNode.Host.Sweeps;
 using RobustNode.Sensitivity.Networks;
 using RobustNode.Training.Evaluation;
 using static LanguageExt.Prelude;
@@ -21,12 +23,16 @@ namespace RobustNode.Host.Verbs;
 /// and attacked test accuracy versus ε, and writes <c>&lt;Output:Folder&gt;/&lt;run&gt;/</c>: report.json, report.md,
 /// models/&lt;trainer&gt;.ckpt and the plots. Problems with the configuration, data, output folder or checkpoints exit
 /// with 2 before anything is trained; a failed training or evaluation exits with 3. Reports, plots and models are
-/// written only at the end, each atomically, so a failed run never clobbers the previous run's results.
+/// written only at the end, all at once (<see cref="RunPublication"/>), so a failed run never clobbers the previous run's
+/// results. Everything computes on the experiment's engine (<c>Model:Engine</c>, <c>Engine:Name</c>), the data and the
+/// models on the configured device (<c>Torch:Device</c>).
 /// </summary>
 public sealed class TrainVerb(
     ExperimentCatalog experiments,
     OutputSettings output,
     IConfiguration configuration,
+    TorchRuntime runtime,
+    EngineCatalog engines,
     HostConsole console,
     ILogger<TrainVerb> log) : IVerb
 {
@@ -37,12 +43,17 @@ public sealed class TrainVerb(
         new VerbOption("experiment", "NAME", $"an experiment of the Experiments section (default: {ExperimentCatalog.DefaultExperiment})"),
         new VerbOption("name", "RUN", "the run's folder under Output:Folder (default: the experiment's name)"),
         new VerbOption("resume", null, "continue from the run's last checkpoints; finished trainers are not retrained"),
+        new VerbOption(LifelineOption, null, "stop when standard input ends (how sweep runs its seeds, so that they stop with it)"),
     ]);
+
+    /// <summary>The flag that ties the run to its standard input (<see cref="StandardInputLifeline"/>).</summary>
+    public const string LifelineOption = "exit-on-eof";
 
     public int Run(VerbArguments arguments)
     {
         var clock = Stopwatch.StartNew();
         bool resume = arguments.Has("resume") && arguments["resume"] == "true";
+        if (arguments[LifelineOption] == "true") StandardInputLifeline.Start(console, Descriptor.Name);
         var setup =
             from e in experiments.Find(arguments["experiment"] ?? ExperimentCatalog.DefaultExperiment)
             from f in RunFolder.For(output.Folder, arguments["name"] ?? e.Name)
@@ -56,27 +67,42 @@ public sealed class TrainVerb(
 
         var loaded = ExperimentData.Load(experiment.Data, ExperimentModel.DType(experiment.Model));
         if (loaded.IsFail) return _console.Invalid($"cannot load the data of experiment '{experiment.Name}'", loaded.FailToSeq());
-        var data = (ExperimentData)loaded.SuccessToSeq().Head;
+        var data = ((ExperimentData)loaded.SuccessToSeq().Head).On(runtime.Device);
         log.LogInformation("Data: {Train} training and {Test} test samples ({Name})", data.Train.Count, data.Test.Count, data.Train.Name);
 
+        int cleaned = RunPublication.Clean(folder);
+        if (cleaned > 0) log.LogInformation("Removed {Count} temporary file(s) or folder(s) an interrupted run left in or beside {Folder}", cleaned, folder.Path);
         var writable = folder.EnsureWritable();
         if (writable.IsFail) return _console.Invalid("cannot write the run", writable.FailToSeq());
 
-        var run = new TrainingRun(experiment, data, folder, console, log);
+        var engine = engines.Create(experiment.Model.Engine, new EngineRequest(ExperimentModel.DType(experiment.Model), runtime.Device, experiment.Threads));
+        log.LogInformation("Engine: {Engine} on {Device}", engine.Name, runtime.Device);
+        return engine.Run(new Job(this, experiment, data, folder, resume, clock));
+    }
+
+    /// <summary>The rest of the run, on the experiment's engine.</summary>
+    private sealed record Job(TrainVerb Verb, ExperimentSettings Experiment, ExperimentData Data, RunFolder Folder, bool Resume, Stopwatch Clock) : IEngineUser<int>
+    {
+        public int Use<T>(IEngine<T> engine) => Verb.Train(engine, Experiment, Data, Folder, Resume, Clock);
+    }
+
+    private int Train<T>(IEngine<T> engine, ExperimentSettings experiment, ExperimentData data, RunFolder folder, bool resume, Stopwatch clock)
+    {
+        var run = new TrainingRun<T>(engine, runtime.Device, experiment, data, folder, console, log);
         var prepared = run.Prepare(resume);
         if (prepared.IsFail) return _console.Invalid($"cannot {(resume ? "resume" : "start")} run '{Path.GetFileName(folder.Path)}'", prepared.FailToSeq());
 
-        var trained = new List<PreparedTrainer>();
-        foreach (var trainer in (IReadOnlyList<PreparedTrainer>)prepared.SuccessToSeq().Head)
+        var trained = new List<PreparedTrainer<T>>();
+        foreach (var trainer in (IReadOnlyList<PreparedTrainer<T>>)prepared.SuccessToSeq().Head)
         {
             var result = run.Train(trainer);
             if (result.IsFail) return Failed("training failed", result);
-            trained.Add((PreparedTrainer)result);
+            trained.Add((PreparedTrainer<T>)result);
         }
-        return Evaluate(experiment, data, folder, trained, clock);
+        return Evaluate(engine, experiment, data, folder, trained, clock);
     }
 
-    private int Evaluate(ExperimentSettings experiment, ExperimentData data, RunFolder folder, IReadOnlyList<PreparedTrainer> trained, Stopwatch clock)
+    private int Evaluate<T>(IEngine<T> engine, ExperimentSettings experiment, ExperimentData data, RunFolder folder, IReadOnlyList<PreparedTrainer<T>> trained, Stopwatch clock)
     {
         var ev = experiment.Evaluation;
         var families = ModelEvaluation.Families(ev, data.Scale, AttackSelection.Both);
@@ -98,34 +124,44 @@ public sealed class TrainVerb(
         var report = new RunReport(
             Path.GetFileName(folder.Path), experiment.Name, DateTimeOffset.UtcNow,
             data.Train.Name, data.Train.Count, data.Test.Name, data.Test.Count, data.Train.Classes,
-            ExperimentModel.Describe(experiment.Model, data.Train), trained[0].State.Parameters.Sum(p => p.numel()),
+            ExperimentModel.Describe(experiment.Model, data.Train), engine.Name, trained[0].State.Parameters.Sum(p => engine.Shape(p).Aggregate(1L, (a, b) => a * b)),
             ev.Norm.ToString(), ev.Epsilons, reports,
             RunSettings.Resolved(experiment, data, trained.Select(t => (t.Trainer.Name, t.Options)).ToArray()),
             RunSettings.Configuration(configuration, experiment.Name),
             files.Select(f => f.Name).ToArray());
         try
         {
-            foreach (var t in trained) CheckpointFile.Write(folder.Model(t.Trainer.Name), t.State, t.Fingerprint);
-            foreach (var (name, bytes) in files) AtomicFile.WriteAllBytes(folder.File(name), bytes);
-            AtomicFile.WriteAllBytes(folder.ReportJson, ReportJson.Write(report));
-            AtomicFile.WriteAllBytes(folder.ReportMarkdown, ReportMarkdown.Write(report));
+            // All or nothing: the results go to a new folder that replaces the run folder in one step.
+            RunPublication.Publish(folder, staged =>
+            {
+                foreach (var t in trained) CheckpointFile.Write(staged.Model(t.Trainer.Name), t.State, t.Fingerprint);
+                foreach (var (name, bytes) in files) AtomicFile.WriteAllBytes(staged.File(name), bytes);
+                AtomicFile.WriteAllBytes(staged.ReportJson, ReportJson.Write(report));
+                AtomicFile.WriteAllBytes(staged.ReportMarkdown, ReportMarkdown.Write(report));
+            });
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            console.Error.WriteLine($"robustnode train: cannot write the results to '{folder.Path}': {ex.Message}");
+            console.Problem($"robustnode train: cannot write the results to '{folder.Path}': {ex.Message}");
             return ExitCodes.InvalidInput;
         }
         console.Out.Write(AccuracyTable.Markdown(reports.Select(r => (r.Name, r.Scores)).ToArray()));
-        foreach (var name in new[] { "augmented", "pgd" })
-            if (report.TimeRatio(name) is { } ratio)
-                log.LogInformation("Median time per epoch: {Trainer} / standard = {Ratio:F2}", name, ratio);
+        foreach (var t in report.Trainers.Where(t => t.Name != "standard"))
+            if (report.TimeRatio(t.Name) is { } ratio)
+                log.LogInformation("Median time per epoch: {Trainer} / standard = {Ratio:F2}", t.Name, ratio);
         log.LogInformation("Run {Run} finished in {Seconds:F1} s; wrote {Report}, {Markdown}, {Models} and {Plots}",
             report.Run, clock.Elapsed.TotalSeconds, folder.ReportJson, folder.ReportMarkdown, folder.Models, string.Join(", ", report.Plots));
         return ExitCodes.Success;
     }
 
-    /// <summary>The plots of a run: for planar data the data, level sets, attack arrows; always accuracy versus ε and training curves.</summary>
-    private Fin<IReadOnlyList<(string Name, byte[] Bytes)>> Plots(ExperimentSettings experiment, ExperimentData data, IReadOnlyList<PreparedTrainer> trained, IReadOnlyList<TrainerReport> reports)
+    /// <summary>Test points drawn in the flow pictures, and the most grid points per side of their background.</summary>
+    private const int FlowPoints = 300, FlowResolution = 100;
+
+    /// <summary>
+    /// The plots of a run: for planar data the data, level sets, attack arrows and the flow (trajectories and the
+    /// animation); always accuracy versus ε and training curves.
+    /// </summary>
+    private Fin<IReadOnlyList<(string Name, byte[] Bytes)>> Plots<T>(ExperimentSettings experiment, ExperimentData data, IReadOnlyList<PreparedTrainer<T>> trained, IReadOnlyList<TrainerReport> reports)
     {
         var ev = experiment.Evaluation;
         var files = new List<(string, byte[])>();
@@ -135,6 +171,7 @@ public sealed class TrainVerb(
             var spec = GridSpec.Around(data.Train, ev.GridMargin, ev.GridResolution);
             var grids = new List<(string, GridPrediction)>();
             var attacked = new List<AttackedPoints>();
+            var flows = new List<(string, PlanarFlow)>();
             var attack = AttackExamples.Attack(ev, data.Scale, ev.AttackEpsilon, pgd: false);
             foreach (var (t, r) in trained.Zip(reports))
             {
@@ -145,16 +182,21 @@ public sealed class TrainVerb(
                 var examples = AttackExamples.Compute(t.State.Model, data.Test, attack, data.Scale, data.Test.Count);
                 if (examples.IsFail) return examples.Map(_ => (IReadOnlyList<(string, byte[])>)[]);
                 attacked.Add(((AttackExamples)examples).Points(t.Trainer.Name, g));
+                var flow = PlanarFlow.Trace(t.State.Model, data.Test, FlowPoints, Math.Min(ev.GridResolution, FlowResolution));
+                if (flow.IsFail) return flow.Map(_ => (IReadOnlyList<(string, byte[])>)[]);
+                flows.Add((t.Trainer.Name, (PlanarFlow)flow));
             }
             files.Add(("level-sets.png", LevelSetPlot.Render(grids, data.Train)));
             files.Add(("attacks.png", AttackArrowsPlot.Render(attacked, FormattableString.Invariant($"FGSM ε = {ev.AttackEpsilon:G4}"))));
+            files.Add(("trajectories.png", FlowPlot.Trajectories(flows)));
+            files.Add(("flow.gif", FlowPlot.Animation(flows)));
         }
         else
         {
             using var scope = TorchSharp.torch.NewDisposeScope();
             int n = Math.Min(32, data.Train.Count);
             var images = data.Scale.ToInput(data.Train.X.narrow(0, 0, n));
-            var labels = data.Train.Labels.narrow(0, 0, n).data<long>().ToArray();
+            var labels = data.Train.Labels.narrow(0, 0, n).cpu().data<long>().ToArray();
             files.Add(("data.png", ImageGridPlot.Render(
                 Enumerable.Range(0, n).Select(i => new CaptionedImage(AttackExamples.Pixels(images[i]), $"label {labels[i]}")).ToArray(),
                 8, $"{experiment.Name}: training images")));
@@ -168,7 +210,7 @@ public sealed class TrainVerb(
     private int Failed<T>(string what, Fin<T> failure)
     {
         var error = failure.Match(Succ: _ => Error.New(""), Fail: e => e);
-        console.Error.WriteLine($"robustnode train: {what}: {error.Message}");
+        console.Problem($"robustnode train: {what} {VerbConsole.Coded(error)}");
         return error.Code == HostErrors.FileCode ? ExitCodes.InvalidInput : ExitCodes.ComputationFailed;
     }
 }

@@ -49,24 +49,26 @@ public sealed class VerbCatalog
         var text = new StringBuilder();
         text.AppendLine("robustnode — neural ODEs robust to adversarial attacks");
         text.AppendLine();
-        text.AppendLine("usage: robustnode <verb> [options] [--Section:Key=value ...]");
+        text.AppendLine("usage: robustnode <verb> [options] [--config FILE.json] [--Section:Key=value ...]");
         text.AppendLine();
         text.AppendLine("verbs:");
+        static string Form(VerbOption o) => o.IsFlag ? $"--{o.Name}" : $"--{o.Name} {o.Value}";
+        // Columns as wide as the longest verb and option need, at least 12 and 24 characters.
+        int verbWidth = Math.Max(12, Descriptors.Select(v => v.Name.Length + 2).DefaultIfEmpty(0).Max());
+        int optionWidth = Math.Max(24, Descriptors.SelectMany(v => v.Options).Select(o => Form(o).Length + 2).DefaultIfEmpty(0).Max());
         foreach (var verb in Descriptors)
         {
-            text.AppendLine($"  {verb.Name,-12}{verb.Summary}");
+            text.AppendLine($"  {verb.Name.PadRight(verbWidth)}{verb.Summary}");
             foreach (var option in verb.Options)
-            {
-                var form = option.IsFlag ? $"--{option.Name}" : $"--{option.Name} {option.Value}";
-                text.AppendLine($"      {form,-24}{option.Description}{(option.Required ? " (required)" : "")}");
-            }
+                text.AppendLine($"      {Form(option).PadRight(optionWidth)}{option.Description}{(option.Required ? " (required)" : "")}");
         }
         text.AppendLine();
         text.AppendLine(Find(DefaultVerb).IsSome
             ? $"Without a verb, robustnode runs '{DefaultVerb}'."
             : $"Without a verb, robustnode will run '{DefaultVerb}' once that verb exists; for now it prints this text.");
-        text.AppendLine("Settings come from appsettings.json next to the binary, then environment variables");
-        text.AppendLine("ROBUSTNODE_Section__Key=value, then --Section:Key=value on the command line (later wins).");
+        text.AppendLine("Settings come from the appsettings.json next to the binary, then the file of --config FILE (any verb),");
+        text.AppendLine("then environment variables ROBUSTNODE_Section__Key=value, then --Section:Key=value on the command line");
+        text.AppendLine("(later wins). An appsettings.json in the working folder is not read; name your own file with --config.");
         text.AppendLine("Exit codes: 0 done, 1 internal error, 2 invalid command line, settings or input, 3 computation failed.");
         return text.ToString();
     }

@@ -23,12 +23,15 @@ public sealed record VerbConsole(string Verb, HostConsole Host)
         return ExitCodes.InvalidInput;
     }
 
-    /// <summary>A failed computation, e.g. <c>the solve of 'p.json'</c>; exit code 3.</summary>
+    /// <summary>A failed computation, e.g. <c>the solve of 'p.json' failed (error 300): …</c>, naming the error's code; exit code 3.</summary>
     public int Failed(string computation, Error error)
     {
-        Host.Error.WriteLine($"robustnode {Verb}: {computation} failed: {error.Message}");
+        Host.Problem($"robustnode {Verb}: {computation} failed {Coded(error)}");
         return ExitCodes.ComputationFailed;
     }
+
+    /// <summary>"(error 300): message" — the code of the registry (<see cref="Core.Errors.ErrorCodes"/>) and the message.</summary>
+    public static string Coded(Error error) => $"(error {error.Code}): {error.Message}";
 
     /// <summary>
     /// Writes <paramref name="content"/> to <paramref name="path"/> atomically and goes on with <paramref name="then"/>.
@@ -42,7 +45,7 @@ public sealed record VerbConsole(string Verb, HostConsole Host)
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            Host.Error.WriteLine($"robustnode {Verb}: cannot write '{path}': {ex.Message}");
+            Host.Problem($"robustnode {Verb}: cannot write '{path}': {ex.Message}");
             return ExitCodes.InvalidInput;
         }
         return then();

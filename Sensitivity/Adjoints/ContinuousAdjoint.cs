@@ -1,13 +1,12 @@
 using LanguageExt;
+using RobustNode.Core.Engines;
 using RobustNode.Core.Errors;
 using RobustNode.Core.Fields;
 using RobustNode.Sensitivity.Continuous;
 using RobustNode.Sensitivity.Problems;
 using RobustNode.Solvers;
-using RobustNode.Solvers.Engines;
 using RobustNode.Solvers.Integration;
 using static LanguageExt.Prelude;
-using static TorchSharp.torch;
 
 namespace RobustNode.Sensitivity.Adjoints;
 
@@ -19,8 +18,6 @@ namespace RobustNode.Sensitivity.Adjoints;
 /// </summary>
 public sealed record ContinuousAdjoint(StateStrategy Strategy) : IAdjointMethod
 {
-    private static readonly TupleAlgebra<Tensor> Algebra = new(TensorAlgebra.Instance);
-
     public string Name => Strategy switch
     {
         StateStrategy.Stored => "stored",
@@ -28,78 +25,86 @@ public sealed record ContinuousAdjoint(StateStrategy Strategy) : IAdjointMethod
         _ => "backsolve",
     };
 
-    public Fin<IForwardSweep> Forward(IVectorField field, OdeSolver solver, Tensor x0) =>
-        ForwardTrajectory.Solve(field, solver, Strategy, [x0])
-            .Map(trajectory => (IForwardSweep)new Sweep(this, field, solver, x0, trajectory));
+    public Fin<IForwardSweep<T>> Forward<T>(IVectorField<T> field, OdeSolver solver, T x0) =>
+        ForwardTrajectory<T>.Solve(field, solver, Strategy, [x0])
+            .Map(trajectory => (IForwardSweep<T>)new Sweep<T>(this, field, solver, x0, trajectory));
 
     private bool CarriesStates => Strategy is StateStrategy.Backsolve;
 
-    private sealed class Sweep(ContinuousAdjoint adjoint, IVectorField field, OdeSolver solver, Tensor x0, ForwardTrajectory trajectory) : IForwardSweep
+    private sealed class Sweep<T>(ContinuousAdjoint adjoint, IVectorField<T> field, OdeSolver solver, T x0, ForwardTrajectory<T> trajectory)
+        : IForwardSweep<T>
     {
-        public Tensor Final => trajectory.Final[0];
+        public T Final => trajectory.Final[0];
         public SolveStatistics Statistics => trajectory.Statistics;
 
-        public Fin<ReverseResult> Reverse(Tensor lambdaT, bool withControls) => Guard(() =>
+        public Fin<ReverseResult<T>> Reverse(T lambdaT, bool withControls) => Guard(() =>
         {
-            var system = new AdjointSystem(field, adjoint.CarriesStates, false, withControls, false, trajectory);
-            var first = withControls ? new ControlAccumulator(field.Controls) : null;
+            var system = new AdjointSystem<T>(field, adjoint.CarriesStates, false, withControls, false, trajectory);
+            var first = withControls ? new ControlAccumulator<T>(field.Engine, field.Controls) : null;
             var before = trajectory.Statistics;
             var (state, stats) = Backward(field, solver, system, adjoint.CarriesStates ? [Final, lambdaT] : [lambdaT], first, null);
-            return new ReverseResult(state[^1], first?.Gradients ?? [], stats + (trajectory.Statistics - before));
+            return new ReverseResult<T>(state[^1], first?.Gradients ?? [], stats + (trajectory.Statistics - before));
         });
 
-        public Fin<ITangentSweep> Tangent(Tensor sigma0) =>
-            ForwardTrajectory.Solve(field, solver, adjoint.Strategy, [x0, sigma0])
-                .Map(tangent => (ITangentSweep)new TangentSweep(field, solver, adjoint.CarriesStates, tangent));
+        public Fin<ITangentSweep<T>> Tangent(T sigma0) =>
+            ForwardTrajectory<T>.Solve(field, solver, adjoint.Strategy, [x0, sigma0])
+                .Map(tangent => (ITangentSweep<T>)new TangentSweep<T>(field, solver, adjoint.CarriesStates, tangent));
 
         public void Dispose() => trajectory.Dispose();
     }
 
-    private static Fin<T> Guard<T>(Func<T> body)
+    private static Fin<TResult> Guard<TResult>(Func<TResult> body)
     {
         try { return FinSucc(body()); }
-        catch (RobustNodeException ex) { return FinFail<T>(ex.Error); }
+        catch (RobustNodeException ex) { return FinFail<TResult>(ex.Error); }
     }
 
     /// <summary>Integrates the adjoint system from T down to 0, one layer at a time, adding each layer's control integrals.</summary>
-    private static (Tensor[] State, SolveStatistics Statistics) Backward(IVectorField field, OdeSolver solver, AdjointSystem system, Tensor[] terminal,
-        ControlAccumulator? first, ControlAccumulator? second)
+    private static (T[] State, SolveStatistics Statistics) Backward<T>(IVectorField<T> field, OdeSolver solver, AdjointSystem<T> system, T[] terminal,
+        ControlAccumulator<T>? first, ControlAccumulator<T>? second)
     {
+        var engine = field.Engine;
+        var algebra = new TupleAlgebra<T>(engine);
         var grid = field.Grid;
+        var breakpoints = new double[2];
+        var layerSystem = new PiecewiseSystem<T[]>(breakpoints, system.Rhs);
         var states = terminal;
         var statistics = SolveStatistics.Zero;
         for (int k = grid.Layers - 1; k >= 0; k--)
         {
-            int layer = k;
-            var layerSystem = new PiecewiseSystem<Tensor[]>([grid.Boundary(k + 1), grid.Boundary(k)], (_, t, y) => system.Rhs(layer, t, y));
-            var start = system.Start(k, states);
-            var solution = solver.Solve(Algebra, layerSystem, start).Match(s => s, e => throw new RobustNodeException(e));
+            // One system for the whole sweep: its interval and layer move down the grid.
+            (breakpoints[0], breakpoints[1]) = (grid.Boundary(k + 1), grid.Boundary(k));
+            system.Layer = k;
+            var start = system.Start(states);
+            var solution = solver.Solve(algebra, layerSystem, start).Match(s => s, e => throw new RobustNodeException(e));
             statistics += solution.Statistics;
             var (u1, u2) = system.Integrals(solution.Final);
             first?.Add(k, u1);
             second?.Add(k, u2);
             // Free the previous layer's tuple so memory stays flat in the number of layers.
-            foreach (var part in start[system.StateParts..].Concat(u1).Concat(u2)) part.Dispose();
-            if (!ReferenceEquals(states, terminal)) foreach (var part in states) part.Dispose();
+            for (int i = system.StateParts; i < start.Length; i++) engine.Release(start[i]);
+            foreach (var part in u1) engine.Release(part);
+            foreach (var part in u2) engine.Release(part);
+            if (!ReferenceEquals(states, terminal)) foreach (var part in states) engine.Release(part);
             states = solution.Final[..system.StateParts];
         }
         return (states, statistics);
     }
 
-    private sealed class TangentSweep(IVectorField field, OdeSolver solver, bool carries, ForwardTrajectory tangent) : ITangentSweep
+    private sealed class TangentSweep<T>(IVectorField<T> field, OdeSolver solver, bool carries, ForwardTrajectory<T> tangent) : ITangentSweep<T>
     {
-        public Tensor Final => tangent.Final[1];
+        public T Final => tangent.Final[1];
         public SolveStatistics Statistics => tangent.Statistics;
 
-        public Fin<SecondOrderReverseResult> Reverse(Tensor lambdaT, Tensor muT) => Guard(() =>
+        public Fin<SecondOrderReverseResult<T>> Reverse(T lambdaT, T muT) => Guard(() =>
         {
-            var system = new AdjointSystem(field, carries, true, true, true, tangent);
-            var first = new ControlAccumulator(field.Controls);
-            var second = new ControlAccumulator(field.Controls);
+            var system = new AdjointSystem<T>(field, carries, true, true, true, tangent);
+            var first = new ControlAccumulator<T>(field.Engine, field.Controls);
+            var second = new ControlAccumulator<T>(field.Engine, field.Controls);
             var before = tangent.Statistics;
-            Tensor[] terminal = carries ? [tangent.Final[0], tangent.Final[1], lambdaT, muT] : [lambdaT, muT];
+            T[] terminal = carries ? [tangent.Final[0], tangent.Final[1], lambdaT, muT] : [lambdaT, muT];
             var (state, stats) = Backward(field, solver, system, terminal, first, second);
-            return new SecondOrderReverseResult(state[^2], state[^1], first.Gradients, second.Gradients, stats + (tangent.Statistics - before));
+            return new SecondOrderReverseResult<T>(state[^2], state[^1], first.Gradients, second.Gradients, stats + (tangent.Statistics - before));
         });
 
         public void Dispose() => tangent.Dispose();

@@ -1,89 +1,88 @@
 using LanguageExt;
+using RobustNode.Core.Engines;
 using RobustNode.Core.Fields;
+using RobustNode.Core.Tableaux;
 using RobustNode.Sensitivity.Discrete;
 using RobustNode.Sensitivity.Problems;
 using RobustNode.Solvers;
-using RobustNode.Solvers.Dense;
 using RobustNode.Solvers.Integration;
 using static LanguageExt.Prelude;
-using static TorchSharp.torch;
 
 namespace RobustNode.Sensitivity.Adjoints;
 
 /// <summary>
 /// The discrete adjoint ("discretize, then optimize"; the seed talk's adjoint method layer by layer): reverse
 /// sweeps through every accepted step and every stage of the tableau, giving the exact derivatives of the
-/// discretized network. Only the step-start states (and tangents) are kept; no autograd graph is recorded.
-/// With adaptive steps the accepted step sizes are treated as constants.
+/// discretized network. The forward solve records a step tape (each accepted step's start state, time, size and
+/// layer) and nothing else: no slopes, no dense output, so a non-FSAL scheme costs s field evaluations per step
+/// (Euler: one per layer). No autograd graph is recorded. With adaptive steps the accepted step sizes are treated as
+/// constants.
 /// </summary>
 public sealed record DiscreteAdjoint : IAdjointMethod
 {
     public string Name => "discrete";
 
-    public Fin<IForwardSweep> Forward(IVectorField field, OdeSolver solver, Tensor x0) =>
-        Ode.Solve(field, x0, solver, new SolveOptions(Dense: true))
-            .Map(sol => (IForwardSweep)new Sweep(field, solver, sol.Dense!.Segments, sol.Final, sol.Statistics));
+    public Fin<IForwardSweep<T>> Forward<T>(IVectorField<T> field, OdeSolver solver, T x0) =>
+        Ode.Solve(field, x0, solver, new SolveOptions(Tape: true))
+            .Map(sol => (IForwardSweep<T>)new Sweep<T>(field, solver.Tableau, sol.Tape!, sol.Final, sol.Statistics));
 
-    private sealed class Sweep(IVectorField field, OdeSolver solver, IReadOnlyList<DenseSegment<Tensor>> steps, Tensor final, SolveStatistics statistics)
-        : IForwardSweep
+    private sealed class Sweep<T>(IVectorField<T> vectorField, ButcherTableau tableau, IReadOnlyList<TapeStep<T>> steps, T final, SolveStatistics statistics)
+        : IForwardSweep<T>
     {
-        public Tensor Final => final;
+        private IEngine<T> Engine => vectorField.Engine;
+        public T Final => final;
         public SolveStatistics Statistics => statistics;
 
-        public Fin<ReverseResult> Reverse(Tensor lambdaT, bool withControls)
+        public Fin<ReverseResult<T>> Reverse(T lambdaT, bool withControls)
         {
-            var gradient = withControls ? new ControlAccumulator(field.Controls) : null;
+            var derivatives = new RungeKuttaStepDerivatives<T>(tableau, vectorField);
+            var gradient = withControls ? new ControlAccumulator<T>(Engine, vectorField.Controls) : null;
             var lambda = lambdaT;
             for (int n = steps.Count - 1; n >= 0; n--)
             {
-                var step = steps[n];
                 var previous = lambda;
-                lambda = RungeKuttaStepDerivatives.Reverse(solver.Tableau, field, step.Piece, step.T0, step.H, step.Y0, lambda, gradient);
-                if (!ReferenceEquals(previous, lambdaT)) previous.Dispose();
+                lambda = derivatives.Reverse(steps[n], lambda, gradient);
+                if (n < steps.Count - 1) Engine.Release(previous);
             }
-            return FinSucc(new ReverseResult(lambda, gradient?.Gradients ?? [], SolveStatistics.Zero));
+            return FinSucc(new ReverseResult<T>(lambda, gradient?.Gradients ?? [], SolveStatistics.Zero));
         }
 
-        public Fin<ITangentSweep> Tangent(Tensor sigma0)
+        public Fin<ITangentSweep<T>> Tangent(T sigma0)
         {
-            var sigma = new Tensor[steps.Count + 1];
+            var derivatives = new RungeKuttaStepDerivatives<T>(tableau, vectorField);
+            var sigma = new T[steps.Count + 1];
             sigma[0] = sigma0;
-            for (int n = 0; n < steps.Count; n++)
-            {
-                var step = steps[n];
-                sigma[n + 1] = RungeKuttaStepDerivatives.Tangent(solver.Tableau, field, step.Piece, step.T0, step.H, step.Y0, sigma[n]);
-            }
-            return FinSucc<ITangentSweep>(new TangentSweep(field, solver.Tableau, steps, sigma));
+            for (int n = 0; n < steps.Count; n++) sigma[n + 1] = derivatives.Tangent(steps[n], sigma[n]);
+            return FinSucc<ITangentSweep<T>>(new TangentSweep<T>(vectorField, derivatives, steps, sigma));
         }
 
         public void Dispose() { }
     }
 
-    private sealed class TangentSweep(IVectorField field, Core.Tableaux.ButcherTableau tableau, IReadOnlyList<DenseSegment<Tensor>> steps, Tensor[] sigma)
-        : ITangentSweep
+    private sealed class TangentSweep<T>(IVectorField<T> vectorField, RungeKuttaStepDerivatives<T> derivatives, IReadOnlyList<TapeStep<T>> steps, T[] sigma)
+        : ITangentSweep<T>
     {
-        public Tensor Final => sigma[^1];
+        private IEngine<T> Engine => vectorField.Engine;
+        public T Final => sigma[^1];
         public SolveStatistics Statistics => SolveStatistics.Zero;
 
-        public Fin<SecondOrderReverseResult> Reverse(Tensor lambdaT, Tensor muT)
+        public Fin<SecondOrderReverseResult<T>> Reverse(T lambdaT, T muT)
         {
-            var first = new ControlAccumulator(field.Controls);
-            var second = new ControlAccumulator(field.Controls);
+            var first = new ControlAccumulator<T>(Engine, vectorField.Controls);
+            var second = new ControlAccumulator<T>(Engine, vectorField.Controls);
             var (lambda, mu) = (lambdaT, muT);
             for (int n = steps.Count - 1; n >= 0; n--)
             {
-                var step = steps[n];
-                var (l, m) = RungeKuttaStepDerivatives.SecondOrderReverse(tableau, field, step.Piece, step.T0, step.H, step.Y0,
-                    sigma[n], lambda, mu, first, second);
-                if (!ReferenceEquals(lambda, lambdaT)) { lambda.Dispose(); mu.Dispose(); }
+                var (l, m) = derivatives.SecondOrderReverse(steps[n], sigma[n], lambda, mu, first, second);
+                if (n < steps.Count - 1) { Engine.Release(lambda); Engine.Release(mu); }
                 (lambda, mu) = (l, m);
             }
-            return FinSucc(new SecondOrderReverseResult(lambda, mu, first.Gradients, second.Gradients, SolveStatistics.Zero));
+            return FinSucc(new SecondOrderReverseResult<T>(lambda, mu, first.Gradients, second.Gradients, SolveStatistics.Zero));
         }
 
         public void Dispose()
         {
-            for (int n = 1; n < sigma.Length; n++) sigma[n].Dispose();
+            for (int n = 1; n < sigma.Length; n++) Engine.Release(sigma[n]);
         }
     }
 }

@@ -2,7 +2,6 @@ using LanguageExt;
 using RobustNode.Core.Fields;
 using RobustNode.Solvers;
 using RobustNode.Solvers.Integration;
-using static TorchSharp.torch;
 
 namespace RobustNode.Sensitivity.Adjoints;
 
@@ -10,22 +9,23 @@ namespace RobustNode.Sensitivity.Adjoints;
 /// How derivatives of a discretized neural ODE block x(T) = Φ(x₀, u) are computed: a strategy passed in as a
 /// value (<see cref="AdjointMode"/>), exposing the four sweeps of DESIGN §1 as composable steps, each taking
 /// terminal cotangents rather than a loss so that blocks compose into networks. The solver never knows which
-/// strategy is used.
+/// strategy is used, and the strategy runs on whatever engine the field computes with.
 /// </summary>
 public interface IAdjointMethod
 {
     /// <summary>Name used in files and reports.</summary>
     string Name { get; }
 
-    /// <summary>Sweep 1: solves x forwards from x₀ [B, d], keeping what the strategy needs.</summary>
-    Fin<IForwardSweep> Forward(IVectorField field, OdeSolver solver, Tensor x0);
+    /// <summary>Sweep 1: solves x forwards from x₀ [B, …], keeping what the strategy needs.</summary>
+    Fin<IForwardSweep<T>> Forward<T>(IVectorField<T> field, OdeSolver solver, T x0);
 }
 
 /// <summary>A forward solve kept for the reverse sweeps (states, checkpoints, or only x(T)).</summary>
-public interface IForwardSweep : IDisposable
+/// <typeparam name="T">The engine's tensor type.</typeparam>
+public interface IForwardSweep<T> : IDisposable
 {
     /// <summary>x(T).</summary>
-    Tensor Final { get; }
+    T Final { get; }
 
     /// <summary>Work done so far (forward solve and any recomputation).</summary>
     SolveStatistics Statistics { get; }
@@ -34,17 +34,18 @@ public interface IForwardSweep : IDisposable
     /// Sweep 2: λ(0) = Φ_xᵀ λ(T) and, if asked, Φ_uᵀ λ(T) summed over the batch (continuous: p' = −g_xᵀp,
     /// ∫ g_uᵀp dt; discrete: through every step and stage).
     /// </summary>
-    Fin<ReverseResult> Reverse(Tensor lambdaT, bool withControls);
+    Fin<ReverseResult<T>> Reverse(T lambdaT, bool withControls);
 
     /// <summary>Sweep 3: the tangent σ(T) = Φ_x σ(0) (s' = g_x s), kept for the second-order reverse sweep.</summary>
-    Fin<ITangentSweep> Tangent(Tensor sigma0);
+    Fin<ITangentSweep<T>> Tangent(T sigma0);
 }
 
 /// <summary>A tangent solve s' = g_x s kept for the second-order reverse sweep.</summary>
-public interface ITangentSweep : IDisposable
+/// <typeparam name="T">The engine's tensor type.</typeparam>
+public interface ITangentSweep<T> : IDisposable
 {
     /// <summary>σ(T).</summary>
-    Tensor Final { get; }
+    T Final { get; }
 
     /// <summary>Work done by the tangent solve.</summary>
     SolveStatistics Statistics { get; }
@@ -53,12 +54,12 @@ public interface ITangentSweep : IDisposable
     /// Sweep 4: the reverse sweep and its tangent along σ (forward-over-reverse):
     /// λ(0) = Φ_xᵀλ(T), μ(0) = Φ_xᵀμ(T) + ∂ₓ(Φ_xᵀλ(T))·σ, ū₁ = Φ_uᵀλ(T), ū₂ = Φ_uᵀμ(T) + ∂ₓ(Φ_uᵀλ(T))·σ (batch sums).
     /// </summary>
-    Fin<SecondOrderReverseResult> Reverse(Tensor lambdaT, Tensor muT);
+    Fin<SecondOrderReverseResult<T>> Reverse(T lambdaT, T muT);
 }
 
 /// <summary>Result of sweep 2: λ(0) and the control cotangents (empty when not asked for).</summary>
-public sealed record ReverseResult(Tensor Lambda0, IReadOnlyList<Tensor> Controls, SolveStatistics Statistics);
+public sealed record ReverseResult<T>(T Lambda0, IReadOnlyList<T> Controls, SolveStatistics Statistics);
 
 /// <summary>Result of sweep 4.</summary>
-public sealed record SecondOrderReverseResult(Tensor Lambda0, Tensor Mu0, IReadOnlyList<Tensor> Controls, IReadOnlyList<Tensor> SecondOrderControls,
+public sealed record SecondOrderReverseResult<T>(T Lambda0, T Mu0, IReadOnlyList<T> Controls, IReadOnlyList<T> SecondOrderControls,
     SolveStatistics Statistics);

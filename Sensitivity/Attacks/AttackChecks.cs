@@ -4,7 +4,6 @@ using RobustNode.Core.Errors;
 using RobustNode.Core.Losses;
 using RobustNode.Sensitivity.Networks;
 using static LanguageExt.Prelude;
-using static TorchSharp.torch;
 
 namespace RobustNode.Sensitivity.Attacks;
 
@@ -33,22 +32,17 @@ internal static class AttackChecks
     }
 
     /// <summary>x₀ fits the model, the loss has one target per sample, x₀ is floating point and lies in the box.</summary>
-    public static Fin<Unit> Inputs(IBlock model, Tensor x0, ILoss loss, InputBox? box)
+    public static Fin<Unit> Inputs<T>(IBlock<T> model, T x0, ILoss<T> loss, InputBox? box)
     {
-        if (!x0.is_floating_point())
-            return FinFail<Unit>(RobustNodeErrors.InvalidArgument("x0", $"inputs must be floating point, got {x0.dtype}"));
-        var shape = model.OutputShape(x0.shape);
+        var engine = model.Engine;
+        if (!engine.IsFloatingPoint(x0))
+            return FinFail<Unit>(RobustNodeErrors.InvalidArgument("x0", $"inputs must be floating point, got {engine.DType(x0)}"));
+        var shape = model.OutputShape(engine.Shape(x0));
         if (shape.IsFail) return shape.Map(_ => unit);
-        long batch = x0.shape[0];
-        long? targets = loss switch
-        {
-            CrossEntropyLoss ce => ce.Labels.shape[0],
-            SquaredErrorLoss se => se.Targets.shape[0],
-            _ => null,
-        };
-        if (targets is { } n && n != batch)
-            return FinFail<Unit>(RobustNodeErrors.ShapeMismatch("loss targets", $"{batch} (one per input)", n.ToString()));
-        if (box is not null && !box.Contains(x0))
+        long batch = engine.BatchSize(x0);
+        if (loss.Count != batch)
+            return FinFail<Unit>(RobustNodeErrors.ShapeMismatch("loss targets", $"{batch} (one per input)", loss.Count.ToString()));
+        if (box is not null && !box.Contains(engine, x0))
             return FinFail<Unit>(RobustNodeErrors.InvalidArgument("x0", $"clean inputs lie outside the input box {box}; the attack ball around them would not fit"));
         return FinSucc(unit);
     }

@@ -3,7 +3,6 @@ using RobustNode.Core.Losses;
 using RobustNode.Core.Norms;
 using RobustNode.Sensitivity.Networks;
 using static LanguageExt.Prelude;
-using static TorchSharp.torch;
 
 namespace RobustNode.Sensitivity.Attacks;
 
@@ -29,15 +28,16 @@ public sealed record Fgsm(double Epsilon, AttackNorm Norm, InputBox? Box = null)
     /// <summary>Checks the settings, reporting every problem at once.</summary>
     public Fin<Fgsm> Validate() => AttackChecks.All(AttackChecks.Settings(Epsilon, Box)).Map(_ => this);
 
-    public Fin<Tensor> Perturb(IBlock model, Tensor x0, ILoss loss) =>
+    public Fin<T> Perturb<T>(IBlock<T> model, T x0, ILoss<T> loss) =>
         Validate().Bind(_ => AttackChecks.Inputs(model, x0, loss, Box)).Bind(_ =>
         {
-            if (Epsilon == 0) return FinSucc(x0.clone());
-            using var scope = NewDisposeScope();
+            var engine = model.Engine;
+            if (Epsilon == 0) return FinSucc(engine.Clone(x0));
+            using var scope = engine.OpenScope();
             return LossDerivatives.InputSensitivity(model, x0, loss).Map(p =>
             {
-                var x = x0 + Epsilon * Norm.DualNormGradient(p.flatten(1)).view(x0.shape);
-                return (Box is null ? x : Box.Clip(x)).MoveToOuterDisposeScope();
+                var x = engine.Add(x0, engine.DualNormGradient(Norm, p), Epsilon);
+                return engine.Keep(Box is null ? x : Box.Clip(engine, x));
             });
         });
 }

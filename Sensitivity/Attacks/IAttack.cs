@@ -2,7 +2,6 @@ using LanguageExt;
 using RobustNode.Core.Losses;
 using RobustNode.Core.Norms;
 using RobustNode.Sensitivity.Networks;
-using static TorchSharp.torch;
 
 namespace RobustNode.Sensitivity.Attacks;
 
@@ -10,7 +9,8 @@ namespace RobustNode.Sensitivity.Attacks;
 /// An adversarial attack as a value: given a model, clean inputs x₀ [B, n] and the loss with the labels bound in,
 /// it returns perturbed inputs x̃ with ‖x̃ᵢ − x₀ᵢ‖_q ≤ ε for every sample (and x̃ inside the input box, if any),
 /// chosen to increase the loss. The ascent direction comes from the input sensitivity p(0)
-/// (<see cref="LossDerivatives.InputSensitivity"/>): row i is ∇_{x₀ᵢ}ℓᵢ.
+/// (<see cref="LossDerivatives.InputSensitivity{T}"/>): row i is ∇_{x₀ᵢ}ℓᵢ. Attacks run on the model's engine; their
+/// random numbers come from a managed generator, so every engine sees the same ones.
 /// </summary>
 public interface IAttack
 {
@@ -36,5 +36,5 @@ public interface IAttack
     /// The adversarial inputs x̃ [B, n], the same shape and dtype as x₀. Fails with an error value when the attack's
     /// settings are invalid, x₀ does not fit the model, the loss's batch does not match, or x₀ lies outside the box.
     /// </summary>
-    Fin<Tensor> Perturb(IBlock model, Tensor x0, ILoss loss);
+    Fin<T> Perturb<T>(IBlock<T> model, T x0, ILoss<T> loss);
 }

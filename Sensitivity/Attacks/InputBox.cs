@@ -1,5 +1,4 @@
-using TorchSharp;
-using static TorchSharp.torch;
+using RobustNode.Core.Engines;
 
 namespace RobustNode.Sensitivity.Attacks;
 
@@ -16,13 +15,13 @@ public sealed record InputBox(double Min, double Max)
     public static InputBox Unit { get; } = new(0, 1);
 
     /// <summary>x clipped to the box.</summary>
-    public Tensor Clip(Tensor x) => x.clamp(Min, Max);
+    public T Clip<T>(IEngine<T> engine, T x) => engine.Clamp(x, Min, Max);
 
-    /// <summary>True when every entry of x lies in the box.</summary>
-    public bool Contains(Tensor x)
+    /// <summary>True when every entry of x lies in the box (false when any is NaN).</summary>
+    public bool Contains<T>(IEngine<T> engine, T x)
     {
-        using var scope = NewDisposeScope();
-        return x.numel() == 0 || (x.min().ToDouble() >= Min && x.max().ToDouble() <= Max);
+        var (min, max) = engine.Extrema(x);
+        return min >= Min && max <= Max;
     }
 
     public override string ToString() => FormattableString.Invariant($"[{Min}, {Max}]");

@@ -1,12 +1,13 @@
 using LanguageExt;
 using LanguageExt.Common;
+using RobustNode.Core.Engines;
 using RobustNode.Core.Errors;
 using RobustNode.Core.Losses;
 using RobustNode.Core.Norms;
+using RobustNode.Core.Sampling;
 using RobustNode.Sensitivity.Networks;
 using RobustNode.Sensitivity.Problems;
 using static LanguageExt.Prelude;
-using static TorchSharp.torch;
 
 namespace RobustNode.Sensitivity.Attacks;
 
@@ -15,8 +16,8 @@ namespace RobustNode.Sensitivity.Attacks;
 /// ε-ball around it), repeat
 /// <c>δ ← Π_ε(δ + α ∇φ(p(0; x₀ + δ)))</c>, <c>x̃ = clip_box(x₀ + δ)</c>
 /// for the given number of steps, where p(0) is the input sensitivity at the current iterate, ∇φ the
-/// steepest-ascent direction in the q-ball (sign for ℓ∞, normalised for ℓ₂; see <see cref="AttackNorm.DualNormGradient"/>)
-/// and Π_ε the projection onto ‖δ‖_q ≤ ε (<see cref="AttackNorm.Project"/>). Each sample keeps the evaluated point of
+/// steepest-ascent direction in the q-ball (sign for ℓ∞, normalised for ℓ₂; see <see cref="AttackNorm"/>)
+/// and Π_ε the projection onto ‖δ‖_q ≤ ε (<see cref="IEngine{T}.Project"/>). Each sample keeps the evaluated point of
 /// highest loss among the iterates of every restart (the start included), so more steps or restarts with the same
 /// seed never weaken the attack. Without random start and with α ≥ ε (ℓ∞, ℓ₂) the first step lands on the FGSM
 /// example (up to rounding for ℓ₂), so the loss is at least FGSM's.
@@ -27,7 +28,7 @@ namespace RobustNode.Sensitivity.Attacks;
 /// <param name="StepSize">Step length α &gt; 0 in the attack norm (Madry et al. use α = 2.5 ε / steps).</param>
 /// <param name="RandomStart">Start each restart from a uniform sample of the ε-ball instead of x₀.</param>
 /// <param name="Restarts">Number of restarts (≥ 1); the worst case per sample is kept.</param>
-/// <param name="Seed">Seed of the random starts: the same seed gives the same perturbations.</param>
+/// <param name="Seed">Seed of the random starts (a SplitMix64 stream): the same seed gives the same perturbations on every engine.</param>
 /// <param name="Box">Valid input box, or null for none.</param>
 /// <remarks>Madry, Makelov, Schmidt, Tsipras &amp; Vladu, "Towards deep learning models resistant to adversarial attacks", ICLR 2018.</remarks>
 public sealed record Pgd(
@@ -64,63 +65,63 @@ public sealed record Pgd(
         if (Restarts < 1) yield return RobustNodeErrors.InvalidArgument("restarts", $"PGD needs at least one restart, got {Restarts}");
     }
 
-    public Fin<Tensor> Perturb(IBlock model, Tensor x0, ILoss loss) =>
+    public Fin<T> Perturb<T>(IBlock<T> model, T x0, ILoss<T> loss) =>
         Validate().Bind(_ => AttackChecks.Inputs(model, x0, loss, Box)).Bind(_ =>
         {
-            if (Epsilon == 0) return FinSucc(x0.clone());
-            using var scope = NewDisposeScope();
-            using var generator = new Generator(unchecked((ulong)Seed));
-            var worst = new WorstCase(x0.shape);
+            var engine = model.Engine;
+            if (Epsilon == 0) return FinSucc(engine.Clone(x0));
+            using var scope = engine.OpenScope();
+            var random = new SplitMix64(Seed);
+            var worst = new WorstCase<T>(engine);
             for (int restart = 0; restart < Restarts; restart++)
             {
-                var x = RandomStart ? Clip(x0 + BallSampling.Uniform(Norm, Epsilon, x0.shape, x0.dtype, generator)) : x0.clone();
+                var x = RandomStart ? Clip(engine, engine.Add(x0, BallSampling.Uniform(engine, Norm, Epsilon, x0, random))) : engine.Clone(x0);
                 for (int step = 0; ; step++)
                 {
-                    using var stepScope = NewDisposeScope();
+                    using var stepScope = engine.OpenScope();
                     if (step == Steps)
                     {
                         var output = Inference.Output(model, x);
                         if (output.IsFail) return output;
-                        worst.Offer(x, loss.PerSample((Tensor)output));
+                        worst.Offer(x, loss.PerSample((T)output));
                         break;
                     }
                     var gradient = LossDerivatives.Gradient(model, x, loss, withParameters: false);
                     if (gradient.IsFail) return gradient.Map(g => g.InputSensitivity);
-                    var g = (LossGradient)gradient;
+                    var g = (LossGradient<T>)gradient;
                     worst.Offer(x, loss.PerSample(g.FinalState));
-                    var ascent = Norm.DualNormGradient(g.InputSensitivity.flatten(1));
-                    var delta = Norm.Project((x - x0).flatten(1).add_(ascent, StepSize), Epsilon).view(x0.shape);
-                    var next = Clip(x0 + delta).MoveToOuterDisposeScope();
-                    x.Dispose();
+                    var delta = engine.Add(x, x0, -1);
+                    engine.AddInPlace(delta, engine.DualNormGradient(Norm, g.InputSensitivity), StepSize);
+                    var next = engine.Keep(Clip(engine, engine.Add(x0, engine.Project(Norm, delta, Epsilon))));
+                    engine.Release(x);
                     x = next;
                 }
-                x.Dispose();
+                engine.Release(x);
             }
-            return FinSucc(worst.Inputs!.MoveToOuterDisposeScope());
+            return FinSucc(engine.Keep(worst.Inputs!));
         });
 
-    /// <summary>Per sample, the evaluated input of highest loss so far (its tensors live in the enclosing scope).</summary>
-    private sealed class WorstCase(long[] shape)
+    /// <summary>Per sample, the evaluated input of highest loss so far (its values live in the enclosing scope).</summary>
+    private sealed class WorstCase<T>(IEngine<T> engine)
     {
-        public Tensor? Inputs { get; private set; }
-        private Tensor? _loss;
+        private bool _any;
+        private T _loss = default!;
+        public T? Inputs { get; private set; }
 
-        public void Offer(Tensor x, Tensor lossAtX)
+        public void Offer(T x, T lossAtX)
         {
-            if (Inputs is null || _loss is null)
+            if (!_any)
             {
-                Inputs = x.clone().MoveToOuterDisposeScope();
-                _loss = lossAtX.clone().MoveToOuterDisposeScope();
+                (Inputs, _loss, _any) = (engine.Keep(engine.Clone(x)), engine.Keep(engine.Clone(lossAtX)), true);
                 return;
             }
-            var worse = lossAtX.gt(_loss);
-            var mask = worse.view([shape[0], .. Enumerable.Repeat(1L, shape.Length - 1)]);
-            var (inputs, loss) = (where(mask, x, Inputs).MoveToOuterDisposeScope(), where(worse, lossAtX, _loss).MoveToOuterDisposeScope());
-            Inputs.Dispose();
-            _loss.Dispose();
+            var worse = engine.Greater(lossAtX, _loss);
+            var (inputs, loss) = (engine.Keep(engine.WhereRows(worse, x, Inputs!)), engine.Keep(engine.WhereRows(worse, lossAtX, _loss)));
+            engine.Release(Inputs!);
+            engine.Release(_loss);
             (Inputs, _loss) = (inputs, loss);
         }
     }
 
-    private Tensor Clip(Tensor x) => Box is null ? x : Box.Clip(x);
+    private T Clip<T>(IEngine<T> engine, T x) => Box is null ? x : Box.Clip(engine, x);
 }

@@ -1,5 +1,5 @@
+using RobustNode.Core.Engines;
 using RobustNode.Core.Fields;
-using static TorchSharp.torch;
 
 namespace RobustNode.Sensitivity.Continuous;
 
@@ -9,26 +9,69 @@ namespace RobustNode.Sensitivity.Continuous;
 /// x' = g (backsolve), s' = g_x s (backsolve, second order), p' = −g_xᵀp,
 /// μ' = −g_xᵀμ − ∂ₓ(g_xᵀp)·s, ū₁' = −g_uᵀp, ū₂' = −(g_uᵀμ + ∂ₓ(g_uᵀp)·s)
 /// (seed talk Lemma 1 and Theorem 2; DESIGN §1). Solved from t_{k+1} down to t_k with ū = 0 at t_{k+1},
-/// so ū(t_k) = ∫ over the layer.
+/// so ū(t_k) = ∫ over the layer. The layer being solved is <see cref="Layer"/>.
 /// </summary>
-internal sealed record AdjointSystem(IVectorField Field, bool CarriesStates, bool SecondOrder, bool AccumulatesFirst, bool AccumulatesSecond,
-    ForwardTrajectory? Trajectory)
+/// <remarks>
+/// One instance serves a whole backward sweep: it keeps one linearization of the field, moved from point to point, and
+/// the control cotangent buffers with factor −1 that the linearization adds the control rates to.
+/// </remarks>
+internal sealed class AdjointSystem<T>
 {
+    private readonly IEngine<T> _engine;
+    private readonly long[][] _sliceShapes;
+    private readonly FieldCotangent<T> _first, _second;
+    private FieldLinearization<T>? _point;
+
+    public AdjointSystem(IVectorField<T> field, bool carriesStates, bool secondOrder, bool accumulatesFirst, bool accumulatesSecond,
+        ForwardTrajectory<T>? trajectory)
+    {
+        if (secondOrder && !(accumulatesFirst && accumulatesSecond))
+            throw new ArgumentException("the second-order system accumulates both control integrals", nameof(accumulatesFirst));
+        (Field, CarriesStates, SecondOrder, AccumulatesFirst, AccumulatesSecond, Trajectory) =
+            (field, carriesStates, secondOrder, accumulatesFirst, accumulatesSecond, trajectory);
+        _engine = field.Engine;
+        int m = field.Controls.Count;
+        _sliceShapes = new long[m][];
+        for (int j = 0; j < m; j++)
+        {
+            var shape = _engine.Shape(field.Controls[j].Value);
+            _sliceShapes[j] = field.Controls[j].PerLayer ? shape[1..] : shape;
+        }
+        _first = new FieldCotangent<T>(m, -1);
+        _second = new FieldCotangent<T>(m, -1);
+    }
+
+    public IVectorField<T> Field { get; }
+    public bool CarriesStates { get; }
+    public bool SecondOrder { get; }
+    public bool AccumulatesFirst { get; }
+    public bool AccumulatesSecond { get; }
+    public ForwardTrajectory<T>? Trajectory { get; }
+
+    /// <summary>The layer whose adjoint ODE <see cref="Rhs"/> evaluates.</summary>
+    public int Layer { get; set; }
+
     /// <summary>Number of leading parts (x?, s?, p, μ?) before the control integrals.</summary>
     public int StateParts => (CarriesStates ? (SecondOrder ? 2 : 1) : 0) + (SecondOrder ? 2 : 1);
 
+    private int Parts => StateParts + (AccumulatesFirst ? Field.Controls.Count : 0) + (AccumulatesSecond ? Field.Controls.Count : 0);
+
     /// <summary>The state tuple at the end of a layer: given parts plus zero control integrals.</summary>
-    public Tensor[] Start(int layer, Tensor[] states)
+    public T[] Start(T[] states)
     {
-        var parts = new List<Tensor>(states);
-        using var scope = NewDisposeScope(); // frees the slice views, once per layer
-        if (AccumulatesFirst) parts.AddRange(Field.Controls.Select(c => zeros_like(c.Slice(layer)).MoveToOuterDisposeScope()));
-        if (AccumulatesSecond) parts.AddRange(Field.Controls.Select(c => zeros_like(c.Slice(layer)).MoveToOuterDisposeScope()));
-        return parts.ToArray();
+        var parts = new T[Parts];
+        int i = 0;
+        foreach (var state in states) parts[i++] = state;
+        int m = Field.Controls.Count;
+        if (AccumulatesFirst) for (int j = 0; j < m; j++) parts[i++] = Zeros(j);
+        if (AccumulatesSecond) for (int j = 0; j < m; j++) parts[i++] = Zeros(j);
+        return parts;
     }
 
+    private T Zeros(int control) => _engine.Zeros(Field.Controls[control].Value, _sliceShapes[control]);
+
     /// <summary>The control integrals (ū₁, ū₂) of a finished layer.</summary>
-    public (Tensor[] First, Tensor[] Second) Integrals(Tensor[] y)
+    public (T[] First, T[] Second) Integrals(T[] y)
     {
         int m = Field.Controls.Count, i = StateParts;
         var first = AccumulatesFirst ? y[i..(i + m)] : [];
@@ -37,16 +80,19 @@ internal sealed record AdjointSystem(IVectorField Field, bool CarriesStates, boo
         return (first, second);
     }
 
+    /// <summary>The rates of the state tuple at time t of <see cref="Layer"/> (the piece index of the one-layer solve is ignored).</summary>
     /// <remarks>
-    /// Opens its own dispose scope and hands out only the derivative tuple: the solver evaluates the first stage of
+    /// Opens its own scope and hands out only the derivative tuple: the solver evaluates the first stage of
     /// every layer outside its per-step scopes, so intermediates left in the caller's scope would pile up layer after
     /// layer (memory growing with N in backsolve mode).
     /// </remarks>
-    public Tensor[] Rhs(int layer, double t, Tensor[] y)
+    public T[] Rhs(int piece, double t, T[] y)
     {
-        using var scope = NewDisposeScope();
-        int i = 0;
-        Tensor x, s = null!;
+        var e = _engine;
+        var result = new T[y.Length];
+        using var scope = e.OpenScope();
+        int i = 0, r = 0, m = Field.Controls.Count;
+        T x, s = default!;
         if (CarriesStates)
         {
             x = y[i++];
@@ -54,31 +100,34 @@ internal sealed record AdjointSystem(IVectorField Field, bool CarriesStates, boo
         }
         else
         {
-            var at = Trajectory!.At(layer, t);
+            var at = Trajectory!.At(Layer, t);
             x = at[0];
             if (SecondOrder) s = at[1];
         }
         var p = y[i++];
-        var mu = SecondOrder ? y[i] : null;
-        var point = Field.Linearize(layer, t, x);
-        var result = new List<Tensor>(y.Length);
+        var mu = SecondOrder ? y[i] : default!;
+        var point = _point = _point?.At(Layer, t, x) ?? Field.Linearize(Layer, t, x);
         if (CarriesStates)
         {
-            result.Add(point.Value());
-            if (SecondOrder) result.Add(point.Jvp(s));
+            result[r++] = e.Keep(point.Value());
+            if (SecondOrder) result[r++] = e.Keep(point.Jvp(s));
         }
         if (!SecondOrder && !AccumulatesFirst)
         {
-            result.Add(point.StateVjp(p).neg());
-            return result.Select(r => r.MoveToOuterDisposeScope()).ToArray();
+            result[r] = e.Keep(e.Scale(point.StateVjp(p), -1));
+            return result;
         }
-        FieldCotangent cot, cotDot = null!;
-        if (SecondOrder) (cot, cotDot) = point.SecondOrderReverse(p, mu!, s);
-        else cot = point.Vjp(p);
-        result.Add(cot.State.neg());
-        if (SecondOrder) result.Add(cotDot.State.neg());
-        if (AccumulatesFirst) result.AddRange(cot.Controls.Select(c => c.neg()));
-        if (AccumulatesSecond) result.AddRange(cotDot.Controls.Select(c => c.neg()));
-        return result.Select(r => r.MoveToOuterDisposeScope()).ToArray();
+        int firstAt = r + (SecondOrder ? 2 : 1), secondAt = firstAt + m;
+        for (int j = 0; j < m; j++) _first[j] = result[firstAt + j] = e.Keep(Zeros(j));
+        if (SecondOrder)
+        {
+            for (int j = 0; j < m; j++) _second[j] = result[secondAt + j] = e.Keep(Zeros(j));
+            var (xbar, xbarDot) = point.SecondOrderReverse(p, mu, s, _first, _second);
+            result[r++] = e.Keep(e.Scale(xbar, -1));
+            result[r] = e.Keep(e.Scale(xbarDot, -1));
+        }
+        else result[r] = e.Keep(e.Scale(point.Vjp(p, _first), -1));
+        for (int j = 0; j < m; j++) _first[j] = _second[j] = default!;
+        return result;
     }
 }

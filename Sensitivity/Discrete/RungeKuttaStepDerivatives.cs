@@ -1,7 +1,9 @@
+using RobustNode.Core.Engines;
 using RobustNode.Core.Fields;
 using RobustNode.Core.Tableaux;
 using RobustNode.Sensitivity.Problems;
-using static TorchSharp.torch;
+using RobustNode.Solvers.Integration;
+using RobustNode.Solvers.Stepping;
 
 namespace RobustNode.Sensitivity.Discrete;
 
@@ -11,99 +13,79 @@ namespace RobustNode.Sensitivity.Discrete;
 /// across steps). DESIGN §1, "Discrete (exact) versions".
 /// </summary>
 /// <remarks>
-/// Each sweep rebuilds the step's stages from the step-start state once and linearizes the field at every stage
-/// (<see cref="IVectorField.Linearize"/>), so that all products at a stage share its activations; control
-/// cotangents are summed over the stages before they are added to the layer's gradient.
+/// <para>Each sweep rebuilds a step's stages from its step-start state with the solver's own stage recurrence
+/// (<see cref="RungeKuttaStages{T}"/>), linearizing the field at every stage argument, so that all products at a stage
+/// share its activations. A stage's value is computed only where a later stage uses it.</para>
+/// <para>An instance is the workspace of one sweep: stage recurrences, one linearization per stage, stage cotangents
+/// and control cotangent buffers are allocated once and reused step after step. Control cotangents are added in place to
+/// the layer's rows of the gradients.</para>
 /// </remarks>
-internal static class RungeKuttaStepDerivatives
+internal sealed class RungeKuttaStepDerivatives<T>
 {
-    /// <summary>The field linearized at the stage arguments Xᵢ of the step from x (stage values Kᵢ only where a later stage uses them).</summary>
-    public static FieldLinearization[] Stages(ButcherTableau tab, IVectorField field, int layer, double t, double h, Tensor x)
+    private readonly ButcherTableau _tableau;
+    private readonly IVectorField<T> _field;
+    private readonly IEngine<T> _engine;
+    private readonly RungeKuttaStages<T> _primal;
+    private readonly RungeKuttaStages<T> _tangent;
+    private readonly Linearizing _linearizing;
+    private readonly Differentiating _differentiating;
+    private readonly FieldLinearization<T>?[] _points;
+    private readonly T[] _xbar, _xbarDot;
+    private readonly bool[] _reached;
+    private readonly FieldCotangent<T> _first, _second;
+    private readonly T[] _eta;
+
+    public RungeKuttaStepDerivatives(ButcherTableau tableau, IVectorField<T> field)
     {
-        int s = tab.Stages;
-        var stages = new FieldLinearization[s];
-        var ks = new Tensor?[s];
-        for (int i = 0; i < s; i++)
-        {
-            var xi = x;
-            for (int j = 0; j < i; j++)
-                if (tab.A[i, j] != 0) xi = xi.add(ks[j]!, h * tab.A[i, j]);
-            stages[i] = field.Linearize(layer, t + tab.C[i] * h, xi);
-            if (UsedByLaterStage(tab, i)) ks[i] = stages[i].Value();
-        }
-        return stages;
+        (_tableau, _field, _engine) = (tableau, field, field.Engine);
+        int s = tableau.Stages, m = field.Controls.Count;
+        _primal = new RungeKuttaStages<T>(tableau, _engine);
+        _tangent = new RungeKuttaStages<T>(tableau, _engine);
+        _points = new FieldLinearization<T>?[s];
+        _linearizing = new Linearizing(this);
+        _differentiating = new Differentiating(this);
+        _xbar = new T[s];
+        _xbarDot = new T[s];
+        _reached = new bool[s];
+        _first = new FieldCotangent<T>(m);
+        _second = new FieldCotangent<T>(m);
+        _eta = new T[m];
     }
 
-    private static bool UsedByLaterStage(ButcherTableau tab, int i)
+    /// <summary>Forward sensitivity of the step: σ' = Φ_x σ + Φ_u η (η: the controls' directions, whole, or null for none).</summary>
+    public T Tangent(TapeStep<T> step, T sigma, IReadOnlyList<T>? eta = null)
     {
-        for (int j = i + 1; j < tab.Stages; j++)
-            if (tab.A[j, i] != 0) return true;
-        return false;
-    }
-
-    /// <summary>Tangents of the stage arguments Ẋᵢ for a state tangent σ: Ẋᵢ = σ + h Σ aᵢⱼ K̇ⱼ, K̇ᵢ = g_x(Xᵢ) Ẋᵢ (+ g_u(Xᵢ) η).</summary>
-    public static (Tensor[] XDot, Tensor[] KDot) StageTangents(ButcherTableau tab, double h, FieldLinearization[] stages, Tensor sigma,
-        IReadOnlyList<Tensor>? eta = null)
-    {
-        int s = tab.Stages;
-        var xd = new Tensor[s];
-        var kd = new Tensor[s];
-        for (int i = 0; i < s; i++)
-        {
-            var v = sigma;
-            for (int j = 0; j < i; j++)
-                if (tab.A[i, j] != 0) v = v.add(kd[j], h * tab.A[i, j]);
-            xd[i] = v;
-            kd[i] = stages[i].Jvp(v);
-            if (eta is not null) kd[i] = kd[i].add(stages[i].ControlJvp(eta));
-        }
-        return (xd, kd);
-    }
-
-    /// <summary>Forward sensitivity of the step: σ' = Φ_x σ + Φ_u η.</summary>
-    public static Tensor Tangent(ButcherTableau tab, IVectorField field, int layer, double t, double h, Tensor x, Tensor sigma,
-        IReadOnlyList<Tensor>? eta = null)
-    {
-        using var scope = NewDisposeScope();
-        var stages = Stages(tab, field, layer, t, h, x);
-        var (_, kd) = StageTangents(tab, h, stages, sigma, eta);
-        var result = sigma.clone();
-        for (int i = 0; i < tab.Stages; i++)
-            if (tab.B[i] != 0) result.add_(kd[i], h * tab.B[i]);
-        return result.MoveToOuterDisposeScope();
+        using var scope = _engine.OpenScope();
+        Stages(step);
+        if (eta is not null)
+            for (int j = 0; j < _eta.Length; j++) _eta[j] = _field.Controls[j].PerLayer ? _engine.Select(eta[j], step.Piece) : eta[j];
+        _differentiating.AllSlopes = true;
+        _differentiating.WithControls = eta is not null;
+        _tangent.Run(_differentiating, step.T0, sigma, step.H);
+        var result = _tangent.Combine(sigma, step.H, _tableau.B);
+        Array.Clear(_eta);
+        return _engine.Keep(result);
     }
 
     /// <summary>
     /// Reverse sweep of the step: λ = Φ_xᵀ λ' and ū += Φ_uᵀ λ', through the stages:
     /// K̄ᵢ = h bᵢ λ' + h Σⱼ&gt;ᵢ aⱼᵢ X̄ⱼ, (X̄ᵢ, ūᵢ) = (g_xᵀ K̄ᵢ, g_uᵀ K̄ᵢ) at Xᵢ, λ = λ' + Σ X̄ᵢ.
     /// </summary>
-    public static Tensor Reverse(ButcherTableau tab, IVectorField field, int layer, double t, double h, Tensor x, Tensor lambdaNext,
-        ControlAccumulator? gradient)
+    public T Reverse(TapeStep<T> step, T lambdaNext, ControlAccumulator<T>? gradient)
     {
-        using var scope = NewDisposeScope();
-        var stages = Stages(tab, field, layer, t, h, x);
-        int s = tab.Stages;
-        var xbar = new Tensor?[s];
-        var lambda = lambdaNext.clone();
-        Tensor[]? controls = null;
-        for (int i = s - 1; i >= 0; i--)
+        using var scope = _engine.OpenScope();
+        Stages(step);
+        if (gradient is not null) gradient.Bind(_first, step.Piece);
+        var lambda = _engine.Clone(lambdaNext);
+        for (int i = _tableau.Stages - 1; i >= 0; i--)
         {
-            var kbar = KBar(tab, h, i, lambdaNext, xbar);
-            if (kbar is null) continue;
-            if (gradient is null)
-            {
-                xbar[i] = stages[i].StateVjp(kbar);
-            }
-            else
-            {
-                var cot = stages[i].Vjp(kbar);
-                xbar[i] = cot.State;
-                controls = Sum(controls, cot.Controls);
-            }
-            lambda.add_(xbar[i]!);
+            _reached[i] = _primal.TransposedSlope(i, lambdaNext, step.H, _xbar, _reached, out var kbar);
+            if (!_reached[i]) continue;
+            _xbar[i] = gradient is null ? _points[i]!.StateVjp(kbar) : _points[i]!.Vjp(kbar, _first);
+            _engine.AddInPlace(lambda, _xbar[i]);
         }
-        if (controls is not null) gradient!.Add(layer, controls);
-        return lambda.MoveToOuterDisposeScope();
+        Forget();
+        return _engine.Keep(lambda);
     }
 
     /// <summary>
@@ -112,49 +94,72 @@ internal static class RungeKuttaStepDerivatives
     /// ū₁ += Φ_uᵀλ', ū₂ += Φ_uᵀμ' + ∂ₓ(Φ_uᵀλ')·σ. Stage by stage:
     /// K̄̇ᵢ = h bᵢ μ' + h Σⱼ&gt;ᵢ aⱼᵢ X̄̇ⱼ, X̄̇ᵢ = g_xᵀK̄̇ᵢ + ∂ₓ(g_xᵀK̄ᵢ)·Ẋᵢ, ū̇ += g_uᵀK̄̇ᵢ + ∂ₓ(g_uᵀK̄ᵢ)·Ẋᵢ.
     /// </summary>
-    public static (Tensor Lambda, Tensor Mu) SecondOrderReverse(ButcherTableau tab, IVectorField field, int layer, double t, double h,
-        Tensor x, Tensor sigma, Tensor lambdaNext, Tensor muNext, ControlAccumulator firstOrder, ControlAccumulator secondOrder)
+    public (T Lambda, T Mu) SecondOrderReverse(TapeStep<T> step, T sigma, T lambdaNext, T muNext,
+        ControlAccumulator<T> firstOrder, ControlAccumulator<T> secondOrder)
     {
-        using var scope = NewDisposeScope();
-        var stages = Stages(tab, field, layer, t, h, x);
-        var (xd, _) = StageTangents(tab, h, stages, sigma);
-        int s = tab.Stages;
-        var xbar = new Tensor?[s];
-        var xbarDot = new Tensor?[s];
-        var lambda = lambdaNext.clone();
-        var mu = muNext.clone();
-        Tensor[]? first = null, second = null;
-        for (int i = s - 1; i >= 0; i--)
+        using var scope = _engine.OpenScope();
+        Stages(step);
+        // The stage tangents Ẋᵢ = σ + h Σ aᵢⱼ K̇ⱼ; K̇ⱼ only where a later stage needs it.
+        _differentiating.AllSlopes = false;
+        _differentiating.WithControls = false;
+        _tangent.Run(_differentiating, step.T0, sigma, step.H);
+        firstOrder.Bind(_first, step.Piece);
+        secondOrder.Bind(_second, step.Piece);
+        var lambda = _engine.Clone(lambdaNext);
+        var mu = _engine.Clone(muNext);
+        for (int i = _tableau.Stages - 1; i >= 0; i--)
         {
-            var kbar = KBar(tab, h, i, lambdaNext, xbar);
-            if (kbar is null) continue;
-            var kbarDot = KBar(tab, h, i, muNext, xbarDot)!;
-            var (cot, cotDot) = stages[i].SecondOrderReverse(kbar, kbarDot, xd[i]);
-            xbar[i] = cot.State;
-            xbarDot[i] = cotDot.State;
-            lambda.add_(cot.State);
-            mu.add_(cotDot.State);
-            first = Sum(first, cot.Controls);
-            second = Sum(second, cotDot.Controls);
+            _reached[i] = _primal.TransposedSlope(i, lambdaNext, step.H, _xbar, _reached, out var kbar);
+            if (!_reached[i]) continue;
+            _primal.TransposedSlope(i, muNext, step.H, _xbarDot, _reached, out var kbarDot);
+            (_xbar[i], _xbarDot[i]) = _points[i]!.SecondOrderReverse(kbar, kbarDot, _tangent.Argument(i), _first, _second);
+            _engine.AddInPlace(lambda, _xbar[i]);
+            _engine.AddInPlace(mu, _xbarDot[i]);
         }
-        if (first is not null) firstOrder.Add(layer, first);
-        if (second is not null) secondOrder.Add(layer, second);
-        return (lambda.MoveToOuterDisposeScope(), mu.MoveToOuterDisposeScope());
+        Forget();
+        return (_engine.Keep(lambda), _engine.Keep(mu));
     }
 
-    // K̄ᵢ = h bᵢ λ' + h Σⱼ>ᵢ aⱼᵢ X̄ⱼ; null when stage i does not influence y₁.
-    private static Tensor? KBar(ButcherTableau tab, double h, int i, Tensor next, Tensor?[] xbar)
+    // The primal stages of the step: linearizations at every Xᵢ (values only where a later stage uses them).
+    private void Stages(TapeStep<T> step)
     {
-        Tensor? k = tab.B[i] != 0 ? next.mul(h * tab.B[i]) : null;
-        for (int j = i + 1; j < tab.Stages; j++)
-        {
-            if (tab.A[j, i] == 0 || xbar[j] is null) continue;
-            k = k is null ? xbar[j]!.mul(h * tab.A[j, i]) : k.add_(xbar[j]!, h * tab.A[j, i]);
-        }
-        return k;
+        _linearizing.Layer = step.Piece;
+        _primal.Run(_linearizing, step.T0, step.Y0, step.H);
     }
 
-    // The step's control cotangents summed over its stages (out of place: the field's tensors are never written to).
-    private static Tensor[] Sum(Tensor[]? total, IReadOnlyList<Tensor> stage) =>
-        total is null ? stage.ToArray() : total.Select((a, j) => a.add(stage[j])).ToArray();
+    // Drops the references to this step's values (freed with its scope).
+    private void Forget()
+    {
+        Array.Clear(_xbar);
+        Array.Clear(_xbarDot);
+        Array.Clear(_reached);
+    }
+
+    /// <summary>Stage function of the primal recurrence: moves stage i's linearization to (k, tᵢ, Xᵢ).</summary>
+    private sealed class Linearizing(RungeKuttaStepDerivatives<T> owner) : IStageFunction<T>
+    {
+        public int Layer;
+
+        public T Slope(int stage, double t, T x)
+        {
+            var point = owner._points[stage] = owner._points[stage]?.At(Layer, t, x) ?? owner._field.Linearize(Layer, t, x);
+            return owner._tableau.FeedsLaterStage(stage) ? point.Value() : default!;
+        }
+    }
+
+    /// <summary>Stage function of the tangent recurrence: K̇ᵢ = g_x(Xᵢ) Ẋᵢ (+ g_u(Xᵢ) η).</summary>
+    private sealed class Differentiating(RungeKuttaStepDerivatives<T> owner) : IStageFunction<T>
+    {
+        public bool AllSlopes;
+        public bool WithControls;
+
+        public T Slope(int stage, double t, T x)
+        {
+            if (!AllSlopes && !owner._tableau.FeedsLaterStage(stage)) return default!;
+            var point = owner._points[stage]!;
+            var slope = point.Jvp(x);
+            if (WithControls) owner._engine.AddInPlace(slope, point.ControlJvp(owner._eta));
+            return slope;
+        }
+    }
 }

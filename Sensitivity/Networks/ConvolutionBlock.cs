@@ -1,4 +1,5 @@
 using LanguageExt;
+using RobustNode.Core.Engines;
 using RobustNode.Core.Errors;
 using RobustNode.Core.Fields;
 using RobustNode.Sensitivity.Adjoints;
@@ -11,13 +12,16 @@ namespace RobustNode.Sensitivity.Networks;
 /// <summary>
 /// A convolutional layer y = σ(W ∗ z + b) on images [B, C, H, W] (stride S, padding k/2): a stem layer of the
 /// image networks. With a = W ∗ z + b, ā = σ'(a) ⊙ λ and its tangent ā̇ = σ'(a) ⊙ μ + σ''(a) ⊙ ȧ ⊙ λ:
-/// λ_in = W ∗ᵀ ā, μ_in = W ∗ᵀ ā̇, W̄₁ = z ⋆ ā, W̄₂ = z ⋆ ā̇ + σ_in ⋆ ā, b̄₁ = Σ ā, b̄₂ = Σ ā̇.
+/// λ_in = W ∗ᵀ ā, μ_in = W ∗ᵀ ā̇, W̄₁ = z ⋆ ā, W̄₂ = z ⋆ ā̇ + σ_in ⋆ ā, b̄₁ = Σ ā, b̄₂ = Σ ā̇. TorchSharp only.
 /// </summary>
-public sealed record ConvolutionBlock(Tensor Weight, Tensor Bias, int Stride, Activation Activation) : IBlock
+public sealed record ConvolutionBlock(Tensor Weight, Tensor Bias, int Stride, Activation Activation) : IBlock<Tensor>
 {
+    private static readonly TorchEngine E = TorchEngine.Instance;
+
+    public IEngine<Tensor> Engine => E;
     public string Name => "convolution";
     public IReadOnlyList<Tensor> Parameters => [Weight, Bias];
-    public IBlock WithParameters(IReadOnlyList<Tensor> values) => this with { Weight = values[0], Bias = values[1] };
+    public IBlock<Tensor> WithParameters(IReadOnlyList<Tensor> values) => this with { Weight = values[0], Bias = values[1] };
     private long Kernel => Weight.shape[2];
     private long Padding => Kernel / 2;
 
@@ -26,8 +30,10 @@ public sealed record ConvolutionBlock(Tensor Weight, Tensor Bias, int Stride, Ac
         ScalarType dtype = ScalarType.Float64)
     {
         double bound = 1.0 / Math.Sqrt(inputs * kernel * kernel);
-        return new ConvolutionBlock((rand([outputs, inputs, kernel, kernel], dtype: dtype, generator: generator) * 2 - 1) * bound,
-            (rand([outputs], dtype: dtype, generator: generator) * 2 - 1) * bound, stride, activation);
+        using var scope = NewDisposeScope();
+        // (2 U(0, 1) − 1) · bound, kernels first.
+        Tensor Uniform(long[] shape) => rand(shape, dtype: dtype, generator: generator).Times(2).Minus(1).Times(bound).MoveToOuterDisposeScope();
+        return new ConvolutionBlock(Uniform([outputs, inputs, kernel, kernel]), Uniform([outputs]), stride, activation);
     }
 
     private long OutputSize(long n) => (n + 2 * Padding - Kernel) / Stride + 1;
@@ -35,13 +41,13 @@ public sealed record ConvolutionBlock(Tensor Weight, Tensor Bias, int Stride, Ac
     public Fin<long[]> OutputShape(long[] inputShape) =>
         inputShape.Length == 4 && inputShape[1] == Weight.shape[1] && inputShape[2] >= Kernel - 2 * Padding && inputShape[3] >= Kernel - 2 * Padding
             ? FinSucc(new[] { inputShape[0], Weight.shape[0], OutputSize(inputShape[2]), OutputSize(inputShape[3]) })
-            : FinFail<long[]>(RobustNodeErrors.ShapeMismatch("convolution input", $"[B, {Weight.shape[1]}, H, W]", "[" + string.Join(", ", inputShape) + "]"));
+            : FinFail<long[]>(RobustNodeErrors.ShapeMismatch("convolution input", $"[B, {Weight.shape[1]}, H, W]", ShapeText.Of(inputShape)));
 
-    public Fin<IForwardSweep> Forward(Tensor input) =>
+    public Fin<IForwardSweep<Tensor>> Forward(Tensor input) =>
         OutputShape(input.shape).Map(_ =>
         {
             var a = nn.functional.conv2d(input, Weight, Bias, strides: [Stride, Stride], padding: [Padding, Padding]);
-            return (IForwardSweep)new Sweep(this, input, a, Activation.Value(a));
+            return (IForwardSweep<Tensor>)new Sweep(this, input, a, E.Activate(Activation, a));
         });
 
     private Tensor Transposed(Tensor cotangent, long[] inputShape)
@@ -56,48 +62,53 @@ public sealed record ConvolutionBlock(Tensor Weight, Tensor Bias, int Stride, Ac
         nn.functional.conv2d(z.transpose(0, 1), abar.transpose(0, 1), padding: [Padding, Padding], dilation: [Stride, Stride])
             .narrow(2, 0, Kernel).narrow(3, 0, Kernel).transpose(0, 1);
 
-    private sealed class Sweep(ConvolutionBlock block, Tensor input, Tensor preActivation, Tensor output) : IForwardSweep
+    private sealed class Sweep(ConvolutionBlock block, Tensor input, Tensor preActivation, Tensor output) : IForwardSweep<Tensor>
     {
         public Tensor Final => output;
         public SolveStatistics Statistics => SolveStatistics.Zero;
 
-        public Fin<ReverseResult> Reverse(Tensor lambdaT, bool withControls)
+        public Fin<ReverseResult<Tensor>> Reverse(Tensor lambdaT, bool withControls)
         {
             using var scope = NewDisposeScope();
-            var abar = block.Activation.Derivative(preActivation).mul_(lambdaT);
+            var abar = E.ActivationDerivative(block.Activation, preActivation, output).mul_(lambdaT);
             var lambda = block.Transposed(abar, input.shape);
-            Tensor[] grads = withControls ? [block.KernelCorrelation(input, abar), abar.sum([0, 2, 3])] : [];
-            return new ReverseResult(lambda.MoveToOuterDisposeScope(), grads.Select(g => g.MoveToOuterDisposeScope()).ToArray(), SolveStatistics.Zero);
+            Tensor[] grads = withControls
+                ? [block.KernelCorrelation(input, abar).MoveToOuterDisposeScope(), abar.sum([0, 2, 3]).MoveToOuterDisposeScope()]
+                : [];
+            return new ReverseResult<Tensor>(lambda.MoveToOuterDisposeScope(), grads, SolveStatistics.Zero);
         }
 
-        public Fin<ITangentSweep> Tangent(Tensor sigma0)
+        public Fin<ITangentSweep<Tensor>> Tangent(Tensor sigma0)
         {
             var aDot = nn.functional.conv2d(sigma0, block.Weight, strides: [block.Stride, block.Stride], padding: [block.Padding, block.Padding]);
-            return new TangentSweep(block, input, preActivation, sigma0, aDot, block.Activation.Derivative(preActivation).mul_(aDot));
+            return new TangentSweep(block, input, preActivation, output, sigma0, aDot, E.ActivationDerivative(block.Activation, preActivation, output).mul_(aDot));
         }
 
         public void Dispose() { }
     }
 
-    private sealed class TangentSweep(ConvolutionBlock block, Tensor input, Tensor preActivation, Tensor sigmaIn, Tensor aDot, Tensor sigmaOut)
-        : ITangentSweep
+    private sealed class TangentSweep(ConvolutionBlock block, Tensor input, Tensor preActivation, Tensor output, Tensor sigmaIn, Tensor aDot, Tensor sigmaOut)
+        : ITangentSweep<Tensor>
     {
         public Tensor Final => sigmaOut;
         public SolveStatistics Statistics => SolveStatistics.Zero;
 
-        public Fin<SecondOrderReverseResult> Reverse(Tensor lambdaT, Tensor muT)
+        public Fin<SecondOrderReverseResult<Tensor>> Reverse(Tensor lambdaT, Tensor muT)
         {
             using var scope = NewDisposeScope();
-            var d1 = block.Activation.Derivative(preActivation);
+            var d1 = E.ActivationDerivative(block.Activation, preActivation, output);
             var abar = d1 * lambdaT;
-            var abarDot = (d1 * muT).add_(block.Activation.SecondDerivative(preActivation).mul_(aDot).mul_(lambdaT));
+            var abarDot = (d1 * muT).PlusInPlace(E.ActivationSecondDerivative(block.Activation, preActivation, output, d1).mul_(aDot).mul_(lambdaT));
             var lambda = block.Transposed(abar, input.shape);
             var mu = block.Transposed(abarDot, input.shape);
-            Tensor[] first = [block.KernelCorrelation(input, abar), abar.sum([0, 2, 3])];
+            Tensor[] first = [block.KernelCorrelation(input, abar).MoveToOuterDisposeScope(), abar.sum([0, 2, 3]).MoveToOuterDisposeScope()];
             // z ⋆ ā̇ + σ_in ⋆ ā as one correlation over the stacked batch.
-            Tensor[] second = [block.KernelCorrelation(cat([input, sigmaIn], 0), cat([abarDot, abar], 0)), abarDot.sum([0, 2, 3])];
-            return new SecondOrderReverseResult(lambda.MoveToOuterDisposeScope(), mu.MoveToOuterDisposeScope(),
-                first.Select(g => g.MoveToOuterDisposeScope()).ToArray(), second.Select(g => g.MoveToOuterDisposeScope()).ToArray(), SolveStatistics.Zero);
+            Tensor[] second =
+            [
+                block.KernelCorrelation(cat([input, sigmaIn], 0), cat([abarDot, abar], 0)).MoveToOuterDisposeScope(),
+                abarDot.sum([0, 2, 3]).MoveToOuterDisposeScope(),
+            ];
+            return new SecondOrderReverseResult<Tensor>(lambda.MoveToOuterDisposeScope(), mu.MoveToOuterDisposeScope(), first, second, SolveStatistics.Zero);
         }
 
         public void Dispose() { }

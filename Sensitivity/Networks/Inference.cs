@@ -1,5 +1,4 @@
 using LanguageExt;
-using static TorchSharp.torch;
 
 namespace RobustNode.Sensitivity.Networks;
 
@@ -7,14 +6,15 @@ namespace RobustNode.Sensitivity.Networks;
 public static class Inference
 {
     /// <summary>The block's output for inputs x [B, …] (e.g. class logits of a network), checked against its shape first.</summary>
-    public static Fin<Tensor> Output(IBlock model, Tensor x)
+    public static Fin<T> Output<T>(IBlock<T> model, T x)
     {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
+        var engine = model.Engine;
+        using var scope = engine.OpenScope();
+        using var untracked = engine.Untracked();
         return model.Forward(x).Map(forward =>
         {
             using var _ = forward;
-            return forward.Final.detach().MoveToOuterDisposeScope();
+            return engine.Keep(forward.Final);
         });
     }
 }

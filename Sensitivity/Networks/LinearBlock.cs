@@ -1,4 +1,5 @@
 using LanguageExt;
+using RobustNode.Core.Engines;
 using RobustNode.Core.Errors;
 using RobustNode.Sensitivity.Adjoints;
 using RobustNode.Solvers.Integration;
@@ -11,52 +12,72 @@ namespace RobustNode.Sensitivity.Networks;
 /// An affine block y = W z + b (W [out, in], b [out]), e.g. a read-out to class logits. Being linear in z,
 /// its second-order terms reduce to ∂_z(W_θᵀλ)·σ = λ σᵀ for the weights and zero otherwise.
 /// </summary>
-public sealed record LinearBlock(Tensor Weight, Tensor Bias) : IBlock
+/// <typeparam name="T">The engine's tensor type.</typeparam>
+public sealed record LinearBlock<T>(IEngine<T> Engine, T Weight, T Bias) : IBlock<T>
 {
     public string Name => "linear";
-    public IReadOnlyList<Tensor> Parameters => [Weight, Bias];
-    public IBlock WithParameters(IReadOnlyList<Tensor> values) => new LinearBlock(values[0], values[1]);
+    public IReadOnlyList<T> Parameters => [Weight, Bias];
+    public IBlock<T> WithParameters(IReadOnlyList<T> values) => this with { Weight = values[0], Bias = values[1] };
+
+    public Fin<long[]> OutputShape(long[] inputShape)
+    {
+        var weight = Engine.Shape(Weight);
+        return inputShape.Length == 2 && inputShape[1] == weight[1]
+            ? FinSucc(new[] { inputShape[0], weight[0] })
+            : FinFail<long[]>(RobustNodeErrors.ShapeMismatch("linear block input", $"[B, {weight[1]}]", ShapeText.Of(inputShape)));
+    }
+
+    public Fin<IForwardSweep<T>> Forward(T input) =>
+        OutputShape(Engine.Shape(input)).Map(_ => (IForwardSweep<T>)new Sweep(this, input, Engine.Linear(input, Weight, Bias)));
+
+    private sealed class Sweep(LinearBlock<T> block, T input, T output) : IForwardSweep<T>
+    {
+        private IEngine<T> E => block.Engine;
+        public T Final => output;
+        public SolveStatistics Statistics => SolveStatistics.Zero;
+
+        public Fin<ReverseResult<T>> Reverse(T lambdaT, bool withControls) =>
+            new ReverseResult<T>(E.MatMul(lambdaT, block.Weight),
+                withControls ? [E.TransposedMatMul(lambdaT, input), E.SumRows(lambdaT)] : [], SolveStatistics.Zero);
+
+        public Fin<ITangentSweep<T>> Tangent(T sigma0) => new TangentSweep(block, input, sigma0, E.Linear(sigma0, block.Weight, default));
+
+        public void Dispose() { }
+    }
+
+    private sealed class TangentSweep(LinearBlock<T> block, T input, T sigmaIn, T sigmaOut) : ITangentSweep<T>
+    {
+        private IEngine<T> E => block.Engine;
+        public T Final => sigmaOut;
+        public SolveStatistics Statistics => SolveStatistics.Zero;
+
+        public Fin<SecondOrderReverseResult<T>> Reverse(T lambdaT, T muT)
+        {
+            var secondWeight = E.TransposedMatMul(muT, input);
+            E.AddTransposedMatMulInPlace(secondWeight, lambdaT, sigmaIn);
+            return new SecondOrderReverseResult<T>(E.MatMul(lambdaT, block.Weight), E.MatMul(muT, block.Weight),
+                [E.TransposedMatMul(lambdaT, input), E.SumRows(lambdaT)],
+                [secondWeight, E.SumRows(muT)],
+                SolveStatistics.Zero);
+        }
+
+        public void Dispose() { }
+    }
+}
+
+/// <summary>Builds <see cref="LinearBlock{T}"/> values.</summary>
+public static class LinearBlock
+{
+    /// <summary>An affine block of TorchSharp tensors W [out, in], b [out].</summary>
+    public static LinearBlock<Tensor> Create(Tensor weight, Tensor bias) => new(TorchEngine.Instance, weight, bias);
 
     /// <summary>A read-out with weights drawn uniformly in ±1/√in (PyTorch's nn.Linear initialisation) from a generator.</summary>
-    public static LinearBlock Initialised(long inputs, long outputs, Generator generator, ScalarType dtype = ScalarType.Float64)
+    public static LinearBlock<Tensor> Initialised(long inputs, long outputs, Generator generator, ScalarType dtype = ScalarType.Float64)
     {
         double bound = 1.0 / Math.Sqrt(inputs);
-        return new LinearBlock((rand([outputs, inputs], dtype: dtype, generator: generator) * 2 - 1) * bound,
-            (rand([outputs], dtype: dtype, generator: generator) * 2 - 1) * bound);
-    }
-
-    public Fin<long[]> OutputShape(long[] inputShape) =>
-        inputShape.Length == 2 && inputShape[1] == Weight.shape[1]
-            ? FinSucc(new[] { inputShape[0], Weight.shape[0] })
-            : FinFail<long[]>(RobustNodeErrors.ShapeMismatch("linear block input", $"[B, {Weight.shape[1]}]", "[" + string.Join(", ", inputShape) + "]"));
-
-    public Fin<IForwardSweep> Forward(Tensor input) =>
-        OutputShape(input.shape).Map(_ => (IForwardSweep)new Sweep(this, input, nn.functional.linear(input, Weight, Bias)));
-
-    private sealed class Sweep(LinearBlock block, Tensor input, Tensor output) : IForwardSweep
-    {
-        public Tensor Final => output;
-        public SolveStatistics Statistics => SolveStatistics.Zero;
-
-        public Fin<ReverseResult> Reverse(Tensor lambdaT, bool withControls) =>
-            new ReverseResult(lambdaT.matmul(block.Weight), withControls ? [lambdaT.t().matmul(input), lambdaT.sum(dim: 0)] : [], SolveStatistics.Zero);
-
-        public Fin<ITangentSweep> Tangent(Tensor sigma0) => new TangentSweep(block, input, sigma0, sigma0.matmul(block.Weight.t()));
-
-        public void Dispose() { }
-    }
-
-    private sealed class TangentSweep(LinearBlock block, Tensor input, Tensor sigmaIn, Tensor sigmaOut) : ITangentSweep
-    {
-        public Tensor Final => sigmaOut;
-        public SolveStatistics Statistics => SolveStatistics.Zero;
-
-        public Fin<SecondOrderReverseResult> Reverse(Tensor lambdaT, Tensor muT) =>
-            new SecondOrderReverseResult(lambdaT.matmul(block.Weight), muT.matmul(block.Weight),
-                [lambdaT.t().matmul(input), lambdaT.sum(dim: 0)],
-                [muT.t().matmul(input).add_(lambdaT.t().matmul(sigmaIn)), muT.sum(dim: 0)],
-                SolveStatistics.Zero);
-
-        public void Dispose() { }
+        using var scope = NewDisposeScope();
+        // (2 U(0, 1) − 1) · bound, weights first.
+        Tensor Uniform(long[] shape) => rand(shape, dtype: dtype, generator: generator).Times(2).Minus(1).Times(bound).MoveToOuterDisposeScope();
+        return Create(Uniform([outputs, inputs]), Uniform([outputs]));
     }
 }

@@ -1,8 +1,9 @@
 using LanguageExt;
+using RobustNode.Core.Engines;
 using RobustNode.Sensitivity.Adjoints;
+using RobustNode.Sensitivity.Problems;
 using RobustNode.Solvers.Integration;
 using static LanguageExt.Prelude;
-using static TorchSharp.torch;
 
 namespace RobustNode.Sensitivity.Networks;
 
@@ -11,32 +12,49 @@ namespace RobustNode.Sensitivity.Networks;
 /// chains the blocks' sweeps, its reverse sweeps run them in reverse order (chain rule for first- and
 /// second-order cotangents: μ_in of a block is μ_out of the one before).
 /// </summary>
-public sealed record Network(IReadOnlyList<IBlock> Blocks) : IBlock
+/// <typeparam name="T">The engine's tensor type.</typeparam>
+public sealed record Network<T>(IReadOnlyList<IBlock<T>> Blocks) : IBlock<T>
 {
+    public IEngine<T> Engine => Blocks[0].Engine;
+
     public string Name => "network";
 
-    public IReadOnlyList<Tensor> Parameters => Blocks.SelectMany(b => b.Parameters).ToArray();
-
-    public IBlock WithParameters(IReadOnlyList<Tensor> values)
+    public IReadOnlyList<T> Parameters
     {
-        int offset = 0;
-        var blocks = new List<IBlock>();
-        foreach (var block in Blocks)
+        get
         {
-            int n = block.Parameters.Count;
-            blocks.Add(block.WithParameters(values.Skip(offset).Take(n).ToArray()));
-            offset += n;
+            var parameters = new List<T>();
+            foreach (var block in Blocks) parameters.AddRange(block.Parameters);
+            return parameters;
         }
-        return new Network(blocks);
     }
 
-    public Fin<long[]> OutputShape(long[] inputShape) =>
-        Blocks.Aggregate(FinSucc(inputShape), (shape, block) => shape.Bind(block.OutputShape));
-
-    public Fin<IForwardSweep> Forward(Tensor input) =>
-        OutputShape(input.shape).Bind(_ =>
+    public IBlock<T> WithParameters(IReadOnlyList<T> values)
+    {
+        int offset = 0;
+        var blocks = new IBlock<T>[Blocks.Count];
+        for (int b = 0; b < blocks.Length; b++)
         {
-            var sweeps = new List<IForwardSweep>();
+            int n = Blocks[b].Parameters.Count;
+            var part = new T[n];
+            for (int i = 0; i < n; i++) part[i] = values[offset + i];
+            blocks[b] = Blocks[b].WithParameters(part);
+            offset += n;
+        }
+        return new Network<T>(blocks);
+    }
+
+    public Fin<long[]> OutputShape(long[] inputShape)
+    {
+        var shape = FinSucc(inputShape);
+        foreach (var block in Blocks) shape = shape.Bind(block.OutputShape);
+        return shape;
+    }
+
+    public Fin<IForwardSweep<T>> Forward(T input) =>
+        OutputShape(Engine.Shape(input)).Bind(_ =>
+        {
+            var sweeps = new List<IForwardSweep<T>>(Blocks.Count);
             var z = input;
             foreach (var block in Blocks)
             {
@@ -46,38 +64,47 @@ public sealed record Network(IReadOnlyList<IBlock> Blocks) : IBlock
                     foreach (var s in sweeps) s.Dispose();
                     return sweep;
                 }
-                var forward = sweep.Match(Succ: s => s, Fail: _ => default(IForwardSweep)!);
+                var forward = sweep.Value();
                 sweeps.Add(forward);
                 z = forward.Final;
             }
-            return FinSucc<IForwardSweep>(new Sweep(sweeps));
+            return FinSucc<IForwardSweep<T>>(new Sweep(sweeps));
         });
 
-    private sealed class Sweep(IReadOnlyList<IForwardSweep> sweeps) : IForwardSweep
+    private sealed class Sweep(IReadOnlyList<IForwardSweep<T>> sweeps) : IForwardSweep<T>
     {
-        public Tensor Final => sweeps[^1].Final;
-        public SolveStatistics Statistics => sweeps.Aggregate(SolveStatistics.Zero, (s, b) => s + b.Statistics);
+        public T Final => sweeps[^1].Final;
 
-        public Fin<ReverseResult> Reverse(Tensor lambdaT, bool withControls)
+        public SolveStatistics Statistics
+        {
+            get
+            {
+                var total = SolveStatistics.Zero;
+                foreach (var s in sweeps) total += s.Statistics;
+                return total;
+            }
+        }
+
+        public Fin<ReverseResult<T>> Reverse(T lambdaT, bool withControls)
         {
             var lambda = lambdaT;
-            var grads = new List<IReadOnlyList<Tensor>>();
+            var grads = new IReadOnlyList<T>[sweeps.Count];
             var stats = SolveStatistics.Zero;
             for (int i = sweeps.Count - 1; i >= 0; i--)
             {
                 var r = sweeps[i].Reverse(lambda, withControls);
                 if (r.IsFail) return r;
-                var result = (ReverseResult)r;
-                grads.Insert(0, result.Controls);
+                var result = (ReverseResult<T>)r;
+                grads[i] = result.Controls;
                 stats += result.Statistics;
                 lambda = result.Lambda0;
             }
-            return new ReverseResult(lambda, grads.SelectMany(g => g).ToArray(), stats);
+            return new ReverseResult<T>(lambda, Concat(grads), stats);
         }
 
-        public Fin<ITangentSweep> Tangent(Tensor sigma0)
+        public Fin<ITangentSweep<T>> Tangent(T sigma0)
         {
-            var tangents = new List<ITangentSweep>();
+            var tangents = new List<ITangentSweep<T>>(sweeps.Count);
             var sigma = sigma0;
             foreach (var sweep in sweeps)
             {
@@ -87,40 +114,67 @@ public sealed record Network(IReadOnlyList<IBlock> Blocks) : IBlock
                     foreach (var done in tangents) done.Dispose();
                     return t;
                 }
-                var tangent = t.Match(Succ: s => s, Fail: _ => default(ITangentSweep)!);
+                var tangent = t.Value();
                 tangents.Add(tangent);
                 sigma = tangent.Final;
             }
-            return FinSucc<ITangentSweep>(new TangentSweep(tangents));
+            return FinSucc<ITangentSweep<T>>(new TangentSweep(tangents));
         }
 
         public void Dispose() { foreach (var s in sweeps) s.Dispose(); }
     }
 
-    private sealed class TangentSweep(IReadOnlyList<ITangentSweep> tangents) : ITangentSweep
+    private sealed class TangentSweep(IReadOnlyList<ITangentSweep<T>> tangents) : ITangentSweep<T>
     {
-        public Tensor Final => tangents[^1].Final;
-        public SolveStatistics Statistics => tangents.Aggregate(SolveStatistics.Zero, (s, b) => s + b.Statistics);
+        public T Final => tangents[^1].Final;
 
-        public Fin<SecondOrderReverseResult> Reverse(Tensor lambdaT, Tensor muT)
+        public SolveStatistics Statistics
+        {
+            get
+            {
+                var total = SolveStatistics.Zero;
+                foreach (var t in tangents) total += t.Statistics;
+                return total;
+            }
+        }
+
+        public Fin<SecondOrderReverseResult<T>> Reverse(T lambdaT, T muT)
         {
             var (lambda, mu) = (lambdaT, muT);
-            var first = new List<IReadOnlyList<Tensor>>();
-            var second = new List<IReadOnlyList<Tensor>>();
+            var first = new IReadOnlyList<T>[tangents.Count];
+            var second = new IReadOnlyList<T>[tangents.Count];
             var stats = SolveStatistics.Zero;
             for (int i = tangents.Count - 1; i >= 0; i--)
             {
                 var r = tangents[i].Reverse(lambda, mu);
                 if (r.IsFail) return r;
-                var result = (SecondOrderReverseResult)r;
-                first.Insert(0, result.Controls);
-                second.Insert(0, result.SecondOrderControls);
+                var result = (SecondOrderReverseResult<T>)r;
+                first[i] = result.Controls;
+                second[i] = result.SecondOrderControls;
                 stats += result.Statistics;
                 (lambda, mu) = (result.Lambda0, result.Mu0);
             }
-            return new SecondOrderReverseResult(lambda, mu, first.SelectMany(g => g).ToArray(), second.SelectMany(g => g).ToArray(), stats);
+            return new SecondOrderReverseResult<T>(lambda, mu, Concat(first), Concat(second), stats);
         }
 
         public void Dispose() { foreach (var t in tangents) t.Dispose(); }
     }
+
+    private static T[] Concat(IReadOnlyList<T>[] parts)
+    {
+        int n = 0;
+        foreach (var p in parts) n += p.Count;
+        var all = new T[n];
+        int i = 0;
+        foreach (var p in parts)
+            foreach (var v in p) all[i++] = v;
+        return all;
+    }
+}
+
+/// <summary>Builds <see cref="Network{T}"/> values.</summary>
+public static class Network
+{
+    /// <summary>The composition of the blocks, in order.</summary>
+    public static Network<T> Of<T>(params IBlock<T>[] blocks) => new(blocks);
 }

@@ -1,10 +1,10 @@
 using LanguageExt;
+using RobustNode.Core.Engines;
 using RobustNode.Core.Errors;
 using RobustNode.Core.Fields;
 using RobustNode.Sensitivity.Adjoints;
 using RobustNode.Solvers;
 using static LanguageExt.Prelude;
-using static TorchSharp.torch;
 
 namespace RobustNode.Sensitivity.Networks;
 
@@ -12,19 +12,38 @@ namespace RobustNode.Sensitivity.Networks;
 /// The ODE block x(T) = Φ(x₀, u): a vector field with piecewise-constant controls, the solver that discretizes
 /// it, and the adjoint strategy that differentiates it (default: the exact discrete adjoint).
 /// </summary>
-public sealed record OdeBlock(IVectorField Field, OdeSolver Solver, IAdjointMethod Adjoint) : IBlock
+/// <typeparam name="T">The engine's tensor type.</typeparam>
+public sealed record OdeBlock<T>(IVectorField<T> Field, OdeSolver Solver, IAdjointMethod Adjoint) : IBlock<T>
 {
+    public IEngine<T> Engine => Field.Engine;
+
     public string Name => "ode";
 
-    public IReadOnlyList<Tensor> Parameters => Field.Controls.Select(c => c.Value).ToArray();
+    public IReadOnlyList<T> Parameters
+    {
+        get
+        {
+            var values = new T[Field.Controls.Count];
+            for (int j = 0; j < values.Length; j++) values[j] = Field.Controls[j].Value;
+            return values;
+        }
+    }
 
-    public IBlock WithParameters(IReadOnlyList<Tensor> values) => this with { Field = Field.WithControls(values) };
+    public IBlock<T> WithParameters(IReadOnlyList<T> values) => this with { Field = Field.WithControls(values) };
 
     public Fin<long[]> OutputShape(long[] inputShape) =>
         inputShape.Length == Field.StateShape.Length + 1 && inputShape.Skip(1).SequenceEqual(Field.StateShape)
             ? FinSucc(inputShape)
-            : FinFail<long[]>(RobustNodeErrors.ShapeMismatch("ODE block input", $"[B, {string.Join(", ", Field.StateShape)}]", "[" + string.Join(", ", inputShape) + "]"));
+            : FinFail<long[]>(RobustNodeErrors.ShapeMismatch("ODE block input", $"[B, {string.Join(", ", Field.StateShape)}]", ShapeText.Of(inputShape)));
 
-    public Fin<IForwardSweep> Forward(Tensor input) =>
-        OutputShape(input.shape).Bind(_ => Adjoint.Forward(Field, Solver, input));
+    public Fin<IForwardSweep<T>> Forward(T input) =>
+        OutputShape(Engine.Shape(input)).Bind(_ => Adjoint.Forward(Field, Solver, input));
+}
+
+/// <summary>Builds <see cref="OdeBlock{T}"/> values (the engine comes from the field).</summary>
+public static class OdeBlock
+{
+    /// <summary>The ODE block of a field, discretized by the solver and differentiated by the adjoint (default: discrete).</summary>
+    public static OdeBlock<T> Create<T>(IVectorField<T> field, OdeSolver solver, IAdjointMethod? adjoint = null) =>
+        new(field, solver, adjoint ?? AdjointMode.Discrete);
 }

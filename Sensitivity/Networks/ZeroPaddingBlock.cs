@@ -1,4 +1,5 @@
 using LanguageExt;
+using RobustNode.Core.Engines;
 using RobustNode.Core.Errors;
 using RobustNode.Sensitivity.Adjoints;
 using RobustNode.Solvers.Integration;
@@ -12,38 +13,47 @@ namespace RobustNode.Sensitivity.Networks;
 /// al. 2019), so that the flow has room to untangle classes. No parameters; its adjoint keeps the first n
 /// components.
 /// </summary>
-public sealed record ZeroPaddingBlock(long Inputs, long Dim) : IBlock
+/// <typeparam name="T">The engine's tensor type.</typeparam>
+public sealed record ZeroPaddingBlock<T>(IEngine<T> Engine, long Inputs, long Dim) : IBlock<T>
 {
     public string Name => "zero-padding";
-    public IReadOnlyList<Tensor> Parameters => [];
-    public IBlock WithParameters(IReadOnlyList<Tensor> values) => this;
+    public IReadOnlyList<T> Parameters => [];
+    public IBlock<T> WithParameters(IReadOnlyList<T> values) => this;
 
     public Fin<long[]> OutputShape(long[] inputShape) =>
         inputShape.Length == 2 && inputShape[1] == Inputs && Dim >= Inputs
             ? FinSucc(new[] { inputShape[0], Dim })
-            : FinFail<long[]>(RobustNodeErrors.ShapeMismatch("input", $"[B, {Inputs}]", "[" + string.Join(", ", inputShape) + "]"));
+            : FinFail<long[]>(RobustNodeErrors.ShapeMismatch("input", $"[B, {Inputs}]", ShapeText.Of(inputShape)));
 
-    public Fin<IForwardSweep> Forward(Tensor input) =>
-        OutputShape(input.shape).Map(_ => (IForwardSweep)new Sweep(this, Pad(input)));
+    public Fin<IForwardSweep<T>> Forward(T input) =>
+        OutputShape(Engine.Shape(input)).Map(_ => (IForwardSweep<T>)new Sweep(this, Pad(input)));
 
-    private Tensor Pad(Tensor z) => Dim == Inputs ? z.alias() : nn.functional.pad(z, [0, Dim - Inputs]);
-    private Tensor Crop(Tensor z) => z.narrow(1, 0, Inputs);
+    // Equal widths: a view of the input under a new handle, so that the block's output and its input are freed apart.
+    private T Pad(T z) => Dim == Inputs ? Engine.Reshape(z, Engine.BatchSize(z), Dim) : Engine.PadColumns(z, Dim);
+    private T Crop(T z) => Engine.FirstColumns(z, Inputs);
 
-    private sealed class Sweep(ZeroPaddingBlock block, Tensor output) : IForwardSweep
+    private sealed class Sweep(ZeroPaddingBlock<T> block, T output) : IForwardSweep<T>
     {
-        public Tensor Final => output;
+        public T Final => output;
         public SolveStatistics Statistics => SolveStatistics.Zero;
-        public Fin<ReverseResult> Reverse(Tensor lambdaT, bool withControls) => new ReverseResult(block.Crop(lambdaT), [], SolveStatistics.Zero);
-        public Fin<ITangentSweep> Tangent(Tensor sigma0) => new TangentSweep(block, block.Pad(sigma0));
+        public Fin<ReverseResult<T>> Reverse(T lambdaT, bool withControls) => new ReverseResult<T>(block.Crop(lambdaT), [], SolveStatistics.Zero);
+        public Fin<ITangentSweep<T>> Tangent(T sigma0) => new TangentSweep(block, block.Pad(sigma0));
         public void Dispose() { }
     }
 
-    private sealed class TangentSweep(ZeroPaddingBlock block, Tensor sigmaOut) : ITangentSweep
+    private sealed class TangentSweep(ZeroPaddingBlock<T> block, T sigmaOut) : ITangentSweep<T>
     {
-        public Tensor Final => sigmaOut;
+        public T Final => sigmaOut;
         public SolveStatistics Statistics => SolveStatistics.Zero;
-        public Fin<SecondOrderReverseResult> Reverse(Tensor lambdaT, Tensor muT) =>
-            new SecondOrderReverseResult(block.Crop(lambdaT), block.Crop(muT), [], [], SolveStatistics.Zero);
+        public Fin<SecondOrderReverseResult<T>> Reverse(T lambdaT, T muT) =>
+            new SecondOrderReverseResult<T>(block.Crop(lambdaT), block.Crop(muT), [], [], SolveStatistics.Zero);
         public void Dispose() { }
     }
+}
+
+/// <summary>Builds <see cref="ZeroPaddingBlock{T}"/> values.</summary>
+public static class ZeroPaddingBlock
+{
+    /// <summary>Zero padding of TorchSharp inputs [B, inputs] to [B, dim].</summary>
+    public static ZeroPaddingBlock<Tensor> Create(long inputs, long dim) => new(TorchEngine.Instance, inputs, dim);
 }

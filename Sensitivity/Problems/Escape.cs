@@ -1,20 +1,27 @@
-using static TorchSharp.torch;
+using RobustNode.Core.Engines;
 
 namespace RobustNode.Sensitivity.Problems;
 
-/// <summary>Moves result tensors out of a method's dispose scope.</summary>
+/// <summary>Moves result values out of a method's engine scope.</summary>
 internal static class Escape
 {
-    public static LossGradient Out(this LossGradient g) => g with
+    public static T[] Out<T>(this IEngine<T> engine, IReadOnlyList<T> values)
     {
-        ControlGradients = g.ControlGradients.Select(t => t.MoveToOuterDisposeScope()).ToArray(),
-        InputSensitivity = g.InputSensitivity.MoveToOuterDisposeScope(),
-        FinalState = g.FinalState.MoveToOuterDisposeScope(),
+        var kept = new T[values.Count];
+        for (int i = 0; i < kept.Length; i++) kept[i] = engine.Keep(values[i]);
+        return kept;
+    }
+
+    public static LossGradient<T> Out<T>(this LossGradient<T> g, IEngine<T> engine) => g with
+    {
+        ControlGradients = engine.Out(g.ControlGradients),
+        InputSensitivity = engine.Keep(g.InputSensitivity),
+        FinalState = engine.Keep(g.FinalState),
     };
 
-    public static AugmentedGradient Out(this AugmentedGradient g) => g with
+    public static AugmentedGradient<T> Out<T>(this AugmentedGradient<T> g, IEngine<T> engine) => g with
     {
-        AugmentedControlGradients = g.AugmentedControlGradients.Select(t => t.MoveToOuterDisposeScope()).ToArray(),
-        FirstOrder = g.FirstOrder.Out(),
+        AugmentedControlGradients = engine.Out(g.AugmentedControlGradients),
+        FirstOrder = g.FirstOrder.Out(engine),
     };
 }

@@ -1,5 +1,4 @@
 using RobustNode.Solvers.Integration;
-using static TorchSharp.torch;
 
 namespace RobustNode.Sensitivity.Problems;
 
@@ -7,9 +6,9 @@ namespace RobustNode.Sensitivity.Problems;
 /// The first-order result: J = mean ℓᵢ, its gradient with respect to every control, and the per-sample
 /// input sensitivity p(0) whose row i is ∇_{x₀ᵢ} ℓᵢ (so ∇_{x₀} J = p(0)/B).
 /// </summary>
-public sealed record LossGradient(
+public sealed record LossGradient<T>(
     double Loss,
-    IReadOnlyList<Tensor> ControlGradients,
-    Tensor InputSensitivity,
-    Tensor FinalState,
+    IReadOnlyList<T> ControlGradients,
+    T InputSensitivity,
+    T FinalState,
     SolveStatistics Statistics);

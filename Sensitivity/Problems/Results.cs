@@ -1,21 +1,34 @@
+using RobustNode.Core.Engines;
 using RobustNode.Core.Losses;
 using RobustNode.Sensitivity.Robust;
 using RobustNode.Solvers.Integration;
-using static TorchSharp.torch;
 
 namespace RobustNode.Sensitivity.Problems;
 
 /// <summary>Assembles results from the sweeps' accumulators: means over the batch, 𝒥 = J + ε mean φ(p(0)).</summary>
 internal static class Results
 {
-    public static AugmentedGradient Augmented(long batch, ILoss lossFunction, AugmentedLoss augmented, Tensor xT, Tensor p0,
-        IReadOnlyList<Tensor> first, IReadOnlyList<Tensor> second, SolveStatistics statistics)
+    /// <summary>J = mean ℓᵢ with ∇_u J = (1/B) Σ (the first-order sums of a sweep).</summary>
+    public static LossGradient<T> FirstOrder<T>(IEngine<T> engine, ILoss<T> loss, T xT, T p0, IReadOnlyList<T> sums, SolveStatistics statistics)
     {
-        double scale = 1.0 / batch;
-        double loss = lossFunction.PerSample(xT).mean().to(float64).item<double>();
-        double penalty = augmented.Norm.DualNorm(p0).mean().to(float64).item<double>();
-        var firstOrder = new LossGradient(loss, first.Select(g => g.mul(scale)).ToArray(), p0, xT, statistics);
-        var grads = first.Zip(second, (g1, g2) => g1.add(g2, augmented.Epsilon).mul_(scale)).ToArray();
-        return new AugmentedGradient(loss + augmented.Epsilon * penalty, grads, firstOrder);
+        double scale = 1.0 / engine.BatchSize(xT);
+        var means = new T[sums.Count];
+        for (int j = 0; j < means.Length; j++) means[j] = engine.Scale(sums[j], scale);
+        return new LossGradient<T>(engine.Mean(loss.PerSample(xT)), means, p0, xT, statistics);
+    }
+
+    public static AugmentedGradient<T> Augmented<T>(IEngine<T> engine, ILoss<T> loss, AugmentedLoss augmented, T xT, T p0,
+        IReadOnlyList<T> first, IReadOnlyList<T> second, SolveStatistics statistics)
+    {
+        double scale = 1.0 / engine.BatchSize(xT);
+        var firstOrder = FirstOrder(engine, loss, xT, p0, first, statistics);
+        double penalty = engine.Mean(engine.DualNorm(augmented.Norm, p0));
+        var grads = new T[first.Count];
+        for (int j = 0; j < grads.Length; j++)
+        {
+            grads[j] = engine.Add(first[j], second[j], augmented.Epsilon);
+            engine.ScaleInPlace(grads[j], scale);
+        }
+        return new AugmentedGradient<T>(firstOrder.Loss + augmented.Epsilon * penalty, grads, firstOrder);
     }
 }

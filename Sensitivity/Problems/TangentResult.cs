@@ -1,5 +1,4 @@
 using RobustNode.Solvers.Integration;
-using static TorchSharp.torch;
 
 namespace RobustNode.Sensitivity.Problems;
 
@@ -7,4 +6,4 @@ namespace RobustNode.Sensitivity.Problems;
 /// Forward sensitivity: the tangent δx(T) of the final state along (δx₀, η), and the directional derivative
 /// of J = mean ℓᵢ, ⟨∇J, (δx₀, η)⟩ = mean ᵢ ⟨∇ℓᵢ(x(T)), δxᵢ(T)⟩.
 /// </summary>
-public sealed record TangentResult(Tensor FinalTangent, double DirectionalDerivative, SolveStatistics Statistics);
+public sealed record TangentResult<T>(T FinalTangent, double DirectionalDerivative, SolveStatistics Statistics);

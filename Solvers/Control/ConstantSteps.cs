@@ -2,7 +2,8 @@ namespace RobustNode.Solvers.Control;
 
 /// <summary>
 /// Fixed steps: either a number of equal steps per layer (interval), or a step size h rounded so that
-/// every layer is covered by equal steps. Euler with one step per layer is a ResNet.
+/// every layer is covered by equal steps. Euler with one step per layer is a ResNet. A solve may take at most
+/// <see cref="MaxSteps"/> steps, like an adaptive one: a solve that would need more fails before its first step.
 /// </summary>
 public sealed record ConstantSteps : IStepSizeController
 {
@@ -24,9 +25,28 @@ public sealed record ConstantSteps : IStepSizeController
     public bool IsAdaptive => false;
     public double RelativeTolerance => double.NaN;
     public double AbsoluteTolerance => double.NaN;
-    public int MaxSteps => int.MaxValue;
+    /// <summary>Most steps of one solve (default 100 000, as for <see cref="PIController"/>).</summary>
+    public int MaxSteps { get; init; } = DefaultMaxSteps;
 
-    public double FirstStep(double t0, double t1, double previous, Func<double> estimate)
+    /// <summary>The default step limit of a solve.</summary>
+    public const int DefaultMaxSteps = 100_000;
+
+    /// <summary>The number of steps a solve over the given pieces [t₀, t₁, …] takes.</summary>
+    public long StepsFor(IReadOnlyList<double> breakpoints)
+    {
+        long total = 0;
+        for (int i = 0; i + 1 < breakpoints.Count; i++)
+        {
+            double span = Math.Abs(breakpoints[i + 1] - breakpoints[i]);
+            if (span == 0) continue;
+            total += StepSize is { } h ? (long)Math.Max(1, Math.Ceiling(Math.Min(span / h - 1e-9, long.MaxValue / 4.0))) : StepsPerLayer;
+        }
+        return total;
+    }
+
+    public bool NeedsInitialEstimate(double previous) => false;
+
+    public double FirstStep(double t0, double t1, double previous, double estimate)
     {
         double span = t1 - t0;
         int n = StepSize is { } h ? Math.Max(1, (int)Math.Ceiling(Math.Abs(span) / h - 1e-9)) : StepsPerLayer;

@@ -32,11 +32,17 @@ public interface IStepSizeController
     int MaxSteps { get; }
 
     /// <summary>
+    /// True when <see cref="FirstStep"/> needs the automatic initial step estimate, given the step proposed at the end of
+    /// the preceding interval (NaN at the start of a solve). The estimate costs one function evaluation.
+    /// </summary>
+    bool NeedsInitialEstimate(double previous);
+
+    /// <summary>
     /// The first step on [t0, t1] (signed like t1 − t0). <paramref name="previous"/> is the step
     /// proposed at the end of the preceding interval (NaN at the start of a solve); <paramref name="estimate"/>
-    /// computes an automatic initial step (costs one function evaluation).
+    /// is the automatic initial step when <see cref="NeedsInitialEstimate"/> asked for it, else NaN.
     /// </summary>
-    double FirstStep(double t0, double t1, double previous, Func<double> estimate);
+    double FirstStep(double t0, double t1, double previous, double estimate);
 
     /// <summary>Decides on a step of size h whose scaled error norm is <paramref name="errorNorm"/> (NaN when not estimated).</summary>
     StepDecision Decide(double h, double errorNorm, ControllerMemory memory, int errorOrder);

@@ -29,10 +29,12 @@ public sealed record PIController(
 {
     public bool IsAdaptive => true;
 
-    public double FirstStep(double t0, double t1, double previous, Func<double> estimate)
+    public bool NeedsInitialEstimate(double previous) => double.IsNaN(previous) && InitialStep is null;
+
+    public double FirstStep(double t0, double t1, double previous, double estimate)
     {
         double span = t1 - t0;
-        double h = double.IsNaN(previous) ? (InitialStep ?? estimate()) : Math.Abs(previous);
+        double h = double.IsNaN(previous) ? (InitialStep ?? estimate) : Math.Abs(previous);
         return Math.Sign(span) * Math.Min(Math.Abs(h), Math.Abs(span));
     }
 

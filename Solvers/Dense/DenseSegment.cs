@@ -1,4 +1,4 @@
-using RobustNode.Solvers.Engines;
+using RobustNode.Core.Engines;
 
 namespace RobustNode.Solvers.Dense;
 
@@ -7,7 +7,7 @@ namespace RobustNode.Solvers.Dense;
 /// the quartic through y₀, y½, y₁ with end slopes f₀, f₁ when the tableau has mid-point weights
 /// (Shampine 1986), otherwise the cubic Hermite interpolant through y₀, y₁, f₀, f₁.
 /// </summary>
-public sealed record DenseSegment<T>(int Piece, double T0, double T1, T Y0, T Y1, T F0, T F1, T? YMid)
+public readonly record struct DenseSegment<T>(int Piece, double T0, double T1, T Y0, T Y1, T F0, T F1, T? YMid)
 {
     /// <summary>Step size (signed).</summary>
     public double H => T1 - T0;
@@ -16,8 +16,9 @@ public sealed record DenseSegment<T>(int Piece, double T0, double T1, T Y0, T Y1
     public T Evaluate(IStateAlgebra<T> algebra, double t)
     {
         double th = (t - T0) / H, th2 = th * th, th3 = th2 * th, th4 = th3 * th;
-        if (YMid is { } ym)
+        if (!ValueIdentity<T>.IsAbsent(YMid))
         {
+            var ym = YMid!;
             ReadOnlySpan<double> wq =
             [
                 1 - 11 * th2 + 18 * th3 - 8 * th4,

@@ -1,4 +1,4 @@
-using RobustNode.Solvers.Engines;
+using RobustNode.Core.Engines;
 
 namespace RobustNode.Solvers.Dense;
 

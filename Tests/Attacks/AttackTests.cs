@@ -1,3 +1,5 @@
+using RobustNode.Core.Sampling;
+using RobustNode.Core.Engines;
 using RobustNode.Core.Errors;
 using RobustNode.Core.Losses;
 using RobustNode.Core.Norms;
@@ -12,7 +14,7 @@ namespace RobustNode.Tests.Attacks;
 
 public sealed class AttackTests
 {
-    private readonly Network _model = SmallNetwork(11);
+    private readonly Network<Tensor> _model = SmallNetwork(11);
     private readonly Tensor _x0;
     private readonly Tensor _labels;
 
@@ -23,9 +25,17 @@ public sealed class AttackTests
         (_x0, _labels) = (data.X, data.Labels);
     }
 
-    private CrossEntropyLoss Loss => new(_labels);
+    private CrossEntropyLoss<Tensor> Loss => CrossEntropyLoss.Create(_labels);
 
-    public static TheoryData<string> Norms => new() { "inf", "2" };
+    public static TheoryData<string> Norms => new() { "inf", "2", "1" };
+
+    /// <summary>‖δᵢ‖_q of each sample.</summary>
+    private static Tensor Sizes(AttackNorm norm, Tensor delta) => norm.Q switch
+    {
+        2 => delta.square().sum(1).sqrt(),
+        1 => delta.abs().sum(1),
+        _ => delta.abs().amax([1]),
+    };
 
     private static AttackNorm NormOf(string q) => AttackNorm.Parse(q)!;
 
@@ -55,9 +65,9 @@ public sealed class AttackTests
     {
         using var enable = enable_grad();
         var x = _x0.detach().clone().requires_grad_(true);
-        var padding = (ZeroPaddingBlock)_model.Blocks[0];
-        var field = (RobustNode.Core.Fields.NeuralOdeField)((OdeBlock)_model.Blocks[1]).Field;
-        var readout = (LinearBlock)_model.Blocks[2];
+        var padding = (ZeroPaddingBlock<Tensor>)_model.Blocks[0];
+        var field = (RobustNode.Core.Fields.NeuralOdeField<Tensor>)((OdeBlock<Tensor>)_model.Blocks[1]).Field;
+        var readout = (LinearBlock<Tensor>)_model.Blocks[2];
         var z = nn.functional.pad(x, [0, padding.Dim - padding.Inputs]);
         double h = field.Grid.LayerWidth;
         for (int k = 0; k < field.Grid.Layers; k++) z = z + h * nn.functional.linear(z.tanh(), field.Weights[k], field.Biases[k]);
@@ -73,7 +83,7 @@ public sealed class AttackTests
         const double eps = 0.2;
         var norm = NormOf(q);
         var delta = Ok(new Fgsm(eps, norm).Perturb(_model, _x0, Loss)) - _x0;
-        var sizes = norm.Q == 2 ? delta.square().sum(1).sqrt() : delta.abs().amax([1]);
+        var sizes = Sizes(norm, delta);
         Assert.True((sizes - eps).abs().max().item<double>() < 1e-12);
     }
 
@@ -113,6 +123,9 @@ public sealed class AttackTests
     [InlineData("2", 0.3, 4)]
     [InlineData("inf", 1.5, 5)]
     [InlineData("2", 1.5, 6)]
+    [InlineData("1", 0.05, 7)]
+    [InlineData("1", 0.3, 8)]
+    [InlineData("1", 1.5, 9)]
     public void Perturbations_respect_the_norm_ball_and_the_box(string q, double eps, long seed)
     {
         var norm = NormOf(q);
@@ -127,7 +140,7 @@ public sealed class AttackTests
         {
             var adversarial = Ok(attack.Perturb(_model, x0, Loss));
             var delta = adversarial - x0;
-            var size = norm.Q == 2 ? delta.square().sum(1).sqrt() : delta.abs().amax([1]);
+            var size = Sizes(norm, delta);
             Assert.True(size.max().item<double>() <= eps * (1 + 1e-12) + 1e-15, $"{attack}: ‖δ‖ = {size.max().item<double>():R} > ε = {eps}");
             if (attack.Box is { } b)
                 Assert.True(adversarial.min().item<double>() >= b.Min && adversarial.max().item<double>() <= b.Max, $"{attack} left the box");
@@ -141,8 +154,7 @@ public sealed class AttackTests
     public void Random_starts_lie_in_the_ball(double q)
     {
         var norm = q switch { 2.0 => AttackNorm.Two, 1.0 => AttackNorm.One, _ => AttackNorm.Infinity };
-        using var generator = new Generator(5);
-        var delta = BallSampling.Uniform(norm, 0.3, [2000, 3], ScalarType.Float64, generator);
+        var delta = BallSampling.Uniform(TorchEngine.Instance, norm, 0.3, zeros([2000, 3], dtype: ScalarType.Float64), new SplitMix64(5));
         var size = q switch { 2.0 => delta.square().sum(1).sqrt(), 1.0 => delta.abs().sum(1), _ => delta.abs().amax([1]) };
         Assert.True(size.max().item<double>() <= 0.3 * (1 + 1e-12));
         // Uniform in the ball: a fair share of the samples lies in the outer shell (radius ≥ 0.8·r holds 1 − 0.8³ ≈ 49 % of the volume).
@@ -153,7 +165,7 @@ public sealed class AttackTests
     [Fact]
     public void Invalid_attacks_are_error_values_naming_the_problem()
     {
-        var cases = new (IAttack Attack, Tensor X, ILoss Loss, string Expected)[]
+        var cases = new (IAttack Attack, Tensor X, ILoss<Tensor> Loss, string Expected)[]
         {
             (new Fgsm(-0.1, AttackNorm.Infinity), _x0, Loss, "epsilon"),
             (new Pgd(0.1, AttackNorm.Infinity, 0, 0.01), _x0, Loss, "steps"),
@@ -161,8 +173,8 @@ public sealed class AttackTests
             (new Pgd(0.1, AttackNorm.Two, 3, 0.05, Restarts: 0), _x0, Loss, "restarts"),
             (new Fgsm(0.1, AttackNorm.Infinity, new InputBox(1, -1)), _x0, Loss, "box"),
             (new Fgsm(0.1, AttackNorm.Infinity, new InputBox(0, 1)), _x0, Loss, "outside the input box"),
-            (new Fgsm(0.1, AttackNorm.Infinity), _x0, new CrossEntropyLoss(_labels.narrow(0, 0, 5)), "loss targets"),
-            (new Fgsm(0.1, AttackNorm.Infinity), zeros(4, 3, dtype: ScalarType.Float64), new CrossEntropyLoss(zeros(4, dtype: ScalarType.Int64)), "input"),
+            (new Fgsm(0.1, AttackNorm.Infinity), _x0, CrossEntropyLoss.Create(_labels.narrow(0, 0, 5)), "loss targets"),
+            (new Fgsm(0.1, AttackNorm.Infinity), zeros(4, 3, dtype: ScalarType.Float64), CrossEntropyLoss.Create(zeros(4, dtype: ScalarType.Int64)), "input"),
         };
         foreach (var (attack, x, loss, expected) in cases)
         {
@@ -186,5 +198,52 @@ public sealed class AttackTests
         Assert.Equal(0.3, AttackFamily.Fgsm(AttackNorm.Two).At(0.3).Epsilon);
         var halved = Assert.IsType<Pgd>(Pgd.Madry(0.2, AttackNorm.Infinity, steps: 10).WithEpsilon(0.1));
         Assert.Equal(0.025, halved.StepSize, 15);
+    }
+
+    [Fact]
+    public void Fgsm_in_the_one_norm_moves_each_sample_along_its_largest_gradient_entry()
+    {
+        const double eps = 0.2;
+        var gradient = InputGradientByAutograd();
+        var delta = Ok(new Fgsm(eps, AttackNorm.One).Perturb(_model, _x0, Loss)) - _x0;
+        var j = gradient.abs().argmax(1, keepdim: true);
+        var expected = zeros_like(gradient).scatter_(1, j, gradient.gather(1, j).sign() * eps);
+        Assert.True(MaxAbsDifference(delta, expected) < 1e-12);
+    }
+
+    [Theory]
+    [InlineData(1L, 0.1)]
+    [InlineData(2L, 0.5)]
+    [InlineData(3L, 3.0)]
+    public void The_one_norm_projection_is_the_nearest_point_of_the_ball(long seed, double radius)
+    {
+        // Reference: the projection is sign(δ)·max(|δ| − θ, 0) with θ ≥ 0 found by bisection on Σ max(|δ| − θ, 0) = r.
+        var generator = new TorchSharp.torch.Generator(unchecked((ulong)seed));
+        var delta = randn(64, 7, dtype: float64, generator: generator);
+        var projected = RobustNode.Core.Engines.TorchEngine.Instance.Project(AttackNorm.One, delta, radius);
+        var rows = delta.data<double>().ToArray();
+        var ours = projected.data<double>().ToArray();
+        for (int i = 0; i < 64; i++)
+        {
+            var row = rows.AsSpan(i * 7, 7).ToArray();
+            double total = row.Sum(Math.Abs);
+            double[] expected;
+            if (total <= radius) expected = row;
+            else
+            {
+                double lo = 0, hi = row.Max(Math.Abs);
+                for (int it = 0; it < 200; it++)
+                {
+                    double mid = (lo + hi) / 2;
+                    if (row.Sum(v => Math.Max(Math.Abs(v) - mid, 0)) > radius) lo = mid; else hi = mid;
+                }
+                expected = row.Select(v => Math.Sign(v) * Math.Max(Math.Abs(v) - hi, 0)).ToArray();
+            }
+            for (int j = 0; j < 7; j++) Assert.Equal(expected[j], ours[i * 7 + j], 12);
+            Assert.True(ours.AsSpan(i * 7, 7).ToArray().Sum(Math.Abs) <= radius * (1 + 1e-12));
+        }
+        // A point inside the ball stays where it is.
+        var inside = delta * (0.5 * radius / delta.abs().sum(1, keepdim: true));
+        Assert.True(BitIdentical(RobustNode.Core.Engines.TorchEngine.Instance.Project(AttackNorm.One, inside, radius), inside));
     }
 }

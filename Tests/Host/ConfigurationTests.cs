@@ -27,9 +27,9 @@ public class ConfigurationTests
         Assert.Contains("Torch:Threads: must be at least 1, got 0", run.Error);
         Assert.Contains("Torch:DType: expected float64 or float32, got 'float16'", run.Error);
         Assert.Contains("Solver:Name: unknown solver 'rk5'; known: euler, ", run.Error);
-        Assert.Contains("Solver:RelativeTolerance: must be positive, got -1", run.Error);
+        Assert.Contains("Solver:RelativeTolerance: must lie in (0, 1], got -1", run.Error);
         Assert.Contains("Solver:Nmae: unknown setting", run.Error);
-        Assert.Contains("Output:Folder: must not be empty", run.Error);
+        Assert.Contains("Output:Folder: is empty", run.Error);
         Assert.False(File.Exists(folder.File("out.json")));
     }
 
@@ -50,7 +50,7 @@ public class ConfigurationTests
     {
         using var folder = new TempFolder();
         folder.Write("appsettings.json", Robustnode.SettingsWith(("Solver:Name", "rk4"), ("Torch:Threads", 2)));
-        var configuration = ConfigurationSources.Build(folder.Path, ["--Solver:Name=dopri5"]);
+        var configuration = Built(ConfigurationSources.Build(folder.Path, null, ["--Solver:Name=dopri5"]));
 
         Assert.Equal("dopri5", configuration["Solver:Name"]);
         Assert.Equal("2", configuration["Torch:Threads"]);
@@ -67,13 +67,17 @@ public class ConfigurationTests
     }
 
     [Fact]
-    public void A_settings_file_that_is_not_json_is_refused()
+    public void A_settings_file_that_is_not_json_is_refused_with_its_path_line_and_column()
     {
         using var folder = new TempFolder();
-        var run = Robustnode.Run(folder, ["solve", "--problem", Problem(folder)], settings: "{ \"Torch\": ");
+        var run = Robustnode.Run(folder, ["solve", "--problem", Problem(folder)], settings: "{\n  \"Torch\": { \"Threads\": 2 },\n  \"Solver\": [1, 2\n}");
 
         Assert.Equal(ExitCodes.InvalidInput, run.ExitCode);
-        Assert.Contains("robustnode: invalid appsettings.json", run.Error);
+        Assert.Contains("robustnode: invalid settings", run.Error);
+        var line = run.Error.Split('\n').Single(l => l.Contains("invalid settings file"));
+        Assert.Contains("appsettings.json", line);
+        Assert.Contains("line 4, column 1", line);
+        Assert.DoesNotContain("   at ", run.Error);
     }
 
     [Fact]
@@ -81,7 +85,7 @@ public class ConfigurationTests
     {
         using var folder = new TempFolder();
         folder.Write("appsettings.json", Robustnode.DefaultSettings);
-        var settings = HostSettingsValidation.Validate(ConfigurationSources.Build(folder.Path, []), () => false);
+        var settings = HostSettingsValidation.Validate(Built(ConfigurationSources.Build(folder.Path, null, [])), () => false);
 
         settings.Match(
             Succ: s =>
@@ -94,4 +98,7 @@ public class ConfigurationTests
             },
             Fail: errors => Assert.Fail(string.Join("\n", errors.Map(e => e.Message))));
     }
+
+    private static Microsoft.Extensions.Configuration.IConfigurationRoot Built(LanguageExt.Validation<LanguageExt.Common.Error, Microsoft.Extensions.Configuration.IConfigurationRoot> built) =>
+        built.Match(Succ: c => c, Fail: e => throw new InvalidOperationException(e.Head.Message));
 }

@@ -52,22 +52,28 @@ public sealed record HostRun(int ExitCode, string Out, string Error, IReadOnlyLi
 
 /// <summary>
 /// Runs <c>robustnode</c> in-process through the composition root, with a settings file of the test's choosing
-/// (the repository's appsettings.json by default), a CUDA probe and captured output.
+/// (the repository's appsettings.json by default), a CUDA probe, other engines if given, and captured output.
 /// </summary>
 public static class Robustnode
 {
     /// <summary>The repository's settings file, as copied next to the test binaries.</summary>
     public static string DefaultSettings => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "appsettings.json"));
 
-    public static HostRun Run(TempFolder folder, string[] args, string? settings = null, Func<bool>? cudaAvailable = null)
+    /// <param name="folder">Where the settings file is written.</param>
+    /// <param name="args">The command line.</param>
+    /// <param name="settings">The settings file's text (default: the repository's).</param>
+    /// <param name="cudaAvailable">The CUDA probe (default: none).</param>
+    /// <param name="engines">Other engines (default: the program's).</param>
+    /// <param name="log">Where log lines go while the verb runs (default: a fresh capture).</param>
+    public static HostRun Run(TempFolder folder, string[] args, string? settings = null, Func<bool>? cudaAvailable = null,
+        RobustNode.Host.Configuration.EngineCatalog? engines = null, CapturedLog? log = null)
     {
-        var contentRoot = Directory.CreateDirectory(Path.Combine(folder.Path, "content-" + Guid.NewGuid().ToString("N")[..8])).FullName;
-        File.WriteAllText(Path.Combine(contentRoot, "appsettings.json"), settings ?? DefaultSettings);
+        var contentRoot = ContentRoot(folder, settings);
         var output = new StringWriter();
         var error = new StringWriter();
-        var log = new CapturedLog();
+        log ??= new CapturedLog();
         var context = new HostContext(new HostConsole(output, error), contentRoot, cudaAvailable ?? (() => false),
-            logging => logging.ClearProviders().AddProvider(log));
+            logging => logging.ClearProviders().AddProvider(log), engines);
         // A run sets libtorch's process-wide thread count (Torch:Threads, an experiment's Threads); the tests after it keep theirs.
         int threads = TorchSharp.torch.get_num_threads();
         try
@@ -79,6 +85,14 @@ public static class Robustnode
         {
             if (TorchSharp.torch.get_num_threads() != threads) TorchSharp.torch.set_num_threads(threads);
         }
+    }
+
+    /// <summary>A new folder holding <c>appsettings.json</c> with the given text (default: the repository's).</summary>
+    public static string ContentRoot(TempFolder folder, string? settings = null)
+    {
+        var contentRoot = Directory.CreateDirectory(Path.Combine(folder.Path, "content-" + Guid.NewGuid().ToString("N")[..8])).FullName;
+        File.WriteAllText(Path.Combine(contentRoot, "appsettings.json"), settings ?? DefaultSettings);
+        return contentRoot;
     }
 
     /// <summary>The repository's settings file with some values replaced (paths like "Solver:Name").</summary>

@@ -11,7 +11,7 @@ namespace RobustNode.Tests.Host;
 public class ProblemFileTests
 {
     private static readonly ProblemFileParser Parser =
-        new(new SolverRegistry([]), new SolverDefaults("rk4", 1, 1e-6, 1e-8, 100_000));
+        new(new SolverRegistry([]), new SolverDefaults("rk4", 1, 1e-6, 1e-8, 100_000), CompositionRoot.Engines, new EngineSettings(EngineCatalog.Auto));
 
     private static ProblemFile Valid(string json) =>
         Parser.Parse(json).Match(Succ: p => p, Fail: e => throw new Xunit.Sdk.XunitException(string.Join("\n", e.Map(x => x.Message))));

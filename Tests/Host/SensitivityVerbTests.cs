@@ -54,7 +54,7 @@ public class SensitivityVerbTests
         var field = NeuralOdeField.Create(w, b, problem["T"]!.GetValue<double>()).Match(f => f, e => throw new InvalidOperationException(e.Head.Message));
         var labels = tensor(Enumerable.Range(0, 5).Select(i => (long)(i % 3)).ToArray());
         var expected = Sensitivities.AugmentedGradient(
-            new SensitivityProblem(field, x0, new CrossEntropyLoss(labels), SolverCatalog.Fixed(SolverCatalog.BuiltIn[problem["solver"]!.GetValue<string>()])),
+            new SensitivityProblem<Tensor>(field, x0, CrossEntropyLoss.Create(labels), SolverCatalog.Fixed(SolverCatalog.BuiltIn[problem["solver"]!.GetValue<string>()])),
             new AugmentedLoss(0.2, AttackNorm.Parse(q)!)).Match(g => g, e => throw new InvalidOperationException(e.Message));
         Assert.Equal(expected.AugmentedLoss, json["augmentedLoss"]!.GetValue<double>(), 12);
         var actual = Flat(json["augmentedGradWeights"]!);

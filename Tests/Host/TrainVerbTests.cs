@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using RobustNode.Host.Composition;
+using RobustNode.Training;
 using RobustNode.Training.Checkpoints;
 using Xunit;
 using static RobustNode.Tests.Host.TrainingJobs;
@@ -9,7 +10,7 @@ namespace RobustNode.Tests.Host;
 /// <summary>The default job, <c>robustnode</c> without a verb: training, evaluation, reports, plots, checkpoints and resuming.</summary>
 public class TrainVerbTests
 {
-    private static readonly string[] Plots = ["data.png", "level-sets.png", "attacks.png", "accuracy.png", "training.png"];
+    private static readonly string[] Plots = ["data.png", "level-sets.png", "attacks.png", "trajectories.png", "flow.gif", "accuracy.png", "training.png"];
 
     [Fact]
     public void The_default_job_trains_all_three_trainers_and_writes_reports_models_and_plots()
@@ -49,7 +50,9 @@ public class TrainVerbTests
         Assert.Contains("median time / standard", markdown);
         Assert.Contains("![level-sets.png](level-sets.png)", markdown);
         Assert.Contains("| model.seed | `3` |", markdown);
-        foreach (var plot in Plots) AssertPng(Path.Combine(dir, plot));
+        foreach (var plot in Plots.Where(p => p.EndsWith(".png"))) AssertPng(Path.Combine(dir, plot));
+        AssertGif(Path.Combine(dir, "flow.gif"), frames: 4);
+        Assert.Contains("![flow.gif](flow.gif)", markdown);
         foreach (var trainer in new[] { "standard", "augmented", "pgd" })
         {
             var model = CheckpointSerializer.Deserialize(File.ReadAllBytes(Path.Combine(dir, "models", trainer + ".ckpt")));
@@ -164,10 +167,13 @@ public class TrainVerbTests
         var dir = Run(folder, "moons");
         var before = Snapshot(dir);
 
-        var run = Robustnode.Run(folder, [], TinyMoons(folder, ("Experiments:moons:Training:Optimizer:LearningRate", 1e300)));
+        // SGD at a learning rate of 10⁶ drives the loss to about 10¹²³ without reaching NaN; the divergence rule stops it.
+        var run = Robustnode.Run(folder, [], TinyMoons(folder, ("Experiments:moons:Training:Optimizer:Name", "sgd"), ("Experiments:moons:Training:Optimizer:LearningRate", 1e6)));
 
         Assert.Equal(ExitCodes.ComputationFailed, run.ExitCode);
-        Assert.Contains("robustnode train: training failed: standard: epoch 0, batch 1: training: the standard objective became", run.Error);
+        Assert.Contains($"robustnode train: training failed (error {TrainingErrors.DivergedCode}): standard: epoch 0, batch ", run.Error);
+        Assert.Contains("training diverged: the standard objective", run.Error);
+        Assert.Matches(@"to -?\d\.?\d*e\+\d+", run.Error);
         Assert.Equal(before, Snapshot(dir));
     }
 

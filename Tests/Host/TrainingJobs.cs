@@ -42,6 +42,15 @@ public static class TrainingJobs
         Assert.Equal(PngSignature, bytes[..8]);
     }
 
+    /// <summary>Asserts that a file is an animated GIF with the given number of frames.</summary>
+    public static void AssertGif(string path, int frames)
+    {
+        Assert.True(File.Exists(path), $"{path} is missing");
+        Assert.Equal("GIF89a"u8.ToArray(), File.ReadAllBytes(path)[..6]);
+        using var image = SixLabors.ImageSharp.Image.Load(path);
+        Assert.Equal(frames, image.Frames.Count);
+    }
+
     /// <summary>The MNIST digits prepared by scripts/prepare-data.sh, if present.</summary>
     public static string MnistImages => Path.Combine(RepositoryRoot.Path, "data", "mnist", "digits-images-idx3-ubyte");
 

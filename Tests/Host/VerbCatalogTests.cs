@@ -84,7 +84,7 @@ public class VerbCatalogTests
         var run = Robustnode.Run(folder, ["slove"]);
 
         Assert.Equal(ExitCodes.InvalidInput, run.ExitCode);
-        Assert.Contains("robustnode: unknown verb 'slove'; known: train, evaluate, attack, solve, sensitivity", run.Error);
+        Assert.Contains("robustnode: unknown verb 'slove'; known: train, sweep, evaluate, attack, solve, sensitivity", run.Error);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using RobustNode.Core.Engines;
 using RobustNode.Core.Fields;
 using RobustNode.Core.Losses;
 using RobustNode.Core.Norms;
@@ -20,7 +21,7 @@ public class ComposedNetworkTests
     private const double T = 1.0;
     private const int Layers = 2;
 
-    private sealed record Case(Network Network, Tensor X0, CrossEntropyLoss Loss, Func<Tensor[], Tensor, Tensor> Reference);
+    private sealed record Case(Network<Tensor> Network, Tensor X0, CrossEntropyLoss<Tensor> Loss, Func<Tensor[], Tensor, Tensor> Reference);
 
     // conv (stride 1) → conv (stride 2) → convolutional ODE block → average pooling → linear → vector ODE block (2 steps per layer).
     private static Case ImageNetwork(ButcherTableau tab)
@@ -32,13 +33,13 @@ public class ComposedNetworkTests
         var field = ConvolutionField.Create(kernels, randn(Layers, c, dtype: float64) * 0.1, 5, 5, T).Match(f => f, e => throw new InvalidOperationException(e.Head.Message));
         var vector = NeuralOdeField.Create(randn(Layers, 3, 3, dtype: float64) * 0.7, randn(Layers, 3, dtype: float64) * 0.3, T)
             .Match(f => f, e => throw new InvalidOperationException(e.Head.Message));
-        var network = new Network([
+        var network = new Network<Tensor>([
             ConvolutionBlock.Initialised(1, c, 3, 1, Activation.Tanh, gen),
             ConvolutionBlock.Initialised(c, c, 3, 2, Activation.Tanh, gen),
-            new OdeBlock(field, SolverCatalog.Fixed(tab, 1), AdjointMode.Discrete),
+            new OdeBlock<Tensor>(field, SolverCatalog.Fixed(tab, 1), AdjointMode.Discrete),
             new GlobalAveragePoolingBlock(),
             LinearBlock.Initialised(c, 3, gen),
-            new OdeBlock(vector, SolverCatalog.Fixed(tab, 2), AdjointMode.Discrete)]);
+            new OdeBlock<Tensor>(vector, SolverCatalog.Fixed(tab, 2), AdjointMode.Discrete)]);
         Tensor Reference(Tensor[] p, Tensor x)
         {
             x = nn.functional.conv2d(x, p[0], p[1], padding: [1, 1]).tanh();
@@ -47,7 +48,7 @@ public class ComposedNetworkTests
             x = nn.functional.linear(x.mean([2, 3]), p[6], p[7]);
             return RungeKutta(tab, x, (k, z) => nn.functional.linear(z.tanh(), p[8][k], p[9][k]), 2);
         }
-        return new Case(network, rand(3, 1, 9, 9, dtype: float64), new CrossEntropyLoss(tensor(new long[] { 0, 2, 1 })), Reference);
+        return new Case(network, rand(3, 1, 9, 9, dtype: float64), CrossEntropyLoss.Create(tensor(new long[] { 0, 2, 1 })), Reference);
     }
 
     // zero padding 2 → 4, ODE block, linear read-out to 3 classes: the point-cloud model.
@@ -57,10 +58,10 @@ public class ComposedNetworkTests
         manual_seed(5);
         var field = NeuralOdeField.Create(randn(Layers, 4, 4, dtype: float64) * 0.7, randn(Layers, 4, dtype: float64) * 0.3, T)
             .Match(f => f, e => throw new InvalidOperationException(e.Head.Message));
-        var network = new Network([new ZeroPaddingBlock(2, 4), new OdeBlock(field, SolverCatalog.Fixed(tab, 1), AdjointMode.Discrete), LinearBlock.Initialised(4, 3, gen)]);
+        var network = new Network<Tensor>([ZeroPaddingBlock.Create(2, 4), new OdeBlock<Tensor>(field, SolverCatalog.Fixed(tab, 1), AdjointMode.Discrete), LinearBlock.Initialised(4, 3, gen)]);
         Tensor Reference(Tensor[] p, Tensor x) =>
             nn.functional.linear(RungeKutta(tab, nn.functional.pad(x, [0, 2]), (k, z) => nn.functional.linear(z.tanh(), p[0][k], p[1][k]), 1), p[2], p[3]);
-        return new Case(network, randn(6, 2, dtype: float64), new CrossEntropyLoss(tensor(new long[] { 0, 1, 2, 1, 0, 2 })), Reference);
+        return new Case(network, randn(6, 2, dtype: float64), CrossEntropyLoss.Create(tensor(new long[] { 0, 1, 2, 1, 0, 2 })), Reference);
     }
 
     /// <summary>The scheme written out with autograd-tracked tensors: x ← x + h Σ bᵢ Kᵢ, Kᵢ = g(k, x + h Σ aᵢⱼ Kⱼ).</summary>
@@ -109,7 +110,7 @@ public class ComposedNetworkTests
         var x = c.X0.detach().requires_grad_(true);
         var perSample = c.Loss.PerSample(c.Reference(parameters, x));
         var p0 = autograd.grad([perSample.sum()], [x], create_graph: true, retain_graph: true)[0];
-        var augmented = perSample.mean() + 0.3 * norm.DualNorm(p0).mean();
+        var augmented = perSample.mean() + 0.3 * TorchEngine.Instance.DualNorm(norm, p0).mean();
         var expected = autograd.grad([augmented], parameters, retain_graph: true);
         var expectedFirst = autograd.grad([perSample.mean()], parameters, retain_graph: true);
 

@@ -13,6 +13,10 @@ Reads one problem, or a JSON list of problems, in the problem-file format of DES
     x0 [B][d]
     loss         "cross-entropy" with "labels" [B] (logits = x(T)), or "square" with "targets" [B][d]
     epsilon, q   the augmented loss  J~ = mean_i [l_i + epsilon * ||grad_{x0_i} l_i||_{q*}],  q in "inf" | 2 | 1
+    objective    optional: a robust training objective with its random draw given, {"name", "epsilon", "q",
+                 "perturbation" [B][d], and its settings}: "fgsm-rs" (stepSize), "trades" (weight, steps, stepSize),
+                 "gradalign" (weight), "llr" (linearityWeight, gradientWeight, steps, stepSize),
+                 "augmented-adversarial" (weight, stepSize)
 
 and computes, in float64 with autograd through the same explicit Runge-Kutta recursion
 (X_i = x + h sum_{j<i} a_ij K_j, K_i = f(t + c_i h, X_i), x <- x + h sum_i b_i K_i):
@@ -23,6 +27,8 @@ and computes, in float64 with autograd through the same explicit Runge-Kutta rec
     gradWeights, gradBiases            (node-tanh)   or   gradA            (linear)
     augmentedGradWeights, augmentedGradBiases          or   augmentedGradA
         by double backpropagation: p(0) = grad_{x0} sum_i l_i with create_graph, then J~, then grad J~.
+    objective            {"loss", "value", "gradWeights", "gradBiases" | "gradA"}: the objective's perturbations by
+                         first-order input gradients, its value, and its control gradient by (double) backpropagation.
 
 Writes one JSON object (or a list, matching the input) to the output path or to standard output.
 Usage: pytorch_reference.py PROBLEM.json [OUTPUT.json]
@@ -161,12 +167,126 @@ def solve(problem):
     loss = losses.mean()
     first = torch.autograd.grad(loss, controls + [x0], retain_graph=True)
     p0 = torch.autograd.grad(losses.sum(), x0, create_graph=True, retain_graph=True)[0]
-    augmented = loss + float(problem["epsilon"]) * dual_norm(p0, problem["q"]).mean()
+    augmented = loss + float(problem.get("epsilon", 0)) * dual_norm(p0, problem.get("q", "inf")).mean()
     second = torch.autograd.grad(augmented, controls, allow_unused=True)
     result = {"loss": loss.item(), "augmentedLoss": augmented.item(), "gradX0": first[-1].tolist()}
     for name, g1, g2, u in zip(names, first, second, controls):
         result["grad" + name] = g1.tolist()
         result["augmentedGrad" + name] = (g2 if g2 is not None else torch.zeros_like(u)).tolist()
+    if "objective" in problem:
+        result["objective"] = objective(problem, controls, x0)
+    return result
+
+
+def steepest(g, q):
+    """The steepest-ascent direction of the q-ball: sign(g); g/|g|_2; sign(g_j) e_j at the first largest |g_j|."""
+    q = str(q).lower()
+    if q in ("inf", "infinity"):
+        return g.sign()
+    if q in ("2", "2.0"):
+        return g / g.pow(2).sum(dim=1, keepdim=True).sqrt().clamp_min(1e-300)
+    j = g.abs().argmax(dim=1, keepdim=True)
+    return torch.zeros_like(g).scatter_(1, j, g.gather(1, j).sign())
+
+
+def project(delta, q, radius):
+    """Each row projected onto the q-ball of the radius (l1: Duchi et al.'s sort-based projection; inside: unchanged)."""
+    q = str(q).lower()
+    if q in ("inf", "infinity"):
+        return delta.clamp(-radius, radius)
+    if q in ("2", "2.0"):
+        length = delta.pow(2).sum(dim=1, keepdim=True).sqrt()
+        return delta * (radius / length.clamp_min(radius))
+    rows = []
+    for row in delta:
+        if row.abs().sum() <= radius:
+            rows.append(row)
+            continue
+        u = row.abs().sort(descending=True).values
+        cumulative = u.cumsum(0) - radius
+        k = torch.arange(1, len(u) + 1, dtype=row.dtype)
+        rho = int(torch.nonzero(u - cumulative / k > 0).max())
+        theta = cumulative[rho] / (rho + 1)
+        rows.append(row.sign() * (row.abs() - theta).clamp_min(0))
+    return torch.stack(rows)
+
+
+def objective(problem, controls, x0):
+    """A robust objective from the file's random draw, by autograd: perturbations from first-order input gradients,
+    the value, and its control gradient by backpropagation (twice where it contains an input gradient)."""
+    o = problem["objective"]
+    name, eps, q = o["name"], float(o["epsilon"]), o.get("q", "inf")
+    draw = torch.tensor(o["perturbation"], dtype=torch.float64)
+    x = x0.detach()
+
+    def losses(point):
+        return per_sample_loss(problem, final_state(problem, controls, point))
+
+    def sensitivity(point, graph):
+        leaf = point.detach().clone().requires_grad_(True)
+        p = torch.autograd.grad(losses(leaf).sum(), leaf, create_graph=graph, retain_graph=graph)[0]
+        return p if graph else p.detach()
+
+    def start(delta):
+        return (x + project(delta, q, eps)).detach()
+
+    def step(point, g, alpha):
+        return start(point - x + alpha * steepest(g, q))
+
+    def random_start_fgsm(alpha):
+        x_start = start(draw)
+        return step(x_start, sensitivity(x_start, False), alpha)
+
+    def kl(z, w):
+        return (z.softmax(dim=1) * (z.log_softmax(dim=1) - w.log_softmax(dim=1))).sum(dim=1)
+
+    if name == "fgsm-rs":
+        value = losses(random_start_fgsm(float(o.get("stepSize", 1.25 * eps)))).mean()
+    elif name == "trades":
+        beta, steps = float(o.get("weight", 6)), int(o.get("steps", 10))
+        alpha = float(o.get("stepSize", 2.5 * eps / steps))
+        target = final_state(problem, controls, x).detach()
+        adversary = (x + draw).detach()
+        for _ in range(steps):
+            leaf = adversary.clone().requires_grad_(True)
+            g = torch.autograd.grad(kl(target, final_state(problem, controls, leaf)).sum(), leaf)[0]
+            adversary = step(adversary, g, alpha)
+        z = final_state(problem, controls, x)
+        value = per_sample_loss(problem, z).mean() + beta * kl(z, final_state(problem, controls, adversary)).mean()
+    elif name == "gradalign":
+        lam = float(o.get("weight", 0.2))
+        noisy = start(draw)
+        a, b = sensitivity(x, True), sensitivity(noisy, True)
+        adversary = (x + eps * steepest(a.detach(), q)).detach()
+        na, nb = a.pow(2).sum(dim=1).sqrt(), b.pow(2).sum(dim=1).sqrt()
+        aligned = (na > 0) & (nb > 0)
+        cos = (a * b).sum(dim=1) / (na * nb)
+        penalty = lam * (1 - cos[aligned]).mean() if bool(aligned.any()) else torch.zeros((), dtype=torch.float64)
+        value = losses(adversary).mean() + penalty
+    elif name == "llr":
+        lam, mu, steps = float(o.get("linearityWeight", 4)), float(o.get("gradientWeight", 3)), int(o.get("steps", 2))
+        alpha = float(o.get("stepSize", 2.5 * eps / steps))
+        p, clean = sensitivity(x, False), losses(x).detach()
+        perturbed = start(draw)
+        for _ in range(steps):
+            residual = losses(perturbed).detach() - clean - ((perturbed - x) * p).sum(dim=1)
+            perturbed = step(perturbed, residual.sign().unsqueeze(1) * (sensitivity(perturbed, False) - p), alpha)
+        d = perturbed - x
+        a, at_x = sensitivity(x, True), losses(x)
+        linear = (d * a).sum(dim=1)
+        r = losses(perturbed) - at_x - linear
+        value = at_x.mean() + lam * r.abs().mean() + mu * linear.abs().mean()
+    elif name == "augmented-adversarial":
+        weight = float(o.get("weight", eps))
+        adversary = random_start_fgsm(float(o.get("stepSize", 1.25 * eps)))
+        value = losses(adversary).mean() + weight * dual_norm(sensitivity(adversary, True), q).mean()
+    else:
+        raise ValueError(f"unknown objective '{name}'")
+    grads = torch.autograd.grad(value, controls, allow_unused=True)
+    names = ["Weights", "Biases"] if problem["field"] == "node-tanh" else ["A"]
+    result = {"loss": losses(x).mean().item(), "value": value.item()}
+    for n, g, u in zip(names, grads, controls):
+        result["grad" + n] = (g if g is not None else torch.zeros_like(u)).tolist()
     return result
 
 

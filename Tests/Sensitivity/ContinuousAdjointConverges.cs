@@ -53,7 +53,7 @@ public sealed class ContinuousAdjointConverges(ITestOutputHelper output)
 
         var errors = steps.Select(m =>
         {
-            var problem = new RobustNode.Sensitivity.Problems.SensitivityProblem(field, x0, new SquaredErrorLoss(targets), SolverCatalog.Fixed(tableau, m));
+            var problem = new RobustNode.Sensitivity.Problems.SensitivityProblem<Tensor>(field, x0, SquaredErrorLoss.Create(targets), SolverCatalog.Fixed(tableau, m));
             var gradient = Sensitivities.Gradient(problem, AdjointMode.ByName[strategy]).Ok();
             return Close.RelativeError(gradient.ControlGradients[0], exact);
         }).ToArray();

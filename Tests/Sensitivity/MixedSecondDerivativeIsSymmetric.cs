@@ -1,3 +1,4 @@
+using RobustNode.Core.Engines;
 using FsCheck.Xunit;
 using RobustNode.Core.Norms;
 using RobustNode.Sensitivity;
@@ -36,7 +37,7 @@ public sealed class MixedSecondDerivativeIsSymmetric
         var c = RandomCase.Draw(seed);
         const double epsilon = 0.5;
         var augmented = Sensitivities.AugmentedGradient(c.Problem(), new AugmentedLoss(epsilon, AttackNorm.Two), AdjointMode.Discrete).Ok();
-        var v = AttackNorm.Two.DualNormGradient(augmented.FirstOrder.InputSensitivity);
+        var v = TorchEngine.Instance.DualNormGradient(AttackNorm.Two, augmented.FirstOrder.InputSensitivity);
         var second = augmented.AugmentedControlGradients.Zip(augmented.FirstOrder.ControlGradients, (a, g) => (a - g) / epsilon).ToArray();
         double sweep = c.AlongControls(second);
         var (alongInput, alongControls, scale) = MixedDerivatives(c, v);

@@ -25,7 +25,7 @@ public sealed class SensitivitiesEqualPyTorch
     private const double Tolerance = 1e-9;
     private const double Epsilon = 0.1;
 
-    private sealed record Case(string Label, JsonObject Problem, SensitivityProblem Library, AugmentedLoss Augmented, string[] ControlNames);
+    private sealed record Case(string Label, JsonObject Problem, SensitivityProblem<Tensor> Library, AugmentedLoss Augmented, string[] ControlNames);
 
     [PyTorchFact]
     public void Discrete_sensitivities_equal_pytorch_autograd()

@@ -31,8 +31,8 @@ public sealed class SinglePrecisionGradients
         var p = NodeProblem.Draw(seed: 97, dim: 4, batch: 6, layers: 3, LossKind.CrossEntropy);
         var solver = SolverCatalog.Fixed(Tableaux.Rk4, 2);
         var augmented = new AugmentedLoss(0.1, AttackNorm.Infinity);
-        var single = new SensitivityProblem(NeuralOdeField.Create(p.Weights.to(float32), p.Biases.to(float32), p.FinalTime).Ok(),
-            p.X0.to(float32), new CrossEntropyLoss(p.Labels), solver);
+        var single = new SensitivityProblem<Tensor>(NeuralOdeField.Create(p.Weights.to(float32), p.Biases.to(float32), p.FinalTime).Ok(),
+            p.X0.to(float32), CrossEntropyLoss.Create(p.Labels), solver);
         var method = AdjointMode.ByName[mode];
 
         var g64 = Sensitivities.AugmentedGradient(p.Problem(solver), augmented, method).Ok();

@@ -1,6 +1,6 @@
 using RobustNode.Core.Tableaux;
 using RobustNode.Solvers;
-using RobustNode.Solvers.Engines;
+using RobustNode.Core.Engines;
 using RobustNode.Solvers.Integration;
 using Xunit;
 using static RobustNode.Tests.Solvers.ConvergenceStudy;
@@ -105,7 +105,7 @@ public sealed class DenseOutputOrder
         foreach (var segment in solution.Dense!.Segments)
         {
             Assert.Equal(segment.Y0.item<double>(), solution.Dense.Evaluate(segment.T0, segment.Piece).item<double>(), 12);
-            Assert.Equal(segment.Y1.item<double>(), segment.Evaluate(TensorAlgebra.Instance, segment.T1).item<double>(), 12);
+            Assert.Equal(segment.Y1.item<double>(), segment.Evaluate(TorchEngine.Instance, segment.T1).item<double>(), 12);
         }
     }
 }

@@ -84,4 +84,21 @@ public sealed class FailedSolves
         Assert.Equal(RobustNodeErrors.MaxStepsExceededCode, error.Code);
         Assert.Contains("more than 10 steps", error.Message);
     }
+
+    [Fact]
+    public void A_constant_step_solve_beyond_its_step_limit_fails_before_its_first_step()
+    {
+        // Two layers of 2·10⁹ steps each: refused at once (error 302), where it used to run for hours.
+        using var scope = NewDisposeScope();
+        var field = new FunctionField((t, x, _) => -x, dim: 1, new LayerGrid(2, 1.0));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var error = Assert.Single(Ode.Solve(field, ones(1, 1, dtype: float64), SolverCatalog.Fixed(Builtins.Rk4, int.MaxValue)).Match(_ => [], e => new[] { e }));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"took {clock.Elapsed}");
+        Assert.Equal(RobustNodeErrors.MaxStepsExceededCode, error.Code);
+        Assert.Contains("4294967294 constant steps (2 layers) would be needed, more than the limit of 100000 steps", error.Message);
+
+        var limited = SolverCatalog.Fixed(Builtins.Rk4, 10, maxSteps: 19);
+        Assert.Equal(RobustNodeErrors.MaxStepsExceededCode, Assert.Single(Ode.Solve(field, ones(1, 1, dtype: float64), limited).Match(_ => [], e => new[] { e })).Code);
+        Assert.True(Ode.Solve(field, ones(1, 1, dtype: float64), SolverCatalog.Fixed(Builtins.Rk4, 10, maxSteps: 20)).IsSucc);
+    }
 }

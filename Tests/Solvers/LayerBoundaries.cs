@@ -36,7 +36,7 @@ public static class LayeredProblems
 [Properties(Arbitrary = [typeof(LayeredProblems)], MaxTest = 25)]
 public sealed class LayerBoundaries
 {
-    private static NeuralOdeField Field(LayeredProblem p)
+    private static NeuralOdeField<Tensor> Field(LayeredProblem p)
     {
         var generator = new TorchSharp.torch.Generator((ulong)p.Seed);
         var w = randn([p.Layers, 3, 3], dtype: float64, generator: generator).mul_(2.0);

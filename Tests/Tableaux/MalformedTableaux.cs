@@ -12,9 +12,9 @@ namespace RobustNode.Tests.ButcherTableaux;
 /// </summary>
 public sealed class MalformedTableaux
 {
-    private static readonly double[,] Rk4A = Builtins.Rk4.A;
-    private static readonly double[] Rk4B = Builtins.Rk4.B;
-    private static readonly double[] Rk4C = Builtins.Rk4.C;
+    private static readonly double[,] Rk4A = Builtins.Rk4.A.ToArray();
+    private static readonly double[] Rk4B = Builtins.Rk4.B.ToArray();
+    private static readonly double[] Rk4C = Builtins.Rk4.C.ToArray();
 
     [Fact]
     public void An_implicit_tableau_is_rejected_as_not_explicit()
@@ -89,15 +89,17 @@ public sealed class MalformedTableaux
     }
 
     [Fact]
-    public void Every_violated_condition_is_reported_at_once()
+    public void Every_violated_condition_of_the_lowest_wrong_order_is_reported_at_once()
     {
         // RK4's A and c with equal weights b = 1/4 and a wrong node c₂ = 0.4: consistency fails in row 2, and b
-        // fails each order condition whose residual is not zero.
+        // fails each order condition of the lowest order with a non-zero residual (higher orders are not checked).
         double[] b = [0.25, 0.25, 0.25, 0.25];
         double[] c = [0.0, 0.4, 0.5, 1.0];
         var failures = ButcherTableau.Create("rk4-broken", Rk4A, b, c, order: 4).Failures();
-        int violated = RootedTree.UpToOrder(4).Count(t => Math.Abs(OrderConditions.Residual(t, Rk4A, b)) > ButcherTableau.ConditionTolerance);
+        int lowest = RootedTree.UpToOrder(4).First(t => Math.Abs(OrderConditions.Residual(t, Rk4A, b)) > ButcherTableau.ConditionTolerance).Order;
+        int violated = RootedTree.OfOrder(lowest).Count(t => Math.Abs(OrderConditions.Residual(t, Rk4A, b)) > ButcherTableau.ConditionTolerance);
         Assert.True(violated >= 2);
+        Assert.All(failures.Filter(e => e.Code == RobustNodeErrors.OrderConditionCode), e => Assert.Contains($"(order {lowest})", e.Message));
         Assert.Equal(1 + violated, failures.Count);
         Assert.Single(failures, e => e.Message.Contains("c = A·1") && e.Message.Contains("row 2"));
         Assert.Equal(violated, failures.Count(e => e.Code == RobustNodeErrors.OrderConditionCode && e.Message.Contains("order condition")));
@@ -108,7 +110,7 @@ public sealed class MalformedTableaux
     {
         // Heun's method claimed as order 3: both order-3 conditions fail, with their formulas.
         var heun = Builtins.Heun;
-        var failures = ButcherTableau.Create("heun-as-3", heun.A, heun.B, heun.C, order: 3).Failures();
+        var failures = ButcherTableau.Create("heun-as-3", heun.A.ToArray(), heun.B.ToArray(), heun.C.ToArray(), order: 3).Failures();
         Assert.Equal(2, failures.Count);
         Assert.Contains(failures, e => e.Message.Contains("= 1/3"));
         Assert.Contains(failures, e => e.Message.Contains("= 1/6"));

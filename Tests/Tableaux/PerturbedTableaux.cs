@@ -40,7 +40,7 @@ public sealed class PerturbedTableaux
     public bool Perturbing_a_weight_breaks_an_order_condition(Perturbation p)
     {
         var t = p.Target;
-        var b = (double[])t.B.Clone();
+        var b = t.B.ToArray();
         b[p.Coefficient % b.Length] += p.Size;
         var failures = TableauValidation.Rebuild(t, b: b).Failures();
         return !failures.IsEmpty
@@ -51,7 +51,7 @@ public sealed class PerturbedTableaux
     public bool Perturbing_an_entry_of_A_breaks_consistency_c_equals_A1(Perturbation p)
     {
         var t = p.Target;
-        var a = (double[,])t.A.Clone();
+        var a = t.A.ToArray();
         int s = t.Stages, k = p.Coefficient % (s * s), i = k / s, j = k % s;
         a[i, j] += p.Size;
         var failures = TableauValidation.Rebuild(t, a: a).Failures();
@@ -64,7 +64,7 @@ public sealed class PerturbedTableaux
     public bool Perturbing_a_node_breaks_consistency_c_equals_A1(Perturbation p)
     {
         var t = p.Target;
-        var c = (double[])t.C.Clone();
+        var c = t.C.ToArray();
         int i = p.Coefficient % c.Length;
         c[i] += p.Size;
         return TableauValidation.Rebuild(t, c: c).Failures()
@@ -76,7 +76,7 @@ public sealed class PerturbedTableaux
     {
         var embedded = Builtins.All.Where(x => x.IsAdaptive).ToArray();
         var t = embedded[p.Tableau % embedded.Length];
-        var bHat = (double[])t.BHat!.Clone();
+        var bHat = t.BHat!.ToArray();
         bHat[p.Coefficient % bHat.Length] += p.Size;
         return TableauValidation.Rebuild(t, bHat: bHat).Failures()
             .Exists(e => e.Message.Contains("order condition") && e.Message.Contains("for b̂:"));

@@ -14,5 +14,5 @@ internal static class TableauValidation
     /// <summary>The same tableau rebuilt through <see cref="ButcherTableau.Create"/> with changed coefficients.</summary>
     public static Validation<Error, ButcherTableau> Rebuild(ButcherTableau t,
         double[,]? a = null, double[]? b = null, double[]? c = null, double[]? bHat = null) =>
-        ButcherTableau.Create(t.Name, a ?? t.A, b ?? t.B, c ?? t.C, t.Order, bHat ?? t.BHat, t.EmbeddedOrder, t.MidpointWeights);
+        ButcherTableau.Create(t.Name, a ?? t.A.ToArray(), b ?? t.B.ToArray(), c ?? t.C.ToArray(), t.Order, bHat ?? t.BHat?.ToArray(), t.EmbeddedOrder, t.MidpointWeights?.ToArray());
 }

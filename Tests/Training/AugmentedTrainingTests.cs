@@ -30,7 +30,7 @@ public sealed class AugmentedTrainingTests
         var config = new PointCloudModel(Dim: 3, Layers: 4, FinalTime: 1.5, BiasScale: 0.3) { Solver = SolverCatalog.Fixed(SolverCatalog.BuiltIn[solver]) };
         var model = Ok(config.Build(17));
         var batch = Moons(24, 6).Train;
-        var loss = new CrossEntropyLoss(batch.Labels);
+        var loss = CrossEntropyLoss.Create(batch.Labels);
         var objective = new AugmentedObjective(0.1, norm) { Weight = 0.35, WarmupEpochs = 3 };
         var context = new ObjectiveContext(Epoch: 5, Batch: 0, Seed: 1);
 
@@ -72,7 +72,7 @@ public sealed class AugmentedTrainingTests
     {
         var model = SmallNetwork(3);
         var batch = Moons(30, 8).Train;
-        var loss = new CrossEntropyLoss(batch.Labels);
+        var loss = CrossEntropyLoss.Create(batch.Labels);
         var warm = Ok(new AugmentedObjective(0.3, AttackNorm.Two) { WarmupEpochs = 2 }.Evaluate(model, batch.X, loss, new ObjectiveContext(0, 0, 0)));
         var plain = Ok(LossDerivatives.Gradient(model, batch.X, loss));
         Assert.Equal(plain.Loss, warm.Objective, 15);

@@ -8,6 +8,7 @@ using RobustNode.Training.Optimization;
 using RobustNode.Training.Trainers;
 using Xunit;
 using static RobustNode.Tests.Training.TrainingHarness;
+using static TorchSharp.torch;
 
 namespace RobustNode.Tests.Training;
 
@@ -30,7 +31,7 @@ public sealed class CheckpointTests
 
     private ConfigurationFingerprint Fingerprint(TrainingOptions options) => ConfigurationFingerprint.For(Config, ModelSeed, _data, options);
 
-    private (TrainingState State, byte[] Bytes) TrainAndSave(TrainingOptions options, int epochs)
+    private (TrainingState<Tensor> State, byte[] Bytes) TrainAndSave(TrainingOptions options, int epochs)
     {
         var state = Ok(Trainer.Start(Ok(Config.Build(ModelSeed)), options));
         Ok(Trainer.Run(state, _data, options with { Epochs = epochs }));
@@ -104,10 +105,10 @@ public sealed class CheckpointTests
         Assert.Equal(TrainingErrors.CheckpointFormatCode, Failure(CheckpointSerializer.Deserialize([])).Code);
 
         var future = (byte[])bytes.Clone();
-        future[8] = 2;
+        future[8] = 3;
         var version = Failure(CheckpointSerializer.Deserialize(future));
         Assert.Equal(TrainingErrors.CheckpointVersionCode, version.Code);
-        Assert.Contains("version 2", version.Message);
+        Assert.Contains("version 3", version.Message);
     }
 
     [Fact]

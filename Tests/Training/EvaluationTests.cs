@@ -16,7 +16,7 @@ namespace RobustNode.Tests.Training;
 public sealed class EvaluationTests
 {
     private readonly DatasetSplit _data = Moons(300, 3);
-    private readonly Network _model;
+    private readonly Network<Tensor> _model;
 
     public EvaluationTests()
     {

@@ -1,3 +1,4 @@
+using RobustNode.Core.Engines;
 using RobustNode.Training.Optimization;
 using Xunit;
 using static RobustNode.Tests.Training.TrainingHarness;
@@ -15,11 +16,11 @@ public sealed class OptimizerTests
     private static double[] Trajectory(IOptimizer optimizer, double rate)
     {
         var theta = tensor(new[] { 1.0 });
-        using var state = optimizer.Initialize([theta]);
+        using var state = optimizer.Initialize(TorchEngine.Instance, [theta]);
         var values = new List<double>();
         foreach (var g in Gradients)
         {
-            optimizer.Step(state, [theta], [tensor(new[] { g })], rate);
+            optimizer.Step<Tensor>(state, [theta], [tensor(new[] { g })], rate);
             values.Add(theta.item<double>());
         }
         Assert.Equal(Gradients.Length, state.Steps);

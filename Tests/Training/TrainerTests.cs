@@ -210,7 +210,7 @@ public sealed class TrainerTests(ITestOutputHelper output)
         Assert.Equal([0.0, 0.05, 0.1, 0.15, 0.2, 0.2], Enumerable.Range(0, 6).Select(e => Math.Round(objective.EpsilonAt(e), 15)));
         var model = SmallNetwork(2);
         var batch = Moons(30, 5).Train;
-        var loss = new CrossEntropyLoss(batch.Labels);
+        var loss = CrossEntropyLoss.Create(batch.Labels);
         var warm = Ok(objective.Evaluate(model, batch.X, loss, new ObjectiveContext(0, 0, 0)));
         var plain = Ok(LossDerivatives.Gradient(model, batch.X, loss));
         Assert.Equal(plain.Loss, warm.Objective, 15);

@@ -1,3 +1,4 @@
+using RobustNode.Core.Engines;
 using LanguageExt;
 using RobustNode.Core.Fields;
 using RobustNode.Core.Norms;
@@ -33,7 +34,7 @@ internal static class TrainingHarness
         Ok(new Moons(noise).Generate(count, seed).Bind(d => d.Split(0.3, seed)));
 
     /// <summary>A small point-cloud network: d = 3, N = 5, Euler unless told otherwise.</summary>
-    public static Network SmallNetwork(long seed, PointCloudModel? config = null) =>
+    public static Network<Tensor> SmallNetwork(long seed, PointCloudModel? config = null) =>
         Ok((config ?? new PointCloudModel(Dim: 3, Layers: 5)).Build(seed));
 
     /// <summary>Same dtype, shape and bit pattern of every value.</summary>
@@ -56,12 +57,12 @@ internal static class TrainingHarness
     /// fixed-step explicit Runge–Kutta scheme, linear read-out) and its parameter gradient by plain double
     /// backpropagation through an autograd graph of every stage — the independent oracle for the second-order adjoint.
     /// </summary>
-    public static (double Value, Tensor[] Gradients) AugmentedByDoubleBackprop(Network network, Tensor x0, Tensor labels, double weight, AttackNorm norm)
+    public static (double Value, Tensor[] Gradients) AugmentedByDoubleBackprop(Network<Tensor> network, Tensor x0, Tensor labels, double weight, AttackNorm norm)
     {
-        var padding = (ZeroPaddingBlock)network.Blocks[0];
-        var ode = (OdeBlock)network.Blocks[1];
-        var readout = (LinearBlock)network.Blocks[2];
-        var field = (NeuralOdeField)ode.Field;
+        var padding = (ZeroPaddingBlock<Tensor>)network.Blocks[0];
+        var ode = (OdeBlock<Tensor>)network.Blocks[1];
+        var readout = (LinearBlock<Tensor>)network.Blocks[2];
+        var field = (NeuralOdeField<Tensor>)ode.Field;
         var steps = (ConstantSteps)ode.Solver.Controller;
         var tableau = ode.Solver.Tableau;
         Assert.Null(steps.StepSize);
@@ -84,7 +85,7 @@ internal static class TrainingHarness
                     var y = x;
                     for (int j = 0; j < i; j++)
                         if (tableau.A[i, j] != 0) y = y + h * tableau.A[i, j] * stages[j];
-                    stages[i] = nn.functional.linear(field.Activation.Value(y), w[k], b[k]);
+                    stages[i] = nn.functional.linear(TorchEngine.Instance.Activate(field.Activation, y), w[k], b[k]);
                 }
                 var next = x;
                 for (int i = 0; i < tableau.Stages; i++)
@@ -94,7 +95,7 @@ internal static class TrainingHarness
         var logits = nn.functional.linear(x, r, c);
         var perSample = logits.logsumexp(1) - logits.gather(1, labels.unsqueeze(1)).squeeze(1);
         var p0 = autograd.grad([perSample.sum()], [x0r], create_graph: true, retain_graph: true)[0];
-        var objective = perSample.mean() + weight * norm.DualNorm(p0).mean();
+        var objective = perSample.mean() + weight * TorchEngine.Instance.DualNorm(norm, p0).mean();
         var grads = autograd.grad([objective], [w, b, r, c]);
         return (objective.item<double>(), grads.Select(g => g.detach().MoveToOuterDisposeScope()).ToArray());
     }

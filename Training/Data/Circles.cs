@@ -1,4 +1,5 @@
 using LanguageExt.Common;
+using RobustNode.Core.Sampling;
 
 namespace RobustNode.Training.Data;
 

@@ -1,6 +1,7 @@
 using LanguageExt;
 using LanguageExt.Common;
 using static LanguageExt.Prelude;
+using RobustNode.Core.Sampling;
 using static TorchSharp.torch;
 
 namespace RobustNode.Training.Data;
@@ -70,6 +71,12 @@ public sealed record Dataset
         return new Dataset(X.index_select(0, index).MoveToOuterDisposeScope(), Labels.index_select(0, index).MoveToOuterDisposeScope(), Classes, name);
     }
 
+    /// <summary>The same data on a TorchSharp device (the data set itself when it is there already).</summary>
+    public Dataset On(Device device) =>
+        X.device_type == device.type && X.device_index == device.index && Labels.device_type == device.type && Labels.device_index == device.index
+            ? this
+            : new Dataset(X.to(device).DetachFromDisposeScope(), Labels.to(device).DetachFromDisposeScope(), Classes, Name);
+
     /// <summary>The first <paramref name="count"/> samples; the data set itself when it has no more than that.</summary>
     public Dataset First(int count) =>
         count >= Count ? this : Subset(Enumerable.Range(0, Math.Max(count, 0)).Select(i => (long)i).ToArray(), Name);
@@ -107,9 +114,13 @@ public sealed record Dataset
     /// <summary>Number of mini-batches of the given size.</summary>
     public int BatchCount(int batchSize) => (Count + batchSize - 1) / batchSize;
 
+    /// <summary>The order in which an epoch visits the samples: a permutation drawn from the seed, or stored order when it is null.</summary>
+    public long[] Order(long? shuffleSeed) =>
+        shuffleSeed is { } seed ? new SplitMix64(seed).Permutation(Count) : Enumerable.Range(0, Count).Select(i => (long)i).ToArray();
+
     private IEnumerable<MiniBatch> Enumerate(int batchSize, long? shuffleSeed)
     {
-        long[] order = shuffleSeed is { } seed ? new SplitMix64(seed).Permutation(Count) : Enumerable.Range(0, Count).Select(i => (long)i).ToArray();
+        long[] order = Order(shuffleSeed);
         for (int start = 0, b = 0; start < Count; start += batchSize, b++)
             yield return Take(order, start, Math.Min(batchSize, Count - start), b);
     }

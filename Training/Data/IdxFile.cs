@@ -21,6 +21,9 @@ public sealed record IdxFile(int[] Dimensions, double[] Values)
         [0x0C] = ("int32", 4), [0x0D] = ("float32", 4), [0x0E] = ("float64", 8),
     };
 
+    /// <summary>Largest IDX data read (bytes, after decompression).</summary>
+    public const long MaxBytes = 1L << 30;
+
     /// <summary>Number of items (the first dimension).</summary>
     public int Count => Dimensions[0];
 
@@ -33,7 +36,14 @@ public sealed record IdxFile(int[] Dimensions, double[] Values)
             {
                 using var gzip = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress);
                 using var raw = new MemoryStream();
-                gzip.CopyTo(raw);
+                // Bounded: a small corrupt or hostile .gz must not expand without limit.
+                var block = new byte[1 << 16];
+                int read;
+                while ((read = gzip.Read(block, 0, block.Length)) > 0)
+                {
+                    raw.Write(block, 0, read);
+                    if (raw.Length > MaxBytes) return Fail(source, $"decompresses to more than {MaxBytes} bytes");
+                }
                 bytes = raw.ToArray();
             }
             catch (InvalidDataException ex)

@@ -2,6 +2,7 @@ using LanguageExt;
 using LanguageExt.Common;
 using RobustNode.Core.Errors;
 using static LanguageExt.Prelude;
+using RobustNode.Core.Engines;
 using static TorchSharp.torch;
 
 namespace RobustNode.Training.Data;
@@ -30,19 +31,23 @@ public sealed record ImageData(string Name, Tensor Images, Tensor Labels, int Cl
             if (v != Math.Floor(v) || v < 0 || v >= classes)
                 return Fail($"{labelsSource}: label {i} is {v}, expected a class in 0…{classes - 1}");
         }
-        var x = tensor(images.Values, dtype: float32).view(images.Count, 1, images.Dimensions[1], images.Dimensions[2]).div_(255.0);
+        using var scope = NewDisposeScope();
+        var x = tensor(images.Values, dtype: float32).view(images.Count, 1, images.Dimensions[1], images.Dimensions[2]).OverInPlace(255.0);
         var y = tensor(labels.Values.Select(v => (long)v).ToArray(), dtype: int64);
-        return FinSucc(new ImageData(name, x, y, classes));
+        return FinSucc(new ImageData(name, x.MoveToOuterDisposeScope(), y.MoveToOuterDisposeScope(), classes));
     }
 
     /// <summary>A fixed split into train and test parts by a seeded permutation.</summary>
     public (ImageData Train, ImageData Test) Split(long trainCount, long seed)
     {
-        var perm = randperm(Count, generator: new Generator((ulong)seed));
+        using var scope = NewDisposeScope();
+        using var generator = new Generator((ulong)seed);
+        var perm = randperm(Count, generator: generator);
         var train = perm.narrow(0, 0, trainCount);
         var test = perm.narrow(0, trainCount, Count - trainCount);
-        return (this with { Name = Name + "-train", Images = Images.index_select(0, train), Labels = Labels.index_select(0, train) },
-                this with { Name = Name + "-test", Images = Images.index_select(0, test), Labels = Labels.index_select(0, test) });
+        static Tensor Take(Tensor from, Tensor rows) => from.index_select(0, rows).MoveToOuterDisposeScope();
+        return (this with { Name = Name + "-train", Images = Take(Images, train), Labels = Take(Labels, train) },
+                this with { Name = Name + "-test", Images = Take(Images, test), Labels = Take(Labels, test) });
     }
 
     private static Fin<ImageData> Fail(string message) => FinFail<ImageData>(Error.New(RobustNodeErrors.InvalidArgumentCode, message));

@@ -1,6 +1,7 @@
 using LanguageExt;
 using LanguageExt.Common;
 using static LanguageExt.Prelude;
+using RobustNode.Core.Sampling;
 
 namespace RobustNode.Training.Data;
 

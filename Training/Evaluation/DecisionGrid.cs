@@ -16,8 +16,8 @@ public sealed record GridSpec(double XMin, double XMax, double YMin, double YMax
         if (data.SampleShape is not [2])
             return FinFail<GridSpec>(TrainingErrors.InvalidConfiguration("grid", $"needs two-dimensional inputs, the data set '{data.Name}' has samples [{string.Join(", ", data.SampleShape)}]"));
         using var scope = NewDisposeScope();
-        var min = data.X.amin([0]).to(ScalarType.Float64).data<double>().ToArray();
-        var max = data.X.amax([0]).to(ScalarType.Float64).data<double>().ToArray();
+        var min = data.X.amin([0]).to(ScalarType.Float64, CPU).data<double>().ToArray();
+        var max = data.X.amax([0]).to(ScalarType.Float64, CPU).data<double>().ToArray();
         return new GridSpec(min[0] - margin, max[0] + margin, min[1] - margin, max[1] + margin, resolution, resolution).Validate();
     }
 
@@ -74,20 +74,23 @@ public sealed record GridPrediction(GridSpec Grid, double[] Xs, double[] Ys, dou
 /// <summary>Class probabilities of a two-input classifier over a grid of the plane.</summary>
 public static class DecisionGrid
 {
-    /// <summary>Evaluates the model at every grid point (rows of constant y, columns of constant x).</summary>
-    public static Fin<GridPrediction> Evaluate(IBlock model, GridSpec grid) => grid.Validate().Bind(_ =>
+    /// <summary>Evaluates the model at every grid point (rows of constant y, columns of constant x), on its engine.</summary>
+    public static Fin<GridPrediction> Evaluate<T>(IBlock<T> model, GridSpec grid) => grid.Validate().Bind(_ =>
     {
-        using var scope = NewDisposeScope();
+        var engine = model.Engine;
+        using var scope = engine.OpenScope();
         double[] xs = grid.Xs, ys = grid.Ys;
         var points = new double[xs.Length * ys.Length * 2];
         for (int r = 0, i = 0; r < ys.Length; r++)
             for (int c = 0; c < xs.Length; c++, i += 2) (points[i], points[i + 1]) = (xs[c], ys[r]);
-        var dtype = model.Parameters.FirstOrDefault()?.dtype ?? ScalarType.Float64;
-        var x = tensor(points, [xs.Length * ys.Length, 2], ScalarType.Float64).to(dtype);
+        var parameters = model.Parameters;
+        var x = parameters.Count > 0
+            ? engine.FromValues(points, parameters[0], xs.Length * ys.Length, 2)
+            : engine.FromTensor(tensor(points, [xs.Length * ys.Length, 2], ScalarType.Float64));
         return Classification.Probabilities(model, x).Map(p =>
         {
-            int classes = (int)p.shape[1];
-            var values = p.to(ScalarType.Float64).data<double>().ToArray();
+            int classes = (int)engine.Shape(p)[1];
+            var values = engine.ToArray(p);
             var probabilities = new double[ys.Length, xs.Length, classes];
             Buffer.BlockCopy(values, 0, probabilities, 0, values.Length * sizeof(double));
             return new GridPrediction(grid, xs, ys, probabilities);

@@ -6,6 +6,7 @@ using RobustNode.Sensitivity.Adjoints;
 using RobustNode.Sensitivity.Networks;
 using RobustNode.Solvers;
 using static LanguageExt.Prelude;
+using RobustNode.Core.Engines;
 using static TorchSharp.torch;
 
 namespace RobustNode.Training.Models;
@@ -33,24 +34,38 @@ public sealed record ConvolutionalOdeModel(int InputChannels = 1, int ImageSize 
     public long FeatureSize => Strides.Aggregate((long)ImageSize, (n, s) => (n + 2 - 3) / s + 1);
 
     /// <summary>Builds the network with seeded initialisation (PyTorch's default uniform bounds; ODE kernels scaled by 1/√(9·width)).</summary>
-    public Fin<Network> Build(OdeSolver solver, IAdjointMethod adjoint, ulong seed, ScalarType dtype = ScalarType.Float32)
+    /// <remarks>The parameters are drawn on the CPU (the same numbers on every device) and moved to <paramref name="device"/>, if given.</remarks>
+    public Fin<Network<Tensor>> Build(OdeSolver solver, IAdjointMethod adjoint, ulong seed, ScalarType dtype = ScalarType.Float32, Device? device = null)
     {
         if (InputChannels < 1 || ImageSize < 4 || Classes < 2 || Width < 4 || Layers < 1 || !(FinalTime > 0))
-            return FinFail<Network>(RobustNodeErrors.InvalidArgument("model", $"invalid convolutional ODE model {this}"));
-        var generator = new Generator(seed);
+            return FinFail<Network<Tensor>>(RobustNodeErrors.InvalidArgument("model", $"invalid convolutional ODE model {this}"));
+        var network = Initialised(solver, adjoint, seed, dtype);
+        return device is null || device.type == TorchSharp.DeviceType.CPU ? network : network.Map(n => (Network<Tensor>)n.WithParameters(n.Parameters.Select(p => p.to(device)).ToArray()));
+    }
+
+    private Fin<Network<Tensor>> Initialised(OdeSolver solver, IAdjointMethod adjoint, ulong seed, ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(seed);
         var (c1, c2) = StemChannels;
         double bound = 1.0 / Math.Sqrt(9.0 * Width);
-        var kernels = (rand([Layers, Width, Width, 3, 3], dtype: dtype, generator: generator) * 2 - 1) * bound;
+        var kernels = rand([Layers, Width, Width, 3, 3], dtype: dtype, generator: generator).Times(2).Minus(1).Times(bound);
         var biases = zeros([Layers, Width], dtype: dtype);
         return ConvolutionField.Create(kernels, biases, FeatureSize, FeatureSize, FinalTime, Activation.Tanh)
             .ToFin()
-            .Map(field => new Network([
+            .Map(field => new Network<Tensor>([
                 ConvolutionBlock.Initialised(InputChannels, c1, 3, Strides[0], Activation.Tanh, generator, dtype),
                 ConvolutionBlock.Initialised(c1, c2, 3, Strides[1], Activation.Tanh, generator, dtype),
                 ConvolutionBlock.Initialised(c2, Width, 3, Strides[2], Activation.Tanh, generator, dtype),
-                new OdeBlock(field, solver, adjoint),
+                new OdeBlock<Tensor>(field, solver, adjoint),
                 new GlobalAveragePoolingBlock(),
-                LinearBlock.Initialised(Width, Classes, generator, dtype)]));
+                LinearBlock.Initialised(Width, Classes, generator, dtype)]))
+            .Map(network =>
+            {
+                // The parameters outlive this method's scope (and its temporaries do not).
+                foreach (var parameter in network.Parameters) parameter.MoveToOuterDisposeScope();
+                return network;
+            });
     }
 }
 

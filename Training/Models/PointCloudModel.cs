@@ -1,5 +1,6 @@
 using LanguageExt;
 using LanguageExt.Common;
+using RobustNode.Core.Engines;
 using RobustNode.Core.Fields;
 using RobustNode.Core.Tableaux;
 using RobustNode.Sensitivity.Adjoints;
@@ -16,7 +17,7 @@ namespace RobustNode.Training.Models;
 /// <c>Network([ZeroPaddingBlock(inputs, d), OdeBlock(W σ(x) + b on N layers over [0, T], solver, adjoint), LinearBlock(d → classes)])</c>.
 /// The inputs are lifted into R^d by zero padding (augmented neural ODEs, so the flow can untangle the classes),
 /// transported by the discretized neural ODE, and read out as class logits. Parameters, in the order
-/// <see cref="IBlock.Parameters"/> lists them: W [N, d, d], b [N, d], read-out weight [classes, d], read-out bias [classes].
+/// <see cref="IBlock{T}.Parameters"/> lists them: W [N, d, d], b [N, d], read-out weight [classes, d], read-out bias [classes].
 /// </summary>
 /// <param name="Dim">State dimension d ≥ inputs.</param>
 /// <param name="Layers">Number of layers N (piecewise-constant controls).</param>
@@ -59,27 +60,33 @@ public sealed record PointCloudModel(
     }
 
     /// <summary>
-    /// A freshly initialised float64 network; the same seed gives the same parameters. W_k ~ N(0, 1/d)·scale,
-    /// b_k ~ N(0, 1)·biasScale, the read-out as PyTorch's nn.Linear (uniform in ±1/√d). The tensors belong to the
-    /// caller's dispose scope, if any.
+    /// A freshly initialised float64 network on TorchSharp (CPU unless a device is given); the same seed gives the same
+    /// parameters. The tensors belong to the caller's dispose scope, if any.
     /// </summary>
-    public Fin<Network> Build(long seed) => Validate().Bind(_ =>
+    public Fin<Network<Tensor>> Build(long seed, Device? device = null) => Build(TorchEngine.Instance, seed, device);
+
+    /// <summary>
+    /// A freshly initialised float64 network on any engine; the same seed gives the same parameters on every engine and
+    /// device. W_k ~ N(0, 1/d)·scale, b_k ~ N(0, 1)·biasScale, the read-out as PyTorch's nn.Linear (uniform in ±1/√d),
+    /// drawn on the CPU by TorchSharp's generator, moved to <paramref name="device"/> (TorchSharp) and handed to the
+    /// engine. The values belong to the caller's scope, if any.
+    /// </summary>
+    public Fin<Network<T>> Build<T>(IEngine<T> engine, long seed, Device? device = null) => Validate().Bind(_ =>
     {
         using var scope = NewDisposeScope();
         using var generator = new Generator(unchecked((ulong)Seeds.Derive(seed, Seeds.Initialisation)));
-        var weights = randn([Layers, Dim, Dim], dtype: ScalarType.Float64, generator: generator).mul_(WeightScale / Math.Sqrt(Dim));
+        var weights = randn([Layers, Dim, Dim], dtype: ScalarType.Float64, generator: generator).TimesInPlace(WeightScale / Math.Sqrt(Dim));
         var biases = BiasScale > 0
-            ? randn([Layers, Dim], dtype: ScalarType.Float64, generator: generator).mul_(BiasScale)
+            ? randn([Layers, Dim], dtype: ScalarType.Float64, generator: generator).TimesInPlace(BiasScale)
             : zeros([Layers, Dim], dtype: ScalarType.Float64);
         var readout = LinearBlock.Initialised(Dim, Classes, generator);
-        return TrainingErrors.Collect(NeuralOdeField.Create(weights, biases, FinalTime, Activation)).Map(field =>
-        {
-            weights.MoveToOuterDisposeScope();
-            biases.MoveToOuterDisposeScope();
-            readout.Weight.MoveToOuterDisposeScope();
-            readout.Bias.MoveToOuterDisposeScope();
-            return new Network([new ZeroPaddingBlock(Inputs, Dim), new OdeBlock(field, Solver, Adjoint), readout]);
-        });
+        // Values the engine holds: on TorchSharp the tensors themselves (moved out of this scope), elsewhere copies.
+        T Enter(Tensor t) => engine.FromTensor((device is null ? t : t.to(device)).MoveToOuterDisposeScope());
+        return TrainingErrors.Collect(NeuralOdeField.Create(engine, Enter(weights), Enter(biases), FinalTime, Activation)).Map(field =>
+            new Network<T>([
+                new ZeroPaddingBlock<T>(engine, Inputs, Dim),
+                new OdeBlock<T>(field, Solver, Adjoint),
+                new LinearBlock<T>(engine, Enter(readout.Weight), Enter(readout.Bias))]));
     });
 
     /// <summary>A canonical description of every setting (for reports and configuration fingerprints).</summary>

@@ -1,6 +1,6 @@
 using LanguageExt;
 using LanguageExt.Common;
-using static TorchSharp.torch;
+using RobustNode.Core.Engines;
 
 namespace RobustNode.Training.Optimization;
 
@@ -29,21 +29,28 @@ public sealed record Adam(double LearningRate = 1e-3, double Beta1 = 0.9, double
         if (!(WeightDecay >= 0) || !double.IsFinite(WeightDecay)) yield return TrainingErrors.InvalidConfiguration("optimizer.weightDecay", $"must be finite and non-negative, got {WeightDecay}");
     }
 
-    public OptimizerState Initialize(IReadOnlyList<Tensor> parameters) => OptimizerState.Zeros(Name, ["m", "v"], parameters);
+    public OptimizerState<T> Initialize<T>(IEngine<T> engine, IReadOnlyList<T> parameters) => OptimizerState<T>.Zeros(engine, Name, ["m", "v"], parameters);
 
-    public void Step(OptimizerState state, IReadOnlyList<Tensor> parameters, IReadOnlyList<Tensor> gradients, double learningRate)
+    public void Step<T>(OptimizerState<T> state, IReadOnlyList<T> parameters, IReadOnlyList<T> gradients, double learningRate)
     {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
+        var e = state.Engine;
+        using var scope = e.OpenScope();
+        using var untracked = e.Untracked();
         long t = state.Steps + 1;
         double correction1 = 1 - Math.Pow(Beta1, t), correction2 = 1 - Math.Pow(Beta2, t);
         for (int i = 0; i < parameters.Count; i++)
         {
-            var g = WeightDecay > 0 ? gradients[i].add(parameters[i], WeightDecay) : gradients[i];
-            var m = state.Slots[0][i].mul_(Beta1).add_(g, 1 - Beta1);
-            var v = state.Slots[1][i].mul_(Beta2).addcmul_(g, g, 1 - Beta2);
-            var denominator = v.div(correction2).sqrt_().add_(Epsilon);
-            parameters[i].addcdiv_(m, denominator, -learningRate / correction1);
+            var g = WeightDecay > 0 ? e.Add(gradients[i], parameters[i], WeightDecay) : gradients[i];
+            var m = state.Slots[0][i];
+            e.ScaleInPlace(m, Beta1);
+            e.AddInPlace(m, g, 1 - Beta1);
+            var v = state.Slots[1][i];
+            e.ScaleInPlace(v, Beta2);
+            e.AddProductInPlace(v, g, g, 1 - Beta2);
+            // √(v/(1−β₂ᵗ)) + ϵ, then θ ← θ − η/(1−β₁ᵗ) · m/(…).
+            var denominator = e.Scale(v, 1 / correction2);
+            e.SqrtAddInPlace(denominator, Epsilon);
+            e.AddQuotientInPlace(parameters[i], m, denominator, -learningRate / correction1);
         }
         state.Steps = t;
     }

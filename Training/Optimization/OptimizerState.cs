@@ -1,14 +1,18 @@
-using static TorchSharp.torch;
+using RobustNode.Core.Engines;
 
 namespace RobustNode.Training.Optimization;
 
 /// <summary>
-/// The mutable state of an optimizer: how many steps it has taken and its named buffers, one tensor per parameter in
-/// each slot (SGD: "momentum"; Adam: "m", "v"). Everything a resumed run needs to continue bit-identically; a
-/// checkpoint stores it as it is.
+/// The mutable state of an optimizer: how many steps it has taken and its named buffers, one value per parameter in
+/// each slot (SGD: "momentum"; Adam: "m", "v"), on the parameters' engine. Everything a resumed run needs to continue
+/// bit-identically; a checkpoint stores it as it is.
 /// </summary>
-public sealed class OptimizerState : IDisposable
+/// <typeparam name="T">The engine's tensor type.</typeparam>
+public sealed class OptimizerState<T> : IDisposable
 {
+    /// <summary>The engine the buffers live on.</summary>
+    public IEngine<T> Engine { get; }
+
     /// <summary>Name of the optimizer the state belongs to.</summary>
     public string Optimizer { get; }
 
@@ -19,24 +23,42 @@ public sealed class OptimizerState : IDisposable
     public IReadOnlyList<string> SlotNames { get; }
 
     /// <summary>Buffers by slot, then by parameter: <c>Slots[k][i]</c> is slot k of parameter i.</summary>
-    public IReadOnlyList<IReadOnlyList<Tensor>> Slots { get; }
+    public IReadOnlyList<IReadOnlyList<T>> Slots { get; }
 
-    public OptimizerState(string optimizer, long steps, IReadOnlyList<string> slotNames, IReadOnlyList<IReadOnlyList<Tensor>> slots)
+    public OptimizerState(IEngine<T> engine, string optimizer, long steps, IReadOnlyList<string> slotNames, IReadOnlyList<IReadOnlyList<T>> slots)
     {
         if (slotNames.Count != slots.Count) throw new ArgumentException("one name per slot", nameof(slotNames));
-        (Optimizer, Steps, SlotNames, Slots) = (optimizer, steps, slotNames, slots);
+        (Engine, Optimizer, Steps, SlotNames, Slots) = (engine, optimizer, steps, slotNames, slots);
     }
 
-    /// <summary>Zero buffers shaped like the parameters, owned by this state (outside any dispose scope).</summary>
-    internal static OptimizerState Zeros(string optimizer, IReadOnlyList<string> slotNames, IReadOnlyList<Tensor> parameters) =>
-        new(optimizer, 0, slotNames, slotNames.Select(_ => (IReadOnlyList<Tensor>)parameters.Select(p => zeros_like(p).DetachFromDisposeScope()).ToArray()).ToArray());
+    /// <summary>Zero buffers shaped like the parameters, owned by this state (outside any scope).</summary>
+    internal static OptimizerState<T> Zeros(IEngine<T> engine, string optimizer, IReadOnlyList<string> slotNames, IReadOnlyList<T> parameters)
+    {
+        var slots = new IReadOnlyList<T>[slotNames.Count];
+        for (int k = 0; k < slots.Length; k++)
+        {
+            var buffers = new T[parameters.Count];
+            for (int i = 0; i < buffers.Length; i++) buffers[i] = engine.DetachFromScope(engine.ZerosLike(parameters[i]));
+            slots[k] = buffers;
+        }
+        return new OptimizerState<T>(engine, optimizer, 0, slotNames, slots);
+    }
 
-    /// <summary>A deep copy (new tensors).</summary>
-    public OptimizerState Clone() =>
-        new(Optimizer, Steps, SlotNames, Slots.Select(s => (IReadOnlyList<Tensor>)s.Select(t => t.clone().DetachFromDisposeScope()).ToArray()).ToArray());
+    /// <summary>A deep copy (new buffers).</summary>
+    public OptimizerState<T> Clone()
+    {
+        var slots = new IReadOnlyList<T>[Slots.Count];
+        for (int k = 0; k < slots.Length; k++)
+        {
+            var buffers = new T[Slots[k].Count];
+            for (int i = 0; i < buffers.Length; i++) buffers[i] = Engine.DetachFromScope(Engine.Clone(Slots[k][i]));
+            slots[k] = buffers;
+        }
+        return new OptimizerState<T>(Engine, Optimizer, Steps, SlotNames, slots);
+    }
 
     public void Dispose()
     {
-        foreach (var slot in Slots) foreach (var t in slot) t.Dispose();
+        foreach (var slot in Slots) foreach (var buffer in slot) Engine.Release(buffer);
     }
 }

@@ -1,6 +1,6 @@
 using LanguageExt;
 using LanguageExt.Common;
-using static TorchSharp.torch;
+using RobustNode.Core.Engines;
 
 namespace RobustNode.Training.Optimization;
 
@@ -28,24 +28,29 @@ public sealed record Sgd(double LearningRate, double Momentum = 0, bool Nesterov
         if (!(WeightDecay >= 0) || !double.IsFinite(WeightDecay)) yield return TrainingErrors.InvalidConfiguration("optimizer.weightDecay", $"must be finite and non-negative, got {WeightDecay}");
     }
 
-    public OptimizerState Initialize(IReadOnlyList<Tensor> parameters) =>
-        OptimizerState.Zeros(Name, Momentum > 0 ? ["momentum"] : [], parameters);
+    public OptimizerState<T> Initialize<T>(IEngine<T> engine, IReadOnlyList<T> parameters) =>
+        OptimizerState<T>.Zeros(engine, Name, Momentum > 0 ? ["momentum"] : [], parameters);
 
-    public void Step(OptimizerState state, IReadOnlyList<Tensor> parameters, IReadOnlyList<Tensor> gradients, double learningRate)
+    public void Step<T>(OptimizerState<T> state, IReadOnlyList<T> parameters, IReadOnlyList<T> gradients, double learningRate)
     {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
+        var e = state.Engine;
+        using var scope = e.OpenScope();
+        using var untracked = e.Untracked();
         for (int i = 0; i < parameters.Count; i++)
         {
-            var g = WeightDecay > 0 ? gradients[i].add(parameters[i], WeightDecay) : gradients[i];
+            var g = WeightDecay > 0 ? e.Add(gradients[i], parameters[i], WeightDecay) : gradients[i];
             if (Momentum > 0)
             {
                 var buffer = state.Slots[0][i];
-                if (state.Steps == 0) buffer.copy_(g);
-                else buffer.mul_(Momentum).add_(g);
-                g = Nesterov ? g.add(buffer, Momentum) : buffer;
+                if (state.Steps == 0) e.CopyInPlace(buffer, g);
+                else
+                {
+                    e.ScaleInPlace(buffer, Momentum);
+                    e.AddInPlace(buffer, g);
+                }
+                g = Nesterov ? e.Add(g, buffer, Momentum) : buffer;
             }
-            parameters[i].add_(g, -learningRate);
+            e.AddInPlace(parameters[i], g, -learningRate);
         }
         state.Steps++;
     }

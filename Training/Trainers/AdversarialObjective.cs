@@ -4,7 +4,6 @@ using RobustNode.Core.Losses;
 using RobustNode.Sensitivity.Attacks;
 using RobustNode.Sensitivity.Networks;
 using static LanguageExt.Prelude;
-using static TorchSharp.torch;
 
 namespace RobustNode.Training.Trainers;
 
@@ -39,17 +38,17 @@ public sealed record AdversarialObjective(IAttack Attack) : ITrainingObjective
                 _ => this,
             };
 
-    public Fin<ObjectiveResult> Evaluate(IBlock model, Tensor x, ILoss loss, ObjectiveContext context)
+    public Fin<ObjectiveResult<T>> Evaluate<T>(IBlock<T> model, T x, ILoss<T> loss, ObjectiveContext context)
     {
         double epsilon = EpsilonAt(context.Epoch);
         return epsilon == 0 ? new StandardObjective().Evaluate(model, x, loss, context) : Attacked(model, x, loss, context, epsilon);
     }
 
-    private Fin<ObjectiveResult> Attacked(IBlock model, Tensor x, ILoss loss, ObjectiveContext context, double epsilon) =>
+    private Fin<ObjectiveResult<T>> Attacked<T>(IBlock<T> model, T x, ILoss<T> loss, ObjectiveContext context, double epsilon) =>
         Attack.WithEpsilon(epsilon).WithSeed(context.Seed).Perturb(model, x, loss).Bind(adversarial =>
             LossDerivatives.Gradient(model, adversarial, loss).Bind(g =>
                 Inference.Output(model, x).Map(logits =>
-                    new ObjectiveResult(loss.PerSample(logits).mean().to(ScalarType.Float64).item<double>(), g.Loss, g.ControlGradients, logits))));
+                    new ObjectiveResult<T>(model.Engine.Mean(loss.PerSample(logits)), g.Loss, g.ControlGradients, logits))));
 
     public string Describe() => WarmupEpochs == 0 ? DescribeAttack() : FormattableString.Invariant($"{DescribeAttack()[..^1]}, warmupEpochs={WarmupEpochs})");
 

@@ -4,14 +4,13 @@ using RobustNode.Core.Losses;
 using RobustNode.Core.Norms;
 using RobustNode.Sensitivity.Networks;
 using RobustNode.Sensitivity.Robust;
-using static TorchSharp.torch;
 
 namespace RobustNode.Training.Trainers;
 
 /// <summary>
 /// Robust training with the augmented loss of the seed talk (Proposition 1):
 /// 𝒥 = mean ᵢ [ℓᵢ + w ‖∇_{x₀ᵢ} ℓᵢ‖_{q*}], the first-order expansion of the worst-case loss over the attack ball
-/// ‖ξ‖_q ≤ ε when w = ε. Its gradient comes from the second-order adjoint (<see cref="LossDerivatives.AugmentedGradient"/>:
+/// ‖ξ‖_q ≤ ε when w = ε. Its gradient comes from the second-order adjoint (<see cref="LossDerivatives.AugmentedGradient{T}"/>:
 /// forward, reverse, tangent and second-order reverse sweeps), never from double backpropagation.
 /// The penalty weight can ramp up linearly from 0 over the first epochs: w_e = w · min(1, e / K).
 /// </summary>
@@ -42,9 +41,9 @@ public sealed record AugmentedObjective(double Epsilon, AttackNorm Norm) : ITrai
         if (WarmupEpochs < 0) yield return TrainingErrors.InvalidConfiguration("objective.warmupEpochs", $"must be non-negative, got {WarmupEpochs}");
     }
 
-    public Fin<ObjectiveResult> Evaluate(IBlock model, Tensor x, ILoss loss, ObjectiveContext context) =>
+    public Fin<ObjectiveResult<T>> Evaluate<T>(IBlock<T> model, T x, ILoss<T> loss, ObjectiveContext context) =>
         LossDerivatives.AugmentedGradient(model, x, loss, new AugmentedLoss(WeightAt(context.Epoch), Norm))
-            .Map(a => new ObjectiveResult(a.FirstOrder.Loss, a.AugmentedLoss, a.AugmentedControlGradients, a.FirstOrder.FinalState));
+            .Map(a => new ObjectiveResult<T>(a.FirstOrder.Loss, a.AugmentedLoss, a.AugmentedControlGradients, a.FirstOrder.FinalState));
 
     public string Describe() => FormattableString.Invariant(
         $"augmented(epsilon={Epsilon:R}, q={Norm}, weight={PenaltyWeight:R}, warmupEpochs={WarmupEpochs})");

@@ -1,13 +1,12 @@
 using LanguageExt;
 using RobustNode.Core.Losses;
 using RobustNode.Sensitivity.Networks;
-using static TorchSharp.torch;
 
 namespace RobustNode.Training.Trainers;
 
 /// <summary>
 /// Standard training: minimise J = mean ℓᵢ, with ∇_θ J from the network's adjoint sweeps
-/// (<see cref="LossDerivatives.Gradient"/>).
+/// (<see cref="LossDerivatives.Gradient{T}"/>).
 /// </summary>
 public sealed record StandardObjective : ITrainingObjective
 {
@@ -15,8 +14,8 @@ public sealed record StandardObjective : ITrainingObjective
 
     public Fin<ITrainingObjective> Validate() => this;
 
-    public Fin<ObjectiveResult> Evaluate(IBlock model, Tensor x, ILoss loss, ObjectiveContext context) =>
-        LossDerivatives.Gradient(model, x, loss).Map(g => new ObjectiveResult(g.Loss, g.Loss, g.ControlGradients, g.FinalState));
+    public Fin<ObjectiveResult<T>> Evaluate<T>(IBlock<T> model, T x, ILoss<T> loss, ObjectiveContext context) =>
+        LossDerivatives.Gradient(model, x, loss).Map(g => new ObjectiveResult<T>(g.Loss, g.Loss, g.ControlGradients, g.FinalState));
 
     public string Describe() => "standard";
 }

@@ -16,6 +16,9 @@ namespace RobustNode.Training.Trainers;
 /// <param name="Seed">The run's seed.</param>
 public sealed record TrainingOptions(ITrainingObjective Objective, IOptimizer Optimizer, int Epochs = 50, int BatchSize = 64, long Seed = 0)
 {
+    /// <summary>When training counts as diverged (default: a batch objective 10⁶ times the epoch's first); not part of the trajectory.</summary>
+    public DivergenceRule Divergence { get; init; } = DivergenceRule.Default;
+
     /// <summary>The learning-rate schedule (default constant).</summary>
     public ILearningRateSchedule Schedule { get; init; } = ConstantRate.Instance;
 
@@ -31,6 +34,7 @@ public sealed record TrainingOptions(ITrainingObjective Objective, IOptimizer Op
         Objective.Validate().IfFail(e => errors.Add(e));
         Optimizer.Validate().IfFail(e => errors.Add(e));
         Schedule.Validate().IfFail(e => errors.Add(e));
+        Divergence.Validate().IfFail(e => errors.Add(e));
         return TrainingErrors.All(errors).Map(_ => this);
     }
 

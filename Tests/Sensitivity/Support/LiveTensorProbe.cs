@@ -1,3 +1,4 @@
+using RobustNode.Core.Engines;
 using RobustNode.Core.Fields;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -9,7 +10,7 @@ namespace RobustNode.Tests.Sensitivity.Support;
 /// many tensors are alive on this thread (TorchSharp's own count, <see cref="DisposeScopeManager.Statistics"/>):
 /// the high-water mark of tensors a sensitivity computation holds at once.
 /// </summary>
-public sealed class LiveTensorProbe(IVectorField inner) : IVectorField
+public sealed class LiveTensorProbe(IVectorField<Tensor> inner) : IVectorField<Tensor>
 {
     private long _baseline;
 
@@ -24,14 +25,28 @@ public sealed class LiveTensorProbe(IVectorField inner) : IVectorField
 
     private void Sample() => Peak = Math.Max(Peak, DisposeScopeManager.Statistics.ThreadTotalLiveCount - _baseline);
 
+    public IEngine<Tensor> Engine => inner.Engine;
     public LayerGrid Grid => inner.Grid;
     public int Dim => inner.Dim;
-    public IReadOnlyList<ControlParameter> Controls => inner.Controls;
+    public long[] StateShape => inner.StateShape;
+    public IReadOnlyList<ControlParameter<Tensor>> Controls => inner.Controls;
     public Tensor Evaluate(int layer, double t, Tensor x) { Sample(); return inner.Evaluate(layer, t, x); }
-    public FieldCotangent Vjp(int layer, double t, Tensor x, Tensor p) { Sample(); return inner.Vjp(layer, t, x, p); }
-    public Tensor Jvp(int layer, double t, Tensor x, Tensor s) { Sample(); return inner.Jvp(layer, t, x, s); }
-    public Tensor ControlJvp(int layer, double t, Tensor x, IReadOnlyList<Tensor> eta) { Sample(); return inner.ControlJvp(layer, t, x, eta); }
-    public FieldCotangent SecondOrderVjp(int layer, double t, Tensor x, Tensor p, Tensor s) { Sample(); return inner.SecondOrderVjp(layer, t, x, p, s); }
-    public IVectorField WithControls(IReadOnlyList<Tensor> values) => new LiveTensorProbe(inner.WithControls(values));
-    public FieldLinearization Linearize(int layer, double t, Tensor x) { Sample(); return inner.Linearize(layer, t, x); }
+    public IVectorField<Tensor> WithControls(IReadOnlyList<Tensor> values) => new LiveTensorProbe(inner.WithControls(values));
+    public FieldLinearization<Tensor> Linearize(int layer, double t, Tensor x) { Sample(); return new Point(this, inner.Linearize(layer, t, x)); }
+
+    /// <summary>The wrapped field's linearization, sampling before every product.</summary>
+    private sealed class Point(LiveTensorProbe probe, FieldLinearization<Tensor> point) : FieldLinearization<Tensor>(point.Engine, point.Layer, point.Time, point.State)
+    {
+        protected override void Forget() { probe.Sample(); point.At(Layer, Time, State); }
+        public override Tensor Value() { probe.Sample(); return point.Value(); }
+        public override Tensor Jvp(Tensor s) { probe.Sample(); return point.Jvp(s); }
+        public override Tensor ControlJvp(IReadOnlyList<Tensor> eta) { probe.Sample(); return point.ControlJvp(eta); }
+        public override Tensor Vjp(Tensor p, FieldCotangent<Tensor>? controls) { probe.Sample(); return point.Vjp(p, controls); }
+        public override Tensor SecondOrderVjp(Tensor p, Tensor s, FieldCotangent<Tensor>? controls) { probe.Sample(); return point.SecondOrderVjp(p, s, controls); }
+        public override (Tensor First, Tensor Second) SecondOrderReverse(Tensor p, Tensor m, Tensor s, FieldCotangent<Tensor> first, FieldCotangent<Tensor> second)
+        {
+            probe.Sample();
+            return point.SecondOrderReverse(p, m, s, first, second);
+        }
+    }
 }

@@ -33,25 +33,25 @@ public sealed record NodeProblem(Tensor Weights, Tensor Biases, Tensor X0, Tenso
     }
 
     /// <summary>The library's field W_k tanh(x) + b_k (closed-form derivatives).</summary>
-    public NeuralOdeField Field() => NeuralOdeField.Create(Weights, Biases, FinalTime).Ok();
+    public NeuralOdeField<Tensor> Field() => NeuralOdeField.Create(Weights, Biases, FinalTime).Ok();
 
     /// <summary>The same field as a plain function of (x, [W_k, b_k]): derivatives by the single-step autograd fallback.</summary>
     public FunctionField FunctionField() =>
         new((_, x, u) => x.tanh().matmul(u[0].t()).add(u[1]), Dim, new LayerGrid(Layers, FinalTime),
-            [new ControlParameter("weights", Weights, true), new ControlParameter("biases", Biases, true)]);
+            [new ControlParameter<Tensor>("weights", Weights, true), new ControlParameter<Tensor>("biases", Biases, true)]);
 
     /// <summary>The library's loss with these labels or targets.</summary>
-    public ILoss LossFunction() => Loss == LossKind.CrossEntropy ? new CrossEntropyLoss(Labels) : new SquaredErrorLoss(Targets);
+    public ILoss<Tensor> LossFunction() => Loss == LossKind.CrossEntropy ? CrossEntropyLoss.Create(Labels) : SquaredErrorLoss.Create(Targets);
 
     /// <summary>Per-sample loss written directly with torch operations (for autograd references).</summary>
     public Tensor PerSample(Tensor xT) => Loss == LossKind.CrossEntropy
         ? nn.functional.cross_entropy(xT, Labels, reduction: nn.Reduction.None)
         : (xT - Targets).square().sum(1);
 
-    public SensitivityProblem Problem(IVectorField field, OdeSolver solver, Tensor? x0 = null) =>
+    public SensitivityProblem<Tensor> Problem(IVectorField<Tensor> field, OdeSolver solver, Tensor? x0 = null) =>
         new(field, x0 ?? X0, LossFunction(), solver);
 
-    public SensitivityProblem Problem(OdeSolver solver) => Problem(Field(), solver);
+    public SensitivityProblem<Tensor> Problem(OdeSolver solver) => Problem(Field(), solver);
 
     /// <summary>The same problem with other weights and biases.</summary>
     public NodeProblem WithControls(Tensor weights, Tensor biases) => this with { Weights = weights, Biases = biases };

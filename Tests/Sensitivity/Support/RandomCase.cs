@@ -25,10 +25,10 @@ public sealed record RandomCase(NodeProblem Node, ButcherTableau Tableau, int St
 
     public OdeSolver Solver => SolverCatalog.Fixed(Tableau, StepsPerLayer);
 
-    public SensitivityProblem Problem() => Node.Problem(Solver);
+    public SensitivityProblem<Tensor> Problem() => Node.Problem(Solver);
 
     /// <summary>The problem with inputs x₀ + α δx₀ and controls u + β η.</summary>
-    public SensitivityProblem Moved(double alpha, double beta) =>
+    public SensitivityProblem<Tensor> Moved(double alpha, double beta) =>
         Node.WithControls(Node.Weights + beta * EtaW, Node.Biases + beta * EtaB).Problem(Solver) with { X0 = Node.X0 + alpha * Dx0 };
 
     /// <summary>⟨∇_u J, η⟩ for control gradients shaped like (W, b).</summary>

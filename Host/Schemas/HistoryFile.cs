@@ -1,0 +1,19 @@
+using RobustNode.Training.Trainers;
+
+namespace RobustNode.Host.Schemas;
+
+/// <summary>
+/// One epoch of a training history (<c>checkpoints/&lt;trainer&gt;.history.json</c> is an array of them, and so is each
+/// trainer's <c>history</c> in report.json): <c>{ "epoch" (from 1), "loss", "objective", "trainAccuracy",
+/// "learningRate", "batches", "samples", "seconds" }</c>.
+/// </summary>
+public sealed record EpochJson(int Epoch, double Loss, double Objective, double TrainAccuracy, double LearningRate, int Batches, int Samples, double Seconds)
+{
+    /// <summary>An epoch's metrics (seconds rounded to 0.1 ms).</summary>
+    public static EpochJson From(EpochMetrics m) =>
+        new(m.Epoch + 1, m.Loss, m.Objective, m.TrainAccuracy, m.LearningRate, m.Batches, m.Samples, Math.Round(m.WallTime.TotalSeconds, 4));
+
+    /// <summary>The metrics again (epochs counted from 0).</summary>
+    public EpochMetrics ToMetrics() =>
+        new(Epoch - 1, Loss, Objective, TrainAccuracy, LearningRate, Batches, Samples, TimeSpan.FromSeconds(double.IsFinite(Seconds) ? Seconds : 0));
+}

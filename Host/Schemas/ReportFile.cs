@@ -1,0 +1,64 @@
+using System.Text.Json.Serialization;
+
+namespace RobustNode.Host.Schemas;
+
+/// <summary>
+/// <c>report.json</c> of <c>train</c>: <c>run</c>, <c>experiment</c>, <c>finished</c>, <c>data</c>, <c>model</c>
+/// (description, engine, parameters),
+/// <c>evaluation</c> (norm, epsilons), <c>trainers</c>, <c>timing</c> (medianSecondsPerEpoch per trainer,
+/// <c>augmentedOverStandard</c>, <c>pgdOverStandard</c>, <c>overStandard</c>, <c>overPgd</c>), <c>settings</c> (every resolved setting),
+/// <c>configuration</c> (the experiment's section as given) and <c>plots</c>.
+/// </summary>
+public sealed record ReportFile(
+    string Run,
+    string Experiment,
+    DateTimeOffset Finished,
+    ReportDataJson Data,
+    ReportModelJson Model,
+    ReportEvaluationJson Evaluation,
+    IReadOnlyList<TrainerJson> Trainers,
+    ReportTimingJson Timing,
+    IReadOnlyDictionary<string, string> Settings,
+    IReadOnlyDictionary<string, string> Configuration,
+    IReadOnlyList<string> Plots);
+
+/// <summary>The data of a run: <c>{ "train", "trainCount", "test", "testCount", "classes" }</c>.</summary>
+public sealed record ReportDataJson(string Train, int TrainCount, string Test, int TestCount, int Classes);
+
+/// <summary>The network: <c>{ "description", "engine", "parameters" }</c>.</summary>
+public sealed record ReportModelJson(string Description, string Engine, long Parameters);
+
+/// <summary>How the models were attacked: <c>{ "norm", "epsilons" }</c>.</summary>
+public sealed record ReportEvaluationJson(string Norm, IReadOnlyList<double> Epsilons);
+
+/// <summary>
+/// One trainer of a run: <c>{ "name", "objective", "epochs", "resumedFrom", "secondsPerEpoch": { "median", "mean" },
+/// "totalSeconds", "cleanAccuracy", "robustness": [curves], "model", "history": [epochs] }</c>.
+/// </summary>
+public sealed record TrainerJson(
+    string Name,
+    string Objective,
+    int Epochs,
+    int ResumedFrom,
+    SecondsPerEpochJson SecondsPerEpoch,
+    double TotalSeconds,
+    double CleanAccuracy,
+    IReadOnlyList<CurveJson> Robustness,
+    string Model,
+    IReadOnlyList<EpochJson> History);
+
+/// <summary>Wall time per epoch of the recorded epochs, in seconds (null without any).</summary>
+public sealed record SecondsPerEpochJson(double Median, double Mean);
+
+/// <summary>
+/// Time per epoch of every trainer (<c>medianSecondsPerEpoch</c>), the ratios of the augmented and PGD trainers' medians
+/// to the standard trainer's (absent without both), and for every other trainer its median over the standard trainer's
+/// (<c>overStandard</c>) and over the PGD trainer's (<c>overPgd</c>: the robust trainers' time against PGD training's;
+/// each absent without its baseline).
+/// </summary>
+public sealed record ReportTimingJson(
+    IReadOnlyDictionary<string, double> MedianSecondsPerEpoch,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? AugmentedOverStandard = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? PgdOverStandard = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, double>? OverStandard = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, double>? OverPgd = null);

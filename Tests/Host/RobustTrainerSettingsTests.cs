@@ -1,0 +1,122 @@
+using System.Text.Json.Nodes;
+using RobustNode.Core.Norms;
+using RobustNode.Host.Composition;
+using RobustNode.Host.Experiments;
+using RobustNode.Host.Runs;
+using RobustNode.Sensitivity.Attacks;
+using RobustNode.Training.Trainers;
+using Xunit;
+using static RobustNode.Tests.Host.TrainingJobs;
+
+namespace RobustNode.Tests.Host;
+
+/// <summary>
+/// The robust trainers in the host: the sections <c>Training:FgsmRs</c>, <c>Trades</c>, <c>GradAlign</c>, <c>Llr</c> and
+/// <c>AugmentedAdversarial</c> are validated like every setting, become the library's objectives in network units, and
+/// train beside the others with their names in the reports.
+/// </summary>
+public class RobustTrainerSettingsTests
+{
+    [Fact]
+    public void Every_bad_robust_trainer_setting_is_reported_at_once_naming_its_key()
+    {
+        using var folder = new TempFolder();
+        var settings = TinyMoons(folder,
+            ("Experiments:moons:Training:FgsmRs:Enabled", "yes"),
+            ("Experiments:moons:Training:FgsmRs:StepSize", 0),
+            ("Experiments:moons:Training:Trades:Weight", -1),
+            ("Experiments:moons:Training:Trades:Steps", 0),
+            ("Experiments:moons:Training:GradAlign:Norm", "3"),
+            ("Experiments:moons:Training:GradAlign:Lambda", 0.2),
+            ("Experiments:moons:Training:Llr:GradientWeight", "many"),
+            ("Experiments:moons:Training:Llr:Epsilon", 0),
+            ("Experiments:moons:Training:AugmentedAdversarial:Weight", -0.5),
+            ("Experiments:moons:Training:AugmentedAdversarial:WarmupEpochs", -1),
+            ("Experiments:moons:Training:Fgsm:Enabled", true));
+
+        var run = Robustnode.Run(folder, [], settings);
+
+        Assert.Equal(ExitCodes.InvalidInput, run.ExitCode);
+        string[] expected =
+        [
+            "Experiments:moons:Training:FgsmRs:Enabled: expected true or false, got 'yes'",
+            "Experiments:moons:Training:FgsmRs:StepSize: must",
+            "Experiments:moons:Training:Trades:Weight: must",
+            "Experiments:moons:Training:Trades:Steps: must be at least 1, got 0",
+            "Experiments:moons:Training:GradAlign:Norm: expected inf, 2 or 1, got '3'",
+            "Experiments:moons:Training:GradAlign:Lambda: unknown setting; known: Enabled, Norm, Epsilon, Weight, WarmupEpochs",
+            "Experiments:moons:Training:Llr:GradientWeight: expected a number, got 'many'",
+            "Experiments:moons:Training:Llr:Epsilon: must",
+            "Experiments:moons:Training:AugmentedAdversarial:Weight: must",
+            "Experiments:moons:Training:AugmentedAdversarial:WarmupEpochs: must be at least 0, got -1",
+            "Experiments:moons:Training:Fgsm: unknown setting",
+        ];
+        foreach (var line in expected) Assert.Contains(line, run.Error);
+        // Numbers out of range are named with the value given.
+        var lines = run.Error.Split('\n');
+        foreach (var (key, got) in new[] { ("FgsmRs:StepSize", "got 0"), ("Trades:Weight", "got -1"), ("Llr:Epsilon", "got 0"), ("AugmentedAdversarial:Weight", "got -0.5") })
+            Assert.Contains(got, lines.Single(l => l.Contains($"Experiments:moons:Training:{key}:")));
+        Assert.False(Directory.Exists(folder.File("runs")));
+    }
+
+    [Fact]
+    public void The_trainers_become_objectives_in_network_units()
+    {
+        var scale = new InputScale(0.5, 0.25);
+        var box = new InputBox(0, 1);
+        var fgsm = Assert.IsType<FgsmRsObjective>(Objectives.For(new TrainerSettings("fgsm-rs", TrainerKind.FgsmRs, 0.1, AttackNorm.Two, WarmupEpochs: 2), scale, box));
+        Assert.Equal(0.4, fgsm.Epsilon, 12);
+        Assert.Equal(0.5, fgsm.Step, 12);
+        Assert.Equal(AttackNorm.Two, fgsm.Norm);
+        Assert.Equal(new InputBox(-2, 2), fgsm.Box);
+        Assert.Equal(2, fgsm.WarmupEpochs);
+
+        var trades = Assert.IsType<TradesObjective>(Objectives.For(new TrainerSettings("trades", TrainerKind.Trades, 0.1, null, 2, Steps: 5, StepSize: 0.05), scale, box));
+        Assert.Equal((0.4, 2.0, 5, 0.2, 0.004), (trades.Epsilon, trades.Weight, trades.Steps, trades.Step, trades.StartScale));
+
+        var align = Assert.IsType<GradAlignObjective>(Objectives.For(new TrainerSettings("gradalign", TrainerKind.GradAlign, 0.1, null, 0.3), scale, null));
+        Assert.Equal((0.4, 0.3), (align.Epsilon, align.Weight));
+        Assert.Null(align.Box);
+
+        var llr = Assert.IsType<LlrObjective>(Objectives.For(new TrainerSettings("llr", TrainerKind.Llr, 0.1, null, 5, Steps: 4, GradientWeight: 2), scale, box));
+        Assert.Equal((0.4, 5.0, 2.0, 4, 0.25), (llr.Epsilon, llr.LinearityWeight, llr.GradientWeight, llr.Steps, llr.Step));
+
+        var adversarial = Assert.IsType<AugmentedAdversarialObjective>(Objectives.For(
+            new TrainerSettings("augmented-adversarial", TrainerKind.AugmentedAdversarial, 0.1, null, 0.05), scale, box));
+        Assert.Equal((0.4, 0.2, 0.5), (adversarial.Epsilon, adversarial.PenaltyWeight, adversarial.Step));
+        var unweighted = Assert.IsType<AugmentedAdversarialObjective>(Objectives.For(
+            new TrainerSettings("augmented-adversarial", TrainerKind.AugmentedAdversarial, 0.1), scale, box));
+        Assert.Equal(0.4, unweighted.PenaltyWeight, 12);
+    }
+
+    [Fact]
+    public void All_eight_trainers_train_and_are_named_in_the_reports_with_their_times_against_standard_and_pgd()
+    {
+        using var folder = new TempFolder();
+        var run = Robustnode.Run(folder, ["train", "--Experiments:moons:Training:Epochs=1"], TinyMoons(folder,
+            ("Experiments:moons:Training:FgsmRs:Enabled", true),
+            ("Experiments:moons:Training:Trades:Enabled", true),
+            ("Experiments:moons:Training:Trades:Steps", 2),
+            ("Experiments:moons:Training:GradAlign:Enabled", true),
+            ("Experiments:moons:Training:Llr:Enabled", true),
+            ("Experiments:moons:Training:AugmentedAdversarial:Enabled", true)));
+
+        Assert.True(run.ExitCode == ExitCodes.Success, run.Error);
+        var dir = Run(folder, "moons");
+        var report = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "report.json")))!;
+        string[] names = ["standard", "augmented", "pgd", "fgsm-rs", "trades", "gradalign", "llr", "augmented-adversarial"];
+        Assert.Equal(names, report["trainers"]!.AsArray().Select(t => (string)t!["name"]!));
+        Assert.StartsWith("gradalign(epsilon=0.15,", (string?)report["trainers"]![5]!["objective"]);
+        Assert.StartsWith("llr(", (string?)report["settings"]!["trainer.llr"]);
+        Assert.Equal(names.Skip(1), report["timing"]!["overStandard"]!.AsObject().Select(p => p.Key));
+        Assert.Equal(names.Where(n => n != "pgd"), report["timing"]!["overPgd"]!.AsObject().Select(p => p.Key));
+        foreach (var name in names)
+        {
+            Assert.True(File.Exists(Path.Combine(dir, "models", name + ".ckpt")), $"no model of {name}");
+            Assert.True(File.Exists(Path.Combine(dir, "checkpoints", name + ".history.json")), $"no history of {name}");
+        }
+        var markdown = File.ReadAllText(Path.Combine(dir, "report.md"));
+        Assert.Contains("median time / pgd", markdown);
+        Assert.Contains("| augmented-adversarial | pgd2-inf |", markdown);
+    }
+}
