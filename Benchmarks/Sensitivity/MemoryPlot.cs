@@ -7,6 +7,8 @@ internal static class MemoryPlot
 {
     public static bool Write(string path, IReadOnlyList<Measurement> results, IReadOnlyList<string> methods)
     {
+        // Memory versus N needs at least two depths; a run at one depth leaves the plot of an earlier run alone.
+        if (results.Select(r => r.Layers).Distinct().Count() < 2) return false;
         var plot = new Plot();
         foreach (var method in methods)
         {
