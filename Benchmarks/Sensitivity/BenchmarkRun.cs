@@ -53,8 +53,9 @@ internal sealed record BenchmarkRun(int[] Layers, int[] Batches, int[] Dims, int
     public IReadOnlyList<BenchmarkSize> MemorySizes => Sizes.Where(s => s.Threads == Threads[0]).ToArray();
 
     /// <summary>
-    /// Parses the options; every problem is reported at once. Defaults: the given layers, batch and dim, one thread, the
-    /// torch engine, float32, memory measured, PyTorch run where the benchmark has a PyTorch side.
+    /// Parses the options; every problem is reported at once. Defaults: the given layers, batch and dim, one thread, every
+    /// engine of the catalog (the torch engine for a convolutional network), float32, memory measured, PyTorch run where
+    /// the benchmark has a PyTorch side.
     /// </summary>
     /// <param name="convolutional">The benchmark's name when it measures a convolutional network: then every engine
     /// asked for must have convolutions (the host catalog's rule), else the options are refused naming the engine.</param>
@@ -62,7 +63,7 @@ internal sealed record BenchmarkRun(int[] Layers, int[] Batches, int[] Dims, int
     {
         var errors = new List<string>();
         int[] layers = defaultLayers, batches = [defaultBatch], dims = [defaultDim], threads = [1];
-        IReadOnlyList<BenchmarkEngine> engines = [EngineCatalog.Default];
+        IReadOnlyList<BenchmarkEngine> engines = convolutional is null ? EngineCatalog.All : [EngineCatalog.Default];
         bool memory = true, pytorch = true, quick = false;
         string precision = BenchmarkSize.Float32;
         string? json = null, output = null;

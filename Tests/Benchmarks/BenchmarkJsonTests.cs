@@ -84,7 +84,7 @@ public sealed class BenchmarkJsonTests : IDisposable
     {
         string json = Path.Combine(_folder, "gradients.json");
         var (code, output, error) = BenchmarkProgram.Run("gradients", "--layers", "1,2", "--batch", "4", "--dim", "2,3", "--quick",
-            "--no-memory", "--no-pytorch", "--json", json, "--out", Path.Combine(_folder, "gradients.md"));
+            "--engine", "torch", "--no-memory", "--no-pytorch", "--json", json, "--out", Path.Combine(_folder, "gradients.md"));
         Assert.True(code == 0, $"exit {code}: {error}{output}");
         var rows = Rows(json);
         foreach (var row in rows) AssertRow(row, "gradients", ["torch"]);
