@@ -47,7 +47,7 @@ internal static class GradientBenchmark
 
     public static int Run(string[] args) => BenchmarkRun.Parse(args, defaultLayers: [20, 100, 1000], BenchmarkProblem.Batch, BenchmarkProblem.Dim).Match(run =>
     {
-        Console.WriteLine("gradients: one first-order gradient of the nODE benchmark (RK4, float32)");
+        Console.WriteLine($"gradients: one first-order gradient of the nODE benchmark (RK4, {run.Precision})");
         Console.WriteLine(NodeBaseline.Status(run));
         double call = run.CallMicroseconds();
         var results = run.Measure(Name, Methods, BenchmarkProblem.Create,
@@ -63,12 +63,12 @@ internal static class GradientBenchmark
         var h = run.Headline;
         var sb = Report.Header("First-order gradients: autograd versus adjoints",
             $"One gradient of J = mean ℓᵢ with respect to W [N, d, d], b [N, d] and x₀ for the nODE x' = W_k tanh(x) + b_k, d = {h.Dim}, " +
-            $"batch {h.Batch} (the headline size; other sizes in the tables), N layers on [0, 1], RK4 with one step per layer, float32, cross-entropy of x(T) against d labels.",
+            $"batch {h.Batch} (the headline size; other sizes in the tables), N layers on [0, 1], RK4 with one step per layer, {h.Precision}, cross-entropy of x(T) against d labels.",
             Command, args, run, Methods, Report.NodeNotes);
         sb.AppendLine("## Results").AppendLine();
         sb.AppendLine(Report.Results(run, Methods, results, unit: null));
         sb.AppendLine("The last column checks that the methods compute the same gradient: the discrete adjoint agrees with autograd to");
-        sb.AppendLine("float32 rounding; the continuous adjoints differ from it by the discretisation error of the adjoint ODE (O(h⁴) for RK4).");
+        sb.AppendLine($"{h.Precision} rounding; the continuous adjoints differ from it by the discretisation error of the adjoint ODE (O(h⁴) for RK4).");
         sb.AppendLine();
         sb.Append(Report.Engines(run, results, AgainstPyTorch));
         sb.AppendLine("## Against PyTorch in the same run").AppendLine();
@@ -82,7 +82,7 @@ internal static class GradientBenchmark
         {
             double wall = Get("autograd", size).Milliseconds / Get("discrete", size).Milliseconds;
             double cpu = Get("autograd", size).CpuMilliseconds / Get("discrete", size).CpuMilliseconds;
-            goals.Add([$"discrete adjoint ≥ 2× faster than autograd, {size}", $"{Markdown.Ratio(wall)} wall, {Markdown.Ratio(cpu)} CPU",
+            goals.Add([$"discrete adjoint (torch) ≥ 2× faster than autograd, {size}", $"{Markdown.Ratio(wall)} wall, {Markdown.Ratio(cpu)} CPU",
                 Markdown.Verdict(wall >= 2 && cpu >= 2)]);
         }
         goals.AddRange(Report.SpeedGoals(run, results, "discrete", "first-order gradient", NodeBaseline.Backprop, factor: 7.5, milliseconds: 0.9));
@@ -98,7 +98,7 @@ internal static class GradientBenchmark
                 Markdown.Verdict(withoutResults <= 1.2)]);
         }
         sb.AppendLine(Markdown.Table(["goal", "measured", "verdict"], goals));
-        sb.AppendLine("## What limits the discrete adjoint here").AppendLine();
+        sb.AppendLine("## What limits the discrete adjoint on the torch engine").AppendLine();
         var deepest = run.Sizes.Where(s => s with { Layers = h.Layers } == h).MaxBy(s => s.Layers)!;
         int nMax = deepest.Layers;
         var a = Get("autograd", deepest);
