@@ -72,7 +72,7 @@ public sealed record OdeSolver(ButcherTableau Tableau, IStepSizeController Contr
     {
         bool dense = options.Dense || options.SaveAt is { Count: > 0 };
         var segments = dense ? new List<DenseSegment<T>>() : null;
-        var tape = options.Tape ? new List<TapeStep<T>>() : null;
+        var tape = options.Tape ? new StepTape<T>() : null;
         // Allocated once per solve and reused by every step: the stage buffers and the right-hand side of the current piece.
         var stages = new RungeKuttaStages<T>(Tableau, algebra);
         var rhs = new PieceFunction<T>(system);

@@ -118,9 +118,11 @@ public sealed class TrainVerb(
                 Path.GetRelativePath(folder.Path, folder.Model(t.Trainer.Name))));
         }
 
+        var drawing = Stopwatch.StartNew();
         var plots = Plots(experiment, data, trained, reports);
         if (plots.IsFail) return Failed("the plots failed", plots);
         var files = plots.Match(Succ: f => f, Fail: _ => []);
+        log.LogInformation("Drew {Count} pictures in {Seconds:F1} s", files.Count, drawing.Elapsed.TotalSeconds);
         var report = new RunReport(
             Path.GetFileName(folder.Path), experiment.Name, DateTimeOffset.UtcNow,
             data.Train.Name, data.Train.Count, data.Test.Name, data.Test.Count, data.Train.Classes,

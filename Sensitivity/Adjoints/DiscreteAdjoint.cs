@@ -24,9 +24,10 @@ public sealed record DiscreteAdjoint : IAdjointMethod
 
     public Fin<IForwardSweep<T>> Forward<T>(IVectorField<T> field, OdeSolver solver, T x0) =>
         Ode.Solve(field, x0, solver, new SolveOptions(Tape: true))
-            .Map(sol => (IForwardSweep<T>)new Sweep<T>(field, solver.Tableau, sol.Tape!, sol.Final, sol.Statistics));
+            .Map(sol => (IForwardSweep<T>)new Sweep<T>(field, solver.Tableau, (StepTape<T>)sol.Tape!, sol.Final, sol.Statistics));
 
-    private sealed class Sweep<T>(IVectorField<T> vectorField, ButcherTableau tableau, IReadOnlyList<TapeStep<T>> steps, T final, SolveStatistics statistics)
+    // The sweep owns the tape: disposing it hands the tape's array back to the pool (no allocation per step in a loop).
+    private sealed class Sweep<T>(IVectorField<T> vectorField, ButcherTableau tableau, StepTape<T> steps, T final, SolveStatistics statistics)
         : IForwardSweep<T>
     {
         private IEngine<T> Engine => vectorField.Engine;
@@ -50,20 +51,23 @@ public sealed record DiscreteAdjoint : IAdjointMethod
         public Fin<ITangentSweep<T>> Tangent(T sigma0)
         {
             var derivatives = new RungeKuttaStepDerivatives<T>(tableau, vectorField);
-            var sigma = new T[steps.Count + 1];
+            // Rented (and returned by the tangent sweep's Dispose): no allocation per step in a loop of gradients.
+            var sigma = System.Buffers.ArrayPool<T>.Shared.Rent(steps.Count + 1);
             sigma[0] = sigma0;
             for (int n = 0; n < steps.Count; n++) sigma[n + 1] = derivatives.Tangent(steps[n], sigma[n]);
             return FinSucc<ITangentSweep<T>>(new TangentSweep<T>(vectorField, derivatives, steps, sigma));
         }
 
-        public void Dispose() { }
+        public void Dispose() => steps.Dispose();
     }
 
     private sealed class TangentSweep<T>(IVectorField<T> vectorField, RungeKuttaStepDerivatives<T> derivatives, IReadOnlyList<TapeStep<T>> steps, T[] sigma)
         : ITangentSweep<T>
     {
         private IEngine<T> Engine => vectorField.Engine;
-        public T Final => sigma[^1];
+        private T[] _sigma = sigma;
+        private readonly int _steps = steps.Count;
+        public T Final => _sigma[_steps];
         public SolveStatistics Statistics => SolveStatistics.Zero;
 
         public Fin<SecondOrderReverseResult<T>> Reverse(T lambdaT, T muT)
@@ -71,9 +75,9 @@ public sealed record DiscreteAdjoint : IAdjointMethod
             var first = new ControlAccumulator<T>(Engine, vectorField.Controls);
             var second = new ControlAccumulator<T>(Engine, vectorField.Controls);
             var (lambda, mu) = (lambdaT, muT);
-            for (int n = steps.Count - 1; n >= 0; n--)
+            for (int n = _steps - 1; n >= 0; n--)
             {
-                var (l, m) = derivatives.SecondOrderReverse(steps[n], sigma[n], lambda, mu, first, second);
+                var (l, m) = derivatives.SecondOrderReverse(steps[n], _sigma[n], lambda, mu, first, second);
                 if (n < steps.Count - 1) { Engine.Release(lambda); Engine.Release(mu); }
                 (lambda, mu) = (l, m);
             }
@@ -82,7 +86,10 @@ public sealed record DiscreteAdjoint : IAdjointMethod
 
         public void Dispose()
         {
-            for (int n = 1; n < sigma.Length; n++) Engine.Release(sigma[n]);
+            if (_sigma.Length == 0) return;
+            for (int n = 1; n <= _steps; n++) Engine.Release(_sigma[n]);
+            System.Buffers.ArrayPool<T>.Shared.Return(_sigma, clearArray: true);
+            _sigma = [];
         }
     }
 }

@@ -48,6 +48,36 @@ internal static class DenseKernels<TScalar>
         int vectorCols = cols - cols % v;
 
         int r = 0;
+        // One vector of output columns (e.g. d = 8 in float): eight rows per block, so that eight independent FMA chains
+        // cover the FMA latency (four would leave the units idle half the time on a depth-8 chain).
+        if (vectorCols == v)
+            for (; r + 8 <= rows; r += 8)
+            {
+                TVector s0 = hasInit ? TWidth.Load(ref i0, 0) : TWidth.Zero;
+                TVector s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+                nint ai = (nint)r * ars, ar = ars;
+                for (int k = 0; k < depth; k++, ai += aks)
+                {
+                    TVector p = TWidth.Load(ref b0, (nint)k * ldb);
+                    s0 = TWidth.MultiplyAdd(TWidth.Broadcast(Unsafe.Add(ref a0, ai)), p, s0);
+                    s1 = TWidth.MultiplyAdd(TWidth.Broadcast(Unsafe.Add(ref a0, ai + ar)), p, s1);
+                    s2 = TWidth.MultiplyAdd(TWidth.Broadcast(Unsafe.Add(ref a0, ai + 2 * ar)), p, s2);
+                    s3 = TWidth.MultiplyAdd(TWidth.Broadcast(Unsafe.Add(ref a0, ai + 3 * ar)), p, s3);
+                    s4 = TWidth.MultiplyAdd(TWidth.Broadcast(Unsafe.Add(ref a0, ai + 4 * ar)), p, s4);
+                    s5 = TWidth.MultiplyAdd(TWidth.Broadcast(Unsafe.Add(ref a0, ai + 5 * ar)), p, s5);
+                    s6 = TWidth.MultiplyAdd(TWidth.Broadcast(Unsafe.Add(ref a0, ai + 6 * ar)), p, s6);
+                    s7 = TWidth.MultiplyAdd(TWidth.Broadcast(Unsafe.Add(ref a0, ai + 7 * ar)), p, s7);
+                }
+                nint ci = (nint)r * ldc, lc = ldc;
+                TWidth.Store(s0, ref c0, ci);
+                TWidth.Store(s1, ref c0, ci + lc);
+                TWidth.Store(s2, ref c0, ci + 2 * lc);
+                TWidth.Store(s3, ref c0, ci + 3 * lc);
+                TWidth.Store(s4, ref c0, ci + 4 * lc);
+                TWidth.Store(s5, ref c0, ci + 5 * lc);
+                TWidth.Store(s6, ref c0, ci + 6 * lc);
+                TWidth.Store(s7, ref c0, ci + 7 * lc);
+            }
         for (; r + 4 <= rows; r += 4)
         {
             int j = 0;
