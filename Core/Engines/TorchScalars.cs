@@ -213,6 +213,9 @@ public static class TorchScalars
             ?.CreateDelegate<Func<Tensor, Scalar, Scalar, Tensor>>()
         ?? throw new MissingMethodException("TorchSharp's Tensor.softplus1(Scalar, Scalar) is gone: revisit TorchScalars.Softplus for this TorchSharp version");
 
+    /// <summary>a², elementwise (TorchSharp's <c>a.square()</c>, which is libtorch's <c>pow(a, 2)</c> with an implicit 2).</summary>
+    public static Tensor Squared(this Tensor a) => a.pow(Two);
+
     /// <summary>a ← c everywhere, in place.</summary>
     public static Tensor FillWith(this Tensor a, double c)
     {

@@ -45,6 +45,19 @@ public sealed record Activation(ActivationKind Kind, string Name, bool Monotone,
     /// <summary>True when σ'' vanishes everywhere (identity, ReLU): the second-order terms of the field drop out.</summary>
     public bool IsPiecewiseLinear => Kind is ActivationKind.Identity or ActivationKind.Relu;
 
+    /// <summary>
+    /// Common activations that are not monotone — SiLU (swish), GELU, mish, sine, Gaussian — hence not the derivative σ = γ'
+    /// of any convex potential γ. No engine computes them; they are named so that a layer that needs a convex potential
+    /// refuses them for that reason rather than as unknown words.
+    /// </summary>
+    public static IReadOnlySet<string> NotMonotone { get; } =
+        new HashSet<string>(["silu", "swish", "gelu", "mish", "sin", "sine", "gaussian"], StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Why a gradient-flow layer refuses a non-monotone activation, and what it takes instead.</summary>
+    public static string NotAPotentialGradient(string name) =>
+        $"'{name}' is not monotone, so it is not the derivative of a convex potential, which a gradient-flow layer x' = ∓Aᵀσ(Ax + b) needs (σ = γ' with γ convex); " +
+        "use tanh, relu, softplus, sigmoid or identity";
+
     /// <summary>The built-in activations by name.</summary>
     public static IReadOnlyDictionary<string, Activation> ByName { get; } =
         new[] { Tanh, Sigmoid, Softplus, Identity, Relu }.ToDictionary(a => a.Name, StringComparer.OrdinalIgnoreCase);

@@ -2,6 +2,7 @@ using LanguageExt;
 using LanguageExt.Common;
 using RobustNode.Core.Engines;
 using RobustNode.Core.Errors;
+using RobustNode.Core.Spectral;
 using static LanguageExt.Prelude;
 using static TorchSharp.torch;
 
@@ -14,7 +15,7 @@ namespace RobustNode.Core.Fields;
 /// g_xᵀp = σ'(x) ⊙ (W ∗ᵀ p), g_Wᵀp = σ(x) ⋆ p, g_bᵀp = Σ p, g_x s = W ∗ (σ'(x) ⊙ s),
 /// ∂ₓ(g_xᵀp)·s = σ''(x) ⊙ s ⊙ (W ∗ᵀ p), ∂ₓ(g_Wᵀp)·s = (σ'(x) ⊙ s) ⋆ p.
 /// </summary>
-public sealed class ConvolutionField : IVectorField<Tensor>
+public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
 {
     private static readonly TorchEngine E = TorchEngine.Instance;
 
@@ -71,6 +72,13 @@ public sealed class ConvolutionField : IVectorField<Tensor>
 
     /// <summary>The closed forms at one stage, with the layer's kernel, σ(x), σ'(x) and σ''(x) each computed once.</summary>
     public FieldLinearization<Tensor> Linearize(int layer, double t, Tensor x) => new Linearization(this, layer, t, x);
+
+    /// <summary>sup σ' times the proven bound of ‖W_k ∗ ·‖₂ on the field's images (<see cref="ConvolutionSpectrum.UpperBound"/>).</summary>
+    public double LipschitzConstant(int layer)
+    {
+        using var scope = NewDisposeScope();
+        return Activation.SlopeBound * ConvolutionSpectrum.UpperBound(Kernels[layer], StateShape[1], StateShape[2]);
+    }
 
     private sealed class Linearization(ConvolutionField f, int layer, double t, Tensor x) : FieldLinearization<Tensor>(E, layer, t, x)
     {

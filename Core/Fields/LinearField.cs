@@ -2,6 +2,7 @@ using LanguageExt;
 using LanguageExt.Common;
 using RobustNode.Core.Engines;
 using RobustNode.Core.Errors;
+using RobustNode.Core.Spectral;
 using static LanguageExt.Prelude;
 using static TorchSharp.torch;
 
@@ -13,7 +14,7 @@ namespace RobustNode.Core.Fields;
 /// except ∂ₓ(g_Aᵀp)·s = p sᵀ.
 /// </summary>
 /// <typeparam name="T">The engine's tensor type.</typeparam>
-public sealed class LinearField<T> : IVectorField<T>
+public sealed class LinearField<T> : IVectorField<T>, ILipschitzField
 {
     public IEngine<T> Engine { get; }
     public LayerGrid Grid { get; }
@@ -36,6 +37,9 @@ public sealed class LinearField<T> : IVectorField<T>
     public IVectorField<T> WithControls(IReadOnlyList<T> values) => new LinearField<T>(Engine, values[0], Grid);
 
     public FieldLinearization<T> Linearize(int layer, double t, T x) => new Linearization(this, layer, t, x);
+
+    /// <summary>‖A‖₂ (exact singular values), the same on every layer.</summary>
+    public double LipschitzConstant(int layer) => DenseSpectrum.SpectralNorm(Engine.ToArray(Matrix), Dim, Dim);
 
     private sealed class Linearization(LinearField<T> f, int layer, double t, T x) : FieldLinearization<T>(f.Engine, layer, t, x)
     {

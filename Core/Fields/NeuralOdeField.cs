@@ -2,6 +2,7 @@ using LanguageExt;
 using LanguageExt.Common;
 using RobustNode.Core.Engines;
 using RobustNode.Core.Errors;
+using RobustNode.Core.Spectral;
 using static LanguageExt.Prelude;
 using static TorchSharp.torch;
 
@@ -14,7 +15,7 @@ namespace RobustNode.Core.Fields;
 /// ∂ₓ(g_xᵀp)·s = σ''(x) ⊙ s ⊙ Wᵀp, ∂ₓ(g_Wᵀp)·s = p (σ'(x) ⊙ s)ᵀ, ∂ₓ(g_bᵀp)·s = 0.
 /// </summary>
 /// <typeparam name="T">The engine's tensor type.</typeparam>
-public sealed class NeuralOdeField<T> : IVectorField<T>
+public sealed class NeuralOdeField<T> : IVectorField<T>, ILipschitzField
 {
     public IEngine<T> Engine { get; }
     public LayerGrid Grid { get; }
@@ -58,6 +59,9 @@ public sealed class NeuralOdeField<T> : IVectorField<T>
 
     /// <summary>The closed forms at one stage, with W_k, σ(x), σ'(x) and σ''(x) each computed once, when first needed.</summary>
     public FieldLinearization<T> Linearize(int layer, double t, T x) => new Linearization(this, layer, t, x);
+
+    /// <summary>sup σ' · ‖W_k‖₂ (exact singular values): g is that Lipschitz in x on layer k.</summary>
+    public double LipschitzConstant(int layer) => Activation.SlopeBound * DenseSpectrum.SpectralNorm(Engine.ToArray(_layerWeights[layer]), Dim, Dim);
 
     private sealed class Linearization(NeuralOdeField<T> f, int layer, double t, T x) : FieldLinearization<T>(f.Engine, layer, t, x)
     {

@@ -23,6 +23,7 @@ public static class CompositionRoot
         .Add<SweepVerb>()
         .Add<EvaluateVerb>()
         .Add<AttackVerb>()
+        .Add<CertifyVerb>()
         .Add<SolveVerb>()
         .Add<SensitivityVerb>()
         .Add<TrainDenoiserVerb>()

@@ -16,7 +16,8 @@ namespace RobustNode.Host.Denoising;
 /// Reads the <c>Denoising</c> section into <see cref="DenoisingSettings"/>, reporting every problem at once with its key.
 /// <c>Data</c>: <c>Folder</c>, <c>TrainImages</c>, <c>TestImages</c>, <c>FashionMnist</c>, <c>FashionMnistCount</c>,
 /// <c>FashionMnistTest</c>, <c>FashionMnistTestCount</c>, <c>PatchSize</c>, <c>PatchesPerImage</c>, <c>TestCrop</c>,
-/// <c>TestNoiseLevels</c>, <c>Seed</c>. <c>Denoisers:&lt;name&gt;</c>: <c>Architecture</c> (dncnn: <c>Width</c>,
+/// <c>TestNoiseLevels</c>, <c>Seed</c>. <c>Denoisers:&lt;name&gt;</c>: <c>Architecture</c> (gradient-flow: <c>Steps</c>, <c>Filters</c>,
+/// <c>Kernel</c>, <c>StepSize</c>, <c>Theta</c>, <c>Activation</c>; dncnn: <c>Width</c>,
 /// <c>Depth</c>, <c>Kernel</c>), <c>NoiseLevels</c>, <c>DType</c>, <c>Seed</c>, <c>Threads</c> and <c>Training</c>
 /// (<c>Optimizer</c>, <c>Schedule</c> as for experiments, <c>Epochs</c>, <c>BatchSize</c>, <c>Seed</c>).
 /// </summary>
@@ -44,6 +45,7 @@ public static class DenoisingSettingsReader
         new(StringComparer.OrdinalIgnoreCase)
         {
             [ResidualCnn.ArchitectureName] = (["Width", "Depth", "Kernel"], ReadResidualCnn),
+            [GradientFlowDenoiser.ArchitectureName] = (["Steps", "Filters", "Kernel", "StepSize", "Theta", "Activation"], ReadGradientFlow),
         };
 
     private static readonly string[] CommonKeys = ["Architecture", "NoiseLevels", "DType", "Seed", "Threads", "Training"];
@@ -114,6 +116,15 @@ public static class DenoisingSettingsReader
     private static Validation<Error, IDenoiserArchitecture> ReadResidualCnn(IConfigurationSection section) =>
         (SettingReaders.Integer(section, "Width", 32, 1), SettingReaders.Integer(section, "Depth", 7, 2), SettingReaders.Integer(section, "Kernel", 3, 1))
             .Apply((w, d, k) => new ResidualCnn(w, d, k))
+            .Bind(a => a.Validate().Match(
+                Succ: v => Success<Error, IDenoiserArchitecture>(v),
+                Fail: e => Fail<Error, IDenoiserArchitecture>(HostErrors.Configuration(section.Path, e.Message))));
+
+    private static Validation<Error, IDenoiserArchitecture> ReadGradientFlow(IConfigurationSection section) =>
+        (SettingReaders.Integer(section, "Steps", 20, 1), SettingReaders.Integer(section, "Filters", 64, 1), SettingReaders.Integer(section, "Kernel", 3, 1),
+                SettingReaders.Number(section, "StepSize", 1.0, 0, 1e6, exclusiveMin: true), SettingReaders.Number(section, "Theta", 0.95, 0, 1, exclusiveMin: true, exclusiveMax: true),
+                SettingReaders.Text(section, "Activation", "relu"))
+            .Apply((n, m, k, h, theta, activation) => new GradientFlowDenoiser(n, m, k, h, theta, activation))
             .Bind(a => a.Validate().Match(
                 Succ: v => Success<Error, IDenoiserArchitecture>(v),
                 Fail: e => Fail<Error, IDenoiserArchitecture>(HostErrors.Configuration(section.Path, e.Message))));

@@ -1,3 +1,4 @@
+using RobustNode.Core.Engines;
 using System.Diagnostics;
 using LanguageExt;
 using LanguageExt.Common;
@@ -163,15 +164,15 @@ public sealed class PnpRun(PnpRequest request, IReadOnlyList<SavedDenoiser> save
     {
         using var scope = NewDisposeScope();
         var centres = new List<Tensor>();
-        var generator = new Generator(unchecked((ulong)Seeds.Derive(request.Seed, AveragednessPairs)));
+        using var generator = new Generator(unchecked((ulong)Seeds.Derive(request.Seed, AveragednessPairs)));
         var sameSize = images.Where(i => i.Height == images[0].Height && i.Width == images[0].Width).ToArray();
         for (int k = 0; k < 4; k++)
             foreach (var image in sameSize)
-                centres.Add(image.ToTensor(DType) + level * randn([1, 1, image.Height, image.Width], DType, generator: generator));
+                centres.Add(image.ToTensor(DType).Plus(randn([1, 1, image.Height, image.Width], DType, generator: generator), level));
         var x = cat(centres, 0);
         long pairs = x.shape[0], n = x.shape[2] * x.shape[3];
-        var radii = pairs == 1 ? ones(1, DType) : linspace(-3, 0, pairs, DType).mul_(Math.Log(10)).exp_();
-        var y = x + randn(x.shape, DType, generator: generator).mul_(radii.view(pairs, 1, 1, 1) / Math.Sqrt(n));
+        var radii = pairs == 1 ? ones(1, DType) : linspace(-3, 0, pairs, DType).TimesInPlace(Math.Log(10)).exp_();
+        var y = x.Plus(randn(x.shape, DType, generator: generator).mul_(radii.view(pairs, 1, 1, 1).Over(Math.Sqrt(n))));
         return (x.MoveToOuterDisposeScope(), y.MoveToOuterDisposeScope());
     }
 

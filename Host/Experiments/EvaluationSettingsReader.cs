@@ -13,7 +13,7 @@ namespace RobustNode.Host.Experiments;
 /// Reads <c>Experiments:&lt;name&gt;:Evaluation</c>: <c>Norm</c> (inf, 2, 1), <c>Epsilons</c> (a list, or
 /// <c>0,0.1,0.2</c> on the command line), <c>Fgsm</c> (true/false), <c>Pgd</c> (<c>Enabled</c>, <c>Steps</c>,
 /// <c>Restarts</c>, <c>RelativeStepSize</c> α/ε, <c>Seed</c>, <c>TestCount</c>: the first test samples it attacks, 0 = all), <c>AttackEpsilon</c> (the radius of the arrow plot and
-/// the attack grid), <c>InputBox</c> (<c>[0, 1]</c>, <c>0,1</c> or <c>none</c>; images default to [0, 1]) and, for
+/// the attack grid), <c>Certify</c> (true/false: the certified curve from the model's Lipschitz bound), <c>InputBox</c> (<c>[0, 1]</c>, <c>0,1</c> or <c>none</c>; images default to [0, 1]) and, for
 /// planar data, <c>Grid</c> (<c>Resolution</c>, <c>Margin</c>) of the level-set plots.
 /// </summary>
 internal static class EvaluationSettingsReader
@@ -29,7 +29,7 @@ internal static class EvaluationSettingsReader
     {
         bool images = kind == DataKind.Images;
         double[] defaultEpsilons = images ? [0, 0.05, 0.1, 0.2, 0.3] : [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3];
-        var keys = SettingReaders.KnownKeys(evaluation, "Norm", "Epsilons", "Fgsm", "Pgd", "AttackEpsilon", "InputBox", "Grid");
+        var keys = SettingReaders.KnownKeys(evaluation, "Norm", "Epsilons", "Fgsm", "Pgd", "Certify", "AttackEpsilon", "InputBox", "Grid");
         var epsilons = SettingReaders.Numbers(evaluation, "Epsilons", MaxRadii).Bind(list =>
         {
             var values = list.IfNone(defaultEpsilons);
@@ -50,9 +50,10 @@ internal static class EvaluationSettingsReader
                 epsilons, attacks,
                 SettingReaders.Number(evaluation, "AttackEpsilon", images ? 0.1 : 0.15, 0, TrainingSettingsReader.MaxRadius, exclusiveMin: true),
                 Box(evaluation, images ? InputBox.Unit : null),
-                grid)
-            .Apply((_, norm, e, a, attackEpsilon, box, g) => new EvaluationSettings(norm, e, a.Fgsm,
-                a.Pgd.MatchUnsafe(p => p, () => null), attackEpsilon, box.MatchUnsafe(b => b, () => null), g.Resolution, g.Margin));
+                grid,
+                SettingReaders.Flag(evaluation, "Certify", true))
+            .Apply((_, norm, e, a, attackEpsilon, box, g, certify) => new EvaluationSettings(norm, e, a.Fgsm,
+                a.Pgd.MatchUnsafe(p => p, () => null), attackEpsilon, box.MatchUnsafe(b => b, () => null), g.Resolution, g.Margin) { Certify = certify });
     }
 
     private static Validation<Error, Option<PgdEvaluation>> Pgd(IConfigurationSection section) =>

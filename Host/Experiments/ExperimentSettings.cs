@@ -190,4 +190,11 @@ public sealed record EvaluationSettings(
     double AttackEpsilon,
     InputBox? Box,
     int GridResolution,
-    double GridMargin);
+    double GridMargin)
+{
+    /// <summary>
+    /// Whether models are also scored by certified accuracy (<c>certified-&lt;norm&gt;</c>, from their Lipschitz bound and
+    /// logit margins) at the same radii; models without a known bound get no certified curve.
+    /// </summary>
+    public bool Certify { get; init; } = true;
+}

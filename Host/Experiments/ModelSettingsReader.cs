@@ -19,11 +19,18 @@ namespace RobustNode.Host.Experiments;
 /// (any name of the <see cref="SolverRegistry"/>), <c>StepsPerLayer</c>, <c>Adaptive</c> / <c>RelativeTolerance</c> /
 /// <c>AbsoluteTolerance</c> (giving a tolerance makes the steps adaptive, as in problem files), <c>MaxSteps</c>,
 /// <c>Adjoint</c> (discrete, stored, checkpoint, backsolve), <c>Seed</c> and <c>Engine</c> (auto or an engine's name; default
-/// the <c>Engine:Name</c> setting), resolved for the network: point clouds are dense, images need convolutions.
+/// the <c>Engine:Name</c> setting), resolved for the network: point clouds are dense, images need convolutions. Both take
+/// <c>Field</c> = gradient-flow with <c>Rows</c>, <c>Directions</c>, <c>BlockBound</c> (and <c>Activation</c> for images)
+/// for a block of gradient-flow layers; its default solver is euler.
 /// </summary>
 internal static class ModelSettingsReader
 {
     private static readonly string[] SolverKeys = ["Solver", "StepsPerLayer", "Adaptive", "RelativeTolerance", "AbsoluteTolerance", "MaxSteps", "Adjoint", "Seed", "Engine"];
+
+    /// <summary>The keys of gradient-flow layers (<c>Field = gradient-flow</c>).</summary>
+    private static readonly string[] GradientFlowKeys = ["Field", "Rows", "Directions", "BlockBound"];
+
+    private static readonly Dictionary<string, bool> Fields = new(StringComparer.OrdinalIgnoreCase) { ["node"] = false, ["gradient-flow"] = true };
 
     /// <summary>Most layers of an ODE block.</summary>
     public const int MaxLayers = 100_000;
@@ -40,37 +47,106 @@ internal static class ModelSettingsReader
     public static Validation<Error, ModelSettings> PointCloud(IConfigurationSection model, SolverRegistry solvers, SolverDefaults defaults,
         EngineCatalog engines, string engine)
     {
-        var keys = SettingReaders.KnownKeys(model, [.. SolverKeys, "Dim", "Layers", "T", "Activation", "WeightScale", "BiasScale"]);
+        var keys = SettingReaders.KnownKeys(model, [.. SolverKeys, .. GradientFlowKeys, "Dim", "Layers", "T", "Activation", "WeightScale", "BiasScale"]);
+        bool flowGiven = model["Field"]?.Trim().Equals("gradient-flow", StringComparison.OrdinalIgnoreCase) == true;
+        var activation = ActivationOf(model, flowGiven);
         var shape = (SettingReaders.Integer(model, "Dim", 4, 2, 4096),
                 SettingReaders.Integer(model, "Layers", 10, 1, MaxLayers),
                 SettingReaders.Number(model, "T", 1.0, 0, MaxFinalTime, exclusiveMin: true),
-                SettingReaders.Choice(model, "Activation", Activation.Tanh, Activation.ByName),
+                activation,
                 SettingReaders.Number(model, "WeightScale", 1.0, 0, 1000),
-                SettingReaders.Number(model, "BiasScale", 0.0, 0, 1000))
-            .Apply((d, n, t, activation, ws, bs) => new PointCloudModel(Dim: d, Layers: n, FinalTime: t, WeightScale: ws, BiasScale: bs) { Activation = activation });
-        return (keys, shape, Solver(model, solvers, defaults, "rk4"), Adjoint(model), SettingReaders.Long(model, "Seed", 3),
+                SettingReaders.Number(model, "BiasScale", 0.0, 0, 1000),
+                activation.Bind(a => GradientFlow(model, a)))
+            .Apply((d, n, t, a, ws, bs, flow) => new PointCloudModel(Dim: d, Layers: n, FinalTime: t, WeightScale: ws, BiasScale: bs) { Activation = a, GradientFlow = flow.MatchUnsafe(f => f, () => null) });
+        string fallbackSolver = flowGiven ? "euler" : "rk4";
+        return (keys, shape, Solver(model, solvers, defaults, fallbackSolver), Adjoint(model), SettingReaders.Long(model, "Seed", 3),
                 Engine(model, engines, engine, convolutional: false))
             .Apply((_, m, solver, adjoint, seed, e) => (m, solver, adjoint, seed, e))
-            .Bind(x => WithinStepLimit(model, x.m.Layers, x.solver.Solver).Map(_ => (ModelSettings)new PointCloudModelSettings(
-                x.m with { Solver = x.solver.Solver, Adjoint = x.adjoint }, x.seed, x.solver.Name) { Engine = x.e }));
+            .Bind(x => (WithinStepLimit(model, x.m.Layers, x.solver.Solver), ConstantStepsFor(model, x.m.GradientFlow, x.solver.Solver))
+                .Apply((_, _) => (ModelSettings)new PointCloudModelSettings(
+                    x.m with { Solver = x.solver.Solver, Adjoint = x.adjoint }, x.seed, x.solver.Name) { Engine = x.e }));
     }
 
     /// <summary>The convolutional ODE network (defaults: width 64, N = 6, T = 1, euler, discrete adjoint, float32, seed 3).</summary>
     public static Validation<Error, ModelSettings> Images(IConfigurationSection model, SolverRegistry solvers, SolverDefaults defaults,
         EngineCatalog engines, string engine)
     {
-        var keys = SettingReaders.KnownKeys(model, [.. SolverKeys, "Width", "Layers", "T", "DType"]);
+        var keys = SettingReaders.KnownKeys(model, [.. SolverKeys, .. GradientFlowKeys, "Activation", "Width", "Layers", "T", "DType"]);
+        // Any field but the neural ODE's reads Activation (an unknown field is reported by GradientFlow below).
+        bool flowGiven = !string.IsNullOrWhiteSpace(model["Field"]) && !model["Field"]!.Trim().Equals("node", StringComparison.OrdinalIgnoreCase);
+        // The neural-ODE image field is tanh; gradient-flow layers take any monotone σ.
+        var activation = flowGiven
+            ? ActivationOf(model, flow: true)
+            : NotForNeuralOde(model, "Activation").Map(_ => Activation.Tanh);
         var shape = (SettingReaders.Integer(model, "Width", 64, 4, 4096),
                 SettingReaders.Integer(model, "Layers", 6, 1, MaxLayers),
-                SettingReaders.Number(model, "T", 1.0, 0, MaxFinalTime, exclusiveMin: true))
-            .Apply((width, layers, t) => new ConvolutionalOdeModel(Width: width, Layers: layers, FinalTime: t));
+                SettingReaders.Number(model, "T", 1.0, 0, MaxFinalTime, exclusiveMin: true),
+                activation.Bind(a => GradientFlow(model, a)))
+            .Apply((width, layers, t, flow) => new ConvolutionalOdeModel(Width: width, Layers: layers, FinalTime: t) { GradientFlow = flow.MatchUnsafe(f => f, () => null) });
         var dtype = SettingReaders.Choice(model, "DType", ScalarType.Float32, DTypes);
         return (keys, shape, dtype, Solver(model, solvers, defaults, "euler"), Adjoint(model), SettingReaders.Long(model, "Seed", 3),
                 Engine(model, engines, engine, convolutional: true))
             .Apply((_, m, t, solver, adjoint, seed, e) => (m, t, solver, adjoint, seed, e))
-            .Bind(x => WithinStepLimit(model, x.m.Layers, x.solver.Solver)
-                .Map(_ => (ModelSettings)new ImageModelSettings(x.m, x.solver.Solver, x.adjoint, x.t, x.seed, x.solver.Name) { Engine = x.e }));
+            .Bind(x => (WithinStepLimit(model, x.m.Layers, x.solver.Solver), ConstantStepsFor(model, x.m.GradientFlow, x.solver.Solver))
+                .Apply((_, _) => (ModelSettings)new ImageModelSettings(x.m, x.solver.Solver, x.adjoint, x.t, x.seed, x.solver.Name) { Engine = x.e }));
     }
+
+    /// <summary>
+    /// <c>Field</c> (node or gradient-flow) and, for gradient-flow layers, <c>Rows</c> (m of each A_k, filters of each
+    /// kernel; default the state's width), <c>Directions</c> (a list of contractive / expansive, repeated over the layers;
+    /// default contractive) and <c>BlockBound</c> (Λ ≥ 1 kept by the expansive layers); null for the neural-ODE field.
+    /// </summary>
+    private static Validation<Error, Option<GradientFlowLayers>> GradientFlow(IConfigurationSection model, Activation activation) =>
+        SettingReaders.Choice(model, "Field", false, Fields).Bind(flow => flow
+            ? (SettingReaders.Integer(model, "Rows", 0, 1, 4096), Directions(model), SettingReaders.OptionalNumber(model, "BlockBound", 1, 1e6))
+                .Apply((rows, directions, bound) => new GradientFlowLayers(
+                    string.IsNullOrWhiteSpace(model["Rows"]) ? null : rows, activation, directions, bound.MatchUnsafe(b => (double?)b, () => null)))
+                .Bind(layers => layers.Pattern.Contains(FlowDirection.Contractive) && !activation.Monotone
+                    ? Fail<Error, Option<GradientFlowLayers>>(HostErrors.Configuration($"{model.Path}:Activation",
+                        Activation.NotAPotentialGradient(activation.Name)))
+                    : Success<Error, Option<GradientFlowLayers>>(Some(layers)))
+            : (NotForNeuralOde(model, "Rows"), NotForNeuralOde(model, "Directions"), NotForNeuralOde(model, "BlockBound"))
+                .Apply((_, _, _) => Option<GradientFlowLayers>.None));
+
+    /// <summary>
+    /// <c>Activation</c>; for gradient-flow layers a known non-monotone activation (GELU, SiLU, …) is refused as what it is,
+    /// not the derivative of a convex potential.
+    /// </summary>
+    private static Validation<Error, Activation> ActivationOf(IConfigurationSection model, bool flow) =>
+        flow && model["Activation"]?.Trim() is { } name && Activation.NotMonotone.Contains(name)
+            ? Fail<Error, Activation>(HostErrors.Configuration($"{model.Path}:Activation", Activation.NotAPotentialGradient(name)))
+            : SettingReaders.Choice(model, "Activation", Activation.Tanh, Activation.ByName);
+
+    private static Validation<Error, Unit> NotForNeuralOde(IConfigurationSection model, string key) =>
+        model.GetSection(key).Exists()
+            ? Fail<Error, Unit>(HostErrors.Configuration($"{model.Path}:{key}", "applies to gradient-flow layers only; set Field = gradient-flow"))
+            : Success<Error, Unit>(unit);
+
+    /// <summary><c>Directions</c>: a list (JSON array or comma-separated text) of contractive and expansive.</summary>
+    private static Validation<Error, IReadOnlyList<FlowDirection>> Directions(IConfigurationSection model)
+    {
+        var section = model.GetSection("Directions");
+        string key = $"{model.Path}:Directions";
+        var items = !string.IsNullOrWhiteSpace(section.Value)
+            ? section.Value.Split(',').Select((t, i) => ($"{key}[{i}]", t)).ToArray()
+            : section.GetChildren().Select((c, i) => ($"{key}[{i}]", c.Value ?? "")).ToArray();
+        if (items.Length == 0) return Success<Error, IReadOnlyList<FlowDirection>>(new[] { FlowDirection.Contractive });
+        var errors = new List<Error>();
+        var directions = new List<FlowDirection>();
+        foreach (var (path, text) in items)
+        {
+            if (FlowDirections.Parse(text.Trim()) is { } d) directions.Add(d);
+            else errors.Add(HostErrors.Configuration(path, $"expected contractive or expansive, got '{text.Trim()}'"));
+        }
+        return errors.Count > 0 ? Fail<Error, IReadOnlyList<FlowDirection>>(Seq(errors)) : Success<Error, IReadOnlyList<FlowDirection>>(directions);
+    }
+
+    /// <summary>Gradient-flow layers keep a step-size rule, which needs constant steps.</summary>
+    private static Validation<Error, Unit> ConstantStepsFor(IConfigurationSection model, GradientFlowLayers? flow, OdeSolver solver) =>
+        flow is not null && solver.Controller.IsAdaptive
+            ? Fail<Error, Unit>(HostErrors.Configuration($"{model.Path}:Adaptive",
+                "gradient-flow layers keep a step-size rule (h·sup σ'·‖A‖² ≤ c), so they need constant steps, not adaptive ones"))
+            : Success<Error, Unit>(unit);
 
     /// <summary>The engine of the network: <c>Model:Engine</c> or the <c>Engine:Name</c> setting, resolved for the network's kind.</summary>
     private static Validation<Error, string> Engine(IConfigurationSection model, EngineCatalog engines, string engine, bool convolutional)

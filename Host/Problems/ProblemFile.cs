@@ -62,6 +62,17 @@ public abstract record ProblemField
     {
         public override string Name => "node-tanh";
     }
+
+    /// <summary>
+    /// "gradient-flow": x' = s_k A_kᵀσ(A_k x + b_k) with A [N, m, d], b [N, m], σ monotone, s_k = −1 (contractive) or +1
+    /// (expansive). Unless <paramref name="Unconstrained"/>, every contractive layer keeps h·sup σ'·‖A_k‖₂² ≤ 2 (its Euler
+    /// step is non-expansive).
+    /// </summary>
+    public sealed record GradientFlow(double[,,] Weights, double[,] Biases, Core.Fields.Activation Activation,
+        IReadOnlyList<Core.Fields.FlowDirection> Directions, bool Unconstrained) : ProblemField
+    {
+        public override string Name => "gradient-flow";
+    }
 }
 
 /// <summary>The terminal loss of a problem file.</summary>

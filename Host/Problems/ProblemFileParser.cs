@@ -1,7 +1,9 @@
 using System.Text.Json;
 using LanguageExt;
 using LanguageExt.Common;
+using RobustNode.Core.Fields;
 using RobustNode.Core.Norms;
+using RobustNode.Core.Spectral;
 using RobustNode.Host.Composition;
 using RobustNode.Host.Configuration;
 using RobustNode.Host.IO;
@@ -22,10 +24,19 @@ public sealed class ProblemFileParser(SolverRegistry solvers, SolverDefaults def
     private static readonly string[] KnownKeys =
     [
         "field", "dim", "steps", "T", "solver", "stepsPerLayer", "adaptive", "rtol", "atol",
-        "weights", "biases", "A", "x0", "loss", "labels", "targets", "epsilon", "q", "mode", "adjoint", "engine", "objective",
+        "weights", "biases", "A", "activation", "direction", "unconstrained", "x0", "loss", "labels", "targets", "epsilon", "q", "mode", "adjoint", "engine", "objective",
     ];
 
-    private static readonly Dictionary<string, string> Fields = new() { ["linear"] = "linear", ["node-tanh"] = "node-tanh" };
+    private static readonly Dictionary<string, string> Fields = new() { ["linear"] = "linear", ["node-tanh"] = "node-tanh", ["gradient-flow"] = "gradient-flow" };
+
+    /// <summary>The activations of gradient-flow layers: derivatives σ = γ' of convex potentials (monotone).</summary>
+    private static readonly Dictionary<string, Activation> FlowActivations =
+        Activation.ByName.Values.Where(a => a.Monotone).ToDictionary(a => a.Name, a => a, StringComparer.Ordinal);
+
+    private static readonly Dictionary<string, FlowDirection> Directions = new()
+    {
+        ["contractive"] = FlowDirection.Contractive, ["expansive"] = FlowDirection.Expansive,
+    };
     private static readonly Dictionary<string, string> Losses = new() { ["cross-entropy"] = "cross-entropy", ["square"] = "square" };
     private static readonly Dictionary<string, AdjointMode> Modes = new() { ["discrete"] = AdjointMode.Discrete, ["continuous"] = AdjointMode.Continuous };
     private static readonly Dictionary<string, AdjointStorage> Storages = new()
@@ -103,11 +114,15 @@ public sealed class ProblemFileParser(SolverRegistry solvers, SolverDefaults def
             // The batch is the number of rows of x0, even when a row is malformed, so that labels and targets are still checked.
             int? batch = Entry("x0").Filter(e => e.ValueKind == JsonValueKind.Array).MatchUnsafe(e => (int?)e.GetArrayLength(), () => null);
 
-            var field = Need("field").Bind(e => Choice(e, Path("field"), Fields)).Bind(kind => kind == "linear"
-                ? (Need("A").Bind(e => Matrix(e, Path("A"), d, d)), NotUsed("weights", kind), NotUsed("biases", kind))
-                    .Apply((a, _, _) => (ProblemField)new ProblemField.Linear(a))
-                : (Need("weights").Bind(e => Stack(e, Path("weights"), n, d, d)), Need("biases").Bind(e => Matrix(e, Path("biases"), n, d)), NotUsed("A", kind))
-                    .Apply((w, b, _) => (ProblemField)new ProblemField.NeuralOde(w, b)));
+            var field = Need("field").Bind(e => Choice(e, Path("field"), Fields)).Bind(kind => kind switch
+            {
+                "linear" => (Need("A").Bind(e => Matrix(e, Path("A"), d, d)), NotUsed("weights", kind), NotUsed("biases", kind), FlowKeysNotUsed(kind))
+                    .Apply((a, _, _, _) => (ProblemField)new ProblemField.Linear(a)),
+                "node-tanh" => (Need("weights").Bind(e => Stack(e, Path("weights"), n, d, d)), Need("biases").Bind(e => Matrix(e, Path("biases"), n, d)),
+                        NotUsed("A", kind), FlowKeysNotUsed(kind))
+                    .Apply((w, b, _, _) => (ProblemField)new ProblemField.NeuralOde(w, b)),
+                _ => GradientFlow(n, d),
+            });
 
             var robustness = (Loss(batch, d),
                     Optional("epsilon", e => Number(e, Path("epsilon"), v => v >= 0, "at least 0"), 0.0),
@@ -119,7 +134,65 @@ public sealed class ProblemFileParser(SolverRegistry solvers, SolverDefaults def
             return (keys, field, dim, steps, finalTime, Solver(), x0, (robustness, Engine(), Objective(batch, d)).Apply((r, e, o) => (r, e, o)))
                 .Apply((_, f, dd, nn, t, solver, x, re) => new ProblemFile(f, dd, nn, t, solver, x, re.r.loss.MatchUnsafe(l => l, () => null),
                     re.r.epsilon, re.r.q, re.r.mode, re.r.adjoint) { Engine = re.e, Objective = re.o.MatchUnsafe(o => o, () => null) })
-                .Bind(WithinStepLimit);
+                .Bind(WithinStepLimit)
+                .Bind(StepRuleHolds);
+        }
+
+        /// <summary>"weights" [N][m][d] (any m ≥ 1), "biases" [N][m], "activation", "direction" (one, or one per layer) and "unconstrained".</summary>
+        private Validation<Error, ProblemField> GradientFlow(int? n, int? d)
+        {
+            var weights = Need("weights").Bind(e => Stack(e, Path("weights"), n, null, d));
+            int? m = weights.MatchUnsafe(w => (int?)w.GetLength(1), _ => null);
+            return (weights,
+                    Need("biases").Bind(e => Matrix(e, Path("biases"), n, m)),
+                    NotUsed("A", "gradient-flow"),
+                    Need("activation").Bind(e => e.ValueKind == JsonValueKind.String && Activation.NotMonotone.Contains(e.GetString()!)
+                        ? Fail<Error, Activation>(HostErrors.ProblemFile(Path("activation"), Activation.NotAPotentialGradient(Echo.Clip(e.GetString()!, Echo.ValueLength))))
+                        : Choice(e, Path("activation"), FlowActivations)),
+                    Optional("direction", e => FlowDirections(e, n), new[] { FlowDirection.Contractive }),
+                    Optional("unconstrained", e => Boolean(e, Path("unconstrained")), false))
+                .Apply((w, b, _, activation, directions, unconstrained) =>
+                    (ProblemField)new ProblemField.GradientFlow(w, b, activation, directions, unconstrained));
+        }
+
+        /// <summary>"direction": "contractive" | "expansive" for every layer, or a list with one per layer.</summary>
+        private static Validation<Error, FlowDirection[]> FlowDirections(JsonElement e, int? layers) =>
+            e.ValueKind == JsonValueKind.Array
+                ? JsonValues.Array(e, Path("direction"), layers, "directions (one per layer)")
+                    .Bind(items => items.Select((item, k) => Choice(item, $"$.direction[{k}]", Directions)).Sequence().Map(v => v.ToArray()))
+                : Choice(e, Path("direction"), Directions).Map(direction => new[] { direction });
+
+        private Validation<Error, Unit> FlowKeysNotUsed(string kind) =>
+            (NotUsed("activation", kind), NotUsed("direction", kind), NotUsed("unconstrained", kind)).Apply((_, _, _) => unit);
+
+        /// <summary>
+        /// A gradient-flow file keeps the step rule of its contractive layers, h·sup σ'·‖A_k‖₂² ≤ 2 with h the constant step
+        /// (T/N/stepsPerLayer) — its Euler steps are then non-expansive — unless it says "unconstrained": true.
+        /// </summary>
+        private static Validation<Error, ProblemFile> StepRuleHolds(ProblemFile problem)
+        {
+            if (problem.Field is not ProblemField.GradientFlow { Unconstrained: false } flow) return Success<Error, ProblemFile>(problem);
+            var directions = Enumerable.Range(0, problem.Steps).Select(k => flow.Directions[flow.Directions.Count == 1 ? 0 : k]).ToArray();
+            if (!directions.Contains(FlowDirection.Contractive)) return Success<Error, ProblemFile>(problem);
+            if (problem.Solver.Adaptive)
+                return Fail<Error, ProblemFile>(HostErrors.ProblemFile(Path("adaptive"),
+                    "adaptive steps cannot keep the step rule of contractive gradient-flow layers (h·sup σ'·‖A‖₂² ≤ 2); use constant steps, or \"unconstrained\": true"));
+            double h = problem.FinalTime / problem.Steps / problem.Solver.StepsPerLayer;
+            int rows = flow.Weights.GetLength(1), cols = flow.Weights.GetLength(2);
+            var errors = new List<Error>();
+            for (int k = 0; k < problem.Steps; k++)
+            {
+                if (directions[k] != FlowDirection.Contractive) continue;
+                var a = new double[rows * cols];
+                for (int i = 0; i < rows; i++)
+                    for (int j = 0; j < cols; j++) a[i * cols + j] = flow.Weights[k, i, j];
+                double norm = DenseSpectrum.SpectralNorm(a, rows, cols);
+                double value = h * flow.Activation.SlopeBound * norm * norm;
+                if (value > 2 * (1 + 1e-12))
+                    errors.Add(HostErrors.ProblemFile($"$.weights[{k}]", FormattableString.Invariant(
+                        $"the step h = {h:G6} breaks the bound of this contractive layer: h·sup σ'·‖A‖₂² = {value:G6} > 2 (‖A‖₂ = {norm:G6}, sup σ' = {flow.Activation.SlopeBound:G3} for {flow.Activation.Name}), so its Euler step may expand distances; take smaller steps (more steps or stepsPerLayer, or a smaller T), smaller weights, or set \"unconstrained\": true")));
+            }
+            return errors.Count == 0 ? Success<Error, ProblemFile>(problem) : Fail<Error, ProblemFile>(Seq(errors));
         }
 
         /// <summary>Constant steps: N layers × stepsPerLayer steps, at most Solver:MaxSteps, refused before anything is computed.</summary>

@@ -28,6 +28,8 @@ public static class ProblemTensors
                 LinearField.Create(engine, Value(linear.A), problem.FinalTime, problem.Steps).Map(f => (IVectorField<T>)f),
             ProblemField.NeuralOde node =>
                 NeuralOdeField.Create(engine, Value(node.Weights), Value(node.Biases), problem.FinalTime, Activation.Tanh).Map(f => (IVectorField<T>)f),
+            ProblemField.GradientFlow flow =>
+                GradientFlowField.Create(engine, Value(flow.Weights), Value(flow.Biases), problem.FinalTime, flow.Activation, flow.Directions).Map(f => (IVectorField<T>)f),
             _ => throw new InvalidOperationException($"unhandled field {problem.Field.Name}"),
         };
         return field.Map(f => new ProblemTensors<T>(f, x0));

@@ -16,6 +16,7 @@ public static class AccuracyPlot
                 var line = plot.Add.Scatter(curve.Points.Select(p => p.Epsilon).ToArray(), curve.Points.Select(p => 100 * p.Accuracy).ToArray(), PlotStyle.Trainer(model));
                 line.LinePattern = PlotStyle.Attack(curve.Attack);
                 line.LineWidth = PlotStyle.AttackWidth(curve.Attack);
+                line.MarkerShape = PlotStyle.AttackMarker(curve.Attack);
                 line.MarkerSize = 6;
                 line.LegendText = $"{model}, {curve.Attack}{(curve.SubsetSize is { } n ? $" (first {n})" : "")}";
             }

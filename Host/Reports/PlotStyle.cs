@@ -42,7 +42,12 @@ public static class PlotStyle
         : LinePattern.Solid;
 
     /// <summary>Line width of an attack curve: the worst case over an attack suite (<c>worst-case-…</c>) stands out.</summary>
-    public static float AttackWidth(string family) => family.StartsWith("worst-case", StringComparison.Ordinal) ? 3.5f : 2;
+    public static float AttackWidth(string family) =>
+        family.StartsWith("worst-case", StringComparison.Ordinal) ? 3.5f : family.StartsWith("certified", StringComparison.Ordinal) ? 3 : 2;
+
+    /// <summary>Marker of an attack curve: the certified accuracy (<c>certified-…</c>, a proven lower bound of every attack's) has squares.</summary>
+    public static MarkerShape AttackMarker(string family) =>
+        family.StartsWith("certified", StringComparison.Ordinal) ? MarkerShape.FilledSquare : MarkerShape.FilledCircle;
 
     /// <summary>The light blue → white → light orange map of class-1 probabilities in level-set plots (light, so that the points on top stand out).</summary>
     public static IColormap Probability { get; } = new ScottPlot.Colormaps.Custom(

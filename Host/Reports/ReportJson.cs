@@ -42,7 +42,8 @@ public static class ReportJson
         t.Scores.CleanAccuracy,
         Curves(t.Scores.Curves),
         t.ModelFile,
-        t.History.Select(EpochJson.From).ToArray());
+        t.History.Select(EpochJson.From).ToArray(),
+        t.Scores.Bound is { } bound ? LipschitzJson.From(bound) : null);
 
     private static double? Ratio(RunReport report, string trainer) => report.TimeRatio(trainer) is { } r ? Math.Round(r, 4) : null;
 

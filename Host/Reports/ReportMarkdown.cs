@@ -27,6 +27,7 @@ public static class ReportMarkdown
         md.AppendLine();
         md.Append(AccuracyTable.Markdown(report.Trainers.Select(t => (t.Name, t.Scores)).ToArray()));
         md.AppendLine();
+        md.Append(CertifiedNote(report));
         md.AppendLine("## Training time");
         md.AppendLine();
         bool pgd = report.Trainers.Any(t => t.Name == "pgd");
@@ -69,6 +70,29 @@ public static class ReportMarkdown
     }
 
     private static string NormName(string norm) => norm == "inf" ? "ℓ∞" : $"ℓ{norm}";
+
+    /// <summary>How the certified curves were obtained, with each model's Lipschitz bound; empty without any.</summary>
+    public static string CertifiedNote(RunReport report)
+    {
+        var bounded = report.Trainers.Where(t => t.Scores.Bound is not null).ToArray();
+        if (bounded.Length == 0) return "";
+        var inv = CultureInfo.InvariantCulture;
+        var text = new StringBuilder();
+        text.Append(inv, $"Certified accuracy (`certified-{report.Norm}`): the fraction of test samples classified correctly whose certified radius ");
+        text.Append("r₂ = margin / (√2 · L) exceeds ε (Tsuzuku et al. 2018), L the ℓ2 Lipschitz bound of the logits");
+        text.Append(report.Norm switch
+        {
+            "inf" => "; in the max-norm through ‖δ‖₂ ≤ √n ‖δ‖∞ (n input entries), r∞ = r₂ / √n",
+            "1" => "; in the 1-norm through ‖δ‖₂ ≤ ‖δ‖₁, r₁ = r₂",
+            _ => "",
+        });
+        text.AppendLine(". It is a proven lower bound of the accuracy under any attack of that radius. Lipschitz bounds:");
+        text.AppendLine();
+        foreach (var t in bounded)
+            text.AppendLine(inv, $"- {t.Name}: L = {t.Scores.Bound!.Value:G4} = {string.Join(" × ", t.Scores.Bound.Factors.Select(f => $"{f.Block} {f.Bound:G4}"))}");
+        text.AppendLine();
+        return text.ToString();
+    }
 
     private static string Seconds(double s) => double.IsFinite(s) ? s.ToString(s < 10 ? "F3" : "F1", CultureInfo.InvariantCulture) : "–";
 }

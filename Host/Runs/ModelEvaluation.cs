@@ -1,6 +1,8 @@
 using LanguageExt;
+using RobustNode.Core.Norms;
 using RobustNode.Host.Experiments;
 using RobustNode.Sensitivity.Attacks;
+using RobustNode.Sensitivity.Lipschitz;
 using RobustNode.Sensitivity.Networks;
 using RobustNode.Training.Data;
 using RobustNode.Training.Evaluation;
@@ -33,8 +35,15 @@ public sealed record EvaluationAttack(AttackFamily Family, int TestCount = 0)
 /// <param name="SubsetSize">When the attack was scored on the first test samples only, how many; null: all.</param>
 public sealed record AttackCurve(string Attack, IReadOnlyList<RobustnessPoint> Points, int? SubsetSize = null);
 
-/// <summary>A model's clean test accuracy and its accuracy-versus-ε curves.</summary>
-public sealed record ModelScores(double CleanAccuracy, IReadOnlyList<AttackCurve> Curves);
+/// <summary>
+/// A model's clean test accuracy and its accuracy-versus-ε curves — under attack, and certified (<c>certified-&lt;norm&gt;</c>)
+/// when the model has a Lipschitz bound, which <see cref="Bound"/> then holds (null: none known, e.g. adaptive steps).
+/// </summary>
+public sealed record ModelScores(double CleanAccuracy, IReadOnlyList<AttackCurve> Curves)
+{
+    /// <summary>The ℓ2 Lipschitz bound of the model's logits behind the certified curve, or null.</summary>
+    public LipschitzBound? Bound { get; init; }
+}
 
 /// <summary>Evaluates a model on the test set: clean accuracy, then every selected attack family at every radius.</summary>
 public static class ModelEvaluation
@@ -51,8 +60,13 @@ public static class ModelEvaluation
         return families;
     }
 
-    /// <summary>Scores a model under the given families at the given radii (input units).</summary>
-    public static Fin<ModelScores> Evaluate<T>(IBlock<T> model, Dataset test, IReadOnlyList<EvaluationAttack> families, IReadOnlyList<double> epsilons, InputScale scale) =>
+    /// <summary>
+    /// Scores a model under the given families at the given radii (input units), and — when a norm to certify in is given
+    /// and the model has a Lipschitz bound — its certified accuracy at the same radii on the whole test set
+    /// (<see cref="Certification"/>), as the curve <c>certified-&lt;norm&gt;</c> after the attacks' curves.
+    /// </summary>
+    public static Fin<ModelScores> Evaluate<T>(IBlock<T> model, Dataset test, IReadOnlyList<EvaluationAttack> families, IReadOnlyList<double> epsilons, InputScale scale,
+        AttackNorm? certify = null) =>
         Classification.Accuracy(model, test).Bind(clean =>
         {
             var curves = new List<AttackCurve>();
@@ -64,6 +78,13 @@ public static class ModelEvaluation
                 var points = ((RobustnessCurve)curve).Points.Select((p, i) => new RobustnessPoint(epsilons[i], p.Accuracy)).ToArray();
                 curves.Add(new AttackCurve(attack.Family.Name, points, samples.Count < test.Count ? samples.Count : null));
             }
-            return FinSucc(new ModelScores(clean, curves));
+            if (certify is null) return FinSucc(new ModelScores(clean, curves));
+            // A model without a known bound (adaptive steps, a field without a Lipschitz constant) has no certified curve.
+            var certified = Certification.Certify(model, test, certify);
+            if (certified.IsFail) return FinSucc(new ModelScores(clean, curves));
+            var result = (CertificationResult)certified;
+            var certifiedCurve = result.Curve(epsilons.Select(scale.Radius).ToArray());
+            curves.Add(new AttackCurve(certifiedCurve.Attack, certifiedCurve.Points.Select((p, i) => new RobustnessPoint(epsilons[i], p.Accuracy)).ToArray()));
+            return FinSucc(new ModelScores(clean, curves) { Bound = result.Bound });
         });
 }

@@ -72,7 +72,13 @@ public sealed record SavedModel(string Path, ExperimentSettings Experiment, Expe
     {
         var model = Entry(checkpoint.Fingerprint, "model");
         string Kind(string description) => description.Split('(')[0];
-        string expected = experiment.Model is ImageModelSettings ? "conv-ode" : "point-cloud-node";
+        string expected = experiment.Model switch
+        {
+            ImageModelSettings { Model.GradientFlow: not null } => "conv-gradient-flow",
+            ImageModelSettings => "conv-ode",
+            PointCloudModelSettings { Model.GradientFlow: not null } => "point-cloud-gradient-flow",
+            _ => "point-cloud-node",
+        };
         return model is null || Kind(model) == expected
             ? Success<Error, ExperimentSettings>(experiment)
             : Fail<Error, ExperimentSettings>(HostErrors.File(path,

@@ -1,8 +1,11 @@
+using System.Text.Json.Serialization;
+
 namespace RobustNode.Host.Schemas;
 
 /// <summary>
 /// What <c>evaluate --out FILE.json</c> writes: <c>{ "model", "experiment", "engine", "test", "testCount", "norm", "epsilons",
-/// "cleanAccuracy", "robustness": [curves] }</c>.
+/// "cleanAccuracy", "robustness": [curves], "lipschitz"? }</c> — the last the model's ℓ2 Lipschitz bound behind the
+/// certified curve, when it has one.
 /// </summary>
 public sealed record EvaluationFile(
     string Model,
@@ -13,4 +16,5 @@ public sealed record EvaluationFile(
     string Norm,
     IReadOnlyList<double> Epsilons,
     double CleanAccuracy,
-    IReadOnlyList<CurveJson> Robustness);
+    IReadOnlyList<CurveJson> Robustness,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LipschitzJson? Lipschitz = null);

@@ -27,6 +27,7 @@ namespace RobustNode.Host.Schemas;
 [JsonSerializable(typeof(SensitivityFile))]
 [JsonSerializable(typeof(EvaluationFile))]
 [JsonSerializable(typeof(SweepReportFile))]
+[JsonSerializable(typeof(CertificationFile))]
 [JsonSerializable(typeof(DenoiserReportFile))]
 [JsonSerializable(typeof(IReadOnlyList<DenoisingEpochJson>))]
 [JsonSerializable(typeof(PnpReportFile))]

@@ -33,7 +33,8 @@ public sealed record ReportEvaluationJson(string Norm, IReadOnlyList<double> Eps
 
 /// <summary>
 /// One trainer of a run: <c>{ "name", "objective", "epochs", "resumedFrom", "secondsPerEpoch": { "median", "mean" },
-/// "totalSeconds", "cleanAccuracy", "robustness": [curves], "model", "history": [epochs] }</c>.
+/// "totalSeconds", "cleanAccuracy", "robustness": [curves], "model", "history": [epochs], "lipschitz"? }</c> — the last
+/// the ℓ2 Lipschitz bound behind the certified curve, when the model has one.
 /// </summary>
 public sealed record TrainerJson(
     string Name,
@@ -45,7 +46,8 @@ public sealed record TrainerJson(
     double CleanAccuracy,
     IReadOnlyList<CurveJson> Robustness,
     string Model,
-    IReadOnlyList<EpochJson> History);
+    IReadOnlyList<EpochJson> History,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LipschitzJson? Lipschitz = null);
 
 /// <summary>Wall time per epoch of the recorded epochs, in seconds (null without any).</summary>
 public sealed record SecondsPerEpochJson(double Median, double Mean);

@@ -102,8 +102,10 @@ public static class SweepSummary
     }
 
     /// <summary>Robust accuracy per ε with the per-seed values it comes from.</summary>
-    private static (RobustAccuracyJson Json, IReadOnlyList<double[]> Values) Robust(IReadOnlyList<(CurveJson Summary, double[][] Values)> curves, string norm, IReadOnlyList<double> epsilons)
+    private static (RobustAccuracyJson Json, IReadOnlyList<double[]> Values) Robust(IReadOnlyList<(CurveJson Summary, double[][] Values)> all, string norm, IReadOnlyList<double> epsilons)
     {
+        // Robust accuracy is the strongest attack's; a certified curve is a proven lower bound, not an attack.
+        var curves = all.Where(c => !c.Summary.Attack.StartsWith("certified-", StringComparison.Ordinal)).ToList();
         if (curves.Count == 0) return (new RobustAccuracyJson("none", []), []);
         var worst = curves.FirstOrDefault(c => c.Summary.Attack == $"worst-case-{norm}");
         var chosen = new List<(CurveJson Summary, double[][] Values)>();

@@ -45,7 +45,7 @@ public sealed class EvaluateVerb(ExperimentCatalog experiments, TorchRuntime run
                 Seq1(HostErrors.CommandLine("--attack", $"the experiment '{saved.Experiment.Name}' disables {arguments["attack"]} (Evaluation:Fgsm, Evaluation:Pgd:Enabled)")));
         var epsilons = request.Epsilons.IfNone(() => ev.Epsilons);
         var clock = Stopwatch.StartNew();
-        return ModelEvaluation.Evaluate(model, saved.Data.Test, families, epsilons, saved.Data.Scale).Match(
+        return ModelEvaluation.Evaluate(model, saved.Data.Test, families, epsilons, saved.Data.Scale, ev.Certify ? ev.Norm : null).Match(
             Fail: error => Console.Failed($"the evaluation of '{saved.Path}'", error),
             Succ: result =>
             {
@@ -72,7 +72,8 @@ public sealed class EvaluateVerb(ExperimentCatalog experiments, TorchRuntime run
 
     private static byte[] Json(SavedModel saved, string engine, ModelScores scores, IReadOnlyList<double> epsilons) =>
         JsonFiles.Write(new EvaluationFile(saved.Path, saved.Experiment.Name, engine, saved.Data.Test.Name, saved.Data.Test.Count,
-            saved.Experiment.Evaluation.Norm.ToString(), epsilons, scores.CleanAccuracy, ReportJson.Curves(scores.Curves)), JsonFiles.Default.EvaluationFile);
+            saved.Experiment.Evaluation.Norm.ToString(), epsilons, scores.CleanAccuracy, ReportJson.Curves(scores.Curves),
+            scores.Bound is { } bound ? LipschitzJson.From(bound) : null), JsonFiles.Default.EvaluationFile);
 
     private static Validation<Error, AttackSelection> Attacks(string? text) => text?.Trim().ToLowerInvariant() switch
     {

@@ -110,7 +110,7 @@ public sealed class TrainVerb(
         foreach (var t in trained)
         {
             var watch = Stopwatch.StartNew();
-            var scores = ModelEvaluation.Evaluate(t.State.Model, data.Test, families, ev.Epsilons, data.Scale);
+            var scores = ModelEvaluation.Evaluate(t.State.Model, data.Test, families, ev.Epsilons, data.Scale, ev.Certify ? ev.Norm : null);
             if (scores.IsFail) return Failed($"the evaluation of {t.Trainer.Name} failed", scores);
             log.LogInformation("{Trainer}: clean test accuracy {Accuracy:P1}; attacked with {Attacks} at {Count} radii in {Seconds:F1} s",
                 t.Trainer.Name, ((ModelScores)scores).CleanAccuracy, string.Join(" and ", families.Select(f => f.Family.Name)), ev.Epsilons.Count, watch.Elapsed.TotalSeconds);

@@ -12,6 +12,7 @@ using static TorchSharp.torch;
 
 namespace RobustNode.Tests.Attacks;
 
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class AttackTests
 {
     private readonly Network<Tensor> _model = SmallNetwork(11);

@@ -11,6 +11,7 @@ namespace RobustNode.Tests.Denoising;
 /// The averagedness test: ‖Tx − Ty‖² ≤ ‖x − y‖² − (1 − α)/α ‖(I − T)x − (I − T)y‖² on random pairs accepts operators
 /// that are α-averaged and refutes those that are not.
 /// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public class AveragednessTests
 {
     private static AveragednessCheck Check(Func<Tensor, Fin<Tensor>> op, double alpha)

@@ -7,6 +7,7 @@ using static TorchSharp.torch;
 namespace RobustNode.Tests.Denoising;
 
 /// <summary>The denoiser value: what it accepts, and the images, noise and patches it is trained and measured on.</summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public class DenoiserTests
 {
     private static T Get<T>(Fin<T> value) => value.Match(v => v, e => throw new InvalidOperationException(e.Message));

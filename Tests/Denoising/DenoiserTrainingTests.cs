@@ -15,6 +15,7 @@ namespace RobustNode.Tests.Denoising;
 /// The residual CNN denoiser is trained through its blocks' adjoint sweeps: its gradient equals autograd's, training
 /// lowers the error, and a run is reproducible and resumable bit for bit.
 /// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public class DenoiserTrainingTests
 {
     private static T Get<T>(Fin<T> value) => value.Match(v => v, e => throw new InvalidOperationException(e.Message));

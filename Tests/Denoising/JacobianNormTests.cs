@@ -7,6 +7,7 @@ using static TorchSharp.torch;
 namespace RobustNode.Tests.Denoising;
 
 /// <summary>The Jacobian's spectral norm by power iteration with the blocks' tangent and reverse sweeps.</summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public class JacobianNormTests
 {
     private static T Get<T>(Fin<T> value) => value.Match(v => v, e => throw new InvalidOperationException(e.Message));

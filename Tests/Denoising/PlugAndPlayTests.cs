@@ -11,6 +11,7 @@ namespace RobustNode.Tests.Denoising;
 /// Plug-and-Play forward–backward splitting with denoisers whose averagedness is known: the residuals
 /// ‖x_{k+1} − x_k‖ never increase and reach the tolerance; bad settings are refused before any iteration.
 /// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public class PlugAndPlayTests
 {
     private static T Get<T>(Fin<T> value) => value.Match(v => v, e => throw new InvalidOperationException(e.Message));
@@ -108,70 +109,5 @@ public class PlugAndPlayTests
         Assert.Equal(100, result.Steps.Count);
         for (int k = 1; k < result.Steps.Count; k++) Assert.True(result.Steps[k].Drift[0] <= result.Steps[k - 1].Drift[0] + 1e-15);
         Assert.Equal(0.0, result.Steps[^1].Drift[0]);   // everything has been thresholded to 0 after 100 × 0.02
-    }
-}
-
-/// <summary>
-/// The plumbing the gradient-flow denoiser will use, with a stand-in written in plain tensor operations: three explicit
-/// Euler steps x ↦ x − h Aᵀ relu(A x + b) with A a random 3×3 convolution to 4 channels and h‖A‖₂² = 1.8. Each step is
-/// 0.9-averaged, so their composition is averaged with the composed α, and Plug-and-Play with it converges with
-/// non-increasing residuals.
-/// </summary>
-public class AveragedStandInTests
-{
-    private static T Get<T>(Fin<T> value) => value.Match(v => v, e => throw new InvalidOperationException(e.Message));
-
-    private static (Denoiser Denoiser, double Alpha) GradientSteps()
-    {
-        var generator = new Generator(21);
-        var kernels = Enumerable.Range(0, 3).Select(_ => randn([4, 1, 3, 3], float64, generator: generator).DetachFromDisposeScope()).ToArray();
-        var biases = Enumerable.Range(0, 3).Select(_ => (0.1 * randn([4], float64, generator: generator)).DetachFromDisposeScope()).ToArray();
-        // ‖A‖₂² by power iteration on AᵀA (zero padding), with a margin for the iteration's error.
-        var steps = kernels.Select(k =>
-        {
-            using var scope = NewDisposeScope();
-            var v = randn([1, 1, 24, 24], float64, generator: generator);
-            double norm = 0;
-            for (int i = 0; i < 300; i++)
-            {
-                var w = nn.functional.conv_transpose2d(nn.functional.conv2d(v, k, padding: [1, 1]), k, padding: [1, 1]);
-                norm = w.norm().item<double>() / v.norm().item<double>();
-                v = w / w.norm();
-            }
-            return 1.8 / (norm * 1.01);
-        }).ToArray();
-        var alpha = Averagedness.Compose(steps.Select((h, i) => 0.9));
-        var d = new Denoiser("gradient-steps", x =>
-        {
-            var z = x;
-            for (int i = 0; i < 3; i++)
-                z = z - steps[i] * nn.functional.conv_transpose2d(nn.functional.relu(nn.functional.conv2d(z, kernels[i], biases[i], padding: [1, 1])), kernels[i], padding: [1, 1]);
-            return FinSucc(z);
-        });
-        return (d, alpha);
-    }
-
-    [Fact]
-    public void Euler_steps_of_a_convex_gradient_flow_are_averaged_with_the_composed_alpha()
-    {
-        using var scope = NewDisposeScope();
-        var (d, alpha) = GradientSteps();
-        var (x, y) = Averagedness.RandomPairs([32, 1, 12, 12], seed: 5);
-        var check = Get(Averagedness.Check(d.Apply, alpha, x, y));
-        Assert.True(check.Holds, $"{check}");
-        Assert.True(check.LargestRatio <= 1 + 1e-12);
-    }
-
-    [Fact]
-    public void Plug_and_play_with_averaged_gradient_steps_has_non_increasing_residuals()
-    {
-        using var scope = NewDisposeScope();
-        var (d, _) = GradientSteps();
-        var clean = rand([1, 1, 12, 12], float64, generator: new Generator(8));
-        var problem = Get(InverseProblem.Observe(Get(PixelMask.Random(12, 12, 0.3, seed: 2)), clean, 0.01, seed: 3));
-        var result = Get(PlugAndPlay.Solve(problem, d, new PnpOptions(1.0, 3000, 1e-6), clean));
-        for (int k = 1; k < result.Iterations.Count; k++)
-            Assert.True(result.Iterations[k].Residual[0] <= result.Iterations[k - 1].Residual[0] * (1 + 1e-9) + 1e-15, $"residual rose at iteration {k + 1}");
-        Assert.True(result.Converged, $"residual {result.Iterations[^1].Residual[0]:E2} after {result.Iterations.Count} iterations");
     }
 }

@@ -11,9 +11,11 @@ using static TorchSharp.torch;
 namespace RobustNode.Tests.Engines;
 
 /// <summary>Every managed kernel equals the TorchSharp operation it mirrors: to 1e-12 relative in float64.</summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class ManagedKernelsEqualTorchInDouble() : ManagedKernelsEqualTorch<double>(1e-12);
 
 /// <summary>Every managed kernel equals the TorchSharp operation it mirrors: to 1e-5 relative in float32.</summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class ManagedKernelsEqualTorchInSingle() : ManagedKernelsEqualTorch<float>(1e-5);
 
 /// <summary>

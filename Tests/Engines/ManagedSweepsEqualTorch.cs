@@ -18,9 +18,11 @@ using static TorchSharp.torch;
 namespace RobustNode.Tests.Engines;
 
 /// <summary>The generic sweeps give the same numbers on the managed engine as on TorchSharp: to 1e-12 in float64.</summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class ManagedSweepsEqualTorchInDouble() : ManagedSweepsEqualTorch<double>(1e-12);
 
 /// <summary>The generic sweeps give the same numbers on the managed engine as on TorchSharp: to 1e-5 in float32.</summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class ManagedSweepsEqualTorchInSingle() : ManagedSweepsEqualTorch<float>(1e-5);
 
 /// <summary>

@@ -5,6 +5,7 @@ using static RobustNode.Tests.Host.TrainingJobs;
 namespace RobustNode.Tests.Host;
 
 /// <summary>The attack verb with PGD end to end, and every bad value of its options refused before the model is read.</summary>
+[Collection(nameof(Collections.LibtorchThreadCount))]
 public sealed class AttackVerbTests(TinyModel trained) : IClassFixture<TinyModel>
 {
     [Fact]

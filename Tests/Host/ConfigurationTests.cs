@@ -6,6 +6,7 @@ using Xunit;
 
 namespace RobustNode.Tests.Host;
 
+[Collection(nameof(Collections.LibtorchThreadCount))]
 public class ConfigurationTests
 {
     private static string Problem(TempFolder folder, JsonObject? problem = null) =>

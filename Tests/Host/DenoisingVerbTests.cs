@@ -9,6 +9,7 @@ using static RobustNode.Tests.Host.TrainingJobs;
 namespace RobustNode.Tests.Host;
 
 /// <summary>The train-denoiser and pnp verbs end to end on small generated images, and their refusals of bad input.</summary>
+[Collection(nameof(Collections.LibtorchThreadCount))]
 public class DenoisingVerbTests
 {
     /// <summary>Four 40×40 smooth images written as PNG files into <c>images/</c>: three for training, one for testing.</summary>
@@ -114,6 +115,40 @@ public class DenoisingVerbTests
     }
 
     [Fact]
+    public void The_gradient_flow_denoiser_trains_and_reconstructs_with_its_proven_averagedness()
+    {
+        using var folder = new TempFolder();
+        var settings = Settings(folder, ("Denoising:Denoisers:flow", JsonNode.Parse("""
+            { "Architecture": "gradient-flow", "Steps": 3, "Filters": 4, "Theta": 0.9, "NoiseLevels": [25], "Seed": 3,
+              "Training": { "Optimizer": { "Name": "adam", "LearningRate": 0.01 }, "Epochs": 1, "BatchSize": 8, "Seed": 4 } }
+            """)));
+
+        var run = Robustnode.Run(folder, ["train-denoiser", "--denoiser", "flow"], settings);
+
+        Assert.True(run.ExitCode == ExitCodes.Success, run.Error);
+        var report = JsonNode.Parse(File.ReadAllText(Path.Combine(Run(folder, "flow"), "report.json")))!;
+        Assert.Equal("gradient-flow", (string?)report["model"]!["architecture"]);
+        Assert.Equal(1.0, (double)report["model"]!["lipschitzBound"]!);
+        double alpha = (double)report["model"]!["averagedness"]!;
+        Assert.True(alpha > 0 && alpha < 1, $"α = {alpha}");
+        Assert.Equal(3 * 4 * 10, (int)report["model"]!["parameters"]!);
+
+        var model = Path.Combine(Run(folder, "flow"), "models", "flow.ckpt");
+        var output = folder.File("pnp-flow");
+        var pnp = Robustnode.Run(folder, ["pnp", "--denoiser", model, "--problem", "inpaint", "--crop", "24", "--iterations", "6",
+            "--applications", "4", "--out", output], settings);
+        Assert.True(pnp.ExitCode == ExitCodes.Success, pnp.Error);
+        var pnpReport = JsonNode.Parse(File.ReadAllText(Path.Combine(output, "report.json")))!;
+        var denoiser = pnpReport["denoisers"]![0]!;
+        Assert.Equal("flow", (string?)denoiser["name"]);
+        Assert.True((double)denoiser["averagedness"]! < 1);
+        Assert.True((bool)denoiser["averagednessTest"]!["holds"]!);
+        Assert.Equal((double)denoiser["averagedness"]!, (double)denoiser["averagednessTest"]!["alpha"]!);
+        var residuals = pnpReport["images"]![0]!["reconstructions"]![0]!["residual"]!.AsArray().Select(r => (double)r!).ToArray();
+        for (int k = 1; k < residuals.Length; k++) Assert.True(residuals[k] <= residuals[k - 1] * (1 + 1e-9) + 1e-15, $"residual rose at iteration {k + 1}");
+    }
+
+    [Fact]
     public void Bad_denoising_settings_are_all_reported_with_their_keys()
     {
         using var folder = new TempFolder();
@@ -132,7 +167,7 @@ public class DenoisingVerbTests
         Assert.Contains("Denoising:Data:PatchSise: unknown setting", run.Error);
         Assert.Contains("Denoising:Denoisers:tiny:NoiseLevels: expected noise levels in grey levels of 255, each in (0, 255), got [300]", run.Error);
         Assert.Contains("Denoising:Denoisers:tiny:Depth: must be at least 2, got 1", run.Error);
-        Assert.Contains("Denoising:Denoisers:other:Architecture: expected dncnn, got 'unet'", run.Error);
+        Assert.Contains("Denoising:Denoisers:other:Architecture: expected dncnn or gradient-flow, got 'unet'", run.Error);
         Assert.False(Directory.Exists(folder.File("runs")));
 
         var patch = Robustnode.Run(folder, ["train-denoiser", "--denoiser", "tiny"], Settings(folder, ("Denoising:Data:FashionMnistCount", 10), ("Denoising:Data:PatchSize", 40)));
@@ -140,7 +175,7 @@ public class DenoisingVerbTests
 
         var unknown = Robustnode.Run(folder, ["train-denoiser", "--denoiser", "nope"], Settings(folder));
         Assert.Equal(ExitCodes.InvalidInput, unknown.ExitCode);
-        Assert.Contains("--denoiser: no denoiser 'nope' in the Denoising:Denoisers section; known: dncnn-15, dncnn-25, tiny", unknown.Error);
+        Assert.Contains("--denoiser: no denoiser 'nope' in the Denoising:Denoisers section; known: dncnn-15, dncnn-25, gradient-flow-15, gradient-flow-25, tiny", unknown.Error);
 
         var small = Robustnode.Run(folder, ["train-denoiser", "--denoiser", "tiny"], Settings(folder, ("Denoising:Data:PatchSize", 41), ("Denoising:Data:FashionMnistCount", 0)));
         Assert.Equal(ExitCodes.InvalidInput, small.ExitCode);

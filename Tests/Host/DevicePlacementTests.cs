@@ -15,6 +15,7 @@ namespace RobustNode.Tests.Host;
 /// device, as solve and sensitivity place the problem's tensors. Checked with the CPU device objects this machine has
 /// (every tensor a run computes with is watched), and with the meta device for placement alone.
 /// </summary>
+[Collection(nameof(Collections.LibtorchThreadCount))]
 public sealed class DevicePlacementTests
 {
     [Fact]

@@ -5,6 +5,7 @@ using Xunit;
 
 namespace RobustNode.Tests.Host;
 
+[Collection(nameof(Collections.LibtorchThreadCount))]
 public class DeviceSelectionTests
 {
     private static DeviceDecision Chosen(DeviceRequest request, bool cuda) =>

@@ -11,6 +11,7 @@ namespace RobustNode.Tests.Host;
 /// <c>"engine"</c> — validated at start-up like every other setting, resolved for the network (auto: the managed engine
 /// for dense fields when registered, torch otherwise and for convolutions), and named in every result.
 /// </summary>
+[Collection(nameof(Collections.LibtorchThreadCount))]
 public sealed class EngineSelectionTests
 {
     /// <summary>A catalog with a second, dense-only engine named "managed" (TorchSharp underneath, so results can be compared).</summary>

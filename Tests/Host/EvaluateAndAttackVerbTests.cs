@@ -6,6 +6,7 @@ using static RobustNode.Tests.Host.TrainingJobs;
 namespace RobustNode.Tests.Host;
 
 /// <summary>The evaluate and attack verbs on saved models, and the image experiments end to end.</summary>
+[Collection(nameof(Collections.LibtorchThreadCount))]
 public class EvaluateAndAttackVerbTests
 {
     /// <summary>A finished tiny moons run (standard and augmented, one epoch) in a fresh folder.</summary>

@@ -12,6 +12,7 @@ using static RobustNode.Tests.Host.TrainingJobs;
 namespace RobustNode.Tests.Host;
 
 /// <summary>The Experiments section is validated at start-up, every bad key of every experiment reported at once.</summary>
+[Collection(nameof(Collections.LibtorchThreadCount))]
 public class ExperimentConfigurationTests
 {
     [Fact]

@@ -11,6 +11,7 @@ namespace RobustNode.Tests.Host;
 /// names the key, JSON path or file at fault, prints no stack trace, and leaves the previous output file untouched
 /// with no temporary file beside it.
 /// </summary>
+[Collection(nameof(Collections.LibtorchThreadCount))]
 public sealed class FuzzTests(ITestOutputHelper output)
 {
     /// <summary>One malformed input: how it was made, its text, and what the message must name.</summary>

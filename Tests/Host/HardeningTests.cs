@@ -33,6 +33,7 @@ public sealed class TinyModel : IDisposable
 /// Hostile but fair input to every verb: each defect of the hardening list, reproduced, now refused with exit code 2
 /// (input) or 3 (computation), a message naming the key, path or file, no stack trace, and nothing overwritten.
 /// </summary>
+[Collection(nameof(Collections.LibtorchThreadCount))]
 public sealed class HardeningTests(TinyModel trained) : IClassFixture<TinyModel>
 {
     private static string Problem(TempFolder folder, JsonObject problem, string name = "p.json") => folder.Write(name, problem.ToJsonString());

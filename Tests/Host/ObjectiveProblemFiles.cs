@@ -12,6 +12,7 @@ namespace RobustNode.Tests.Host;
 /// (Oracles/pytorch_reference.py) — to 1e-9, for every objective, three norms and two schemes; bad objectives are refused
 /// with their JSON paths.
 /// </summary>
+[Collection(nameof(Collections.LibtorchThreadCount))]
 public class ObjectiveProblemFiles
 {
     private const double Tolerance = 1e-9;

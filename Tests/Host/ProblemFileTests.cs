@@ -144,7 +144,7 @@ public class ProblemFileTests
     [InlineData("solver", "4", "$.solver: expected a string, got the number 4")]
     [InlineData("x0", "{}", "$.x0: expected an array of rows of 3, got an object")]
     [InlineData("x0", "[]", "$.x0: expected an array of rows of 3, got an empty array")]
-    [InlineData("field", "\"node-relu\"", "$.field: expected one of \"linear\", \"node-tanh\", got \"node-relu\"")]
+    [InlineData("field", "\"node-relu\"", "$.field: expected one of \"linear\", \"node-tanh\", \"gradient-flow\", got \"node-relu\"")]
     [InlineData("q", "3", "$.q: expected \"inf\", 2 or 1, got the number 3")]
     [InlineData("epsilon", "-0.1", "$.epsilon: must be at least 0, got -0.1")]
     [InlineData("mode", "\"exact\"", "$.mode: expected one of \"discrete\", \"continuous\", got \"exact\"")]

@@ -15,6 +15,7 @@ namespace RobustNode.Tests.Host;
 /// <c>AugmentedAdversarial</c> are validated like every setting, become the library's objectives in network units, and
 /// train beside the others with their names in the reports.
 /// </summary>
+[Collection(nameof(Collections.LibtorchThreadCount))]
 public class RobustTrainerSettingsTests
 {
     [Fact]

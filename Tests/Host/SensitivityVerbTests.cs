@@ -14,6 +14,7 @@ using static TorchSharp.torch;
 
 namespace RobustNode.Tests.Host;
 
+[Collection(nameof(Collections.LibtorchThreadCount))]
 public class SensitivityVerbTests
 {
     private static HostRun Sensitivity(TempFolder folder, JsonObject problem, string outName = "out.json") =>

@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace RobustNode.Tests.Host;
 
+[Collection(nameof(Collections.LibtorchThreadCount))]
 public class SolveVerbTests
 {
     private static HostRun Solve(TempFolder folder, JsonObject problem, string outName = "out.json", params string[] extra) =>
@@ -23,7 +24,7 @@ public class SolveVerbTests
         var a = tensor(ProblemSamples.Matrix(problem["A"]!).Cast<double>().ToArray(), [problem["dim"]!.GetValue<int>(), problem["dim"]!.GetValue<int>()], ScalarType.Float64);
         var x0Values = ProblemSamples.Matrix(problem["x0"]!);
         var x0 = tensor(x0Values.Cast<double>().ToArray(), [x0Values.GetLength(0), x0Values.GetLength(1)], ScalarType.Float64);
-        var xT = x0.matmul(linalg.matrix_exp(a * problem["T"]!.GetValue<double>()).t());
+        var xT = x0.matmul(linalg.matrix_exp(RobustNode.Core.Engines.TorchScalars.Times(a, problem["T"]!.GetValue<double>())).t());
         return RobustNode.Host.Problems.ProblemTensors.Matrix(xT);
     }
 

@@ -5,6 +5,7 @@ using Xunit;
 
 namespace RobustNode.Tests.Host;
 
+[Collection(nameof(Collections.LibtorchThreadCount))]
 public class UserTableauTests
 {
     private static JsonObject Tableau(JsonNode a, JsonNode b, JsonNode c, int order) =>

@@ -5,6 +5,7 @@ using Xunit;
 
 namespace RobustNode.Tests.Host;
 
+[Collection(nameof(Collections.LibtorchThreadCount))]
 public class VerbCatalogTests
 {
     /// <summary>A verb as a later one would be written: a descriptor and a Run, dependencies by constructor.</summary>
@@ -84,7 +85,7 @@ public class VerbCatalogTests
         var run = Robustnode.Run(folder, ["slove"]);
 
         Assert.Equal(ExitCodes.InvalidInput, run.ExitCode);
-        Assert.Contains("robustnode: unknown verb 'slove'; known: train, sweep, evaluate, attack, solve, sensitivity", run.Error);
+        Assert.Contains("robustnode: unknown verb 'slove'; known: train, sweep, evaluate, attack, certify, solve, sensitivity", run.Error);
     }
 
     [Fact]

@@ -16,6 +16,7 @@ namespace RobustNode.Tests.Networks;
 /// A network stem → ODE block → head is differentiated block by block: its gradient and the augmented
 /// gradient by the second-order sweeps equal autograd and double backpropagation through the same network.
 /// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public class ComposedNetworkTests
 {
     private const double T = 1.0;

@@ -3,13 +3,16 @@
 
 Reads one problem, or a JSON list of problems, in the problem-file format of DESIGN.md §4:
 
-    field        "node-tanh" (x' = W_k tanh(x) + b_k) or "linear" (x' = A x)
+    field        "node-tanh" (x' = W_k tanh(x) + b_k), "linear" (x' = A x) or "gradient-flow"
+                 (x' = s_k A_k^T act(A_k x + b_k), s_k = -1 "contractive" or +1 "expansive")
     dim, steps   state dimension d and number of layers N (piecewise-constant controls on [0, T])
     T            final time
     solver       a fixed-step built-in scheme (table below), or any name with the scheme given inline as
                  "tableau": {"A": [[...]], "b": [...], "c": [...]}
     stepsPerLayer  equal steps per layer (optional, default 1)
     weights [N][d][d], biases [N][d]   (node-tanh)      A [d][d]   (linear)
+    weights [N][m][d], biases [N][m], activation ("tanh", "relu", "softplus", "sigmoid", "identity"),
+                 direction ("contractive" | "expansive", or one per layer; default contractive)   (gradient-flow)
     x0 [B][d]
     loss         "cross-entropy" with "labels" [B] (logits = x(T)), or "square" with "targets" [B][d]
     epsilon, q   the augmented loss  J~ = mean_i [l_i + epsilon * ||grad_{x0_i} l_i||_{q*}],  q in "inf" | 2 | 1
@@ -85,6 +88,15 @@ TABLEAUX = {
 }
 
 
+ACTIVATIONS = {
+    "tanh": torch.tanh,
+    "relu": torch.relu,
+    "softplus": torch.nn.functional.softplus,
+    "sigmoid": torch.sigmoid,
+    "identity": lambda z: z,
+}
+
+
 def tableau(problem):
     if "tableau" in problem:
         t = problem["tableau"]
@@ -113,6 +125,15 @@ def final_state(problem, controls, x0):
 
         def f(_k, _t, x):
             return x @ matrix.T
+    elif problem["field"] == "gradient-flow":
+        weights, biases = controls
+        act = ACTIVATIONS[problem["activation"]]
+        direction = problem.get("direction", "contractive")
+        directions = direction if isinstance(direction, list) else [direction] * layers
+        signs = [-1.0 if d == "contractive" else 1.0 for d in directions]
+
+        def f(k, _t, x):
+            return signs[k] * (act(x @ weights[k].T + biases[k]) @ weights[k])
     else:
         raise ValueError(f"unknown field '{problem['field']}'")
     x = x0
@@ -160,8 +181,9 @@ def solve(problem):
     def leaf(key):
         return torch.tensor(problem[key], dtype=torch.float64, requires_grad=True)
 
-    names = ["Weights", "Biases"] if problem["field"] == "node-tanh" else ["A"]
-    controls = [leaf("weights"), leaf("biases")] if problem["field"] == "node-tanh" else [leaf("A")]
+    with_weights = problem["field"] in ("node-tanh", "gradient-flow")
+    names = ["Weights", "Biases"] if with_weights else ["A"]
+    controls = [leaf("weights"), leaf("biases")] if with_weights else [leaf("A")]
     x0 = leaf("x0")
     losses = per_sample_loss(problem, final_state(problem, controls, x0))
     loss = losses.mean()

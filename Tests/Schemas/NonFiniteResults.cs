@@ -6,6 +6,7 @@ using Xunit;
 namespace RobustNode.Tests.Schemas;
 
 /// <summary>A result that overflows is a computation failure (exit 3) naming its key; nothing is written.</summary>
+[Collection(nameof(Collections.LibtorchThreadCount))]
 public class NonFiniteResults
 {
     [Fact]

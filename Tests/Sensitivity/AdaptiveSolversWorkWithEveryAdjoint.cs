@@ -15,6 +15,7 @@ namespace RobustNode.Tests.Sensitivity;
 /// results are finite and approximate the gradient of the continuous problem (a fine fixed-step discrete
 /// adjoint) to the accuracy the tolerances ask for.
 /// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class AdaptiveSolversWorkWithEveryAdjoint
 {
     public static TheoryData<string, string> Cases()

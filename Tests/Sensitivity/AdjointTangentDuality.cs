@@ -13,6 +13,7 @@ namespace RobustNode.Tests.Sensitivity;
 /// ⟨∇_u J, η⟩ equals the tangent's directional derivative along η. Both hold to rounding error for any
 /// tableau, sizes and data.
 /// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class AdjointTangentDuality
 {
     private const double Tolerance = 1e-12;

@@ -15,6 +15,7 @@ namespace RobustNode.Tests.Sensitivity;
 /// and second order — is the same for a network of 4 layers and of 40 (DESIGN §1, "Memory"). The discrete adjoint,
 /// which keeps the step-start states, holds more tensors the deeper the network.
 /// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class BacksolveMemoryIsIndependentOfDepth
 {
     [Fact]

@@ -18,6 +18,7 @@ namespace RobustNode.Tests.Sensitivity;
 /// the strategy for the forward states; with adaptive dopri5 the three strategies agree to the tolerance; and the
 /// continuous second-order adjoint approaches the discrete one at the scheme's order as the steps shrink.
 /// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class ContinuousAdjointConverges(ITestOutputHelper output)
 {
     public static TheoryData<string, int[], string> Ladders()

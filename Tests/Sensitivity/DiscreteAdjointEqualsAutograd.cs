@@ -16,6 +16,7 @@ namespace RobustNode.Tests.Sensitivity;
 /// fixed steps, J = mean ℓᵢ, ∇_W J, ∇_b J and p(0) = ∇_{x₀} Σℓᵢ equal reverse-mode autograd through the same
 /// Runge–Kutta recursion (written out in <see cref="AutogradRungeKutta"/>) to rounding error.
 /// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class DiscreteAdjointEqualsAutograd
 {
     private const double Tolerance = 1e-10;

@@ -17,6 +17,7 @@ namespace RobustNode.Tests.Sensitivity;
 /// <see cref="Fin{A}"/> failure with a domain error — never an exception or a native abort — for every adjoint
 /// strategy, with fixed and adaptive steps.
 /// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class FailuresAreValues
 {
     public static TheoryData<string, bool> Cases()

@@ -17,6 +17,7 @@ namespace RobustNode.Tests.Sensitivity;
 /// same holds for the augmented loss 𝒥 and its second-order adjoint gradient along η — where 𝒥 is differentiable:
 /// q = 2 always (p(0) ≠ 0), q = ∞ (1-norm penalty) and q = 1 (max-norm penalty) away from their kinks.
 /// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class GradientsMatchFiniteDifferences
 {
     [Property(MaxTest = 30)]

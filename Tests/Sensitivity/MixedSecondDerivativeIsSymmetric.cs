@@ -16,6 +16,7 @@ namespace RobustNode.Tests.Sensitivity;
 /// The second-order sweep computes exactly this quantity for v = ∇φ(p(0)) (the forward-over-reverse product of
 /// DESIGN §1): ⟨∇_u 𝒥 − ∇_u J, η⟩ / ε = d/dβ mean ᵢ φ(pᵢ(0)) = d/dβ ⟨∇_{x₀} J(u + βη), v⟩.
 /// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class MixedSecondDerivativeIsSymmetric
 {
     private const double H = 1e-5;

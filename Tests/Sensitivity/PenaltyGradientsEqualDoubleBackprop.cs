@@ -18,6 +18,7 @@ namespace RobustNode.Tests.Sensitivity;
 /// Ψ = Σ⟨v, p(x)⟩ + Σ⟨c, x(T)⟩ + Σ⟨c′, x′(T)⟩ equals double backpropagation; without sensitivities the method is a first-order
 /// adjoint of any function of several outputs; a seed without sensitivities and cotangents of the wrong shape are error values.
 /// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class PenaltyGradientsEqualDoubleBackprop
 {
     private const double Tolerance = 1e-9;

@@ -17,6 +17,7 @@ namespace RobustNode.Tests.Sensitivity;
 /// Runge–Kutta recursion — p(0) by autograd with <c>create_graph</c>, then 𝒥, then ∇_u 𝒥 — for every tableau,
 /// both losses and q ∈ {∞, 2, 1}.
 /// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class SecondOrderAdjointEqualsDoubleBackprop
 {
     private const double Tolerance = 1e-9;

@@ -15,6 +15,7 @@ namespace RobustNode.Tests.Sensitivity;
 /// ∇_u Σᵢ⟨vᵢ, pᵢ(0)⟩ through one tangent and one second-order reverse sweep per input batch. The augmented loss is the
 /// seed v = ∇‖p(0)‖_{q*}; other penalties and several inputs agree with double backpropagation.
 /// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class SeededGradientsEqualDoubleBackprop
 {
     private const double Tolerance = 1e-9;

@@ -20,6 +20,7 @@ namespace RobustNode.Tests.Sensitivity;
 /// it to 1e-9 for random problems with every fixed-step scheme, both losses and every attack norm, for the nODE and
 /// the linear field, with the scheme looked up by name or given inline.
 /// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class SensitivitiesEqualPyTorch
 {
     private const double Tolerance = 1e-9;

@@ -18,6 +18,7 @@ namespace RobustNode.Tests.Sensitivity;
 /// rounding, from every adjoint strategy: values such as J and 𝒥 are read out of float32 tensors correctly, and
 /// the directional derivative of the tangent as well.
 /// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class SinglePrecisionGradients
 {
     [Theory]

@@ -14,6 +14,7 @@ namespace RobustNode.Tests.Sensitivity;
 /// ResNet's forward pass), where dense output needs one more evaluation at the end of every layer. Its reverse sweep
 /// evaluates the field only at the stages whose value a later stage uses.
 /// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class StepTapeCostsNoExtraEvaluation
 {
     private const int Layers = 5;

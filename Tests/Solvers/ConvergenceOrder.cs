@@ -15,6 +15,7 @@ namespace RobustNode.Tests.Solvers;
 /// Checked on a linear system against the matrix exponential, on the logistic equation (DETEST A4,
 /// nonlinear) and on a non-autonomous form of it, which checks the stage times t + cᵢh.
 /// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class ConvergenceOrder
 {
     private const double Tolerance = 0.15;

@@ -17,6 +17,7 @@ namespace RobustNode.Tests.Solvers;
 /// Over a whole solve the interpolated error then converges at min(p, q + 1) ≥ q.
 /// Problem: the logistic equation z' = (z/4)(1 − z/20) (DETEST A4), z = 20 / (1 + 19 e^(−t/4)).
 /// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class DenseOutputOrder
 {
     private const double Tolerance = 0.15;

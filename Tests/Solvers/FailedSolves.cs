@@ -15,6 +15,7 @@ namespace RobustNode.Tests.Solvers;
 /// stopped — never an exception, a hang or a silently wrong answer: step-size underflow (301) when the
 /// solution blows up, a non-finite state (300) or underflow when the field returns NaN, and the step limit (302).
 /// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class FailedSolves
 {
     private static OdeSolver Adaptive(string name, double tol = 1e-6, int maxSteps = 100_000) =>

@@ -34,6 +34,7 @@ public static class LayeredProblems
 /// was taken in, and the steps of each layer tile it exactly, from t_k to t_{k+1}.
 /// </summary>
 [Properties(Arbitrary = [typeof(LayeredProblems)], MaxTest = 25)]
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class LayerBoundaries
 {
     private static NeuralOdeField<Tensor> Field(LayeredProblem p)

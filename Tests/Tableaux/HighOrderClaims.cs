@@ -13,6 +13,7 @@ namespace RobustNode.Tests.ButcherTableaux;
 /// order and the check stops at the first violated order; a claim above <see cref="ButcherTableau.MaxOrder"/> is
 /// refused before a single tree is built. The rooted trees up to the cap are few enough to enumerate at start-up.
 /// </summary>
+[Collection(nameof(Collections.WallTimeBounds))]
 public sealed class HighOrderClaims(ITestOutputHelper output)
 {
     private static Validation<LanguageExt.Common.Error, ButcherTableau> Rk4Claiming(int order) =>

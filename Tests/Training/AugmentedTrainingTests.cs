@@ -13,6 +13,7 @@ using static RobustNode.Tests.Training.TrainingHarness;
 namespace RobustNode.Tests.Training;
 
 /// <summary>The augmented trainer's gradient is the second-order adjoint's, which is double backpropagation's.</summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class AugmentedTrainingTests
 {
     public AugmentedTrainingTests() => Initialise();

@@ -10,6 +10,7 @@ namespace RobustNode.Tests.Training;
 /// KL(softmax z ‖ softmax w) from the cross-entropy kernels equals its definition by log-softmax, and its gradients with
 /// respect to both logit batches and the Hessian-vector product of the loss in w equal autograd's.
 /// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class KullbackLeiblerLossTests
 {
     private static readonly TorchEngine E = TorchEngine.Instance;

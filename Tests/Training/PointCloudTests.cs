@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 
 namespace RobustNode.Tests.Training;
 
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class PointCloudTests
 {
     public PointCloudTests() => Initialise();

@@ -20,6 +20,7 @@ namespace RobustNode.Tests.Training;
 /// an adversarial point), by double backpropagation in the reference. Solvers Euler, midpoint and RK4; attack norms ∞, 2
 /// and 1; with and without an input box that clips.
 /// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class RobustObjectivesEqualDoubleBackprop
 {
     private const double Tolerance = 1e-9;

@@ -24,6 +24,7 @@ namespace RobustNode.Tests.Training;
 /// the seed). Cases whose perturbed inputs sit at a kink of the objective (a residual or a linear term of LLR at zero, a
 /// coordinate of p(x̃) at a kink of the dual norm) are discarded, and FsCheck counts them.
 /// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class RobustObjectivesMatchFiniteDifferences
 {
     private const double H = 1e-6;

@@ -20,6 +20,7 @@ namespace RobustNode.Tests.Training;
 /// random draws come from each batch's derived seed), memory stays flat, the warm-up starts with standard training, every
 /// invalid setting is reported at once, and on moons each robust trainer is more robust under PGD than standard training.
 /// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class RobustTrainerTests(ITestOutputHelper output)
 {
     private static readonly PointCloudModel Config = new(Dim: 3, Layers: 4);

@@ -1,3 +1,4 @@
+using RobustNode.Core.Engines;
 using LanguageExt;
 using RobustNode.Core.Errors;
 using static LanguageExt.Prelude;
@@ -63,14 +64,14 @@ public static class Averagedness
     public static (Tensor X, Tensor Y) RandomPairs(long[] shape, long seed, ScalarType dtype = ScalarType.Float64)
     {
         using var scope = NewDisposeScope();
-        var generator = new Generator(unchecked((ulong)seed));
+        using var generator = new Generator(unchecked((ulong)seed));
         long pairs = shape[0], n = shape.Skip(1).Aggregate(1L, (a, b) => a * b);
         var x = rand(shape, ScalarType.Float64, generator: generator);
-        var radii = pairs == 1 ? ones(1, ScalarType.Float64) : linspace(-3, 0, pairs, ScalarType.Float64).mul_(Math.Log(10)).exp_();
+        var radii = pairs == 1 ? ones(1, ScalarType.Float64) : linspace(-3, 0, pairs, ScalarType.Float64).TimesInPlace(Math.Log(10)).exp_();
         var view = new long[shape.Length];
         System.Array.Fill(view, 1L);
         view[0] = pairs;
-        var y = x + randn(shape, ScalarType.Float64, generator: generator).mul_(radii.view(view) / Math.Sqrt(n));
+        var y = x.Plus(randn(shape, ScalarType.Float64, generator: generator).mul_(radii.view(view).Over(Math.Sqrt(n))));
         return (x.to(dtype).MoveToOuterDisposeScope(), y.to(dtype).MoveToOuterDisposeScope());
     }
 
@@ -92,7 +93,7 @@ public static class Averagedness
 
     private static AveragednessCheck Measure(double alpha, Tensor x, Tensor y, Tensor tx, Tensor ty, double tolerance)
     {
-        Tensor SquaredNorms(Tensor t) => t.to(ScalarType.Float64).flatten(1).square().sum([1L]);
+        Tensor SquaredNorms(Tensor t) => t.to(ScalarType.Float64).flatten(1).pow(TorchScalars.Two).sum([1L]);
         var d = SquaredNorms(x - y).data<double>().ToArray();
         var t = SquaredNorms(tx - ty).data<double>().ToArray();
         var r = SquaredNorms((x - tx) - (y - ty)).data<double>().ToArray();

@@ -1,3 +1,4 @@
+using RobustNode.Core.Engines;
 using LanguageExt;
 using RobustNode.Core.Errors;
 using RobustNode.Sensitivity.Networks;
@@ -58,7 +59,7 @@ public sealed record Denoiser(string Name, Func<Tensor, Fin<Tensor>> Map)
     /// <summary>D x = s x with s ∈ [0, 1): (1 − s)/2-averaged with Lipschitz constant s (a toy operator with known constants).</summary>
     public static Fin<Denoiser> ScaledIdentity(double scale) =>
         scale >= 0 && scale < 1
-            ? new Denoiser(FormattableString.Invariant($"scaled-identity({scale:G4})"), x => FinSucc(x.mul(scale)))
+            ? new Denoiser(FormattableString.Invariant($"scaled-identity({scale:G4})"), x => FinSucc(x.Times(scale)))
             { LipschitzBound = scale, Averagedness = (1 - scale) / 2 }
             : FinFail<Denoiser>(RobustNodeErrors.InvalidArgument("scale", $"must lie in [0, 1), got {scale}"));
 

@@ -15,6 +15,7 @@ public static class DenoiserArchitectures
         new(StringComparer.OrdinalIgnoreCase)
         {
             [ResidualCnn.ArchitectureName] = entries => ResidualCnn.FromDescription(entries).Map(a => (IDenoiserArchitecture)a),
+            [GradientFlowDenoiser.ArchitectureName] = entries => GradientFlowDenoiser.FromDescription(entries).Map(a => (IDenoiserArchitecture)a),
         };
 
     /// <summary>The known architecture names.</summary>

@@ -91,7 +91,7 @@ public static class DenoiserTrainer
                 options.Optimizer.Step(state.Optimizer, parameters, g.ControlGradients, learningRate);
                 architecture.Constrain(parameters);
                 lossSum += g.Loss * size;
-                noisySum += (noisyBatch - clean).square().mean().to(ScalarType.Float64).item<double>() * size;
+                noisySum += (noisyBatch - clean).pow(TorchScalars.Two).mean().to(ScalarType.Float64).item<double>() * size;
                 batches?.Report(new BatchProgress(epoch, b, count, g.Loss, g.Loss));
             }
             state.Epoch = epoch + 1;

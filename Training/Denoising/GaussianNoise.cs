@@ -1,3 +1,4 @@
+using RobustNode.Core.Engines;
 using LanguageExt;
 using RobustNode.Core.Errors;
 using RobustNode.Core.Sampling;
@@ -17,7 +18,7 @@ public static class GaussianNoise
     public static Fin<Tensor> Add(Tensor clean, double sigma, long seed) =>
         !(sigma >= 0) || !double.IsFinite(sigma)
             ? FinFail<Tensor>(RobustNodeErrors.InvalidArgument("noise level", $"must be finite and non-negative, got {sigma}"))
-            : FinSucc(AddUnchecked(clean, full([clean.shape[0]], sigma, ScalarType.Float64), seed));
+            : FinSucc(AddUnchecked(clean, tensor(Enumerable.Repeat(sigma, (int)clean.shape[0]).ToArray(), ScalarType.Float64), seed));
 
     /// <summary>x + σᵢ ε for images [B, …] with σᵢ drawn per image from <paramref name="levels"/> (uniformly).</summary>
     public static Fin<Tensor> AddMixed(Tensor clean, IReadOnlyList<double> levels, long seed)
@@ -33,11 +34,11 @@ public static class GaussianNoise
     private static Tensor AddUnchecked(Tensor clean, Tensor sigmas, long seed)
     {
         using var scope = NewDisposeScope();
-        var generator = new Generator(unchecked((ulong)Seeds.Derive(seed, 2)));
+        using var generator = new Generator(unchecked((ulong)Seeds.Derive(seed, 2)));
         var epsilon = randn(clean.shape, ScalarType.Float64, generator: generator);
         var shape = new long[clean.shape.Length];
         System.Array.Fill(shape, 1L);
         shape[0] = clean.shape[0];
-        return clean.to(ScalarType.Float64).add(epsilon.mul_(sigmas.view(shape))).to(clean.dtype).MoveToOuterDisposeScope();
+        return clean.to(ScalarType.Float64).Plus(epsilon.mul_(sigmas.view(shape))).to(clean.dtype).MoveToOuterDisposeScope();
     }
 }

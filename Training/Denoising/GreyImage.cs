@@ -1,3 +1,4 @@
+using RobustNode.Core.Engines;
 using LanguageExt;
 using RobustNode.Core.Errors;
 using static LanguageExt.Prelude;
@@ -32,7 +33,7 @@ public sealed record GreyImage(string Name, int Height, int Width, double[] Pixe
     public static GreyImage FromTensor(string name, Tensor pixels)
     {
         using var scope = NewDisposeScope();
-        var t = pixels.detach().to(ScalarType.Float64).clamp(0, 1).contiguous();
+        var t = pixels.detach().to(ScalarType.Float64).Clamped(0, 1).contiguous();
         long h = t.shape[^2], w = t.shape[^1];
         return new GreyImage(name, (int)h, (int)w, t.reshape(h * w).data<double>().ToArray());
     }

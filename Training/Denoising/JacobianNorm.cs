@@ -1,3 +1,4 @@
+using RobustNode.Core.Engines;
 using LanguageExt;
 using RobustNode.Core.Errors;
 using RobustNode.Sensitivity.Networks;
@@ -23,11 +24,12 @@ public static class JacobianNorm
         return network.Forward(x).Bind(forward =>
         {
             using var _ = forward;
-            Tensor Norms(Tensor t) => t.flatten(1).norm(1, true).clamp_min(1e-300);
+            Tensor Norms(Tensor t) => t.flatten(1).norm(1, true).AtLeast(1e-300);
             var shape = new long[x.shape.Length];
             System.Array.Fill(shape, 1L);
             shape[0] = x.shape[0];
-            var v = randn(x.shape, x.dtype, generator: new Generator(unchecked((ulong)seed)));
+            using var generator = new Generator(unchecked((ulong)seed));
+            var v = randn(x.shape, x.dtype, generator: generator);
             v = v / Norms(v).view(shape);
             var estimate = zeros(x.shape[0], ScalarType.Float64);
             for (int k = 0; k < iterations; k++)

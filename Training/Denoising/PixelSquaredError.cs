@@ -25,16 +25,16 @@ public sealed class PixelSquaredError(Tensor clean) : ILoss<Tensor>
     public Tensor PerSample(Tensor x)
     {
         using var scope = NewDisposeScope();
-        return (x - Clean).square().flatten(1).mean([1L]).MoveToOuterDisposeScope();
+        return (x - Clean).pow(TorchScalars.Two).flatten(1).mean([1L]).MoveToOuterDisposeScope();
     }
 
     public Tensor Gradient(Tensor x)
     {
         using var scope = NewDisposeScope();
-        return (x - Clean).mul_(2.0 / PerImageCount).MoveToOuterDisposeScope();
+        return (x - Clean).TimesInPlace(2.0 / PerImageCount).MoveToOuterDisposeScope();
     }
 
-    public Tensor HessianVectorProduct(Tensor x, Tensor s) => s.mul(2.0 / PerImageCount);
+    public Tensor HessianVectorProduct(Tensor x, Tensor s) => s.Times(2.0 / PerImageCount);
 
     public ILoss<Tensor> Select(ReadOnlySpan<long> rows) => new PixelSquaredError(Engine.GatherRows(Clean, rows));
 }

@@ -1,3 +1,4 @@
+using RobustNode.Core.Engines;
 using static TorchSharp.torch;
 
 namespace RobustNode.Training.Denoising;
@@ -12,7 +13,7 @@ public static class Psnr
     public static double[] PerImage(Tensor estimate, Tensor reference)
     {
         using var scope = NewDisposeScope();
-        var mse = (estimate.to(ScalarType.Float64) - reference.to(ScalarType.Float64)).square().flatten(1).mean([1L]);
+        var mse = (estimate.to(ScalarType.Float64) - reference.to(ScalarType.Float64)).pow(TorchScalars.Two).flatten(1).mean([1L]);
         return mse.data<double>().ToArray().Select(FromMeanSquaredError).ToArray();
     }
 

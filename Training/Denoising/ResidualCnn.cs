@@ -65,7 +65,7 @@ public sealed record ResidualCnn(int Width = 32, int Depth = 7, int Kernel = 3) 
     public Fin<IBlock<Tensor>> Build(ulong seed, ScalarType dtype) =>
         Validate().Map(_ =>
         {
-            var generator = new Generator(seed);
+            using var generator = new Generator(seed);
             var layers = new List<IBlock<Tensor>> { ConvolutionBlock.Initialised(1, Width, Kernel, 1, Activation.Relu, generator, dtype) };
             for (int i = 0; i < Depth - 2; i++) layers.Add(ConvolutionBlock.Initialised(Width, Width, Kernel, 1, Activation.Relu, generator, dtype));
             layers.Add(ConvolutionBlock.Initialised(Width, 1, Kernel, 1, Activation.Identity, generator, dtype));

@@ -1,3 +1,4 @@
+using RobustNode.Core.Engines;
 using LanguageExt;
 using RobustNode.Core.Errors;
 using static LanguageExt.Prelude;
@@ -41,7 +42,7 @@ public static class SelfApplication
             if (!next.isfinite().all().item<bool>())
                 return FinFail<SelfApplicationResult>(RobustNodeErrors.InvalidArgument("self-application",
                     $"application {k} of denoiser '{denoiser.Name}' gave NaN or infinite values"));
-            var drift = (next - x).to(ScalarType.Float64).flatten(1).square().sum([1L]).sqrt().data<double>().ToArray();
+            var drift = (next - x).to(ScalarType.Float64).flatten(1).pow(TorchScalars.Two).sum([1L]).sqrt().data<double>().ToArray();
             steps.Add(new SelfApplicationStep(k, drift, Psnr.PerImage(next, clean)));
             var kept = next.MoveToOuterDisposeScope();
             x.Dispose();

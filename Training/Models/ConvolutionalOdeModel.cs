@@ -3,6 +3,7 @@ using LanguageExt.Common;
 using RobustNode.Core.Errors;
 using RobustNode.Core.Fields;
 using RobustNode.Sensitivity.Adjoints;
+using RobustNode.Sensitivity.Lipschitz;
 using RobustNode.Sensitivity.Networks;
 using RobustNode.Solvers;
 using static LanguageExt.Prelude;
@@ -30,6 +31,13 @@ public sealed record ConvolutionalOdeModel(int InputChannels = 1, int ImageSize 
 
     private static readonly int[] Strides = [2, 2, 1];
 
+    /// <summary>
+    /// Convolutional gradient-flow layers s_k K_kᵀ∗σ(K_k ∗ x + b_k) (kernels [M, width, 3, 3]) in place of the field
+    /// W_k ∗ tanh(x) + b_k (null: that field). They need constant steps; the network is built on its step rule and
+    /// training keeps it there (<see cref="StepConstraints"/>).
+    /// </summary>
+    public GradientFlowLayers? GradientFlow { get; init; }
+
     /// <summary>Side of the feature maps the ODE block acts on.</summary>
     public long FeatureSize => Strides.Aggregate((long)ImageSize, (n, s) => (n + 2 - 3) / s + 1);
 
@@ -39,6 +47,13 @@ public sealed record ConvolutionalOdeModel(int InputChannels = 1, int ImageSize 
     {
         if (InputChannels < 1 || ImageSize < 4 || Classes < 2 || Width < 4 || Layers < 1 || !(FinalTime > 0))
             return FinFail<Network<Tensor>>(RobustNodeErrors.InvalidArgument("model", $"invalid convolutional ODE model {this}"));
+        if (GradientFlow is { } flow)
+        {
+            var problems = flow.Problems(Layers).ToList();
+            if (solver.Controller.IsAdaptive)
+                problems.Add(TrainingErrors.InvalidConfiguration("model.solver", "gradient-flow layers keep a step-size rule, so they need constant steps, not adaptive ones"));
+            if (problems.Count > 0) return TrainingErrors.All(problems).Map(_ => default(Network<Tensor>)!);
+        }
         var network = Initialised(solver, adjoint, seed, dtype);
         return device is null || device.type == TorchSharp.DeviceType.CPU ? network : network.Map(n => (Network<Tensor>)n.WithParameters(n.Parameters.Select(p => p.to(device)).ToArray()));
     }
@@ -49,10 +64,14 @@ public sealed record ConvolutionalOdeModel(int InputChannels = 1, int ImageSize 
         using var generator = new Generator(seed);
         var (c1, c2) = StemChannels;
         double bound = 1.0 / Math.Sqrt(9.0 * Width);
-        var kernels = rand([Layers, Width, Width, 3, 3], dtype: dtype, generator: generator).Times(2).Minus(1).Times(bound);
-        var biases = zeros([Layers, Width], dtype: dtype);
-        return ConvolutionField.Create(kernels, biases, FeatureSize, FeatureSize, FinalTime, Activation.Tanh)
-            .ToFin()
+        int rows = GradientFlow?.Rows ?? Width;
+        var kernels = rand([Layers, rows, Width, 3, 3], dtype: dtype, generator: generator).Times(2).Minus(1).Times(bound);
+        var biases = zeros([Layers, rows], dtype: dtype);
+        Fin<IVectorField<Tensor>> field = GradientFlow is { } flow
+            ? ConvolutionGradientFlowField.Create(kernels, biases, FeatureSize, FeatureSize, FinalTime, flow.Activation, flow.Directions(Layers), flow.Rule(Layers))
+                .ToFin().Map(f => (IVectorField<Tensor>)f)
+            : ConvolutionField.Create(kernels, biases, FeatureSize, FeatureSize, FinalTime, Activation.Tanh).ToFin().Map(f => (IVectorField<Tensor>)f);
+        return field
             .Map(field => new Network<Tensor>([
                 ConvolutionBlock.Initialised(InputChannels, c1, 3, Strides[0], Activation.Tanh, generator, dtype),
                 ConvolutionBlock.Initialised(c1, c2, 3, Strides[1], Activation.Tanh, generator, dtype),
@@ -60,12 +79,12 @@ public sealed record ConvolutionalOdeModel(int InputChannels = 1, int ImageSize 
                 new OdeBlock<Tensor>(field, solver, adjoint),
                 new GlobalAveragePoolingBlock(),
                 LinearBlock.Initialised(Width, Classes, generator, dtype)]))
-            .Map(network =>
+            .Bind(network => StepConstraints.Restore(network).Map(_ =>
             {
                 // The parameters outlive this method's scope (and its temporaries do not).
                 foreach (var parameter in network.Parameters) parameter.MoveToOuterDisposeScope();
                 return network;
-            });
+            }));
     }
 }
 

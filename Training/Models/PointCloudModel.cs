@@ -4,6 +4,7 @@ using RobustNode.Core.Engines;
 using RobustNode.Core.Fields;
 using RobustNode.Core.Tableaux;
 using RobustNode.Sensitivity.Adjoints;
+using RobustNode.Sensitivity.Lipschitz;
 using RobustNode.Sensitivity.Networks;
 using RobustNode.Solvers;
 using RobustNode.Solvers.Control;
@@ -44,6 +45,12 @@ public sealed record PointCloudModel(
     /// <summary>The adjoint strategy of the ODE block (default: the exact discrete adjoint).</summary>
     public IAdjointMethod Adjoint { get; init; } = AdjointMode.Discrete;
 
+    /// <summary>
+    /// Gradient-flow layers s_k A_kᵀσ(A_k x + b_k) in place of the neural-ODE field (null: W_k σ(x) + b_k). They need constant
+    /// steps; the network is built on its step rule (A_k projected) and training keeps it there.
+    /// </summary>
+    public GradientFlowLayers? GradientFlow { get; init; }
+
     /// <summary>Checks the configuration, reporting every problem at once.</summary>
     public Fin<PointCloudModel> Validate() => TrainingErrors.All(Problems()).Map(_ => this);
 
@@ -57,6 +64,12 @@ public sealed record PointCloudModel(
         if (!(WeightScale >= 0) || !double.IsFinite(WeightScale)) yield return TrainingErrors.InvalidConfiguration("model.weightScale", $"must be finite and non-negative, got {WeightScale}");
         if (!(BiasScale >= 0) || !double.IsFinite(BiasScale)) yield return TrainingErrors.InvalidConfiguration("model.biasScale", $"must be finite and non-negative, got {BiasScale}");
         foreach (var e in Solver.Validate().Match(Succ: _ => [], Fail: errors => errors.ToArray())) yield return e;
+        if (GradientFlow is { } flow)
+        {
+            foreach (var e in flow.Problems(Layers)) yield return e;
+            if (Solver.Controller.IsAdaptive)
+                yield return TrainingErrors.InvalidConfiguration("model.solver", "gradient-flow layers keep a step-size rule, so they need constant steps, not adaptive ones");
+        }
     }
 
     /// <summary>
@@ -82,6 +95,7 @@ public sealed record PointCloudModel(
         var readout = LinearBlock.Initialised(Dim, Classes, generator);
         // Values the engine holds: on TorchSharp the tensors themselves (moved out of this scope), elsewhere copies.
         T Enter(Tensor t) => engine.FromTensor((device is null ? t : t.to(device)).MoveToOuterDisposeScope());
+        if (GradientFlow is { } flow) return BuildGradientFlow(engine, flow, generator, readout, Enter);
         return TrainingErrors.Collect(NeuralOdeField.Create(engine, Enter(weights), Enter(biases), FinalTime, Activation)).Map(field =>
             new Network<T>([
                 new ZeroPaddingBlock<T>(engine, Inputs, Dim),
@@ -89,9 +103,32 @@ public sealed record PointCloudModel(
                 new LinearBlock<T>(engine, Enter(readout.Weight), Enter(readout.Bias))]));
     });
 
+    // A [N, m, d] ~ N(0, 1/d)·scale and b [N, m] ~ N(0, 1)·biasScale drawn after the neural-ODE parameters (so the read-out is
+    // drawn as for the neural ODE), then projected onto the step rule.
+    private Fin<Network<T>> BuildGradientFlow<T>(IEngine<T> engine, GradientFlowLayers flow, Generator generator, LinearBlock<Tensor> readout, Func<Tensor, T> enter)
+    {
+        int rows = flow.Rows ?? Dim;
+        var a = randn([Layers, rows, Dim], dtype: ScalarType.Float64, generator: generator).TimesInPlace(WeightScale / Math.Sqrt(Dim));
+        var b = BiasScale > 0
+            ? randn([Layers, rows], dtype: ScalarType.Float64, generator: generator).TimesInPlace(BiasScale)
+            : zeros([Layers, rows], dtype: ScalarType.Float64);
+        return TrainingErrors.Collect(GradientFlowField.Create(engine, enter(a), enter(b), FinalTime, flow.Activation, flow.Directions(Layers), flow.Rule(Layers)))
+            .Bind(field =>
+            {
+                var network = new Network<T>([
+                    new ZeroPaddingBlock<T>(engine, Inputs, Dim),
+                    new OdeBlock<T>(field, Solver, Adjoint),
+                    new LinearBlock<T>(engine, enter(readout.Weight), enter(readout.Bias))]);
+                return StepConstraints.Restore(network).Map(_ => network);
+            });
+    }
+
     /// <summary>A canonical description of every setting (for reports and configuration fingerprints).</summary>
-    public string Describe() => FormattableString.Invariant(
-        $"point-cloud-node(inputs={Inputs}, dim={Dim}, layers={Layers}, T={FinalTime:R}, classes={Classes}, activation={Activation.Name}, solver={DescribeSolver(Solver)}, adjoint={Adjoint.Name}, weightScale={WeightScale:R}, biasScale={BiasScale:R})");
+    public string Describe() => GradientFlow is { } flow
+        ? FormattableString.Invariant(
+            $"point-cloud-{flow.Describe()[..^1]}, inputs={Inputs}, dim={Dim}, layers={Layers}, T={FinalTime:R}, classes={Classes}, solver={DescribeSolver(Solver)}, adjoint={Adjoint.Name}, weightScale={WeightScale:R}, biasScale={BiasScale:R})")
+        : FormattableString.Invariant(
+            $"point-cloud-node(inputs={Inputs}, dim={Dim}, layers={Layers}, T={FinalTime:R}, classes={Classes}, activation={Activation.Name}, solver={DescribeSolver(Solver)}, adjoint={Adjoint.Name}, weightScale={WeightScale:R}, biasScale={BiasScale:R})");
 
     /// <summary>A solver as text: "rk4/fixed(1 step per layer)", "dopri5/adaptive(rtol=1E-06, atol=1E-08)".</summary>
     public static string DescribeSolver(OdeSolver solver) => solver.Tableau.Name + "/" + solver.Controller switch

@@ -1,3 +1,4 @@
+using RobustNode.Core.Engines;
 using LanguageExt;
 using RobustNode.Core.Errors;
 using RobustNode.Training.Denoising;
@@ -41,7 +42,7 @@ public sealed record InverseProblem(ILinearOperator Operator, Tensor Observation
     public double[] DataFit(Tensor x)
     {
         using var scope = NewDisposeScope();
-        return Operator.Apply(x).sub_(Observation).to(ScalarType.Float64).square().flatten(1).sum([1L]).mul_(0.5).data<double>().ToArray();
+        return Operator.Apply(x).sub_(Observation).to(ScalarType.Float64).pow(TorchScalars.Two).flatten(1).sum([1L]).TimesInPlace(0.5).data<double>().ToArray();
     }
 
     /// <summary>The usual starting point Aᵀy (the degraded image for blur, the observed pixels with zeros elsewhere for inpainting).</summary>

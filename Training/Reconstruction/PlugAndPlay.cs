@@ -1,3 +1,4 @@
+using RobustNode.Core.Engines;
 using LanguageExt;
 using RobustNode.Core.Errors;
 using RobustNode.Training.Denoising;
@@ -86,13 +87,13 @@ public static class PlugAndPlay
         for (int k = 1; k <= options.MaxIterations && !converged; k++)
         {
             using var step = NewDisposeScope();
-            var forward = x - problem.DataGradient(x).mul_(options.StepSize);
+            var forward = x - problem.DataGradient(x).TimesInPlace(options.StepSize);
             var denoised = denoiser.Apply(forward);
             if (denoised.IsFail) return FinFail<PnpResult>(Error(k, denoised.Match(Succ: _ => "", Fail: e => e.Message)));
             var next = (Tensor)denoised;
             if (!next.isfinite().all().item<bool>())
                 return FinFail<PnpResult>(Error(k, $"the iterate of denoiser '{denoiser.Name}' became NaN or infinite"));
-            var residual = (next - x).to(ScalarType.Float64).flatten(1).square().sum([1L]).sqrt().data<double>().ToArray();
+            var residual = (next - x).to(ScalarType.Float64).flatten(1).pow(TorchScalars.Two).sum([1L]).sqrt().data<double>().ToArray();
             var iteration = new PnpIteration(k, residual, clean is null ? [] : Psnr.PerImage(next, clean));
             iterations.Add(iteration);
             progress?.Report(iteration);

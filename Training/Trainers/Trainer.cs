@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using LanguageExt;
 using LanguageExt.Common;
+using RobustNode.Core.Fields;
 using RobustNode.Core.Losses;
+using RobustNode.Sensitivity.Lipschitz;
 using RobustNode.Sensitivity.Networks;
 using RobustNode.Training.Data;
 using static LanguageExt.Prelude;
@@ -11,7 +13,9 @@ namespace RobustNode.Training.Trainers;
 /// <summary>
 /// The training loop, on the model's engine: epochs of shuffled mini-batches; on each batch the objective strategy
 /// (<see cref="ITrainingObjective"/>) gives the value and parameter gradient of what is minimised, and the optimizer
-/// updates the parameters in place. Nothing in the loop depends on which objective or engine runs.
+/// updates the parameters in place. Nothing in the loop depends on which objective or engine runs. Models with
+/// gradient-flow blocks are projected back onto their step rules after every step and, with the proven norm, at the end
+/// of every epoch (<see cref="StepConstraints"/>).
 /// </summary>
 /// <remarks>
 /// Reproducibility: epoch e shuffles with <c>Seeds.Derive(seed, Seeds.Shuffle, e)</c> and batch b of it gives the
@@ -65,6 +69,7 @@ public static class Trainer
             var parameters = state.Model.Parameters;
             var clock = Stopwatch.StartNew();
             var order = data.Source.Order(Seeds.Derive(options.Seed, Seeds.Shuffle, epoch));
+            bool constrained = StepConstraints.Any(state.Model);
             for (int b = 0, start = 0; start < data.Count; b++, start += size)
             {
                 using var scope = engine.OpenScope();
@@ -80,6 +85,11 @@ public static class Trainer
                     return FinFail<EpochMetrics>(At(TrainingErrors.InvalidConfiguration("objective",
                         $"returned {result.Gradients.Count} gradients for {parameters.Count} parameters"), epoch, b));
                 options.Optimizer.Step(state.Optimizer, parameters, result.Gradients, learningRate);
+                if (constrained)
+                {
+                    var restored = StepConstraints.Restore(state.Model, ConstraintNorm.Tracked);
+                    if (restored.IsFail) return FinFail<EpochMetrics>(At(restored.Match(Succ: _ => Error.New(""), Fail: e => e), epoch, b));
+                }
                 long batch = engine.BatchSize(x);
                 samples += batch;
                 lossSum += result.Loss * batch;
@@ -87,6 +97,9 @@ public static class Trainer
                 correct += engine.CountEqual(engine.ArgMax(result.Logits), labels);
                 batches?.Report(new BatchProgress(epoch, b, count, result.Loss, result.Objective));
             }
+            // The proven projection at the epoch boundary: checkpoints and finished models keep the step rules exactly.
+            if (constrained && StepConstraints.Restore(state.Model, ConstraintNorm.Proven) is { IsFail: true } failed)
+                return FinFail<EpochMetrics>(failed.Match(Succ: _ => Error.New(""), Fail: e => e));
             state.Epoch = epoch + 1;
             return FinSucc(new EpochMetrics(epoch, lossSum / samples, objectiveSum / samples, (double)correct / samples, learningRate, count, (int)samples, clock.Elapsed));
         });

@@ -1,0 +1,155 @@
+namespace RobustNode.Core.Spectral;
+
+/// <summary>
+/// Singular values of small dense matrices in managed code (no engine, no native call): the Gram matrix of the shorter
+/// side, AᵀA or AAᵀ, diagonalised by the cyclic Jacobi method, whose eigenvalues are accurate to rounding relative to
+/// ‖A‖² (Demmel &amp; Veselić 1992). So ‖A‖₂ is exact up to rounding, and the projection onto the spectral-norm ball
+/// clips the singular values themselves. Matrices are row-major [rows, cols].
+/// </summary>
+/// <remarks>Golub &amp; Van Loan, "Matrix Computations", 4th ed., §8.5 (the cyclic Jacobi algorithm, Algorithm 8.5.2).</remarks>
+public static class DenseSpectrum
+{
+    private const int MaxSweeps = 60;
+
+    /// <summary>‖A‖₂, the largest singular value of A [rows, cols].</summary>
+    public static double SpectralNorm(ReadOnlySpan<double> a, int rows, int cols)
+    {
+        var (values, _, _) = Gram(a, rows, cols);
+        double largest = 0;
+        foreach (var v in values) largest = Math.Max(largest, v);
+        return Math.Sqrt(largest);
+    }
+
+    /// <summary>The singular values of A [rows, cols], largest first (min(rows, cols) of them).</summary>
+    public static double[] SingularValues(ReadOnlySpan<double> a, int rows, int cols)
+    {
+        var (values, _, _) = Gram(a, rows, cols);
+        return values.Select(v => Math.Sqrt(Math.Max(v, 0))).OrderDescending().ToArray();
+    }
+
+    /// <summary>
+    /// The matrix of the ball ‖·‖₂ ≤ <paramref name="radius"/> nearest to A in the Frobenius norm: A = UΣVᵀ with every
+    /// singular value above the radius clipped to it, min(Σ, r) (a copy of A when ‖A‖₂ ≤ r already).
+    /// </summary>
+    public static double[] ClipSingularValues(ReadOnlySpan<double> a, int rows, int cols, double radius)
+    {
+        if (!(radius >= 0)) throw new ArgumentOutOfRangeException(nameof(radius), "the radius must be non-negative");
+        var (values, vectors, right) = Gram(a, rows, cols);
+        int n = values.Length;
+        var shrink = new double[n];
+        bool any = false;
+        for (int i = 0; i < n; i++)
+        {
+            double sigma = Math.Sqrt(Math.Max(values[i], 0));
+            shrink[i] = sigma > radius ? 1 - radius / sigma : 0;
+            any |= shrink[i] > 0;
+        }
+        var result = a.ToArray();
+        if (!any) return result;
+        // P = Q diag(shrink) Qᵀ from the Gram matrix's eigenvectors Q; then A − A P (right side) or A − P A (left side).
+        var p = new double[n * n];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double s = 0;
+                for (int k = 0; k < n; k++) s += vectors[i * n + k] * shrink[k] * vectors[j * n + k];
+                p[i * n + j] = s;
+            }
+        if (right)
+        {
+            for (int r = 0; r < rows; r++)
+                for (int c = 0; c < cols; c++)
+                {
+                    double s = 0;
+                    for (int k = 0; k < cols; k++) s += a[r * cols + k] * p[k * cols + c];
+                    result[r * cols + c] -= s;
+                }
+        }
+        else
+        {
+            for (int r = 0; r < rows; r++)
+                for (int c = 0; c < cols; c++)
+                {
+                    double s = 0;
+                    for (int k = 0; k < rows; k++) s += p[r * rows + k] * a[k * cols + c];
+                    result[r * cols + c] -= s;
+                }
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Eigenvalues and eigenvectors (columns, row-major n×n) of the Gram matrix of the shorter side: AᵀA (right = true,
+    /// n = cols) when cols ≤ rows, AAᵀ (right = false, n = rows) otherwise.
+    /// </summary>
+    private static (double[] Values, double[] Vectors, bool Right) Gram(ReadOnlySpan<double> a, int rows, int cols)
+    {
+        if (rows < 1 || cols < 1 || a.Length != rows * cols)
+            throw new ArgumentException($"expected a {rows}×{cols} matrix of {rows * cols} values, got {a.Length}", nameof(a));
+        bool right = cols <= rows;
+        int n = right ? cols : rows;
+        var g = new double[n * n];
+        for (int i = 0; i < n; i++)
+            for (int j = i; j < n; j++)
+            {
+                double s = 0;
+                if (right) for (int k = 0; k < rows; k++) s += a[k * cols + i] * a[k * cols + j];
+                else for (int k = 0; k < cols; k++) s += a[i * cols + k] * a[j * cols + k];
+                g[i * n + j] = g[j * n + i] = s;
+            }
+        var (values, vectors) = SymmetricEigen(g, n);
+        return (values, vectors, right);
+    }
+
+    /// <summary>
+    /// Eigenvalues and eigenvectors (columns) of a symmetric matrix by cyclic Jacobi rotations: sweeps over every pair
+    /// (p, q) until the off-diagonal part is below rounding relative to the matrix.
+    /// </summary>
+    public static (double[] Values, double[] Vectors) SymmetricEigen(double[] symmetric, int n)
+    {
+        var s = (double[])symmetric.Clone();
+        var v = new double[n * n];
+        for (int i = 0; i < n; i++) v[i * n + i] = 1;
+        double scale = 0;
+        foreach (var x in s) scale += x * x;
+        double threshold = 1e-32 * scale;
+        for (int sweep = 0; sweep < MaxSweeps; sweep++)
+        {
+            double off = 0;
+            for (int p = 0; p < n; p++)
+                for (int q = p + 1; q < n; q++) off += s[p * n + q] * s[p * n + q];
+            if (off <= threshold) break;
+            for (int p = 0; p < n; p++)
+                for (int q = p + 1; q < n; q++)
+                {
+                    double apq = s[p * n + q];
+                    if (apq == 0) continue;
+                    // Golub & Van Loan, Algorithm 8.5.1 (sym.schur2): the rotation that zeroes (p, q).
+                    double tau = (s[q * n + q] - s[p * n + p]) / (2 * apq);
+                    double t = (tau >= 0 ? 1 : -1) / (Math.Abs(tau) + Math.Sqrt(1 + tau * tau));
+                    double c = 1 / Math.Sqrt(1 + t * t), sn = t * c;
+                    for (int k = 0; k < n; k++)
+                    {
+                        double kp = s[k * n + p], kq = s[k * n + q];
+                        s[k * n + p] = c * kp - sn * kq;
+                        s[k * n + q] = sn * kp + c * kq;
+                    }
+                    for (int k = 0; k < n; k++)
+                    {
+                        double pk = s[p * n + k], qk = s[q * n + k];
+                        s[p * n + k] = c * pk - sn * qk;
+                        s[q * n + k] = sn * pk + c * qk;
+                    }
+                    for (int k = 0; k < n; k++)
+                    {
+                        double kp = v[k * n + p], kq = v[k * n + q];
+                        v[k * n + p] = c * kp - sn * kq;
+                        v[k * n + q] = sn * kp + c * kq;
+                    }
+                }
+        }
+        var values = new double[n];
+        for (int i = 0; i < n; i++) values[i] = s[i * n + i];
+        return (values, v);
+    }
+}
