@@ -18,6 +18,7 @@ namespace RobustNode.Tests.Benchmarks;
 /// compares it with: its RK4 loop, differentiated once (∇J) and twice (∇𝒥, ε = 0.1, q = ∞), equals RobustNode's discrete
 /// adjoints in float64. So a speed-up over it is a speed-up at computing the same thing.
 /// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class PyTorchBaselineTests
 {
     private const double Epsilon = 0.1;
