@@ -21,10 +21,12 @@ public sealed class TorchEngine : IEngine<Tensor>
 
     private TorchEngine() { }
 
+    /// <inheritdoc/>
     public string Name => "torch";
 
     // ---- State algebra ----------------------------------------------------------------------------------------------
 
+    /// <inheritdoc/>
     public Tensor AddScaled(Tensor y, ReadOnlySpan<double> weights, ReadOnlySpan<Tensor> terms)
     {
         Tensor? r = null;
@@ -36,6 +38,7 @@ public sealed class TorchEngine : IEngine<Tensor>
         return r ?? y.clone();
     }
 
+    /// <inheritdoc/>
     public Tensor LinearCombination(ReadOnlySpan<double> weights, ReadOnlySpan<Tensor> terms)
     {
         Tensor? r = null;
@@ -47,6 +50,7 @@ public sealed class TorchEngine : IEngine<Tensor>
         return r ?? zeros_like(terms[0]);
     }
 
+    /// <inheritdoc/>
     public (double SumOfSquares, long Count) ScaledSquares(Tensor v, Tensor ya, Tensor yb, double rtol, double atol)
     {
         using var scope = NewDisposeScope();
@@ -54,6 +58,7 @@ public sealed class TorchEngine : IEngine<Tensor>
         return (v.div(scale).pow(TorchScalars.Two).sum().to(float64).item<double>(), v.numel());
     }
 
+    /// <inheritdoc/>
     public bool IsFinite(Tensor y)
     {
         if (y.numel() == 0) return true;
@@ -62,24 +67,33 @@ public sealed class TorchEngine : IEngine<Tensor>
         return double.IsFinite(y.abs().max().to(float64).item<double>());
     }
 
+    /// <inheritdoc/>
     public IDisposable OpenScope() => NewDisposeScope();
 
+    /// <inheritdoc/>
     public Tensor Keep(Tensor y) => y.MoveToOuterDisposeScope();
 
+    /// <inheritdoc/>
     public void Release(Tensor y) => y.Dispose();
 
     // ---- Shapes, creation and conversion ----------------------------------------------------------------------------
 
+    /// <inheritdoc/>
     public long[] Shape(Tensor x) => x.shape;
 
+    /// <inheritdoc/>
     public long BatchSize(Tensor x) => x.size(0);
 
+    /// <inheritdoc/>
     public Tensor Zeros(Tensor like, params ReadOnlySpan<long> shape) => zeros(shape.ToArray(), like.dtype, like.device);
 
+    /// <inheritdoc/>
     public Tensor ZerosLike(Tensor x) => zeros_like(x);
 
+    /// <inheritdoc/>
     public Tensor Clone(Tensor x) => x.clone();
 
+    /// <inheritdoc/>
     public Tensor FromValues(ReadOnlySpan<double> values, Tensor like, params ReadOnlySpan<long> shape)
     {
         var data = values.ToArray();
@@ -89,20 +103,26 @@ public sealed class TorchEngine : IEngine<Tensor>
         return tensor(data, dimensions, ScalarType.Float64).to(like.dtype, like.device).MoveToOuterDisposeScope();
     }
 
+    /// <inheritdoc/>
     public double[] ToArray(Tensor x)
     {
         using var scope = NewDisposeScope();
         return x.detach().to(ScalarType.Float64, CPU).contiguous().data<double>().ToArray();
     }
 
+    /// <inheritdoc/>
     public Tensor FromTensor(Tensor tensor) => tensor;
 
+    /// <inheritdoc/>
     public Tensor ToTensor(Tensor x) => x;
 
+    /// <inheritdoc/>
     public ScalarType DType(Tensor x) => x.dtype;
 
+    /// <inheritdoc/>
     public bool IsFloatingPoint(Tensor x) => x.is_floating_point();
 
+    /// <inheritdoc/>
     public string? Incompatibility(Tensor reference, Tensor x)
     {
         if (x.dtype != reference.dtype) return $"dtype {x.dtype} differs from {reference.dtype}";
@@ -110,12 +130,16 @@ public sealed class TorchEngine : IEngine<Tensor>
         return null;
     }
 
+    /// <inheritdoc/>
     public Tensor DetachFromScope(Tensor x) => x.DetachFromDisposeScope();
 
+    /// <inheritdoc/>
     public Tensor Select(Tensor x, long index) => x.select(0, index);
 
+    /// <inheritdoc/>
     public Tensor Rows(Tensor x, long start, long count) => x.narrow(0, start, count);
 
+    /// <inheritdoc/>
     public Tensor GatherRows(Tensor x, ReadOnlySpan<long> rows)
     {
         using var scope = NewDisposeScope();
@@ -123,22 +147,30 @@ public sealed class TorchEngine : IEngine<Tensor>
         return x.index_select(0, index).MoveToOuterDisposeScope();
     }
 
+    /// <inheritdoc/>
     public Tensor Reshape(Tensor x, params ReadOnlySpan<long> shape) => x.reshape(shape.ToArray());
 
+    /// <inheritdoc/>
     public Tensor PadColumns(Tensor x, long width) => nn.functional.pad(x, [0, width - x.size(1)]);
 
+    /// <inheritdoc/>
     public Tensor FirstColumns(Tensor x, long count) => x.narrow(1, 0, count);
 
+    /// <inheritdoc/>
     public Tensor Concat(IReadOnlyList<Tensor> parts) => parts.Count == 1 ? parts[0].alias() : cat(parts as IList<Tensor> ?? [.. parts], 0);
 
     // ---- Elementwise arithmetic -------------------------------------------------------------------------------------
 
+    /// <inheritdoc/>
     public Tensor Add(Tensor a, Tensor b, double alpha = 1) => alpha == 1 ? a.Plus(b) : a.Plus(b, alpha);
 
+    /// <inheritdoc/>
     public Tensor Multiply(Tensor a, Tensor b) => a.mul(b);
 
+    /// <inheritdoc/>
     public Tensor Scale(Tensor a, double s) => a.Times(s);
 
+    /// <inheritdoc/>
     public Tensor ScaleRows(Tensor x, Tensor factors)
     {
         // Checked here: a broadcast of the wrong shape would be silently accepted by libtorch or fail inside it.
@@ -150,44 +182,57 @@ public sealed class TorchEngine : IEngine<Tensor>
         return x.mul(factors.view(shape));
     }
 
+    /// <inheritdoc/>
     public Tensor Sign(Tensor a) => a.sign();
 
+    /// <inheritdoc/>
     public Tensor Clamp(Tensor a, double min, double max) => a.Clamped(min, max);
 
+    /// <inheritdoc/>
     public void AddInPlace(Tensor y, Tensor x, double alpha = 1)
     {
         if (alpha == 1) y.PlusInPlace(x);
         else y.PlusInPlace(x, alpha);
     }
 
+    /// <inheritdoc/>
     public void ScaleInPlace(Tensor y, double s) => y.TimesInPlace(s);
 
+    /// <inheritdoc/>
     public void AddProductInPlace(Tensor y, Tensor a, Tensor b, double alpha)
     {
         using var value = alpha.ToScalar();
         y.addcmul_(a, b, value);
     }
 
+    /// <inheritdoc/>
     public void AddQuotientInPlace(Tensor y, Tensor a, Tensor b, double alpha)
     {
         using var value = alpha.ToScalar();
         y.addcdiv_(a, b, value);
     }
 
+    /// <inheritdoc/>
     public void SqrtAddInPlace(Tensor y, double c) => y.sqrt_().PlusInPlace(c);
 
+    /// <inheritdoc/>
     public void CopyInPlace(Tensor destination, Tensor source) => destination.copy_(source);
 
     // ---- Dense linear algebra ---------------------------------------------------------------------------------------
 
+    /// <inheritdoc/>
     public Tensor Linear(Tensor x, Tensor weight, Tensor? bias) => nn.functional.linear(x, weight, bias);
 
+    /// <inheritdoc/>
     public Tensor MatMul(Tensor a, Tensor b) => a.matmul(b);
 
+    /// <inheritdoc/>
     public Tensor TransposedMatMul(Tensor a, Tensor b) => a.t().matmul(b);
 
+    /// <inheritdoc/>
     public Tensor SumRows(Tensor x) => x.sum(dim: 0);
 
+    /// <inheritdoc/>
     public void AddTransposedMatMulInPlace(Tensor y, Tensor a, Tensor b, double alpha = 1)
     {
         using var scope = NewDisposeScope();
@@ -196,16 +241,19 @@ public sealed class TorchEngine : IEngine<Tensor>
         else y.PlusInPlace(a.t().matmul(b), alpha);
     }
 
+    /// <inheritdoc/>
     public void AddSumRowsInPlace(Tensor y, Tensor x, double alpha = 1)
     {
         using var scope = NewDisposeScope();
         AddInPlace(y, x.sum(dim: 0), alpha);
     }
 
+    /// <inheritdoc/>
     public Tensor SumPerSample(Tensor x) => x.dim() == 2 ? x.sum(dim: 1) : x.flatten(1).sum(dim: 1);
 
     // ---- Activations ------------------------------------------------------------------------------------------------
 
+    /// <inheritdoc/>
     public Tensor Activate(Activation activation, Tensor x) => activation.Kind switch
     {
         ActivationKind.Tanh => x.tanh(),
@@ -215,6 +263,7 @@ public sealed class TorchEngine : IEngine<Tensor>
         _ => x.alias(),
     };
 
+    /// <inheritdoc/>
     public Tensor ActivationDerivative(Activation activation, Tensor x, Tensor value) => activation.Kind switch
     {
         ActivationKind.Tanh => (value * value).From(1),
@@ -224,6 +273,7 @@ public sealed class TorchEngine : IEngine<Tensor>
         _ => ones_like(x),
     };
 
+    /// <inheritdoc/>
     public Tensor ActivationSecondDerivative(Activation activation, Tensor x, Tensor value, Tensor derivative) => activation.Kind switch
     {
         ActivationKind.Tanh => value.mul(TorchScalars.MinusTwo) * derivative,
@@ -234,12 +284,14 @@ public sealed class TorchEngine : IEngine<Tensor>
 
     // ---- Losses and classification ----------------------------------------------------------------------------------
 
+    /// <inheritdoc/>
     public Tensor CrossEntropy(Tensor logits, Tensor labels)
     {
         using var scope = NewDisposeScope();
         return (logits.logsumexp(1) - logits.gather(1, labels.unsqueeze(1)).squeeze(1)).MoveToOuterDisposeScope();
     }
 
+    /// <inheritdoc/>
     public Tensor CrossEntropyGradient(Tensor logits, Tensor labels)
     {
         using var scope = NewDisposeScope();
@@ -247,6 +299,7 @@ public sealed class TorchEngine : IEngine<Tensor>
         return (pi - nn.functional.one_hot(labels, pi.shape[1]).to(pi.dtype)).MoveToOuterDisposeScope();
     }
 
+    /// <inheritdoc/>
     public Tensor CrossEntropyHessianVectorProduct(Tensor logits, Tensor s)
     {
         using var scope = NewDisposeScope();
@@ -254,10 +307,13 @@ public sealed class TorchEngine : IEngine<Tensor>
         return (pi * s - pi * (pi * s).sum(1, keepdim: true)).MoveToOuterDisposeScope();
     }
 
+    /// <inheritdoc/>
     public Tensor Softmax(Tensor logits) => logits.softmax(1);
 
+    /// <inheritdoc/>
     public Tensor ArgMax(Tensor logits) => logits.argmax(1);
 
+    /// <inheritdoc/>
     public long CountEqual(Tensor a, Tensor b)
     {
         using var scope = NewDisposeScope();
@@ -266,6 +322,7 @@ public sealed class TorchEngine : IEngine<Tensor>
 
     // ---- Norms of the attack ball -----------------------------------------------------------------------------------
 
+    /// <inheritdoc/>
     public Tensor DualNorm(AttackNorm norm, Tensor g)
     {
         using var scope = NewDisposeScope();
@@ -279,6 +336,7 @@ public sealed class TorchEngine : IEngine<Tensor>
         return result.MoveToOuterDisposeScope();
     }
 
+    /// <inheritdoc/>
     public Tensor DualNormGradient(AttackNorm norm, Tensor sample)
     {
         using var scope = NewDisposeScope();
@@ -292,6 +350,7 @@ public sealed class TorchEngine : IEngine<Tensor>
         return v.view(sample.shape).MoveToOuterDisposeScope();
     }
 
+    /// <inheritdoc/>
     public Tensor Project(AttackNorm norm, Tensor sample, double radius)
     {
         using var scope = NewDisposeScope();
@@ -320,8 +379,10 @@ public sealed class TorchEngine : IEngine<Tensor>
         return result.view(sample.shape).MoveToOuterDisposeScope();
     }
 
+    /// <inheritdoc/>
     public Tensor Greater(Tensor a, Tensor b) => a.gt(b);
 
+    /// <inheritdoc/>
     public Tensor WhereRows(Tensor mask, Tensor a, Tensor b)
     {
         using var scope = NewDisposeScope();
@@ -334,24 +395,28 @@ public sealed class TorchEngine : IEngine<Tensor>
 
     // ---- Reductions to numbers --------------------------------------------------------------------------------------
 
+    /// <inheritdoc/>
     public double Sum(Tensor x)
     {
         using var scope = NewDisposeScope();
         return x.sum().to(float64).item<double>();
     }
 
+    /// <inheritdoc/>
     public double Mean(Tensor x)
     {
         using var scope = NewDisposeScope();
         return x.mean().to(float64).item<double>();
     }
 
+    /// <inheritdoc/>
     public double Dot(Tensor a, Tensor b)
     {
         using var scope = NewDisposeScope();
         return (a * b).sum().to(float64).item<double>();
     }
 
+    /// <inheritdoc/>
     public (double Min, double Max) Extrema(Tensor x)
     {
         if (x.numel() == 0) return (double.PositiveInfinity, double.NegativeInfinity);
@@ -359,5 +424,6 @@ public sealed class TorchEngine : IEngine<Tensor>
         return (x.min().to(float64).item<double>(), x.max().to(float64).item<double>());
     }
 
+    /// <inheritdoc/>
     public IDisposable Untracked() => no_grad();
 }

@@ -15,6 +15,7 @@ public sealed class TupleAlgebra<T>(IStateAlgebra<T> inner) : IStateAlgebra<T[]>
         return _parts.AsSpan(0, count);
     }
 
+    /// <inheritdoc/>
     public T[] AddScaled(T[] y, ReadOnlySpan<double> weights, ReadOnlySpan<T[]> terms)
     {
         var result = new T[y.Length];
@@ -28,6 +29,7 @@ public sealed class TupleAlgebra<T>(IStateAlgebra<T> inner) : IStateAlgebra<T[]>
         return result;
     }
 
+    /// <inheritdoc/>
     public T[] LinearCombination(ReadOnlySpan<double> weights, ReadOnlySpan<T[]> terms)
     {
         var result = new T[terms[0].Length];
@@ -41,6 +43,7 @@ public sealed class TupleAlgebra<T>(IStateAlgebra<T> inner) : IStateAlgebra<T[]>
         return result;
     }
 
+    /// <inheritdoc/>
     public (double SumOfSquares, long Count) ScaledSquares(T[] v, T[] ya, T[] yb, double rtol, double atol)
     {
         double sum = 0; long count = 0;
@@ -52,6 +55,7 @@ public sealed class TupleAlgebra<T>(IStateAlgebra<T> inner) : IStateAlgebra<T[]>
         return (sum, count);
     }
 
+    /// <inheritdoc/>
     public bool IsFinite(T[] y)
     {
         foreach (var part in y)
@@ -59,8 +63,10 @@ public sealed class TupleAlgebra<T>(IStateAlgebra<T> inner) : IStateAlgebra<T[]>
         return true;
     }
 
+    /// <inheritdoc/>
     public IDisposable OpenScope() => inner.OpenScope();
 
+    /// <inheritdoc/>
     public T[] Keep(T[] y)
     {
         var kept = new T[y.Length];
@@ -68,5 +74,6 @@ public sealed class TupleAlgebra<T>(IStateAlgebra<T> inner) : IStateAlgebra<T[]>
         return kept;
     }
 
+    /// <inheritdoc/>
     public void Release(T[] y) { foreach (var part in y) inner.Release(part); }
 }

@@ -17,8 +17,10 @@ public sealed class ValueIdentity<T> : IEqualityComparer<T>
 
     private ValueIdentity() { }
 
+    /// <inheritdoc/>
     public bool Equals(T? a, T? b) => typeof(T).IsValueType ? EqualityComparer<T>.Default.Equals(a, b) : ReferenceEquals(a, b);
 
+    /// <inheritdoc/>
     public int GetHashCode(T x) => typeof(T).IsValueType ? EqualityComparer<T>.Default.GetHashCode(x!) : RuntimeHelpers.GetHashCode(x);
 
     /// <summary>True for an absent optional value: null, or <c>default</c> of a value type.</summary>

@@ -19,11 +19,17 @@ public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
 {
     private static readonly TorchEngine E = TorchEngine.Instance;
 
+    /// <inheritdoc/>
     public IEngine<Tensor> Engine => E;
+    /// <inheritdoc/>
     public LayerGrid Grid { get; }
+    /// <inheritdoc/>
     public int Dim { get; }
+    /// <inheritdoc/>
     public long[] StateShape { get; }
+    /// <summary>The activation σ applied to the state before the convolution.</summary>
     public Activation Activation { get; }
+    /// <inheritdoc/>
     public IReadOnlyList<ControlParameter<Tensor>> Controls { get; }
     private Tensor Kernels => Controls[0].Value;
     private Tensor Biases => Controls[1].Value;
@@ -61,12 +67,14 @@ public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
     private Tensor KernelCorrelation(Tensor a, Tensor p) =>
         nn.functional.conv2d(a.transpose(0, 1), p.transpose(0, 1), padding: [Padding, Padding]).transpose(0, 1);
 
+    /// <inheritdoc/>
     public Tensor Evaluate(int layer, double t, Tensor x)
     {
         using var scope = NewDisposeScope();
         return Conv(E.Activate(Activation, x), Kernels[layer], Biases[layer]).MoveToOuterDisposeScope();
     }
 
+    /// <inheritdoc/>
     public IVectorField<Tensor> WithControls(IReadOnlyList<Tensor> values) =>
         new ConvolutionField(Grid, values[0], values[1], StateShape[1], StateShape[2], Activation);
 

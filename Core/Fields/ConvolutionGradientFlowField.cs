@@ -30,9 +30,13 @@ public sealed class ConvolutionGradientFlowField : IVectorField<Tensor>, ILipsch
     private static readonly TorchEngine E = TorchEngine.Instance;
     private const int TrackedIterations = 2;
 
+    /// <inheritdoc/>
     public IEngine<Tensor> Engine => E;
+    /// <inheritdoc/>
     public LayerGrid Grid { get; }
+    /// <inheritdoc/>
     public int Dim { get; }
+    /// <inheritdoc/>
     public long[] StateShape { get; }
     /// <summary>σ = γ' (monotone for contractive layers).</summary>
     public Activation Activation { get; }
@@ -40,6 +44,7 @@ public sealed class ConvolutionGradientFlowField : IVectorField<Tensor>, ILipsch
     public IReadOnlyList<FlowDirection> Directions { get; }
     /// <summary>The step-size rule that <see cref="Constrain"/> restores.</summary>
     public GradientFlowStepRule Rule { get; }
+    /// <inheritdoc/>
     public IReadOnlyList<ControlParameter<Tensor>> Controls { get; }
     /// <summary>K [N, M, C, k, k].</summary>
     public Tensor Kernels => Controls[0].Value;
@@ -102,6 +107,7 @@ public sealed class ConvolutionGradientFlowField : IVectorField<Tensor>, ILipsch
     private Tensor KernelCorrelation(Tensor a, Tensor w) =>
         nn.functional.conv2d(a.transpose(0, 1), w.transpose(0, 1), padding: [Padding, Padding]).transpose(0, 1);
 
+    /// <inheritdoc/>
     public Tensor Evaluate(int layer, double t, Tensor x)
     {
         using var scope = NewDisposeScope();
@@ -109,9 +115,11 @@ public sealed class ConvolutionGradientFlowField : IVectorField<Tensor>, ILipsch
         return ConvTranspose(E.Activate(Activation, Conv(x, kernel, Biases[layer])), kernel).TimesInPlace(_signs[layer]).MoveToOuterDisposeScope();
     }
 
+    /// <inheritdoc/>
     public IVectorField<Tensor> WithControls(IReadOnlyList<Tensor> values) =>
         new ConvolutionGradientFlowField(Grid, values[0], values[1], StateShape[1], StateShape[2], Activation, Directions, Rule);
 
+    /// <inheritdoc/>
     public FieldLinearization<Tensor> Linearize(int layer, double t, Tensor x) => new Linearization(this, layer, t, x);
 
     // ---- Lipschitz facts and the step rule -------------------------------------------------------------------------
@@ -145,6 +153,7 @@ public sealed class ConvolutionGradientFlowField : IVectorField<Tensor>, ILipsch
         return Directions[layer] == FlowDirection.Contractive ? Math.Max(1, h * l - 1) : 1 + h * l;
     }
 
+    /// <inheritdoc/>
     public IReadOnlyList<StepRuleCheck> Check(double stepSize) =>
         Enumerable.Range(0, Grid.Layers).Select(k => new StepRuleCheck(k, Directions[k], stepSize * LipschitzConstant(k), Rule.Budget(Directions[k]))).ToArray();
 

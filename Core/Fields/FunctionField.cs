@@ -12,10 +12,15 @@ public sealed class FunctionField : IVectorField<Tensor>
 {
     private readonly Func<double, Tensor, IReadOnlyList<Tensor>, Tensor> _f;
 
+    /// <inheritdoc/>
     public IEngine<Tensor> Engine => TorchEngine.Instance;
+    /// <inheritdoc/>
     public LayerGrid Grid { get; }
+    /// <inheritdoc/>
     public int Dim { get; }
+    /// <inheritdoc/>
     public long[] StateShape { get; }
+    /// <inheritdoc/>
     public IReadOnlyList<ControlParameter<Tensor>> Controls { get; }
 
     /// <param name="f">f(t, x, slices of the controls for the current layer), batched over x's first dimension.</param>
@@ -44,12 +49,14 @@ public sealed class FunctionField : IVectorField<Tensor>
         return slices;
     }
 
+    /// <inheritdoc/>
     public Tensor Evaluate(int layer, double t, Tensor x)
     {
         using var scope = NewDisposeScope();
         return _f(t, x, Slices(layer)).MoveToOuterDisposeScope();
     }
 
+    /// <inheritdoc/>
     public IVectorField<Tensor> WithControls(IReadOnlyList<Tensor> values)
     {
         var controls = new ControlParameter<Tensor>[Controls.Count];

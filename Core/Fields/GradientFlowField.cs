@@ -29,9 +29,13 @@ namespace RobustNode.Core.Fields;
 /// <typeparam name="T">The engine's tensor type.</typeparam>
 public sealed class GradientFlowField<T> : IVectorField<T>, ILipschitzField, IStepConstrainedField
 {
+    /// <inheritdoc/>
     public IEngine<T> Engine { get; }
+    /// <inheritdoc/>
     public LayerGrid Grid { get; }
+    /// <inheritdoc/>
     public int Dim { get; }
+    /// <inheritdoc/>
     public long[] StateShape => [Dim];
     /// <summary>Rows m of each A_k.</summary>
     public int Rows { get; }
@@ -41,6 +45,7 @@ public sealed class GradientFlowField<T> : IVectorField<T>, ILipschitzField, ISt
     public IReadOnlyList<FlowDirection> Directions { get; }
     /// <summary>The step-size rule that <see cref="Constrain"/> restores.</summary>
     public GradientFlowStepRule Rule { get; }
+    /// <inheritdoc/>
     public IReadOnlyList<ControlParameter<T>> Controls { get; }
     /// <summary>A [N, m, d].</summary>
     public T Weights => Controls[0].Value;
@@ -74,6 +79,7 @@ public sealed class GradientFlowField<T> : IVectorField<T>, ILipschitzField, ISt
         }
     }
 
+    /// <inheritdoc/>
     public T Evaluate(int layer, double t, T x)
     {
         using var scope = Engine.OpenScope();
@@ -81,6 +87,7 @@ public sealed class GradientFlowField<T> : IVectorField<T>, ILipschitzField, ISt
         return Engine.Keep(Engine.Scale(Engine.MatMul(sigma, _layerWeights[layer]), _signs[layer]));
     }
 
+    /// <inheritdoc/>
     public IVectorField<T> WithControls(IReadOnlyList<T> values) => new GradientFlowField<T>(Engine, Grid, values[0], values[1], Activation, Directions, Rule);
 
     /// <summary>The same field and controls under another step rule.</summary>
@@ -109,6 +116,7 @@ public sealed class GradientFlowField<T> : IVectorField<T>, ILipschitzField, ISt
         return Directions[layer] == FlowDirection.Contractive ? Math.Max(1, h * l - 1) : 1 + h * l;
     }
 
+    /// <inheritdoc/>
     public IReadOnlyList<StepRuleCheck> Check(double stepSize) =>
         Enumerable.Range(0, Grid.Layers).Select(k => new StepRuleCheck(k, Directions[k], stepSize * LipschitzConstant(k), Rule.Budget(Directions[k]))).ToArray();
 

@@ -33,5 +33,6 @@ public sealed record LayerGrid(int Layers, double FinalTime)
     /// <summary>Grids are equal when N and T are (the cached boundaries do not count).</summary>
     public bool Equals(LayerGrid? other) => other is not null && Layers == other.Layers && FinalTime.Equals(other.FinalTime);
 
+    /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(Layers, FinalTime);
 }

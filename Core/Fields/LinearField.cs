@@ -16,10 +16,15 @@ namespace RobustNode.Core.Fields;
 /// <typeparam name="T">The engine's tensor type.</typeparam>
 public sealed class LinearField<T> : IVectorField<T>, ILipschitzField
 {
+    /// <inheritdoc/>
     public IEngine<T> Engine { get; }
+    /// <inheritdoc/>
     public LayerGrid Grid { get; }
+    /// <inheritdoc/>
     public int Dim { get; }
+    /// <inheritdoc/>
     public long[] StateShape => [Dim];
+    /// <inheritdoc/>
     public IReadOnlyList<ControlParameter<T>> Controls { get; }
     /// <summary>A [d, d].</summary>
     public T Matrix => Controls[0].Value;
@@ -32,10 +37,13 @@ public sealed class LinearField<T> : IVectorField<T>, ILipschitzField
         Controls = [new ControlParameter<T>("A", a, false)];
     }
 
+    /// <inheritdoc/>
     public T Evaluate(int layer, double t, T x) => Engine.Linear(x, Matrix, default);
 
+    /// <inheritdoc/>
     public IVectorField<T> WithControls(IReadOnlyList<T> values) => new LinearField<T>(Engine, values[0], Grid);
 
+    /// <inheritdoc/>
     public FieldLinearization<T> Linearize(int layer, double t, T x) => new Linearization(this, layer, t, x);
 
     /// <summary>‖A‖₂ (exact singular values), the same on every layer.</summary>

@@ -17,11 +17,17 @@ namespace RobustNode.Core.Fields;
 /// <typeparam name="T">The engine's tensor type.</typeparam>
 public sealed class NeuralOdeField<T> : IVectorField<T>, ILipschitzField
 {
+    /// <inheritdoc/>
     public IEngine<T> Engine { get; }
+    /// <inheritdoc/>
     public LayerGrid Grid { get; }
+    /// <inheritdoc/>
     public int Dim { get; }
+    /// <inheritdoc/>
     public long[] StateShape => [Dim];
+    /// <summary>The activation σ in g(u_k, x) = W_k σ(x) + b_k.</summary>
     public Activation Activation { get; }
+    /// <inheritdoc/>
     public IReadOnlyList<ControlParameter<T>> Controls { get; }
     /// <summary>W [N, d, d].</summary>
     public T Weights => Controls[0].Value;
@@ -49,12 +55,14 @@ public sealed class NeuralOdeField<T> : IVectorField<T>, ILipschitzField
         }
     }
 
+    /// <inheritdoc/>
     public T Evaluate(int layer, double t, T x)
     {
         using var scope = Engine.OpenScope();
         return Engine.Keep(Engine.Linear(Engine.Activate(Activation, x), _layerWeights[layer], _layerBiases[layer]));
     }
 
+    /// <inheritdoc/>
     public IVectorField<T> WithControls(IReadOnlyList<T> values) => new NeuralOdeField<T>(Engine, Grid, values[0], values[1], Activation);
 
     /// <summary>The closed forms at one stage, with W_k, σ(x), σ'(x) and σ''(x) each computed once, when first needed.</summary>

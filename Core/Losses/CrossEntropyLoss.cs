@@ -15,12 +15,15 @@ public sealed class CrossEntropyLoss<T> : ILoss<T>
     /// <param name="readout">Optional fixed read-out R [m, d].</param>
     public CrossEntropyLoss(IEngine<T> engine, T labels, T? readout = default) => (Engine, Labels, Readout) = (engine, labels, readout);
 
+    /// <inheritdoc/>
     public IEngine<T> Engine { get; }
     /// <summary>Class labels [B].</summary>
     public T Labels { get; }
     /// <summary>Optional fixed read-out R [m, d].</summary>
     public T? Readout { get; }
+    /// <inheritdoc/>
     public string Name => "cross-entropy";
+    /// <inheritdoc/>
     public long Count => Engine.BatchSize(Labels);
 
     // Absent is null on TorchSharp and default on the managed engine, whose values are structs.
@@ -28,24 +31,28 @@ public sealed class CrossEntropyLoss<T> : ILoss<T>
     private T Logits(T x) => HasReadout ? Engine.Linear(x, Readout!, default) : x;
     private T Back(T g) => HasReadout ? Engine.MatMul(g, Readout!) : g;
 
+    /// <inheritdoc/>
     public T PerSample(T x)
     {
         using var scope = Engine.OpenScope();
         return Engine.Keep(Engine.CrossEntropy(Logits(x), Labels));
     }
 
+    /// <inheritdoc/>
     public T Gradient(T x)
     {
         using var scope = Engine.OpenScope();
         return Engine.Keep(Back(Engine.CrossEntropyGradient(Logits(x), Labels)));
     }
 
+    /// <inheritdoc/>
     public T HessianVectorProduct(T x, T s)
     {
         using var scope = Engine.OpenScope();
         return Engine.Keep(Back(Engine.CrossEntropyHessianVectorProduct(Logits(x), Logits(s))));
     }
 
+    /// <inheritdoc/>
     public ILoss<T> Select(ReadOnlySpan<long> rows) => new CrossEntropyLoss<T>(Engine, Engine.GatherRows(Labels, rows), Readout);
 }
 

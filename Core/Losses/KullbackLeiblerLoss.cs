@@ -20,21 +20,28 @@ public sealed class KullbackLeiblerLoss<T> : ILoss<T>
     /// <param name="target">The logits z [B, m] of the target distribution π = softmax(z), held fixed.</param>
     public KullbackLeiblerLoss(IEngine<T> engine, T target) => (Engine, Target) = (engine, target);
 
+    /// <inheritdoc/>
     public IEngine<T> Engine { get; }
 
     /// <summary>The target logits z [B, m].</summary>
     public T Target { get; }
 
+    /// <inheritdoc/>
     public string Name => "kl-divergence";
 
+    /// <inheritdoc/>
     public long Count => Engine.BatchSize(Target);
 
+    /// <inheritdoc/>
     public T PerSample(T x) => KullbackLeibler.Divergence(Engine, Target, x);
 
+    /// <inheritdoc/>
     public T Gradient(T x) => KullbackLeibler.SecondGradient(Engine, Target, x);
 
+    /// <inheritdoc/>
     public T HessianVectorProduct(T x, T s) => Engine.CrossEntropyHessianVectorProduct(x, s);
 
+    /// <inheritdoc/>
     public ILoss<T> Select(ReadOnlySpan<long> rows) => new KullbackLeiblerLoss<T>(Engine, Engine.GatherRows(Target, rows));
 }
 

@@ -7,12 +7,16 @@ namespace RobustNode.Core.Losses;
 /// <typeparam name="T">The engine's tensor type.</typeparam>
 public sealed class SquaredErrorLoss<T>(IEngine<T> engine, T targets) : ILoss<T>
 {
+    /// <inheritdoc/>
     public IEngine<T> Engine { get; } = engine;
     /// <summary>Targets y [B, d].</summary>
     public T Targets { get; } = targets;
+    /// <inheritdoc/>
     public string Name => "square";
+    /// <inheritdoc/>
     public long Count => Engine.BatchSize(Targets);
 
+    /// <inheritdoc/>
     public T PerSample(T x)
     {
         using var scope = Engine.OpenScope();
@@ -20,14 +24,17 @@ public sealed class SquaredErrorLoss<T>(IEngine<T> engine, T targets) : ILoss<T>
         return Engine.Keep(Engine.SumPerSample(Engine.Multiply(difference, difference)));
     }
 
+    /// <inheritdoc/>
     public T Gradient(T x)
     {
         using var scope = Engine.OpenScope();
         return Engine.Keep(Engine.Scale(Engine.Add(x, Targets, -1), 2));
     }
 
+    /// <inheritdoc/>
     public T HessianVectorProduct(T x, T s) => Engine.Scale(s, 2);
 
+    /// <inheritdoc/>
     public ILoss<T> Select(ReadOnlySpan<long> rows) => new SquaredErrorLoss<T>(Engine, Engine.GatherRows(Targets, rows));
 }
 

@@ -39,5 +39,6 @@ public sealed record AttackNorm
         _ => null,
     };
 
+    /// <inheritdoc/>
     public override string ToString() => double.IsPositiveInfinity(Q) ? "inf" : Q.ToString("0");
 }

@@ -17,6 +17,7 @@ public sealed class SplitMix64(long seed)
         return z ^ (z >> 31);
     }
 
+    /// <summary>The next 64-bit word: the state advances by the golden-ratio increment 0x9E3779B97F4A7C15 and is passed through <see cref="Mix"/>.</summary>
     public ulong NextUInt64() => Mix(_state += 0x9E3779B97F4A7C15UL);
 
     /// <summary>Uniform in [0, 1) with 53 random bits.</summary>

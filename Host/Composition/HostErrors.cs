@@ -10,10 +10,15 @@ namespace RobustNode.Host.Composition;
 public static class HostErrors
 {
     // The codes live in the one registry, RobustNode.Core.Errors.ErrorCodes.
+    /// <summary>The code of an invalid configuration setting: <see cref="ErrorCodes.Configuration"/>.</summary>
     public const int ConfigurationCode = ErrorCodes.Configuration;
+    /// <summary>The code of an invalid problem-file entry: <see cref="ErrorCodes.ProblemFile"/>.</summary>
     public const int ProblemFileCode = ErrorCodes.ProblemFile;
+    /// <summary>The code of an invalid command-line argument: <see cref="ErrorCodes.CommandLine"/>.</summary>
     public const int CommandLineCode = ErrorCodes.CommandLine;
+    /// <summary>The code of a file that cannot be read or written, or whose contents are unusable: <see cref="ErrorCodes.File"/>.</summary>
     public const int FileCode = ErrorCodes.File;
+    /// <summary>The code of a failed computation of the program: <see cref="ErrorCodes.Computation"/>.</summary>
     public const int ComputationCode = ErrorCodes.Computation;
 
     /// <summary>A configuration value that cannot be used, e.g. <c>Torch:Threads: must be at least 1, got 0</c>.</summary>

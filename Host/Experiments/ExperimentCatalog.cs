@@ -13,6 +13,8 @@ public sealed class ExperimentCatalog
 
     private readonly Dictionary<string, ExperimentSettings> _experiments;
 
+    /// <summary>A catalog of the given experiments, keyed by name (case-insensitive; a later experiment of the same name replaces an earlier one).</summary>
+    /// <param name="experiments">The validated experiments.</param>
     public ExperimentCatalog(IEnumerable<ExperimentSettings> experiments)
     {
         _experiments = new Dictionary<string, ExperimentSettings>(StringComparer.OrdinalIgnoreCase);

@@ -92,6 +92,7 @@ public abstract record ModelSettings(long Seed, string SolverName)
 /// <summary>The point-cloud network: zero padding to R^d, the neural ODE on N layers, a linear read-out.</summary>
 public sealed record PointCloudModelSettings(PointCloudModel Model, long Seed, string SolverName) : ModelSettings(Seed, SolverName)
 {
+    /// <inheritdoc/>
     public override bool IsConvolutional => false;
 }
 
@@ -104,6 +105,7 @@ public sealed record ImageModelSettings(
     long Seed,
     string SolverName) : ModelSettings(Seed, SolverName)
 {
+    /// <inheritdoc/>
     public override bool IsConvolutional => true;
 }
 

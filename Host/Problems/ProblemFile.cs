@@ -54,12 +54,14 @@ public abstract record ProblemField
     /// <summary>"linear": x' = A x with A [d, d].</summary>
     public sealed record Linear(double[,] A) : ProblemField
     {
+        /// <inheritdoc/>
         public override string Name => "linear";
     }
 
     /// <summary>"node-tanh": x' = W_k tanh(x) + b_k with W [N, d, d] and b [N, d].</summary>
     public sealed record NeuralOde(double[,,] Weights, double[,] Biases) : ProblemField
     {
+        /// <inheritdoc/>
         public override string Name => "node-tanh";
     }
 
@@ -71,6 +73,7 @@ public abstract record ProblemField
     public sealed record GradientFlow(double[,,] Weights, double[,] Biases, Core.Fields.Activation Activation,
         IReadOnlyList<Core.Fields.FlowDirection> Directions, bool Unconstrained) : ProblemField
     {
+        /// <inheritdoc/>
         public override string Name => "gradient-flow";
     }
 }

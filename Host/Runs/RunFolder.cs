@@ -20,13 +20,21 @@ public sealed record RunFolder(string Path)
         return Success<Error, RunFolder>(new RunFolder(System.IO.Path.Combine(outputFolder, run)));
     }
 
+    /// <summary>Path of <c>report.json</c>, the machine-readable report of the run.</summary>
     public string ReportJson => File("report.json");
+    /// <summary>Path of <c>report.md</c>, the human-readable report of the run.</summary>
     public string ReportMarkdown => File("report.md");
+    /// <summary>Path of the <c>models/</c> folder (final models).</summary>
     public string Models => System.IO.Path.Combine(Path, "models");
+    /// <summary>Path of the <c>checkpoints/</c> folder (written after every epoch).</summary>
     public string Checkpoints => System.IO.Path.Combine(Path, "checkpoints");
+    /// <summary>Path of the final model of <paramref name="trainer"/>: <c>models/&lt;trainer&gt;.ckpt</c>.</summary>
     public string Model(string trainer) => System.IO.Path.Combine(Models, trainer + ".ckpt");
+    /// <summary>Path of the latest epoch checkpoint of <paramref name="trainer"/>: <c>checkpoints/&lt;trainer&gt;.ckpt</c>.</summary>
     public string Checkpoint(string trainer) => System.IO.Path.Combine(Checkpoints, trainer + ".ckpt");
+    /// <summary>Path of the training history of <paramref name="trainer"/>: <c>checkpoints/&lt;trainer&gt;.history.json</c>.</summary>
     public string History(string trainer) => System.IO.Path.Combine(Checkpoints, trainer + ".history.json");
+    /// <summary>Path of the file <paramref name="name"/> directly in the run folder.</summary>
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
     /// <summary>

@@ -15,9 +15,11 @@ public sealed class FiniteNumberConverter : JsonConverter<double>
     /// <summary>Null tokens reach <see cref="Read"/> (as NaN) instead of failing.</summary>
     public override bool HandleNull => true;
 
+    /// <inheritdoc/>
     public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         reader.TokenType == JsonTokenType.Null ? double.NaN : reader.GetDouble();
 
+    /// <inheritdoc/>
     public override void Write(Utf8JsonWriter writer, double value, JsonSerializerOptions options)
     {
         if (double.IsFinite(value)) writer.WriteNumberValue(value);

@@ -34,6 +34,7 @@ public sealed record TensorValues(IReadOnlyList<long> Shape, IReadOnlyList<doubl
     public bool Equals(TensorValues? other) =>
         other is not null && Shape.SequenceEqual(other.Shape) && Values.SequenceEqual(other.Values);
 
+    /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(Shape.Count, Values.Count);
 }
 
@@ -42,6 +43,7 @@ public sealed class TensorValuesConverter : JsonConverter<TensorValues>
 {
     private static readonly FiniteNumberConverter Number = new();
 
+    /// <inheritdoc/>
     public override void Write(Utf8JsonWriter writer, TensorValues value, JsonSerializerOptions options)
     {
         int offset = 0;
@@ -55,6 +57,7 @@ public sealed class TensorValuesConverter : JsonConverter<TensorValues>
         Level(0);
     }
 
+    /// <inheritdoc/>
     public override TensorValues Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         var values = new List<double>();

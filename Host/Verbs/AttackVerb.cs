@@ -24,6 +24,7 @@ namespace RobustNode.Host.Verbs;
 public sealed class AttackVerb(ExperimentCatalog experiments, TorchRuntime runtime, EngineCatalog engines, HostConsole console, ILogger<AttackVerb> log)
     : CheckpointVerb<AttackRequest>(Descriptor.Name, experiments, runtime, engines, console), IVerb
 {
+    /// <inheritdoc/>
     public static VerbDescriptor Descriptor { get; } = Describe("attack", "draw clean and adversarial test samples of a saved model",
         "runs/mnist/models/augmented.ckpt", "the experiment whose data to attack (default: the model's)",
         new VerbOption("epsilon", "EPS", "the attack radius in input units (default: Evaluation:AttackEpsilon)"),
@@ -31,9 +32,11 @@ public sealed class AttackVerb(ExperimentCatalog experiments, TorchRuntime runti
         new VerbOption("attack", "fgsm|pgd", "the attack (default: fgsm)"),
         new VerbOption("out", "FILE.png", "the picture (default: <model>.attack.png next to the model)"));
 
+    /// <inheritdoc/>
     protected override Validation<Error, AttackRequest> Request(VerbArguments arguments) =>
         (Number(arguments["epsilon"]), Count(arguments["count"]), Pgd(arguments["attack"])).Apply((e, c, p) => (e, c, p));
 
+    /// <inheritdoc/>
     protected override int Run<T>(IEngine<T> engine, IBlock<T> model, SavedModel saved, AttackRequest request, VerbArguments arguments)
     {
         var (epsilon, count, pgd) = request;

@@ -32,12 +32,14 @@ namespace RobustNode.Host.Verbs;
 public sealed class CertifyVerb(ExperimentCatalog experiments, TorchRuntime runtime, EngineCatalog engines, HostConsole console, ILogger<CertifyVerb> log)
     : CheckpointVerb<CertificationRequest>(Descriptor.Name, experiments, runtime, engines, console), IVerb
 {
+    /// <inheritdoc/>
     public static VerbDescriptor Descriptor { get; } = Describe("certify", "certified radii and certified accuracy versus ε from a saved model's Lipschitz bound",
         "runs/moons-nonexpansive/models/standard.ckpt", "the experiment whose test data to use (default: the model's)",
         new VerbOption("norm", "2|inf|1", "the norm of the radii (default: Evaluation:Norm)"),
         new VerbOption("epsilons", "0,0.5,1", "the radii of the curve, in input units (default: Evaluation:Epsilons)"),
         new VerbOption("out", "FILE", "also write every sample's radius and the curve: JSON for .json, else markdown"));
 
+    /// <inheritdoc/>
     protected override Validation<Error, CertificationRequest> Request(VerbArguments arguments) =>
         (Norm(arguments["norm"]), EvaluateVerb.Epsilons(arguments["epsilons"])).Apply((n, e) => (n, e));
 
@@ -47,6 +49,7 @@ public sealed class CertifyVerb(ExperimentCatalog experiments, TorchRuntime runt
         : AttackNorm.Parse(text) is { } norm ? Success<Error, Option<AttackNorm>>(Some(norm))
         : Fail<Error, Option<AttackNorm>>(HostErrors.CommandLine("--norm", $"expected 2, inf or 1, got '{text}'"));
 
+    /// <inheritdoc/>
     protected override int Run<T>(IEngine<T> engine, IBlock<T> model, SavedModel saved, CertificationRequest request, VerbArguments arguments)
     {
         var ev = saved.Experiment.Evaluation;

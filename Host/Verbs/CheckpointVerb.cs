@@ -32,6 +32,8 @@ public abstract class CheckpointVerb<TRequest>(string verb, ExperimentCatalog ex
     /// <summary>Where the verb reports and writes.</summary>
     protected VerbConsole Console { get; } = new(verb, console);
 
+    /// <summary>Runs the verb: checks its options, loads <c>--model</c> for <c>--experiment</c>, places model and data on the configured device and runs the verb on the experiment's engine.</summary>
+    /// <returns>The exit code: 0 on success, 2 for invalid input, 3 for a failed computation.</returns>
     public int Run(VerbArguments arguments)
     {
         var modelPath = arguments["model"]!;

@@ -27,15 +27,18 @@ namespace RobustNode.Host.Verbs;
 public sealed class EvaluateVerb(ExperimentCatalog experiments, TorchRuntime runtime, EngineCatalog engines, HostConsole console, ILogger<EvaluateVerb> log)
     : CheckpointVerb<EvaluationRequest>(Descriptor.Name, experiments, runtime, engines, console), IVerb
 {
+    /// <inheritdoc/>
     public static VerbDescriptor Descriptor { get; } = Describe("evaluate", "accuracy of a saved model under FGSM/PGD attacks versus ε",
         "runs/moons/models/augmented.ckpt", "the experiment whose data and attack settings to use (default: the model's)",
         new VerbOption("attack", "fgsm|pgd|both", "the attacks (default: both, as far as the experiment enables them)"),
         new VerbOption("epsilons", "0,0.1,0.2", "the radii, in input units (default: Evaluation:Epsilons)"),
         new VerbOption("out", "FILE", "also write the table: JSON for .json, else markdown"));
 
+    /// <inheritdoc/>
     protected override Validation<Error, EvaluationRequest> Request(VerbArguments arguments) =>
         (Attacks(arguments["attack"]), Epsilons(arguments["epsilons"])).Apply((a, e) => (a, e));
 
+    /// <inheritdoc/>
     protected override int Run<T>(IEngine<T> engine, IBlock<T> model, SavedModel saved, EvaluationRequest request, VerbArguments arguments)
     {
         var ev = saved.Experiment.Evaluation;

@@ -27,10 +27,12 @@ public sealed class PnpVerb(OutputSettings output, TorchRuntime torch, IConfigur
 {
     private readonly VerbConsole _console = new(Descriptor.Name, console);
 
+    /// <inheritdoc/>
     public static VerbDescriptor Descriptor { get; } = new("pnp",
         "Plug-and-Play deblurring or inpainting with trained denoisers: PSNR and fixed-point residual per iteration, 100-fold self-application",
         PnpRequest.Options);
 
+    /// <inheritdoc/>
     public int Run(VerbArguments arguments)
     {
         var parsed = PnpRequest.Parse(arguments).Bind(r => PnpRun.Options(r).Map(o => (r, o)));

@@ -35,6 +35,8 @@ public abstract class ProblemFileVerb<TResult>(
     /// <summary>The device and dtype the problem's tensors live on.</summary>
     protected TorchRuntime Runtime => runtime;
 
+    /// <summary>Runs the verb: reads and checks <c>--problem</c>, computes on the problem's engine and writes the result to <c>--out</c>.</summary>
+    /// <returns>The exit code: 0 on success, 2 for invalid input, 3 for a failed computation.</returns>
     public int Run(VerbArguments arguments)
     {
         var problemPath = arguments["problem"]!;

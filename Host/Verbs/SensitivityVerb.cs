@@ -31,9 +31,11 @@ public sealed class SensitivityVerb(
     ILogger<SensitivityVerb> log)
     : ProblemFileVerb<SensitivityResult>(Descriptor.Name, parser, solvers, defaults, output, runtime, engines, console), IVerb
 {
+    /// <inheritdoc/>
     public static VerbDescriptor Descriptor { get; } =
         Describe("sensitivity", "gradients of the loss and of the robust augmented loss of a problem file", "the problem file (with a loss)");
 
+    /// <inheritdoc/>
     protected override Validation<Error, ProblemFile> Require(ProblemFile problem) =>
         problem.Loss is null
             ? Fail<Error, ProblemFile>(HostErrors.ProblemFile("$.loss", "the sensitivity verb needs a loss: \"cross-entropy\" with \"labels\" or \"square\" with \"targets\""))
@@ -59,6 +61,7 @@ public sealed class SensitivityVerb(
         _ => throw new InvalidOperationException("the loss was checked by Require"),
     };
 
+    /// <inheritdoc/>
     protected override Fin<SensitivityResult> Compute<T>(IEngine<T> engine, ProblemFile problem, ProblemTensors<T> input, OdeSolver solver)
     {
         var adjoint = Adjoint(problem);
@@ -134,10 +137,13 @@ public sealed class SensitivityVerb(
             : FinFail<AugmentedGradient<Tensor>>(RobustNodeErrors.NonFiniteResult(broken.Key, "the loss or its derivatives overflowed; no result was written"));
     }
 
+    /// <inheritdoc/>
     protected override string Computation(string problemPath) => $"the computation for '{problemPath}'";
 
+    /// <inheritdoc/>
     protected override byte[] Json(SensitivityResult result) => result.ToJson();
 
+    /// <inheritdoc/>
     protected override void Finished(ProblemFile problem, string problemPath, SensitivityResult result, string outPath)
     {
         log.LogInformation("Sensitivities of {Problem} ({Field}, d = {Dim}, N = {Steps}, B = {Batch}, {Mode} adjoint, ε = {Epsilon}, q = {Q}) on the {Engine} engine: loss {Loss:G6}, augmented {Augmented:G6} in {Milliseconds:F1} ms; wrote {Out}",

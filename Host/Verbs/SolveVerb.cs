@@ -19,8 +19,10 @@ public sealed class SolveVerb(
     ILogger<SolveVerb> log)
     : ProblemFileVerb<SolveResult>(Descriptor.Name, parser, solvers, defaults, output, runtime, engines, console), IVerb
 {
+    /// <inheritdoc/>
     public static VerbDescriptor Descriptor { get; } = Describe("solve", "integrate a problem file and write the final states", "the problem file");
 
+    /// <inheritdoc/>
     protected override Fin<SolveResult> Compute<T>(IEngine<T> engine, ProblemFile problem, ProblemTensors<T> input, OdeSolver solver)
     {
         var clock = Stopwatch.StartNew();
@@ -29,10 +31,13 @@ public sealed class SolveVerb(
         return solution.Map(s => new SolveResult(ProblemTensors.Matrix(engine.ToTensor(s.Final)), s.Statistics, clock.Elapsed.TotalMilliseconds, engine.Name));
     }
 
+    /// <inheritdoc/>
     protected override string Computation(string problemPath) => $"the solve of '{problemPath}'";
 
+    /// <inheritdoc/>
     protected override byte[] Json(SolveResult result) => result.ToJson();
 
+    /// <inheritdoc/>
     protected override void Finished(ProblemFile problem, string problemPath, SolveResult result, string outPath)
     {
         var stats = result.Statistics;

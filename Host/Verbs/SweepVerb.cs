@@ -40,6 +40,7 @@ public sealed class SweepVerb(
     /// <summary>Most child runs at once.</summary>
     public const int MaxJobs = 64;
 
+    /// <inheritdoc/>
     public static VerbDescriptor Descriptor { get; } = new("sweep", "run an experiment over seeds (and a grid of settings) in parallel processes and report mean, std and 95 % intervals",
     [
         new VerbOption("experiment", "NAME", "an experiment of the Experiments section", Required: true),
@@ -51,6 +52,7 @@ public sealed class SweepVerb(
         new VerbOption("seed-data", null, "the seed also draws the data (Data:Seed: the point cloud and its split, the image subsets)"),
     ]);
 
+    /// <inheritdoc/>
     public int Run(VerbArguments arguments)
     {
         var clock = Stopwatch.StartNew();

@@ -30,6 +30,7 @@ public sealed class TrainDenoiserVerb(OutputSettings output, TorchRuntime torch,
 {
     private readonly VerbConsole _console = new(Descriptor.Name, console);
 
+    /// <inheritdoc/>
     public static VerbDescriptor Descriptor { get; } = new("train-denoiser", "train a denoiser of the Denoising section on noisy image patches and measure its PSNR",
     [
         new VerbOption("denoiser", "NAME", "a denoiser of the Denoising:Denoisers section, e.g. dncnn-25", Required: true),
@@ -37,6 +38,7 @@ public sealed class TrainDenoiserVerb(OutputSettings output, TorchRuntime torch,
         new VerbOption("resume", null, "continue from the run's last checkpoint"),
     ]);
 
+    /// <inheritdoc/>
     public int Run(VerbArguments arguments)
     {
         var clock = Stopwatch.StartNew();

@@ -38,6 +38,7 @@ public sealed class TrainVerb(
 {
     private readonly VerbConsole _console = new(Descriptor.Name, console);
 
+    /// <inheritdoc/>
     public static VerbDescriptor Descriptor { get; } = new("train", "train standard, augmented and PGD models of an experiment, attack them and write a report (the default verb)",
     [
         new VerbOption("experiment", "NAME", $"an experiment of the Experiments section (default: {ExperimentCatalog.DefaultExperiment})"),
@@ -49,6 +50,7 @@ public sealed class TrainVerb(
     /// <summary>The flag that ties the run to its standard input (<see cref="StandardInputLifeline"/>).</summary>
     public const string LifelineOption = "exit-on-eof";
 
+    /// <inheritdoc/>
     public int Run(VerbArguments arguments)
     {
         var clock = Stopwatch.StartNew();

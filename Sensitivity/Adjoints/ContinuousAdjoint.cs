@@ -18,6 +18,7 @@ namespace RobustNode.Sensitivity.Adjoints;
 /// </summary>
 public sealed record ContinuousAdjoint(StateStrategy Strategy) : IAdjointMethod
 {
+    /// <inheritdoc/>
     public string Name => Strategy switch
     {
         StateStrategy.Stored => "stored",
@@ -25,6 +26,7 @@ public sealed record ContinuousAdjoint(StateStrategy Strategy) : IAdjointMethod
         _ => "backsolve",
     };
 
+    /// <inheritdoc/>
     public Fin<IForwardSweep<T>> Forward<T>(IVectorField<T> field, OdeSolver solver, T x0) =>
         ForwardTrajectory<T>.Solve(field, solver, Strategy, [x0])
             .Map(trajectory => (IForwardSweep<T>)new Sweep<T>(this, field, solver, x0, trajectory));

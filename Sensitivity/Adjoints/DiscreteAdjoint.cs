@@ -20,8 +20,10 @@ namespace RobustNode.Sensitivity.Adjoints;
 /// </summary>
 public sealed record DiscreteAdjoint : IAdjointMethod
 {
+    /// <inheritdoc/>
     public string Name => "discrete";
 
+    /// <inheritdoc/>
     public Fin<IForwardSweep<T>> Forward<T>(IVectorField<T> field, OdeSolver solver, T x0) =>
         Ode.Solve(field, x0, solver, new SolveOptions(Tape: true))
             .Map(sol => (IForwardSweep<T>)new Sweep<T>(field, solver.Tableau, (StepTape<T>)sol.Tape!, sol.Final, sol.Statistics));

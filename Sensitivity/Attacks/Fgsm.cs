@@ -19,15 +19,19 @@ namespace RobustNode.Sensitivity.Attacks;
 /// <remarks>Goodfellow, Shlens &amp; Szegedy, "Explaining and harnessing adversarial examples", ICLR 2015.</remarks>
 public sealed record Fgsm(double Epsilon, AttackNorm Norm, InputBox? Box = null) : IAttack
 {
+    /// <inheritdoc/>
     public string Name => "fgsm";
 
+    /// <inheritdoc/>
     public IAttack WithEpsilon(double epsilon) => this with { Epsilon = epsilon };
 
+    /// <inheritdoc/>
     public IAttack WithSeed(long seed) => this;
 
     /// <summary>Checks the settings, reporting every problem at once.</summary>
     public Fin<Fgsm> Validate() => AttackChecks.All(AttackChecks.Settings(Epsilon, Box)).Map(_ => this);
 
+    /// <inheritdoc/>
     public Fin<T> Perturb<T>(IBlock<T> model, T x0, ILoss<T> loss) =>
         Validate().Bind(_ => AttackChecks.Inputs(model, x0, loss, Box)).Bind(_ =>
         {

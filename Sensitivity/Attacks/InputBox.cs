@@ -24,5 +24,6 @@ public sealed record InputBox(double Min, double Max)
         return min >= Min && max <= Max;
     }
 
+    /// <inheritdoc/>
     public override string ToString() => FormattableString.Invariant($"[{Min}, {Max}]");
 }

@@ -41,6 +41,7 @@ public sealed record Pgd(
     long Seed = 0,
     InputBox? Box = null) : IAttack
 {
+    /// <inheritdoc/>
     public string Name => "pgd";
 
     /// <summary>Madry et al.'s setting: α = 2.5 ε / steps, random start, one restart.</summary>
@@ -51,6 +52,7 @@ public sealed record Pgd(
     public IAttack WithEpsilon(double epsilon) =>
         epsilon == Epsilon ? this : this with { Epsilon = epsilon, StepSize = Epsilon > 0 ? StepSize * epsilon / Epsilon : StepSize };
 
+    /// <inheritdoc/>
     public IAttack WithSeed(long seed) => this with { Seed = seed };
 
     /// <summary>Checks the settings, reporting every problem at once.</summary>
@@ -65,6 +67,7 @@ public sealed record Pgd(
         if (Restarts < 1) yield return RobustNodeErrors.InvalidArgument("restarts", $"PGD needs at least one restart, got {Restarts}");
     }
 
+    /// <inheritdoc/>
     public Fin<T> Perturb<T>(IBlock<T> model, T x0, ILoss<T> loss) =>
         Validate().Bind(_ => AttackChecks.Inputs(model, x0, loss, Box)).Bind(_ =>
         {

@@ -18,9 +18,13 @@ public sealed record ConvolutionBlock(Tensor Weight, Tensor Bias, int Stride, Ac
 {
     private static readonly TorchEngine E = TorchEngine.Instance;
 
+    /// <inheritdoc/>
     public IEngine<Tensor> Engine => E;
+    /// <inheritdoc/>
     public string Name => "convolution";
+    /// <inheritdoc/>
     public IReadOnlyList<Tensor> Parameters => [Weight, Bias];
+    /// <inheritdoc/>
     public IBlock<Tensor> WithParameters(IReadOnlyList<Tensor> values) => this with { Weight = values[0], Bias = values[1] };
     private long Kernel => Weight.shape[2];
     private long Padding => Kernel / 2;
@@ -38,11 +42,13 @@ public sealed record ConvolutionBlock(Tensor Weight, Tensor Bias, int Stride, Ac
 
     private long OutputSize(long n) => (n + 2 * Padding - Kernel) / Stride + 1;
 
+    /// <inheritdoc/>
     public Fin<long[]> OutputShape(long[] inputShape) =>
         inputShape.Length == 4 && inputShape[1] == Weight.shape[1] && inputShape[2] >= Kernel - 2 * Padding && inputShape[3] >= Kernel - 2 * Padding
             ? FinSucc(new[] { inputShape[0], Weight.shape[0], OutputSize(inputShape[2]), OutputSize(inputShape[3]) })
             : FinFail<long[]>(RobustNodeErrors.ShapeMismatch("convolution input", $"[B, {Weight.shape[1]}, H, W]", ShapeText.Of(inputShape)));
 
+    /// <inheritdoc/>
     public Fin<IForwardSweep<Tensor>> Forward(Tensor input) =>
         OutputShape(input.shape).Map(_ =>
         {

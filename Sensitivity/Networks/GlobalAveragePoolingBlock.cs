@@ -14,16 +14,22 @@ namespace RobustNode.Sensitivity.Networks;
 /// </summary>
 public sealed record GlobalAveragePoolingBlock : IBlock<Tensor>
 {
+    /// <inheritdoc/>
     public IEngine<Tensor> Engine => TorchEngine.Instance;
+    /// <inheritdoc/>
     public string Name => "average-pooling";
+    /// <inheritdoc/>
     public IReadOnlyList<Tensor> Parameters => [];
+    /// <inheritdoc/>
     public IBlock<Tensor> WithParameters(IReadOnlyList<Tensor> values) => this;
 
+    /// <inheritdoc/>
     public Fin<long[]> OutputShape(long[] inputShape) =>
         inputShape.Length == 4
             ? FinSucc(new[] { inputShape[0], inputShape[1] })
             : FinFail<long[]>(RobustNodeErrors.ShapeMismatch("pooling input", "[B, C, H, W]", ShapeText.Of(inputShape)));
 
+    /// <inheritdoc/>
     public Fin<IForwardSweep<Tensor>> Forward(Tensor input) =>
         OutputShape(input.shape).Map(_ => (IForwardSweep<Tensor>)new Sweep(input.shape, input.mean([2, 3])));
 

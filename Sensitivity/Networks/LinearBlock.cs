@@ -15,10 +15,14 @@ namespace RobustNode.Sensitivity.Networks;
 /// <typeparam name="T">The engine's tensor type.</typeparam>
 public sealed record LinearBlock<T>(IEngine<T> Engine, T Weight, T Bias) : IBlock<T>
 {
+    /// <inheritdoc/>
     public string Name => "linear";
+    /// <inheritdoc/>
     public IReadOnlyList<T> Parameters => [Weight, Bias];
+    /// <inheritdoc/>
     public IBlock<T> WithParameters(IReadOnlyList<T> values) => this with { Weight = values[0], Bias = values[1] };
 
+    /// <inheritdoc/>
     public Fin<long[]> OutputShape(long[] inputShape)
     {
         var weight = Engine.Shape(Weight);
@@ -27,6 +31,7 @@ public sealed record LinearBlock<T>(IEngine<T> Engine, T Weight, T Bias) : IBloc
             : FinFail<long[]>(RobustNodeErrors.ShapeMismatch("linear block input", $"[B, {weight[1]}]", ShapeText.Of(inputShape)));
     }
 
+    /// <inheritdoc/>
     public Fin<IForwardSweep<T>> Forward(T input) =>
         OutputShape(Engine.Shape(input)).Map(_ => (IForwardSweep<T>)new Sweep(this, input, Engine.Linear(input, Weight, Bias)));
 

@@ -15,10 +15,13 @@ namespace RobustNode.Sensitivity.Networks;
 /// <typeparam name="T">The engine's tensor type.</typeparam>
 public sealed record Network<T>(IReadOnlyList<IBlock<T>> Blocks) : IBlock<T>
 {
+    /// <inheritdoc/>
     public IEngine<T> Engine => Blocks[0].Engine;
 
+    /// <inheritdoc/>
     public string Name => "network";
 
+    /// <inheritdoc/>
     public IReadOnlyList<T> Parameters
     {
         get
@@ -29,6 +32,7 @@ public sealed record Network<T>(IReadOnlyList<IBlock<T>> Blocks) : IBlock<T>
         }
     }
 
+    /// <inheritdoc/>
     public IBlock<T> WithParameters(IReadOnlyList<T> values)
     {
         int offset = 0;
@@ -44,6 +48,7 @@ public sealed record Network<T>(IReadOnlyList<IBlock<T>> Blocks) : IBlock<T>
         return new Network<T>(blocks);
     }
 
+    /// <inheritdoc/>
     public Fin<long[]> OutputShape(long[] inputShape)
     {
         var shape = FinSucc(inputShape);
@@ -51,6 +56,7 @@ public sealed record Network<T>(IReadOnlyList<IBlock<T>> Blocks) : IBlock<T>
         return shape;
     }
 
+    /// <inheritdoc/>
     public Fin<IForwardSweep<T>> Forward(T input) =>
         OutputShape(Engine.Shape(input)).Bind(_ =>
         {

@@ -15,10 +15,13 @@ namespace RobustNode.Sensitivity.Networks;
 /// <typeparam name="T">The engine's tensor type.</typeparam>
 public sealed record OdeBlock<T>(IVectorField<T> Field, OdeSolver Solver, IAdjointMethod Adjoint) : IBlock<T>
 {
+    /// <inheritdoc/>
     public IEngine<T> Engine => Field.Engine;
 
+    /// <inheritdoc/>
     public string Name => "ode";
 
+    /// <inheritdoc/>
     public IReadOnlyList<T> Parameters
     {
         get
@@ -29,13 +32,16 @@ public sealed record OdeBlock<T>(IVectorField<T> Field, OdeSolver Solver, IAdjoi
         }
     }
 
+    /// <inheritdoc/>
     public IBlock<T> WithParameters(IReadOnlyList<T> values) => this with { Field = Field.WithControls(values) };
 
+    /// <inheritdoc/>
     public Fin<long[]> OutputShape(long[] inputShape) =>
         inputShape.Length == Field.StateShape.Length + 1 && inputShape.Skip(1).SequenceEqual(Field.StateShape)
             ? FinSucc(inputShape)
             : FinFail<long[]>(RobustNodeErrors.ShapeMismatch("ODE block input", $"[B, {string.Join(", ", Field.StateShape)}]", ShapeText.Of(inputShape)));
 
+    /// <inheritdoc/>
     public Fin<IForwardSweep<T>> Forward(T input) =>
         OutputShape(Engine.Shape(input)).Bind(_ => Adjoint.Forward(Field, Solver, input));
 }

@@ -19,16 +19,22 @@ namespace RobustNode.Sensitivity.Networks;
 /// <remarks>Zhang, Zuo, Chen, Meng, Zhang, "Beyond a Gaussian denoiser: residual learning of deep CNN for image denoising", IEEE TIP 26(7), 2017.</remarks>
 public sealed record SkipConnectionBlock<T>(IBlock<T> Inner, double Scale) : IBlock<T>
 {
+    /// <inheritdoc/>
     public IEngine<T> Engine => Inner.Engine;
+    /// <inheritdoc/>
     public string Name => "skip-connection";
+    /// <inheritdoc/>
     public IReadOnlyList<T> Parameters => Inner.Parameters;
+    /// <inheritdoc/>
     public IBlock<T> WithParameters(IReadOnlyList<T> values) => this with { Inner = Inner.WithParameters(values) };
 
+    /// <inheritdoc/>
     public Fin<long[]> OutputShape(long[] inputShape) =>
         Inner.OutputShape(inputShape).Bind(output => output.SequenceEqual(inputShape)
             ? FinSucc(inputShape)
             : FinFail<long[]>(RobustNodeErrors.ShapeMismatch("skip connection: the inner block's output", ShapeText.Of(inputShape), ShapeText.Of(output))));
 
+    /// <inheritdoc/>
     public Fin<IForwardSweep<T>> Forward(T input) =>
         OutputShape(Engine.Shape(input)).Bind(_ => Inner.Forward(input))
             .Map(inner => (IForwardSweep<T>)new Sweep(Engine, Scale, inner, Engine.Add(input, inner.Final, Scale)));

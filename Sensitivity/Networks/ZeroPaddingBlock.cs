@@ -16,15 +16,20 @@ namespace RobustNode.Sensitivity.Networks;
 /// <typeparam name="T">The engine's tensor type.</typeparam>
 public sealed record ZeroPaddingBlock<T>(IEngine<T> Engine, long Inputs, long Dim) : IBlock<T>
 {
+    /// <inheritdoc/>
     public string Name => "zero-padding";
+    /// <inheritdoc/>
     public IReadOnlyList<T> Parameters => [];
+    /// <inheritdoc/>
     public IBlock<T> WithParameters(IReadOnlyList<T> values) => this;
 
+    /// <inheritdoc/>
     public Fin<long[]> OutputShape(long[] inputShape) =>
         inputShape.Length == 2 && inputShape[1] == Inputs && Dim >= Inputs
             ? FinSucc(new[] { inputShape[0], Dim })
             : FinFail<long[]>(RobustNodeErrors.ShapeMismatch("input", $"[B, {Inputs}]", ShapeText.Of(inputShape)));
 
+    /// <inheritdoc/>
     public Fin<IForwardSweep<T>> Forward(T input) =>
         OutputShape(Engine.Shape(input)).Map(_ => (IForwardSweep<T>)new Sweep(this, Pad(input)));
 

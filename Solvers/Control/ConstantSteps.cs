@@ -22,8 +22,11 @@ public sealed record ConstantSteps : IStepSizeController
     public static ConstantSteps OfSize(double h) =>
         h > 0 && double.IsFinite(h) ? new(1, h) : throw new ArgumentOutOfRangeException(nameof(h), "step size must be positive");
 
+    /// <inheritdoc/>
     public bool IsAdaptive => false;
+    /// <inheritdoc/>
     public double RelativeTolerance => double.NaN;
+    /// <inheritdoc/>
     public double AbsoluteTolerance => double.NaN;
     /// <summary>Most steps of one solve (default 100 000, as for <see cref="PIController"/>).</summary>
     public int MaxSteps { get; init; } = DefaultMaxSteps;
@@ -44,8 +47,10 @@ public sealed record ConstantSteps : IStepSizeController
         return total;
     }
 
+    /// <inheritdoc/>
     public bool NeedsInitialEstimate(double previous) => false;
 
+    /// <inheritdoc/>
     public double FirstStep(double t0, double t1, double previous, double estimate)
     {
         double span = t1 - t0;
@@ -53,7 +58,9 @@ public sealed record ConstantSteps : IStepSizeController
         return span / n;
     }
 
+    /// <inheritdoc/>
     public StepDecision Decide(double h, double errorNorm, ControllerMemory memory, int errorOrder) => new(true, h, memory);
 
+    /// <inheritdoc/>
     public double MinimumStep(double t) => 0;
 }

@@ -27,10 +27,13 @@ public sealed record PIController(
     double? MinStep = null,
     int MaxSteps = 100_000) : IStepSizeController
 {
+    /// <inheritdoc/>
     public bool IsAdaptive => true;
 
+    /// <inheritdoc/>
     public bool NeedsInitialEstimate(double previous) => double.IsNaN(previous) && InitialStep is null;
 
+    /// <inheritdoc/>
     public double FirstStep(double t0, double t1, double previous, double estimate)
     {
         double span = t1 - t0;
@@ -38,6 +41,7 @@ public sealed record PIController(
         return Math.Sign(span) * Math.Min(Math.Abs(h), Math.Abs(span));
     }
 
+    /// <inheritdoc/>
     public StepDecision Decide(double h, double errorNorm, ControllerMemory memory, int errorOrder)
     {
         if (!double.IsFinite(errorNorm)) return new(false, h * MinFactor, memory with { LastRejected = true });
@@ -53,5 +57,6 @@ public sealed record PIController(
         return new(false, h * Math.Clamp(shrink, MinFactor, 1.0), memory with { LastRejected = true });
     }
 
+    /// <inheritdoc/>
     public double MinimumStep(double t) => MinStep ?? 10 * (Math.BitIncrement(Math.Abs(t)) - Math.Abs(t));
 }

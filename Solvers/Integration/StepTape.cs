@@ -33,6 +33,7 @@ public sealed class StepTape<T> : IReadOnlyList<TapeStep<T>>, IDisposable
         _steps[Count++] = step;
     }
 
+    /// <inheritdoc/>
     public IEnumerator<TapeStep<T>> GetEnumerator()
     {
         for (int i = 0; i < Count; i++) yield return _steps[i];

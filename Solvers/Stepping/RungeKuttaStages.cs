@@ -23,6 +23,9 @@ public sealed class RungeKuttaStages<T>
     private readonly T[] _terms;
     private readonly double[] _weights;
 
+    /// <summary>A workspace for the stages of <paramref name="tableau"/>: stage buffers and weights allocated once.</summary>
+    /// <param name="tableau">The explicit Runge–Kutta method.</param>
+    /// <param name="algebra">The state algebra the stages are combined with.</param>
     public RungeKuttaStages(ButcherTableau tableau, IStateAlgebra<T> algebra)
     {
         Tableau = tableau;

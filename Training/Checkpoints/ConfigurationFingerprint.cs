@@ -22,6 +22,8 @@ public sealed class ConfigurationFingerprint : IEquatable<ConfigurationFingerpri
     /// <summary>SHA-256 of the canonical text, lower-case hex (a short identity for file names and logs).</summary>
     public string Hash => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Text)));
 
+    /// <summary>The fingerprint of the given entries, in the given order.</summary>
+    /// <param name="entries">Keys and canonical values, in canonical order.</param>
     public ConfigurationFingerprint(IEnumerable<KeyValuePair<string, string>> entries)
     {
         Entries = entries.ToArray();
@@ -48,8 +50,12 @@ public sealed class ConfigurationFingerprint : IEquatable<ConfigurationFingerpri
             .ToArray();
     }
 
+    /// <inheritdoc/>
     public bool Equals(ConfigurationFingerprint? other) => other is not null && Text == other.Text;
+    /// <inheritdoc/>
     public override bool Equals(object? obj) => Equals(obj as ConfigurationFingerprint);
+    /// <inheritdoc/>
     public override int GetHashCode() => Text.GetHashCode(StringComparison.Ordinal);
+    /// <inheritdoc/>
     public override string ToString() => Text;
 }

@@ -12,10 +12,13 @@ namespace RobustNode.Training.Data;
 /// <param name="Factor">Radius of the inner circle, in (0, 1).</param>
 public sealed record Circles(double Noise = 0.05, double Factor = 0.5) : PointCloud(Noise)
 {
+    /// <inheritdoc/>
     public override string Kind => "circles";
 
+    /// <inheritdoc/>
     protected override string Parameters => FormattableString.Invariant($"factor={Factor:G6}");
 
+    /// <inheritdoc/>
     protected override IEnumerable<Error> Problems()
     {
         if (!(Factor > 0 && Factor < 1)) yield return TrainingErrors.InvalidConfiguration("factor", $"the inner radius must lie in (0, 1), got {Factor}");

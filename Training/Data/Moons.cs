@@ -9,6 +9,7 @@ namespace RobustNode.Training.Data;
 /// </summary>
 public sealed record Moons(double Noise = 0.1) : PointCloud(Noise)
 {
+    /// <inheritdoc/>
     public override string Kind => "moons";
 
     private protected override (double X, double Y) Point(int label, SplitMix64 random)

@@ -12,10 +12,13 @@ namespace RobustNode.Training.Data;
 /// <param name="Turns">Number of revolutions of each arm (&gt; 0).</param>
 public sealed record Spirals(double Noise = 0.05, double Turns = 1.5) : PointCloud(Noise)
 {
+    /// <inheritdoc/>
     public override string Kind => "spirals";
 
+    /// <inheritdoc/>
     protected override string Parameters => FormattableString.Invariant($"turns={Turns:G6}");
 
+    /// <inheritdoc/>
     protected override IEnumerable<Error> Problems()
     {
         if (!(Turns > 0) || !double.IsFinite(Turns)) yield return TrainingErrors.InvalidConfiguration("turns", $"must be positive and finite, got {Turns}");

@@ -39,6 +39,7 @@ public sealed record GradientFlowDenoiser(int Steps = 20, int Filters = 64, int 
     /// <summary>The frequency grid of the proven norm bound (see <see cref="ConvolutionSpectrum.UpperBoundOnAnyImage"/>).</summary>
     public const int BoundGrid = 128;
 
+    /// <inheritdoc/>
     public string Name => ArchitectureName;
 
     /// <summary>Number of trainable values: N·m·(k² + 1).</summary>
@@ -67,6 +68,7 @@ public sealed record GradientFlowDenoiser(int Steps = 20, int Filters = 64, int 
             : FinFail<GradientFlowDenoiser>(RobustNodeErrors.InvalidArgument(ArchitectureName, string.Join("; ", problems)));
     }
 
+    /// <inheritdoc/>
     public IReadOnlyList<KeyValuePair<string, string>> Describe() =>
     [
         new("architecture", ArchitectureName),

@@ -24,19 +24,25 @@ namespace RobustNode.Training.Denoising;
 /// <param name="Rule">The step rule the layers keep (h·sup σ'·‖A_k‖₂² ≤ 2θ).</param>
 public sealed record GradientFlowSteps(Tensor Kernels, Tensor Biases, double StepSize, Activation Activation, GradientFlowStepRule Rule) : IBlock<Tensor>
 {
+    /// <inheritdoc/>
     public IEngine<Tensor> Engine => TorchEngine.Instance;
 
+    /// <inheritdoc/>
     public string Name => "gradient-flow-steps";
 
+    /// <inheritdoc/>
     public IReadOnlyList<Tensor> Parameters => [Kernels, Biases];
 
+    /// <inheritdoc/>
     public IBlock<Tensor> WithParameters(IReadOnlyList<Tensor> values) => this with { Kernels = values[0], Biases = values[1] };
 
+    /// <inheritdoc/>
     public Fin<long[]> OutputShape(long[] inputShape) =>
         inputShape.Length == 4 && inputShape[1] == Kernels.shape[2] && inputShape[2] >= 1 && inputShape[3] >= 1
             ? FinSucc(inputShape)
             : FinFail<long[]>(RobustNodeErrors.ShapeMismatch("gradient-flow denoiser input", $"[B, {Kernels.shape[2]}, H, W]", ShapeText.Of(inputShape)));
 
+    /// <inheritdoc/>
     public Fin<IForwardSweep<Tensor>> Forward(Tensor input) =>
         OutputShape(input.shape).Bind(shape => At(shape[2], shape[3])).Bind(block => block.Forward(input));
 

@@ -11,30 +11,37 @@ namespace RobustNode.Training.Denoising;
 /// <param name="clean">The clean images (targets) [B, …].</param>
 public sealed class PixelSquaredError(Tensor clean) : ILoss<Tensor>
 {
+    /// <inheritdoc/>
     public IEngine<Tensor> Engine => TorchEngine.Instance;
 
     /// <summary>The clean images.</summary>
     public Tensor Clean { get; } = clean;
 
+    /// <inheritdoc/>
     public string Name => "pixel-mse";
 
+    /// <inheritdoc/>
     public long Count => Clean.shape[0];
 
     private double PerImageCount => Clean.shape.Skip(1).Aggregate(1L, (a, b) => a * b);
 
+    /// <inheritdoc/>
     public Tensor PerSample(Tensor x)
     {
         using var scope = NewDisposeScope();
         return (x - Clean).pow(TorchScalars.Two).flatten(1).mean([1L]).MoveToOuterDisposeScope();
     }
 
+    /// <inheritdoc/>
     public Tensor Gradient(Tensor x)
     {
         using var scope = NewDisposeScope();
         return (x - Clean).TimesInPlace(2.0 / PerImageCount).MoveToOuterDisposeScope();
     }
 
+    /// <inheritdoc/>
     public Tensor HessianVectorProduct(Tensor x, Tensor s) => s.Times(2.0 / PerImageCount);
 
+    /// <inheritdoc/>
     public ILoss<Tensor> Select(ReadOnlySpan<long> rows) => new PixelSquaredError(Engine.GatherRows(Clean, rows));
 }

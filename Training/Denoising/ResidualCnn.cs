@@ -24,6 +24,7 @@ public sealed record ResidualCnn(int Width = 32, int Depth = 7, int Kernel = 3) 
     /// <summary>The architecture's name.</summary>
     public const string ArchitectureName = "dncnn";
 
+    /// <inheritdoc/>
     public string Name => ArchitectureName;
 
     /// <summary>Number of trainable values: Σ (inputs·k² + 1)·outputs over the convolutions.</summary>
@@ -40,6 +41,7 @@ public sealed record ResidualCnn(int Width = 32, int Depth = 7, int Kernel = 3) 
         return problems.Count == 0 ? FinSucc(this) : FinFail<ResidualCnn>(RobustNodeErrors.InvalidArgument("dncnn", string.Join("; ", problems)));
     }
 
+    /// <inheritdoc/>
     public IReadOnlyList<KeyValuePair<string, string>> Describe() =>
     [
         new("architecture", ArchitectureName),
@@ -62,6 +64,7 @@ public sealed record ResidualCnn(int Width = 32, int Depth = 7, int Kernel = 3) 
                select valid;
     }
 
+    /// <inheritdoc/>
     public Fin<IBlock<Tensor>> Build(ulong seed, ScalarType dtype) =>
         Validate().Map(_ =>
         {

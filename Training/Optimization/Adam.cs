@@ -16,8 +16,10 @@ namespace RobustNode.Training.Optimization;
 /// <remarks>Kingma &amp; Ba, "Adam: a method for stochastic optimization", ICLR 2015.</remarks>
 public sealed record Adam(double LearningRate = 1e-3, double Beta1 = 0.9, double Beta2 = 0.999, double Epsilon = 1e-8, double WeightDecay = 0) : IOptimizer
 {
+    /// <inheritdoc/>
     public string Name => "adam";
 
+    /// <inheritdoc/>
     public Fin<IOptimizer> Validate() => TrainingErrors.All(Problems()).Map(_ => (IOptimizer)this);
 
     private IEnumerable<Error> Problems()
@@ -29,8 +31,10 @@ public sealed record Adam(double LearningRate = 1e-3, double Beta1 = 0.9, double
         if (!(WeightDecay >= 0) || !double.IsFinite(WeightDecay)) yield return TrainingErrors.InvalidConfiguration("optimizer.weightDecay", $"must be finite and non-negative, got {WeightDecay}");
     }
 
+    /// <inheritdoc/>
     public OptimizerState<T> Initialize<T>(IEngine<T> engine, IReadOnlyList<T> parameters) => OptimizerState<T>.Zeros(engine, Name, ["m", "v"], parameters);
 
+    /// <inheritdoc/>
     public void Step<T>(OptimizerState<T> state, IReadOnlyList<T> parameters, IReadOnlyList<T> gradients, double learningRate)
     {
         var e = state.Engine;
@@ -55,6 +59,7 @@ public sealed record Adam(double LearningRate = 1e-3, double Beta1 = 0.9, double
         state.Steps = t;
     }
 
+    /// <inheritdoc/>
     public string Describe() => FormattableString.Invariant(
         $"adam(lr={LearningRate:R}, beta1={Beta1:R}, beta2={Beta2:R}, epsilon={Epsilon:R}, weightDecay={WeightDecay:R})");
 }

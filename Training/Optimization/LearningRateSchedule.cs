@@ -25,8 +25,11 @@ public sealed record ConstantRate : ILearningRateSchedule
     /// <summary>The one instance.</summary>
     public static ConstantRate Instance { get; } = new();
 
+    /// <inheritdoc/>
     public double Factor(int epoch) => 1.0;
+    /// <inheritdoc/>
     public Fin<ILearningRateSchedule> Validate() => this;
+    /// <inheritdoc/>
     public string Describe() => "constant";
 }
 
@@ -35,8 +38,10 @@ public sealed record ConstantRate : ILearningRateSchedule
 /// <param name="Gamma">Decay factor γ in (0, 1].</param>
 public sealed record StepDecay(int Every, double Gamma = 0.1) : ILearningRateSchedule
 {
+    /// <inheritdoc/>
     public double Factor(int epoch) => Math.Pow(Gamma, epoch / Every);
 
+    /// <inheritdoc/>
     public Fin<ILearningRateSchedule> Validate() => TrainingErrors.All(Problems()).Map(_ => (ILearningRateSchedule)this);
 
     private IEnumerable<Error> Problems()
@@ -45,6 +50,7 @@ public sealed record StepDecay(int Every, double Gamma = 0.1) : ILearningRateSch
         if (!(Gamma > 0 && Gamma <= 1)) yield return TrainingErrors.InvalidConfiguration("schedule.gamma", $"must lie in (0, 1], got {Gamma}");
     }
 
+    /// <inheritdoc/>
     public string Describe() => FormattableString.Invariant($"step(every={Every}, gamma={Gamma:R})");
 }
 
@@ -56,10 +62,12 @@ public sealed record StepDecay(int Every, double Gamma = 0.1) : ILearningRateSch
 /// <param name="MinimumFactor">The final factor f_min in [0, 1].</param>
 public sealed record CosineDecay(int Epochs, double MinimumFactor = 0) : ILearningRateSchedule
 {
+    /// <inheritdoc/>
     public double Factor(int epoch) => epoch >= Epochs
         ? MinimumFactor
         : MinimumFactor + (1 - MinimumFactor) * 0.5 * (1 + Math.Cos(Math.PI * epoch / Epochs));
 
+    /// <inheritdoc/>
     public Fin<ILearningRateSchedule> Validate() => TrainingErrors.All(Problems()).Map(_ => (ILearningRateSchedule)this);
 
     private IEnumerable<Error> Problems()
@@ -68,5 +76,6 @@ public sealed record CosineDecay(int Epochs, double MinimumFactor = 0) : ILearni
         if (!(MinimumFactor >= 0 && MinimumFactor <= 1)) yield return TrainingErrors.InvalidConfiguration("schedule.minimumFactor", $"must lie in [0, 1], got {MinimumFactor}");
     }
 
+    /// <inheritdoc/>
     public string Describe() => FormattableString.Invariant($"cosine(epochs={Epochs}, minimumFactor={MinimumFactor:R})");
 }

@@ -25,6 +25,13 @@ public sealed class OptimizerState<T> : IDisposable
     /// <summary>Buffers by slot, then by parameter: <c>Slots[k][i]</c> is slot k of parameter i.</summary>
     public IReadOnlyList<IReadOnlyList<T>> Slots { get; }
 
+    /// <summary>A state with the given step count and buffers, which it owns from now on.</summary>
+    /// <param name="engine">The engine the buffers live on.</param>
+    /// <param name="optimizer">The optimizer's name.</param>
+    /// <param name="steps">Steps taken so far.</param>
+    /// <param name="slotNames">The slot names, one per slot.</param>
+    /// <param name="slots">Buffers by slot, then by parameter.</param>
+    /// <exception cref="ArgumentException">The counts of slot names and slots differ.</exception>
     public OptimizerState(IEngine<T> engine, string optimizer, long steps, IReadOnlyList<string> slotNames, IReadOnlyList<IReadOnlyList<T>> slots)
     {
         if (slotNames.Count != slots.Count) throw new ArgumentException("one name per slot", nameof(slotNames));
@@ -57,6 +64,7 @@ public sealed class OptimizerState<T> : IDisposable
         return new OptimizerState<T>(Engine, Optimizer, Steps, SlotNames, slots);
     }
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         foreach (var slot in Slots) foreach (var buffer in slot) Engine.Release(buffer);

@@ -16,8 +16,10 @@ namespace RobustNode.Training.Optimization;
 /// <remarks>Sutskever, Martens, Dahl &amp; Hinton, "On the importance of initialization and momentum in deep learning", ICML 2013.</remarks>
 public sealed record Sgd(double LearningRate, double Momentum = 0, bool Nesterov = false, double WeightDecay = 0) : IOptimizer
 {
+    /// <inheritdoc/>
     public string Name => "sgd";
 
+    /// <inheritdoc/>
     public Fin<IOptimizer> Validate() => TrainingErrors.All(Problems()).Map(_ => (IOptimizer)this);
 
     private IEnumerable<Error> Problems()
@@ -28,9 +30,11 @@ public sealed record Sgd(double LearningRate, double Momentum = 0, bool Nesterov
         if (!(WeightDecay >= 0) || !double.IsFinite(WeightDecay)) yield return TrainingErrors.InvalidConfiguration("optimizer.weightDecay", $"must be finite and non-negative, got {WeightDecay}");
     }
 
+    /// <inheritdoc/>
     public OptimizerState<T> Initialize<T>(IEngine<T> engine, IReadOnlyList<T> parameters) =>
         OptimizerState<T>.Zeros(engine, Name, Momentum > 0 ? ["momentum"] : [], parameters);
 
+    /// <inheritdoc/>
     public void Step<T>(OptimizerState<T> state, IReadOnlyList<T> parameters, IReadOnlyList<T> gradients, double learningRate)
     {
         var e = state.Engine;
@@ -55,6 +59,7 @@ public sealed record Sgd(double LearningRate, double Momentum = 0, bool Nesterov
         state.Steps++;
     }
 
+    /// <inheritdoc/>
     public string Describe() => FormattableString.Invariant(
         $"sgd(lr={LearningRate:R}, momentum={Momentum:R}, nesterov={Nesterov}, weightDecay={WeightDecay:R})");
 }

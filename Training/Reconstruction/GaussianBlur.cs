@@ -26,10 +26,13 @@ public sealed record GaussianBlur(double Width, int Radius) : ILinearOperator
             : FinFail<GaussianBlur>(RobustNodeErrors.InvalidArgument("blur radius", $"must lie in 1…64, got {r}"));
     }
 
+    /// <inheritdoc/>
     public string Name => "gaussian-blur";
 
+    /// <inheritdoc/>
     public string Describe() => FormattableString.Invariant($"gaussian-blur(width={Width:R}, radius={Radius})");
 
+    /// <inheritdoc/>
     public double NormSquaredBound => 1.0;
 
     /// <summary>The kernel k [1, 1, 2r + 1, 2r + 1] in the given type (sums to 1).</summary>
@@ -46,22 +49,26 @@ public sealed record GaussianBlur(double Width, int Radius) : ILinearOperator
         return tensor(k, [1, 1, side, side], ScalarType.Float64).to(dtype).MoveToOuterDisposeScope();
     }
 
+    /// <inheritdoc/>
     public Fin<Unit> Accepts(long[] shape) =>
         shape.Length == 4 && shape[1] == 1 && shape[2] >= 1 && shape[3] >= 1
             ? FinSucc(unit)
             : FinFail<Unit>(RobustNodeErrors.ShapeMismatch("blurred images", "[B, 1, H, W]", "[" + string.Join(", ", shape) + "]"));
 
+    /// <inheritdoc/>
     public Tensor Apply(Tensor x)
     {
         using var scope = NewDisposeScope();
         return nn.functional.conv2d(x, Kernel(x.dtype), padding: [Radius, Radius]).MoveToOuterDisposeScope();
     }
 
+    /// <inheritdoc/>
     public Tensor Adjoint(Tensor y)
     {
         using var scope = NewDisposeScope();
         return nn.functional.conv_transpose2d(y, Kernel(y.dtype), padding: [Radius, Radius]).MoveToOuterDisposeScope();
     }
 
+    /// <inheritdoc/>
     public override string ToString() => Describe();
 }

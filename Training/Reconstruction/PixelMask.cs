@@ -30,22 +30,28 @@ public sealed record PixelMask(Tensor Mask, double MissingFraction, long Seed) :
         return new PixelMask(tensor(values, [1, 1, height, width], ScalarType.Float64).DetachFromDisposeScope(), missing, seed);
     }
 
+    /// <inheritdoc/>
     public string Name => "inpainting";
 
+    /// <inheritdoc/>
     public string Describe() => FormattableString.Invariant($"inpainting(missing={MissingFraction:R}, seed={Seed}, size={Mask.shape[2]}x{Mask.shape[3]})");
 
+    /// <inheritdoc/>
     public double NormSquaredBound => 1.0;
 
+    /// <inheritdoc/>
     public Fin<Unit> Accepts(long[] shape) =>
         shape.Length == 4 && shape[1] == 1 && shape[2] == Mask.shape[2] && shape[3] == Mask.shape[3]
             ? FinSucc(unit)
             : FinFail<Unit>(RobustNodeErrors.ShapeMismatch("masked images", $"[B, 1, {Mask.shape[2]}, {Mask.shape[3]}]", "[" + string.Join(", ", shape) + "]"));
 
+    /// <inheritdoc/>
     public Tensor Apply(Tensor x)
     {
         using var scope = NewDisposeScope();
         return x.mul(Mask.to(x.dtype)).MoveToOuterDisposeScope();
     }
 
+    /// <inheritdoc/>
     public Tensor Adjoint(Tensor y) => Apply(y);
 }

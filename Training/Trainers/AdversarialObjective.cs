@@ -20,6 +20,7 @@ namespace RobustNode.Training.Trainers;
 /// <remarks>Madry, Makelov, Schmidt, Tsipras &amp; Vladu, "Towards deep learning models resistant to adversarial attacks", ICLR 2018.</remarks>
 public sealed record AdversarialObjective(IAttack Attack) : ITrainingObjective
 {
+    /// <inheritdoc/>
     public string Name => "adversarial";
 
     /// <summary>Warm-up length K in epochs: the radius grows linearly from 0 at epoch 0 to ε at epoch K (0: no warm-up).</summary>
@@ -28,6 +29,7 @@ public sealed record AdversarialObjective(IAttack Attack) : ITrainingObjective
     /// <summary>The attack radius used in a given epoch (0-based): ε · min(1, e / K).</summary>
     public double EpsilonAt(int epoch) => Warmup.Ramp(Attack.Epsilon, epoch, WarmupEpochs);
 
+    /// <inheritdoc/>
     public Fin<ITrainingObjective> Validate() =>
         WarmupEpochs < 0
             ? TrainingErrors.InvalidConfiguration("objective.warmupEpochs", $"must be non-negative, got {WarmupEpochs}")
@@ -38,6 +40,7 @@ public sealed record AdversarialObjective(IAttack Attack) : ITrainingObjective
                 _ => this,
             };
 
+    /// <inheritdoc/>
     public Fin<ObjectiveResult<T>> Evaluate<T>(IBlock<T> model, T x, ILoss<T> loss, ObjectiveContext context)
     {
         double epsilon = EpsilonAt(context.Epoch);
@@ -50,6 +53,7 @@ public sealed record AdversarialObjective(IAttack Attack) : ITrainingObjective
                 Inference.Output(model, x).Map(logits =>
                     new ObjectiveResult<T>(model.Engine.Mean(loss.PerSample(logits)), g.Loss, g.ControlGradients, logits))));
 
+    /// <inheritdoc/>
     public string Describe() => WarmupEpochs == 0 ? DescribeAttack() : FormattableString.Invariant($"{DescribeAttack()[..^1]}, warmupEpochs={WarmupEpochs})");
 
     private string DescribeAttack() => Attack switch

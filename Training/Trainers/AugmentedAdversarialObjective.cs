@@ -36,6 +36,7 @@ public sealed record AugmentedAdversarialObjective(double Epsilon, AttackNorm No
     /// <summary>The valid input box the examples are clipped to, or null for none.</summary>
     public InputBox? Box { get; init; }
 
+    /// <inheritdoc/>
     public string Name => "augmented-adversarial";
 
     /// <summary>The penalty weight used: <see cref="Weight"/> or ε.</summary>
@@ -51,6 +52,7 @@ public sealed record AugmentedAdversarialObjective(double Epsilon, AttackNorm No
         return this with { Epsilon = f * Epsilon, StepSize = f * Step, Weight = f * PenaltyWeight, WarmupEpochs = 0 };
     }
 
+    /// <inheritdoc/>
     public Fin<ITrainingObjective> Validate() => ObjectiveChecks.Collect(this, Problems());
 
     private IEnumerable<Error> Problems()
@@ -61,6 +63,7 @@ public sealed record AugmentedAdversarialObjective(double Epsilon, AttackNorm No
         foreach (var e in ObjectiveChecks.Schedule(WarmupEpochs, Box)) yield return e;
     }
 
+    /// <inheritdoc/>
     public Fin<ObjectiveResult<T>> Evaluate<T>(IBlock<T> model, T x, ILoss<T> loss, ObjectiveContext context)
     {
         var current = AtEpoch(context.Epoch);
@@ -88,6 +91,7 @@ public sealed record AugmentedAdversarialObjective(double Epsilon, AttackNorm No
                 new ObjectiveResult<T>(engine.Mean(loss.PerSample(logits)), a.AugmentedLoss, a.AugmentedControlGradients, logits).Keep(engine)));
     }
 
+    /// <inheritdoc/>
     public string Describe() => FormattableString.Invariant(
         $"augmented-adversarial(epsilon={Epsilon:R}, q={Norm}, weight={PenaltyWeight:R}, stepSize={Step:R}, warmupEpochs={WarmupEpochs}, box={Box?.ToString() ?? "none"})");
 }

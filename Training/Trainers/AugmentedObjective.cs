@@ -24,6 +24,7 @@ public sealed record AugmentedObjective(double Epsilon, AttackNorm Norm) : ITrai
     /// <summary>Warm-up length K in epochs: the weight grows linearly from 0 at epoch 0 to w at epoch K (0: no warm-up).</summary>
     public int WarmupEpochs { get; init; }
 
+    /// <inheritdoc/>
     public string Name => "augmented";
 
     /// <summary>The full penalty weight w.</summary>
@@ -32,6 +33,7 @@ public sealed record AugmentedObjective(double Epsilon, AttackNorm Norm) : ITrai
     /// <summary>The penalty weight used in a given epoch (0-based): w · min(1, e / K).</summary>
     public double WeightAt(int epoch) => Warmup.Ramp(PenaltyWeight, epoch, WarmupEpochs);
 
+    /// <inheritdoc/>
     public Fin<ITrainingObjective> Validate() => TrainingErrors.All(Problems()).Map(_ => (ITrainingObjective)this);
 
     private IEnumerable<Error> Problems()
@@ -41,10 +43,12 @@ public sealed record AugmentedObjective(double Epsilon, AttackNorm Norm) : ITrai
         if (WarmupEpochs < 0) yield return TrainingErrors.InvalidConfiguration("objective.warmupEpochs", $"must be non-negative, got {WarmupEpochs}");
     }
 
+    /// <inheritdoc/>
     public Fin<ObjectiveResult<T>> Evaluate<T>(IBlock<T> model, T x, ILoss<T> loss, ObjectiveContext context) =>
         LossDerivatives.AugmentedGradient(model, x, loss, new AugmentedLoss(WeightAt(context.Epoch), Norm))
             .Map(a => new ObjectiveResult<T>(a.FirstOrder.Loss, a.AugmentedLoss, a.AugmentedControlGradients, a.FirstOrder.FinalState));
 
+    /// <inheritdoc/>
     public string Describe() => FormattableString.Invariant(
         $"augmented(epsilon={Epsilon:R}, q={Norm}, weight={PenaltyWeight:R}, warmupEpochs={WarmupEpochs})");
 }

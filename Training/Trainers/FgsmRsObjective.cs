@@ -29,6 +29,7 @@ public sealed record FgsmRsObjective(double Epsilon, AttackNorm Norm) : IRobustO
     /// <summary>The valid input box the examples are clipped to, or null for none.</summary>
     public InputBox? Box { get; init; }
 
+    /// <inheritdoc/>
     public string Name => "fgsm-rs";
 
     /// <summary>The step α used: <see cref="StepSize"/> or 1.25 ε.</summary>
@@ -41,11 +42,13 @@ public sealed record FgsmRsObjective(double Epsilon, AttackNorm Norm) : IRobustO
         return this with { Epsilon = f * Epsilon, StepSize = f * Step, WarmupEpochs = 0 };
     }
 
+    /// <inheritdoc/>
     public Fin<ITrainingObjective> Validate() => ObjectiveChecks.Collect(this, Problems());
 
     private IEnumerable<Error> Problems() =>
         ObjectiveChecks.Radius(Epsilon).Concat(ObjectiveChecks.StepSize(StepSize)).Concat(ObjectiveChecks.Schedule(WarmupEpochs, Box));
 
+    /// <inheritdoc/>
     public Fin<ObjectiveResult<T>> Evaluate<T>(IBlock<T> model, T x, ILoss<T> loss, ObjectiveContext context)
     {
         var current = AtEpoch(context.Epoch);
@@ -73,6 +76,7 @@ public sealed record FgsmRsObjective(double Epsilon, AttackNorm Norm) : IRobustO
                 new ObjectiveResult<T>(engine.Mean(loss.PerSample(logits)), g.Loss, g.ControlGradients, logits).Keep(engine)));
     }
 
+    /// <inheritdoc/>
     public string Describe() => FormattableString.Invariant(
         $"fgsm-rs(epsilon={Epsilon:R}, q={Norm}, stepSize={Step:R}, warmupEpochs={WarmupEpochs}, box={Box?.ToString() ?? "none"})");
 }

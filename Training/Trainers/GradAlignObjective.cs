@@ -38,6 +38,7 @@ public sealed record GradAlignObjective(double Epsilon, AttackNorm Norm) : IRobu
     /// <summary>The valid input box the perturbed inputs are clipped to, or null for none.</summary>
     public InputBox? Box { get; init; }
 
+    /// <inheritdoc/>
     public string Name => "gradalign";
 
     /// <summary>The objective as it trains in an epoch (0-based): ε and λ times min(1, e / K), no further warm-up.</summary>
@@ -47,11 +48,13 @@ public sealed record GradAlignObjective(double Epsilon, AttackNorm Norm) : IRobu
         return this with { Epsilon = f * Epsilon, Weight = f * Weight, WarmupEpochs = 0 };
     }
 
+    /// <inheritdoc/>
     public Fin<ITrainingObjective> Validate() => ObjectiveChecks.Collect(this, Problems());
 
     private IEnumerable<Error> Problems() =>
         ObjectiveChecks.Radius(Epsilon).Concat(ObjectiveChecks.Weight("weight", Weight)).Concat(ObjectiveChecks.Schedule(WarmupEpochs, Box));
 
+    /// <inheritdoc/>
     public Fin<ObjectiveResult<T>> Evaluate<T>(IBlock<T> model, T x, ILoss<T> loss, ObjectiveContext context)
     {
         var current = AtEpoch(context.Epoch);
@@ -125,6 +128,7 @@ public sealed record GradAlignObjective(double Epsilon, AttackNorm Norm) : IRobu
         return ([seedA, seedB], value);
     }
 
+    /// <inheritdoc/>
     public string Describe() => FormattableString.Invariant(
         $"gradalign(epsilon={Epsilon:R}, q={Norm}, weight={Weight:R}, warmupEpochs={WarmupEpochs}, box={Box?.ToString() ?? "none"})");
 }

@@ -44,6 +44,7 @@ public sealed record LlrObjective(double Epsilon, AttackNorm Norm) : IRobustObje
     /// <summary>The valid input box x + δ is clipped to, or null for none.</summary>
     public InputBox? Box { get; init; }
 
+    /// <inheritdoc/>
     public string Name => "llr";
 
     /// <summary>The step α used: <see cref="StepSize"/> or 2.5 ε / K.</summary>
@@ -59,6 +60,7 @@ public sealed record LlrObjective(double Epsilon, AttackNorm Norm) : IRobustObje
         };
     }
 
+    /// <inheritdoc/>
     public Fin<ITrainingObjective> Validate() => ObjectiveChecks.Collect(this, Problems());
 
     private IEnumerable<Error> Problems()
@@ -70,6 +72,7 @@ public sealed record LlrObjective(double Epsilon, AttackNorm Norm) : IRobustObje
         foreach (var e in ObjectiveChecks.Schedule(WarmupEpochs, Box)) yield return e;
     }
 
+    /// <inheritdoc/>
     public Fin<ObjectiveResult<T>> Evaluate<T>(IBlock<T> model, T x, ILoss<T> loss, ObjectiveContext context)
     {
         var current = AtEpoch(context.Epoch);
@@ -152,6 +155,7 @@ public sealed record LlrObjective(double Epsilon, AttackNorm Norm) : IRobustObje
         return r;
     }
 
+    /// <inheritdoc/>
     public string Describe() => FormattableString.Invariant(
         $"llr(epsilon={Epsilon:R}, q={Norm}, linearityWeight={LinearityWeight:R}, gradientWeight={GradientWeight:R}, steps={Steps}, stepSize={Step:R}, warmupEpochs={WarmupEpochs}, box={Box?.ToString() ?? "none"})");
 }

@@ -10,12 +10,16 @@ namespace RobustNode.Training.Trainers;
 /// </summary>
 public sealed record StandardObjective : ITrainingObjective
 {
+    /// <inheritdoc/>
     public string Name => "standard";
 
+    /// <inheritdoc/>
     public Fin<ITrainingObjective> Validate() => this;
 
+    /// <inheritdoc/>
     public Fin<ObjectiveResult<T>> Evaluate<T>(IBlock<T> model, T x, ILoss<T> loss, ObjectiveContext context) =>
         LossDerivatives.Gradient(model, x, loss).Map(g => new ObjectiveResult<T>(g.Loss, g.Loss, g.ControlGradients, g.FinalState));
 
+    /// <inheritdoc/>
     public string Describe() => "standard";
 }

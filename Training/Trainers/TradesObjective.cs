@@ -44,6 +44,7 @@ public sealed record TradesObjective(double Epsilon, AttackNorm Norm) : IRobustO
     /// <summary>The valid input box x′ is clipped to, or null for none.</summary>
     public InputBox? Box { get; init; }
 
+    /// <inheritdoc/>
     public string Name => "trades";
 
     /// <summary>The step α used: <see cref="StepSize"/> or 2.5 ε / K.</summary>
@@ -56,6 +57,7 @@ public sealed record TradesObjective(double Epsilon, AttackNorm Norm) : IRobustO
         return this with { Epsilon = f * Epsilon, StepSize = f * Step, Weight = f * Weight, WarmupEpochs = 0 };
     }
 
+    /// <inheritdoc/>
     public Fin<ITrainingObjective> Validate() => ObjectiveChecks.Collect(this, Problems());
 
     private IEnumerable<Error> Problems()
@@ -67,6 +69,7 @@ public sealed record TradesObjective(double Epsilon, AttackNorm Norm) : IRobustO
         foreach (var e in ObjectiveChecks.Schedule(WarmupEpochs, Box)) yield return e;
     }
 
+    /// <inheritdoc/>
     public Fin<ObjectiveResult<T>> Evaluate<T>(IBlock<T> model, T x, ILoss<T> loss, ObjectiveContext context)
     {
         var current = AtEpoch(context.Epoch);
@@ -122,6 +125,7 @@ public sealed record TradesObjective(double Epsilon, AttackNorm Norm) : IRobustO
             new ObjectiveResult<T>(values[0], values[0] + weight * values[1], g.Gradients, g.FinalStates[0]).Keep(engine));
     }
 
+    /// <inheritdoc/>
     public string Describe() => FormattableString.Invariant(
         $"trades(epsilon={Epsilon:R}, q={Norm}, weight={Weight:R}, steps={Steps}, stepSize={Step:R}, startScale={StartScale:R}, warmupEpochs={WarmupEpochs}, box={Box?.ToString() ?? "none"})");
 }

@@ -28,6 +28,10 @@ public sealed class TrainingState<T> : IDisposable
     /// <summary>The model's parameters (the values being trained).</summary>
     public IReadOnlyList<T> Parameters => Model.Parameters;
 
+    /// <summary>The state of a run after <paramref name="epoch"/> completed epochs.</summary>
+    /// <param name="model">The model, whose parameters are updated in place.</param>
+    /// <param name="optimizer">The optimizer's step count and buffers.</param>
+    /// <param name="epoch">Completed epochs.</param>
     public TrainingState(IBlock<T> model, OptimizerState<T> optimizer, int epoch) => (Model, Optimizer, Epoch) = (model, optimizer, epoch);
 
     /// <summary>A deep copy: new parameter and buffer values, so training either copy leaves the other untouched.</summary>

@@ -8,6 +8,7 @@ namespace RobustNode.Core.Engines.Managed;
 // known (σ' from σ for tanh and sigmoid, σ'' from σ and σ') as the Activation record's FromValue functions do.
 public sealed partial class ManagedEngine<TScalar>
 {
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> Activate(Activation activation, ManagedTensor<TScalar> x)
     {
         var source = x.Span;
@@ -24,6 +25,7 @@ public sealed partial class ManagedEngine<TScalar>
         return result;
     }
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> ActivationDerivative(Activation activation, ManagedTensor<TScalar> x, ManagedTensor<TScalar> value)
     {
         SameShape("ActivationDerivative", x, value);
@@ -43,6 +45,7 @@ public sealed partial class ManagedEngine<TScalar>
         return result;
     }
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> ActivationSecondDerivative(Activation activation, ManagedTensor<TScalar> x, ManagedTensor<TScalar> value,
         ManagedTensor<TScalar> derivative)
     {

@@ -5,6 +5,7 @@ namespace RobustNode.Core.Engines.Managed;
 // Softmax cross-entropy and classification with labels stored as whole numbers of the element type.
 public sealed partial class ManagedEngine<TScalar>
 {
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> CrossEntropy(ManagedTensor<TScalar> logits, ManagedTensor<TScalar> labels)
     {
         var (batch, m) = Matrix("CrossEntropy", "logits", logits);
@@ -22,6 +23,7 @@ public sealed partial class ManagedEngine<TScalar>
         return result;
     }
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> CrossEntropyGradient(ManagedTensor<TScalar> logits, ManagedTensor<TScalar> labels)
     {
         var (batch, m) = Matrix("CrossEntropyGradient", "logits", logits);
@@ -31,6 +33,7 @@ public sealed partial class ManagedEngine<TScalar>
         return result;
     }
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> CrossEntropyHessianVectorProduct(ManagedTensor<TScalar> logits, ManagedTensor<TScalar> s)
     {
         var (batch, m) = Matrix("CrossEntropyHessianVectorProduct", "logits", logits);
@@ -41,6 +44,7 @@ public sealed partial class ManagedEngine<TScalar>
         return result;
     }
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> Softmax(ManagedTensor<TScalar> logits)
     {
         var (batch, m) = Matrix("Softmax", "logits", logits);
@@ -56,6 +60,7 @@ public sealed partial class ManagedEngine<TScalar>
         return result;
     }
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> ArgMax(ManagedTensor<TScalar> logits)
     {
         var (batch, m) = Matrix("ArgMax", "logits", logits);
@@ -68,6 +73,7 @@ public sealed partial class ManagedEngine<TScalar>
         return result;
     }
 
+    /// <inheritdoc/>
     public long CountEqual(ManagedTensor<TScalar> a, ManagedTensor<TScalar> b)
     {
         SameShape("CountEqual", a, b);

@@ -10,6 +10,7 @@ public sealed partial class ManagedEngine<TScalar>
     /// <summary>Rows per partial sum of a reduction over the batch (<see cref="TransposedMatMul"/>, <see cref="SumRows"/>).</summary>
     private const int ReductionChunk = 256;
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> Linear(ManagedTensor<TScalar> x, ManagedTensor<TScalar> weight, ManagedTensor<TScalar> bias)
     {
         var (batch, n) = Matrix("Linear", "x", x);
@@ -26,6 +27,7 @@ public sealed partial class ManagedEngine<TScalar>
         return result;
     }
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> MatMul(ManagedTensor<TScalar> a, ManagedTensor<TScalar> b)
     {
         var (batch, m) = Matrix("MatMul", "a", a);
@@ -51,6 +53,7 @@ public sealed partial class ManagedEngine<TScalar>
                 s.init.IsNone ? default : s.init.Span, s.result.Span[(start * s.cols)..], s.cols, end - start, s.cols, s.depth));
     }
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> TransposedMatMul(ManagedTensor<TScalar> a, ManagedTensor<TScalar> b)
     {
         var (m, n) = TransposedShape("TransposedMatMul", a, b);
@@ -59,6 +62,7 @@ public sealed partial class ManagedEngine<TScalar>
         return result;
     }
 
+    /// <inheritdoc/>
     public void AddTransposedMatMulInPlace(ManagedTensor<TScalar> y, ManagedTensor<TScalar> a, ManagedTensor<TScalar> b, double alpha = 1)
     {
         var (m, n) = TransposedShape("AddTransposedMatMulInPlace", a, b);
@@ -71,6 +75,7 @@ public sealed partial class ManagedEngine<TScalar>
         AddScaledInto(y.Span, p.Span, alpha);
     }
 
+    /// <inheritdoc/>
     public void AddSumRowsInPlace(ManagedTensor<TScalar> y, ManagedTensor<TScalar> x, double alpha = 1)
     {
         var (_, n) = Samples("AddSumRowsInPlace", "x", x);
@@ -121,6 +126,7 @@ public sealed partial class ManagedEngine<TScalar>
         SumChunks(partials, chunks, m * n, result.Span);
     }
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> SumRows(ManagedTensor<TScalar> x)
     {
         Samples("SumRows", "x", x);
@@ -158,6 +164,7 @@ public sealed partial class ManagedEngine<TScalar>
         for (int c = 1; c < chunks; c++) TensorPrimitives.Add(destination, partials.Slice(c * size, size), destination);
     }
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> SumPerSample(ManagedTensor<TScalar> x)
     {
         var (batch, n) = Samples("SumPerSample", "x", x);

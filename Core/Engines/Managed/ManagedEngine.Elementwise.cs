@@ -9,6 +9,7 @@ public sealed partial class ManagedEngine<TScalar>
 {
     // ---- IStateAlgebra ----------------------------------------------------------------------------------------------
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> AddScaled(ManagedTensor<TScalar> y, ReadOnlySpan<double> weights, ReadOnlySpan<ManagedTensor<TScalar>> terms)
     {
         CheckTerms("AddScaled", y, weights, terms);
@@ -17,6 +18,7 @@ public sealed partial class ManagedEngine<TScalar>
         return result;
     }
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> LinearCombination(ReadOnlySpan<double> weights, ReadOnlySpan<ManagedTensor<TScalar>> terms)
     {
         if (terms.IsEmpty) throw new ArgumentException("LinearCombination: at least one term is needed");
@@ -50,6 +52,7 @@ public sealed partial class ManagedEngine<TScalar>
                 throw new ArgumentException($"{operation}: term {i} has shape {terms[i].Shape}, the state {shape}");
     }
 
+    /// <inheritdoc/>
     public (double SumOfSquares, long Count) ScaledSquares(ManagedTensor<TScalar> v, ManagedTensor<TScalar> ya, ManagedTensor<TScalar> yb, double rtol, double atol)
     {
         SameShape("ScaledSquares", v, ya);
@@ -57,10 +60,12 @@ public sealed partial class ManagedEngine<TScalar>
         return (ReductionKernels<TScalar>.ScaledSquares(v.Span, ya.Span, yb.Span, rtol, atol), v.Count);
     }
 
+    /// <inheritdoc/>
     public bool IsFinite(ManagedTensor<TScalar> y) => ReductionKernels<TScalar>.IsFinite(y.Span);
 
     // ---- Elementwise arithmetic -------------------------------------------------------------------------------------
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> Add(ManagedTensor<TScalar> a, ManagedTensor<TScalar> b, double alpha = 1)
     {
         int period = Broadcast("Add", a, b);
@@ -78,6 +83,7 @@ public sealed partial class ManagedEngine<TScalar>
         return result;
     }
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> Multiply(ManagedTensor<TScalar> a, ManagedTensor<TScalar> b)
     {
         int period = Broadcast("Multiply", a, b);
@@ -90,6 +96,7 @@ public sealed partial class ManagedEngine<TScalar>
         return result;
     }
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> Scale(ManagedTensor<TScalar> a, double s)
     {
         var source = a.Span;
@@ -98,6 +105,7 @@ public sealed partial class ManagedEngine<TScalar>
         return result;
     }
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> ScaleRows(ManagedTensor<TScalar> x, ManagedTensor<TScalar> factors)
     {
         if (Live(factors).Shape.Rank != 1 || Live(x).Shape.Rank < 1 || factors.Shape[0] != x.Shape[0])
@@ -112,6 +120,7 @@ public sealed partial class ManagedEngine<TScalar>
         return result;
     }
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> Sign(ManagedTensor<TScalar> a)
     {
         var source = a.Span;
@@ -120,6 +129,7 @@ public sealed partial class ManagedEngine<TScalar>
         return result;
     }
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> Clamp(ManagedTensor<TScalar> a, double min, double max)
     {
         var source = a.Span;
@@ -128,6 +138,7 @@ public sealed partial class ManagedEngine<TScalar>
         return result;
     }
 
+    /// <inheritdoc/>
     public void AddInPlace(ManagedTensor<TScalar> y, ManagedTensor<TScalar> x, double alpha = 1)
     {
         int period = Broadcast("AddInPlace", y, x);
@@ -142,12 +153,14 @@ public sealed partial class ManagedEngine<TScalar>
         }
     }
 
+    /// <inheritdoc/>
     public void ScaleInPlace(ManagedTensor<TScalar> y, double s)
     {
         var destination = y.Span;
         TensorPrimitives.Multiply(destination, Of(s), destination);
     }
 
+    /// <inheritdoc/>
     public void AddProductInPlace(ManagedTensor<TScalar> y, ManagedTensor<TScalar> a, ManagedTensor<TScalar> b, double alpha)
     {
         SameShape("AddProductInPlace", y, a);
@@ -155,6 +168,7 @@ public sealed partial class ManagedEngine<TScalar>
         ElementwiseKernels<TScalar>.AddProduct(y.Span, a.Span, b.Span, Of(alpha));
     }
 
+    /// <inheritdoc/>
     public void AddQuotientInPlace(ManagedTensor<TScalar> y, ManagedTensor<TScalar> a, ManagedTensor<TScalar> b, double alpha)
     {
         SameShape("AddQuotientInPlace", y, a);
@@ -162,8 +176,10 @@ public sealed partial class ManagedEngine<TScalar>
         ElementwiseKernels<TScalar>.AddQuotient(y.Span, a.Span, b.Span, Of(alpha));
     }
 
+    /// <inheritdoc/>
     public void SqrtAddInPlace(ManagedTensor<TScalar> y, double c) => ElementwiseKernels<TScalar>.SqrtAdd(y.Span, Of(c));
 
+    /// <inheritdoc/>
     public void CopyInPlace(ManagedTensor<TScalar> destination, ManagedTensor<TScalar> source)
     {
         SameShape("CopyInPlace", destination, source);

@@ -7,6 +7,7 @@ namespace RobustNode.Core.Engines.Managed;
 // selection, and the reductions of whole values to numbers.
 public sealed partial class ManagedEngine<TScalar>
 {
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> DualNorm(AttackNorm norm, ManagedTensor<TScalar> g)
     {
         var (batch, n) = Samples("DualNorm", "g", g);
@@ -18,6 +19,7 @@ public sealed partial class ManagedEngine<TScalar>
         return result;
     }
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> DualNormGradient(AttackNorm norm, ManagedTensor<TScalar> g)
     {
         var (batch, n) = Samples("DualNormGradient", "g", g);
@@ -33,6 +35,7 @@ public sealed partial class ManagedEngine<TScalar>
         return result;
     }
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> Project(AttackNorm norm, ManagedTensor<TScalar> delta, double radius)
     {
         var (batch, n) = Samples("Project", "delta", delta);
@@ -51,6 +54,7 @@ public sealed partial class ManagedEngine<TScalar>
         return result;
     }
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> Greater(ManagedTensor<TScalar> a, ManagedTensor<TScalar> b)
     {
         SameShape("Greater", a, b);
@@ -59,6 +63,7 @@ public sealed partial class ManagedEngine<TScalar>
         return result;
     }
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> WhereRows(ManagedTensor<TScalar> mask, ManagedTensor<TScalar> a, ManagedTensor<TScalar> b)
     {
         var (batch, n) = Samples("WhereRows", "a", a);
@@ -77,19 +82,23 @@ public sealed partial class ManagedEngine<TScalar>
 
     // ---- Reductions to numbers --------------------------------------------------------------------------------------
 
+    /// <inheritdoc/>
     public double Sum(ManagedTensor<TScalar> x) => ReductionKernels<TScalar>.Sum(x.Span);
 
+    /// <inheritdoc/>
     public double Mean(ManagedTensor<TScalar> x)
     {
         var span = x.Span;
         return ReductionKernels<TScalar>.Sum(span) / span.Length;
     }
 
+    /// <inheritdoc/>
     public double Dot(ManagedTensor<TScalar> a, ManagedTensor<TScalar> b)
     {
         SameShape("Dot", a, b);
         return ReductionKernels<TScalar>.Dot(a.Span, b.Span);
     }
 
+    /// <inheritdoc/>
     public (double Min, double Max) Extrema(ManagedTensor<TScalar> x) => ReductionKernels<TScalar>.Extrema(x.Span);
 }

@@ -44,6 +44,7 @@ public sealed partial class ManagedEngine<TScalar> : IEngine<ManagedTensor<TScal
     /// <summary>The number of threads a kernel may use.</summary>
     public int Threads { get; }
 
+    /// <inheritdoc/>
     public string Name => "managed";
 
     /// <summary>The dtype TorchSharp tensors of this engine's element type have.</summary>
@@ -55,8 +56,10 @@ public sealed partial class ManagedEngine<TScalar> : IEngine<ManagedTensor<TScal
 
     // ---- Ownership --------------------------------------------------------------------------------------------------
 
+    /// <inheritdoc/>
     public IDisposable OpenScope() => Scopes.Open();
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> Keep(ManagedTensor<TScalar> y)
     {
         if (y.IsNone) return y;
@@ -65,12 +68,14 @@ public sealed partial class ManagedEngine<TScalar> : IEngine<ManagedTensor<TScal
         return y;
     }
 
+    /// <inheritdoc/>
     public void Release(ManagedTensor<TScalar> y)
     {
         // Like disposing a TorchSharp tensor twice, releasing a dead or absent value does nothing.
         if (y.IsAlive) Scopes.Release(y.Storage!);
     }
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> DetachFromScope(ManagedTensor<TScalar> x)
     {
         if (x.IsNone) return x;
@@ -79,6 +84,7 @@ public sealed partial class ManagedEngine<TScalar> : IEngine<ManagedTensor<TScal
         return x;
     }
 
+    /// <inheritdoc/>
     public IDisposable Untracked() => NoRecording.Instance;
 
     private sealed class NoRecording : IDisposable
@@ -100,14 +106,17 @@ public sealed partial class ManagedEngine<TScalar> : IEngine<ManagedTensor<TScal
 
     // ---- Shapes, creation and conversion ----------------------------------------------------------------------------
 
+    /// <inheritdoc/>
     public long[] Shape(ManagedTensor<TScalar> x) => Live(x).Shape.ToArray();
 
+    /// <inheritdoc/>
     public long BatchSize(ManagedTensor<TScalar> x)
     {
         var shape = Live(x).Shape;
         return shape.Rank == 0 ? throw new ArgumentException("a rank-0 value has no batch dimension") : shape[0];
     }
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> Zeros(ManagedTensor<TScalar> like, params ReadOnlySpan<long> shape)
     {
         var result = New(ManagedShape.Of(shape));
@@ -115,6 +124,7 @@ public sealed partial class ManagedEngine<TScalar> : IEngine<ManagedTensor<TScal
         return result;
     }
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> ZerosLike(ManagedTensor<TScalar> x)
     {
         var result = New(Live(x).Shape);
@@ -122,6 +132,7 @@ public sealed partial class ManagedEngine<TScalar> : IEngine<ManagedTensor<TScal
         return result;
     }
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> Clone(ManagedTensor<TScalar> x)
     {
         var source = x.Span;
@@ -130,6 +141,7 @@ public sealed partial class ManagedEngine<TScalar> : IEngine<ManagedTensor<TScal
         return result;
     }
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> FromValues(ReadOnlySpan<double> values, ManagedTensor<TScalar> like, params ReadOnlySpan<long> shape)
     {
         var s = ManagedShape.Of(shape, values.Length);
@@ -152,6 +164,7 @@ public sealed partial class ManagedEngine<TScalar> : IEngine<ManagedTensor<TScal
         return result;
     }
 
+    /// <inheritdoc/>
     public double[] ToArray(ManagedTensor<TScalar> x)
     {
         var span = x.Span;
@@ -160,6 +173,7 @@ public sealed partial class ManagedEngine<TScalar> : IEngine<ManagedTensor<TScal
         return result;
     }
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> FromTensor(Tensor tensor)
     {
         ArgumentNullException.ThrowIfNull(tensor);
@@ -179,6 +193,7 @@ public sealed partial class ManagedEngine<TScalar> : IEngine<ManagedTensor<TScal
         return result;
     }
 
+    /// <inheritdoc/>
     public Tensor ToTensor(ManagedTensor<TScalar> x)
     {
         var values = x.Span;
@@ -197,6 +212,7 @@ public sealed partial class ManagedEngine<TScalar> : IEngine<ManagedTensor<TScal
     /// <summary>Null: all values of one managed engine have its element type and live in memory.</summary>
     public string? Incompatibility(ManagedTensor<TScalar> reference, ManagedTensor<TScalar> x) => null;
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> Concat(IReadOnlyList<ManagedTensor<TScalar>> parts)
     {
         if (parts.Count == 0) throw new ArgumentException("Concat: at least one part is needed");
@@ -223,6 +239,7 @@ public sealed partial class ManagedEngine<TScalar> : IEngine<ManagedTensor<TScal
         return result;
     }
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> Select(ManagedTensor<TScalar> x, long index)
     {
         var shape = Live(x).Shape;
@@ -233,6 +250,7 @@ public sealed partial class ManagedEngine<TScalar> : IEngine<ManagedTensor<TScal
         return ViewOf(x, (int)index * rest.Count, rest);
     }
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> Rows(ManagedTensor<TScalar> x, long start, long count)
     {
         var shape = Live(x).Shape;
@@ -242,6 +260,7 @@ public sealed partial class ManagedEngine<TScalar> : IEngine<ManagedTensor<TScal
         return ViewOf(x, (int)start * shape.RowLength, shape.WithFirst((int)count));
     }
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> GatherRows(ManagedTensor<TScalar> x, ReadOnlySpan<long> rows)
     {
         var source = x.Span;
@@ -260,6 +279,7 @@ public sealed partial class ManagedEngine<TScalar> : IEngine<ManagedTensor<TScal
         return result;
     }
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> Reshape(ManagedTensor<TScalar> x, params ReadOnlySpan<long> shape)
     {
         var s = ManagedShape.Of(shape, Live(x).Count);
@@ -267,6 +287,7 @@ public sealed partial class ManagedEngine<TScalar> : IEngine<ManagedTensor<TScal
         return ViewOf(x, 0, s);
     }
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> PadColumns(ManagedTensor<TScalar> x, long width)
     {
         var (rows, cols) = Matrix("PadColumns", "x", x);
@@ -279,6 +300,7 @@ public sealed partial class ManagedEngine<TScalar> : IEngine<ManagedTensor<TScal
         return result;
     }
 
+    /// <inheritdoc/>
     public ManagedTensor<TScalar> FirstColumns(ManagedTensor<TScalar> x, long count)
     {
         var (rows, cols) = Matrix("FirstColumns", "x", x);

@@ -119,6 +119,7 @@ public readonly struct ManagedShape : IEquatable<ManagedShape>
         return result;
     }
 
+    /// <inheritdoc/>
     public bool Equals(ManagedShape other)
     {
         if (Rank != other.Rank) return false;
@@ -127,8 +128,10 @@ public readonly struct ManagedShape : IEquatable<ManagedShape>
         return true;
     }
 
+    /// <inheritdoc/>
     public override bool Equals(object? obj) => obj is ManagedShape other && Equals(other);
 
+    /// <inheritdoc/>
     public override int GetHashCode()
     {
         var hash = new HashCode();
@@ -136,8 +139,10 @@ public readonly struct ManagedShape : IEquatable<ManagedShape>
         return hash.ToHashCode();
     }
 
+    /// <summary>Whether the two shapes have the same extents.</summary>
     public static bool operator ==(ManagedShape a, ManagedShape b) => a.Equals(b);
 
+    /// <summary>Whether the two shapes differ in rank or in an extent.</summary>
     public static bool operator !=(ManagedShape a, ManagedShape b) => !a.Equals(b);
 
     /// <summary>"[256, 8]".</summary>

@@ -76,14 +76,19 @@ public readonly struct ManagedTensor<TScalar> : IEquatable<ManagedTensor<TScalar
     public bool Equals(ManagedTensor<TScalar> other) =>
         ReferenceEquals(Storage, other.Storage) && Generation == other.Generation && Offset == other.Offset && Shape == other.Shape;
 
+    /// <inheritdoc/>
     public override bool Equals(object? obj) => obj is ManagedTensor<TScalar> other && Equals(other);
 
+    /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(Storage is null ? 0 : RuntimeHelpers.GetHashCode(Storage), Generation, Offset, Shape);
 
+    /// <summary>Whether the two are the same handle (storage, generation, offset and shape), not whether their elements are equal.</summary>
     public static bool operator ==(ManagedTensor<TScalar> a, ManagedTensor<TScalar> b) => a.Equals(b);
 
+    /// <summary>Whether the two are different handles; see <c>==</c>.</summary>
     public static bool operator !=(ManagedTensor<TScalar> a, ManagedTensor<TScalar> b) => !a.Equals(b);
 
+    /// <inheritdoc/>
     public override string ToString() =>
         $"ManagedTensor<{typeof(TScalar).Name}>{(IsNone ? "(none)" : Shape.ToString())}{(IsNone || IsAlive ? "" : " (released)")}";
 }
