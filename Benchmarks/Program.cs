@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using RobustNode.Benchmarks.Engines;
 using RobustNode.Benchmarks.Images;
+using RobustNode.Benchmarks.Profiling;
 using RobustNode.Benchmarks.Sensitivity;
 using RobustNode.Benchmarks.Solvers;
 
@@ -12,13 +13,18 @@ var verbs = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIg
     ["augmented"] = AugmentedBenchmark.Run,
     ["images"] = Images,
     [ImageGradientBenchmark.Name] = ImageGradientBenchmark.Run,
+    [TrainEpochBenchmark.Name] = TrainEpochBenchmark.Run,
+    [ImageProfile.Name] = ImageProfile.Run,
+    [ImageProfile.StepsVerb] = ImageProfile.RunSteps,
     [PeakMemory.Verb] = PeakMemory.Run,
     [KernelBenchmark.Name] = KernelBenchmark.Run,
 };
 
 if (args.Length == 0 || !verbs.TryGetValue(args[0], out var run))
 {
-    Console.Error.WriteLine($"usage: robustnode-benchmarks <{string.Join(" | ", verbs.Keys)}> [arguments]");
+    // peak-memory and image-profile-steps are the child processes of other verbs.
+    var shown = verbs.Keys.Where(v => v != PeakMemory.Verb && v != ImageProfile.StepsVerb);
+    Console.Error.WriteLine($"usage: robustnode-benchmarks <{string.Join(" | ", shown)}> [arguments]; see docs/benchmarks/README.md");
     return 2;
 }
 return run(args[1..]);

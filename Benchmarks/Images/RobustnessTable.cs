@@ -53,7 +53,7 @@ public static class RobustnessTable
 
     // MNIST digits: one file pair split at random by the seed. Fashion-MNIST: its own training set (TrainCount images
     // drawn by the seed; 60000 is all of it) and the first TestCount images of its test set (10000 is all of it).
-    private static Fin<(Dataset Train, Dataset Test)> Load(Settings s, string root)
+    internal static Fin<(Dataset Train, Dataset Test)> Load(Settings s, string root)
     {
         const string fashion = "/usr/share/datasets/fashion-mnist";
         Fin<ImageData> Read(string images, string labels) =>

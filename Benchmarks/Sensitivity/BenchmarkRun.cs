@@ -1,61 +1,186 @@
 using System.Globalization;
+using LanguageExt;
+using LanguageExt.Common;
+using RobustNode.Benchmarks.Engines;
+using RobustNode.Benchmarks.Results;
 using TorchSharp;
+using static LanguageExt.Prelude;
 using static TorchSharp.torch;
 
 namespace RobustNode.Benchmarks.Sensitivity;
 
 /// <summary>
-/// Runs every method of a benchmark at every depth in one process (times), and each (method, depth) once more in
-/// a child process (peak memory). Options: <c>--layers 10,100,1000</c>, <c>--threads 1</c>, <c>--no-memory</c>.
+/// The options of a gradient benchmark and the loop that measures every method on every engine at every size in one
+/// process (times), and each (method, engine, size) once more in a child process (peak memory).
 /// </summary>
-internal sealed record BenchmarkRun(int[] Layers, int Threads, bool MeasureMemory)
+/// <remarks>
+/// Sizes: <c>--layers</c>, <c>--batch</c> and <c>--dim</c> take lists whose first values make the headline size; every
+/// other value is measured with the other two at their headline values (one factor at a time, not the product:
+/// <c>--layers 20,100,1000 --dim 8,2,32,128 --batch 256,32,4096</c> is 1 + 2 + 3 + 2 = 8 sizes). <c>--threads 1,2</c>
+/// measures every size at each thread count; peak memory is measured at the first thread count only. <c>--dtype</c>
+/// (float32, the default, or float64) is the element type of every engine and of the PyTorch side.
+/// </remarks>
+internal sealed record BenchmarkRun(int[] Layers, int[] Batches, int[] Dims, int[] Threads, string Precision, IReadOnlyList<BenchmarkEngine> Engines,
+    bool MeasureMemory, bool PyTorch, TimingPlan Plan, string? Json, string? Output)
 {
+    public const string Options =
+        "--layers N,… --batch B,… --dim d,… --threads t,… --dtype float32|float64 --engine torch,managed --json FILE --out PAGE.md --no-memory --no-pytorch --quick";
+
     /// <summary>The one-minute load average when the run started.</summary>
     public string StartLoad { get; } = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
 
-    public static BenchmarkRun Parse(string[] args, int[]? defaultLayers = null)
+    /// <summary>Whether the tables name the engine of each row (more than one engine measured).</summary>
+    public bool SeveralEngines => Engines.Count > 1;
+
+    /// <summary>The headline size: the first value of every list.</summary>
+    public BenchmarkSize Headline => new(Layers[0], Batches[0], Dims[0], Threads[0], Precision);
+
+    /// <summary>Every size measured, thread counts innermost (see remarks).</summary>
+    public IReadOnlyList<BenchmarkSize> Sizes
     {
-        var layers = defaultLayers ?? [10, 100, 1000];
-        int threads = 1;
-        bool memory = true;
-        for (int i = 0; i < args.Length; i++)
+        get
         {
-            switch (args[i])
-            {
-                case "--layers": layers = args[++i].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(); break;
-                case "--threads": threads = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                case "--no-memory": memory = false; break;
-                default: throw new ArgumentException($"unknown option '{args[i]}' (use --layers 10,100,1000, --threads n, --no-memory)");
-            }
+            var h = Headline;
+            var one = new List<BenchmarkSize> { h };
+            one.AddRange(Layers.Skip(1).Select(n => h with { Layers = n }));
+            one.AddRange(Dims.Skip(1).Select(d => h with { Dim = d }));
+            one.AddRange(Batches.Skip(1).Select(b => h with { Batch = b }));
+            return one.Distinct().SelectMany(s => Threads.Select(s.At)).ToArray();
         }
-        return new BenchmarkRun(layers, threads, memory);
     }
 
-    public IReadOnlyList<Measurement> Measure<TProblem>(string benchmark, IReadOnlyList<BenchmarkMethod<TProblem>> methods, Func<int, TProblem> create)
+    /// <summary>Sizes at the first thread count (the ones with peak memory).</summary>
+    public IReadOnlyList<BenchmarkSize> MemorySizes => Sizes.Where(s => s.Threads == Threads[0]).ToArray();
+
+    /// <summary>
+    /// Parses the options; every problem is reported at once. Defaults: the given layers, batch and dim, one thread, every
+    /// engine of the catalog (the torch engine for a convolutional network), float32, memory measured, PyTorch run where
+    /// the benchmark has a PyTorch side.
+    /// </summary>
+    /// <param name="convolutional">The benchmark's name when it measures a convolutional network: then every engine
+    /// asked for must have convolutions (the host catalog's rule), else the options are refused naming the engine.</param>
+    public static Fin<BenchmarkRun> Parse(string[] args, int[] defaultLayers, int defaultBatch, int defaultDim, string? convolutional = null)
     {
-        set_num_threads(Threads);
-        var results = new List<Measurement>();
-        foreach (int n in Layers)
+        var errors = new List<string>();
+        int[] layers = defaultLayers, batches = [defaultBatch], dims = [defaultDim], threads = [1];
+        IReadOnlyList<BenchmarkEngine> engines = convolutional is null ? EngineCatalog.All : [EngineCatalog.Default];
+        bool memory = true, pytorch = true, quick = false;
+        string precision = BenchmarkSize.Float32;
+        string? json = null, output = null;
+        for (int i = 0; i < args.Length; i++)
         {
-            var problem = create(n);
-            var computations = methods.Select(m => m.Prepare(problem)).ToArray();
-            var differences = Differences(computations, methods.Select(m => m.ComparedWithBaseline).ToArray());
-            var calls = computations.Select(c => TensorsCreated(c) / (double)n).ToArray();
-            var (warmUp, rounds) = Timing.Plan(n);
-            var (times, cpu) = Timing.MedianMilliseconds(computations.Select(c => (Action)(() => c())).ToArray(), warmUp, rounds);
-            for (int i = 0; i < methods.Count; i++)
+            string option = args[i];
+            string? Value() => i + 1 < args.Length ? args[++i] : null;
+            int[] Counts(string name)
             {
-                (long, long)? peaks = MeasureMemory ? PeakMemory.Measure(benchmark, methods[i].Name, n, Threads) : null;
-                long? peak = peaks?.Item1;
-                var m = new Measurement(methods[i].Name, n, times[i], cpu[i], peak, peaks?.Item2, calls[i], differences[i]);
-                Console.WriteLine($"  N = {n,5}  {m.Method,-16} {m.Milliseconds,10:F2} ms (CPU {m.CpuMilliseconds,9:F2} ms)   peak {(peak is { } p ? $"{p / 1e6,9:F2} MB" : "—"),12}   {m.TensorsPerLayer,6:F0} tensors/layer   Δ vs baseline {m.DifferenceFromBaseline:E1}");
-                results.Add(m);
+                var value = Value();
+                var parts = value?.Split(',', StringSplitOptions.TrimEntries) ?? [];
+                var parsed = parts.Select(p => int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0 ? n : 0).ToArray();
+                if (value is null || parsed.Length == 0 || parsed.Contains(0))
+                {
+                    errors.Add($"{name}: expected a comma-separated list of positive integers, got '{value ?? "nothing"}'");
+                    return [];
+                }
+                return parsed.Distinct().ToArray();
+            }
+            switch (option)
+            {
+                case "--layers": layers = Counts(option); break;
+                case "--batch": batches = Counts(option); break;
+                case "--dim": dims = Counts(option); break;
+                case "--threads": threads = Counts(option); break;
+                case "--engine":
+                    var list = Value();
+                    EngineCatalog.Parse(list ?? "").Match(e => engines = e, e => errors.Add(e.Message));
+                    break;
+                case "--dtype":
+                    var type = Value();
+                    if (type is not null && BenchmarkSize.Precisions.Contains(type)) precision = type;
+                    else errors.Add($"--dtype: expected {string.Join(" or ", BenchmarkSize.Precisions)}, got '{type ?? "nothing"}'");
+                    break;
+                case "--json": json = Value() ?? Missing(option, "a file name", errors); break;
+                case "--out": output = Value() ?? Missing(option, "a markdown file name", errors); break;
+                case "--no-memory": memory = false; break;
+                case "--no-pytorch": pytorch = false; break;
+                case "--quick": quick = true; break;
+                default: errors.Add($"unknown option '{option}'; options: {Options}"); break;
             }
         }
+        if (convolutional is not null)
+            EngineCatalog.Convolutional(engines, convolutional).IfFail(e => errors.Add(e.Message));
+        if (errors.Count > 0 || layers.Length == 0 || batches.Length == 0 || dims.Length == 0 || threads.Length == 0)
+            return FinFail<BenchmarkRun>(Error.New(string.Join(System.Environment.NewLine, errors)));
+        return new BenchmarkRun(layers, batches, dims, threads, precision, engines, memory, pytorch, quick ? TimingPlan.Quick : TimingPlan.Standard, json, output);
+    }
+
+    private static string? Missing(string option, string what, List<string> errors)
+    {
+        errors.Add($"{option}: expected {what}");
+        return null;
+    }
+
+    /// <summary>
+    /// Measures every method on every engine it runs on, at every size; <paramref name="baseline"/> (the PyTorch side)
+    /// runs right after each size, so both see the machine in the same state.
+    /// </summary>
+    public IReadOnlyList<Measurement> Measure<TProblem>(string benchmark, IReadOnlyList<BenchmarkMethod<TProblem>> methods, Func<BenchmarkSize, TProblem> create,
+        Func<BenchmarkSize, IReadOnlyList<Measurement>>? baseline = null)
+    {
+        var results = new List<Measurement>();
+        foreach (var size in Sizes)
+        {
+            set_num_threads(size.Threads);
+            Console.WriteLine($"  {size}");
+            var problem = create(size);
+            var variants = methods.SelectMany(m => Engines.Where(m.RunsOn).Select(e => (Method: m, Engine: e))).ToArray();
+            var computations = variants.Select(v => v.Method.Prepare(problem, v.Engine)).ToArray();
+            var differences = Differences(computations, variants.Select(v => v.Method.ComparedWithBaseline).ToArray());
+            var calls = computations.Select(c => TensorsCreated(c.Run) / (double)size.Layers).ToArray();
+            var (times, cpu) = Timing.MedianMilliseconds(computations.Select(c => c.Run).ToArray(), Plan, processClock: size.Threads > 1);
+            for (int i = 0; i < variants.Length; i++)
+            {
+                var (method, engine) = variants[i];
+                (long, long)? peaks = MeasureMemory && size.Threads == Threads[0] ? PeakMemory.Measure(benchmark, method.Name, engine.Name, size) : null;
+                var m = new Measurement(method.Name, method.Method, method.Objective, engine.Name, size, times[i], cpu[i], peaks?.Item1, peaks?.Item2, calls[i], differences[i]);
+                Print(m);
+                results.Add(m);
+            }
+            if (baseline is not null)
+                foreach (var m in baseline(size))
+                {
+                    Print(m);
+                    results.Add(m);
+                }
+        }
+        set_num_threads(Threads[0]);
         return results;
     }
 
-    private static long TensorsCreated(Func<Tensor[]> computation)
+    private static void Print(Measurement m) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"    {m.Method,-16} {m.Engine,-8} {m.Milliseconds,10:F3} ms (CPU {m.CpuMilliseconds,10:F3} ms)   peak {(m.PeakBytes is { } p ? $"{p / 1e6,9:F2} MB" : "—"),12}   {(double.IsNaN(m.TensorsPerLayer) ? "" : $"{m.TensorsPerLayer,6:F0} tensors/layer")}   {(double.IsNaN(m.DifferenceFromBaseline) ? "" : $"Δ vs baseline {m.DifferenceFromBaseline:E1}")}"));
+
+    /// <summary>Writes the JSON rows when <c>--json</c> was given.</summary>
+    public void WriteJson(string benchmark, IReadOnlyList<Measurement> results)
+    {
+        if (Json is null) return;
+        ResultFile.Write(Json, results.Where(r => !r.IsPyTorch).Select(r => r.Row(benchmark)).ToArray(),
+            results.Where(r => r.IsPyTorch).Select(r => r.Row(benchmark)).ToArray());
+    }
+
+    /// <summary>Where the markdown page goes: <c>--out</c> (relative to the working folder), else docs/benchmarks/<paramref name="page"/>.</summary>
+    public string PagePath(string page) =>
+        Output is { } o ? Path.GetFullPath(o) : Path.Combine(RepositoryRoot(), "docs", "benchmarks", page);
+
+    /// <summary>Writes the page and says where.</summary>
+    public void WritePage(string page, string markdown)
+    {
+        var path = PagePath(page);
+        Host.IO.AtomicFile.WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(markdown));
+        Console.WriteLine($"wrote {path}");
+    }
+
+    private static long TensorsCreated(Action computation)
     {
         using var scope = NewDisposeScope();
         var statistics = DisposeScopeManager.Statistics;
@@ -66,14 +191,14 @@ internal sealed record BenchmarkRun(int[] Layers, int Threads, bool MeasureMemor
 
     /// <summary>
     /// The cost of one libtorch call from .NET on a state-sized tensor: the median thread CPU time of <c>x.add(y)</c> on
-    /// [256, 8] float32 (microseconds), for reading the tensors-per-layer column.
+    /// [B, d] float32 at the headline size (microseconds), for reading the tensors-per-layer column.
     /// </summary>
     public double CallMicroseconds()
     {
-        set_num_threads(Threads);
+        set_num_threads(1);
         using var outer = NewDisposeScope();
-        var x = randn(BenchmarkProblem.Batch, BenchmarkProblem.Dim);
-        var y = randn(BenchmarkProblem.Batch, BenchmarkProblem.Dim);
+        var x = randn(Headline.Batch, Headline.Dim);
+        var y = randn(Headline.Batch, Headline.Dim);
         var samples = new double[21];
         for (int r = -5; r < samples.Length; r++)
         {
@@ -85,17 +210,17 @@ internal sealed record BenchmarkRun(int[] Layers, int Threads, bool MeasureMemor
             }
             if (r >= 0) samples[r] = (Timing.ThreadCpuMilliseconds() - start) * 1000 / 2000;
         }
-        Array.Sort(samples);
+        System.Array.Sort(samples);
         return samples[samples.Length / 2];
     }
 
     // ‖∇_W − ∇_W(first method)‖∞ / ‖∇_W(first method)‖∞ for every method that computes the same gradient (NaN for the others).
-    private static double[] Differences(IReadOnlyList<Func<Tensor[]>> computations, bool[] gradients)
+    private static double[] Differences(IReadOnlyList<Computation> computations, bool[] gradients)
     {
         using var scope = NewDisposeScope();
-        var baseline = computations[0]()[0];
-        double scale = baseline.abs().max().item<float>();
-        return computations.Select((c, i) => gradients[i] ? (double)(c()[0] - baseline).abs().max().item<float>() / scale : double.NaN).ToArray();
+        var baseline = computations[0].Result()[0].to_type(ScalarType.Float64);
+        double scale = baseline.abs().max().item<double>();
+        return computations.Select((c, i) => gradients[i] ? (c.Result()[0].to_type(ScalarType.Float64) - baseline).abs().max().item<double>() / scale : double.NaN).ToArray();
     }
 
     /// <summary>The repository root (the folder holding RobustNode.sln), for the docs.</summary>
@@ -112,6 +237,6 @@ internal sealed record BenchmarkRun(int[] Layers, int Threads, bool MeasureMemor
     {
         string cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
         string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
-        return $"{cpu}, {System.Environment.ProcessorCount} cores, libtorch intra-op threads = {Threads}, load average {StartLoad} at the start and {load} at the end of the run (other processes share the cores), {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC";
+        return $"{cpu}, {System.Environment.ProcessorCount} cores, libtorch intra-op threads = {string.Join(" and ", Threads)}, load average {StartLoad} at the start and {load} at the end of the run (other processes share the cores), {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC";
     }
 }

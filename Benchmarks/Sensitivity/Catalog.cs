@@ -1,23 +1,24 @@
+using RobustNode.Benchmarks.Engines;
 using RobustNode.Benchmarks.Images;
-using static TorchSharp.torch;
 
 namespace RobustNode.Benchmarks.Sensitivity;
 
 /// <summary>
-/// The benchmarks' computations by benchmark, method and depth N, so that the child processes of
+/// The benchmarks' computations by benchmark, method, engine and size, so that the child processes of
 /// <see cref="PeakMemory"/> can build exactly what the parent times.
 /// </summary>
 internal static class Catalog
 {
-    private static readonly Dictionary<string, Func<string, int, Func<Tensor[]>>> Computations = new(StringComparer.OrdinalIgnoreCase)
+    private static readonly Dictionary<string, Func<string, BenchmarkEngine, BenchmarkSize, Computation>> Computations = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["gradients"] = (method, n) => Find(GradientBenchmark.Methods, method).Prepare(BenchmarkProblem.Create(n)),
-        ["augmented"] = (method, n) => Find(AugmentedBenchmark.Methods, method).Prepare(BenchmarkProblem.Create(n)),
-        [ImageGradientBenchmark.Name] = (method, n) => Find(ImageGradientBenchmark.Methods, method).Prepare(ImageBenchmarkProblem.Create(n)),
+        [GradientBenchmark.Name] = (method, engine, size) => Find(GradientBenchmark.Methods, method).Prepare(BenchmarkProblem.Create(size), engine),
+        [AugmentedBenchmark.Name] = (method, engine, size) => Find(AugmentedBenchmark.Methods, method).Prepare(BenchmarkProblem.Create(size), engine),
+        [ImageGradientBenchmark.Name] = (method, engine, size) => Find(ImageGradientBenchmark.Methods, method).Prepare(ImageBenchmarkProblem.Create(size), engine),
     };
 
-    /// <summary>The computation a method of a benchmark runs at depth N (prepared: leaves built, adjoint chosen).</summary>
-    public static Func<Tensor[]> Computation(string benchmark, string method, int layers) => Computations[benchmark](method, layers);
+    /// <summary>The computation a method of a benchmark runs on an engine at a size (prepared: leaves built, adjoint chosen).</summary>
+    public static Computation Computation(string benchmark, string method, string engine, BenchmarkSize size) =>
+        Computations[benchmark](method, EngineCatalog.Find(engine) ?? throw new ArgumentException($"unknown engine '{engine}'"), size);
 
     private static BenchmarkMethod<TProblem> Find<TProblem>(IEnumerable<BenchmarkMethod<TProblem>> methods, string name) =>
         methods.Single(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase));

@@ -1,9 +1,24 @@
 namespace RobustNode.Benchmarks.Sensitivity;
 
 /// <summary>
-/// One method at one depth: median wall time and thread CPU time, peak memory (the least and the most of several runs, bytes; null when not
-/// measured), the tensors created from
-/// .NET per layer (each is one call into libtorch; autograd's backward pass runs inside libtorch and creates none),
-/// and the relative max-norm difference of its ∇_W from the first method's (the autograd baseline).
+/// One method on one engine at one size: median wall time and CPU time, peak memory (the least and the most of several
+/// runs, bytes; null when not measured), the tensors created from .NET per layer (each is one call into libtorch;
+/// autograd's backward pass runs inside libtorch and creates none; NaN where not counted, as in PyTorch), and the
+/// relative max-norm difference of its ∇_W from the first method's (the autograd baseline; NaN where not compared).
 /// </summary>
-internal sealed record Measurement(string Method, int Layers, double Milliseconds, double CpuMilliseconds, long? PeakBytes, long? PeakMostBytes, double TensorsPerLayer, double DifferenceFromBaseline);
+/// <param name="Method">The method's name in the tables.</param>
+/// <param name="JsonMethod">Its <c>method</c> value in the JSON rows.</param>
+/// <param name="Objective">"standard", "augmented" or null (a forward solve).</param>
+/// <param name="Engine">torch, managed, or pytorch for the rows measured in PyTorch.</param>
+internal sealed record Measurement(string Method, string JsonMethod, string? Objective, string Engine, BenchmarkSize Size,
+    double Milliseconds, double CpuMilliseconds, long? PeakBytes, long? PeakMostBytes, double TensorsPerLayer, double DifferenceFromBaseline)
+{
+    public int Layers => Size.Layers;
+
+    public bool IsPyTorch => Engine == Results.BenchmarkRow.PyTorch;
+
+    /// <summary>The row of the JSON files.</summary>
+    public Results.BenchmarkRow Row(string benchmark) =>
+        new(benchmark, JsonMethod, Engine, Size.Layers, Size.Batch, Size.Dim, Milliseconds, CpuMilliseconds,
+            PeakBytes is { } b ? Math.Round(b / 1e6, 3) : null, Size.Threads, Objective);
+}

@@ -7,6 +7,8 @@ internal static class MemoryPlot
 {
     public static bool Write(string path, IReadOnlyList<Measurement> results, IReadOnlyList<string> methods)
     {
+        // Memory versus N needs at least two depths; a run at one depth leaves the plot of an earlier run alone.
+        if (results.Select(r => r.Layers).Distinct().Count() < 2) return false;
         var plot = new Plot();
         foreach (var method in methods)
         {
@@ -17,7 +19,8 @@ internal static class MemoryPlot
             line.LineWidth = 2;
             line.MarkerSize = 8;
         }
-        plot.Title("Peak memory of one augmented-loss gradient (d = 8, B = 256, RK4, float32)");
+        var size = results.Count > 0 ? results[0].Size : new BenchmarkSize(1, BenchmarkProblem.Batch, BenchmarkProblem.Dim, 1);
+        plot.Title($"Peak memory of one augmented-loss gradient (d = {size.Dim}, B = {size.Batch}, RK4, float32)");
         plot.XLabel("layers N");
         plot.YLabel("peak memory (MB)");
         plot.Axes.Bottom.TickGenerator = LogTicks();

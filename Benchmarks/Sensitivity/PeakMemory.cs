@@ -24,13 +24,17 @@ internal static class PeakMemory
     [DllImport("libc", EntryPoint = "malloc_trim")]
     private static extern int MallocTrim(nuint pad);
 
-    /// <summary>Child side: <c>peak-memory &lt;benchmark&gt; &lt;method&gt; &lt;layers&gt; &lt;threads&gt;</c>; prints the peak in bytes.</summary>
+    /// <summary>
+    /// Child side: <c>peak-memory &lt;benchmark&gt; &lt;method&gt; &lt;engine&gt; &lt;layers&gt; &lt;batch&gt; &lt;dim&gt; &lt;threads&gt; &lt;precision&gt;</c>;
+    /// prints the least and the most peak in bytes.
+    /// </summary>
     public static int Run(string[] args)
     {
-        int layers = int.Parse(args[2], CultureInfo.InvariantCulture);
-        set_num_threads(int.Parse(args[3], CultureInfo.InvariantCulture));
-        var compute = Catalog.Computation(args[0], args[1], layers);
-        using (NewDisposeScope()) compute();
+        int Int(int i) => int.Parse(args[i], CultureInfo.InvariantCulture);
+        var size = new BenchmarkSize(Int(3), Int(4), Int(5), Int(6), args[7]);
+        set_num_threads(size.Threads);
+        var compute = Catalog.Computation(args[0], args[1], args[2], size);
+        using (NewDisposeScope()) compute.Run();
         var peaks = new long[5];
         for (int i = 0; i < peaks.Length; i++)
         {
@@ -40,7 +44,7 @@ internal static class PeakMemory
             MallocTrim(0);
             long baseline = Status("VmRSS");
             File.WriteAllText("/proc/self/clear_refs", "5");
-            using (NewDisposeScope()) compute();
+            using (NewDisposeScope()) compute.Run();
             peaks[i] = Status("VmHWM") - baseline;
         }
         Array.Sort(peaks);
@@ -49,13 +53,14 @@ internal static class PeakMemory
     }
 
     /// <summary>Parent side: runs the child and returns the least and the most peak of its runs, in bytes.</summary>
-    public static (long Least, long Most) Measure(string benchmark, string method, int layers, int threads)
+    public static (long Least, long Most) Measure(string benchmark, string method, string engine, BenchmarkSize size)
     {
         var self = Environment.ProcessPath!;
         var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (Path.GetFileNameWithoutExtension(self) == "dotnet") start.ArgumentList.Add(typeof(PeakMemory).Assembly.Location);
-        foreach (var a in new[] { Verb, benchmark, method, layers.ToString(CultureInfo.InvariantCulture), threads.ToString(CultureInfo.InvariantCulture) })
-            start.ArgumentList.Add(a);
+        foreach (var a in new[] { Verb, benchmark, method, engine }) start.ArgumentList.Add(a);
+        foreach (int n in new[] { size.Layers, size.Batch, size.Dim, size.Threads }) start.ArgumentList.Add(n.ToString(CultureInfo.InvariantCulture));
+        start.ArgumentList.Add(size.Precision);
         start.Environment["MALLOC_ARENA_MAX"] = "1";
         start.Environment["MALLOC_TOP_PAD_"] = "0";
         start.Environment["DOTNET_GCgen0size"] = "0x40000";
@@ -66,7 +71,7 @@ internal static class PeakMemory
         var parts = output.Trim().Split(' ');
         if (child.ExitCode != 0 || parts.Length != 2 || !long.TryParse(parts[0], CultureInfo.InvariantCulture, out long least)
             || !long.TryParse(parts[1], CultureInfo.InvariantCulture, out long most))
-            throw new InvalidOperationException($"peak-memory child for {benchmark}/{method}/N={layers} failed ({child.ExitCode}): {error}{output}");
+            throw new InvalidOperationException($"peak-memory child for {benchmark}/{method}/{engine} at {size} failed ({child.ExitCode}): {error}{output}");
         return (least, most);
     }
 

@@ -1,0 +1,79 @@
+"""Timing and peak memory for the PyTorch side of the benchmarks, by the same protocol as the .NET side.
+
+Timing (Benchmarks/Sensitivity/Timing.cs, TimingPlan.cs): each computation first runs alone until it has run
+minWarmUpRuns times and for warmUpSeconds; then interleaved rounds run every computation once each, as many as fill
+about roundSeconds (between minRounds and maxRounds); the medians are reported. Wall time is time.perf_counter; CPU
+time is the calling thread's (time.thread_time) with one intra-op thread and the whole process's (time.process_time)
+with more, as in .NET.
+
+Peak memory (Benchmarks/Sensitivity/PeakMemory.cs): after garbage collection and malloc_trim the resident set (VmRSS)
+is read, the kernel's high-water mark is reset (echo 5 > /proc/self/clear_refs), the computation runs once and VmHWM is
+read; five times, the least and the most are reported. The .NET side runs its memory measurement in a fresh child
+process; this one measures in the process that timed (after the timing), which can only add fragmentation, so the
+least of five is the estimate here too.
+"""
+import ctypes
+import gc
+import statistics
+import time
+
+
+def _clocks(threads):
+    cpu = time.thread_time if threads == 1 else time.process_time
+    return time.perf_counter, cpu
+
+
+def _once(run, threads):
+    wall, cpu = _clocks(threads)
+    c0, w0 = cpu(), wall()
+    run()
+    return (wall() - w0) * 1e3, (cpu() - c0) * 1e3
+
+
+def medians(runs, plan, threads):
+    """Median wall and CPU milliseconds of each computation in `runs` (a list of callables)."""
+    typical = []
+    for run in runs:
+        times = []
+        start = time.perf_counter()
+        while len(times) < plan["minWarmUpRuns"] or (time.perf_counter() - start < plan["warmUpSeconds"] and len(times) < 100000):
+            times.append(_once(run, threads)[0])
+        typical.append(statistics.median(times[-15:]))
+    round_seconds = sum(typical) / 1e3
+    rounds = plan["maxRounds"] if round_seconds <= 0 else -(-plan["roundSeconds"] // round_seconds)
+    rounds = int(min(max(rounds, plan["minRounds"]), plan["maxRounds"]))
+    wall = [[] for _ in runs]
+    cpu = [[] for _ in runs]
+    for _ in range(rounds):
+        for i, run in enumerate(runs):
+            w, c = _once(run, threads)
+            wall[i].append(w)
+            cpu[i].append(c)
+    return [statistics.median(w) for w in wall], [statistics.median(c) for c in cpu]
+
+
+def _status(key):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("/proc/self/status has no " + key)
+
+
+def peak_bytes(run, repeats=5):
+    """(least, most) peak resident memory of one run above the resident set before it, in bytes; None where /proc is missing."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        run()
+        peaks = []
+        for _ in range(repeats):
+            gc.collect()
+            libc.malloc_trim(0)
+            base = _status("VmRSS")
+            with open("/proc/self/clear_refs", "w") as f:
+                f.write("5")
+            run()
+            peaks.append(_status("VmHWM") - base)
+        return min(peaks), max(peaks)
+    except OSError:
+        return None

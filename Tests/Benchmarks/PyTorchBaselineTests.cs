@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using RobustNode.Core.Norms;
+using RobustNode.Core.Tableaux;
+using RobustNode.Sensitivity;
+using RobustNode.Sensitivity.Adjoints;
+using RobustNode.Sensitivity.Robust;
+using RobustNode.Solvers;
+using RobustNode.Tests.Oracles;
+using RobustNode.Tests.Sensitivity.Support;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace RobustNode.Tests.Benchmarks;
+
+/// <summary>
+/// The PyTorch side of the nODE benchmarks (Benchmarks/oracles/node_benchmark.py) computes the gradients the benchmark
+/// compares it with: its RK4 loop, differentiated once (∇J) and twice (∇𝒥, ε = 0.1, q = ∞), equals RobustNode's discrete
+/// adjoints in float64. So a speed-up over it is a speed-up at computing the same thing.
+/// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
+public sealed class PyTorchBaselineTests
+{
+    private const double Epsilon = 0.1;
+
+    private static JsonArray Json(Tensor t) => (JsonArray)JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(Nested(t)))!;
+
+    private static object Nested(Tensor t) => t.dim() == 0 ? t.item<double>() : Enumerable.Range(0, (int)t.shape[0]).Select(i => Nested(t[i])).ToArray();
+
+    private static double[] Flat(JsonNode node) => node is JsonArray a ? a.SelectMany(n => Flat(n!)).ToArray() : [(double)node];
+
+    private static double RelativeDifference(Tensor ours, JsonNode theirs)
+    {
+        var a = ours.to(float64).flatten().data<double>().ToArray();
+        var b = Flat(theirs);
+        Assert.Equal(a.Length, b.Length);
+        double scale = b.Max(Math.Abs);
+        return a.Zip(b, (x, y) => Math.Abs(x - y)).Max() / scale;
+    }
+
+    [PyTorchFact]
+    public void Node_benchmark_script_computes_the_discrete_adjoint_gradients()
+    {
+        using var scope = NewDisposeScope();
+        var problem = NodeProblem.Draw(seed: 11, dim: 3, batch: 5, layers: 4, LossKind.CrossEntropy, scale: 1.5);
+        var library = problem.Problem(SolverCatalog.Fixed(Tableaux.Rk4));
+        var first = Sensitivities.Gradient(library, AdjointMode.Discrete).Ok();
+        var second = Sensitivities.AugmentedGradient(library, new AugmentedLoss(Epsilon, AttackNorm.Infinity), AdjointMode.Discrete).Ok();
+
+        var request = new JsonObject
+        {
+            ["check"] = new JsonObject
+            {
+                ["weights"] = Json(problem.Weights), ["biases"] = Json(problem.Biases), ["x0"] = Json(problem.X0),
+                ["labels"] = new JsonArray(problem.Labels.data<long>().ToArray().Select(l => (JsonNode)JsonValue.Create(l)).ToArray()),
+                ["epsilon"] = Epsilon,
+            },
+        };
+        var answer = Run(request);
+
+        Assert.True(RelativeDifference(first.ControlGradients[0], answer["gradWeights"]!) < 1e-10);
+        Assert.True(RelativeDifference(first.ControlGradients[1], answer["gradBiases"]!) < 1e-10);
+        Assert.True(RelativeDifference(second.AugmentedControlGradients[0], answer["augmentedGradWeights"]!) < 1e-10);
+        Assert.True(RelativeDifference(second.AugmentedControlGradients[1], answer["augmentedGradBiases"]!) < 1e-10);
+    }
+
+    private static JsonNode Run(JsonObject request)
+    {
+        var script = Path.Combine(AppContext.BaseDirectory, "oracles", "node_benchmark.py");
+        var start = new ProcessStartInfo(PyTorchFactAttribute.Python)
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        start.ArgumentList.Add(script);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        process.StandardInput.Write(request.ToJsonString());
+        process.StandardInput.Close();
+        Assert.True(process.WaitForExit(120_000), "node_benchmark.py did not finish in two minutes");
+        Assert.True(process.ExitCode == 0, $"node_benchmark.py failed: {error.Result}");
+        return JsonNode.Parse(output.Result)!;
+    }
+}
