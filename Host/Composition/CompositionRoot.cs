@@ -15,7 +15,7 @@ namespace RobustNode.Host.Composition;
 /// The composition root: command line → configuration → validated settings → DI container → verb.
 /// Everything that can be wrong with the input is reported before any computation starts.
 /// </summary>
-public static class CompositionRoot
+internal static class CompositionRoot
 {
     /// <summary>Every verb of <c>robustnode</c>. A new verb is one class and one line here.</summary>
     public static VerbCatalog Verbs { get; } = new VerbCatalog()

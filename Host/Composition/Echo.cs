@@ -8,7 +8,7 @@ namespace RobustNode.Host.Composition;
 /// surrogates escaped as <c>\uXXXX</c> (a message cannot rewrite the terminal or reorder its own text), and long
 /// text cut with the number of characters left out (a 50 MB solver name does not put 50 MB on stderr).
 /// </summary>
-public static class Echo
+internal static class Echo
 {
     /// <summary>Longest quoted value in a message.</summary>
     public const int ValueLength = 80;

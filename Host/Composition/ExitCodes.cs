@@ -1,7 +1,7 @@
 namespace RobustNode.Host.Composition;
 
 /// <summary>The process exit codes of <c>robustnode</c>.</summary>
-public static class ExitCodes
+internal static class ExitCodes
 {
     /// <summary>The verb did its work.</summary>
     public const int Success = 0;

@@ -4,7 +4,7 @@ using LanguageExt.Common;
 namespace RobustNode.Host.Composition;
 
 /// <summary>Where verbs write: results and usage to <see cref="Out"/>, problems to <see cref="Error"/> (stderr for the program, string writers in tests).</summary>
-public sealed record HostConsole(TextWriter Out, TextWriter Error)
+internal sealed record HostConsole(TextWriter Out, TextWriter Error)
 {
     /// <summary>The process's stdout and stderr; interactive when stderr is a terminal.</summary>
     public static HostConsole Standard => new(Console.Out, Console.Error) { Interactive = !Console.IsErrorRedirected };

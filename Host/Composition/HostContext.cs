@@ -12,7 +12,7 @@ namespace RobustNode.Host.Composition;
 /// <param name="CudaAvailable">Whether CUDA can be used (<c>torch.cuda.is_available()</c> for the program).</param>
 /// <param name="ConfigureLogging">Replaces the console logger (tests capture log lines with it).</param>
 /// <param name="Engines">Replaces <see cref="CompositionRoot.Engines"/> (tests watch an engine with it).</param>
-public sealed record HostContext(HostConsole Console, string ContentRoot, Func<bool> CudaAvailable, Action<ILoggingBuilder>? ConfigureLogging = null,
+internal sealed record HostContext(HostConsole Console, string ContentRoot, Func<bool> CudaAvailable, Action<ILoggingBuilder>? ConfigureLogging = null,
     EngineCatalog? Engines = null)
 {
     /// <summary>

@@ -7,7 +7,7 @@ namespace RobustNode.Host.Composition;
 /// The shell's errors as values, each naming where the problem is: a configuration key
 /// (<c>Solver:Name</c>), a JSON path (<c>$.x0[1][0]</c>), a command-line option or a file.
 /// </summary>
-public static class HostErrors
+internal static class HostErrors
 {
     // The codes live in the one registry, RobustNode.Core.Errors.ErrorCodes.
     /// <summary>The code of an invalid configuration setting: <see cref="ErrorCodes.Configuration"/>.</summary>

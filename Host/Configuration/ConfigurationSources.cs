@@ -16,7 +16,7 @@ namespace RobustNode.Host.Configuration;
 /// own settings file is named with <c>--config</c>. A settings file that is not valid JSON is reported with its path,
 /// line and column.
 /// </summary>
-public static class ConfigurationSources
+internal static class ConfigurationSources
 {
     /// <summary>The settings file's name.</summary>
     public const string SettingsFile = "appsettings.json";

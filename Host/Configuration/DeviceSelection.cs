@@ -7,7 +7,7 @@ using static LanguageExt.Prelude;
 namespace RobustNode.Host.Configuration;
 
 /// <summary>The <c>Torch:Device</c> setting.</summary>
-public enum DeviceRequest
+internal enum DeviceRequest
 {
     /// <summary>Always the CPU.</summary>
     Cpu,
@@ -18,10 +18,10 @@ public enum DeviceRequest
 }
 
 /// <summary>The device chosen for a request, and whether <c>auto</c> fell back to the CPU.</summary>
-public sealed record DeviceDecision(DeviceType Device, bool FellBackToCpu);
+internal sealed record DeviceDecision(DeviceType Device, bool FellBackToCpu);
 
 /// <summary>Turns a <see cref="DeviceRequest"/> into a device, given whether CUDA is available.</summary>
-public static class DeviceSelection
+internal static class DeviceSelection
 {
     /// <summary>The log line written when <c>auto</c> falls back to the CPU.</summary>
     public const string FallbackMessage = "CUDA not available; using CPU";

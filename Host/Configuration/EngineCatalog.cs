@@ -11,18 +11,18 @@ namespace RobustNode.Host.Configuration;
 /// <param name="DType">Float32 or Float64.</param>
 /// <param name="Device">The configured device (<c>Torch:Device</c>).</param>
 /// <param name="Threads">Threads the computation may use (<c>Torch:Threads</c> or the experiment's <c>Threads</c>).</param>
-public sealed record EngineRequest(ScalarType DType, Device Device, int Threads);
+internal sealed record EngineRequest(ScalarType DType, Device Device, int Threads);
 
 /// <summary>Code that runs on any engine: the host hands it the engine a configuration chose, with its tensor type.</summary>
 /// <typeparam name="TResult">What the code returns.</typeparam>
-public interface IEngineUser<out TResult>
+internal interface IEngineUser<out TResult>
 {
     /// <summary>Runs on the given engine.</summary>
     TResult Use<T>(IEngine<T> engine);
 }
 
 /// <summary>An engine made for a run, behind its tensor type: its name and a way to run generic code on it.</summary>
-public abstract class EngineChoice
+internal abstract class EngineChoice
 {
     /// <summary>The engine's name ("torch", "managed").</summary>
     public abstract string Name { get; }
@@ -46,7 +46,7 @@ public abstract class EngineChoice
 /// registered, otherwise — and for convolutional networks always — the first engine with convolutions (torch).
 /// A DI singleton; a new engine is one <see cref="Add"/> line in <see cref="Composition.CompositionRoot.Engines"/>.
 /// </summary>
-public sealed class EngineCatalog
+internal sealed class EngineCatalog
 {
     /// <summary>The name that lets the host choose.</summary>
     public const string Auto = "auto";

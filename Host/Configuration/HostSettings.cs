@@ -9,7 +9,7 @@ namespace RobustNode.Host.Configuration;
 /// type of the states the host creates (float64 by default for solve and sensitivity) and the number of
 /// intra-op threads.
 /// </summary>
-public sealed record TorchRuntime(DeviceType DeviceType, ScalarType DType, int Threads)
+internal sealed record TorchRuntime(DeviceType DeviceType, ScalarType DType, int Threads)
 {
     /// <summary>The torch device.</summary>
     public Device Device => new(DeviceType);
@@ -27,10 +27,10 @@ public sealed record TorchRuntime(DeviceType DeviceType, ScalarType DType, int T
 /// <param name="RelativeTolerance">rtol of adaptive solves.</param>
 /// <param name="AbsoluteTolerance">atol of adaptive solves.</param>
 /// <param name="MaxSteps">Most steps an adaptive solve may take.</param>
-public sealed record SolverDefaults(string Name, int StepsPerLayer, double RelativeTolerance, double AbsoluteTolerance, int MaxSteps);
+internal sealed record SolverDefaults(string Name, int StepsPerLayer, double RelativeTolerance, double AbsoluteTolerance, int MaxSteps);
 
 /// <summary>The <c>Output</c> section: where verbs write their results by default (relative to the working directory).</summary>
-public sealed record OutputSettings(string Folder);
+internal sealed record OutputSettings(string Folder);
 
 /// <summary>
 /// The <c>Engine</c> section: which engine computes, <c>auto</c> (the default: the managed engine for dense fields when
@@ -38,8 +38,8 @@ public sealed record OutputSettings(string Folder);
 /// (<c>Model:Engine</c>), problem files too (<c>"engine"</c>).
 /// </summary>
 /// <param name="Name"><c>auto</c> or a registered engine's name.</param>
-public sealed record EngineSettings(string Name);
+internal sealed record EngineSettings(string Name);
 
 /// <summary>Every setting of the host, validated into core values at start-up.</summary>
-public sealed record HostSettings(TorchRuntime Torch, DeviceDecision Device, SolverDefaults Solver, OutputSettings Output, SolverRegistry Solvers,
+internal sealed record HostSettings(TorchRuntime Torch, DeviceDecision Device, SolverDefaults Solver, OutputSettings Output, SolverRegistry Solvers,
     ExperimentCatalog Experiments, EngineSettings Engine);

@@ -13,7 +13,7 @@ namespace RobustNode.Host.Configuration;
 /// Validates the whole configuration at start-up into <see cref="HostSettings"/>, reporting every problem
 /// at once, each naming its key (<c>Solver:Name: unknown solver 'rk5'; known: euler, …</c>).
 /// </summary>
-public static class HostSettingsValidation
+internal static class HostSettingsValidation
 {
     private static readonly Dictionary<string, DeviceRequest> Devices = new(StringComparer.OrdinalIgnoreCase)
     {

@@ -13,14 +13,14 @@ namespace RobustNode.Host.Configuration;
 /// <param name="Adaptive">Adaptive steps with the PI controller (needs an embedded tableau).</param>
 /// <param name="RelativeTolerance">rtol of the adaptive controller.</param>
 /// <param name="AbsoluteTolerance">atol of the adaptive controller.</param>
-public sealed record SolverChoice(string Name, int StepsPerLayer, bool Adaptive, double RelativeTolerance, double AbsoluteTolerance);
+internal sealed record SolverChoice(string Name, int StepsPerLayer, bool Adaptive, double RelativeTolerance, double AbsoluteTolerance);
 
 /// <summary>
 /// The one place where the host maps solver names to schemes: the built-in tableaux of
 /// <see cref="SolverCatalog.BuiltIn"/> plus the validated user tableaux of the <c>Tableaux</c> section.
 /// Names are case-insensitive. A DI singleton.
 /// </summary>
-public sealed class SolverRegistry
+internal sealed class SolverRegistry
 {
     private readonly Dictionary<string, ButcherTableau> _tableaux;
 

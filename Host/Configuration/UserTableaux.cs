@@ -16,7 +16,7 @@ namespace RobustNode.Host.Configuration;
 /// written as strings (<c>"2/3"</c>). Each tableau goes through <see cref="ButcherTableau.Create"/>, so a
 /// wrong coefficient is refused with the violated order condition.
 /// </summary>
-public static class UserTableaux
+internal static class UserTableaux
 {
     /// <summary>The configuration section.</summary>
     public const string Section = "Tableaux";

@@ -15,7 +15,7 @@ namespace RobustNode.Host.Denoising;
 /// held-out natural test images (centre crops) and the Fashion-MNIST test images. Every file that cannot be used is
 /// reported at once, each naming its key and path.
 /// </summary>
-public sealed record DenoisingData(PatchSet Patches, IReadOnlyList<GreyImage> TestImages, IReadOnlyList<GreyImage> FashionTest)
+internal sealed record DenoisingData(PatchSet Patches, IReadOnlyList<GreyImage> TestImages, IReadOnlyList<GreyImage> FashionTest)
 {
     private const string Key = DenoisingSettingsReader.Section + ":Data";
 

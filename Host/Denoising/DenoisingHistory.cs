@@ -9,7 +9,7 @@ namespace RobustNode.Host.Denoising;
 /// A denoiser's per-epoch metrics, kept beside its checkpoint so that a resumed run reports its whole training curve:
 /// an array of <see cref="DenoisingEpochJson"/>.
 /// </summary>
-public static class DenoisingHistory
+internal static class DenoisingHistory
 {
     /// <summary>Writes the metrics atomically.</summary>
     public static void Write(string path, IReadOnlyList<DenoisingEpoch> epochs) =>

@@ -20,7 +20,7 @@ namespace RobustNode.Host.Denoising;
 /// <param name="TestCrop">Side of the central square of each natural test image that is denoised (0: the whole image).</param>
 /// <param name="TestNoiseLevels">Noise levels of the test (grey levels of 255).</param>
 /// <param name="Seed">Seed of patch positions and test noise.</param>
-public sealed record DenoisingDataSettings(
+internal sealed record DenoisingDataSettings(
     string Folder,
     IReadOnlyList<string> TrainImages,
     IReadOnlyList<string> TestImages,
@@ -41,10 +41,10 @@ public sealed record DenoisingDataSettings(
 /// <param name="Seed">Initialisation seed.</param>
 /// <param name="Threads">libtorch intra-op threads while training and testing.</param>
 /// <param name="Training">Noise levels (grey levels of [0, 1] here), optimizer, schedule, epochs, batch size, seed.</param>
-public sealed record DenoiserSettings(string Name, IDenoiserArchitecture Architecture, ScalarType DType, ulong Seed, int Threads, DenoiserTrainingOptions Training);
+internal sealed record DenoiserSettings(string Name, IDenoiserArchitecture Architecture, ScalarType DType, ulong Seed, int Threads, DenoiserTrainingOptions Training);
 
 /// <summary>The <c>Denoising</c> section: the shared data and the denoisers by name.</summary>
-public sealed record DenoisingSettings(DenoisingDataSettings Data, IReadOnlyList<DenoiserSettings> Denoisers)
+internal sealed record DenoisingSettings(DenoisingDataSettings Data, IReadOnlyList<DenoiserSettings> Denoisers)
 {
     /// <summary>The denoiser of that name (case-insensitive).</summary>
     public DenoiserSettings? Find(string name) => Denoisers.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase));

@@ -21,7 +21,7 @@ namespace RobustNode.Host.Denoising;
 /// <c>Depth</c>, <c>Kernel</c>), <c>NoiseLevels</c>, <c>DType</c>, <c>Seed</c>, <c>Threads</c> and <c>Training</c>
 /// (<c>Optimizer</c>, <c>Schedule</c> as for experiments, <c>Epochs</c>, <c>BatchSize</c>, <c>Seed</c>).
 /// </summary>
-public static class DenoisingSettingsReader
+internal static class DenoisingSettingsReader
 {
     /// <summary>The configuration section.</summary>
     public const string Section = "Denoising";

@@ -8,7 +8,7 @@ using static LanguageExt.Prelude;
 namespace RobustNode.Host.Denoising;
 
 /// <summary>The inverse problems of the pnp verb.</summary>
-public enum PnpProblem
+internal enum PnpProblem
 {
     /// <summary>Gaussian blur plus Gaussian noise.</summary>
     Deblur,
@@ -33,7 +33,7 @@ public enum PnpProblem
 /// <param name="Applications">How often each denoiser is applied to its own output.</param>
 /// <param name="SelfNoise">Noise level of the self-application's start (null: the first level the denoiser was trained at).</param>
 /// <param name="Seed">Seed of masks and noise.</param>
-public sealed record PnpRequest(
+internal sealed record PnpRequest(
     IReadOnlyList<string> Denoisers, PnpProblem Problem, IReadOnlyList<string>? Images, string? Out, int Crop, int Iterations, double Tolerance,
     double? StepSize, double? Noise, double BlurWidth, double Missing, int Applications, double? SelfNoise, long Seed)
 {

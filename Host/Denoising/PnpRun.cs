@@ -26,11 +26,11 @@ namespace RobustNode.Host.Denoising;
 /// The largest ‖J_D(x)‖₂ found by power iteration at noisy versions of the images (their central 64×64): a lower bound
 /// of D's Lipschitz constant, so a value above 1 proves D is not non-expansive.
 /// </param>
-public sealed record PnpDenoiser(string Name, string File, IReadOnlyList<double> TrainedAt, Option<double> LipschitzBound, Option<double> Averagedness,
+internal sealed record PnpDenoiser(string Name, string File, IReadOnlyList<double> TrainedAt, Option<double> LipschitzBound, Option<double> Averagedness,
     AveragednessCheck Check, double JacobianNorm);
 
 /// <summary>One denoiser's reconstruction of one image.</summary>
-public sealed record PnpReconstruction(string Denoiser, GreyImage Image, IReadOnlyList<PnpIteration> Iterations, bool Converged, TimeSpan WallTime)
+internal sealed record PnpReconstruction(string Denoiser, GreyImage Image, IReadOnlyList<PnpIteration> Iterations, bool Converged, TimeSpan WallTime)
 {
     /// <summary>PSNR of the last iterate.</summary>
     public double FinalPsnr => Iterations[^1].Psnr[0];
@@ -52,18 +52,18 @@ public sealed record PnpReconstruction(string Denoiser, GreyImage Image, IReadOn
 }
 
 /// <summary>One denoiser applied again and again to its own output, from a noisy version of one image.</summary>
-public sealed record PnpSelfApplication(string Denoiser, double NoiseLevel, double StartPsnr, IReadOnlyList<SelfApplicationStep> Steps)
+internal sealed record PnpSelfApplication(string Denoiser, double NoiseLevel, double StartPsnr, IReadOnlyList<SelfApplicationStep> Steps)
 {
     /// <summary>Applications whose drift exceeds the one before: pairs (x_k, x_(k−1)) the denoiser expanded.</summary>
     public int Rises => PnpReconstruction.Rising(Steps.Select(s => s.Drift[0]).ToArray());
 }
 
 /// <summary>Everything the pnp verb did with one image.</summary>
-public sealed record PnpImage(GreyImage Clean, GreyImage Degraded, double DegradedPsnr, double StartPsnr, IReadOnlyList<PnpReconstruction> Reconstructions,
+internal sealed record PnpImage(GreyImage Clean, GreyImage Degraded, double DegradedPsnr, double StartPsnr, IReadOnlyList<PnpReconstruction> Reconstructions,
     IReadOnlyList<PnpSelfApplication> SelfApplications);
 
 /// <summary>What the pnp verb reports.</summary>
-public sealed record PnpOutcome(PnpRequest Request, string Operator, double StepSize, IReadOnlyList<PnpDenoiser> Denoisers, IReadOnlyList<PnpImage> Images,
+internal sealed record PnpOutcome(PnpRequest Request, string Operator, double StepSize, IReadOnlyList<PnpDenoiser> Denoisers, IReadOnlyList<PnpImage> Images,
     DateTimeOffset Finished);
 
 /// <summary>
@@ -71,7 +71,7 @@ public sealed record PnpOutcome(PnpRequest Request, string Operator, double Step
 /// for every denoiser run Plug-and-Play forward–backward splitting in float64 and apply the denoiser 100 times to its own
 /// output; beside it, test each denoiser's averagedness on random pairs. Everything is derived from the request's seed.
 /// </summary>
-public sealed class PnpRun(PnpRequest request, IReadOnlyList<SavedDenoiser> saved, IReadOnlyList<GreyImage> images, ILogger log)
+internal sealed class PnpRun(PnpRequest request, IReadOnlyList<SavedDenoiser> saved, IReadOnlyList<GreyImage> images, ILogger log)
 {
     /// <summary>The type everything runs in (residuals of 1e-6 need float64).</summary>
     public const ScalarType DType = ScalarType.Float64;

@@ -12,7 +12,7 @@ namespace RobustNode.Host.Denoising;
 /// A trained denoiser read back from its checkpoint (<c>models/&lt;denoiser&gt;.ckpt</c> of a train-denoiser run, or a
 /// per-epoch checkpoint): rebuilt from the checkpoint alone, with the noise levels it was trained at. Errors name the file.
 /// </summary>
-public sealed record SavedDenoiser(string Path, TrainedDenoiser Denoiser, IReadOnlyList<double> NoiseLevels, Checkpoint Checkpoint)
+internal sealed record SavedDenoiser(string Path, TrainedDenoiser Denoiser, IReadOnlyList<double> NoiseLevels, Checkpoint Checkpoint)
 {
     /// <summary>Reads and rebuilds the denoiser of a checkpoint file.</summary>
     public static Validation<Error, SavedDenoiser> Load(string path) =>

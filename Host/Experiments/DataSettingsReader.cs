@@ -9,7 +9,7 @@ using static LanguageExt.Prelude;
 namespace RobustNode.Host.Experiments;
 
 /// <summary>The two kinds of data an experiment can have (<c>Data:Kind</c>).</summary>
-public enum DataKind
+internal enum DataKind
 {
     /// <summary>A generated two-dimensional point cloud.</summary>
     PointCloud,

@@ -6,7 +6,7 @@ using static LanguageExt.Prelude;
 namespace RobustNode.Host.Experiments;
 
 /// <summary>The validated experiments of the <c>Experiments</c> section, by name (case-insensitive). A DI singleton.</summary>
-public sealed class ExperimentCatalog
+internal sealed class ExperimentCatalog
 {
     /// <summary>The experiment <c>train</c> runs when none is named.</summary>
     public const string DefaultExperiment = "moons";

@@ -21,7 +21,7 @@ namespace RobustNode.Host.Experiments;
 /// <param name="Model">The network.</param>
 /// <param name="Training">The trainers and their shared settings.</param>
 /// <param name="Evaluation">Attacks, radii and plots.</param>
-public sealed record ExperimentSettings(
+internal sealed record ExperimentSettings(
     string Name,
     int Threads,
     DataSettings Data,
@@ -34,17 +34,17 @@ public sealed record ExperimentSettings(
 }
 
 /// <summary>Where an experiment's data comes from.</summary>
-public abstract record DataSettings;
+internal abstract record DataSettings;
 
 /// <summary>A generated 2-D point cloud (<c>Data:Kind = point-cloud</c>), split at random into train and test parts.</summary>
 /// <param name="Generator">The family with its parameters (moons, circles, spirals).</param>
 /// <param name="Size">Number of points generated.</param>
 /// <param name="TestFraction">Fraction of the points held out for testing.</param>
 /// <param name="Seed">Seed of the generator and of the split.</param>
-public sealed record PointCloudDataSettings(PointCloud Generator, int Size, double TestFraction, long Seed) : DataSettings;
+internal sealed record PointCloudDataSettings(PointCloud Generator, int Size, double TestFraction, long Seed) : DataSettings;
 
 /// <summary>How grey levels in [0, 1] are fed to the network.</summary>
-public enum ImageNormalisation
+internal enum ImageNormalisation
 {
     /// <summary>As they are, in [0, 1] (ε and the input box are in grey levels).</summary>
     Unit,
@@ -64,7 +64,7 @@ public enum ImageNormalisation
 /// <param name="TestCount">Test images used.</param>
 /// <param name="Seed">Seed of the random subsets.</param>
 /// <param name="Normalisation">Input normalisation.</param>
-public sealed record ImageDataSettings(
+internal sealed record ImageDataSettings(
     string Source,
     string Section,
     IdxPair Train,
@@ -75,12 +75,12 @@ public sealed record ImageDataSettings(
     ImageNormalisation Normalisation) : DataSettings;
 
 /// <summary>An IDX image file and its IDX label file, with the configuration keys they came from (for error messages).</summary>
-public sealed record IdxPair(string Images, string Labels, string ImagesKey, string LabelsKey);
+internal sealed record IdxPair(string Images, string Labels, string ImagesKey, string LabelsKey);
 
 /// <summary>The network of an experiment.</summary>
 /// <param name="Seed">Seed of the parameter initialisation.</param>
 /// <param name="SolverName">The solver's registry name (for reports).</param>
-public abstract record ModelSettings(long Seed, string SolverName)
+internal abstract record ModelSettings(long Seed, string SolverName)
 {
     /// <summary>The engine that computes with the network, resolved at start-up (<c>Model:Engine</c> or <c>Engine:Name</c>; never <c>auto</c>).</summary>
     public string Engine { get; init; } = "torch";
@@ -90,14 +90,14 @@ public abstract record ModelSettings(long Seed, string SolverName)
 }
 
 /// <summary>The point-cloud network: zero padding to R^d, the neural ODE on N layers, a linear read-out.</summary>
-public sealed record PointCloudModelSettings(PointCloudModel Model, long Seed, string SolverName) : ModelSettings(Seed, SolverName)
+internal sealed record PointCloudModelSettings(PointCloudModel Model, long Seed, string SolverName) : ModelSettings(Seed, SolverName)
 {
     /// <inheritdoc/>
     public override bool IsConvolutional => false;
 }
 
 /// <summary>The convolutional ODE network of the seed talk's MNIST experiment.</summary>
-public sealed record ImageModelSettings(
+internal sealed record ImageModelSettings(
     ConvolutionalOdeModel Model,
     OdeSolver Solver,
     IAdjointMethod Adjoint,
@@ -124,7 +124,7 @@ public sealed record ImageModelSettings(
 /// <param name="StepSize">Attack step size α (null: the objective's default).</param>
 /// <param name="RandomStart">PGD starts at a random point of the ε-ball.</param>
 /// <param name="GradientWeight">LLR's weight μ of |δᵀ∇ₓℓ|.</param>
-public sealed record TrainerSettings(
+internal sealed record TrainerSettings(
     string Name,
     TrainerKind Kind,
     double Epsilon = 0,
@@ -137,7 +137,7 @@ public sealed record TrainerSettings(
     double? GradientWeight = null);
 
 /// <summary>The kinds of trainer.</summary>
-public enum TrainerKind
+internal enum TrainerKind
 {
     /// <summary>Minimises the loss J.</summary>
     Standard,
@@ -165,7 +165,7 @@ public enum TrainerKind
 /// <param name="Seed">The seed of shuffles and of the objectives' random draws.</param>
 /// <param name="Trainers">The enabled trainers, in order.</param>
 /// <param name="Divergence">When a trainer's run counts as diverged (null: the library's default rule).</param>
-public sealed record TrainingSettings(
+internal sealed record TrainingSettings(
     IOptimizer Optimizer,
     ILearningRateSchedule Schedule,
     int Epochs,
@@ -178,26 +178,26 @@ public sealed record TrainingSettings(
 /// PGD as an evaluation attack: steps, restarts, step size relative to ε, seed of the random starts, and how many test
 /// samples it attacks (the first <paramref name="TestCount"/>; 0: all) — PGD costs Steps gradients per sample and radius.
 /// </summary>
-public sealed record PgdEvaluation(int Steps, int Restarts, double? RelativeStepSize, long Seed, int TestCount = 0);
+internal sealed record PgdEvaluation(int Steps, int Restarts, double? RelativeStepSize, long Seed, int TestCount = 0);
 
 /// <summary>
 /// APGD on the cross-entropy (APGD-CE) as an evaluation attack: iterations and restarts per radius, the seed of its random
 /// starts, and the first test samples it attacks (0: all). Its step size is its own (Croce &amp; Hein 2020).
 /// </summary>
-public sealed record ApgdEvaluation(int Iterations, int Restarts, long Seed, int TestCount = 0);
+internal sealed record ApgdEvaluation(int Iterations, int Restarts, long Seed, int TestCount = 0);
 
 /// <summary>
 /// APGD with targets (APGD-T) as an evaluation attack: the targeted DLR loss from four classes on, the targeted margin
 /// below, the curve <c>apgd-dlr-&lt;norm&gt;</c> either way; iterations and restarts per target class, how many target classes (the highest
 /// clean scores after the label's; at most classes − 1 are used), the seed, and the first test samples it attacks.
 /// </summary>
-public sealed record ApgdTargetedEvaluation(int Iterations, int Restarts, int TargetClasses, long Seed, int TestCount = 0);
+internal sealed record ApgdTargetedEvaluation(int Iterations, int Restarts, int TargetClasses, long Seed, int TestCount = 0);
 
 /// <summary>
 /// The Square attack as an evaluation attack: queries per sample and restart, the initial fraction p_init of the
 /// features a window covers, restarts, the seed, and the first test samples it attacks.
 /// </summary>
-public sealed record SquareEvaluation(int Queries, double InitialFraction, int Restarts, long Seed, int TestCount = 0);
+internal sealed record SquareEvaluation(int Queries, double InitialFraction, int Restarts, long Seed, int TestCount = 0);
 
 /// <summary>
 /// How models are evaluated: the attack norm, the radii (in input units: grey levels for images), the attacks — FGSM,
@@ -205,7 +205,7 @@ public sealed record SquareEvaluation(int Queries, double InitialFraction, int R
 /// level-set grid of planar data, and the covering radius of the sanity check (null: none; computed from the box or the
 /// test data unless given).
 /// </summary>
-public sealed record EvaluationSettings(
+internal sealed record EvaluationSettings(
     AttackNorm Norm,
     IReadOnlyList<double> Epsilons,
     bool Fgsm,
@@ -228,7 +228,7 @@ public sealed record EvaluationSettings(
 
 /// <summary>The radius of the covering sanity check: computed (<see cref="Automatic"/>) or given in input units.</summary>
 /// <param name="Radius">The given radius, or null to compute it from the input box or the test data.</param>
-public sealed record CoveringRadiusSetting(double? Radius)
+internal sealed record CoveringRadiusSetting(double? Radius)
 {
     /// <summary>Computed from the input box, or the test data's bounding box without one.</summary>
     public static CoveringRadiusSetting Automatic { get; } = new((double?)null);

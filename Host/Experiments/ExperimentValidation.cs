@@ -13,7 +13,7 @@ namespace RobustNode.Host.Experiments;
 /// <c>Data</c>, <c>Model</c>, <c>Training</c> and <c>Evaluation</c>; every key has a default, so an empty section is
 /// the default moons job. The data kind (<c>Data:Kind</c>) decides which model and evaluation keys apply.
 /// </summary>
-public static class ExperimentValidation
+internal static class ExperimentValidation
 {
     /// <summary>The configuration section.</summary>
     public const string Section = "Experiments";

@@ -6,7 +6,7 @@ namespace RobustNode.Host.IO;
 /// followed, so the file it points to is replaced and the link stays; a device or pipe (<c>/dev/null</c>,
 /// <c>/dev/stdout</c>) is written through, never renamed over; a folder is refused.
 /// </summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     /// <summary>Writes <paramref name="write"/>'s output to <paramref name="path"/>, creating its folder if needed.</summary>
     /// <exception cref="IOException">The path is empty, names a folder, or cannot be written.</exception>

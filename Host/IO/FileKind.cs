@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace RobustNode.Host.IO;
 
 /// <summary>What a path names, following symbolic links: nothing, a regular file, a folder, or something else (a device such as <c>/dev/null</c>, a pipe, a socket).</summary>
-public enum FileKind
+internal enum FileKind
 {
     /// <summary>Nothing exists there.</summary>
     Missing,
@@ -19,7 +19,7 @@ public enum FileKind
 /// The kind of a path. .NET reports devices and pipes as normal files, so on Linux the type comes from
 /// <c>statx(2)</c>, whose layout is the same on every architecture (the file type is in <c>stx_mode</c> at offset 28).
 /// </summary>
-public static class FileKinds
+internal static class FileKinds
 {
     /// <summary>The kind of the path, symbolic links followed.</summary>
     public static FileKind Of(string path)

@@ -11,7 +11,7 @@ namespace RobustNode.Host.IO;
 /// permission denied, larger than the limit. What is read is bounded even for devices and pipes that never end
 /// (<c>/dev/zero</c>), and text that starts with binary data is refused at its first block.
 /// </summary>
-public static class InputFile
+internal static class InputFile
 {
     /// <summary>Largest problem file (bytes).</summary>
     public const long MaxProblemBytes = 256L << 20;

@@ -8,7 +8,7 @@ namespace RobustNode.Host.IO;
 /// Unicode (a lone UTF-16 surrogate escape such as <c>"\ud800"</c>, which <see cref="JsonElement.GetString"/> refuses
 /// with an exception) with its JSON path.
 /// </summary>
-public static class JsonText
+internal static class JsonText
 {
     /// <summary>The options of every JSON input: comments skipped, trailing commas allowed.</summary>
     public static JsonDocumentOptions Options { get; } = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };

@@ -12,7 +12,7 @@ namespace RobustNode.Host.IO;
 /// that computed them; and the work done. The gradients are TorchSharp tensors (converted at the edge from the engine's
 /// values).
 /// </summary>
-public sealed record SensitivityResult(AugmentedGradient<Tensor> Gradient, IReadOnlyList<string> ControlNames, string Mode, double WallTimeMs, long PeakMemoryBytes,
+internal sealed record SensitivityResult(AugmentedGradient<Tensor> Gradient, IReadOnlyList<string> ControlNames, string Mode, double WallTimeMs, long PeakMemoryBytes,
     string Engine)
 {
     /// <summary>The problem file's robust objective, when it has one.</summary>
@@ -43,4 +43,4 @@ public sealed record SensitivityResult(AugmentedGradient<Tensor> Gradient, IRead
 }
 
 /// <summary>A robust objective evaluated by the <c>sensitivity</c> verb: its name, settings, clean loss, value and control gradients.</summary>
-public sealed record ObjectiveEvaluation(string Name, string Settings, double Loss, double Value, IReadOnlyList<Tensor> Gradients);
+internal sealed record ObjectiveEvaluation(string Name, string Settings, double Loss, double Value, IReadOnlyList<Tensor> Gradients);

@@ -7,7 +7,7 @@ namespace RobustNode.Host.IO;
 /// What the <c>solve</c> verb writes (<see cref="SolveFile"/>): <c>{ "engine", "xT": [B][d], "stats": { "functionEvaluations",
 /// "acceptedSteps", "rejectedSteps", "wallTimeMs" } }</c>.
 /// </summary>
-public sealed record SolveResult(double[,] XT, SolveStatistics Statistics, double WallTimeMs, string Engine)
+internal sealed record SolveResult(double[,] XT, SolveStatistics Statistics, double WallTimeMs, string Engine)
 {
     /// <summary>The result as its schema record.</summary>
     public SolveFile File() => new(Engine, TensorValues.Of(XT),

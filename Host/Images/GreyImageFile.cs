@@ -16,7 +16,7 @@ namespace RobustNode.Host.Images;
 /// grey with the ITU-R BT.709 luma weights 0.2125 R + 0.7154 G + 0.0721 B, as scikit-image's <c>rgb2gray</c> does;
 /// alpha is ignored; grey levels are scaled from 0…255 to [0, 1]. Files above 256 MB are not read. Every failure names the file.
 /// </summary>
-public static class GreyImageFile
+internal static class GreyImageFile
 {
     /// <summary>The largest width or height read.</summary>
     public const int MaxSide = 8192;

@@ -13,7 +13,7 @@ namespace RobustNode.Host.Images;
 /// animals, microscopy, astronomy, a street scene) are for training. Left out: near-duplicates (motorcycle_right),
 /// synthetic and binary pictures (phantom, checkerboards, logos, horse) and scanned text (page, text).
 /// </summary>
-public static class NaturalImages
+internal static class NaturalImages
 {
     /// <summary>Where Debian installs scikit-image's data.</summary>
     public const string DefaultFolder = "/usr/lib/python3/dist-packages/skimage/data";

@@ -20,7 +20,7 @@ namespace RobustNode.Host.Problems;
 /// <param name="Mode">Discrete (exact gradient of the discretized network) or continuous adjoint.</param>
 /// <param name="Adjoint">How the continuous adjoint keeps the forward states.</param>
 /// <remarks>The engine (<see cref="Engine"/>) is resolved from <c>"engine"</c> or the <c>Engine:Name</c> setting.</remarks>
-public sealed record ProblemFile(
+internal sealed record ProblemFile(
     ProblemField Field,
     int Dim,
     int Steps,
@@ -44,7 +44,7 @@ public sealed record ProblemFile(
 }
 
 /// <summary>The vector field of a problem file.</summary>
-public abstract record ProblemField
+internal abstract record ProblemField
 {
     private ProblemField() { }
 
@@ -79,7 +79,7 @@ public abstract record ProblemField
 }
 
 /// <summary>The terminal loss of a problem file.</summary>
-public abstract record ProblemLoss
+internal abstract record ProblemLoss
 {
     private ProblemLoss() { }
 
@@ -91,7 +91,7 @@ public abstract record ProblemLoss
 }
 
 /// <summary>"mode": which gradient is computed.</summary>
-public enum AdjointMode
+internal enum AdjointMode
 {
     /// <summary>The exact gradient of the discretized network.</summary>
     Discrete,
@@ -100,7 +100,7 @@ public enum AdjointMode
 }
 
 /// <summary>"adjoint": how the forward states are kept for the backward sweeps.</summary>
-public enum AdjointStorage
+internal enum AdjointStorage
 {
     /// <summary>Keep every state.</summary>
     Stored,

@@ -19,7 +19,7 @@ namespace RobustNode.Host.Problems;
 /// Comments and trailing commas are allowed. A solver the file does not name comes from the <c>Solver</c> settings,
 /// an engine it does not name (<c>"engine"</c>: auto or a registered engine) from the <c>Engine</c> settings.
 /// </summary>
-public sealed class ProblemFileParser(SolverRegistry solvers, SolverDefaults defaults, EngineCatalog engines, EngineSettings engine)
+internal sealed class ProblemFileParser(SolverRegistry solvers, SolverDefaults defaults, EngineCatalog engines, EngineSettings engine)
 {
     private static readonly string[] KnownKeys =
     [

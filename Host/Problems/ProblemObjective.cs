@@ -23,7 +23,7 @@ namespace RobustNode.Host.Problems;
 /// <param name="GradientWeight">LLR's μ.</param>
 /// <param name="Steps">Attack steps of TRADES and LLR.</param>
 /// <param name="StepSize">The attack step α.</param>
-public sealed record ProblemObjective(string Name, double Epsilon, AttackNorm Q, double[,] Perturbation,
+internal sealed record ProblemObjective(string Name, double Epsilon, AttackNorm Q, double[,] Perturbation,
     double? Weight = null, double? GradientWeight = null, int? Steps = null, double? StepSize = null)
 {
     /// <summary>The objectives a file may name, with the keys each takes beside <c>name</c>, <c>epsilon</c>, <c>q</c> and <c>perturbation</c>.</summary>

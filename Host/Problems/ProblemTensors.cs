@@ -9,10 +9,10 @@ using static TorchSharp.torch;
 namespace RobustNode.Host.Problems;
 
 /// <summary>A validated problem file as values of an engine, with the runtime's dtype (and device): the field with its controls and x0 [B, d].</summary>
-public sealed record ProblemTensors<T>(IVectorField<T> Field, T X0);
+internal sealed record ProblemTensors<T>(IVectorField<T> Field, T X0);
 
 /// <summary>Builds a problem file's field and x0 on an engine, and converts arrays to and from TorchSharp tensors.</summary>
-public static class ProblemTensors
+internal static class ProblemTensors
 {
     /// <summary>
     /// Builds the field through the core's own validating constructors. The shapes were checked by the parser,

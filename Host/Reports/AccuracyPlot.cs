@@ -8,7 +8,7 @@ namespace RobustNode.Host.Reports;
 /// <see cref="PlotStyle.AttackColor"/>, <see cref="PlotStyle.Attack"/>), the worst case per sample over the suite drawn
 /// thick in black.
 /// </summary>
-public static class AccuracyPlot
+internal static class AccuracyPlot
 {
     /// <summary>The PNG of every model's curves.</summary>
     public static byte[] Render(IReadOnlyList<(string Model, ModelScores Scores)> models, string norm, string title)

@@ -5,7 +5,7 @@ using RobustNode.Host.Runs;
 namespace RobustNode.Host.Reports;
 
 /// <summary>Accuracy versus ε as a markdown table: one row per model and attack, one column per radius.</summary>
-public static class AccuracyTable
+internal static class AccuracyTable
 {
     /// <summary>The table; accuracies in percent with one decimal.</summary>
     public static string Markdown(IReadOnlyList<(string Model, ModelScores Scores)> models)

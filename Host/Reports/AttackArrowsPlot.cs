@@ -11,14 +11,14 @@ namespace RobustNode.Host.Reports;
 /// <param name="Labels">True classes.</param>
 /// <param name="Predicted">The model's classes at the adversarial examples.</param>
 /// <param name="Grid">The model's level sets, drawn faintly behind (optional).</param>
-public sealed record AttackedPoints(string Title, Coordinates[] Clean, Coordinates[] Adversarial, long[] Labels, long[] Predicted, GridPrediction? Grid)
+internal sealed record AttackedPoints(string Title, Coordinates[] Clean, Coordinates[] Adversarial, long[] Labels, long[] Predicted, GridPrediction? Grid)
 {
     /// <summary>Fraction of adversarial examples still classified correctly.</summary>
     public double Accuracy => Labels.Length == 0 ? 0 : Enumerable.Range(0, Labels.Length).Count(i => Labels[i] == Predicted[i]) / (double)Labels.Length;
 }
 
 /// <summary>The arrows plot: test points moved by an attack (FGSM by default) from clean to adversarial, one panel per model.</summary>
-public static class AttackArrowsPlot
+internal static class AttackArrowsPlot
 {
     /// <summary>The PNG, one panel per model.</summary>
     public static byte[] Render(IReadOnlyList<AttackedPoints> models, string attack) =>

@@ -8,7 +8,7 @@ namespace RobustNode.Host.Reports;
 /// fixed-point residual ‖x_(k+1) − x_k‖ per iteration, and the self-application's PSNR and drift per application
 /// (residuals and drifts on a log₁₀ scale).
 /// </summary>
-public static class ConvergencePlot
+internal static class ConvergencePlot
 {
     private static readonly LinePattern[] Patterns = [LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed];
 

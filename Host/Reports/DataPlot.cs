@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace RobustNode.Host.Reports;
 
 /// <summary>A two-dimensional data set: training points filled, test points hollow, coloured by class.</summary>
-public static class DataPlot
+internal static class DataPlot
 {
     /// <summary>The PNG of the training and test points.</summary>
     public static byte[] Render(Dataset train, Dataset test, string title)

@@ -26,7 +26,7 @@ namespace RobustNode.Host.Reports;
 /// <param name="Settings">The checkpoint's fingerprint entries.</param>
 /// <param name="ModelFile">The model file, relative to the run folder.</param>
 /// <param name="Plots">The plot files.</param>
-public sealed record DenoiserReport(
+internal sealed record DenoiserReport(
     string Run, string Denoiser, DateTimeOffset Finished,
     IReadOnlyList<KeyValuePair<string, string>> Architecture, long Parameters, string DType,
     string Patches, int PatchCount, int PatchSize, IReadOnlyList<double> NoiseLevels,

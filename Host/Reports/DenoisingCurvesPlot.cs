@@ -4,7 +4,7 @@ using ScottPlot;
 namespace RobustNode.Host.Reports;
 
 /// <summary>A denoiser's training curve: PSNR of the denoised and of the noisy training patches per epoch.</summary>
-public static class DenoisingCurvesPlot
+internal static class DenoisingCurvesPlot
 {
     /// <summary>The PNG of the history.</summary>
     public static byte[] Render(string denoiser, IReadOnlyList<DenoisingEpoch> history)

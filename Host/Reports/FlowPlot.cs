@@ -14,7 +14,7 @@ namespace RobustNode.Host.Reports;
 /// every point's path through the layers coloured by class over the head's level sets, and <c>flow.gif</c>, one
 /// frame per layer boundary with the points where the flow has carried them.
 /// </summary>
-public static class FlowPlot
+internal static class FlowPlot
 {
     private const int PanelWidth = 380, PanelHeight = 360;
 

@@ -3,13 +3,13 @@ using ScottPlot;
 namespace RobustNode.Host.Reports;
 
 /// <summary>One image of a grid: grey levels [height, width] in [0, 1] and a caption.</summary>
-public sealed record CaptionedImage(double[,] Pixels, string Caption, bool Highlight = false);
+internal sealed record CaptionedImage(double[,] Pixels, string Caption, bool Highlight = false);
 
 /// <summary>
 /// Grey-level images in a grid with a caption under each (e.g. "7 → 3"), for the data of image experiments and for
 /// clean and adversarial examples side by side. Highlighted captions (misclassified examples) are red.
 /// </summary>
-public static class ImageGridPlot
+internal static class ImageGridPlot
 {
     /// <summary>The PNG of the images, <paramref name="columns"/> per row, each drawn <paramref name="cellPixels"/> wide.</summary>
     public static byte[] Render(IReadOnlyList<CaptionedImage> images, int columns, string title, int cellPixels = 110)

@@ -8,7 +8,7 @@ namespace RobustNode.Host.Reports;
 /// The seed talk's level-set figure: for each model, its class-1 probability over a grid of the plane as a heat map
 /// (blue: class 0, orange: class 1), the decision boundary p = ½ as a line, and the training points on top.
 /// </summary>
-public static class LevelSetPlot
+internal static class LevelSetPlot
 {
     /// <summary>One panel per model, side by side.</summary>
     public static byte[] Render(IReadOnlyList<(string Title, GridPrediction Grid)> models, Dataset points) =>

@@ -3,7 +3,7 @@ using ScottPlot;
 namespace RobustNode.Host.Reports;
 
 /// <summary>What the plots share: class and trainer colours, line patterns per attack, and rendering to PNG bytes.</summary>
-public static class PlotStyle
+internal static class PlotStyle
 {
     /// <summary>Class colours (blue and orange as in the seed talk's point-cloud figure, then a qualitative palette).</summary>
     public static Color Class(int c) => ClassColors[c % ClassColors.Length];

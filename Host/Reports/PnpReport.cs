@@ -11,7 +11,7 @@ namespace RobustNode.Host.Reports;
 /// averagedness test found), and per image the degraded PSNR, each reconstruction's PSNR and fixed-point residual per
 /// iteration, and each denoiser's self-application (PSNR and drift per application).
 /// </summary>
-public static class PnpReport
+internal static class PnpReport
 {
     private static string F(double v, string format = "F2") =>
         double.IsPositiveInfinity(v) ? "∞" : v.ToString(format, CultureInfo.InvariantCulture);

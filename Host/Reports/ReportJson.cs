@@ -5,7 +5,7 @@ using RobustNode.Training.Evaluation;
 namespace RobustNode.Host.Reports;
 
 /// <summary><c>report.json</c> of <c>train</c>: the <see cref="RunReport"/> as its schema, <see cref="ReportFile"/>.</summary>
-public static class ReportJson
+internal static class ReportJson
 {
     /// <summary>The report as indented UTF-8 JSON.</summary>
     public static byte[] Write(RunReport report) => JsonFiles.Write(File(report), JsonFiles.Default.ReportFile);

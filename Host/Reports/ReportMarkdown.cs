@@ -7,7 +7,7 @@ namespace RobustNode.Host.Reports;
 /// <c>report.md</c>: the run in prose and tables — accuracy versus ε per model and attack, training time per epoch per
 /// trainer with the ratios to standard training, the plots, and every setting used.
 /// </summary>
-public static class ReportMarkdown
+internal static class ReportMarkdown
 {
     /// <summary>The report as UTF-8 markdown.</summary>
     public static byte[] Write(RunReport report)

@@ -11,7 +11,7 @@ namespace RobustNode.Host.Reports;
 /// <param name="History">Metrics of every recorded epoch.</param>
 /// <param name="Scores">Clean and attacked test accuracy.</param>
 /// <param name="ModelFile">The final model, relative to the run folder.</param>
-public sealed record TrainerReport(string Name, string Objective, int Epochs, int ResumedFrom, IReadOnlyList<EpochMetrics> History, ModelScores Scores, string ModelFile)
+internal sealed record TrainerReport(string Name, string Objective, int Epochs, int ResumedFrom, IReadOnlyList<EpochMetrics> History, ModelScores Scores, string ModelFile)
 {
     /// <summary>Median wall time of the recorded epochs, in seconds (robust to the first epoch's warm-up).</summary>
     public double MedianEpochSeconds
@@ -35,7 +35,7 @@ public sealed record TrainerReport(string Name, string Objective, int Epochs, in
 /// Everything <c>robustnode train</c> reports about a run: what ran (experiment, data, model, every setting used) and
 /// what came out (per trainer: training curves, times, clean and attacked accuracy), and the plots written.
 /// </summary>
-public sealed record RunReport(
+internal sealed record RunReport(
     string Run,
     string Experiment,
     DateTimeOffset Finished,

@@ -9,7 +9,7 @@ namespace RobustNode.Host.Reports;
 /// attack and training time per trainer, each as mean ± standard deviation [95 % interval] over the seeds; the Pareto
 /// table, the plots, the runs and the experiment's settings.
 /// </summary>
-public static class SweepMarkdown
+internal static class SweepMarkdown
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 

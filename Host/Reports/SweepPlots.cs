@@ -9,7 +9,7 @@ namespace RobustNode.Host.Reports;
 /// per grid point — and <c>pareto.png</c> (robust accuracy against training seconds per epoch, one point per trainer
 /// and grid point with 95 % interval bars on both axes).
 /// </summary>
-public static class SweepPlots
+internal static class SweepPlots
 {
     /// <summary>Every plot of a sweep, with its file name.</summary>
     public static IReadOnlyList<(string Name, byte[] Bytes)> Render(SweepReportFile report) =>

@@ -4,7 +4,7 @@ using ScottPlot;
 namespace RobustNode.Host.Reports;
 
 /// <summary>Training curves per epoch: loss (solid) and minimised objective (dashed) on the left, training accuracy on the right; one colour per trainer.</summary>
-public static class TrainingCurvesPlot
+internal static class TrainingCurvesPlot
 {
     /// <summary>The PNG of every trainer's history.</summary>
     public static byte[] Render(IReadOnlyList<(string Trainer, IReadOnlyList<EpochMetrics> History)> trainers)

@@ -17,7 +17,7 @@ namespace RobustNode.Host.Runs;
 /// <param name="Labels">True classes.</param>
 /// <param name="CleanPredicted">Predicted classes of the clean inputs.</param>
 /// <param name="AdversarialPredicted">Predicted classes of the adversarial inputs.</param>
-public sealed record AttackExamples(Tensor Clean, Tensor Adversarial, long[] Labels, long[] CleanPredicted, long[] AdversarialPredicted)
+internal sealed record AttackExamples(Tensor Clean, Tensor Adversarial, long[] Labels, long[] CleanPredicted, long[] AdversarialPredicted)
 {
     /// <summary>
     /// The attacks of a picture at a radius (input units): one named attack with the experiment's settings (its defaults

@@ -9,7 +9,7 @@ using static LanguageExt.Prelude;
 namespace RobustNode.Host.Runs;
 
 /// <summary>Checkpoint files: written atomically, read with every failure (missing, unreadable, corrupted) naming the file.</summary>
-public static class CheckpointFile
+internal static class CheckpointFile
 {
     /// <summary>Writes the training state's checkpoint atomically (temporary file, then rename).</summary>
     public static void Write<T>(string path, TrainingState<T> state, ConfigurationFingerprint fingerprint) =>

@@ -10,7 +10,7 @@ namespace RobustNode.Host.Runs;
 /// curve: an array of <see cref="EpochJson"/>, <c>[{ "epoch", "loss", "objective", "trainAccuracy", "learningRate",
 /// "batches", "samples", "seconds" }, …]</c>.
 /// </summary>
-public static class EpochHistory
+internal static class EpochHistory
 {
     /// <summary>Writes the metrics atomically.</summary>
     public static void Write(string path, IReadOnlyList<EpochMetrics> epochs) =>

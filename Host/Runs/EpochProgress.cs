@@ -9,7 +9,7 @@ namespace RobustNode.Host.Runs;
 /// standing at the end of each epoch; when stderr is redirected one plain line per epoch. Both show the epoch, the
 /// loss, the objective, the training accuracy and the epoch's wall time.
 /// </summary>
-public sealed class EpochProgress(HostConsole console, string trainer, int epochs) : IProgress<BatchProgress>
+internal sealed class EpochProgress(HostConsole console, string trainer, int epochs) : IProgress<BatchProgress>
 {
     private const int Width = 24;
     private readonly int _digits = epochs.ToString(CultureInfo.InvariantCulture).Length;

@@ -14,7 +14,7 @@ namespace RobustNode.Host.Runs;
 /// An experiment's data, loaded: the training and test sets as the network sees them, and the <see cref="InputScale"/>
 /// from input units to network units (the identity unless images are standardised).
 /// </summary>
-public sealed record ExperimentData(Dataset Train, Dataset Test, InputScale Scale)
+internal sealed record ExperimentData(Dataset Train, Dataset Test, InputScale Scale)
 {
     /// <summary>The same data on a TorchSharp device (<c>Torch:Device</c>); itself when it is there already.</summary>
     public ExperimentData On(Device device) => this with { Train = Train.On(device), Test = Test.On(device) };

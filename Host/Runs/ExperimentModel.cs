@@ -18,7 +18,7 @@ namespace RobustNode.Host.Runs;
 /// canonical text, and fingerprinted with the data and training options, so that a checkpoint restores only into
 /// the run it belongs to.
 /// </summary>
-public static class ExperimentModel
+internal static class ExperimentModel
 {
     /// <summary>The floating-point type of the network's parameters and inputs.</summary>
     public static ScalarType DType(ModelSettings model) => model is ImageModelSettings i ? i.DType : ScalarType.Float64;

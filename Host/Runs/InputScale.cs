@@ -11,7 +11,7 @@ namespace RobustNode.Host.Runs;
 /// </summary>
 /// <param name="Mean">μ.</param>
 /// <param name="Std">σ &gt; 0.</param>
-public sealed record InputScale(double Mean, double Std)
+internal sealed record InputScale(double Mean, double Std)
 {
     /// <summary>The identity (point clouds, and images with unit normalisation).</summary>
     public static InputScale Identity { get; } = new(0, 1);

@@ -13,7 +13,7 @@ namespace RobustNode.Host.Runs;
 
 /// <summary>Which evaluation attacks to run (as far as the experiment enables them).</summary>
 [Flags]
-public enum AttackSelection
+internal enum AttackSelection
 {
     /// <summary>The fast gradient (sign) method.</summary>
     Fgsm = 1,
@@ -35,24 +35,24 @@ public enum AttackSelection
 /// <param name="Attack">The family's name, e.g. <c>fgsm-inf</c>, <c>pgd20-inf</c>, <c>worst-case-inf</c>.</param>
 /// <param name="Points">Accuracy at each radius, in the configured order.</param>
 /// <param name="SubsetSize">When the attack was scored on the first test samples only, how many; null: all.</param>
-public sealed record AttackCurve(string Attack, IReadOnlyList<RobustnessPoint> Points, int? SubsetSize = null);
+internal sealed record AttackCurve(string Attack, IReadOnlyList<RobustnessPoint> Points, int? SubsetSize = null);
 
 /// <summary>The sanity checks of a model's evaluation: the worst case's samples, the covering check and every finding.</summary>
 /// <param name="WorstCaseSamples">The first test samples the worst case is measured on.</param>
 /// <param name="Covering">The check at the covering radius (radius in input units), if it ran.</param>
 /// <param name="CoveringWhat">What that radius covers, in words ("the input box [0, 1]").</param>
 /// <param name="Findings">Every check's outcome in words.</param>
-public sealed record SanityReport(int WorstCaseSamples, CoveringOutcome? Covering, string CoveringWhat, IReadOnlyList<SanityFinding> Findings);
+internal sealed record SanityReport(int WorstCaseSamples, CoveringOutcome? Covering, string CoveringWhat, IReadOnlyList<SanityFinding> Findings);
 
 /// <summary>An evaluation attack for reports: its curve's name, its budget in words, and the first test samples it attacks (0: all).</summary>
-public sealed record AttackDescription(string Name, string Settings, int TestCount);
+internal sealed record AttackDescription(string Name, string Settings, int TestCount);
 
 /// <summary>
 /// A model's clean test accuracy, its accuracy-versus-ε curves — under each attack, the worst case per sample over them,
 /// and certified (<c>certified-&lt;norm&gt;</c>) when the model has a Lipschitz bound, which <see cref="Bound"/> then holds
 /// (null: none known, e.g. adaptive steps) — and the sanity checks of the attacks.
 /// </summary>
-public sealed record ModelScores(double CleanAccuracy, IReadOnlyList<AttackCurve> Curves, SanityReport? Sanity = null)
+internal sealed record ModelScores(double CleanAccuracy, IReadOnlyList<AttackCurve> Curves, SanityReport? Sanity = null)
 {
     /// <summary>The ℓ2 Lipschitz bound of the model's logits behind the certified curve, or null.</summary>
     public LipschitzBound? Bound { get; init; }
@@ -63,7 +63,7 @@ public sealed record ModelScores(double CleanAccuracy, IReadOnlyList<AttackCurve
 /// per sample over them (<c>worst-case-&lt;norm&gt;</c>, robust accuracy: with one attack, that attack made monotone in ε), and the sanity
 /// checks (<see cref="SanityChecks"/>) with the covering radius of the evaluation settings.
 /// </summary>
-public static class ModelEvaluation
+internal static class ModelEvaluation
 {
     /// <summary>The name of the worst-case curve.</summary>
     public static string WorstCaseName(string norm) => $"worst-case-{norm}";

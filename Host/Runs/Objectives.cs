@@ -6,7 +6,7 @@ using RobustNode.Training.Trainers;
 namespace RobustNode.Host.Runs;
 
 /// <summary>Trainers as the library's objectives and options, with radii taken from input units to network units.</summary>
-public static class Objectives
+internal static class Objectives
 {
     /// <summary>The objective of a trainer; perturbed inputs are clipped to the evaluation's input box, if any.</summary>
     public static ITrainingObjective For(TrainerSettings trainer, InputScale scale, InputBox? box) => trainer.Kind switch

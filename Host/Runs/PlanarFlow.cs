@@ -31,7 +31,7 @@ namespace RobustNode.Host.Runs;
 /// background is then exact: a drawn state's head probability is the background's at its position. This is the seed
 /// talk's picture of classification as transport of the inputs into linearly separable positions.
 /// </remarks>
-public sealed record PlanarFlow(IReadOnlyList<double> Times, double[][] X, double[][] Y, int[] Labels, GridPrediction Head, string XLabel, string YLabel)
+internal sealed record PlanarFlow(IReadOnlyList<double> Times, double[][] X, double[][] Y, int[] Labels, GridPrediction Head, string XLabel, string YLabel)
 {
     /// <summary>Number of layers N (frames: N + 1).</summary>
     public int Layers => Times.Count - 1;

@@ -10,7 +10,7 @@ namespace RobustNode.Host.Runs;
 /// plots, <c>models/&lt;trainer&gt;.ckpt</c> (final models) and <c>checkpoints/&lt;trainer&gt;.ckpt</c> with
 /// <c>checkpoints/&lt;trainer&gt;.history.json</c> (written after every epoch).
 /// </summary>
-public sealed record RunFolder(string Path)
+internal sealed record RunFolder(string Path)
 {
     /// <summary>The folder of the run named <paramref name="run"/> under the output folder, or an error when the name is not a plain folder name.</summary>
     public static Validation<Error, RunFolder> For(string outputFolder, string run)

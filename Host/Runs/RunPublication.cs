@@ -13,7 +13,7 @@ namespace RobustNode.Host.Runs;
 /// such a failure left beside it. The run folder is a new folder afterwards: a file in it that another process keeps
 /// open across the publication (the sweep's <c>train.log</c>) is to be written by path, not through a kept handle.
 /// </summary>
-public static class RunPublication
+internal static class RunPublication
 {
     /// <summary>The files and folders of a run folder that a publication replaces: the report, the plots, the models.</summary>
     public static bool IsResult(FileSystemInfo entry) =>

@@ -6,7 +6,7 @@ using RobustNode.Training.Trainers;
 namespace RobustNode.Host.Runs;
 
 /// <summary>The settings a run used, as key–value text: resolved values (defaults included) and the raw configuration section.</summary>
-public static class RunSettings
+internal static class RunSettings
 {
     /// <summary>Every resolved setting of a run.</summary>
     public static IReadOnlyList<KeyValuePair<string, string>> Resolved(ExperimentSettings e, ExperimentData data, IReadOnlyList<(string Name, TrainingOptions Options)> trainers)

@@ -16,7 +16,7 @@ namespace RobustNode.Host.Runs;
 /// saved parameters. The checkpoint must hold the same network trained on the same data as the experiment describes;
 /// its parameters are engine-independent values, so a model trained on one engine is evaluated on any other.
 /// </summary>
-public sealed record SavedModel(string Path, ExperimentSettings Experiment, ExperimentData Data, Checkpoint Checkpoint)
+internal sealed record SavedModel(string Path, ExperimentSettings Experiment, ExperimentData Data, Checkpoint Checkpoint)
 {
     /// <summary>The saved network on an engine and device: the experiment's network with the checkpoint's parameters.</summary>
     public Fin<IBlock<T>> Model<T>(IEngine<T> engine, Device device) =>

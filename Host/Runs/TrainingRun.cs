@@ -18,7 +18,7 @@ namespace RobustNode.Host.Runs;
 /// <param name="State">The state to continue from.</param>
 /// <param name="History">Metrics of the epochs already done (from the history file when resuming).</param>
 /// <param name="ResumedFrom">Epochs done before this process (0 for a fresh start).</param>
-public sealed record PreparedTrainer<T>(
+internal sealed record PreparedTrainer<T>(
     TrainerSettings Trainer,
     TrainingOptions Options,
     ConfigurationFingerprint Fingerprint,
@@ -36,7 +36,7 @@ public sealed record PreparedTrainer<T>(
 /// runs each one's remaining epochs, writing its checkpoint and history atomically after every epoch. Models are built
 /// on the configured device, where the data already is.
 /// </summary>
-public sealed class TrainingRun<T>(IEngine<T> engine, Device device, ExperimentSettings experiment, ExperimentData data, RunFolder folder,
+internal sealed class TrainingRun<T>(IEngine<T> engine, Device device, ExperimentSettings experiment, ExperimentData data, RunFolder folder,
     HostConsole console, ILogger log)
 {
     /// <summary>

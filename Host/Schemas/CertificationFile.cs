@@ -6,7 +6,7 @@ namespace RobustNode.Host.Schemas;
 /// "samples": [{ "label", "prediction", "margin", "radius" }] }</c> — radii in input units (grey levels for images),
 /// in the norm of <c>norm</c>.
 /// </summary>
-public sealed record CertificationFile(
+internal sealed record CertificationFile(
     string Model,
     string Experiment,
     string Engine,
@@ -20,4 +20,4 @@ public sealed record CertificationFile(
     IReadOnlyList<CertifiedSampleJson> Samples);
 
 /// <summary>One test sample's certificate: <c>{ "label", "prediction", "margin", "radius" }</c>; it is certified at ε when label = prediction and radius &gt; ε.</summary>
-public sealed record CertifiedSampleJson(int Label, int Prediction, double Margin, double Radius);
+internal sealed record CertifiedSampleJson(int Label, int Prediction, double Margin, double Radius);

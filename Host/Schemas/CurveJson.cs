@@ -9,7 +9,7 @@ namespace RobustNode.Host.Schemas;
 /// <c>worst-case-inf</c> (the worst case per sample over an attack suite), …</param>
 /// <param name="Points">Accuracy at each radius, in the configured order.</param>
 /// <param name="TestSamples">When the attack was scored on the first test samples only, how many.</param>
-public sealed record CurveJson(
+internal sealed record CurveJson(
     string Attack,
     [property: JsonPropertyOrder(1)] IReadOnlyList<CurvePointJson> Points,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? TestSamples = null);
@@ -19,7 +19,7 @@ public sealed record CurveJson(
 /// also <c>mean</c>, <c>std</c> (sample standard deviation, n − 1) and the 95 % interval <c>ci95Low</c>,
 /// <c>ci95High</c> (Student t with n − 1 degrees of freedom), and <c>accuracy</c> is the mean.
 /// </summary>
-public sealed record CurvePointJson(
+internal sealed record CurvePointJson(
     double Epsilon,
     double Accuracy,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Mean = null,

@@ -7,7 +7,7 @@ namespace RobustNode.Host.Schemas;
 /// "cleanAccuracy", "robustness": [curves], "lipschitz"?, "attacks", "sanity" }</c> — "lipschitz" the model's ℓ2 Lipschitz
 /// bound behind the certified curve, when it has one.
 /// </summary>
-public sealed record EvaluationFile(
+internal sealed record EvaluationFile(
     string Model,
     string Experiment,
     string Engine,

@@ -10,7 +10,7 @@ namespace RobustNode.Host.Schemas;
 /// single seed). Results that must be finite — losses, gradients, states — are checked by their verb before anything
 /// is written, and a non-finite one is a computation failure (exit code 3).
 /// </summary>
-public sealed class FiniteNumberConverter : JsonConverter<double>
+internal sealed class FiniteNumberConverter : JsonConverter<double>
 {
     /// <summary>Null tokens reach <see cref="Read"/> (as NaN) instead of failing.</summary>
     public override bool HandleNull => true;

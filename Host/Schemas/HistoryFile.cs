@@ -7,7 +7,7 @@ namespace RobustNode.Host.Schemas;
 /// trainer's <c>history</c> in report.json): <c>{ "epoch" (from 1), "loss", "objective", "trainAccuracy",
 /// "learningRate", "batches", "samples", "seconds" }</c>.
 /// </summary>
-public sealed record EpochJson(int Epoch, double Loss, double Objective, double TrainAccuracy, double LearningRate, int Batches, int Samples, double Seconds)
+internal sealed record EpochJson(int Epoch, double Loss, double Objective, double TrainAccuracy, double LearningRate, int Batches, int Samples, double Seconds)
 {
     /// <summary>An epoch's metrics (seconds rounded to 0.1 ms).</summary>
     public static EpochJson From(EpochMetrics m) =>

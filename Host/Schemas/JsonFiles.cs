@@ -31,7 +31,7 @@ namespace RobustNode.Host.Schemas;
 [JsonSerializable(typeof(DenoiserReportFile))]
 [JsonSerializable(typeof(IReadOnlyList<DenoisingEpochJson>))]
 [JsonSerializable(typeof(PnpReportFile))]
-public sealed partial class JsonFiles : JsonSerializerContext
+internal sealed partial class JsonFiles : JsonSerializerContext
 {
     /// <summary>A file's content: indented UTF-8 JSON ending with a newline.</summary>
     public static byte[] Write<T>(T value, JsonTypeInfo<T> type)

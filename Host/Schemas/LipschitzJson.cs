@@ -4,7 +4,7 @@ namespace RobustNode.Host.Schemas;
 /// A model's ℓ2 Lipschitz bound as files hold it: <c>{ "bound", "factors": [{ "block", "bound", "reason" }] }</c>, the
 /// bound being the product of its blocks' factors.
 /// </summary>
-public sealed record LipschitzJson(double Bound, IReadOnlyList<LipschitzFactorJson> Factors)
+internal sealed record LipschitzJson(double Bound, IReadOnlyList<LipschitzFactorJson> Factors)
 {
     /// <summary>The schema of a bound.</summary>
     public static LipschitzJson From(Sensitivity.Lipschitz.LipschitzBound bound) =>
@@ -12,4 +12,4 @@ public sealed record LipschitzJson(double Bound, IReadOnlyList<LipschitzFactorJs
 }
 
 /// <summary>One block's factor of a Lipschitz bound: <c>{ "block", "bound", "reason" }</c>.</summary>
-public sealed record LipschitzFactorJson(string Block, double Bound, string Reason);
+internal sealed record LipschitzFactorJson(string Block, double Bound, string Reason);

@@ -9,7 +9,7 @@ namespace RobustNode.Host.Schemas;
 /// <c>augmentedOverStandard</c>, <c>pgdOverStandard</c>, <c>overStandard</c>, <c>overPgd</c>), <c>settings</c> (every resolved setting),
 /// <c>configuration</c> (the experiment's section as given) and <c>plots</c>.
 /// </summary>
-public sealed record ReportFile(
+internal sealed record ReportFile(
     string Run,
     string Experiment,
     DateTimeOffset Finished,
@@ -23,16 +23,16 @@ public sealed record ReportFile(
     IReadOnlyList<string> Plots);
 
 /// <summary>The data of a run: <c>{ "train", "trainCount", "test", "testCount", "classes" }</c>.</summary>
-public sealed record ReportDataJson(string Train, int TrainCount, string Test, int TestCount, int Classes);
+internal sealed record ReportDataJson(string Train, int TrainCount, string Test, int TestCount, int Classes);
 
 /// <summary>The network: <c>{ "description", "engine", "parameters" }</c>.</summary>
-public sealed record ReportModelJson(string Description, string Engine, long Parameters);
+internal sealed record ReportModelJson(string Description, string Engine, long Parameters);
 
 /// <summary>
 /// How the models were attacked: <c>{ "norm", "epsilons", "attacks": [{ "name", "settings", "testSamples"? }],
 /// "worstCase"?: curve name, "coveringRadius"? }</c>.
 /// </summary>
-public sealed record ReportEvaluationJson(
+internal sealed record ReportEvaluationJson(
     string Norm,
     IReadOnlyList<double> Epsilons,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<AttackJson>? Attacks = null,
@@ -45,7 +45,7 @@ public sealed record ReportEvaluationJson(
 /// the curves include <c>worst-case-&lt;norm&gt;</c>, robust accuracy: the worst case per sample over the attacks;
 /// "lipschitz" is the ℓ2 Lipschitz bound behind the certified curve, when the model has one.
 /// </summary>
-public sealed record TrainerJson(
+internal sealed record TrainerJson(
     string Name,
     string Objective,
     int Epochs,
@@ -60,7 +60,7 @@ public sealed record TrainerJson(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SanityJson? Sanity = null);
 
 /// <summary>Wall time per epoch of the recorded epochs, in seconds (null without any).</summary>
-public sealed record SecondsPerEpochJson(double Median, double Mean);
+internal sealed record SecondsPerEpochJson(double Median, double Mean);
 
 /// <summary>
 /// Time per epoch of every trainer (<c>medianSecondsPerEpoch</c>), the ratios of the augmented and PGD trainers' medians
@@ -68,7 +68,7 @@ public sealed record SecondsPerEpochJson(double Median, double Mean);
 /// (<c>overStandard</c>) and over the PGD trainer's (<c>overPgd</c>: the robust trainers' time against PGD training's;
 /// each absent without its baseline).
 /// </summary>
-public sealed record ReportTimingJson(
+internal sealed record ReportTimingJson(
     IReadOnlyDictionary<string, double> MedianSecondsPerEpoch,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? AugmentedOverStandard = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? PgdOverStandard = null,

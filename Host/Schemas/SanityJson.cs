@@ -14,7 +14,7 @@ namespace RobustNode.Host.Schemas;
 /// <param name="WorstCaseAtCoveringRadius">The worst case per sample at the covering radius.</param>
 /// <param name="AtCoveringRadius">Each attack's accuracy at the covering radius.</param>
 /// <param name="Checks">Every check in words.</param>
-public sealed record SanityJson(
+internal sealed record SanityJson(
     int WorstCaseSamples,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? CoveringRadius,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? CoveringSamples,
@@ -24,7 +24,7 @@ public sealed record SanityJson(
     IReadOnlyList<SanityCheckJson> Checks);
 
 /// <summary>One check: <c>{ "check": "monotone" | "covering-radius" | "gradient-free-gap", "passed", "message", "attack"?, "epsilon"? }</c>.</summary>
-public sealed record SanityCheckJson(
+internal sealed record SanityCheckJson(
     string Check,
     bool Passed,
     string Message,
@@ -35,7 +35,7 @@ public sealed record SanityCheckJson(
 /// An evaluation attack as run: <c>{ "name", "settings", "testSamples"? }</c>, e.g. <c>apgd-ce-inf</c>,
 /// <c>iterations=20, restarts=1, seed=0</c>.
 /// </summary>
-public sealed record AttackJson(
+internal sealed record AttackJson(
     string Name,
     string Settings,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? TestSamples = null);

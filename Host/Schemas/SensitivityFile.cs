@@ -9,7 +9,7 @@ namespace RobustNode.Host.Schemas;
 /// <c>augmentedGradWeights</c>/<c>augmentedGradBiases</c> for node-tanh, <c>gradA</c>/<c>augmentedGradA</c> for linear),
 /// <c>stats</c>, and for a file with an <c>"objective"</c> the robust objective's <c>objective</c> (<see cref="ObjectiveJson"/>).
 /// </summary>
-public sealed record SensitivityFile(
+internal sealed record SensitivityFile(
     string Engine,
     string Mode,
     double Loss,
@@ -43,7 +43,7 @@ public sealed record SensitivityFile(
 /// <c>loss</c> (J on the clean batch), <c>value</c> (the objective) and its control gradients under the names of the field's
 /// controls (<c>gradWeights</c>/<c>gradBiases</c> or <c>gradA</c>).
 /// </summary>
-public sealed record ObjectiveJson(
+internal sealed record ObjectiveJson(
     string Name,
     string Settings,
     double Loss,

@@ -6,13 +6,13 @@ namespace RobustNode.Host.Schemas;
 /// <param name="Engine">The engine that computed it ("torch", "managed").</param>
 /// <param name="XT">The final states x(T) [B][d].</param>
 /// <param name="Stats">The work done.</param>
-public sealed record SolveFile(string Engine, [property: JsonPropertyName("xT")] TensorValues XT, SolveStatsJson Stats);
+internal sealed record SolveFile(string Engine, [property: JsonPropertyName("xT")] TensorValues XT, SolveStatsJson Stats);
 
 /// <summary>
 /// The work of a solve: <c>{ "functionEvaluations", "acceptedSteps", "rejectedSteps", "wallTimeMs" }</c>, and for
 /// <c>sensitivity</c> also <c>peakMemoryBytes</c> (the process's peak working set).
 /// </summary>
-public sealed record SolveStatsJson(
+internal sealed record SolveStatsJson(
     int FunctionEvaluations,
     int AcceptedSteps,
     int RejectedSteps,

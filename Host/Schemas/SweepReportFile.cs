@@ -9,7 +9,7 @@ namespace RobustNode.Host.Schemas;
 /// per grid point, a single one without a grid), <c>pareto</c>, <c>configuration</c> (the experiment's section as
 /// the sweep was given it) and <c>plots</c>.
 /// </summary>
-public sealed record SweepReportFile(
+internal sealed record SweepReportFile(
     string Run,
     string Experiment,
     DateTimeOffset Finished,
@@ -25,22 +25,22 @@ public sealed record SweepReportFile(
     IReadOnlyList<string> Plots);
 
 /// <summary>One setting of the grid and its values: <c>{ "key", "values" }</c> (the key relative to the experiment).</summary>
-public sealed record GridAxisJson(string Key, IReadOnlyList<string> Values);
+internal sealed record GridAxisJson(string Key, IReadOnlyList<string> Values);
 
 /// <summary>
 /// One grid point: <c>{ "name", "settings" (its grid values), "runs": [{ "seed", "folder" }], "trainers" }</c>.
 /// </summary>
-public sealed record SweepPointJson(string Name, IReadOnlyDictionary<string, string> Settings, IReadOnlyList<SweepRunJson> Runs, IReadOnlyList<SweepTrainerJson> Trainers);
+internal sealed record SweepPointJson(string Name, IReadOnlyDictionary<string, string> Settings, IReadOnlyList<SweepRunJson> Runs, IReadOnlyList<SweepTrainerJson> Trainers);
 
 /// <summary>One seed's run: its seed and its run folder, relative to the sweep's folder.</summary>
-public sealed record SweepRunJson(long Seed, string Folder);
+internal sealed record SweepRunJson(long Seed, string Folder);
 
 /// <summary>
 /// One trainer over the seeds: <c>{ "name", "objective", "seeds", "epochs", "secondsPerEpoch", "cleanAccuracy",
 /// "robustness": [curves with mean, std, ci95Low, ci95High per point], "robustAccuracy" }</c>. Seconds per epoch are
 /// each seed's median.
 /// </summary>
-public sealed record SweepTrainerJson(
+internal sealed record SweepTrainerJson(
     string Name,
     string Objective,
     int Seeds,
@@ -55,26 +55,26 @@ public sealed record SweepTrainerJson(
 /// (n − 1) and the 95 % Student t interval of the mean (null for a single seed), and the value of every seed in the
 /// order of <c>seeds</c>.
 /// </summary>
-public sealed record StatisticJson(double Mean, double Std, double Ci95Low, double Ci95High, IReadOnlyList<double> Values);
+internal sealed record StatisticJson(double Mean, double Std, double Ci95Low, double Ci95High, IReadOnlyList<double> Values);
 
 /// <summary>
 /// Robust accuracy versus ε: the curve <c>worst-case-&lt;norm&gt;</c> when the runs have it, otherwise at each ε the
 /// attack with the lowest mean accuracy (the later of equal ones). <c>{ "attack" (the curve, or the attacks chosen), "points": [{ "epsilon",
 /// "attack", "accuracy", "mean", "std", "ci95Low", "ci95High" }] }</c>.
 /// </summary>
-public sealed record RobustAccuracyJson(string Attack, IReadOnlyList<RobustPointJson> Points);
+internal sealed record RobustAccuracyJson(string Attack, IReadOnlyList<RobustPointJson> Points);
 
 /// <summary>Robust accuracy at one radius, with the attack it comes from.</summary>
-public sealed record RobustPointJson(double Epsilon, string Attack, double Accuracy, double Mean, double Std, double Ci95Low, double Ci95High);
+internal sealed record RobustPointJson(double Epsilon, string Attack, double Accuracy, double Mean, double Std, double Ci95Low, double Ci95High);
 
 /// <summary>
 /// The Pareto plot's data: at one radius (<c>epsilon</c>: the evaluated radius nearest Evaluation:AttackEpsilon),
 /// robust accuracy versus training seconds per epoch, one point per trainer and grid point.
 /// </summary>
-public sealed record ParetoJson(double Epsilon, IReadOnlyList<ParetoPointJson> Points);
+internal sealed record ParetoJson(double Epsilon, IReadOnlyList<ParetoPointJson> Points);
 
 /// <summary>One trainer of one grid point in the Pareto plot.</summary>
-public sealed record ParetoPointJson(
+internal sealed record ParetoPointJson(
     string Point,
     string Trainer,
     string Attack,

@@ -11,7 +11,7 @@ namespace RobustNode.Host.Schemas;
 /// <param name="Shape">The tensor's shape (empty for a scalar).</param>
 /// <param name="Values">Its entries in row-major order.</param>
 [JsonConverter(typeof(TensorValuesConverter))]
-public sealed record TensorValues(IReadOnlyList<long> Shape, IReadOnlyList<double> Values)
+internal sealed record TensorValues(IReadOnlyList<long> Shape, IReadOnlyList<double> Values)
 {
     /// <summary>The values of a tensor (copied to the CPU as float64).</summary>
     public static TensorValues Of(Tensor t)
@@ -39,7 +39,7 @@ public sealed record TensorValues(IReadOnlyList<long> Shape, IReadOnlyList<doubl
 }
 
 /// <summary>Reads and writes <see cref="TensorValues"/> as nested arrays; a ragged array is a <see cref="JsonException"/>.</summary>
-public sealed class TensorValuesConverter : JsonConverter<TensorValues>
+internal sealed class TensorValuesConverter : JsonConverter<TensorValues>
 {
     private static readonly FiniteNumberConverter Number = new();
 

@@ -10,7 +10,7 @@ namespace RobustNode.Host.Sweeps;
 /// <param name="ExitCode">The child's exit code (128 + n when a signal n ended it).</param>
 /// <param name="Log">The file holding the child's standard output and error.</param>
 /// <param name="Tail">The child's last lines, for the message of a failure.</param>
-public sealed record ChildOutcome(SweepRun Run, int ExitCode, string Log, IReadOnlyList<string> Tail)
+internal sealed record ChildOutcome(SweepRun Run, int ExitCode, string Log, IReadOnlyList<string> Tail)
 {
     /// <summary>The exit code in words.</summary>
     public string Describe() => ExitCode > 128
@@ -23,7 +23,7 @@ public sealed record ChildOutcome(SweepRun Run, int ExitCode, string Log, IReadO
 /// appended to <c>train.log</c> in its run folder. A child's standard input is a pipe that only this process holds:
 /// when this process ends, however it ends, the pipe closes and the children stop (<c>--exit-on-eof</c>).
 /// </summary>
-public sealed class ChildRuns(ProgramInvocation invocation, ILogger log)
+internal sealed class ChildRuns(ProgramInvocation invocation, ILogger log)
 {
     /// <summary>Lines of a child's output kept for its failure message.</summary>
     private const int TailLines = 12;

@@ -10,7 +10,7 @@ namespace RobustNode.Host.Sweeps;
 /// <param name="ContentRoot">The folder holding the <c>appsettings.json</c> this process read.</param>
 /// <param name="Overrides">Its configuration overrides, each <c>--Section:Key=value</c>, in order.</param>
 /// <param name="ConfigFile">The user's settings file it read after <c>appsettings.json</c>, if any.</param>
-public sealed record ProgramInvocation(string ContentRoot, IReadOnlyList<string> Overrides, string? ConfigFile = null)
+internal sealed record ProgramInvocation(string ContentRoot, IReadOnlyList<string> Overrides, string? ConfigFile = null)
 {
     /// <summary>The options that give a child the same settings sources: <c>--config FILE</c> when this process had one.</summary>
     public IReadOnlyList<string> SettingsOptions => ConfigFile is null ? [] : ["--config", Path.GetFullPath(ConfigFile)];

@@ -10,7 +10,7 @@ namespace RobustNode.Host.Sweeps;
 /// The seeds of a sweep, from <c>--seeds</c>: numbers and ranges separated by commas (<c>1-10</c>, <c>1,2,5</c>,
 /// <c>1-3,7</c>), each a whole number from 0 to <see cref="MaxSeed"/>, none twice, at most <see cref="MaxCount"/>.
 /// </summary>
-public static class SeedList
+internal static class SeedList
 {
     /// <summary>Most seeds of one sweep.</summary>
     public const int MaxCount = 1000;

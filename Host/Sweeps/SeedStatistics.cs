@@ -8,7 +8,7 @@ namespace RobustNode.Host.Sweeps;
 /// the 95 % confidence interval of the mean x̄ ± t₀.₉₇₅,ₙ₋₁ · s/√n (Student's t with n − 1 degrees of freedom, the
 /// seeds taken as independent draws). With one seed s and the interval are undefined (NaN, written as null).
 /// </summary>
-public static class SeedStatistics
+internal static class SeedStatistics
 {
     /// <summary>How the intervals are computed, for reports.</summary>
     public const string Interval = "mean ± sample standard deviation (n − 1) over seeds; 95 % interval of the mean x̄ ± t(0.975, n − 1)·s/√n (Student t, n − 1 degrees of freedom)";

@@ -8,7 +8,7 @@ namespace RobustNode.Host.Sweeps;
 /// would, and leaves its checkpoints for <c>--resume</c>. Without it an orphaned run would go on beside the run that a
 /// resumed sweep starts in the same folder.
 /// </summary>
-public static class StandardInputLifeline
+internal static class StandardInputLifeline
 {
     /// <summary>Watches standard input on a background thread and ends the process when it closes.</summary>
     public static void Start(HostConsole console, string verb)

@@ -7,7 +7,7 @@ namespace RobustNode.Host.Sweeps;
 
 /// <summary>One point of a sweep's grid: a value for every grid key (none without a grid).</summary>
 /// <param name="Settings">Key (relative to the experiment, e.g. <c>Training:Augmented:Weight</c>) and value, in the grid's order.</param>
-public sealed record GridPoint(IReadOnlyList<KeyValuePair<string, string>> Settings)
+internal sealed record GridPoint(IReadOnlyList<KeyValuePair<string, string>> Settings)
 {
     /// <summary>The point as text, <c>Training:Augmented:Weight=0.05, Training:Epochs=3</c> (empty without a grid).</summary>
     public string Name => string.Join(", ", Settings.Select(s => $"{s.Key}={s.Value}"));
@@ -23,7 +23,7 @@ public sealed record GridPoint(IReadOnlyList<KeyValuePair<string, string>> Setti
 /// key is checked with the rest of the experiment's settings.
 /// </summary>
 /// <param name="Axes">Every key with its values, in the order given.</param>
-public sealed record SweepGrid(IReadOnlyList<(string Key, IReadOnlyList<string> Values)> Axes)
+internal sealed record SweepGrid(IReadOnlyList<(string Key, IReadOnlyList<string> Values)> Axes)
 {
     /// <summary>Most points of one grid.</summary>
     public const int MaxPoints = 1000;

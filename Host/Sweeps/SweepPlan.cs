@@ -19,7 +19,7 @@ namespace RobustNode.Host.Sweeps;
 /// <param name="Name">The child's run name, <c>seed-&lt;seed&gt;</c>.</param>
 /// <param name="Settings">What the run sets in the experiment's section (seed keys and grid values), relative keys.</param>
 /// <param name="Configuration">The experiment's section the child will report (its <c>configuration</c>), for recognising a finished run.</param>
-public sealed record SweepRun(GridPoint Point, long Seed, string OutputFolder, string Name, IReadOnlyList<KeyValuePair<string, string>> Settings, IReadOnlyDictionary<string, string> Configuration)
+internal sealed record SweepRun(GridPoint Point, long Seed, string OutputFolder, string Name, IReadOnlyList<KeyValuePair<string, string>> Settings, IReadOnlyDictionary<string, string> Configuration)
 {
     /// <summary>The run's folder.</summary>
     public string Folder => Path.Combine(OutputFolder, Name);
@@ -29,7 +29,7 @@ public sealed record SweepRun(GridPoint Point, long Seed, string OutputFolder, s
 }
 
 /// <summary>One grid point of a sweep: its validated experiment and its runs, one per seed.</summary>
-public sealed record SweepPointPlan(GridPoint Point, ExperimentSettings Experiment, IReadOnlyList<SweepRun> Runs);
+internal sealed record SweepPointPlan(GridPoint Point, ExperimentSettings Experiment, IReadOnlyList<SweepRun> Runs);
 
 /// <summary>
 /// What a sweep runs: an experiment once per seed and grid point, every run's settings checked before anything starts.
@@ -45,7 +45,7 @@ public sealed record SweepPointPlan(GridPoint Point, ExperimentSettings Experime
 /// <param name="SeedsData">The seed also sets <c>Data:Seed</c>.</param>
 /// <param name="Folder">The sweep's folder, <c>&lt;Output:Folder&gt;/&lt;run&gt;</c>.</param>
 /// <param name="Points">Every grid point with its runs.</param>
-public sealed record SweepPlan(ExperimentSettings Experiment, IReadOnlyList<long> Seeds, SweepGrid Grid, bool SeedsData, string Folder, IReadOnlyList<SweepPointPlan> Points)
+internal sealed record SweepPlan(ExperimentSettings Experiment, IReadOnlyList<long> Seeds, SweepGrid Grid, bool SeedsData, string Folder, IReadOnlyList<SweepPointPlan> Points)
 {
     /// <summary>The settings of an experiment that a seed sets (<c>Data:Seed</c> too with <c>--seed-data</c>).</summary>
     public static IReadOnlyList<string> SeedSettingsOf(bool seedsData) =>

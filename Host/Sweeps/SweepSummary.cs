@@ -7,7 +7,7 @@ using static LanguageExt.Prelude;
 namespace RobustNode.Host.Sweeps;
 
 /// <summary>A finished run of a sweep and its report.</summary>
-public sealed record FinishedRun(SweepRun Run, string ReportPath, ReportFile Report);
+internal sealed record FinishedRun(SweepRun Run, string ReportPath, ReportFile Report);
 
 /// <summary>
 /// The sweep's report from its runs' reports: per grid point, trainer, attack and ε the mean, standard deviation and
@@ -16,7 +16,7 @@ public sealed record FinishedRun(SweepRun Run, string ReportPath, ReportFile Rep
 /// accuracy, the later of equally strong ones); and the Pareto data, robust accuracy against seconds per epoch (each run's median) at the evaluated
 /// radius nearest <c>Evaluation:AttackEpsilon</c>.
 /// </summary>
-public static class SweepSummary
+internal static class SweepSummary
 {
     /// <summary>The report without its plots; an error naming the report of a run that does not match the others.</summary>
     public static Validation<Error, SweepReportFile> Summarise(SweepPlan plan, IReadOnlyList<IReadOnlyList<FinishedRun>> points, string run,

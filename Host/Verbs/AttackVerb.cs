@@ -22,7 +22,7 @@ namespace RobustNode.Host.Verbs;
 /// adversarial images with the true class and both predictions, for point clouds the arrows from clean to adversarial
 /// points over the model's level sets. The PNG is written atomically (default: next to the model, <c>&lt;model&gt;.attack.png</c>).
 /// </summary>
-public sealed class AttackVerb(ExperimentCatalog experiments, TorchRuntime runtime, EngineCatalog engines, HostConsole console, ILogger<AttackVerb> log)
+internal sealed class AttackVerb(ExperimentCatalog experiments, TorchRuntime runtime, EngineCatalog engines, HostConsole console, ILogger<AttackVerb> log)
     : CheckpointVerb<AttackRequest>(Descriptor.Name, experiments, runtime, engines, console), IVerb
 {
     /// <inheritdoc/>

@@ -29,7 +29,7 @@ namespace RobustNode.Host.Verbs;
 /// as JSON (<c>.json</c>) or markdown. Radii are in input units. The norm defaults to the experiment's
 /// <c>Evaluation:Norm</c>, the radii to <c>Evaluation:Epsilons</c>.
 /// </summary>
-public sealed class CertifyVerb(ExperimentCatalog experiments, TorchRuntime runtime, EngineCatalog engines, HostConsole console, ILogger<CertifyVerb> log)
+internal sealed class CertifyVerb(ExperimentCatalog experiments, TorchRuntime runtime, EngineCatalog engines, HostConsole console, ILogger<CertifyVerb> log)
     : CheckpointVerb<CertificationRequest>(Descriptor.Name, experiments, runtime, engines, console), IVerb
 {
     /// <inheritdoc/>

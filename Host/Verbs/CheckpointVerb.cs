@@ -17,7 +17,7 @@ namespace RobustNode.Host.Verbs;
 /// and the experiment's engine, and the verb works with them (<see cref="Run{T}"/>).
 /// </summary>
 /// <typeparam name="TRequest">The verb's own options, checked.</typeparam>
-public abstract class CheckpointVerb<TRequest>(string verb, ExperimentCatalog experiments, TorchRuntime runtime, EngineCatalog engines, HostConsole console)
+internal abstract class CheckpointVerb<TRequest>(string verb, ExperimentCatalog experiments, TorchRuntime runtime, EngineCatalog engines, HostConsole console)
 {
     /// <summary>The descriptor of a checkpoint verb: <c>--model</c> (an example path) and <c>--experiment</c>, then its own options.</summary>
     protected static VerbDescriptor Describe(string name, string summary, string exampleModel, string experiment, params VerbOption[] options) =>

@@ -19,7 +19,7 @@ namespace RobustNode.Host.Verbs;
 /// <param name="Overrides">Configuration overrides in the form <c>--Section:Key=value</c>.</param>
 /// <param name="Arguments">The verb's options, checked.</param>
 /// <param name="ConfigFile">The user's settings file of <c>--config FILE</c> (read after the shipped appsettings.json), or null.</param>
-public sealed record CommandLine(VerbDescriptor? Verb, Action<TextWriter>? Help, IReadOnlyList<string> Overrides, VerbArguments Arguments, string? ConfigFile = null)
+internal sealed record CommandLine(VerbDescriptor? Verb, Action<TextWriter>? Help, IReadOnlyList<string> Overrides, VerbArguments Arguments, string? ConfigFile = null)
 {
     /// <summary>A command line that failed: the verb when it was recognised (for the headline), and every problem.</summary>
     public sealed record Refusal(VerbDescriptor? Verb, Seq<Error> Problems, bool UnknownVerb = false);

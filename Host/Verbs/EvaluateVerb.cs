@@ -25,7 +25,7 @@ namespace RobustNode.Host.Verbs;
 /// The experiment defaults to the one recorded in the checkpoint; its evaluation settings give the norm, PGD steps and
 /// restarts, the input box and, without <c>--epsilons</c>, the radii.
 /// </summary>
-public sealed class EvaluateVerb(ExperimentCatalog experiments, TorchRuntime runtime, EngineCatalog engines, HostConsole console, ILogger<EvaluateVerb> log)
+internal sealed class EvaluateVerb(ExperimentCatalog experiments, TorchRuntime runtime, EngineCatalog engines, HostConsole console, ILogger<EvaluateVerb> log)
     : CheckpointVerb<EvaluationRequest>(Descriptor.Name, experiments, runtime, engines, console), IVerb
 {
     /// <inheritdoc/>

@@ -12,7 +12,7 @@ namespace RobustNode.Host.Verbs;
 /// Checks a given value while the command line is parsed: null when it is acceptable, otherwise the problem
 /// (naming the option, <c>--count: expected a positive integer, got '0'</c>), reported with the other command-line problems.
 /// </param>
-public sealed record VerbOption(string Name, string? Value, string Description, bool Required = false, Func<string, string?>? Check = null)
+internal sealed record VerbOption(string Name, string? Value, string Description, bool Required = false, Func<string, string?>? Check = null)
 {
     /// <summary>True when the option takes no value.</summary>
     public bool IsFlag => Value is null;
@@ -26,7 +26,7 @@ public sealed record VerbOption(string Name, string? Value, string Description, 
 /// <param name="Name">The verb as typed: <c>robustnode solve …</c>.</param>
 /// <param name="Summary">One line for the usage text.</param>
 /// <param name="Options">The options it accepts.</param>
-public sealed record VerbDescriptor(string Name, string Summary, IReadOnlyList<VerbOption> Options);
+internal sealed record VerbDescriptor(string Name, string Summary, IReadOnlyList<VerbOption> Options);
 
 /// <summary>
 /// A command of <c>robustnode</c> (solve, sensitivity, train, evaluate, attack, bench): one class each,
@@ -34,7 +34,7 @@ public sealed record VerbDescriptor(string Name, string Summary, IReadOnlyList<V
 /// <see cref="Composition.CompositionRoot.Verbs"/>. Errors it reports go to stderr; it returns an
 /// <see cref="Composition.ExitCodes">exit code</see>.
 /// </summary>
-public interface IVerb
+internal interface IVerb
 {
     /// <summary>Name, summary and options, known before the verb is constructed.</summary>
     static abstract VerbDescriptor Descriptor { get; }

@@ -23,7 +23,7 @@ namespace RobustNode.Host.Verbs;
 /// <c>self-application.png</c> into the output folder, each atomically; prints the summary table. Bad options, images or
 /// checkpoints exit with 2 before anything is computed; a failed iteration exits with 3.
 /// </summary>
-public sealed class PnpVerb(OutputSettings output, TorchRuntime torch, IConfiguration configuration, HostConsole console, ILogger<PnpVerb> log) : IVerb
+internal sealed class PnpVerb(OutputSettings output, TorchRuntime torch, IConfiguration configuration, HostConsole console, ILogger<PnpVerb> log) : IVerb
 {
     private readonly VerbConsole _console = new(Descriptor.Name, console);
 

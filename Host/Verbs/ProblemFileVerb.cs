@@ -19,7 +19,7 @@ namespace RobustNode.Host.Verbs;
 /// Invalid input exits with 2, a failed computation with 3; in both cases no output file is created or overwritten.
 /// </summary>
 /// <typeparam name="TResult">What the computation yields and the verb writes.</typeparam>
-public abstract class ProblemFileVerb<TResult>(
+internal abstract class ProblemFileVerb<TResult>(
     string verb, ProblemFileParser parser, SolverRegistry solvers, SolverDefaults defaults, OutputSettings output, TorchRuntime runtime, EngineCatalog engines,
     HostConsole console)
 {

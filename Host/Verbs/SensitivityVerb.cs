@@ -26,7 +26,7 @@ namespace RobustNode.Host.Verbs;
 /// second-order adjoint yields both the first-order and the augmented results. A file with an <c>"objective"</c> also gets
 /// that robust training objective's value and control gradients (<see cref="ProblemObjective"/>).
 /// </summary>
-public sealed class SensitivityVerb(
+internal sealed class SensitivityVerb(
     ProblemFileParser parser, SolverRegistry solvers, SolverDefaults defaults, OutputSettings output, TorchRuntime runtime, EngineCatalog engines, HostConsole console,
     ILogger<SensitivityVerb> log)
     : ProblemFileVerb<SensitivityResult>(Descriptor.Name, parser, solvers, defaults, output, runtime, engines, console), IVerb

@@ -14,7 +14,7 @@ namespace RobustNode.Host.Verbs;
 /// <c>robustnode solve --problem FILE.json [--out RESULT.json]</c>: integrates the problem file's field from its x0
 /// with its solver and writes the final states and the work done (<see cref="SolveResult"/>).
 /// </summary>
-public sealed class SolveVerb(
+internal sealed class SolveVerb(
     ProblemFileParser parser, SolverRegistry solvers, SolverDefaults defaults, OutputSettings output, TorchRuntime runtime, EngineCatalog engines, HostConsole console,
     ILogger<SolveVerb> log)
     : ProblemFileVerb<SolveResult>(Descriptor.Name, parser, solvers, defaults, output, runtime, engines, console), IVerb

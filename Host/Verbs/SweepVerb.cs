@@ -26,7 +26,7 @@ namespace RobustNode.Host.Verbs;
 /// With <c>--resume</c> a run whose report was written under the same settings is kept and every other run continues
 /// from its checkpoints, so a sweep stopped at any point ends with the report an uninterrupted one writes.
 /// </summary>
-public sealed class SweepVerb(
+internal sealed class SweepVerb(
     ExperimentCatalog experiments,
     OutputSettings output,
     IConfiguration configuration,

@@ -26,7 +26,7 @@ namespace RobustNode.Host.Verbs;
 /// validated before anything is loaded; bad settings, images or checkpoints exit with 2, a failed training with 3.
 /// Results are written at the end, each atomically.
 /// </summary>
-public sealed class TrainDenoiserVerb(OutputSettings output, TorchRuntime torch, IConfiguration configuration, HostConsole console, ILogger<TrainDenoiserVerb> log) : IVerb
+internal sealed class TrainDenoiserVerb(OutputSettings output, TorchRuntime torch, IConfiguration configuration, HostConsole console, ILogger<TrainDenoiserVerb> log) : IVerb
 {
     private readonly VerbConsole _console = new(Descriptor.Name, console);
 

@@ -27,7 +27,7 @@ namespace RobustNode.Host.Verbs;
 /// results. Everything computes on the experiment's engine (<c>Model:Engine</c>, <c>Engine:Name</c>), the data and the
 /// models on the configured device (<c>Torch:Device</c>).
 /// </summary>
-public sealed class TrainVerb(
+internal sealed class TrainVerb(
     ExperimentCatalog experiments,
     OutputSettings output,
     IConfiguration configuration,

@@ -9,7 +9,7 @@ namespace RobustNode.Host.Verbs;
 /// The verbs by name. Adding a verb is one class implementing <see cref="IVerb"/> and one
 /// <see cref="Add{TVerb}"/>; the catalog registers each as a keyed DI service under its name and writes the usage text.
 /// </summary>
-public sealed class VerbCatalog
+internal sealed class VerbCatalog
 {
     /// <summary>The verb run when none is given (once it is registered).</summary>
     public const string DefaultVerb = "train";

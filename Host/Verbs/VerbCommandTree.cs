@@ -17,7 +17,7 @@ namespace RobustNode.Host.Verbs;
 /// command line means what it says. Configuration overrides (<c>--Section:Key=value</c>) never reach the tree; see
 /// <see cref="CommandLine.SplitOverrides"/>.
 /// </remarks>
-public sealed class VerbCommandTree
+internal sealed class VerbCommandTree
 {
     private readonly Dictionary<string, (VerbDescriptor Verb, Command Command, IReadOnlyList<(VerbOption Data, Option<string[]> Option)> Options)> _verbs =
         new(StringComparer.Ordinal);

@@ -11,7 +11,7 @@ namespace RobustNode.Host.Verbs;
 /// </summary>
 /// <param name="Verb">The verb's name, as typed.</param>
 /// <param name="Host">Where the lines go.</param>
-public sealed record VerbConsole(string Verb, HostConsole Host)
+internal sealed record VerbConsole(string Verb, HostConsole Host)
 {
     /// <summary>Results for the user (stdout).</summary>
     public TextWriter Out => Host.Out;

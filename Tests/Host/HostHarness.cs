@@ -54,7 +54,7 @@ public sealed record HostRun(int ExitCode, string Out, string Error, IReadOnlyLi
 /// Runs <c>robustnode</c> in-process through the composition root, with a settings file of the test's choosing
 /// (the repository's appsettings.json by default), a CUDA probe, other engines if given, and captured output.
 /// </summary>
-public static class Robustnode
+internal static class Robustnode
 {
     /// <summary>The repository's settings file, as copied next to the test binaries.</summary>
     public static string DefaultSettings => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "appsettings.json"));
