@@ -110,11 +110,7 @@ public sealed class GradientFlowField<T> : IVectorField<T>, ILipschitzField, ISt
 
     /// <summary>Euler: max(1, hL − 1) on contractive layers (cocoercivity), 1 + hL on expansive ones; other tableaux: the stage recurrence.</summary>
     public double StepBound(int layer, ButcherTableau tableau, double h)
-    {
-        double l = LipschitzConstant(layer);
-        if (!RungeKuttaLipschitz.IsEuler(tableau)) return RungeKuttaLipschitz.StepBound(tableau, h, l);
-        return Directions[layer] == FlowDirection.Contractive ? Math.Max(1, h * l - 1) : 1 + h * l;
-    }
+        => RungeKuttaLipschitz.GradientStepBound(tableau, h, LipschitzConstant(layer), Directions[layer]);
 
     /// <inheritdoc/>
     public IReadOnlyList<StepRuleCheck> Check(double stepSize) =>

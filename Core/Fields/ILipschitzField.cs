@@ -40,6 +40,16 @@ public static class RungeKuttaLipschitz
         return bound;
     }
 
+    /// <summary>
+    /// The step bound of a gradient-flow layer ∓Aᵀσ(Ax + b) with L = L_σ‖A‖₂²: for Euler max(1, hL − 1) on contractive
+    /// layers (cocoercivity of the gradient) and 1 + hL on expansive ones; for other tableaux the stage recurrence.
+    /// </summary>
+    public static double GradientStepBound(ButcherTableau tableau, double h, double lipschitz, FlowDirection direction)
+    {
+        if (!IsEuler(tableau)) return StepBound(tableau, h, lipschitz);
+        return direction == FlowDirection.Contractive ? Math.Max(1, h * lipschitz - 1) : 1 + h * lipschitz;
+    }
+
     /// <summary>True for explicit Euler (one stage, b = [1]): x ↦ x + h g(x).</summary>
     public static bool IsEuler(ButcherTableau tableau) => tableau.Stages == 1 && tableau.B[0] == 1;
 }

@@ -87,12 +87,6 @@ public sealed class DifferenceOfLogitsRatioLoss<T> : IClassificationLoss<T>
     /// <inheritdoc/>
     public ILoss<T> Select(ReadOnlySpan<long> rows)
     {
-        int[]? targets = null;
-        if (_targets is not null)
-        {
-            targets = new int[rows.Length];
-            for (int i = 0; i < rows.Length; i++) targets[i] = _targets[rows[i]];
-        }
-        return new DifferenceOfLogitsRatioLoss<T>(Engine, Engine.GatherRows(Labels, rows), targets);
+        return new DifferenceOfLogitsRatioLoss<T>(Engine, Engine.GatherRows(Labels, rows), ScoreRatio.SelectTargets(_targets, rows));
     }
 }

@@ -61,12 +61,6 @@ public sealed class MarginLoss<T> : IClassificationLoss<T>
     /// <inheritdoc/>
     public ILoss<T> Select(ReadOnlySpan<long> rows)
     {
-        int[]? targets = null;
-        if (_targets is not null)
-        {
-            targets = new int[rows.Length];
-            for (int i = 0; i < rows.Length; i++) targets[i] = _targets[rows[i]];
-        }
-        return new MarginLoss<T>(Engine, Engine.GatherRows(Labels, rows), targets);
+        return new MarginLoss<T>(Engine, Engine.GatherRows(Labels, rows), ScoreRatio.SelectTargets(_targets, rows));
     }
 }

@@ -122,6 +122,15 @@ internal static class ScoreRatio
         return best;
     }
 
+    /// <summary>The targets of the selected rows, or null for an untargeted loss.</summary>
+    public static int[]? SelectTargets(int[]? targets, ReadOnlySpan<long> rows)
+    {
+        if (targets is null) return null;
+        var selected = new int[rows.Length];
+        for (int i = 0; i < rows.Length; i++) selected[i] = targets[rows[i]];
+        return selected;
+    }
+
     /// <summary>Labels (or targets) of the engine as class indices, checked against the number of classes.</summary>
     public static int[] Classes<T>(IEngine<T> engine, T labels, string what)
     {
