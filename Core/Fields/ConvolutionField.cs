@@ -15,6 +15,12 @@ namespace RobustNode.Core.Fields;
 /// g_xᵀp = σ'(x) ⊙ (W ∗ᵀ p), g_Wᵀp = σ(x) ⋆ p, g_bᵀp = Σ p, g_x s = W ∗ (σ'(x) ⊙ s),
 /// ∂ₓ(g_xᵀp)·s = σ''(x) ⊙ s ⊙ (W ∗ᵀ p), ∂ₓ(g_Wᵀp)·s = (σ'(x) ⊙ s) ⋆ p.
 /// </summary>
+/// <remarks>
+/// The products are the closed forms, with the layouts and calls libtorch runs fastest (<see cref="KernelCotangents"/>):
+/// a second-order reverse stage makes one transposed convolution of the stacked cotangents [p; m] and gets the
+/// second-order kernel term from a kernel-only backward pass through that single convolution (a local single-layer
+/// backward, its graph freed at once), instead of two transposed convolutions and a correlation over two batches.
+/// </remarks>
 public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
 {
     private static readonly TorchEngine E = TorchEngine.Instance;
@@ -63,9 +69,8 @@ public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
 
     private Tensor ConvTranspose(Tensor p, Tensor kernel) => nn.functional.conv_transpose2d(p, kernel, padding: [Padding, Padding]);
 
-    // (a ⋆ p)[o, i, u, v] = Σ_b Σ_{h,w} p[b, o, h, w] a[b, i, h + u − P, w + v − P]: batch plays the channel role.
-    private Tensor KernelCorrelation(Tensor a, Tensor p) =>
-        nn.functional.conv2d(a.transpose(0, 1), p.transpose(0, 1), padding: [Padding, Padding]).transpose(0, 1);
+    // (a ⋆ p)[o, i, u, v] = Σ_b Σ_{h,w} p[b, o, h, w] a[b, i, h + u − P, w + v − P].
+    private Tensor KernelCorrelation(Tensor a, Tensor p) => KernelCotangents.Correlation(a, p, Kernels.shape[3], 1, Padding);
 
     /// <inheritdoc/>
     public Tensor Evaluate(int layer, double t, Tensor x)
@@ -121,13 +126,16 @@ public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
 
         public override (Tensor First, Tensor Second) SecondOrderReverse(Tensor p, Tensor m, Tensor s, FieldCotangent<Tensor> first, FieldCotangent<Tensor> second)
         {
-            var a = f.ConvTranspose(p, Kernel);
-            var aDot = f.ConvTranspose(m, Kernel);
+            // W ∗ᵀ p and W ∗ᵀ m by one transposed convolution of the stacked batch, and with it, by a kernel-only backward
+            // pass through that one layer, (σ'(x) ⊙ s) ⋆ p + σ(x) ⋆ m: the second-order kernel term.
+            long batch = p.shape[0];
+            var (both, kernel) = KernelCotangents.TransposedWithCorrelation(cat([p, m], 0), Kernel, cat([D1 * s, Sigma], 0), 1, f.Padding, [0, 0]);
+            var a = both.narrow(0, 0, batch);
+            var aDot = both.narrow(0, batch, batch);
             var x1 = D1 * a;
-            var x2 = (D1 * aDot).PlusInPlace((D2 * s).mul_(a));
+            var x2 = (D2 * s).mul_(a).PlusInPlace(D1 * aDot);
             AddFirst(first, p);
-            // σ(x) ⋆ k̄̇ + (σ'(x) ⊙ ẋ) ⋆ k̄ as one correlation over the stacked batch.
-            second[0].PlusInPlace(f.KernelCorrelation(cat([Sigma, D1 * s], 0), cat([m, p], 0)), second.Scale);
+            second[0].PlusInPlace(kernel, second.Scale);
             second[1].PlusInPlace(m.sum([0, 2, 3]), second.Scale);
             return (x1, x2);
         }

@@ -104,8 +104,7 @@ public sealed class ConvolutionGradientFlowField : IVectorField<Tensor>, ILipsch
     private Tensor ConvTranspose(Tensor y, Tensor kernel) => nn.functional.conv_transpose2d(y, kernel, padding: [Padding, Padding]);
 
     // (a ⋆ w)[o, i, u, v] = Σ_b Σ_{h,w} w[b, o, h, w] a[b, i, h + u − P, w + v − P]: the kernel gradient of ⟨w, a ∗ K⟩.
-    private Tensor KernelCorrelation(Tensor a, Tensor w) =>
-        nn.functional.conv2d(a.transpose(0, 1), w.transpose(0, 1), padding: [Padding, Padding]).transpose(0, 1);
+    private Tensor KernelCorrelation(Tensor a, Tensor w) => KernelCotangents.Correlation(a, w, 2 * Padding + 1, 1, Padding);
 
     /// <inheritdoc/>
     public Tensor Evaluate(int layer, double t, Tensor x)

@@ -56,17 +56,19 @@ public sealed record ConvolutionBlock(Tensor Weight, Tensor Bias, int Stride, Ac
             return (IForwardSweep<Tensor>)new Sweep(this, input, a, E.Activate(Activation, a));
         });
 
-    private Tensor Transposed(Tensor cotangent, long[] inputShape)
-    {
-        long Extra(int d) => inputShape[d] - ((cotangent.shape[d] - 1) * Stride - 2 * Padding + Kernel);
-        return nn.functional.conv_transpose2d(cotangent, Weight, strides: [Stride, Stride], padding: [Padding, Padding],
-            output_padding: [Extra(2), Extra(3)]);
-    }
+    private Tensor Transposed(Tensor cotangent, long[] inputShape) =>
+        nn.functional.conv_transpose2d(cotangent, Weight, strides: [Stride, Stride], padding: [Padding, Padding],
+            output_padding: OutputPadding(cotangent, inputShape));
 
     // (z ⋆ ā)[o, i, u, v] = Σ_b Σ_{h,w} ā[b, o, h, w] z[b, i, S·h + u − P, S·w + v − P].
-    private Tensor KernelCorrelation(Tensor z, Tensor abar) =>
-        nn.functional.conv2d(z.transpose(0, 1), abar.transpose(0, 1), padding: [Padding, Padding], dilation: [Stride, Stride])
-            .narrow(2, 0, Kernel).narrow(3, 0, Kernel).transpose(0, 1);
+    private Tensor KernelCorrelation(Tensor z, Tensor abar) => KernelCotangents.Correlation(z, abar, Kernel, Stride, Padding);
+
+    // The output padding that shapes a transposed convolution of the cotangent like the block's input.
+    private long[] OutputPadding(Tensor cotangent, long[] inputShape)
+    {
+        long Extra(int d) => inputShape[d] - ((cotangent.shape[d] - 1) * Stride - 2 * Padding + Kernel);
+        return [Extra(2), Extra(3)];
+    }
 
     private sealed class Sweep(ConvolutionBlock block, Tensor input, Tensor preActivation, Tensor output) : IForwardSweep<Tensor>
     {
@@ -105,15 +107,15 @@ public sealed record ConvolutionBlock(Tensor Weight, Tensor Bias, int Stride, Ac
             var d1 = E.ActivationDerivative(block.Activation, preActivation, output);
             var abar = d1 * lambdaT;
             var abarDot = (d1 * muT).PlusInPlace(E.ActivationSecondDerivative(block.Activation, preActivation, output, d1).mul_(aDot).mul_(lambdaT));
-            var lambda = block.Transposed(abar, input.shape);
-            var mu = block.Transposed(abarDot, input.shape);
+            // Wᵀ ∗ ā and Wᵀ ∗ ā̇ by one transposed convolution of the stacked batch, and with it, by a kernel-only backward
+            // pass through that one layer, z ⋆ ā̇ + σ_in ⋆ ā: the second-order kernel term.
+            long batch = abar.shape[0];
+            var (both, kernel) = KernelCotangents.TransposedWithCorrelation(cat([abar, abarDot], 0), block.Weight, cat([sigmaIn, input], 0),
+                block.Stride, block.Padding, block.OutputPadding(abar, input.shape));
+            var lambda = both.narrow(0, 0, batch);
+            var mu = both.narrow(0, batch, batch);
             Tensor[] first = [block.KernelCorrelation(input, abar).MoveToOuterDisposeScope(), abar.sum([0, 2, 3]).MoveToOuterDisposeScope()];
-            // z ⋆ ā̇ + σ_in ⋆ ā as one correlation over the stacked batch.
-            Tensor[] second =
-            [
-                block.KernelCorrelation(cat([input, sigmaIn], 0), cat([abarDot, abar], 0)).MoveToOuterDisposeScope(),
-                abarDot.sum([0, 2, 3]).MoveToOuterDisposeScope(),
-            ];
+            Tensor[] second = [kernel.MoveToOuterDisposeScope(), abarDot.sum([0, 2, 3]).MoveToOuterDisposeScope()];
             return new SecondOrderReverseResult<Tensor>(lambda.MoveToOuterDisposeScope(), mu.MoveToOuterDisposeScope(), first, second, SolveStatistics.Zero);
         }
 

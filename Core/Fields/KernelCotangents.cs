@@ -1,0 +1,67 @@
+using static TorchSharp.torch;
+
+namespace RobustNode.Core.Fields;
+
+/// <summary>
+/// The kernel cotangents of a convolution a = W ∗_S z (stride S, padding P, k × k kernels) that the closed-form sweeps
+/// of the convolutional fields and blocks add up, in the forms libtorch computes fastest on a CPU; exact (the same
+/// sums, only laid out differently). With ⋆ the kernel correlation,
+/// (z ⋆ ā)[o, i, u, v] = Σ_b Σ_{h,w} ā[b, o, h, w] z[b, i, S·h + u − P, S·w + v − P] = ∂⟨ā, W ∗_S z⟩/∂W[o, i, u, v].
+/// </summary>
+/// <remarks>
+/// <para>A correlation is one <c>conv2d</c> with the batch in the channels' place (input zᵀ [C_in, B, H, W], kernel
+/// āᵀ [C_out, B, H', W'], dilation S). Given in channels-last layout, oneDNN runs this shape 0.6–0.7× the time of the
+/// contiguous layout at the image network's 7 × 7 maps (docs/benchmarks/image-gradients.md); the two layout copies
+/// are a small part of that.</para>
+/// <para>A second-order reverse stage needs the transposed convolution of two cotangents (ā and ā̇) and the kernel
+/// correlations that pair them with two partners. <see cref="TransposedWithCorrelation"/> computes both at once as a
+/// local single-layer backward: the transposed convolution of the stacked cotangents with the kernel tracked by
+/// autograd, then one backward pass for the kernel only (libtorch's convolution backward for the weight, which costs
+/// far less than a correlation written as a forward convolution). The graph has one node and is freed by that
+/// backward pass, so the memory is one layer's.</para>
+/// </remarks>
+internal static class KernelCotangents
+{
+    /// <summary>z ⋆ ā, shaped like the kernel [C_out, C_in, k, k].</summary>
+    /// <param name="z">The convolution's input [B, C_in, H, W].</param>
+    /// <param name="abar">The cotangent of its output [B, C_out, H', W'].</param>
+    /// <param name="kernel">k.</param>
+    /// <param name="stride">S.</param>
+    /// <param name="padding">P.</param>
+    public static Tensor Correlation(Tensor z, Tensor abar, long kernel, long stride, long padding)
+    {
+        using var scope = NewDisposeScope();
+        var c = nn.functional.conv2d(ChannelsLast(z.transpose(0, 1)), ChannelsLast(abar.transpose(0, 1)),
+            padding: [padding, padding], dilation: [stride, stride]);
+        // With a stride, the correlation's output can be larger than the kernel: its first k × k entries are the sums.
+        if (c.shape[2] != kernel || c.shape[3] != kernel) c = c.narrow(2, 0, kernel).narrow(3, 0, kernel);
+        return c.transpose(0, 1).contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The transposed convolution W ∗ᵀ_S P of stacked cotangents P = [ā₁; …] (batch-stacked) and Σⱼ Gⱼ ⋆ āⱼ for the
+    /// partners G = [G₁; …] stacked the same way, by one transposed convolution and one kernel-only backward pass.
+    /// </summary>
+    /// <param name="cotangents">P [nB, C_out, H', W'].</param>
+    /// <param name="weight">W [C_out, C_in, k, k] (not modified; autograd tracks a detached alias).</param>
+    /// <param name="partners">G [nB, C_in, H, W], the convolution inputs the cotangents are paired with.</param>
+    /// <param name="stride">S.</param>
+    /// <param name="padding">P.</param>
+    /// <param name="outputPadding">The transposed convolution's output padding, so that its output is shaped like G.</param>
+    /// <returns>(W ∗ᵀ P [nB, C_in, H, W], Σⱼ Gⱼ ⋆ āⱼ [C_out, C_in, k, k]), untracked.</returns>
+    public static (Tensor Transposed, Tensor Kernel) TransposedWithCorrelation(Tensor cotangents, Tensor weight, Tensor partners,
+        long stride, long padding, long[] outputPadding)
+    {
+        using var scope = NewDisposeScope();
+        using var tracked = enable_grad();
+        var w = weight.detach().requires_grad_(true);
+        var q = nn.functional.conv_transpose2d(cotangents.detach(), w, strides: [stride, stride], padding: [padding, padding],
+            output_padding: outputPadding);
+        // ∂⟨G, W ∗ᵀ P⟩/∂W = Σ_b G_b ⋆ P_b (the adjoint of the transposed convolution is the convolution W ∗ G).
+        var kernel = autograd.grad([q], [w], [partners])[0];
+        return (q.detach().MoveToOuterDisposeScope(), kernel.detach().MoveToOuterDisposeScope());
+    }
+
+    // Channels-last strides for a [N, C, H, W] tensor (TorchSharp has no memory-format argument for contiguous).
+    private static Tensor ChannelsLast(Tensor t) => t.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+}
