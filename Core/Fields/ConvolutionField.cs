@@ -112,7 +112,7 @@ public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
 
         public override Tensor Vjp(Tensor p, FieldCotangent<Tensor>? controls)
         {
-            var gx = D1 * f.ConvTranspose(p, Kernel);
+            var gx = f.ConvTranspose(p, Kernel).mul_(D1);
             if (controls is not null) AddFirst(controls, p);
             return gx;
         }
@@ -126,18 +126,22 @@ public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
 
         public override (Tensor First, Tensor Second) SecondOrderReverse(Tensor p, Tensor m, Tensor s, FieldCotangent<Tensor> first, FieldCotangent<Tensor> second)
         {
+            // The cached values belong to the caller's scope: computed before the local one opens.
+            var (sigma, d1, d2) = (Sigma, D1, D2);
+            // The stage's temporaries (stacked batches, the transposed convolutions, layout copies) are freed here, not
+            // with the step, so that a stage's peak memory is a few states.
+            using var scope = NewDisposeScope();
+            AddFirst(first, p);
             // W ∗ᵀ p and W ∗ᵀ m by one transposed convolution of the stacked batch, and with it, by a kernel-only backward
             // pass through that one layer, (σ'(x) ⊙ s) ⋆ p + σ(x) ⋆ m: the second-order kernel term.
             long batch = p.shape[0];
-            var (both, kernel) = KernelCotangents.TransposedWithCorrelation(cat([p, m], 0), Kernel, cat([D1 * s, Sigma], 0), 1, f.Padding, [0, 0]);
-            var a = both.narrow(0, 0, batch);
-            var aDot = both.narrow(0, batch, batch);
-            var x1 = D1 * a;
-            var x2 = (D2 * s).mul_(a).PlusInPlace(D1 * aDot);
-            AddFirst(first, p);
+            var (both, kernel) = KernelCotangents.TransposedWithCorrelation([p, m], Kernel, [d1 * s, sigma], 1, f.Padding, [0, 0]);
             second[0].PlusInPlace(kernel, second.Scale);
             second[1].PlusInPlace(m.sum([0, 2, 3]), second.Scale);
-            return (x1, x2);
+            var a = both.narrow(0, 0, batch);
+            var x1 = d1 * a;
+            var x2 = (d2 * s).mul_(a).addcmul_(d1, both.narrow(0, batch, batch), 1);
+            return (x1.MoveToOuterDisposeScope(), x2.MoveToOuterDisposeScope());
         }
 
         // g_Wᵀp = σ(x) ⋆ p and g_bᵀp = Σ p.

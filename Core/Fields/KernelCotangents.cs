@@ -42,23 +42,23 @@ internal static class KernelCotangents
     /// The transposed convolution W ∗ᵀ_S P of stacked cotangents P = [ā₁; …] (batch-stacked) and Σⱼ Gⱼ ⋆ āⱼ for the
     /// partners G = [G₁; …] stacked the same way, by one transposed convolution and one kernel-only backward pass.
     /// </summary>
-    /// <param name="cotangents">P [nB, C_out, H', W'].</param>
+    /// <param name="cotangents">ā₁, … [B, C_out, H', W'] each, stacked along the batch into P.</param>
     /// <param name="weight">W [C_out, C_in, k, k] (not modified; autograd tracks a detached alias).</param>
-    /// <param name="partners">G [nB, C_in, H, W], the convolution inputs the cotangents are paired with.</param>
+    /// <param name="partners">G₁, … [B, C_in, H, W] each, the convolution inputs the cotangents are paired with.</param>
     /// <param name="stride">S.</param>
     /// <param name="padding">P.</param>
     /// <param name="outputPadding">The transposed convolution's output padding, so that its output is shaped like G.</param>
-    /// <returns>(W ∗ᵀ P [nB, C_in, H, W], Σⱼ Gⱼ ⋆ āⱼ [C_out, C_in, k, k]), untracked.</returns>
-    public static (Tensor Transposed, Tensor Kernel) TransposedWithCorrelation(Tensor cotangents, Tensor weight, Tensor partners,
+    /// <returns>(W ∗ᵀ P [nB, C_in, H, W], stacked like P, and Σⱼ Gⱼ ⋆ āⱼ [C_out, C_in, k, k]), untracked.</returns>
+    public static (Tensor Transposed, Tensor Kernel) TransposedWithCorrelation(Tensor[] cotangents, Tensor weight, Tensor[] partners,
         long stride, long padding, long[] outputPadding)
     {
         using var scope = NewDisposeScope();
         using var tracked = enable_grad();
         var w = weight.detach().requires_grad_(true);
-        var q = nn.functional.conv_transpose2d(cotangents.detach(), w, strides: [stride, stride], padding: [padding, padding],
+        var q = nn.functional.conv_transpose2d(cat(cotangents, 0).detach(), w, strides: [stride, stride], padding: [padding, padding],
             output_padding: outputPadding);
         // ∂⟨G, W ∗ᵀ P⟩/∂W = Σ_b G_b ⋆ P_b (the adjoint of the transposed convolution is the convolution W ∗ G).
-        var kernel = autograd.grad([q], [w], [partners])[0];
+        var kernel = autograd.grad([q], [w], [cat(partners, 0)])[0];
         return (q.detach().MoveToOuterDisposeScope(), kernel.detach().MoveToOuterDisposeScope());
     }
 

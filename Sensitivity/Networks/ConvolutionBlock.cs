@@ -110,7 +110,7 @@ public sealed record ConvolutionBlock(Tensor Weight, Tensor Bias, int Stride, Ac
             // Wᵀ ∗ ā and Wᵀ ∗ ā̇ by one transposed convolution of the stacked batch, and with it, by a kernel-only backward
             // pass through that one layer, z ⋆ ā̇ + σ_in ⋆ ā: the second-order kernel term.
             long batch = abar.shape[0];
-            var (both, kernel) = KernelCotangents.TransposedWithCorrelation(cat([abar, abarDot], 0), block.Weight, cat([sigmaIn, input], 0),
+            var (both, kernel) = KernelCotangents.TransposedWithCorrelation([abar, abarDot], block.Weight, [sigmaIn, input],
                 block.Stride, block.Padding, block.OutputPadding(abar, input.shape));
             var lambda = both.narrow(0, 0, batch);
             var mu = both.narrow(0, batch, batch);

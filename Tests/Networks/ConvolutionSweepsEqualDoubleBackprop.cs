@@ -1,0 +1,113 @@
+using RobustNode.Core.Fields;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace RobustNode.Tests.Networks;
+
+/// <summary>
+/// The kernel cotangents of the convolution sweeps — correlations in channels-last layout, and the transposed
+/// convolution of stacked cotangents with its kernel term from a single-layer backward pass — equal autograd, and a
+/// convolutional field's second-order reverse stage equals double backpropagation through one layer (float64).
+/// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
+public class ConvolutionSweepsEqualDoubleBackprop
+{
+    private static double MaxRelative(Tensor actual, Tensor expected) =>
+        (actual - expected).abs().max().item<double>() / Math.Max(expected.abs().max().item<double>(), 1e-300);
+
+    [Theory]
+    [InlineData(1, 7, 3)]
+    [InlineData(2, 9, 3)]
+    [InlineData(2, 8, 3)]
+    [InlineData(1, 6, 5)]
+    public void Kernel_correlation_equals_the_kernel_gradient_of_a_convolution(int stride, int size, int kernel)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(21);
+        long padding = kernel / 2;
+        var z = randn(3, 2, size, size, dtype: float64);
+        var w = randn(4, 2, kernel, kernel, dtype: float64).requires_grad_(true);
+        var a = nn.functional.conv2d(z, w, strides: [stride, stride], padding: [padding, padding]);
+        var abar = randn_like(a);
+        var expected = autograd.grad([a], [w], [abar])[0];
+
+        using var untracked = no_grad();
+        var actual = KernelCotangents.Correlation(z, abar, kernel, stride, padding);
+
+        Assert.Equal(expected.shape, actual.shape);
+        Assert.True(MaxRelative(actual, expected) < 1e-13, $"off by {MaxRelative(actual, expected):E2}");
+    }
+
+    [Theory]
+    [InlineData(1, 7)]
+    [InlineData(2, 9)]
+    [InlineData(2, 8)]
+    public void Stacked_transposed_convolution_and_its_kernel_term_equal_autograd(int stride, int size)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(22);
+        var w = randn(4, 2, 3, 3, dtype: float64);
+        var g1 = randn(3, 2, size, size, dtype: float64);
+        var g2 = randn(3, 2, size, size, dtype: float64);
+        Tensor Conv(Tensor x, Tensor kernel) => nn.functional.conv2d(x, kernel, strides: [stride, stride], padding: [1, 1]);
+        var outputShape = Conv(g1, w).shape;
+        var a1 = randn(outputShape, dtype: float64);
+        var a2 = randn(outputShape, dtype: float64);
+        // References: Wᵀ ∗ āⱼ = ∂⟨āⱼ, W ∗ x⟩/∂x and Gⱼ ⋆ āⱼ = ∂⟨āⱼ, W ∗ Gⱼ⟩/∂W, by autograd.
+        var x = zeros_like(g1).requires_grad_(true);
+        var wTracked = w.detach().requires_grad_(true);
+        var t1 = autograd.grad([Conv(x, w)], [x], [a1])[0];
+        var t2 = autograd.grad([Conv(x, w)], [x], [a2])[0];
+        var k = autograd.grad([Conv(g1, wTracked)], [wTracked], [a1])[0] + autograd.grad([Conv(g2, wTracked)], [wTracked], [a2])[0];
+
+        Tensor transposed, kernel;
+        using (no_grad())
+        {
+            long[] outputPadding = [size - ((outputShape[2] - 1) * stride - 2 + 3), size - ((outputShape[3] - 1) * stride - 2 + 3)];
+            (transposed, kernel) = KernelCotangents.TransposedWithCorrelation([a1, a2], w, [g1, g2], stride, 1, outputPadding);
+        }
+
+        Assert.True(MaxRelative(transposed.narrow(0, 0, 3), t1) < 1e-13);
+        Assert.True(MaxRelative(transposed.narrow(0, 3, 3), t2) < 1e-13);
+        Assert.True(MaxRelative(kernel, k) < 1e-13, $"kernel term off by {MaxRelative(kernel, k):E2}");
+        // Nothing is left tracked: neither the results nor the kernel.
+        Assert.False(transposed.requires_grad || kernel.requires_grad || w.requires_grad);
+    }
+
+    [Fact]
+    public void Second_order_reverse_stage_of_the_convolution_field_equals_double_backprop()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(23);
+        long c = 3, size = 6;
+        var kernels = randn([2, c, c, 3, 3], dtype: float64) * 0.4;
+        var biases = randn([2, c], dtype: float64) * 0.1;
+        var field = ConvolutionField.Create(kernels, biases, size, size, 1.0).Match(f => f, e => throw new InvalidOperationException(e.Head.Message));
+        var x = randn(4, c, size, size, dtype: float64);
+        var p = randn_like(x);
+        var m = randn_like(x);
+        var s = randn_like(x);
+
+        // Double backprop through the layer g(x) = W₁ ∗ tanh(x) + b₁: g_xᵀp, then its derivative along s, and g_xᵀm.
+        var xt = x.detach().requires_grad_(true);
+        var wt = kernels[1].detach().requires_grad_(true);
+        var bt = biases[1].detach().requires_grad_(true);
+        Tensor G() => nn.functional.conv2d(xt.tanh(), wt, bt, padding: [1, 1]);
+        var gp = autograd.grad([G()], [xt, wt, bt], [p], retain_graph: true, create_graph: true);
+        var gm = autograd.grad([G()], [xt, wt, bt], [m]);
+        var hessian = autograd.grad([(gp[0] * s).sum()], [xt, wt]);
+        var expectedSecondKernel = gm[1] + hessian[1];
+
+        using var untracked = no_grad();
+        var first = new FieldCotangent<Tensor>(2) { [0] = zeros_like(kernels[1]), [1] = zeros_like(biases[1]) };
+        var second = new FieldCotangent<Tensor>(2) { [0] = zeros_like(kernels[1]), [1] = zeros_like(biases[1]) };
+        var (x1, x2) = field.Linearize(1, 0.75, x).SecondOrderReverse(p, m, s, first, second);
+
+        Assert.True(MaxRelative(x1, gp[0]) < 1e-13);
+        Assert.True(MaxRelative(x2, gm[0] + hessian[0]) < 1e-12, $"x2 off by {MaxRelative(x2, gm[0] + hessian[0]):E2}");
+        Assert.True(MaxRelative(first[0], gp[1]) < 1e-13);
+        Assert.True(MaxRelative(first[1], gp[2]) < 1e-13);
+        Assert.True(MaxRelative(second[0], expectedSecondKernel) < 1e-12, $"second-order kernel term off by {MaxRelative(second[0], expectedSecondKernel):E2}");
+        Assert.True(MaxRelative(second[1], gm[2]) < 1e-13);
+    }
+}
