@@ -17,9 +17,9 @@ namespace RobustNode.Core.Fields;
 /// </summary>
 /// <remarks>
 /// The products are the closed forms, with the layouts and calls libtorch runs fastest (<see cref="KernelCotangents"/>):
-/// a second-order reverse stage makes one transposed convolution of the stacked cotangents [p; m] and gets the
-/// second-order kernel term from a kernel-only backward pass through that single convolution (a local single-layer
-/// backward, its graph freed at once), instead of two transposed convolutions and a correlation over two batches.
+/// a second-order reverse stage gets the second-order kernel term from a kernel-only backward pass through its two
+/// transposed convolutions W ∗ᵀ p and W ∗ᵀ m (a local single-layer backward, its graph freed at once), instead of a
+/// correlation over two batches.
 /// </remarks>
 public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
 {
@@ -132,15 +132,14 @@ public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
             // with the step, so that a stage's peak memory is a few states.
             using var scope = NewDisposeScope();
             AddFirst(first, p);
-            // W ∗ᵀ p and W ∗ᵀ m by one transposed convolution of the stacked batch, and with it, by a kernel-only backward
-            // pass through that one layer, (σ'(x) ⊙ s) ⋆ p + σ(x) ⋆ m: the second-order kernel term.
-            long batch = p.shape[0];
-            var (both, kernel) = KernelCotangents.TransposedWithCorrelation([p, m], Kernel, [d1 * s, sigma], 1, f.Padding, [0, 0]);
+            // W ∗ᵀ p and W ∗ᵀ m, and with them, by a kernel-only backward pass through that one layer,
+            // (σ'(x) ⊙ s) ⋆ p + σ(x) ⋆ m: the second-order kernel term.
+            var (transposed, kernel) = KernelCotangents.TransposedWithCorrelation([p, m], Kernel, [d1 * s, sigma], 1, f.Padding, [0, 0]);
             second[0].PlusInPlace(kernel, second.Scale);
             second[1].PlusInPlace(m.sum([0, 2, 3]), second.Scale);
-            var a = both.narrow(0, 0, batch);
+            var (a, aDot) = (transposed[0], transposed[1]);
             var x1 = d1 * a;
-            var x2 = (d2 * s).mul_(a).addcmul_(d1, both.narrow(0, batch, batch), 1);
+            var x2 = (d2 * s).mul_(a).addcmul_(d1, aDot, 1);
             return (x1.MoveToOuterDisposeScope(), x2.MoveToOuterDisposeScope());
         }
 

@@ -15,8 +15,8 @@ namespace RobustNode.Core.Fields;
 /// are a small part of that.</para>
 /// <para>A second-order reverse stage needs the transposed convolution of two cotangents (ā and ā̇) and the kernel
 /// correlations that pair them with two partners. <see cref="TransposedWithCorrelation"/> computes both at once as a
-/// local single-layer backward: the transposed convolution of the stacked cotangents with the kernel tracked by
-/// autograd, then one backward pass for the kernel only (libtorch's convolution backward for the weight, which costs
+/// local single-layer backward: the transposed convolutions of the cotangents with the kernel tracked by autograd,
+/// then one backward pass for the kernel only (libtorch's convolution backward for the weight, which costs
 /// far less than a correlation written as a forward convolution). The graph has one node and is freed by that
 /// backward pass, so the memory is one layer's.</para>
 /// </remarks>
@@ -39,27 +39,33 @@ internal static class KernelCotangents
     }
 
     /// <summary>
-    /// The transposed convolution W ∗ᵀ_S P of stacked cotangents P = [ā₁; …] (batch-stacked) and Σⱼ Gⱼ ⋆ āⱼ for the
-    /// partners G = [G₁; …] stacked the same way, by one transposed convolution and one kernel-only backward pass.
+    /// The transposed convolutions W ∗ᵀ_S āⱼ of several cotangents and Σⱼ Gⱼ ⋆ āⱼ for their partners Gⱼ, by one transposed
+    /// convolution per cotangent and one kernel-only backward pass through them.
     /// </summary>
-    /// <param name="cotangents">ā₁, … [B, C_out, H', W'] each, stacked along the batch into P.</param>
+    /// <param name="cotangents">ā₁, … [B, C_out, H', W'].</param>
     /// <param name="weight">W [C_out, C_in, k, k] (not modified; autograd tracks a detached alias).</param>
-    /// <param name="partners">G₁, … [B, C_in, H, W] each, the convolution inputs the cotangents are paired with.</param>
+    /// <param name="partners">G₁, … [B, C_in, H, W], the convolution inputs the cotangents are paired with.</param>
     /// <param name="stride">S.</param>
     /// <param name="padding">P.</param>
-    /// <param name="outputPadding">The transposed convolution's output padding, so that its output is shaped like G.</param>
-    /// <returns>(W ∗ᵀ P [nB, C_in, H, W], stacked like P, and Σⱼ Gⱼ ⋆ āⱼ [C_out, C_in, k, k]), untracked.</returns>
-    public static (Tensor Transposed, Tensor Kernel) TransposedWithCorrelation(Tensor[] cotangents, Tensor weight, Tensor[] partners,
+    /// <param name="outputPadding">The transposed convolution's output padding, so that its output is shaped like Gⱼ.</param>
+    /// <returns>(W ∗ᵀ āⱼ [B, C_in, H, W] for every j, Σⱼ Gⱼ ⋆ āⱼ [C_out, C_in, k, k]), untracked.</returns>
+    /// <remarks>The cotangents are not stacked into one batch: that would copy them and their partners, two states each, for
+    /// the same arithmetic.</remarks>
+    public static (Tensor[] Transposed, Tensor Kernel) TransposedWithCorrelation(Tensor[] cotangents, Tensor weight, Tensor[] partners,
         long stride, long padding, long[] outputPadding)
     {
         using var scope = NewDisposeScope();
         using var tracked = enable_grad();
         var w = weight.detach().requires_grad_(true);
-        var q = nn.functional.conv_transpose2d(cat(cotangents, 0).detach(), w, strides: [stride, stride], padding: [padding, padding],
-            output_padding: outputPadding);
-        // ∂⟨G, W ∗ᵀ P⟩/∂W = Σ_b G_b ⋆ P_b (the adjoint of the transposed convolution is the convolution W ∗ G).
-        var kernel = autograd.grad([q], [w], [cat(partners, 0)])[0];
-        return (q.detach().MoveToOuterDisposeScope(), kernel.detach().MoveToOuterDisposeScope());
+        var q = new Tensor[cotangents.Length];
+        for (int j = 0; j < q.Length; j++)
+            q[j] = nn.functional.conv_transpose2d(cotangents[j].detach(), w, strides: [stride, stride], padding: [padding, padding],
+                output_padding: outputPadding);
+        // ∂⟨G, W ∗ᵀ ā⟩/∂W = G ⋆ ā (the adjoint of the transposed convolution is the convolution W ∗ G).
+        var kernel = autograd.grad(q, [w], partners)[0];
+        var transposed = new Tensor[q.Length];
+        for (int j = 0; j < q.Length; j++) transposed[j] = q[j].detach().MoveToOuterDisposeScope();
+        return (transposed, kernel.detach().MoveToOuterDisposeScope());
     }
 
     // Channels-last strides for a [N, C, H, W] tensor (TorchSharp has no memory-format argument for contiguous).

@@ -107,13 +107,11 @@ public sealed record ConvolutionBlock(Tensor Weight, Tensor Bias, int Stride, Ac
             var d1 = E.ActivationDerivative(block.Activation, preActivation, output);
             var abar = d1 * lambdaT;
             var abarDot = (d1 * muT).PlusInPlace(E.ActivationSecondDerivative(block.Activation, preActivation, output, d1).mul_(aDot).mul_(lambdaT));
-            // Wᵀ ∗ ā and Wᵀ ∗ ā̇ by one transposed convolution of the stacked batch, and with it, by a kernel-only backward
-            // pass through that one layer, z ⋆ ā̇ + σ_in ⋆ ā: the second-order kernel term.
-            long batch = abar.shape[0];
-            var (both, kernel) = KernelCotangents.TransposedWithCorrelation([abar, abarDot], block.Weight, [sigmaIn, input],
+            // Wᵀ ∗ ā and Wᵀ ∗ ā̇, and with them, by a kernel-only backward pass through that one layer, z ⋆ ā̇ + σ_in ⋆ ā:
+            // the second-order kernel term.
+            var (transposed, kernel) = KernelCotangents.TransposedWithCorrelation([abar, abarDot], block.Weight, [sigmaIn, input],
                 block.Stride, block.Padding, block.OutputPadding(abar, input.shape));
-            var lambda = both.narrow(0, 0, batch);
-            var mu = both.narrow(0, batch, batch);
+            var (lambda, mu) = (transposed[0], transposed[1]);
             Tensor[] first = [block.KernelCorrelation(input, abar).MoveToOuterDisposeScope(), abar.sum([0, 2, 3]).MoveToOuterDisposeScope()];
             Tensor[] second = [kernel.MoveToOuterDisposeScope(), abarDot.sum([0, 2, 3]).MoveToOuterDisposeScope()];
             return new SecondOrderReverseResult<Tensor>(lambda.MoveToOuterDisposeScope(), mu.MoveToOuterDisposeScope(), first, second, SolveStatistics.Zero);
