@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using LanguageExt;
 using LanguageExt.Common;
 using RobustNode.Core.Engines;
@@ -104,6 +105,9 @@ internal sealed class TrainingRun<T>(IEngine<T> engine, Device device, Experimen
             trainer.Name, options.Objective.Describe(), state.Epoch + 1, options.Epochs, data.Train.BatchCount(options.BatchSize), options.BatchSize);
         var history = prepared.History.ToList();
         var progress = new EpochProgress(console, trainer.Name, options.Epochs);
+        var clock = Stopwatch.StartNew();
+        var writing = new Stopwatch();
+        int first = state.Epoch;
         foreach (var epoch in Trainer.Epochs(state, data.Train, options, progress))
         {
             if (epoch.IsFail)
@@ -116,6 +120,7 @@ internal sealed class TrainingRun<T>(IEngine<T> engine, Device device, Experimen
                 trainer.Name, metrics.Epoch + 1, metrics.Loss, metrics.Objective, metrics.TrainAccuracy, metrics.WallTime.TotalSeconds);
             try
             {
+                writing.Start();
                 EpochHistory.Write(folder.History(trainer.Name), history);
                 CheckpointFile.Write(folder.Checkpoint(trainer.Name), state, prepared.Fingerprint);
             }
@@ -123,7 +128,13 @@ internal sealed class TrainingRun<T>(IEngine<T> engine, Device device, Experimen
             {
                 return FinFail<PreparedTrainer<T>>(HostErrors.File(folder.Checkpoints, $"cannot write the checkpoint of {trainer.Name}: {ex.Message}"));
             }
+            finally
+            {
+                writing.Stop();
+            }
         }
+        log.LogInformation("{Trainer}: trained {Epochs} epochs in {Seconds:F2} s, of which {Writing:F2} s writing checkpoints",
+            trainer.Name, options.Epochs - first, clock.Elapsed.TotalSeconds, writing.Elapsed.TotalSeconds);
         return prepared with { History = history };
     }
 }
