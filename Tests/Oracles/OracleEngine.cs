@@ -57,13 +57,14 @@ public static class OracleEngine
     public static AugmentedGradient<Tensor> AugmentedGradient(string engine, SensitivityProblem<Tensor> problem, AugmentedLoss augmented, IAdjointMethod adjoint) =>
         On(engine, new AugmentedUser(problem, augmented, adjoint));
 
-    /// <summary>A TorchSharp problem with a dense field (nODE, linear) and a cross-entropy or squared-error loss, on another engine.</summary>
+    /// <summary>A TorchSharp problem with a dense field (nODE, linear, gradient flow) and a cross-entropy or squared-error loss, on another engine.</summary>
     public static SensitivityProblem<T> Transfer<T>(IEngine<T> e, SensitivityProblem<Tensor> p)
     {
         IVectorField<T> field = p.Field switch
         {
             NeuralOdeField<Tensor> f => Ok(NeuralOdeField.Create(e, e.FromTensor(f.Weights), e.FromTensor(f.Biases), f.Grid.FinalTime, f.Activation)),
             LinearField<Tensor> f => Ok(LinearField.Create(e, e.FromTensor(f.Matrix), f.Grid.FinalTime, f.Grid.Layers)),
+            GradientFlowField<Tensor> f => Ok(GradientFlowField.Create(e, e.FromTensor(f.Weights), e.FromTensor(f.Biases), f.Grid.FinalTime, f.Activation, f.Directions, f.Rule)),
             _ => throw new ArgumentException($"{p.Field.GetType().Name} runs on TorchSharp only"),
         };
         ILoss<T> loss = p.Loss switch
