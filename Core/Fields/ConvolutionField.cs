@@ -139,7 +139,7 @@ public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
             second[1].PlusInPlace(m.sum([0, 2, 3]), second.Scale);
             var (a, aDot) = (transposed[0], transposed[1]);
             var x1 = d1 * a;
-            var x2 = (d2 * s).mul_(a).addcmul_(d1, aDot, 1);
+            var x2 = (d2 * s).mul_(a).addcmul_(d1, aDot, TorchScalars.One);
             return (x1.MoveToOuterDisposeScope(), x2.MoveToOuterDisposeScope());
         }
 
