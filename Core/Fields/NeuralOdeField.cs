@@ -111,6 +111,21 @@ public sealed class NeuralOdeField<T> : IVectorField<T>, ILipschitzField
             _hasSigma = _hasD1 = _hasD2 = false;
         }
 
+        // σ(x) and σ'(x): what every product at the point reads; σ'' is one cheap elementwise step from them.
+        public override int SavedCount => 2;
+
+        public override void Save(Span<T> values)
+        {
+            values[0] = Sigma;
+            values[1] = D1;
+        }
+
+        protected override void Restore(ReadOnlySpan<T> saved)
+        {
+            (_sigma, _d1) = (saved[0], saved[1]);
+            _hasSigma = _hasD1 = true;
+        }
+
         public override T Value() => E.Linear(Sigma, W, f._layerBiases[Layer]);
 
         public override T Jvp(T s) => E.Linear(E.Multiply(D1, s), W, default);

@@ -28,23 +28,26 @@ public sealed record DiscreteAdjoint : IAdjointMethod
         Ode.Solve(field, x0, solver, new SolveOptions(Tape: true))
             .Map(sol => (IForwardSweep<T>)new Sweep<T>(field, solver.Tableau, (StepTape<T>)sol.Tape!, sol.Final, sol.Statistics));
 
-    // The sweep owns the tape: disposing it hands the tape's array back to the pool (no allocation per step in a loop).
+    // The sweep owns the tape and the stage linearizations its derivative sweeps keep for each other: disposing it
+    // releases them and hands the tape's array back to the pool (no allocation per step in a loop).
+
     private sealed class Sweep<T>(IVectorField<T> vectorField, ButcherTableau tableau, StepTape<T> steps, T final, SolveStatistics statistics)
         : IForwardSweep<T>
     {
         private IEngine<T> Engine => vectorField.Engine;
+        private readonly StageLinearizations<T> _kept = new(vectorField.Engine, steps.Count, tableau.Stages);
         public T Final => final;
         public SolveStatistics Statistics => statistics;
 
         public Fin<ReverseResult<T>> Reverse(T lambdaT, bool withControls)
         {
-            var derivatives = new RungeKuttaStepDerivatives<T>(tableau, vectorField);
+            var derivatives = new RungeKuttaStepDerivatives<T>(tableau, vectorField, _kept);
             var gradient = withControls ? new ControlAccumulator<T>(Engine, vectorField.Controls) : null;
             var lambda = lambdaT;
             for (int n = steps.Count - 1; n >= 0; n--)
             {
                 var previous = lambda;
-                lambda = derivatives.Reverse(steps[n], lambda, gradient);
+                lambda = derivatives.Reverse(n, steps[n], lambda, gradient);
                 if (n < steps.Count - 1) Engine.Release(previous);
             }
             return FinSucc(new ReverseResult<T>(lambda, gradient?.Gradients ?? [], SolveStatistics.Zero));
@@ -52,15 +55,19 @@ public sealed record DiscreteAdjoint : IAdjointMethod
 
         public Fin<ITangentSweep<T>> Tangent(T sigma0)
         {
-            var derivatives = new RungeKuttaStepDerivatives<T>(tableau, vectorField);
+            var derivatives = new RungeKuttaStepDerivatives<T>(tableau, vectorField, _kept);
             // Rented (and returned by the tangent sweep's Dispose): no allocation per step in a loop of gradients.
             var sigma = System.Buffers.ArrayPool<T>.Shared.Rent(steps.Count + 1);
             sigma[0] = sigma0;
-            for (int n = 0; n < steps.Count; n++) sigma[n + 1] = derivatives.Tangent(steps[n], sigma[n]);
+            for (int n = 0; n < steps.Count; n++) sigma[n + 1] = derivatives.Tangent(n, steps[n], sigma[n]);
             return FinSucc<ITangentSweep<T>>(new TangentSweep<T>(vectorField, derivatives, steps, sigma));
         }
 
-        public void Dispose() => steps.Dispose();
+        public void Dispose()
+        {
+            _kept.Dispose();
+            steps.Dispose();
+        }
     }
 
     private sealed class TangentSweep<T>(IVectorField<T> vectorField, RungeKuttaStepDerivatives<T> derivatives, IReadOnlyList<TapeStep<T>> steps, T[] sigma)
@@ -79,7 +86,7 @@ public sealed record DiscreteAdjoint : IAdjointMethod
             var (lambda, mu) = (lambdaT, muT);
             for (int n = _steps - 1; n >= 0; n--)
             {
-                var (l, m) = derivatives.SecondOrderReverse(steps[n], _sigma[n], lambda, mu, first, second);
+                var (l, m) = derivatives.SecondOrderReverse(n, steps[n], _sigma[n], lambda, mu, first, second);
                 if (n < steps.Count - 1) { Engine.Release(lambda); Engine.Release(mu); }
                 (lambda, mu) = (l, m);
             }
