@@ -31,6 +31,7 @@ internal sealed class StageLinearizations<T> : IDisposable
     private T[] _values = [];
     private bool[] _recorded = [];
     private bool[] _atStart = [];
+    private bool[] _filled = [];
 
     /// <param name="engine">The engine of the values.</param>
     /// <param name="steps">The number of steps of the tape.</param>
@@ -64,7 +65,9 @@ internal sealed class StageLinearizations<T> : IDisposable
         _values = ArrayPool<T>.Shared.Rent(_capacity * _stages * _slot);
         _recorded = ArrayPool<bool>.Shared.Rent(_capacity);
         _atStart = ArrayPool<bool>.Shared.Rent(_capacity * _stages);
+        _filled = ArrayPool<bool>.Shared.Rent(_capacity * _stages);
         Array.Clear(_recorded, 0, _capacity);
+        Array.Clear(_filled, 0, _capacity * _stages);
     }
 
     /// <summary>
@@ -73,17 +76,24 @@ internal sealed class StageLinearizations<T> : IDisposable
     /// </summary>
     public void Keep(int step, T start, ReadOnlySpan<T> arguments, ReadOnlySpan<FieldLinearization<T>?> points)
     {
-        for (int i = 0; i < _stages; i++)
-        {
-            int at = (step * _stages + i) * _slot;
-            bool atStart = ValueIdentity<T>.Instance.Equals(arguments[i], start);
-            _atStart[step * _stages + i] = atStart;
-            _values[at] = atStart ? default! : _engine.DetachFromScope(arguments[i]);
-            var saved = _values.AsSpan(at + 1, _slot - 1);
-            points[i]!.Save(saved);
-            for (int j = 0; j < saved.Length; j++) saved[j] = _engine.DetachFromScope(saved[j]);
-        }
-        _recorded[step] = true;
+        for (int i = 0; i < _stages; i++) KeepStage(step, i, arguments[i], ValueIdentity<T>.Instance.Equals(arguments[i], start), points[i]!);
+    }
+
+    /// <summary>
+    /// Keeps one stage: its argument (unless <paramref name="atStart"/>: it is the step's start state, which the tape
+    /// keeps) and the linearization's saved values, taken out of the current scopes; the step counts as kept once its
+    /// last stage is.
+    /// </summary>
+    public void KeepStage(int step, int stage, T argument, bool atStart, FieldLinearization<T> point)
+    {
+        int slot = step * _stages + stage, at = slot * _slot;
+        _atStart[slot] = atStart;
+        _values[at] = atStart ? default! : _engine.DetachFromScope(argument);
+        var saved = _values.AsSpan(at + 1, _slot - 1);
+        point.Save(saved);
+        for (int j = 0; j < saved.Length; j++) saved[j] = _engine.DetachFromScope(saved[j]);
+        _filled[slot] = true;
+        if (stage == _stages - 1) _recorded[step] = true;
     }
 
     /// <summary>The kept argument of a stage (the step's start state where the stage is evaluated there).</summary>
@@ -97,19 +107,17 @@ internal sealed class StageLinearizations<T> : IDisposable
     public void Dispose()
     {
         if (_capacity <= 0) return;
-        for (int n = 0; n < _capacity; n++)
+        for (int slot = 0; slot < _capacity * _stages; slot++)
         {
-            if (!_recorded[n]) continue;
-            for (int i = 0; i < _stages; i++)
-            {
-                int at = (n * _stages + i) * _slot;
-                if (!_atStart[n * _stages + i]) _engine.Release(_values[at]);
-                for (int j = 1; j < _slot; j++) _engine.Release(_values[at + j]);
-            }
+            if (!_filled[slot]) continue;
+            int at = slot * _slot;
+            if (!_atStart[slot]) _engine.Release(_values[at]);
+            for (int j = 1; j < _slot; j++) _engine.Release(_values[at + j]);
         }
         ArrayPool<T>.Shared.Return(_values, clearArray: true);
         ArrayPool<bool>.Shared.Return(_recorded);
         ArrayPool<bool>.Shared.Return(_atStart);
-        (_values, _recorded, _atStart, _capacity) = ([], [], [], -1);
+        ArrayPool<bool>.Shared.Return(_filled);
+        (_values, _recorded, _atStart, _filled, _capacity) = ([], [], [], [], -1);
     }
 }
