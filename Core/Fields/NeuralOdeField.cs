@@ -149,10 +149,7 @@ public sealed class NeuralOdeField<T> : IVectorField<T>, ILipschitzField
 
         public override (T First, T Second) SecondOrderReverse(T p, T m, T s, FieldCotangent<T> first, FieldCotangent<T> second)
         {
-            var pw = E.MatMul(p, W);
-            var x1 = E.Multiply(D1, pw);
-            var x2 = E.Multiply(D1, E.MatMul(m, W));
-            E.AddInPlace(x2, E.Multiply(E.Multiply(D2, s), pw));
+            var (x1, x2) = E.SecondOrderPullback(p, m, W, s, D1, D2);
             AddFirst(first, p);
             // ∂ₓ(g_Wᵀp)·s + g_Wᵀm = p (σ' ⊙ s)ᵀ + m σᵀ, g_bᵀm = Σ m (the biases' second-order term vanishes).
             E.AddTransposedMatMulInPlace(second[0], m, Sigma, second.Scale);
