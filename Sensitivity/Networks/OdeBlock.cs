@@ -43,7 +43,7 @@ public sealed record OdeBlock<T>(IVectorField<T> Field, OdeSolver Solver, IAdjoi
 
     /// <inheritdoc/>
     public Fin<IForwardSweep<T>> Forward(T input) =>
-        OutputShape(Engine.Shape(input)).Bind(_ => Adjoint.Forward(Field, Solver, input));
+        OutputShape(Engine.Shape(input)).Bind(_ => RowBlockSweep.Forward(Adjoint, Field, Solver, input));
 }
 
 /// <summary>Builds <see cref="OdeBlock{T}"/> values (the engine comes from the field).</summary>

@@ -82,7 +82,7 @@ public sealed partial class ManagedEngine<TScalar>
         ManagedTensor<TScalar> result, int rows, int cols, int depth)
     {
         long work = (long)rows * cols * depth;
-        if (Threads == 1 || work < Blocks.ParallelWork)
+        if (Threads == 1 || work < Blocks.ParallelWork || Blocks.SingleThreaded)
         {
             DenseKernels<TScalar>.Product(a.Span, ars, aks, b.Span, ldb, init.IsNone ? default : init.Span, result.Span, cols, rows, cols, depth);
             return;
