@@ -15,7 +15,7 @@ namespace RobustNode.Solvers;
 public static class Ode
 {
     /// <summary>The field as a piecewise system whose pieces are its layers.</summary>
-    public static PiecewiseSystem<T> System<T>(IVectorField<T> field) => new(field.Grid.Boundaries, field.Evaluate);
+    internal static PiecewiseSystem<T> System<T>(IVectorField<T> field) => new(field.Grid.Boundaries, field.Evaluate);
 
     /// <summary>Solves x' = g(u_k, t, x) on [0, T] from the batched state x0 [B, …] with the field's engine.</summary>
     public static Fin<OdeSolution<T>> Solve<T>(IVectorField<T> field, T x0, OdeSolver solver, SolveOptions? options = null) =>
@@ -26,7 +26,7 @@ public static class Ode
         solver.Solve(TorchEngine.Instance, PiecewiseSystem<Tensor>.Single(t0, t1, f), y0, options);
 
     /// <summary>Checks that a state is [B, …] with the field's state shape, element type and device.</summary>
-    public static Fin<Unit> CheckState<T>(IVectorField<T> field, T x, string name)
+    internal static Fin<Unit> CheckState<T>(IVectorField<T> field, T x, string name)
     {
         var engine = field.Engine;
         var expected = field.StateShape;

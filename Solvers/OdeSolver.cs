@@ -30,7 +30,7 @@ public sealed record OdeSolver(ButcherTableau Tableau, IStepSizeController Contr
             : Success<Error, OdeSolver>(this);
 
     /// <summary>Integrates from y0 across every piece of the system.</summary>
-    public Fin<OdeSolution<T>> Solve<T>(IStateAlgebra<T> algebra, PiecewiseSystem<T> system, T y0, SolveOptions? options = null)
+    internal Fin<OdeSolution<T>> Solve<T>(IStateAlgebra<T> algebra, PiecewiseSystem<T> system, T y0, SolveOptions? options = null)
     {
         options ??= SolveOptions.Default;
         var valid = Validate();

@@ -7,7 +7,7 @@ namespace RobustNode.Training;
 /// choice of a run draws from a seed derived from where it happens, so nothing but the position needs to be
 /// known to repeat it — which is what makes a resumed run bit-identical to an uninterrupted one.
 /// </summary>
-public static class Seeds
+internal static class Seeds
 {
     /// <summary>The stream of per-epoch mini-batch shuffles.</summary>
     public const long Shuffle = 1;

@@ -9,7 +9,7 @@ namespace RobustNode.Training;
 /// The errors of the training library as values with stable codes (the core's codes are in
 /// <c>RobustNode.Core.Errors.RobustNodeErrors</c>). Messages name what is wrong and where.
 /// </summary>
-public static class TrainingErrors
+internal static class TrainingErrors
 {
     // The codes live in the one registry, RobustNode.Core.Errors.ErrorCodes.
     /// <summary>The code of a malformed data set: <see cref="ErrorCodes.InvalidDataset"/>.</summary>

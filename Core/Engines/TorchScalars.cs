@@ -18,7 +18,7 @@ namespace RobustNode.Core.Engines;
 /// <para>Tensors have the same finalizer: a temporary (the result of one call read by the next) is safe only while a
 /// dispose scope owns it, which is why every method making tensors opens one.</para>
 /// </remarks>
-public static class TorchScalars
+internal static class TorchScalars
 {
     /// <summary>The integer 1 (the alpha TorchSharp passes for a plain tensor addition).</summary>
     public static Scalar One { get; } = 1.ToScalar();

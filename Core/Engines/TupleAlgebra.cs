@@ -5,7 +5,7 @@ namespace RobustNode.Core.Engines;
 /// (x, p, ∫g_uᵀp) — each part keeps its own shape, nothing is flattened.
 /// </summary>
 /// <remarks>An instance keeps a scratch buffer for the parts of one component: use one per solve, not across threads.</remarks>
-public sealed class TupleAlgebra<T>(IStateAlgebra<T> inner) : IStateAlgebra<T[]>
+internal sealed class TupleAlgebra<T>(IStateAlgebra<T> inner) : IStateAlgebra<T[]>
 {
     private T[] _parts = [];
 

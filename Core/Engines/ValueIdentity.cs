@@ -10,7 +10,7 @@ namespace RobustNode.Core.Engines;
 /// </summary>
 /// <remarks>Generic code must not use <see cref="object.ReferenceEquals"/> or <c>is null</c> on engine values: a
 /// value type is boxed (an allocation) and never identical, never null.</remarks>
-public sealed class ValueIdentity<T> : IEqualityComparer<T>
+internal sealed class ValueIdentity<T> : IEqualityComparer<T>
 {
     /// <summary>The comparer.</summary>
     public static ValueIdentity<T> Instance { get; } = new();

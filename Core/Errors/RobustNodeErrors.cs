@@ -6,7 +6,7 @@ namespace RobustNode.Core.Errors;
 /// Domain errors as values: every failure the core reports has a stable code and a message that
 /// names the problem and where it happened (a key, a JSON path, a time, a layer).
 /// </summary>
-public static class RobustNodeErrors
+internal static class RobustNodeErrors
 {
     // The codes live in the one registry, ErrorCodes.
     /// <summary>The code of a malformed Butcher tableau: <see cref="ErrorCodes.InvalidTableau"/>.</summary>
@@ -86,7 +86,7 @@ public static class RobustNodeErrors
 }
 
 /// <summary>An exception carrying a domain <see cref="Error"/>, used only to cross native or deep call stacks.</summary>
-public sealed class RobustNodeException(Error error) : Exception(error.Message)
+internal sealed class RobustNodeException(Error error) : Exception(error.Message)
 {
     /// <summary>The domain error that was thrown.</summary>
     public Error Error { get; } = error;

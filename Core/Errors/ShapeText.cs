@@ -1,7 +1,7 @@
 namespace RobustNode.Core.Errors;
 
 /// <summary>Shapes as they appear in error messages: "[B, 3]".</summary>
-public static class ShapeText
+internal static class ShapeText
 {
     /// <summary>The shape as "[d₀, d₁, …]".</summary>
     public static string Of(IEnumerable<long> shape) => "[" + string.Join(", ", shape) + "]";

@@ -50,11 +50,11 @@ public sealed record Activation(ActivationKind Kind, string Name, bool Monotone,
     /// of any convex potential γ. No engine computes them; they are named so that a layer that needs a convex potential
     /// refuses them for that reason rather than as unknown words.
     /// </summary>
-    public static IReadOnlySet<string> NotMonotone { get; } =
+    internal static IReadOnlySet<string> NotMonotone { get; } =
         new HashSet<string>(["silu", "swish", "gelu", "mish", "sin", "sine", "gaussian"], StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Why a gradient-flow layer refuses a non-monotone activation, and what it takes instead.</summary>
-    public static string NotAPotentialGradient(string name) =>
+    internal static string NotAPotentialGradient(string name) =>
         $"'{name}' is not monotone, so it is not the derivative of a convex potential, which a gradient-flow layer x' = ∓Aᵀσ(Ax + b) needs (σ = γ' with γ convex); " +
         "use tanh, relu, softplus, sigmoid or identity";
 

@@ -15,7 +15,7 @@ public enum FlowDirection
 }
 
 /// <summary>Names and signs of <see cref="FlowDirection"/>.</summary>
-public static class FlowDirections
+internal static class FlowDirections
 {
     /// <summary>s = −1 (contractive) or +1 (expansive).</summary>
     public static double Sign(this FlowDirection direction) => direction == FlowDirection.Contractive ? -1 : 1;

@@ -22,7 +22,7 @@ public interface ILipschitzField
 /// ‖kᵢ(x) − kᵢ(y)‖ ≤ Kᵢ‖x − y‖ with Kᵢ = L (1 + h Σⱼ&lt;ᵢ |aᵢⱼ| Kⱼ), so the step x + h Σ bᵢkᵢ is
 /// (1 + h Σ |bᵢ| Kᵢ)-Lipschitz. For Euler this is 1 + hL; for any tableau it is at most e^{c·hL} for a constant c.
 /// </summary>
-public static class RungeKuttaLipschitz
+internal static class RungeKuttaLipschitz
 {
     /// <summary>1 + h Σ |bᵢ| Kᵢ with Kᵢ = L (1 + h Σⱼ&lt;ᵢ |aᵢⱼ| Kⱼ).</summary>
     public static double StepBound(ButcherTableau tableau, double h, double lipschitz)

@@ -46,7 +46,7 @@ public sealed class KullbackLeiblerLoss<T> : ILoss<T>
 }
 
 /// <summary>The divergence KL(softmax(z) ‖ softmax(w)) per sample and its gradients with respect to both logit batches.</summary>
-public static class KullbackLeibler
+internal static class KullbackLeibler
 {
     /// <summary>KL(softmax(zᵢ) ‖ softmax(wᵢ)) per sample, [B].</summary>
     public static T Divergence<T>(IEngine<T> engine, T z, T w)

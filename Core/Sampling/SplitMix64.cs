@@ -5,7 +5,7 @@ namespace RobustNode.Core.Sampling;
 /// generated data sets, shuffles and attack starts are the same on every platform and .NET version (unlike <see cref="Random"/>,
 /// whose seeded algorithm is not guaranteed to stay the same).
 /// </summary>
-public sealed class SplitMix64(long seed)
+internal sealed class SplitMix64(long seed)
 {
     private ulong _state = unchecked((ulong)seed);
 

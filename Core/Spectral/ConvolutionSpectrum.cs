@@ -21,7 +21,7 @@ namespace RobustNode.Core.Spectral;
 /// convergence on small images (close leading singular values) is why training projects with a warm-started estimate
 /// and restores the proven bound at epoch boundaries.</para>
 /// </remarks>
-public static class ConvolutionSpectrum
+internal static class ConvolutionSpectrum
 {
     /// <summary>The relative margin that covers the rounding of the SVD.</summary>
     public const double RoundingMargin = 1e-10;

@@ -7,7 +7,7 @@ namespace RobustNode.Core.Spectral;
 /// clips the singular values themselves. Matrices are row-major [rows, cols].
 /// </summary>
 /// <remarks>Golub &amp; Van Loan, "Matrix Computations", 4th ed., §8.5 (the cyclic Jacobi algorithm, Algorithm 8.5.2).</remarks>
-public static class DenseSpectrum
+internal static class DenseSpectrum
 {
     private const int MaxSweeps = 60;
 

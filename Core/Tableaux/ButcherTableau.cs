@@ -54,7 +54,7 @@ public sealed record ButcherTableau
     /// True when a later stage uses Kᵢ (some aⱼᵢ ≠ 0, j &gt; i). Derivative sweeps need a stage's value only then: its
     /// argument Xⱼ is all they keep of the others.
     /// </summary>
-    public bool FeedsLaterStage(int stage) => _feedsLaterStage[stage];
+    internal bool FeedsLaterStage(int stage) => _feedsLaterStage[stage];
 
     private ButcherTableau(string name, double[,] a, double[] b, double[] c, int order,
         double[]? bHat, int? embeddedOrder, double[]? midpointWeights)

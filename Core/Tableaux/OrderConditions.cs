@@ -10,7 +10,7 @@ namespace RobustNode.Core.Tableaux;
 public static class OrderConditions
 {
     /// <summary>Residual Σ bᵢ Φᵢ(t) − 1/γ(t) of one condition.</summary>
-    public static double Residual(RootedTree tree, CoefficientMatrix a, IReadOnlyList<double> weights)
+    internal static double Residual(RootedTree tree, CoefficientMatrix a, IReadOnlyList<double> weights)
     {
         var phi = tree.ElementaryWeights(a);
         double sum = 0;

@@ -5,7 +5,7 @@ namespace RobustNode.Core.Tableaux;
 /// |t| gives the condition Σ bᵢ Φᵢ(t) = 1/γ(t).
 /// </summary>
 /// <param name="Children">The subtrees hanging from the root, in canonical (sorted) order.</param>
-public sealed record RootedTree(IReadOnlyList<RootedTree> Children)
+internal sealed record RootedTree(IReadOnlyList<RootedTree> Children)
 {
     /// <summary>The single-vertex tree τ.</summary>
     public static readonly RootedTree Leaf = new(Array.Empty<RootedTree>());

@@ -82,7 +82,7 @@ public sealed record Apgd(
     }
 
     /// <summary>The checkpoint schedule for N iterations: the first interval, its decrement and its floor.</summary>
-    public static (int First, int Decrement, int Minimum) Checkpoints(int iterations) =>
+    internal static (int First, int Decrement, int Minimum) Checkpoints(int iterations) =>
         (Math.Max((int)(0.22 * iterations), 1), Math.Max((int)(0.03 * iterations), 1), Math.Max((int)(0.06 * iterations), 1));
 
     /// <inheritdoc/>

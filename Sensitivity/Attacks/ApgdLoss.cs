@@ -20,7 +20,7 @@ public enum ApgdLoss
 }
 
 /// <summary>Names and choices of <see cref="ApgdLoss"/>.</summary>
-public static class ApgdLosses
+internal static class ApgdLosses
 {
     /// <summary>The report name: <c>apgd-ce</c>, <c>apgd-dlr</c> or <c>apgd-margin</c>.</summary>
     public static string Name(this ApgdLoss loss) => loss switch

@@ -9,7 +9,7 @@ namespace RobustNode.Sensitivity.Lipschitz;
 /// <summary>The constant steps of an ODE block: every layer of width T/N is covered by n equal steps of size h = (T/N)/n.</summary>
 /// <param name="PerLayer">Steps n per layer.</param>
 /// <param name="Size">Step size h.</param>
-public sealed record OdeBlockSteps(int PerLayer, double Size)
+internal sealed record OdeBlockSteps(int PerLayer, double Size)
 {
     /// <summary>
     /// The steps a block's solver takes on each layer, as the solver's controller chooses them. Adaptive steps depend on

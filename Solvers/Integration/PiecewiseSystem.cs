@@ -5,7 +5,7 @@ namespace RobustNode.Solvers.Integration;
 /// controls): piece i covers [Breakpoints[i], Breakpoints[i+1]]. Breakpoints decrease for a backward
 /// solve. No step crosses a breakpoint.
 /// </summary>
-public sealed record PiecewiseSystem<T>(IReadOnlyList<double> Breakpoints, Func<int, double, T, T> Rhs)
+internal sealed record PiecewiseSystem<T>(IReadOnlyList<double> Breakpoints, Func<int, double, T, T> Rhs)
 {
     /// <summary>A single interval [t0, t1].</summary>
     public static PiecewiseSystem<T> Single(double t0, double t1, Func<double, T, T> f) =>

@@ -9,7 +9,7 @@ namespace RobustNode.Solvers.Integration;
 /// returns the array (cleared, so that it holds no states) and leaves the tape empty; a tape never disposed is simply
 /// collected.
 /// </summary>
-public sealed class StepTape<T> : IReadOnlyList<TapeStep<T>>, IDisposable
+internal sealed class StepTape<T> : IReadOnlyList<TapeStep<T>>, IDisposable
 {
     private TapeStep<T>[] _steps = ArrayPool<TapeStep<T>>.Shared.Rent(16);
 

@@ -6,7 +6,7 @@ namespace RobustNode.Solvers.Stepping;
 /// needs it), or apply its Jacobian to a tangent.
 /// </summary>
 /// <typeparam name="T">The state type.</typeparam>
-public interface IStageFunction<T>
+internal interface IStageFunction<T>
 {
     /// <summary>The slope Kᵢ of stage i at time tᵢ = t + cᵢh and argument Xᵢ.</summary>
     T Slope(int stage, double t, T x);

@@ -15,7 +15,7 @@ namespace RobustNode.Solvers.Stepping;
 /// engine scope that was current during that run.
 /// </remarks>
 /// <typeparam name="T">The state type.</typeparam>
-public sealed class RungeKuttaStages<T>
+internal sealed class RungeKuttaStages<T>
 {
     private readonly IStateAlgebra<T> _algebra;
     private readonly T[] _x;

@@ -5,7 +5,7 @@ namespace RobustNode.Solvers.Stepping;
 /// Kᵢ = f(t + cᵢh, y + h Σⱼ&lt;ᵢ aᵢⱼKⱼ), y₁ = y + h Σ bᵢKᵢ — the stage recurrence of <see cref="RungeKuttaStages{T}"/>
 /// on the right-hand side, then the weighted sums of its slopes.
 /// </summary>
-public static class RungeKuttaStep
+internal static class RungeKuttaStep
 {
     /// <summary>One step from (t, y) with K₁ = f₀ = f(t, y) already known, in the given stage workspace.</summary>
     public static StepResult<T> Take<T>(RungeKuttaStages<T> stages, IStageFunction<T> f, double t, T y, T f0, double h, bool wantMidpoint = false)

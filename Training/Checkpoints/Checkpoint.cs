@@ -16,7 +16,7 @@ namespace RobustNode.Training.Checkpoints;
 public sealed record TensorData(ScalarType DType, long[] Shape, byte[] Bytes)
 {
     /// <summary>Bytes per value of a supported dtype (float32, float64), or 0 for an unsupported one.</summary>
-    public static int ElementSize(ScalarType dtype) => dtype switch { ScalarType.Float32 => 4, ScalarType.Float64 => 8, _ => 0 };
+    internal static int ElementSize(ScalarType dtype) => dtype switch { ScalarType.Float32 => 4, ScalarType.Float64 => 8, _ => 0 };
 
     /// <summary>Number of values.</summary>
     public long Count => Shape.Aggregate(1L, (p, n) => p * n);
@@ -74,7 +74,7 @@ public sealed record TensorData(ScalarType DType, long[] Shape, byte[] Bytes)
     public T ToValue<T>(IEngine<T> engine, T like) => engine.FromValues(Widened(), like, Shape);
 
     /// <summary>The values as float64 (exact for float32).</summary>
-    public double[] Widened() => DType == ScalarType.Float32 ? Values<float>().Select(v => (double)v).ToArray() : Values<double>();
+    internal double[] Widened() => DType == ScalarType.Float32 ? Values<float>().Select(v => (double)v).ToArray() : Values<double>();
 
     internal string ShapeText => "[" + string.Join(", ", Shape) + "]";
 }

@@ -9,7 +9,7 @@ namespace RobustNode.Training.Denoising;
 /// (<see cref="IDenoiserArchitecture.Describe"/>), so that a checkpoint alone rebuilds its network. A new architecture
 /// is one class and one line in <see cref="Parsers"/>.
 /// </summary>
-public static class DenoiserArchitectures
+internal static class DenoiserArchitectures
 {
     private static readonly Dictionary<string, Func<IReadOnlyDictionary<string, string>, Fin<IDenoiserArchitecture>>> Parsers =
         new(StringComparer.OrdinalIgnoreCase)

@@ -81,7 +81,7 @@ public sealed record GradientFlowDenoiser(int Steps = 20, int Filters = 64, int 
     ];
 
     /// <summary>The architecture of a description written by <see cref="Describe"/>.</summary>
-    public static Fin<GradientFlowDenoiser> FromDescription(IReadOnlyDictionary<string, string> entries)
+    internal static Fin<GradientFlowDenoiser> FromDescription(IReadOnlyDictionary<string, string> entries)
     {
         Fin<string> Text(string key) => entries.TryGetValue(key, out var text)
             ? FinSucc(text)

@@ -22,7 +22,7 @@ namespace RobustNode.Training.Denoising;
 /// <param name="StepSize">h (the field runs on [0, N·h], one Euler step per layer).</param>
 /// <param name="Activation">σ = γ' with γ convex (monotone).</param>
 /// <param name="Rule">The step rule the layers keep (h·sup σ'·‖A_k‖₂² ≤ 2θ).</param>
-public sealed record GradientFlowSteps(Tensor Kernels, Tensor Biases, double StepSize, Activation Activation, GradientFlowStepRule Rule) : IBlock<Tensor>
+internal sealed record GradientFlowSteps(Tensor Kernels, Tensor Biases, double StepSize, Activation Activation, GradientFlowStepRule Rule) : IBlock<Tensor>
 {
     /// <inheritdoc/>
     public IEngine<Tensor> Engine => TorchEngine.Instance;

@@ -9,7 +9,7 @@ namespace RobustNode.Training.Denoising;
 /// images [B, …] of n values each; ∇ℓᵢ = 2(Dᵢ − xᵢ)/n, ∇²ℓᵢ·s = 2s/n. Its batch mean is the MSE of the batch.
 /// </summary>
 /// <param name="clean">The clean images (targets) [B, …].</param>
-public sealed class PixelSquaredError(Tensor clean) : ILoss<Tensor>
+internal sealed class PixelSquaredError(Tensor clean) : ILoss<Tensor>
 {
     /// <inheritdoc/>
     public IEngine<Tensor> Engine => TorchEngine.Instance;

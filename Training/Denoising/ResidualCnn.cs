@@ -51,7 +51,7 @@ public sealed record ResidualCnn(int Width = 32, int Depth = 7, int Kernel = 3) 
     ];
 
     /// <summary>The architecture of a description written by <see cref="Describe"/>.</summary>
-    public static Fin<ResidualCnn> FromDescription(IReadOnlyDictionary<string, string> entries)
+    internal static Fin<ResidualCnn> FromDescription(IReadOnlyDictionary<string, string> entries)
     {
         Fin<int> Read(string key) =>
             entries.TryGetValue(key, out var text) && int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)

@@ -107,7 +107,7 @@ public sealed record WorstCase(IReadOnlyList<double> Epsilons, IReadOnlyList<boo
     public IReadOnlyList<double> Accuracies => Correct.Select(Fraction.Of).ToArray();
 
     /// <summary>The worst case over the outcomes, on their first <paramref name="samples"/> samples.</summary>
-    public static WorstCase Of(bool[] clean, IReadOnlyList<AttackOutcome> outcomes, IReadOnlyList<double> epsilons, int samples)
+    internal static WorstCase Of(bool[] clean, IReadOnlyList<AttackOutcome> outcomes, IReadOnlyList<double> epsilons, int samples)
     {
         var correct = epsilons.Select(_ => new bool[samples]).ToArray();
         var ascending = Enumerable.Range(0, epsilons.Count).OrderBy(j => epsilons[j]).ToArray();
@@ -140,7 +140,7 @@ public sealed record CoveringOutcome(double Radius, int Samples, double Chance, 
     public bool Drops => WorstCase <= Chance;
 
     /// <summary>The outcome from each attack's per-sample results and the class counts of the samples.</summary>
-    public static CoveringOutcome Of(double radius, bool[] clean, IReadOnlyList<(string Attack, bool[] Correct)> attacks, int[] classCounts)
+    internal static CoveringOutcome Of(double radius, bool[] clean, IReadOnlyList<(string Attack, bool[] Correct)> attacks, int[] classCounts)
     {
         int samples = classCounts.Sum();
         var worst = new bool[samples];

@@ -20,7 +20,7 @@ namespace RobustNode.Training.Evaluation;
 public static class Certification
 {
     /// <summary>The name of the certified curve in a norm: <c>certified-2</c>, <c>certified-inf</c>, <c>certified-1</c>.</summary>
-    public static string CurveName(AttackNorm norm) => $"certified-{norm}";
+    internal static string CurveName(AttackNorm norm) => $"certified-{norm}";
 
     /// <summary>The factor r_q = factor · r₂ that turns an ℓ2 radius into one of the norm q for inputs of n entries.</summary>
     public static double RadiusFactor(AttackNorm norm, long inputEntries) =>

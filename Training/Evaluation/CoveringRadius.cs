@@ -11,7 +11,7 @@ namespace RobustNode.Training.Evaluation;
 /// of the box (every test point) can be moved onto every other, so a classifier that predicts more than one class there
 /// has an adversarial example for every sample.
 /// </summary>
-public static class CoveringRadius
+internal static class CoveringRadius
 {
     /// <summary>The diameter, in the units of the data and the box.</summary>
     public static double Of(AttackNorm norm, Dataset data, InputBox? box)

@@ -5,7 +5,7 @@ namespace RobustNode.Training.Evaluation;
 /// samples whose outcome differs between two conditions, k went one way and n − k the other; under "no difference" k is
 /// Binomial(n, ½). It tells a real difference between two accuracies measured on the same samples from sampling noise.
 /// </summary>
-public static class SignTest
+internal static class SignTest
 {
     /// <summary>The significance below which a difference counts as beyond sampling noise.</summary>
     public const double Level = 0.05;

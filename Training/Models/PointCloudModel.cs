@@ -131,7 +131,7 @@ public sealed record PointCloudModel(
             $"point-cloud-node(inputs={Inputs}, dim={Dim}, layers={Layers}, T={FinalTime:R}, classes={Classes}, activation={Activation.Name}, solver={DescribeSolver(Solver)}, adjoint={Adjoint.Name}, weightScale={WeightScale:R}, biasScale={BiasScale:R})");
 
     /// <summary>A solver as text: "rk4/fixed(1 step per layer)", "dopri5/adaptive(rtol=1E-06, atol=1E-08)".</summary>
-    public static string DescribeSolver(OdeSolver solver) => solver.Tableau.Name + "/" + solver.Controller switch
+    internal static string DescribeSolver(OdeSolver solver) => solver.Tableau.Name + "/" + solver.Controller switch
     {
         ConstantSteps { StepSize: { } h } => FormattableString.Invariant($"fixed(h<={h:R})"),
         ConstantSteps c => FormattableString.Invariant($"fixed({c.StepsPerLayer} per layer)"),

@@ -27,7 +27,7 @@ public sealed record AdversarialObjective(IAttack Attack) : ITrainingObjective
     public int WarmupEpochs { get; init; }
 
     /// <summary>The attack radius used in a given epoch (0-based): ε · min(1, e / K).</summary>
-    public double EpsilonAt(int epoch) => Warmup.Ramp(Attack.Epsilon, epoch, WarmupEpochs);
+    internal double EpsilonAt(int epoch) => Warmup.Ramp(Attack.Epsilon, epoch, WarmupEpochs);
 
     /// <inheritdoc/>
     public Fin<ITrainingObjective> Validate() =>

@@ -46,7 +46,7 @@ public sealed record AugmentedAdversarialObjective(double Epsilon, AttackNorm No
     public double Step => StepSize ?? 1.25 * Epsilon;
 
     /// <summary>The objective as it trains in an epoch (0-based): ε, α and w times min(1, e / K), no further warm-up.</summary>
-    public AugmentedAdversarialObjective AtEpoch(int epoch)
+    internal AugmentedAdversarialObjective AtEpoch(int epoch)
     {
         double f = Warmup.Ramp(1, epoch, WarmupEpochs);
         return this with { Epsilon = f * Epsilon, StepSize = f * Step, Weight = f * PenaltyWeight, WarmupEpochs = 0 };
@@ -78,11 +78,11 @@ public sealed record AugmentedAdversarialObjective(double Epsilon, AttackNorm No
         Example(model, x, loss, start).Bind(adversary => At(model, x, loss, adversary, new AugmentedLoss(PenaltyWeight, Norm)));
 
     /// <summary>The FGSM-with-random-start example x̃ of x from the start δ⁰.</summary>
-    public Fin<T> Example<T>(IBlock<T> model, T x, ILoss<T> loss, T start) =>
+    internal Fin<T> Example<T>(IBlock<T> model, T x, ILoss<T> loss, T start) =>
         ObjectiveChecks.Inputs(model, x, loss, Box).Bind(_ => RandomStartFgsm.Example(model, x, loss, start, Epsilon, Step, Norm, Box));
 
     /// <summary>The augmented loss and its gradient at a fixed example x̃, with the clean loss and logits of x.</summary>
-    public static Fin<ObjectiveResult<T>> At<T>(IBlock<T> model, T x, ILoss<T> loss, T adversary, AugmentedLoss augmented)
+    internal static Fin<ObjectiveResult<T>> At<T>(IBlock<T> model, T x, ILoss<T> loss, T adversary, AugmentedLoss augmented)
     {
         var engine = model.Engine;
         using var scope = engine.OpenScope();

@@ -31,7 +31,7 @@ public sealed record AugmentedObjective(double Epsilon, AttackNorm Norm) : ITrai
     public double PenaltyWeight => Weight ?? Epsilon;
 
     /// <summary>The penalty weight used in a given epoch (0-based): w · min(1, e / K).</summary>
-    public double WeightAt(int epoch) => Warmup.Ramp(PenaltyWeight, epoch, WarmupEpochs);
+    internal double WeightAt(int epoch) => Warmup.Ramp(PenaltyWeight, epoch, WarmupEpochs);
 
     /// <inheritdoc/>
     public Fin<ITrainingObjective> Validate() => TrainingErrors.All(Problems()).Map(_ => (ITrainingObjective)this);

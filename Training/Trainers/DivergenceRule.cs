@@ -33,7 +33,7 @@ public sealed record DivergenceRule(double Growth = 1e6, double Floor = 1.0)
     /// <param name="name">The objective's name, for the message.</param>
     /// <param name="reference">The epoch's first batch objective.</param>
     /// <param name="objective">This batch's objective.</param>
-    public Option<Error> Check(string name, double reference, double objective)
+    internal Option<Error> Check(string name, double reference, double objective)
     {
         if (!double.IsFinite(objective))
             return TrainingErrors.Diverged($"the {name} objective became {Format(objective)}; lower the learning rate or the penalty weight");
@@ -45,7 +45,7 @@ public sealed record DivergenceRule(double Growth = 1e6, double Floor = 1.0)
     }
 
     /// <summary>A loss for a message or a progress line: fixed point for ordinary values, scientific notation for large or tiny ones.</summary>
-    public static string Format(double value) =>
+    internal static string Format(double value) =>
         !double.IsFinite(value) ? value.ToString(CultureInfo.InvariantCulture)
         : value != 0 && (Math.Abs(value) >= 1e5 || Math.Abs(value) < 1e-4) ? value.ToString("0.###e+0", CultureInfo.InvariantCulture)
         : value.ToString("F4", CultureInfo.InvariantCulture);

@@ -36,7 +36,7 @@ public sealed record FgsmRsObjective(double Epsilon, AttackNorm Norm) : IRobustO
     public double Step => StepSize ?? 1.25 * Epsilon;
 
     /// <summary>The objective as it trains in an epoch (0-based): ε and α times min(1, e / K), no further warm-up.</summary>
-    public FgsmRsObjective AtEpoch(int epoch)
+    internal FgsmRsObjective AtEpoch(int epoch)
     {
         double f = Warmup.Ramp(1, epoch, WarmupEpochs);
         return this with { Epsilon = f * Epsilon, StepSize = f * Step, WarmupEpochs = 0 };
@@ -63,11 +63,11 @@ public sealed record FgsmRsObjective(double Epsilon, AttackNorm Norm) : IRobustO
         Example(model, x, loss, start).Bind(adversary => At(model, x, loss, adversary));
 
     /// <summary>The FGSM-with-random-start example x̃ of x from the start δ⁰.</summary>
-    public Fin<T> Example<T>(IBlock<T> model, T x, ILoss<T> loss, T start) =>
+    internal Fin<T> Example<T>(IBlock<T> model, T x, ILoss<T> loss, T start) =>
         ObjectiveChecks.Inputs(model, x, loss, Box).Bind(_ => RandomStartFgsm.Example(model, x, loss, start, Epsilon, Step, Norm, Box));
 
     /// <summary>J(x̃) and ∇_θ J(x̃) at a fixed example x̃, with the clean loss and logits of x.</summary>
-    public static Fin<ObjectiveResult<T>> At<T>(IBlock<T> model, T x, ILoss<T> loss, T adversary)
+    internal static Fin<ObjectiveResult<T>> At<T>(IBlock<T> model, T x, ILoss<T> loss, T adversary)
     {
         var engine = model.Engine;
         using var scope = engine.OpenScope();

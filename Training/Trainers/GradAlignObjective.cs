@@ -42,7 +42,7 @@ public sealed record GradAlignObjective(double Epsilon, AttackNorm Norm) : IRobu
     public string Name => "gradalign";
 
     /// <summary>The objective as it trains in an epoch (0-based): ε and λ times min(1, e / K), no further warm-up.</summary>
-    public GradAlignObjective AtEpoch(int epoch)
+    internal GradAlignObjective AtEpoch(int epoch)
     {
         double f = Warmup.Ramp(1, epoch, WarmupEpochs);
         return this with { Epsilon = f * Epsilon, Weight = f * Weight, WarmupEpochs = 0 };
@@ -76,7 +76,7 @@ public sealed record GradAlignObjective(double Epsilon, AttackNorm Norm) : IRobu
     }
 
     /// <summary>The objective and its gradient at fixed points: the FGSM example x̃ and the noisy input x + η.</summary>
-    public static Fin<ObjectiveResult<T>> At<T>(IBlock<T> model, T x, ILoss<T> loss, T adversary, T noisy, double weight)
+    internal static Fin<ObjectiveResult<T>> At<T>(IBlock<T> model, T x, ILoss<T> loss, T adversary, T noisy, double weight)
     {
         var engine = model.Engine;
         using var scope = engine.OpenScope();

@@ -51,7 +51,7 @@ public sealed record LlrObjective(double Epsilon, AttackNorm Norm) : IRobustObje
     public double Step => StepSize ?? 2.5 * Epsilon / Math.Max(Steps, 1);
 
     /// <summary>The objective as it trains in an epoch (0-based): ε, α, λ and μ times min(1, e / K), no further warm-up.</summary>
-    public LlrObjective AtEpoch(int epoch)
+    internal LlrObjective AtEpoch(int epoch)
     {
         double f = Warmup.Ramp(1, epoch, WarmupEpochs);
         return this with
@@ -87,7 +87,7 @@ public sealed record LlrObjective(double Epsilon, AttackNorm Norm) : IRobustObje
         Perturbed(model, x, loss, start).Bind(perturbed => At(model, x, loss, perturbed, LinearityWeight, GradientWeight));
 
     /// <summary>x + δ after K projected steepest-ascent steps on |ℓ(x + δ) − ℓ(x) − δᵀp(x)| from x + δ⁰.</summary>
-    public Fin<T> Perturbed<T>(IBlock<T> model, T x, ILoss<T> loss, T start)
+    internal Fin<T> Perturbed<T>(IBlock<T> model, T x, ILoss<T> loss, T start)
     {
         var engine = model.Engine;
         using var scope = engine.OpenScope();
@@ -114,7 +114,7 @@ public sealed record LlrObjective(double Epsilon, AttackNorm Norm) : IRobustObje
     /// J(x) + λ mean |r| + μ mean |δᵀp(x)| and its gradient at a fixed perturbed input x + δ: one forward, reverse, tangent and
     /// second-order reverse sweep at x, one forward and two reverse sweeps at x + δ.
     /// </summary>
-    public static Fin<ObjectiveResult<T>> At<T>(IBlock<T> model, T x, ILoss<T> loss, T perturbed, double linearityWeight, double gradientWeight)
+    internal static Fin<ObjectiveResult<T>> At<T>(IBlock<T> model, T x, ILoss<T> loss, T perturbed, double linearityWeight, double gradientWeight)
     {
         var engine = model.Engine;
         using var scope = engine.OpenScope();

@@ -51,7 +51,7 @@ public sealed record TradesObjective(double Epsilon, AttackNorm Norm) : IRobustO
     public double Step => StepSize ?? 2.5 * Epsilon / Math.Max(Steps, 1);
 
     /// <summary>The objective as it trains in an epoch (0-based): ε, α and β times min(1, e / K), no further warm-up.</summary>
-    public TradesObjective AtEpoch(int epoch)
+    internal TradesObjective AtEpoch(int epoch)
     {
         double f = Warmup.Ramp(1, epoch, WarmupEpochs);
         return this with { Epsilon = f * Epsilon, StepSize = f * Step, Weight = f * Weight, WarmupEpochs = 0 };
@@ -84,7 +84,7 @@ public sealed record TradesObjective(double Epsilon, AttackNorm Norm) : IRobustO
         Adversary(model, x, loss, start).Bind(adversary => At(model, x, loss, adversary, Weight));
 
     /// <summary>The adversarial point x′: K projected steepest-ascent steps on KL(softmax f(x) ‖ softmax f(x′)) from x + δ⁰.</summary>
-    public Fin<T> Adversary<T>(IBlock<T> model, T x, ILoss<T> loss, T start)
+    internal Fin<T> Adversary<T>(IBlock<T> model, T x, ILoss<T> loss, T start)
     {
         var engine = model.Engine;
         using var scope = engine.OpenScope();
@@ -107,7 +107,7 @@ public sealed record TradesObjective(double Epsilon, AttackNorm Norm) : IRobustO
     /// J(x) + β mean KL(softmax f(x) ‖ softmax f(x′)) and its gradient at a fixed adversarial point x′, through both f(x)
     /// and f(x′) (one forward and one reverse sweep at each).
     /// </summary>
-    public static Fin<ObjectiveResult<T>> At<T>(IBlock<T> model, T x, ILoss<T> loss, T adversary, double weight)
+    internal static Fin<ObjectiveResult<T>> At<T>(IBlock<T> model, T x, ILoss<T> loss, T adversary, double weight)
     {
         var engine = model.Engine;
         using var scope = engine.OpenScope();
