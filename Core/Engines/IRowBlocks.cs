@@ -6,7 +6,7 @@ namespace RobustNode.Core.Engines;
 /// sum over the batch), so an adjoint may split the batch into <see cref="RowBlocks"/> blocks, run each block's sweeps
 /// on that block's thread and sum the blocks' control cotangents in block order.
 /// </summary>
-public interface IRowBlocks
+internal interface IRowBlocks
 {
     /// <summary>The number of row blocks a batch of <paramref name="batch"/> samples is split into (1: not split).</summary>
     int RowBlocks(long batch);
@@ -19,7 +19,7 @@ public interface IRowBlocks
 }
 
 /// <summary>The threads of one computation's row blocks (<see cref="IRowBlocks.LeaseThreads"/>); disposing hands them back.</summary>
-public interface IRowBlockThreads : IDisposable
+internal interface IRowBlockThreads : IDisposable
 {
     /// <summary>The number of blocks.</summary>
     int Blocks { get; }

@@ -30,9 +30,9 @@ public sealed class ManagedRowBlocksEqualOneThread
         var adjoint = mode == "discrete" ? (IAdjointMethod)AdjointMode.Discrete : AdjointMode.Backsolve;
         var one = new ManagedEngine<double>(1);
         var two = new ManagedEngine<double>(2);
-        Assert.Equal(1, one.RowBlocks(Batch));
-        Assert.Equal(2, two.RowBlocks(Batch));
-        Assert.Equal(1, two.RowBlocks(256));
+        Assert.Equal(1, ((IRowBlocks)one).RowBlocks(Batch));
+        Assert.Equal(2, ((IRowBlocks)two).RowBlocks(Batch));
+        Assert.Equal(1, ((IRowBlocks)two).RowBlocks(256));
         var loss = new AugmentedLoss(0.1, AttackNorm.Infinity);
         using var s1 = one.OpenScope();
         var (p1, p2) = (Problem(one), Problem(two));

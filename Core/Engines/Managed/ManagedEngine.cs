@@ -51,10 +51,10 @@ public sealed partial class ManagedEngine<TScalar> : IEngine<ManagedTensor<TScal
     /// One block per thread, each of at least <see cref="MinimumBlockRows"/> rows: a batch of 4096 on two threads is
     /// split in two, a batch of 256 is not split.
     /// </summary>
-    public int RowBlocks(long batch) => (int)Math.Clamp(batch / MinimumBlockRows, 1, Threads);
+    int IRowBlocks.RowBlocks(long batch) => (int)Math.Clamp(batch / MinimumBlockRows, 1, Threads);
 
     /// <inheritdoc/>
-    public IRowBlockThreads LeaseThreads(int blocks)
+    IRowBlockThreads IRowBlocks.LeaseThreads(int blocks)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(blocks, 1);
         return RowBlockThreads.Lease(blocks);
