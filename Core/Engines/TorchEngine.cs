@@ -235,7 +235,7 @@ public sealed class TorchEngine : IEngine<Tensor>
         using var scope = NewDisposeScope();
         var pw = p.matmul(weight);
         var second = d1.mul(m.matmul(weight));
-        second.add_(d2.mul(s).mul_(pw));
+        second.PlusInPlace(d2.mul(s).mul_(pw));
         return (d1.mul(pw).MoveToOuterDisposeScope(), second.MoveToOuterDisposeScope());
     }
 
