@@ -6,11 +6,12 @@ using static TorchSharp.torch;
 namespace RobustNode.Sensitivity.Discrete;
 
 /// <summary>
-/// The stage linearizations of a discrete adjoint's steps, kept from the first derivative sweep that builds them for
-/// the later ones: per step and stage, the stage argument Xᵢ and what the field's linearization saves there
-/// (<see cref="FieldLinearization{T}.Save"/>: σ(Xᵢ) and σ'(Xᵢ) for the neural-ODE field). The reverse sweep for p(0),
-/// the tangent sweep and the second-order reverse sweep of one augmented gradient then linearize the field at each
-/// stage once instead of three times (DESIGN §1: all three sweeps run through the same stage points).
+/// The stage linearizations of a discrete adjoint's steps, kept by the forward solve (constant steps, see
+/// <see cref="StageRecorder{T}"/>) or else by the first derivative sweep that builds them, for the later sweeps: per step
+/// and stage, the stage argument Xᵢ and what the field's linearization saves there (<see cref="FieldLinearization{T}.Save"/>:
+/// σ(Xᵢ) and σ'(Xᵢ) for the neural-ODE field). The reverse sweep for p(0), the tangent sweep and the second-order reverse
+/// sweep of one augmented gradient then linearize the field at each stage once instead of once per sweep (DESIGN §1:
+/// all sweeps run through the same stage points).
 /// </summary>
 /// <remarks>
 /// <para>Memory: (1 + saved) state-sized values per stage, for at most <see cref="BudgetBytes"/> in all; the steps
