@@ -13,7 +13,11 @@ internal static class CheckpointFile
 {
     /// <summary>Writes the training state's checkpoint atomically (temporary file, then rename).</summary>
     public static void Write<T>(string path, TrainingState<T> state, ConfigurationFingerprint fingerprint) =>
-        AtomicFile.WriteAllBytes(path, CheckpointSerializer.Serialize(Checkpoint.Capture(state, fingerprint)));
+        AtomicFile.WriteAllBytes(path, Bytes(state, fingerprint));
+
+    /// <summary>The checkpoint file's content for the training state as it is now.</summary>
+    public static byte[] Bytes<T>(TrainingState<T> state, ConfigurationFingerprint fingerprint) =>
+        CheckpointSerializer.Serialize(Checkpoint.Capture(state, fingerprint));
 
     /// <summary>Largest checkpoint file read (bytes).</summary>
     public const long MaxCheckpointBytes = 1L << 30;

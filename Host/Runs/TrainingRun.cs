@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using LanguageExt;
 using LanguageExt.Common;
 using RobustNode.Core.Engines;
@@ -33,7 +34,8 @@ internal sealed record PreparedTrainer<T>(
 /// <summary>
 /// The training part of <c>robustnode train</c>, on the experiment's engine: prepares every enabled trainer (from
 /// scratch, or from its last checkpoint with <c>--resume</c>; all checkpoints are checked before anything trains), then
-/// runs each one's remaining epochs, writing its checkpoint and history atomically after every epoch. Models are built
+/// runs each one's remaining epochs, writing its checkpoint and history atomically after every epoch (off the training
+/// thread, <see cref="CheckpointQueue"/>; all written before the trainer's result is returned). Models are built
 /// on the configured device, where the data already is.
 /// </summary>
 internal sealed class TrainingRun<T>(IEngine<T> engine, Device device, ExperimentSettings experiment, ExperimentData data, RunFolder folder,
@@ -104,26 +106,48 @@ internal sealed class TrainingRun<T>(IEngine<T> engine, Device device, Experimen
             trainer.Name, options.Objective.Describe(), state.Epoch + 1, options.Epochs, data.Train.BatchCount(options.BatchSize), options.BatchSize);
         var history = prepared.History.ToList();
         var progress = new EpochProgress(console, trainer.Name, options.Epochs);
+        var clock = Stopwatch.StartNew();
+        var writing = new Stopwatch();
+        int first = state.Epoch;
+        // The files are made here, at the end of each epoch, and written by the queue while the next epochs train.
+        var files = new CheckpointQueue();
+        Fin<PreparedTrainer<T>> Unwritable(Exception ex) =>
+            FinFail<PreparedTrainer<T>>(HostErrors.File(folder.Checkpoints, $"cannot write the checkpoint of {trainer.Name}: {ex.Message}"));
         foreach (var epoch in Trainer.Epochs(state, data.Train, options, progress))
         {
             if (epoch.IsFail)
+            {
+                // The epochs before the failure are on disk before the run reports it.
+                try { files.Drain(); }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return Unwritable(ex); }
                 // The library's code (non-finite state 300, divergence 502, …) is kept, so the message names it.
                 return FinFail<PreparedTrainer<T>>(epoch.Match(Succ: _ => Error.New(""), Fail: e => Error.New(e.Code, $"{trainer.Name}: {e.Message}")));
+            }
             var metrics = (EpochMetrics)epoch;
             progress.Epoch(metrics);
             history.Add(metrics);
             log.LogDebug("{Trainer}: epoch {Epoch}: loss {Loss:G5}, objective {Objective:G5}, train accuracy {Accuracy:F4}, {Seconds:F3} s",
                 trainer.Name, metrics.Epoch + 1, metrics.Loss, metrics.Objective, metrics.TrainAccuracy, metrics.WallTime.TotalSeconds);
+            writing.Start();
             try
             {
-                EpochHistory.Write(folder.History(trainer.Name), history);
-                CheckpointFile.Write(folder.Checkpoint(trainer.Name), state, prepared.Fingerprint);
+                files.Submit([(folder.History(trainer.Name), EpochHistory.ToJson(history)),
+                    (folder.Checkpoint(trainer.Name), CheckpointFile.Bytes(state, prepared.Fingerprint))]);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                return FinFail<PreparedTrainer<T>>(HostErrors.File(folder.Checkpoints, $"cannot write the checkpoint of {trainer.Name}: {ex.Message}"));
+                return Unwritable(ex);
+            }
+            finally
+            {
+                writing.Stop();
             }
         }
+        var waiting = Stopwatch.StartNew();
+        try { files.Drain(); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return Unwritable(ex); }
+        log.LogInformation("{Trainer}: trained {Epochs} epochs in {Seconds:F2} s, of which {Writing:F2} s making checkpoints and {Waiting:F2} s waiting for the last one",
+            trainer.Name, options.Epochs - first, clock.Elapsed.TotalSeconds, writing.Elapsed.TotalSeconds, waiting.Elapsed.TotalSeconds);
         return prepared with { History = history };
     }
 }

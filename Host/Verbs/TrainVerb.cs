@@ -94,6 +94,7 @@ internal sealed class TrainVerb(
         var prepared = run.Prepare(resume);
         if (prepared.IsFail) return _console.Invalid($"cannot {(resume ? "resume" : "start")} run '{Path.GetFileName(folder.Path)}'", prepared.FailToSeq());
 
+        var timings = new RunTimings(clock.Elapsed);
         var trained = new List<PreparedTrainer<T>>();
         foreach (var trainer in (IReadOnlyList<PreparedTrainer<T>>)prepared.SuccessToSeq().Head)
         {
@@ -101,11 +102,24 @@ internal sealed class TrainVerb(
             if (result.IsFail) return Failed("training failed", result);
             trained.Add((PreparedTrainer<T>)result);
         }
-        return Evaluate(engine, experiment, data, folder, trained, clock);
+        timings.Training = clock.Elapsed - timings.SetUp;
+        return Evaluate(engine, experiment, data, folder, trained, clock, timings);
     }
 
-    private int Evaluate<T>(IEngine<T> engine, ExperimentSettings experiment, ExperimentData data, RunFolder folder, IReadOnlyList<PreparedTrainer<T>> trained, Stopwatch clock)
+    /// <summary>Where a run's wall time went, logged at its end.</summary>
+    private sealed class RunTimings(TimeSpan setUp)
     {
+        public TimeSpan SetUp { get; } = setUp;
+        public TimeSpan Training { get; set; }
+        public TimeSpan Evaluation { get; set; }
+        public TimeSpan Pictures { get; set; }
+        public TimeSpan Writing { get; set; }
+    }
+
+    private int Evaluate<T>(IEngine<T> engine, ExperimentSettings experiment, ExperimentData data, RunFolder folder, IReadOnlyList<PreparedTrainer<T>> trained,
+        Stopwatch clock, RunTimings timings)
+    {
+        var evaluation = Stopwatch.StartNew();
         var ev = experiment.Evaluation;
         var families = ModelEvaluation.Families(ev, data.Scale, AttackSelection.All, data.Train.Classes);
         var reports = new List<TrainerReport>();
@@ -123,11 +137,14 @@ internal sealed class TrainVerb(
                 Path.GetRelativePath(folder.Path, folder.Model(t.Trainer.Name))));
         }
 
+        timings.Evaluation = evaluation.Elapsed;
         var drawing = Stopwatch.StartNew();
         var plots = Plots(experiment, data, trained, reports);
         if (plots.IsFail) return Failed("the plots failed", plots);
         var files = plots.Match(Succ: f => f, Fail: _ => []);
+        timings.Pictures = drawing.Elapsed;
         log.LogInformation("Drew {Count} pictures in {Seconds:F1} s", files.Count, drawing.Elapsed.TotalSeconds);
+        var writing = Stopwatch.StartNew();
         var report = new RunReport(
             Path.GetFileName(folder.Path), experiment.Name, DateTimeOffset.UtcNow,
             data.Train.Name, data.Train.Count, data.Test.Name, data.Test.Count, data.Train.Classes,
@@ -154,10 +171,15 @@ internal sealed class TrainVerb(
             console.Problem($"robustnode train: cannot write the results to '{folder.Path}': {ex.Message}");
             return ExitCodes.InvalidInput;
         }
+        timings.Writing = writing.Elapsed;
         console.Out.Write(AccuracyTable.Markdown(reports.Select(r => (r.Name, r.Scores)).ToArray()));
         foreach (var t in report.Trainers.Where(t => t.Name != "standard"))
             if (report.TimeRatio(t.Name) is { } ratio)
                 log.LogInformation("Median time per epoch: {Trainer} / standard = {Ratio:F2}", t.Name, ratio);
+        // The process's own start (runtime and JIT start-up, configuration) comes before the verb's clock.
+        double sinceStart = (DateTime.Now - Process.GetCurrentProcess().StartTime).TotalSeconds;
+        log.LogInformation("Time: {SetUp:F2} s set-up, {Training:F2} s training, {Evaluation:F2} s evaluation, {Pictures:F2} s pictures, {Writing:F2} s writing; {Total:F2} s since the process started",
+            timings.SetUp.TotalSeconds, timings.Training.TotalSeconds, timings.Evaluation.TotalSeconds, timings.Pictures.TotalSeconds, timings.Writing.TotalSeconds, sinceStart);
         log.LogInformation("Run {Run} finished in {Seconds:F1} s; wrote {Report}, {Markdown}, {Models} and {Plots}",
             report.Run, clock.Elapsed.TotalSeconds, folder.ReportJson, folder.ReportMarkdown, folder.Models, string.Join(", ", report.Plots));
         return ExitCodes.Success;

@@ -16,7 +16,7 @@ namespace RobustNode.Tests.Benchmarks;
 /// <summary>
 /// The PyTorch side of the nODE benchmarks (Benchmarks/oracles/node_benchmark.py) computes the gradients the benchmark
 /// compares it with: its RK4 loop, differentiated once (∇J) and twice (∇𝒥, ε = 0.1, q = ∞), equals RobustNode's discrete
-/// adjoints in float64. So a speed-up over it is a speed-up at computing the same thing.
+/// adjoints in float64, on TorchSharp and on the managed engine. So a speed-up over it is a speed-up at computing the same thing.
 /// </summary>
 [Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class PyTorchBaselineTests
@@ -38,16 +38,14 @@ public sealed class PyTorchBaselineTests
         return a.Zip(b, (x, y) => Math.Abs(x - y)).Max() / scale;
     }
 
-    [PyTorchFact]
-    public void Node_benchmark_script_computes_the_discrete_adjoint_gradients()
+    private static NodeProblem Drawn() => NodeProblem.Draw(seed: 11, dim: 3, batch: 5, layers: 4, LossKind.CrossEntropy, scale: 1.5);
+
+    /// <summary>The script's gradients, one Python run shared by both engines.</summary>
+    private static readonly Lazy<JsonNode> Answer = new(() =>
     {
         using var scope = NewDisposeScope();
-        var problem = NodeProblem.Draw(seed: 11, dim: 3, batch: 5, layers: 4, LossKind.CrossEntropy, scale: 1.5);
-        var library = problem.Problem(SolverCatalog.Fixed(Tableaux.Rk4));
-        var first = Sensitivities.Gradient(library, AdjointMode.Discrete).Ok();
-        var second = Sensitivities.AugmentedGradient(library, new AugmentedLoss(Epsilon, AttackNorm.Infinity), AdjointMode.Discrete).Ok();
-
-        var request = new JsonObject
+        var problem = Drawn();
+        return Run(new JsonObject
         {
             ["check"] = new JsonObject
             {
@@ -55,8 +53,20 @@ public sealed class PyTorchBaselineTests
                 ["labels"] = new JsonArray(problem.Labels.data<long>().ToArray().Select(l => (JsonNode)JsonValue.Create(l)).ToArray()),
                 ["epsilon"] = Epsilon,
             },
-        };
-        var answer = Run(request);
+        });
+    });
+
+    public static TheoryData<string> Engines() => OracleEngine.Names();
+
+    [PyTorchTheory]
+    [MemberData(nameof(Engines))]
+    public void Node_benchmark_script_computes_the_discrete_adjoint_gradients(string engine)
+    {
+        using var scope = NewDisposeScope();
+        var library = Drawn().Problem(SolverCatalog.Fixed(Tableaux.Rk4));
+        var first = OracleEngine.Gradient(engine, library, AdjointMode.Discrete);
+        var second = OracleEngine.AugmentedGradient(engine, library, new AugmentedLoss(Epsilon, AttackNorm.Infinity), AdjointMode.Discrete);
+        var answer = Answer.Value;
 
         Assert.True(RelativeDifference(first.ControlGradients[0], answer["gradWeights"]!) < 1e-10);
         Assert.True(RelativeDifference(first.ControlGradients[1], answer["gradBiases"]!) < 1e-10);

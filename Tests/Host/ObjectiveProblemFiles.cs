@@ -9,7 +9,8 @@ namespace RobustNode.Tests.Host;
 /// The robust objectives through problem files (<c>"objective"</c>, with the random draw in <c>"perturbation"</c>): the
 /// <c>sensitivity</c> verb writes each objective's value and control gradients, which equal PyTorch's — its own autograd
 /// transcription of the perturbations and double backpropagation through the same Runge–Kutta recursion
-/// (Oracles/pytorch_reference.py) — to 1e-9, for every objective, three norms and two schemes; bad objectives are refused
+/// (Oracles/pytorch_reference.py) — to 1e-9, for every objective, three norms and three schemes, on TorchSharp and on the
+/// managed engine (<c>"engine"</c>), both against the same PyTorch answers; bad objectives are refused
 /// with their JSON paths.
 /// </summary>
 [Collection(nameof(Collections.LibtorchThreadCount))]
@@ -58,28 +59,38 @@ public class ObjectiveProblemFiles
         return scale == 0 ? difference : difference / scale;
     }
 
-    [PyTorchFact]
-    public void Every_objective_of_a_problem_file_equals_pytorch_double_backprop()
+    /// <summary>Every case: its label and problem file (without an engine), in a fixed order.</summary>
+    private static IReadOnlyList<(string Label, JsonObject Problem)> Cases()
     {
-        using var folder = new TempFolder();
-        var cases = new List<(string Label, JsonObject Problem, JsonObject Result)>();
+        var cases = new List<(string, JsonObject)>();
         int seed = 1;
         foreach (var name in Names)
             foreach (var (q, solver) in new[] { ("inf", "rk4"), ("2", "euler"), ("1", "midpoint") })
-            {
-                var problem = Problem(name, q, solver, seed++);
-                var path = folder.Write($"{name}-{q}.json", problem.ToJsonString());
-                var run = Robustnode.Run(folder, ["sensitivity", "--problem", path, "--out", folder.File($"{name}-{q}.out.json")]);
-                Assert.True(run.ExitCode == ExitCodes.Success, $"{name}, q = {q}: {run.Error}");
-                var result = JsonNode.Parse(File.ReadAllText(folder.File($"{name}-{q}.out.json")))!.AsObject();
-                cases.Add(($"{name}, q = {q}, {solver}", problem, result));
-            }
+                cases.Add(($"{name}, q = {q}, {solver}", Problem(name, q, solver, seed++)));
+        return cases;
+    }
 
-        var answers = PyTorchReference.Solve(cases.Select(c => c.Problem).ToArray());
+    /// <summary>PyTorch's answers, one Python run for every case, shared by both engines.</summary>
+    private static readonly Lazy<IReadOnlyList<JsonObject>> Answers = new(() => PyTorchReference.Solve(Cases().Select(c => c.Problem).ToArray()));
+
+    public static TheoryData<string> Engines() => OracleEngine.Names();
+
+    [PyTorchTheory]
+    [MemberData(nameof(Engines))]
+    public void Every_objective_of_a_problem_file_equals_pytorch_double_backprop(string engine)
+    {
+        using var folder = new TempFolder();
+        var cases = Cases();
+        var answers = Answers.Value;
         var failures = new List<string>();
         for (int i = 0; i < cases.Count; i++)
         {
-            var (label, _, result) = cases[i];
+            var (label, problem) = cases[i];
+            problem["engine"] = engine;
+            var path = folder.Write($"{i}.json", problem.ToJsonString());
+            var run = Robustnode.Run(folder, ["sensitivity", "--problem", path, "--out", folder.File($"{i}.out.json")]);
+            Assert.True(run.ExitCode == ExitCodes.Success, $"{label}: {run.Error}");
+            var result = JsonNode.Parse(File.ReadAllText(folder.File($"{i}.out.json")))!.AsObject();
             var mine = result["objective"]!;
             var theirs = answers[i]["objective"]!;
             Assert.Equal(label.Split(',')[0], (string?)mine["name"]);
@@ -96,7 +107,7 @@ public class ObjectiveProblemFiles
             // The objective's own term moved the value: it is not the clean loss.
             Assert.NotEqual(mine["loss"]!.GetValue<double>(), mine["value"]!.GetValue<double>());
         }
-        Assert.True(failures.Count == 0, $"{failures.Count} disagreements with PyTorch:\n" + string.Join("\n", failures));
+        Assert.True(failures.Count == 0, $"{failures.Count} disagreements with PyTorch on {engine}:\n" + string.Join("\n", failures));
     }
 
     [Fact]

@@ -12,7 +12,8 @@ public sealed class PyTorchFactAttribute : FactAttribute
 {
     public const string Python = "/usr/bin/python3";
 
-    private static readonly Lazy<string?> Missing = new(Check);
+    /// <summary>Why the oracle cannot run here, or null when it can.</summary>
+    internal static readonly Lazy<string?> Missing = new(Check);
 
     public PyTorchFactAttribute()
     {

@@ -5,6 +5,7 @@ using RobustNode.Sensitivity;
 using RobustNode.Sensitivity.Adjoints;
 using RobustNode.Sensitivity.Problems;
 using RobustNode.Solvers;
+using RobustNode.Tests.Oracles;
 using RobustNode.Tests.Sensitivity.Support;
 using Xunit;
 using static TorchSharp.torch;
@@ -14,31 +15,33 @@ namespace RobustNode.Tests.Sensitivity;
 /// <summary>
 /// The discrete adjoint is the exact gradient of the discretized network: for every built-in tableau with
 /// fixed steps, J = mean ℓᵢ, ∇_W J, ∇_b J and p(0) = ∇_{x₀} Σℓᵢ equal reverse-mode autograd through the same
-/// Runge–Kutta recursion (written out in <see cref="AutogradRungeKutta"/>) to rounding error.
+/// Runge–Kutta recursion (written out in <see cref="AutogradRungeKutta"/>) to rounding error, on TorchSharp and on the
+/// managed engine (nODE and linear fields; function fields are TorchSharp closures and run there only).
 /// </summary>
 [Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class DiscreteAdjointEqualsAutograd
 {
     private const double Tolerance = 1e-10;
 
-    public static TheoryData<string, LossKind, int> Schemes()
+    public static TheoryData<string, LossKind, int, string> Schemes()
     {
-        var data = new TheoryData<string, LossKind, int>();
+        var data = new TheoryData<string, LossKind, int, string>();
         foreach (var tableau in Tableaux.All)
             foreach (var loss in new[] { LossKind.CrossEntropy, LossKind.Square })
                 foreach (var steps in new[] { 1, 2 })
-                    data.Add(tableau.Name, loss, steps);
+                    foreach (var engine in new[] { OracleEngine.Torch, OracleEngine.Managed })
+                        data.Add(tableau.Name, loss, steps, engine);
         return data;
     }
 
     [Theory]
     [MemberData(nameof(Schemes))]
-    public void Discrete_adjoint_equals_autograd(string scheme, LossKind loss, int stepsPerLayer)
+    public void Discrete_adjoint_equals_autograd(string scheme, LossKind loss, int stepsPerLayer, string engine)
     {
         using var scope = NewDisposeScope();
         var tableau = SolverCatalog.BuiltIn[scheme];
         var p = NodeProblem.Draw(seed: 17 + stepsPerLayer, dim: 4, batch: 5, layers: 3, loss);
-        var result = Sensitivities.Gradient(p.Problem(SolverCatalog.Fixed(tableau, stepsPerLayer)), AdjointMode.Discrete).Ok();
+        var result = OracleEngine.Gradient(engine, p.Problem(SolverCatalog.Fixed(tableau, stepsPerLayer)), AdjointMode.Discrete);
         var reference = Reference(p, tableau, stepsPerLayer);
 
         Close.Equal(reference.Loss, result.Loss, Tolerance, "J");
@@ -48,10 +51,13 @@ public sealed class DiscreteAdjointEqualsAutograd
     }
 
     [Theory]
-    [InlineData("euler", 1)]
-    [InlineData("rk4", 2)]
-    [InlineData("dopri5", 1)]
-    public void Discrete_adjoint_of_the_linear_field_equals_autograd(string scheme, int stepsPerLayer)
+    [InlineData("euler", 1, OracleEngine.Torch)]
+    [InlineData("rk4", 2, OracleEngine.Torch)]
+    [InlineData("dopri5", 1, OracleEngine.Torch)]
+    [InlineData("euler", 1, OracleEngine.Managed)]
+    [InlineData("rk4", 2, OracleEngine.Managed)]
+    [InlineData("dopri5", 1, OracleEngine.Managed)]
+    public void Discrete_adjoint_of_the_linear_field_equals_autograd(string scheme, int stepsPerLayer, string engine)
     {
         using var scope = NewDisposeScope();
         var tableau = SolverCatalog.BuiltIn[scheme];
@@ -60,7 +66,7 @@ public sealed class DiscreteAdjointEqualsAutograd
         var a = randn([3, 3], dtype: float64, generator: g).mul_(0.7);
         const int layers = 3;
         var field = LinearField.Create(a, 1.0, layers).Ok();
-        var result = Sensitivities.Gradient(p.Problem(field, SolverCatalog.Fixed(tableau, stepsPerLayer)), AdjointMode.Discrete).Ok();
+        var result = OracleEngine.Gradient(engine, p.Problem(field, SolverCatalog.Fixed(tableau, stepsPerLayer)), AdjointMode.Discrete);
         var reference = DoubleBackprop.Compute(
             (u, x0) => AutogradRungeKutta.Solve(tableau, AutogradRungeKutta.Linear(u[0]), x0, layers, stepsPerLayer, 1.0),
             p.PerSample, [a], p.X0, 0.1, 2);
@@ -70,6 +76,7 @@ public sealed class DiscreteAdjointEqualsAutograd
         Close.Equal(reference.InputSensitivity, result.InputSensitivity, Tolerance, "p(0)");
     }
 
+    // A function field is a TorchSharp closure differentiated by autograd: it runs on TorchSharp only, not on the managed engine.
     [Theory]
     [InlineData("euler", LossKind.CrossEntropy)]
     [InlineData("rk4", LossKind.Square)]
@@ -88,6 +95,7 @@ public sealed class DiscreteAdjointEqualsAutograd
         Close.Equal(reference.InputSensitivity, result.InputSensitivity, Tolerance, "p(0)");
     }
 
+    // TorchSharp only, as above.
     [Theory]
     [InlineData("midpoint")]
     [InlineData("rk4")]

@@ -5,6 +5,7 @@ using RobustNode.Sensitivity.Adjoints;
 using RobustNode.Sensitivity.Networks;
 using RobustNode.Sensitivity.Problems;
 using RobustNode.Solvers;
+using RobustNode.Tests.Oracles;
 using RobustNode.Tests.Sensitivity.Support;
 using Xunit;
 using static LanguageExt.Prelude;
@@ -16,7 +17,8 @@ namespace RobustNode.Tests.Sensitivity;
 /// Functions of the outputs and the input sensitivities at several inputs (<see cref="LossDerivatives.PenaltyGradient{T}"/>):
 /// an output cotangent added to the second-order sweep's μ(T) adds exactly its first-order adjoint, so
 /// Ψ = Σ⟨v, p(x)⟩ + Σ⟨c, x(T)⟩ + Σ⟨c′, x′(T)⟩ equals double backpropagation; without sensitivities the method is a first-order
-/// adjoint of any function of several outputs; a seed without sensitivities and cotangents of the wrong shape are error values.
+/// adjoint of any function of several outputs (on TorchSharp and on the managed engine); a seed without sensitivities and
+/// cotangents of the wrong shape are error values.
 /// </summary>
 [Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class PenaltyGradientsEqualDoubleBackprop
@@ -24,28 +26,47 @@ public sealed class PenaltyGradientsEqualDoubleBackprop
     private const double Tolerance = 1e-9;
     private static readonly TorchEngine E = TorchEngine.Instance;
 
+    public static TheoryData<string, string> Schemes()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var scheme in new[] { "euler", "rk4", "dopri5" })
+            foreach (var engine in new[] { OracleEngine.Torch, OracleEngine.Managed })
+                data.Add(scheme, engine);
+        return data;
+    }
+
     [Theory]
-    [InlineData("euler")]
-    [InlineData("rk4")]
-    [InlineData("dopri5")]
-    public void Seeds_and_output_cotangents_at_two_inputs_equal_double_backprop(string scheme)
+    [MemberData(nameof(Schemes))]
+    public void Seeds_and_output_cotangents_at_two_inputs_equal_double_backprop(string scheme, string engine)
     {
         using var scope = NewDisposeScope();
         var tableau = SolverCatalog.BuiltIn[scheme];
         var p = NodeProblem.Draw(seed: 41, dim: 3, batch: 4, layers: 2, LossKind.CrossEntropy);
         var problem = p.Problem(SolverCatalog.Fixed(tableau, 1));
-        var block = RobustNode.Sensitivity.Sensitivities.Block(problem, AdjointMode.Discrete);
         using var g = new Generator(5);
         var shifted = p.X0 + 0.2 * Gaussian.Like(g, p.X0);
         var (v, c, cShifted) = (Gaussian.Like(g, p.X0), Gaussian.Like(g, p.X0), Gaussian.Like(g, p.X0));
-        var result = LossDerivatives.PenaltyGradient(block, [p.X0, shifted], problem.Loss,
-            (_, _) => [PenaltyTerms<Tensor>.Of(v, c), PenaltyTerms<Tensor>.OfOutput(cShifted)]).Ok();
+        var gradients = OracleEngine.On(engine, new SeedsAndCotangents(problem, [p.X0, shifted], v, c, cShifted));
 
         var reference = Reference(p, tableau, [p.X0, shifted], (xT, p0) => (v * p0[0]).sum() + (c * xT[0]).sum() + (cShifted * xT[1]).sum());
-        Close.Equal(reference[0], result.Gradients[0], Tolerance, "∇_W Ψ");
-        Close.Equal(reference[1], result.Gradients[1], Tolerance, "∇_b Ψ");
-        Assert.Equal(2, result.InputSensitivities.Count);
-        Assert.Equal(2, result.FinalStates.Count);
+        Close.Equal(reference[0], gradients[0], Tolerance, "∇_W Ψ");
+        Close.Equal(reference[1], gradients[1], Tolerance, "∇_b Ψ");
+    }
+
+    /// <summary>∇_u Ψ on an engine for the seed v and output cotangent c at the first input and the cotangent c′ at the second.</summary>
+    private sealed record SeedsAndCotangents(SensitivityProblem<Tensor> Problem, Tensor[] Inputs, Tensor V, Tensor C, Tensor CShifted) : IOracleUser<Tensor[]>
+    {
+        public Tensor[] Use<T>(IEngine<T> e, Func<SensitivityProblem<Tensor>, SensitivityProblem<T>> transfer)
+        {
+            var problem = transfer(Problem);
+            var block = RobustNode.Sensitivity.Sensitivities.Block(problem, AdjointMode.Discrete);
+            var (v, c, cShifted) = (e.FromTensor(V), e.FromTensor(C), e.FromTensor(CShifted));
+            var result = LossDerivatives.PenaltyGradient(block, Inputs.Select(x => e.FromTensor(x)).ToArray(), problem.Loss,
+                (_, _) => [PenaltyTerms<T>.Of(v, c), PenaltyTerms<T>.OfOutput(cShifted)]).Ok();
+            Assert.Equal(2, result.InputSensitivities.Count);
+            Assert.Equal(2, result.FinalStates.Count);
+            return result.Gradients.Select(x => e.ToTensor(x)).ToArray();
+        }
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using RobustNode.Sensitivity;
 using RobustNode.Sensitivity.Adjoints;
 using RobustNode.Sensitivity.Robust;
 using RobustNode.Solvers;
+using RobustNode.Tests.Oracles;
 using RobustNode.Tests.Sensitivity.Support;
 using Xunit;
 using static TorchSharp.torch;
@@ -15,7 +16,7 @@ namespace RobustNode.Tests.Sensitivity;
 /// The discrete second-order adjoint (DESIGN §1, four sweeps through the stages) is the exact gradient of the
 /// discretized augmented loss 𝒥 = mean ᵢ[ℓᵢ + ε‖∇_{x₀ᵢ}ℓᵢ‖_{q*}]: it equals double backpropagation through the same
 /// Runge–Kutta recursion — p(0) by autograd with <c>create_graph</c>, then 𝒥, then ∇_u 𝒥 — for every tableau,
-/// both losses and q ∈ {∞, 2, 1}.
+/// both losses and q ∈ {∞, 2, 1}, on TorchSharp and on the managed engine (function fields: TorchSharp only).
 /// </summary>
 [Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class SecondOrderAdjointEqualsDoubleBackprop
@@ -23,27 +24,28 @@ public sealed class SecondOrderAdjointEqualsDoubleBackprop
     private const double Tolerance = 1e-9;
     private const double Epsilon = 0.1;
 
-    public static TheoryData<string, LossKind, string> Schemes()
+    public static TheoryData<string, LossKind, string, string> Schemes()
     {
-        var data = new TheoryData<string, LossKind, string>();
+        var data = new TheoryData<string, LossKind, string, string>();
         foreach (var tableau in Tableaux.All)
             foreach (var loss in new[] { LossKind.CrossEntropy, LossKind.Square })
                 foreach (var q in new[] { "inf", "2", "1" })
-                    data.Add(tableau.Name, loss, q);
+                    foreach (var engine in new[] { OracleEngine.Torch, OracleEngine.Managed })
+                        data.Add(tableau.Name, loss, q, engine);
         return data;
     }
 
     [Theory]
     [MemberData(nameof(Schemes))]
-    public void Second_order_adjoint_equals_double_backprop(string scheme, LossKind loss, string q)
+    public void Second_order_adjoint_equals_double_backprop(string scheme, LossKind loss, string q, string engine)
     {
         using var scope = NewDisposeScope();
         var tableau = SolverCatalog.BuiltIn[scheme];
         var norm = AttackNorm.Parse(q)!;
         int stepsPerLayer = scheme.Length % 2 + 1; // one or two steps per layer, varying across schemes
         var p = NodeProblem.Draw(seed: 41, dim: 4, batch: 5, layers: 3, loss);
-        var result = Sensitivities.AugmentedGradient(p.Problem(SolverCatalog.Fixed(tableau, stepsPerLayer)), new AugmentedLoss(Epsilon, norm),
-            AdjointMode.Discrete).Ok();
+        var result = OracleEngine.AugmentedGradient(engine, p.Problem(SolverCatalog.Fixed(tableau, stepsPerLayer)), new AugmentedLoss(Epsilon, norm),
+            AdjointMode.Discrete);
         var reference = DiscreteAdjointEqualsAutograd.Reference(p, tableau, stepsPerLayer, Epsilon, norm.Q);
 
         Close.Equal(reference.AugmentedLoss, result.AugmentedLoss, Tolerance, "𝒥");
@@ -53,6 +55,7 @@ public sealed class SecondOrderAdjointEqualsDoubleBackprop
         Close.Equal(reference.InputSensitivity, result.FirstOrder.InputSensitivity, Tolerance, "p(0)");
     }
 
+    // A function field is a TorchSharp closure differentiated by autograd: it runs on TorchSharp only, not on the managed engine.
     [Theory]
     [InlineData("euler", LossKind.CrossEntropy, "inf")]
     [InlineData("heun", LossKind.Square, "2")]
@@ -75,10 +78,13 @@ public sealed class SecondOrderAdjointEqualsDoubleBackprop
     }
 
     [Theory]
-    [InlineData("euler", "inf")]
-    [InlineData("rk4", "2")]
-    [InlineData("tsit5", "1")]
-    public void Second_order_adjoint_of_the_linear_field_equals_double_backprop(string scheme, string q)
+    [InlineData("euler", "inf", OracleEngine.Torch)]
+    [InlineData("rk4", "2", OracleEngine.Torch)]
+    [InlineData("tsit5", "1", OracleEngine.Torch)]
+    [InlineData("euler", "inf", OracleEngine.Managed)]
+    [InlineData("rk4", "2", OracleEngine.Managed)]
+    [InlineData("tsit5", "1", OracleEngine.Managed)]
+    public void Second_order_adjoint_of_the_linear_field_equals_double_backprop(string scheme, string q, string engine)
     {
         using var scope = NewDisposeScope();
         var tableau = SolverCatalog.BuiltIn[scheme];
@@ -88,8 +94,8 @@ public sealed class SecondOrderAdjointEqualsDoubleBackprop
         var a = randn([3, 3], dtype: float64, generator: g).mul_(0.7);
         const int layers = 2;
         var field = LinearField.Create(a, 1.0, layers).Ok();
-        var result = Sensitivities.AugmentedGradient(p.Problem(field, SolverCatalog.Fixed(tableau, 2)), new AugmentedLoss(Epsilon, norm),
-            AdjointMode.Discrete).Ok();
+        var result = OracleEngine.AugmentedGradient(engine, p.Problem(field, SolverCatalog.Fixed(tableau, 2)), new AugmentedLoss(Epsilon, norm),
+            AdjointMode.Discrete);
         var reference = DoubleBackprop.Compute(
             (u, x0) => AutogradRungeKutta.Solve(tableau, AutogradRungeKutta.Linear(u[0]), x0, layers, 2, 1.0),
             p.PerSample, [a], p.X0, Epsilon, norm.Q);

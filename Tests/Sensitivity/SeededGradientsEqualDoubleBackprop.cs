@@ -2,8 +2,10 @@ using RobustNode.Core.Engines;
 using RobustNode.Core.Norms;
 using RobustNode.Core.Tableaux;
 using RobustNode.Sensitivity.Networks;
+using RobustNode.Sensitivity.Problems;
 using RobustNode.Sensitivity.Robust;
 using RobustNode.Solvers;
+using RobustNode.Tests.Oracles;
 using RobustNode.Tests.Sensitivity.Support;
 using Xunit;
 using static TorchSharp.torch;
@@ -13,13 +15,16 @@ namespace RobustNode.Tests.Sensitivity;
 /// <summary>
 /// Any penalty Ψ of the input sensitivities, by the same four sweeps (DESIGN §5): seeds v = ∂Ψ/∂p(0) give
 /// ∇_u Σᵢ⟨vᵢ, pᵢ(0)⟩ through one tangent and one second-order reverse sweep per input batch. The augmented loss is the
-/// seed v = ∇‖p(0)‖_{q*}; other penalties and several inputs agree with double backpropagation.
+/// seed v = ∇‖p(0)‖_{q*}; other penalties and several inputs agree with double backpropagation, on TorchSharp and on the
+/// managed engine.
 /// </summary>
 [Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class SeededGradientsEqualDoubleBackprop
 {
     private const double Tolerance = 1e-9;
     private static readonly TorchEngine E = TorchEngine.Instance;
+
+    public static TheoryData<string> Engines() => OracleEngine.Names();
 
     [Theory]
     [InlineData("euler", LossKind.CrossEntropy, "inf")]
@@ -49,26 +54,48 @@ public sealed class SeededGradientsEqualDoubleBackprop
         }
     }
 
+    public static TheoryData<string, LossKind, string> SquaredCases()
+    {
+        var data = new TheoryData<string, LossKind, string>();
+        foreach (var (scheme, loss) in new[] { ("euler", LossKind.CrossEntropy), ("rk4", LossKind.Square), ("tsit5", LossKind.CrossEntropy) })
+            foreach (var engine in new[] { OracleEngine.Torch, OracleEngine.Managed })
+                data.Add(scheme, loss, engine);
+        return data;
+    }
+
     [Theory]
-    [InlineData("euler", LossKind.CrossEntropy)]
-    [InlineData("rk4", LossKind.Square)]
-    [InlineData("tsit5", LossKind.CrossEntropy)]
-    public void Half_the_squared_input_sensitivity_equals_double_backprop(string scheme, LossKind loss)
+    [MemberData(nameof(SquaredCases))]
+    public void Half_the_squared_input_sensitivity_equals_double_backprop(string scheme, LossKind loss, string engine)
     {
         using var scope = NewDisposeScope();
         var tableau = SolverCatalog.BuiltIn[scheme];
         var p = NodeProblem.Draw(seed: 19, dim: 3, batch: 4, layers: 2, loss);
         var problem = p.Problem(SolverCatalog.Fixed(tableau, 1));
         // Ψ = ½ Σᵢ |pᵢ(0)|²: the seed is p(0) itself.
-        var seeded = LossDerivatives.SeededGradient(RobustNode.Sensitivity.Sensitivities.Block(problem), p.X0, problem.Loss, p0 => p0.clone()).Ok();
+        var seeded = OracleEngine.On(engine, new Seeded(problem, [p.X0], Swap: false));
         var reference = Penalty(p, tableau, [p.X0], p0 => 0.5 * p0[0].square().sum());
 
-        Close.Equal(reference[0], seeded.PenaltyGradients[0], Tolerance, "∇_W Ψ");
-        Close.Equal(reference[1], seeded.PenaltyGradients[1], Tolerance, "∇_b Ψ");
+        Close.Equal(reference[0], seeded[0], Tolerance, "∇_W Ψ");
+        Close.Equal(reference[1], seeded[1], Tolerance, "∇_b Ψ");
     }
 
-    [Fact]
-    public void Penalties_of_two_input_batches_add_one_pair_of_sweeps_each()
+    /// <summary>The penalty gradient on an engine with the seeds v⁽ᵃ⁾ = p⁽ᵃ⁾(0), or with the two inputs' sensitivities swapped.</summary>
+    private sealed record Seeded(SensitivityProblem<Tensor> Problem, Tensor[] Inputs, bool Swap) : IOracleUser<Tensor[]>
+    {
+        public Tensor[] Use<T>(IEngine<T> e, Func<SensitivityProblem<Tensor>, SensitivityProblem<T>> transfer)
+        {
+            var problem = transfer(Problem);
+            var inputs = Inputs.Select(x => e.FromTensor(x)).ToArray();
+            var seeded = LossDerivatives.SeededGradient(RobustNode.Sensitivity.Sensitivities.Block(problem), inputs, problem.Loss,
+                p0 => Swap ? [e.Clone(p0[1]), e.Clone(p0[0])] : p0.Select(e.Clone).ToArray()).Ok();
+            Assert.Equal(inputs.Length, seeded.Inputs.Count);
+            return seeded.PenaltyGradients.Select(g => e.ToTensor(g)).ToArray();
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public void Penalties_of_two_input_batches_add_one_pair_of_sweeps_each(string engine)
     {
         using var scope = NewDisposeScope();
         var tableau = Tableaux.Rk4;
@@ -77,13 +104,11 @@ public sealed class SeededGradientsEqualDoubleBackprop
         var shifted = p.X0 + 0.1 * Gaussian.Like(g, p.X0);
         var problem = p.Problem(SolverCatalog.Fixed(tableau, 1));
         // GradAlign's form: Ψ = Σᵢ ⟨p(x)ᵢ, p(x̃)ᵢ⟩, whose seeds are each other's input sensitivity.
-        var seeded = LossDerivatives.SeededGradient(RobustNode.Sensitivity.Sensitivities.Block(problem), [p.X0, shifted], problem.Loss,
-            p0 => [p0[1].clone(), p0[0].clone()]).Ok();
+        var seeded = OracleEngine.On(engine, new Seeded(problem, [p.X0, shifted], Swap: true));
         var reference = Penalty(p, tableau, [p.X0, shifted], p0 => (p0[0] * p0[1]).sum());
 
-        Assert.Equal(2, seeded.Inputs.Count);
-        Close.Equal(reference[0], seeded.PenaltyGradients[0], Tolerance, "∇_W Ψ");
-        Close.Equal(reference[1], seeded.PenaltyGradients[1], Tolerance, "∇_b Ψ");
+        Close.Equal(reference[0], seeded[0], Tolerance, "∇_W Ψ");
+        Close.Equal(reference[1], seeded[1], Tolerance, "∇_b Ψ");
     }
 
     [Fact]

@@ -18,7 +18,8 @@ namespace RobustNode.Tests.Sensitivity;
 /// An outside oracle: PyTorch (Oracles/pytorch_reference.py, its own transcription of the tableaux) differentiates
 /// the same discretized networks once and twice by autograd. The library's J, 𝒥, ∇_{x₀} J, ∇_u J and ∇_u 𝒥 agree with
 /// it to 1e-9 for random problems with every fixed-step scheme, both losses and every attack norm, for the nODE and
-/// the linear field, with the scheme looked up by name or given inline.
+/// the linear field, with the scheme looked up by name or given inline — on TorchSharp and on the managed engine, both
+/// against the same PyTorch answers.
 /// </summary>
 [Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class SensitivitiesEqualPyTorch
@@ -28,10 +29,31 @@ public sealed class SensitivitiesEqualPyTorch
 
     private sealed record Case(string Label, JsonObject Problem, SensitivityProblem<Tensor> Library, AugmentedLoss Augmented, string[] ControlNames);
 
-    [PyTorchFact]
-    public void Discrete_sensitivities_equal_pytorch_autograd()
+    /// <summary>PyTorch's answers, one Python run for all cases, shared by both engines.</summary>
+    private static readonly Lazy<IReadOnlyList<JsonObject>> Answers = new(() =>
     {
         using var scope = NewDisposeScope();
+        return PyTorchReference.Solve(Cases().Select(c => c.Problem).ToArray());
+    });
+
+    public static TheoryData<string> Engines() => OracleEngine.Names();
+
+    [PyTorchTheory]
+    [MemberData(nameof(Engines))]
+    public void Discrete_sensitivities_equal_pytorch_autograd(string engine)
+    {
+        using var scope = NewDisposeScope();
+        var cases = Cases();
+        var answers = Answers.Value;
+        var failures = new List<string>();
+        for (int i = 0; i < cases.Count; i++)
+            failures.AddRange(Compare(engine, cases[i], answers[i]));
+        Assert.True(failures.Count == 0, $"{failures.Count} disagreements with PyTorch on {engine}:\n" + string.Join("\n", failures));
+    }
+
+    /// <summary>The cases, drawn from fixed seeds (so each engine's run draws the same ones).</summary>
+    private static List<Case> Cases()
+    {
         var cases = new List<Case>();
         int seed = 1000;
         foreach (var tableau in Tableaux.All)
@@ -43,12 +65,7 @@ public sealed class SensitivitiesEqualPyTorch
         foreach (var tableau in new[] { Tableaux.Euler, Tableaux.Heun, Tableaux.Rk4, Tableaux.Tsitouras })
             foreach (var q in new[] { "inf", "2", "1" })
                 cases.Add(Linear(tableau, q, seed++));
-
-        var answers = PyTorchReference.Solve(cases.Select(c => c.Problem).ToArray());
-        var failures = new List<string>();
-        for (int i = 0; i < cases.Count; i++)
-            failures.AddRange(Compare(cases[i], answers[i]));
-        Assert.True(failures.Count == 0, $"{failures.Count} disagreements with PyTorch:\n" + string.Join("\n", failures));
+        return cases;
     }
 
     private static Case NeuralOde(ButcherTableau tableau, LossKind loss, string q, int seed, int stepsPerLayer, bool inline)
@@ -108,10 +125,10 @@ public sealed class SensitivitiesEqualPyTorch
         return json;
     }
 
-    private static IEnumerable<string> Compare(Case c, JsonObject answer)
+    private static IEnumerable<string> Compare(string engine, Case c, JsonObject answer)
     {
         using var scope = NewDisposeScope();
-        var result = Sensitivities.AugmentedGradient(c.Library, c.Augmented, AdjointMode.Discrete).Ok();
+        var result = OracleEngine.AugmentedGradient(engine, c.Library, c.Augmented, AdjointMode.Discrete);
         var first = result.FirstOrder;
         var checks = new List<(string Name, double Error)>
         {
@@ -126,6 +143,6 @@ public sealed class SensitivitiesEqualPyTorch
             checks.Add(("augmentedGrad" + c.ControlNames[j],
                 Close.RelativeError(result.AugmentedControlGradients[j], PyTorchReference.FromJson(answer["augmentedGrad" + c.ControlNames[j]]!, shape))));
         }
-        return checks.Where(x => !(x.Error <= Tolerance)).Select(x => $"{c.Label}: {x.Name} relative error {x.Error:E2}");
+        return checks.Where(x => !(x.Error <= Tolerance)).Select(x => $"{c.Label}: {x.Name} relative error {x.Error:E2}").ToArray();
     }
 }

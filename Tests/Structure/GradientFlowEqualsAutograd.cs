@@ -4,6 +4,7 @@ using RobustNode.Sensitivity;
 using RobustNode.Sensitivity.Adjoints;
 using RobustNode.Sensitivity.Robust;
 using RobustNode.Solvers;
+using RobustNode.Tests.Oracles;
 using RobustNode.Tests.Sensitivity.Support;
 using Xunit;
 using static TorchSharp.torch;
@@ -13,7 +14,8 @@ namespace RobustNode.Tests.Structure;
 /// <summary>
 /// The closed forms of the gradient-flow field s_k A_kᵀσ(A_k x + b_k) are the derivatives of the discretized network:
 /// J, ∇_A J, ∇_b J and p(0) equal reverse-mode autograd, and the augmented gradient equals double backpropagation, in
-/// float64 to 1e-10 (1e-9 for the second order), for every activation, both directions, m ≠ d and several tableaux.
+/// float64 to 1e-10 (1e-9 for the second order), for every activation, both directions, m ≠ d and several tableaux, on
+/// TorchSharp and on the managed engine.
 /// </summary>
 [Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class GradientFlowEqualsAutograd
@@ -21,25 +23,41 @@ public sealed class GradientFlowEqualsAutograd
     private const double Tolerance = 1e-10;
     private const double Epsilon = 0.1;
 
-    public static TheoryData<string, string, int, LossKind> Cases() => new()
+    public static TheoryData<string, string, int, LossKind, string> Cases()
     {
-        { "euler", "tanh", 3, LossKind.CrossEntropy },
-        { "euler", "relu", 6, LossKind.CrossEntropy },
-        { "euler", "softplus", 1, LossKind.Square },
-        { "rk4", "tanh", 5, LossKind.Square },
-        { "heun", "sigmoid", 4, LossKind.CrossEntropy },
-        { "dopri5", "softplus", 2, LossKind.CrossEntropy },
-        { "midpoint", "identity", 3, LossKind.Square },
-    };
+        var data = new TheoryData<string, string, int, LossKind, string>();
+        foreach (var (scheme, activation, rows, loss) in new[]
+                 {
+                     ("euler", "tanh", 3, LossKind.CrossEntropy), ("euler", "relu", 6, LossKind.CrossEntropy), ("euler", "softplus", 1, LossKind.Square),
+                     ("rk4", "tanh", 5, LossKind.Square), ("heun", "sigmoid", 4, LossKind.CrossEntropy), ("dopri5", "softplus", 2, LossKind.CrossEntropy),
+                     ("midpoint", "identity", 3, LossKind.Square),
+                 })
+            foreach (var engine in new[] { OracleEngine.Torch, OracleEngine.Managed })
+                data.Add(scheme, activation, rows, loss, engine);
+        return data;
+    }
+
+    public static TheoryData<string, string, string, string> SecondOrderCases()
+    {
+        var data = new TheoryData<string, string, string, string>();
+        foreach (var (scheme, activation, q) in new[]
+                 {
+                     ("euler", "tanh", "inf"), ("euler", "relu", "2"), ("euler", "softplus", "1"), ("rk4", "tanh", "2"), ("ssprk3", "sigmoid", "inf"),
+                     ("tsit5", "softplus", "2"),
+                 })
+            foreach (var engine in new[] { OracleEngine.Torch, OracleEngine.Managed })
+                data.Add(scheme, activation, q, engine);
+        return data;
+    }
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Discrete_adjoint_of_the_gradient_flow_field_equals_autograd(string scheme, string activation, int rows, LossKind loss)
+    public void Discrete_adjoint_of_the_gradient_flow_field_equals_autograd(string scheme, string activation, int rows, LossKind loss, string engine)
     {
         using var scope = NewDisposeScope();
         var p = GradientFlowProblem.Draw(seed: 11 + rows, dim: 4, rows: rows, batch: 5, layers: 3, loss, Activation.ByName[activation]);
         var tableau = SolverCatalog.BuiltIn[scheme];
-        var result = Sensitivities.Gradient(p.Node.Problem(p.Field(), SolverCatalog.Fixed(tableau, 2)), AdjointMode.Discrete).Ok();
+        var result = OracleEngine.Gradient(engine, p.Node.Problem(p.Field(), SolverCatalog.Fixed(tableau, 2)), AdjointMode.Discrete);
         var reference = Reference(p, scheme, 2, Epsilon, 2);
 
         Close.Equal(reference.Loss, result.Loss, Tolerance, "J");
@@ -49,20 +67,15 @@ public sealed class GradientFlowEqualsAutograd
     }
 
     [Theory]
-    [InlineData("euler", "tanh", "inf")]
-    [InlineData("euler", "relu", "2")]
-    [InlineData("euler", "softplus", "1")]
-    [InlineData("rk4", "tanh", "2")]
-    [InlineData("ssprk3", "sigmoid", "inf")]
-    [InlineData("tsit5", "softplus", "2")]
-    public void Second_order_adjoint_of_the_gradient_flow_field_equals_double_backprop(string scheme, string activation, string q)
+    [MemberData(nameof(SecondOrderCases))]
+    public void Second_order_adjoint_of_the_gradient_flow_field_equals_double_backprop(string scheme, string activation, string q, string engine)
     {
         using var scope = NewDisposeScope();
         var norm = AttackNorm.Parse(q)!;
         var p = GradientFlowProblem.Draw(seed: 29, dim: 3, rows: 5, batch: 4, layers: 3, LossKind.CrossEntropy, Activation.ByName[activation]);
         var tableau = SolverCatalog.BuiltIn[scheme];
-        var result = Sensitivities.AugmentedGradient(p.Node.Problem(p.Field(), SolverCatalog.Fixed(tableau, 1)), new AugmentedLoss(Epsilon, norm),
-            AdjointMode.Discrete).Ok();
+        var result = OracleEngine.AugmentedGradient(engine, p.Node.Problem(p.Field(), SolverCatalog.Fixed(tableau, 1)), new AugmentedLoss(Epsilon, norm),
+            AdjointMode.Discrete);
         var reference = Reference(p, scheme, 1, Epsilon, norm.Q);
 
         Close.Equal(reference.AugmentedLoss, result.AugmentedLoss, 1e-9, "𝒥");

@@ -10,7 +10,7 @@ namespace RobustNode.Tests.Structure;
 /// <summary>
 /// Problem files with <c>"field": "gradient-flow"</c>: the <c>sensitivity</c> verb's J, 𝒥, ∇_{x₀}J and first- and
 /// second-order control gradients equal PyTorch autograd and double backpropagation of the same file (the oracle reads
-/// the file itself); files whose step breaks the bound of a contractive layer are refused unless
+/// the file itself) on TorchSharp and on the managed engine; files whose step breaks the bound of a contractive layer are refused unless
 /// <c>"unconstrained": true</c>, and every other mistake is named by its JSON path.
 /// </summary>
 [Collection(nameof(Collections.LibtorchThreadCount))]
@@ -62,10 +62,9 @@ public sealed class GradientFlowProblemFiles
 
     private static double[] Flat(JsonNode node) => node is JsonArray a ? a.SelectMany(n => Flat(n!)).ToArray() : [node.GetValue<double>()];
 
-    [PyTorchFact]
-    public void Sensitivities_of_gradient_flow_files_equal_pytorch()
+    /// <summary>The random files, in a fixed order (without an engine).</summary>
+    private static List<JsonObject> Problems()
     {
-        using var folder = new TempFolder();
         var problems = new List<JsonObject>();
         int seed = 500;
         foreach (var (solver, activation, q) in new[]
@@ -74,10 +73,25 @@ public sealed class GradientFlowProblemFiles
                      ("heun", "sigmoid", "inf"), ("midpoint", "identity", "2"), ("euler", "relu", "inf"),
                  })
             problems.Add(Problem(seed++, solver, activation, q));
-        var answers = PyTorchReference.Solve(problems);
+        return problems;
+    }
+
+    /// <summary>PyTorch's answers, one Python run for every file, shared by both engines.</summary>
+    private static readonly Lazy<IReadOnlyList<JsonObject>> Answers = new(() => PyTorchReference.Solve(Problems()));
+
+    public static TheoryData<string> Engines() => OracleEngine.Names();
+
+    [PyTorchTheory]
+    [MemberData(nameof(Engines))]
+    public void Sensitivities_of_gradient_flow_files_equal_pytorch(string engine)
+    {
+        using var folder = new TempFolder();
+        var problems = Problems();
+        var answers = Answers.Value;
         var failures = new List<string>();
         for (int i = 0; i < problems.Count; i++)
         {
+            problems[i]["engine"] = engine;
             var run = Verb(folder, "sensitivity", problems[i], $"p{i}");
             Assert.True(run.ExitCode == ExitCodes.Success, run.Error);
             var ours = JsonNode.Parse(File.ReadAllText(folder.File($"p{i}.out.json")))!;
@@ -88,7 +102,7 @@ public sealed class GradientFlowProblemFiles
                 double scale = Math.Max(e.Max(Math.Abs), 1e-300);
                 double error = a.Zip(e, (x, y) => Math.Abs(x - y)).Max() / scale;
                 if (a.Length != e.Length || error > 1e-9)
-                    failures.Add($"problem {i} ({problems[i]["solver"]}, {problems[i]["activation"]}, q = {problems[i]["q"]}): {key} off by {error:E2}");
+                    failures.Add($"problem {i} ({problems[i]["solver"]}, {problems[i]["activation"]}, q = {problems[i]["q"]}) on {engine}: {key} off by {error:E2}");
             }
         }
         Assert.True(failures.Count == 0, string.Join("\n", failures));

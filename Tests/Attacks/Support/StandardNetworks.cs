@@ -1,3 +1,4 @@
+using RobustNode.Core.Engines;
 using RobustNode.Sensitivity.Networks;
 using RobustNode.Training;
 using RobustNode.Training.Data;
@@ -29,9 +30,19 @@ public sealed class StandardNetworks
     public DatasetSplit Blobs { get; }
     public Network<Tensor> BlobsModel { get; }
 
+    /// <summary>The networks' architecture.</summary>
+    private static PointCloudModel Architecture(int classes) => new(Dim: 4, Layers: 8, Classes: classes);
+
+    /// <summary>A trained network of this fixture on another engine: the same architecture with the same parameters.</summary>
+    public static IBlock<T> On<T>(IEngine<T> engine, Network<Tensor> trained)
+    {
+        int classes = (int)trained.Parameters[^1].shape[0];
+        return Ok(Architecture(classes).Build(engine, seed: 0)).WithParameters(trained.Parameters.Select(p => engine.FromTensor(p)).ToArray());
+    }
+
     private static Network<Tensor> Train(DatasetSplit data, int classes, long seed)
     {
-        var model = SmallNetwork(seed, new PointCloudModel(Dim: 4, Layers: 8, Classes: classes));
+        var model = SmallNetwork(seed, Architecture(classes));
         var options = new TrainingOptions(new StandardObjective(), new Adam(0.05), Epochs: 15, BatchSize: 32, Seed: seed);
         var state = Ok(Trainer.Start(model, options));
         Ok(Trainer.Run(state, data.Train, options));
