@@ -50,9 +50,10 @@ public static class Sensitivities
                 var derivatives = new RungeKuttaStepDerivatives<T>(problem.Solver.Tableau, problem.Field);
                 var sigma = dx0;
                 bool ownsSigma = false; // dx0 is the caller's (no identity test: engine values may be structs)
-                foreach (var step in solution.Tape!)
+                var tape = solution.Tape!;
+                for (int n = 0; n < tape.Count; n++)
                 {
-                    var next = derivatives.Tangent(step, sigma, eta);
+                    var next = derivatives.Tangent(n, tape[n], sigma, eta);
                     if (ownsSigma) engine.Release(sigma);
                     (sigma, ownsSigma) = (next, true);
                 }

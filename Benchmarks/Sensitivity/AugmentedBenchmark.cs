@@ -119,8 +119,11 @@ internal static class AugmentedBenchmark
         sb.AppendLine($"One libtorch call from .NET on a state-sized tensor costs {call:F1} µs here (median of `x.add(y)` on [{run.Headline.Batch}, {run.Headline.Dim}] float32: " +
             $"{run.Headline.Batch * run.Headline.Dim} additions), so for states this small an adjoint's time is close to (tensors per layer) × (cost of a call). Double backpropagation records the forward pass from .NET and runs both backward passes inside libtorch; the " +
             "second-order adjoint on the torch engine makes every product of its four sweeps (forward solve, reverse sweep for p(0), tangent sweep, " +
-            "second-order reverse sweep) a call from .NET, and rebuilds each step's stages in each sweep because it keeps only the " +
-            "step-start states and tangents. What it buys is memory: the discrete adjoint keeps states, not graphs, and backsolve " +
+            "second-order reverse sweep) a call from .NET. The discrete adjoint linearizes the field at every stage once: with constant " +
+            "steps the forward solve keeps each stage's argument and the field's saved values there (σ(Xᵢ), σ'(Xᵢ)), and the reverse, " +
+            "tangent and second-order sweeps reuse them instead of rebuilding the stages (within a budget of 256 MB; beyond it a sweep " +
+            "rebuilds a step from its start state); a second-order stage's state cotangents are one fused kernel " +
+            "(`IEngine.SecondOrderPullback`). What it buys is memory: the discrete adjoint keeps states, not graphs, and backsolve " +
             "keeps nothing that grows with N. The managed engine runs the same four sweeps over .NET arrays with no call into " +
             "libtorch, which is where its speed-up over both comes from (engines side by side, above).");
         return sb.ToString();

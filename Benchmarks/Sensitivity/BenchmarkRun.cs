@@ -108,6 +108,10 @@ internal sealed record BenchmarkRun(int[] Layers, int[] Batches, int[] Dims, int
         }
         if (convolutional is not null)
             EngineCatalog.Convolutional(engines, convolutional).IfFail(e => errors.Add(e.Message));
+        // The pages measure every ratio against the torch engine's baseline (autograd, double backprop), which only it runs.
+        if (!engines.Any(e => e.Name == EngineCatalog.Torch))
+            errors.Add($"--engine: the baselines every ratio is measured against run on the {EngineCatalog.Torch} engine; " +
+                       $"include it, e.g. --engine {EngineCatalog.Torch},{string.Join(",", engines.Select(e => e.Name))}");
         if (errors.Count > 0 || layers.Length == 0 || batches.Length == 0 || dims.Length == 0 || threads.Length == 0)
             return FinFail<BenchmarkRun>(Error.New(string.Join(System.Environment.NewLine, errors)));
         return new BenchmarkRun(layers, batches, dims, threads, precision, engines, memory, pytorch, quick ? TimingPlan.Quick : TimingPlan.Standard, json, output);

@@ -117,7 +117,9 @@ internal static class GradientBenchmark
             "runs the same sweeps over .NET arrays without a libtorch call.");
         sb.AppendLine();
         sb.AppendLine("Memory: autograd keeps every stage's graph (linear in N); the discrete adjoint keeps the step tape of the forward " +
-            "solve (the state at the start of every step: linear in N); checkpointing keeps one state per " +
+            "solve (the state at the start of every step) and, with constant steps, every stage's argument and the field's " +
+            "saved values there (σ, σ' for this network: three states per stage, up to 256 MB), so that its reverse sweep does not " +
+            "rebuild the stages — linear in N; checkpointing keeps one state per " +
             "layer plus one recomputed layer; backsolve keeps no forward states, so its working memory does not grow with N and " +
             "its peak grows only by the returned gradient.");
         return sb.ToString();

@@ -148,6 +148,14 @@ public interface IEngine<T> : IStateAlgebra<T>
     /// <summary>Σᵢ x[i, …] over the first dimension (a bias gradient).</summary>
     T SumRows(T x);
 
+    /// <summary>
+    /// The state cotangents of one second-order reverse stage of a dense layer g = W a(x) + b, fused: with P = p W and
+    /// M = m W (p, m [B, n], W [n, k] as in <see cref="MatMul"/>; s, d1, d2 [B, k]) returns
+    /// (d1 ⊙ P, d1 ⊙ M + (d2 ⊙ s) ⊙ P) — g_xᵀp and g_xᵀm + ∂ₓ(g_xᵀp)·s for d1 = a'(x), d2 = a''(x) (DESIGN §1) —
+    /// rounded as those products in that order.
+    /// </summary>
+    (T First, T Second) SecondOrderPullback(T p, T m, T weight, T s, T d1, T d2);
+
     /// <summary>y ← y + α aᵀb for a [B, m], b [B, n], y [m, n]: a weight cotangent added where it accumulates (TorchSharp's addmm_).</summary>
     void AddTransposedMatMulInPlace(T y, T a, T b, double alpha = 1);
 

@@ -230,6 +230,16 @@ public sealed class TorchEngine : IEngine<Tensor>
     public Tensor TransposedMatMul(Tensor a, Tensor b) => a.t().matmul(b);
 
     /// <inheritdoc/>
+    public (Tensor First, Tensor Second) SecondOrderPullback(Tensor p, Tensor m, Tensor weight, Tensor s, Tensor d1, Tensor d2)
+    {
+        using var scope = NewDisposeScope();
+        var pw = p.matmul(weight);
+        var second = d1.mul(m.matmul(weight));
+        second.PlusInPlace(d2.mul(s).mul_(pw));
+        return (d1.mul(pw).MoveToOuterDisposeScope(), second.MoveToOuterDisposeScope());
+    }
+
+    /// <inheritdoc/>
     public Tensor SumRows(Tensor x) => x.sum(dim: 0);
 
     /// <inheritdoc/>

@@ -9,7 +9,7 @@ namespace RobustNode.Core.Fields;
 /// first needed, and shares it between the products asked for at that point.
 /// </summary>
 /// <remarks>
-/// <para>A linearization is a workspace: <see cref="At"/> moves it to another point and forgets what it cached, so a
+/// <para>A linearization is a workspace: <see cref="At(int, double, T)"/> moves it to another point and forgets what it cached, so a
 /// sweep makes one per Runge–Kutta stage and reuses them step after step instead of allocating new ones.</para>
 /// <para>Values it returns or caches belong to the engine scope that is current when they are computed. Control
 /// cotangents are not returned but added to a <see cref="FieldCotangent{T}"/> (when one is given), so that a stage's
@@ -47,6 +47,39 @@ public abstract class FieldLinearization<T>
         Forget();
         return this;
     }
+
+    /// <summary>
+    /// Moves the linearization to a point it was at before, reusing what <see cref="Save"/> handed out there (the
+    /// point's activations and their derivatives) instead of computing it again: the same (layer, t, x) and the values
+    /// of that call, in its order.
+    /// </summary>
+    /// <remarks>The linearization only reads the saved values: they stay owned by whoever kept them.</remarks>
+    public FieldLinearization<T> At(int layer, double t, T x, ReadOnlySpan<T> saved)
+    {
+        At(layer, t, x);
+        if (saved.Length != SavedCount)
+            throw new ArgumentException($"a linearization of this field restores {SavedCount} saved values, got {saved.Length}", nameof(saved));
+        if (saved.Length > 0) Restore(saved);
+        return this;
+    }
+
+    /// <summary>
+    /// How many values <see cref="Save"/> hands out: the intermediates at a point that the products of later sweeps
+    /// reuse (0 when the field has none worth keeping, the default).
+    /// </summary>
+    public virtual int SavedCount => 0;
+
+    /// <summary>
+    /// Writes the point's reusable intermediates (computing those not computed yet) into <paramref name="values"/>
+    /// (<see cref="SavedCount"/> of them), so that a later sweep through the same point can hand them back to
+    /// <see cref="At(int, double, T, ReadOnlySpan{T})"/> instead of recomputing them. They belong to the engine scope
+    /// that is current when they were computed: a caller that keeps them past it takes them out (DetachFromScope) and
+    /// releases them when done.
+    /// </summary>
+    public virtual void Save(Span<T> values) { }
+
+    /// <summary>Takes the values of an earlier <see cref="Save"/> at this point as the cache (after <see cref="Forget"/>).</summary>
+    protected virtual void Restore(ReadOnlySpan<T> saved) { }
 
     /// <summary>Drops the values cached at the previous point.</summary>
     protected virtual void Forget() { }

@@ -31,7 +31,7 @@ public interface IVectorField<T>
 
     /// <summary>
     /// The local derivatives at (layer, t, x), for the several products an adjoint sweep needs at one stage. The result
-    /// is a workspace that <see cref="FieldLinearization{T}.At"/> moves to other points.
+    /// is a workspace that <see cref="FieldLinearization{T}.At(int, double, T)"/> moves to other points.
     /// </summary>
     FieldLinearization<T> Linearize(int layer, double t, T x);
 

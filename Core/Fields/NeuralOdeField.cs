@@ -111,6 +111,21 @@ public sealed class NeuralOdeField<T> : IVectorField<T>, ILipschitzField
             _hasSigma = _hasD1 = _hasD2 = false;
         }
 
+        // σ(x) and σ'(x): what every product at the point reads; σ'' is one cheap elementwise step from them.
+        public override int SavedCount => 2;
+
+        public override void Save(Span<T> values)
+        {
+            values[0] = Sigma;
+            values[1] = D1;
+        }
+
+        protected override void Restore(ReadOnlySpan<T> saved)
+        {
+            (_sigma, _d1) = (saved[0], saved[1]);
+            _hasSigma = _hasD1 = true;
+        }
+
         public override T Value() => E.Linear(Sigma, W, f._layerBiases[Layer]);
 
         public override T Jvp(T s) => E.Linear(E.Multiply(D1, s), W, default);
@@ -134,10 +149,7 @@ public sealed class NeuralOdeField<T> : IVectorField<T>, ILipschitzField
 
         public override (T First, T Second) SecondOrderReverse(T p, T m, T s, FieldCotangent<T> first, FieldCotangent<T> second)
         {
-            var pw = E.MatMul(p, W);
-            var x1 = E.Multiply(D1, pw);
-            var x2 = E.Multiply(D1, E.MatMul(m, W));
-            E.AddInPlace(x2, E.Multiply(E.Multiply(D2, s), pw));
+            var (x1, x2) = E.SecondOrderPullback(p, m, W, s, D1, D2);
             AddFirst(first, p);
             // ∂ₓ(g_Wᵀp)·s + g_Wᵀm = p (σ' ⊙ s)ᵀ + m σᵀ, g_bᵀm = Σ m (the biases' second-order term vanishes).
             E.AddTransposedMatMulInPlace(second[0], m, Sigma, second.Scale);

@@ -5,6 +5,7 @@ using RobustNode.Core.Tableaux;
 using RobustNode.Sensitivity.Discrete;
 using RobustNode.Sensitivity.Problems;
 using RobustNode.Solvers;
+using RobustNode.Solvers.Control;
 using RobustNode.Solvers.Integration;
 using static LanguageExt.Prelude;
 
@@ -24,27 +25,63 @@ public sealed record DiscreteAdjoint : IAdjointMethod
     public string Name => "discrete";
 
     /// <inheritdoc/>
-    public Fin<IForwardSweep<T>> Forward<T>(IVectorField<T> field, OdeSolver solver, T x0) =>
-        Ode.Solve(field, x0, solver, new SolveOptions(Tape: true))
-            .Map(sol => (IForwardSweep<T>)new Sweep<T>(field, solver.Tableau, (StepTape<T>)sol.Tape!, sol.Final, sol.Statistics));
+    /// <remarks>
+    /// With constant steps and a scheme that is not FSAL, the forward solve evaluates the field through its
+    /// linearizations and keeps each stage's (within <see cref="StageLinearizations{T}.BudgetBytes"/>), so that the
+    /// reverse, tangent and second-order sweeps reuse them instead of rebuilding the stages; otherwise the first
+    /// derivative sweep keeps them for the later ones.
+    /// </remarks>
+    public Fin<IForwardSweep<T>> Forward<T>(IVectorField<T> field, OdeSolver solver, T x0)
+    {
+        var tableau = solver.Tableau;
+        if (solver.Controller is not ConstantSteps constant || tableau.IsFsal)
+            return Ode.Solve(field, x0, solver, new SolveOptions(Tape: true))
+                .Map(sol => (IForwardSweep<T>)new Sweep<T>(field, tableau, (StepTape<T>)sol.Tape!, sol.Final, sol.Statistics,
+                    new StageLinearizations<T>(field.Engine, sol.Tape!.Count, tableau.Stages)));
+        long steps = constant.StepsFor(field.Grid.Boundaries);
+        var kept = new StageLinearizations<T>(field.Engine, (int)Math.Min(steps, int.MaxValue), tableau.Stages);
+        var recorder = new StageRecorder<T>(field, tableau.Stages, kept);
+        var solved = Ode.CheckState(field, x0, "x0").Bind(_ =>
+            solver.Solve(field.Engine, new PiecewiseSystem<T>(field.Grid.Boundaries, recorder.Evaluate), x0, new SolveOptions(Tape: true)));
+        return solved.Match(
+            sol =>
+            {
+                var tape = (StepTape<T>)sol.Tape!;
+                // Every stage of every step in order, or the record cannot be matched to the tape: then none is kept.
+                if (recorder.Calls != tape.Count * tableau.Stages)
+                {
+                    kept.Dispose();
+                    kept = new StageLinearizations<T>(field.Engine, tape.Count, tableau.Stages);
+                }
+                return FinSucc<IForwardSweep<T>>(new Sweep<T>(field, tableau, tape, sol.Final, sol.Statistics, kept));
+            },
+            error =>
+            {
+                kept.Dispose();
+                return FinFail<IForwardSweep<T>>(error);
+            });
+    }
 
-    // The sweep owns the tape: disposing it hands the tape's array back to the pool (no allocation per step in a loop).
-    private sealed class Sweep<T>(IVectorField<T> vectorField, ButcherTableau tableau, StepTape<T> steps, T final, SolveStatistics statistics)
-        : IForwardSweep<T>
+    // The sweep owns the tape and the stage linearizations its derivative sweeps keep for each other: disposing it
+    // releases them and hands the tape's array back to the pool (no allocation per step in a loop).
+
+    private sealed class Sweep<T>(IVectorField<T> vectorField, ButcherTableau tableau, StepTape<T> steps, T final, SolveStatistics statistics,
+        StageLinearizations<T> kept) : IForwardSweep<T>
     {
         private IEngine<T> Engine => vectorField.Engine;
+        private readonly StageLinearizations<T> _kept = kept;
         public T Final => final;
         public SolveStatistics Statistics => statistics;
 
         public Fin<ReverseResult<T>> Reverse(T lambdaT, bool withControls)
         {
-            var derivatives = new RungeKuttaStepDerivatives<T>(tableau, vectorField);
+            var derivatives = new RungeKuttaStepDerivatives<T>(tableau, vectorField, _kept);
             var gradient = withControls ? new ControlAccumulator<T>(Engine, vectorField.Controls) : null;
             var lambda = lambdaT;
             for (int n = steps.Count - 1; n >= 0; n--)
             {
                 var previous = lambda;
-                lambda = derivatives.Reverse(steps[n], lambda, gradient);
+                lambda = derivatives.Reverse(n, steps[n], lambda, gradient);
                 if (n < steps.Count - 1) Engine.Release(previous);
             }
             return FinSucc(new ReverseResult<T>(lambda, gradient?.Gradients ?? [], SolveStatistics.Zero));
@@ -52,15 +89,19 @@ public sealed record DiscreteAdjoint : IAdjointMethod
 
         public Fin<ITangentSweep<T>> Tangent(T sigma0)
         {
-            var derivatives = new RungeKuttaStepDerivatives<T>(tableau, vectorField);
+            var derivatives = new RungeKuttaStepDerivatives<T>(tableau, vectorField, _kept);
             // Rented (and returned by the tangent sweep's Dispose): no allocation per step in a loop of gradients.
             var sigma = System.Buffers.ArrayPool<T>.Shared.Rent(steps.Count + 1);
             sigma[0] = sigma0;
-            for (int n = 0; n < steps.Count; n++) sigma[n + 1] = derivatives.Tangent(steps[n], sigma[n]);
+            for (int n = 0; n < steps.Count; n++) sigma[n + 1] = derivatives.Tangent(n, steps[n], sigma[n]);
             return FinSucc<ITangentSweep<T>>(new TangentSweep<T>(vectorField, derivatives, steps, sigma));
         }
 
-        public void Dispose() => steps.Dispose();
+        public void Dispose()
+        {
+            _kept.Dispose();
+            steps.Dispose();
+        }
     }
 
     private sealed class TangentSweep<T>(IVectorField<T> vectorField, RungeKuttaStepDerivatives<T> derivatives, IReadOnlyList<TapeStep<T>> steps, T[] sigma)
@@ -79,7 +120,7 @@ public sealed record DiscreteAdjoint : IAdjointMethod
             var (lambda, mu) = (lambdaT, muT);
             for (int n = _steps - 1; n >= 0; n--)
             {
-                var (l, m) = derivatives.SecondOrderReverse(steps[n], _sigma[n], lambda, mu, first, second);
+                var (l, m) = derivatives.SecondOrderReverse(n, steps[n], _sigma[n], lambda, mu, first, second);
                 if (n < steps.Count - 1) { Engine.Release(lambda); Engine.Release(mu); }
                 (lambda, mu) = (l, m);
             }

@@ -34,10 +34,16 @@ internal sealed class RungeKuttaStepDerivatives<T>
     private readonly bool[] _reached;
     private readonly FieldCotangent<T> _first, _second;
     private readonly T[] _eta;
+    private readonly StageLinearizations<T>? _kept;
+    private readonly T[] _arguments;
 
-    public RungeKuttaStepDerivatives(ButcherTableau tableau, IVectorField<T> field)
+    /// <param name="tableau">The explicit Runge–Kutta method.</param>
+    /// <param name="field">The field.</param>
+    /// <param name="kept">Where the sweeps of one forward solve keep their stage linearizations (null: each sweep rebuilds them).</param>
+    public RungeKuttaStepDerivatives(ButcherTableau tableau, IVectorField<T> field, StageLinearizations<T>? kept = null)
     {
-        (_tableau, _field, _engine) = (tableau, field, field.Engine);
+        (_tableau, _field, _engine, _kept) = (tableau, field, field.Engine, kept);
+        _arguments = new T[tableau.Stages];
         int s = tableau.Stages, m = field.Controls.Count;
         _primal = new RungeKuttaStages<T>(tableau, _engine);
         _tangent = new RungeKuttaStages<T>(tableau, _engine);
@@ -53,10 +59,10 @@ internal sealed class RungeKuttaStepDerivatives<T>
     }
 
     /// <summary>Forward sensitivity of the step: σ' = Φ_x σ + Φ_u η (η: the controls' directions, whole, or null for none).</summary>
-    public T Tangent(TapeStep<T> step, T sigma, IReadOnlyList<T>? eta = null)
+    public T Tangent(int index, TapeStep<T> step, T sigma, IReadOnlyList<T>? eta = null)
     {
         using var scope = _engine.OpenScope();
-        Stages(step);
+        Stages(index, step);
         if (eta is not null)
             for (int j = 0; j < _eta.Length; j++) _eta[j] = _field.Controls[j].PerLayer ? _engine.Select(eta[j], step.Piece) : eta[j];
         _differentiating.AllSlopes = true;
@@ -71,10 +77,10 @@ internal sealed class RungeKuttaStepDerivatives<T>
     /// Reverse sweep of the step: λ = Φ_xᵀ λ' and ū += Φ_uᵀ λ', through the stages:
     /// K̄ᵢ = h bᵢ λ' + h Σⱼ&gt;ᵢ aⱼᵢ X̄ⱼ, (X̄ᵢ, ūᵢ) = (g_xᵀ K̄ᵢ, g_uᵀ K̄ᵢ) at Xᵢ, λ = λ' + Σ X̄ᵢ.
     /// </summary>
-    public T Reverse(TapeStep<T> step, T lambdaNext, ControlAccumulator<T>? gradient)
+    public T Reverse(int index, TapeStep<T> step, T lambdaNext, ControlAccumulator<T>? gradient)
     {
         using var scope = _engine.OpenScope();
-        Stages(step);
+        Stages(index, step);
         if (gradient is not null) gradient.Bind(_first, step.Piece);
         var lambda = _engine.Clone(lambdaNext);
         for (int i = _tableau.Stages - 1; i >= 0; i--)
@@ -94,11 +100,11 @@ internal sealed class RungeKuttaStepDerivatives<T>
     /// ū₁ += Φ_uᵀλ', ū₂ += Φ_uᵀμ' + ∂ₓ(Φ_uᵀλ')·σ. Stage by stage:
     /// K̄̇ᵢ = h bᵢ μ' + h Σⱼ&gt;ᵢ aⱼᵢ X̄̇ⱼ, X̄̇ᵢ = g_xᵀK̄̇ᵢ + ∂ₓ(g_xᵀK̄ᵢ)·Ẋᵢ, ū̇ += g_uᵀK̄̇ᵢ + ∂ₓ(g_uᵀK̄ᵢ)·Ẋᵢ.
     /// </summary>
-    public (T Lambda, T Mu) SecondOrderReverse(TapeStep<T> step, T sigma, T lambdaNext, T muNext,
+    public (T Lambda, T Mu) SecondOrderReverse(int index, TapeStep<T> step, T sigma, T lambdaNext, T muNext,
         ControlAccumulator<T> firstOrder, ControlAccumulator<T> secondOrder)
     {
         using var scope = _engine.OpenScope();
-        Stages(step);
+        Stages(index, step);
         // The stage tangents Ẋᵢ = σ + h Σ aᵢⱼ K̇ⱼ; K̇ⱼ only where a later stage needs it.
         _differentiating.AllSlopes = false;
         _differentiating.WithControls = false;
@@ -120,11 +126,27 @@ internal sealed class RungeKuttaStepDerivatives<T>
         return (_engine.Keep(lambda), _engine.Keep(mu));
     }
 
-    // The primal stages of the step: linearizations at every Xᵢ (values only where a later stage uses them).
-    private void Stages(TapeStep<T> step)
+    // The primal stages of step `index`: linearizations at every Xᵢ (values only where a later stage uses them), moved
+    // to the kept ones when an earlier sweep kept them, else built and, within the budget, kept for the later sweeps.
+    private void Stages(int index, TapeStep<T> step)
     {
+        int s = _tableau.Stages;
+        if (_kept is not null && _kept.Has(index))
+        {
+            for (int i = 0; i < s; i++)
+            {
+                var x = _kept.Argument(index, i, step.Y0);
+                double t = step.T0 + _tableau.C[i] * step.H;
+                _points[i] = _points[i]?.At(step.Piece, t, x, _kept.Saved(index, i)) ?? _field.Linearize(step.Piece, t, x).At(step.Piece, t, x, _kept.Saved(index, i));
+            }
+            return;
+        }
         _linearizing.Layer = step.Piece;
         _primal.Run(_linearizing, step.T0, step.Y0, step.H);
+        if (_kept is null || !_kept.Wants(index, _points[0]!, step.Y0)) return;
+        for (int i = 0; i < s; i++) _arguments[i] = _primal.Argument(i);
+        _kept.Keep(index, step.Y0, _arguments, _points);
+        Array.Clear(_arguments);
     }
 
     // Drops the references to this step's values (freed with its scope).

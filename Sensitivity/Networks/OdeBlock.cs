@@ -42,8 +42,12 @@ public sealed record OdeBlock<T>(IVectorField<T> Field, OdeSolver Solver, IAdjoi
             : FinFail<long[]>(RobustNodeErrors.ShapeMismatch("ODE block input", $"[B, {string.Join(", ", Field.StateShape)}]", ShapeText.Of(inputShape)));
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// On an engine with row-block threads (the managed engine with <c>Torch:Threads</c> above one) and constant steps, a
+    /// large batch is split into row blocks swept in parallel (<see cref="RowBlockSweep"/>).
+    /// </remarks>
     public Fin<IForwardSweep<T>> Forward(T input) =>
-        OutputShape(Engine.Shape(input)).Bind(_ => Adjoint.Forward(Field, Solver, input));
+        OutputShape(Engine.Shape(input)).Bind(_ => RowBlockSweep.Forward(Adjoint, Field, Solver, input));
 }
 
 /// <summary>Builds <see cref="OdeBlock{T}"/> values (the engine comes from the field).</summary>

@@ -114,6 +114,7 @@ public sealed class BenchmarkJsonTests : IDisposable
     [Theory]
     [InlineData("gradients", "--engine", "torch,cuda", "unknown engine 'cuda'; known: torch, managed")]
     [InlineData("gradients", "--engine", "auto", "unknown engine 'auto'")]
+    [InlineData("augmented", "--engine", "managed", "--engine: the baselines every ratio is measured against run on the torch engine; include it, e.g. --engine torch,managed")]
     [InlineData("gradients", "--dtype", "float16", "--dtype: expected float32 or float64, got 'float16'")]
     [InlineData("gradients", "--layers", "10,x", "--layers: expected a comma-separated list of positive integers, got '10,x'")]
     [InlineData("gradients", "--frobnicate", "1", "unknown option '--frobnicate'")]

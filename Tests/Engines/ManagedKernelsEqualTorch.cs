@@ -176,6 +176,12 @@ public abstract class ManagedKernelsEqualTorch<TScalar>(double tolerance)
         _c.Equal(p.matmul(w), E.MatMul(mp, mw), "MatMul", p.abs().matmul(w.abs()));
         _c.Equal(p.t().matmul(q), E.TransposedMatMul(mp, mq), "TransposedMatMul", p.abs().t().matmul(q.abs()));
         _c.Equal(x.sum(0L), E.SumRows(mx), "SumRows", x.abs().sum(0L));
+        Tensor mu = Values(r, b, m), d2 = Values(r, b, n);
+        var (tFirst, tSecond) = T.SecondOrderPullback(p, mu, w, q, x, d2);
+        var (mFirst, mSecond) = E.SecondOrderPullback(mp, _c.Managed(mu), mw, mq, mx, _c.Managed(d2));
+        var (pw, mw2) = (p.abs().matmul(w.abs()), mu.abs().matmul(w.abs()));
+        _c.Equal(tFirst, mFirst, "SecondOrderPullback first", x.abs().mul(pw));
+        _c.Equal(tSecond, mSecond, "SecondOrderPullback second", x.abs().mul(mw2) + d2.abs().mul(q.abs()).mul(pw));
         foreach (double alpha in new[] { 1.0, -1.0, 0.37 })
         {
             Tensor acc = Values(r, m, n), accRow = Values(r, n);

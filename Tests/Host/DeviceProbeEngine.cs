@@ -86,6 +86,12 @@ public sealed class DeviceProbeEngine(Device device, string name = "torch") : IE
     public void CopyInPlace(Tensor destination, Tensor source) => E.CopyInPlace(See(destination, nameof(CopyInPlace)), See(source, nameof(CopyInPlace)));
     public Tensor Linear(Tensor x, Tensor weight, Tensor? bias) => See(E.Linear(See(x, nameof(Linear)), See(weight, nameof(Linear)), See(bias, nameof(Linear), true)), nameof(Linear));
     public Tensor MatMul(Tensor a, Tensor b) => See(E.MatMul(See(a, nameof(MatMul)), See(b, nameof(MatMul))), nameof(MatMul));
+    public (Tensor First, Tensor Second) SecondOrderPullback(Tensor p, Tensor m, Tensor weight, Tensor s, Tensor d1, Tensor d2)
+    {
+        var (first, second) = E.SecondOrderPullback(See(p, nameof(SecondOrderPullback)), See(m, nameof(SecondOrderPullback)), See(weight, nameof(SecondOrderPullback)),
+            See(s, nameof(SecondOrderPullback)), See(d1, nameof(SecondOrderPullback)), See(d2, nameof(SecondOrderPullback)));
+        return (See(first, nameof(SecondOrderPullback)), See(second, nameof(SecondOrderPullback)));
+    }
     public Tensor TransposedMatMul(Tensor a, Tensor b) => See(E.TransposedMatMul(See(a, nameof(TransposedMatMul)), See(b, nameof(TransposedMatMul))), nameof(TransposedMatMul));
     public Tensor SumRows(Tensor x) => See(E.SumRows(See(x, nameof(SumRows))), nameof(SumRows));
     public void AddTransposedMatMulInPlace(Tensor y, Tensor a, Tensor b, double alpha = 1) => E.AddTransposedMatMulInPlace(See(y, "AddTransposedMatMul"), See(a, "AddTransposedMatMul"), See(b, "AddTransposedMatMul"), alpha);

@@ -38,12 +38,51 @@ public sealed partial class ManagedEngine<TScalar>
         return result;
     }
 
+    /// <inheritdoc/>
+    public (ManagedTensor<TScalar> First, ManagedTensor<TScalar> Second) SecondOrderPullback(ManagedTensor<TScalar> p, ManagedTensor<TScalar> m,
+        ManagedTensor<TScalar> weight, ManagedTensor<TScalar> s, ManagedTensor<TScalar> d1, ManagedTensor<TScalar> d2)
+    {
+        var (batch, n) = Matrix("SecondOrderPullback", "p", p);
+        var (wn, k) = Matrix("SecondOrderPullback", "weight", weight);
+        if (wn != n) throw new ArgumentException($"SecondOrderPullback: p is {p.Shape}, so the weight must be [{n}, k], got {weight.Shape}");
+        if (Live(m).Shape != p.Shape) throw new ArgumentException($"SecondOrderPullback: m must be shaped like p {p.Shape}, got {m.Shape}");
+        var shape = ManagedShape.Of(batch, k);
+        if (Live(s).Shape != shape || Live(d1).Shape != shape || Live(d2).Shape != shape)
+            throw new ArgumentException($"SecondOrderPullback: s, d1 and d2 must be {shape}, got {s.Shape}, {d1.Shape} and {d2.Shape}");
+        var first = New(shape);
+        var second = New(shape);
+        // Row blocks: each block's products and elementwise steps stay in cache, and the rows are independent.
+        Blocks.Run(Threads, batch, Blocks.RowBlock(k), 2L * batch * n * k, (p, m, weight, s, d1, d2, first, second, n, k),
+            static (st, r0, r1) => PullbackRows(st.p, st.m, st.weight, st.s, st.d1, st.d2, st.first, st.second, st.n, st.k, r0, r1));
+        return (first, second);
+    }
+
+    // Rows r0 … r1 − 1 of the pullback: P and M by the product kernel (the same FMA chains as MatMul), then the
+    // elementwise steps with one rounding each, in the order of the unfused sequence.
+    private static void PullbackRows(ManagedTensor<TScalar> p, ManagedTensor<TScalar> m, ManagedTensor<TScalar> weight, ManagedTensor<TScalar> s,
+        ManagedTensor<TScalar> d1, ManagedTensor<TScalar> d2, ManagedTensor<TScalar> first, ManagedTensor<TScalar> second, int n, int k, int r0, int r1)
+    {
+        int rows = r1 - r0, count = rows * k;
+        var f = first.Span.Slice(r0 * k, count);
+        var g = second.Span.Slice(r0 * k, count);
+        var w = weight.Span;
+        DenseKernels<TScalar>.Product(p.Span[(r0 * n)..], n, 1, w, k, default, f, k, rows, k, n);
+        DenseKernels<TScalar>.Product(m.Span[(r0 * n)..], n, 1, w, k, default, g, k, rows, k, n);
+        var a1 = d1.Span.Slice(r0 * k, count);
+        using var scratch = Scratch(count, out var t);
+        TensorPrimitives.Multiply(d2.Span.Slice(r0 * k, count), s.Span.Slice(r0 * k, count), t);
+        TensorPrimitives.Multiply(t, f, t);
+        TensorPrimitives.Multiply(a1, g, g);
+        TensorPrimitives.Add(g, t, g);
+        TensorPrimitives.Multiply(a1, f, f);
+    }
+
     /// <summary>result [rows, cols] = init + A B with A read at (r·ars + k·aks), B [depth, cols] with row stride ldb, split into row blocks.</summary>
     private void Product(ManagedTensor<TScalar> a, int ars, int aks, ManagedTensor<TScalar> b, int ldb, ManagedTensor<TScalar> init,
         ManagedTensor<TScalar> result, int rows, int cols, int depth)
     {
         long work = (long)rows * cols * depth;
-        if (Threads == 1 || work < Blocks.ParallelWork)
+        if (Threads == 1 || work < Blocks.ParallelWork || Blocks.SingleThreaded)
         {
             DenseKernels<TScalar>.Product(a.Span, ars, aks, b.Span, ldb, init.IsNone ? default : init.Span, result.Span, cols, rows, cols, depth);
             return;

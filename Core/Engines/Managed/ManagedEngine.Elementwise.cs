@@ -31,7 +31,7 @@ public sealed partial class ManagedEngine<TScalar>
     private void Combine(ManagedTensor<TScalar> y, ReadOnlySpan<double> weights, ReadOnlySpan<ManagedTensor<TScalar>> terms, ManagedTensor<TScalar> result)
     {
         int count = result.Count;
-        if (Threads == 1 || count < Blocks.ParallelWork)
+        if (Threads == 1 || count < Blocks.ParallelWork || Blocks.SingleThreaded)
         {
             ElementwiseKernels<TScalar>.Combine(y.IsNone ? default : y.Span, weights, terms, result.Span, 0, count);
             return;

@@ -28,7 +28,7 @@ namespace RobustNode.Core.Engines.Managed;
 /// dimensions. An absent value (no bias) is <c>default</c>.</para>
 /// </remarks>
 /// <typeparam name="TScalar">float or double.</typeparam>
-public sealed partial class ManagedEngine<TScalar> : IEngine<ManagedTensor<TScalar>>
+public sealed partial class ManagedEngine<TScalar> : IEngine<ManagedTensor<TScalar>>, IRowBlocks
     where TScalar : unmanaged, IFloatingPointIeee754<TScalar>
 {
     /// <summary>An engine whose large kernels use up to <paramref name="threads"/> threads (default one).</summary>
@@ -43,6 +43,22 @@ public sealed partial class ManagedEngine<TScalar> : IEngine<ManagedTensor<TScal
 
     /// <summary>The number of threads a kernel may use.</summary>
     public int Threads { get; }
+
+    /// <summary>The fewest rows a row block of a split batch has: below it a thread hand-off per sweep costs more than it saves.</summary>
+    private const int MinimumBlockRows = 512;
+
+    /// <summary>
+    /// One block per thread, each of at least <see cref="MinimumBlockRows"/> rows: a batch of 4096 on two threads is
+    /// split in two, a batch of 256 is not split.
+    /// </summary>
+    int IRowBlocks.RowBlocks(long batch) => (int)Math.Clamp(batch / MinimumBlockRows, 1, Threads);
+
+    /// <inheritdoc/>
+    IRowBlockThreads IRowBlocks.LeaseThreads(int blocks)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(blocks, 1);
+        return RowBlockThreads.Lease(blocks);
+    }
 
     /// <inheritdoc/>
     public string Name => "managed";

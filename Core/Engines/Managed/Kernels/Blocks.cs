@@ -16,6 +16,9 @@ internal static class Blocks
     /// <summary>The least work (multiply-adds or elements, as the kernel counts it) that is split across threads: below it a thread hand-off (≈ 5–20 µs) costs more than it saves.</summary>
     public const long ParallelWork = 1 << 17;
 
+    /// <summary>Set on threads that already compute one row block of a batch (<see cref="IRowBlocks"/>): their kernels stay on them.</summary>
+    [ThreadStatic] public static bool SingleThreaded;
+
     /// <summary>The number of blocks of <paramref name="blockSize"/> items that cover <paramref name="count"/> items.</summary>
     public static int Count(int count, int blockSize) => count == 0 ? 0 : (count + blockSize - 1) / blockSize;
 
@@ -27,7 +30,7 @@ internal static class Blocks
     public static void Run<TState>(int threads, int count, int blockSize, long work, TState state, Action<TState, int, int> body)
     {
         int blocks = Count(count, blockSize);
-        if (threads <= 1 || blocks < 2 || work < ParallelWork)
+        if (threads <= 1 || blocks < 2 || work < ParallelWork || SingleThreaded)
         {
             for (int b = 0; b < blocks; b++)
                 body(state, b * blockSize, Math.Min(count, (b + 1) * blockSize));
