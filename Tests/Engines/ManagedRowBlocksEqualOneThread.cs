@@ -65,14 +65,6 @@ public sealed class ManagedRowBlocksEqualOneThread
         }
     }
 
-    private static SensitivityProblem<ManagedTensor<double>> Problem(ManagedEngine<double> e)
-    {
-        var random = new Random(5);
-        double[] Normal(int n) => Enumerable.Range(0, n).Select(_ => random.NextDouble() * 2 - 1).ToArray();
-        var field = NeuralOdeField.Create(e, e.FromValues(Normal(Layers * Dim * Dim), default, Layers, Dim, Dim),
-            e.FromValues(Normal(Layers * Dim), default, Layers, Dim), 1.0).Match(f => f, errors => throw new InvalidOperationException(errors.Head.Message));
-        var labels = e.FromValues(Enumerable.Range(0, Batch).Select(i => (double)(i % Dim)).ToArray(), default, Batch);
-        return SensitivityProblem.Create(field, e.FromValues(Normal(Batch * Dim), default, Batch, Dim), new CrossEntropyLoss<ManagedTensor<double>>(e, labels),
-            SolverCatalog.Fixed(Tableaux.Rk4));
-    }
+    private static SensitivityProblem<ManagedTensor<double>> Problem(ManagedEngine<double> e) =>
+        RandomNodeProblem.Create(e, Layers, Dim, Batch, seed: 5);
 }

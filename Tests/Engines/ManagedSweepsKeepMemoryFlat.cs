@@ -77,17 +77,7 @@ public sealed class ManagedSweepsKeepMemoryFlat(ITestOutputHelper output)
         Assert.Equal(blocks, CreatedBlocks());
     }
 
-    private SensitivityProblem<ManagedTensor<double>> Problem(int layers)
-    {
-        const int dim = 4, batch = 16;
-        var random = new Random(11);
-        double[] Normal(int n) => Enumerable.Range(0, n).Select(_ => random.NextDouble() * 2 - 1).ToArray();
-        var field = NeuralOdeField.Create(_e, _e.FromValues(Normal(layers * dim * dim), default, layers, dim, dim),
-            _e.FromValues(Normal(layers * dim), default, layers, dim), 1.0).Match(f => f, errors => throw new InvalidOperationException(errors.Head.Message));
-        var labels = _e.FromValues(Enumerable.Range(0, batch).Select(i => (double)(i % dim)).ToArray(), default, batch);
-        return SensitivityProblem.Create(field, _e.FromValues(Normal(batch * dim), default, batch, dim), new CrossEntropyLoss<ManagedTensor<double>>(_e, labels),
-            SolverCatalog.Fixed(Tableaux.Rk4));
-    }
+    private SensitivityProblem<ManagedTensor<double>> Problem(int layers) => RandomNodeProblem.Create(_e, layers, dim: 4, batch: 16, seed: 11);
 
     /// <summary>The blocks the calling thread's float64 pool has made so far.</summary>
     private static long CreatedBlocks()
