@@ -13,6 +13,7 @@ internal sealed class CheckpointQueue
     private readonly object _gate = new();
     private IReadOnlyList<(string Path, byte[] Bytes)>? _waiting;
     private Task _worker = Task.CompletedTask;
+    private bool _running; // under _gate: a worker has not yet decided to stop (its Task may complete later)
     private Exception? _failure;
 
     /// <summary>Queues one epoch's files (written in the order given); rethrows a failure of an earlier write.</summary>
@@ -21,19 +22,32 @@ internal sealed class CheckpointQueue
         lock (_gate)
         {
             ThrowIfFailed();
-            bool idle = _waiting is null && _worker.IsCompleted;
             _waiting = files;
-            if (idle) _worker = Task.Run(Work);
+            if (!_running)
+            {
+                _running = true;
+                _worker = Task.Run(Work);
+            }
         }
     }
 
     /// <summary>Waits until every queued epoch is written; rethrows the first failure.</summary>
     public void Drain()
     {
-        Task worker;
-        lock (_gate) worker = _worker;
-        worker.Wait();
-        lock (_gate) ThrowIfFailed();
+        while (true)
+        {
+            Task worker;
+            lock (_gate)
+            {
+                if (!_running)
+                {
+                    ThrowIfFailed();
+                    return;
+                }
+                worker = _worker;
+            }
+            worker.Wait();
+        }
     }
 
     private void Work()
@@ -43,7 +57,11 @@ internal sealed class CheckpointQueue
             IReadOnlyList<(string Path, byte[] Bytes)> files;
             lock (_gate)
             {
-                if (_waiting is null || _failure is not null) return;
+                if (_waiting is null || _failure is not null)
+                {
+                    _running = false;
+                    return;
+                }
                 (files, _waiting) = (_waiting, null);
             }
             try
@@ -52,7 +70,11 @@ internal sealed class CheckpointQueue
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                lock (_gate) _failure ??= ex;
+                lock (_gate)
+                {
+                    _failure ??= ex;
+                    _running = false;
+                }
                 return;
             }
         }
