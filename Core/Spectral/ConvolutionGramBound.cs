@@ -40,12 +40,13 @@ internal static class ConvolutionGramBound
         var correlation = nn.functional.conv2d(byChannel, byChannel, padding: [reach, reach]);   // [C, C, 2k − 1, 2k − 1]
         // Shift s = 0 to index 0 so that the transform is Σ_s R(s) e^{−iω·s} (a phase would not change the moduli either).
         var placed = nn.functional.pad(correlation, [0, grid - span, 0, grid - span]).roll([-reach, -reach], [2, 3]);
-        var moduli = fft.fft2(placed).abs().permute(2, 3, 0, 1).reshape(grid * grid, channels, channels);   // |G(ω₀)|
+        // R is real, so G(−ω) is G(ω) conjugated entrywise and |G| is even in ω: half of the grid holds every modulus.
+        var moduli = fft.rfft2(placed).abs().permute(2, 3, 0, 1).reshape(-1, channels, channels);            // |G(ω₀)|
         var offsets = arange(-reach, reach + 1, ScalarType.Float64).abs();
         var l1 = offsets.unsqueeze(1) + offsets.unsqueeze(0);                                                   // |s_u| + |s_v|
         var delta = correlation.abs().mul(l1).sum([2L, 3L]).mul(Math.PI / grid);                               // Δ [C, C]
         var matrices = moduli.add(delta);
-        var v = ones([grid * grid, channels, 1], ScalarType.Float64);
+        var v = ones([moduli.shape[0], channels, 1], ScalarType.Float64);
         for (int i = 0; i < PowerSteps; i++)
         {
             v = matrices.matmul(v);
