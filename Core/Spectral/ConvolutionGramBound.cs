@@ -1,3 +1,5 @@
+using RobustNode.Core.Engines;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace RobustNode.Core.Spectral;
@@ -42,10 +44,12 @@ internal static class ConvolutionGramBound
         var placed = nn.functional.pad(correlation, [0, grid - span, 0, grid - span]).roll([-reach, -reach], [2, 3]);
         // R is real, so G(−ω) is G(ω) conjugated entrywise and |G| is even in ω: half of the grid holds every modulus.
         var moduli = fft.rfft2(placed).abs().permute(2, 3, 0, 1).reshape(-1, channels, channels);            // |G(ω₀)|
-        var offsets = arange(-reach, reach + 1, ScalarType.Float64).abs();
-        var l1 = offsets.unsqueeze(1) + offsets.unsqueeze(0);                                                   // |s_u| + |s_v|
-        var delta = correlation.abs().mul(l1).sum([2L, 3L]).mul(Math.PI / grid);                               // Δ [C, C]
-        var matrices = moduli.add(delta);
+        using var first = (-reach).ToScalar();
+        using var end = (reach + 1).ToScalar();
+        var offsets = arange(first, end, TorchScalars.One, dtype: ScalarType.Float64).abs();
+        var l1 = offsets.unsqueeze(1).Plus(offsets.unsqueeze(0));                                              // |s_u| + |s_v|
+        var delta = correlation.abs().mul(l1).sum([2L, 3L]).Times(Math.PI / grid);                             // Δ [C, C]
+        var matrices = moduli.Plus(delta);
         var v = ones([moduli.shape[0], channels, 1], ScalarType.Float64);
         for (int i = 0; i < PowerSteps; i++)
         {
@@ -53,7 +57,7 @@ internal static class ConvolutionGramBound
             v = v.div(v.amax([1L], keepdim: true));
         }
         // Powers of a non-negative matrix with a positive diagonal keep v positive; a zero kernel gives zero rows.
-        var ratios = matrices.matmul(v).div(v.clamp_min(double.Epsilon));
+        var ratios = matrices.matmul(v).div(v.AtLeast(double.Epsilon));
         double squared = ratios.max().item<double>();
         return Math.Sqrt(Math.Max(squared, 0)) * (1 + ConvolutionSpectrum.RoundingMargin);
     }
