@@ -19,7 +19,9 @@ namespace RobustNode.Core.Fields;
 /// The products are the closed forms, with the layouts and calls libtorch runs fastest (<see cref="KernelCotangents"/>):
 /// a second-order reverse stage gets the second-order kernel term from a kernel-only backward pass through its two
 /// transposed convolutions W ∗ᵀ p and W ∗ᵀ m (a local single-layer backward, its graph freed at once), instead of a
-/// correlation over two batches.
+/// correlation over two batches. When the state-only reverse sweep kept W ∗ᵀ p (<see cref="FieldLinearization{T}.SharesReverseProduct"/>),
+/// the stage computes only W ∗ᵀ m, with σ(x) ⋆ m from its backward pass, and σ(x) ⋆ p and (σ'(x) ⊙ s) ⋆ p by one
+/// correlation of the two inputs: three calls instead of five.
 /// </remarks>
 public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
 {
