@@ -121,6 +121,8 @@ internal static class ImageGradientBenchmark
             "σ'', the transposed convolution and the two results). Keeping W ∗ᵀ p costs 0.8 MB per ODE layer (and the λ(T) copy " +
             "0.8 MB) for one transposed convolution per layer less.");
         sb.AppendLine();
+        sb.AppendLine("**Verdict.** The time goal (augmented step ≤ 1.0× double backpropagation) is missed at every N, for the cause above: equal convolution calls, but three kernel terms against two and two of them as a correlation. Keeping W ∗ᵀ p took the CPU-time ratio from 1.33×, 1.28×, 1.25× to 1.27×, 1.24×, 1.24× at N = 6, 24, 96 (runs on a shared, loaded machine; ratios within one run). It costs 0.8 MB per ODE layer: discrete mode stays below double backpropagation"s memory at N = 24 and 96 (0.70× and 0.54× before, 0.87× and 0.72× now) and moves further above it at N = 6 (1.18× before, 1.27× now), where the fixed part dominates; the tanh stems" dropped pre-activations (2 MB) brought backsolve below it at N = 6. Closing the rest needs the kernel terms paired with p as weight gradients: σ ⋆ p from the reverse sweep"s transposed convolution and (σ"ẋ) ⋆ p from the tangent sweep"s convolution, which needs p kept from the reverse sweep until the tangent sweep passes (no higher peak: it is released before the second-order sweep keeps its tangents) — about 1.4 ms less per layer by the timings above, still above double backpropagation"s work while ∇J is returned separately.");
+        sb.AppendLine();
         sb.AppendLine("## Goals").AppendLine();
         var goals = new List<IReadOnlyList<string>>();
         foreach (var size in run.MemorySizes)
