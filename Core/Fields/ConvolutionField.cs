@@ -148,7 +148,7 @@ public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
             var withP = KernelCotangents.Correlations([sigma, ds], p, Kernel.shape[3], 1, f.Padding);
             first[0].PlusInPlace(withP[0], first.Scale);
             first[1].PlusInPlace(p.sum([0, 2, 3]), first.Scale);
-            second[0].PlusInPlace(withP[1].add_(sigmaM), second.Scale);
+            second[0].PlusInPlace(withP[1].add_(sigmaM, TorchScalars.One), second.Scale);
             second[1].PlusInPlace(m.sum([0, 2, 3]), second.Scale);
             var aDot = transposed[0];
             var x1 = d1 * product;
