@@ -26,7 +26,10 @@ internal static class ReportJson
             Ratio(report, "augmented"),
             Ratio(report, "pgd"),
             Ratios(report, "standard"),
-            Ratios(report, "pgd")),
+            Ratios(report, "pgd"),
+            CpuSeconds(report),
+            Ratios(report, "standard", cpu: true),
+            Ratios(report, "pgd", cpu: true)),
         Pairs(report.Settings),
         Pairs(report.Configuration),
         report.Plots);
@@ -62,7 +65,8 @@ internal static class ReportJson
         t.Objective,
         t.Epochs,
         t.ResumedFrom,
-        new SecondsPerEpochJson(Math.Round(t.MedianEpochSeconds, 5), Math.Round(t.MeanEpochSeconds, 5)),
+        new SecondsPerEpochJson(Math.Round(t.MedianEpochSeconds, 5), Math.Round(t.MeanEpochSeconds, 5),
+            double.IsNaN(t.MedianEpochCpuSeconds) ? null : Math.Round(t.MedianEpochCpuSeconds, 5)),
         Math.Round(t.TotalSeconds, 3),
         t.Scores.CleanAccuracy,
         Curves(t.Scores.Curves),
@@ -73,11 +77,19 @@ internal static class ReportJson
 
     private static double? Ratio(RunReport report, string trainer) => report.TimeRatio(trainer) is { } r ? Math.Round(r, 4) : null;
 
-    /// <summary>Every other trainer's median time per epoch over the baseline's, or null when there is none.</summary>
-    private static Dictionary<string, double>? Ratios(RunReport report, string baseline)
+    /// <summary>Every trainer's median processor time per epoch, or null when no epoch recorded it.</summary>
+    private static Dictionary<string, double>? CpuSeconds(RunReport report)
+    {
+        var pairs = Pairs(report.Trainers.Where(t => !double.IsNaN(t.MedianEpochCpuSeconds))
+            .Select(t => new KeyValuePair<string, double>(t.Name, Math.Round(t.MedianEpochCpuSeconds, 5))));
+        return pairs.Count > 0 ? pairs : null;
+    }
+
+    /// <summary>Every other trainer's median wall (or processor) time per epoch over the baseline's, or null when there is none.</summary>
+    private static Dictionary<string, double>? Ratios(RunReport report, string baseline, bool cpu = false)
     {
         var ratios = report.Trainers.Where(t => t.Name != baseline)
-            .Select(t => (t.Name, Ratio: report.TimeRatio(t.Name, baseline)))
+            .Select(t => (t.Name, Ratio: cpu ? report.CpuTimeRatio(t.Name, baseline) : report.TimeRatio(t.Name, baseline)))
             .Where(x => x.Ratio is not null)
             .Select(x => new KeyValuePair<string, double>(x.Name, Math.Round(x.Ratio!.Value, 4)));
         var pairs = Pairs(ratios);

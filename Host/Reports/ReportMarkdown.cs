@@ -33,16 +33,20 @@ internal static class ReportMarkdown
         md.AppendLine();
         bool pgd = report.Trainers.Any(t => t.Name == "pgd");
         md.AppendLine(pgd
-            ? "| trainer | objective | epochs | median s/epoch | mean s/epoch | total s | median time / standard | median time / pgd |"
-            : "| trainer | objective | epochs | median s/epoch | mean s/epoch | total s | median time / standard |");
-        md.AppendLine(pgd ? "|---|---|---:|---:|---:|---:|---:|---:|" : "|---|---|---:|---:|---:|---:|---:|");
+            ? "| trainer | objective | epochs | median s/epoch | mean s/epoch | total s | median time / standard | median time / pgd | median CPU s/epoch | CPU / standard | CPU / pgd |"
+            : "| trainer | objective | epochs | median s/epoch | mean s/epoch | total s | median time / standard | median CPU s/epoch | CPU / standard |");
+        md.AppendLine(pgd ? "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|" : "|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        static string Ratio(double? r) => r is { } v ? v.ToString("F2", CultureInfo.InvariantCulture) : "–";
         foreach (var t in report.Trainers)
         {
-            string ratio = report.TimeRatio(t.Name) is { } r ? r.ToString("F2", inv) : "–";
-            string overPgd = pgd ? (report.TimeRatio(t.Name, "pgd") is { } p ? $" {p.ToString("F2", inv)} |" : " – |") : "";
+            string overPgd = pgd ? $" {Ratio(report.TimeRatio(t.Name, "pgd"))} |" : "";
+            string cpuOverPgd = pgd ? $" {Ratio(report.CpuTimeRatio(t.Name, "pgd"))} |" : "";
+            string cpu = double.IsNaN(t.MedianEpochCpuSeconds) ? "–" : Seconds(t.MedianEpochCpuSeconds);
             string resumed = t.ResumedFrom > 0 ? $" (resumed at {t.ResumedFrom})" : "";
-            md.AppendLine(inv, $"| {t.Name} | `{t.Objective}` | {t.Epochs}{resumed} | {Seconds(t.MedianEpochSeconds)} | {Seconds(t.MeanEpochSeconds)} | {Seconds(t.TotalSeconds)} | {ratio} |{overPgd}");
+            md.AppendLine(inv, $"| {t.Name} | `{t.Objective}` | {t.Epochs}{resumed} | {Seconds(t.MedianEpochSeconds)} | {Seconds(t.MeanEpochSeconds)} | {Seconds(t.TotalSeconds)} | {Ratio(report.TimeRatio(t.Name))} |{overPgd} {cpu} | {Ratio(report.CpuTimeRatio(t.Name))} |{cpuOverPgd}");
         }
+        md.AppendLine();
+        md.AppendLine("CPU: the process's processor time per epoch, all threads; on a shared machine it is the fairer measure of cost.");
         md.AppendLine();
         if (report.TimeRatio("augmented") is { } augmented)
         {

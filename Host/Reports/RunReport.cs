@@ -14,14 +14,16 @@ namespace RobustNode.Host.Reports;
 internal sealed record TrainerReport(string Name, string Objective, int Epochs, int ResumedFrom, IReadOnlyList<EpochMetrics> History, ModelScores Scores, string ModelFile)
 {
     /// <summary>Median wall time of the recorded epochs, in seconds (robust to the first epoch's warm-up).</summary>
-    public double MedianEpochSeconds
+    public double MedianEpochSeconds => Median(History.Select(m => m.WallTime.TotalSeconds));
+
+    /// <summary>Median processor time of the epochs that recorded it, in seconds (NaN when none did).</summary>
+    public double MedianEpochCpuSeconds => Median(History.Where(m => m.CpuTime > TimeSpan.Zero).Select(m => m.CpuTime.TotalSeconds));
+
+    private static double Median(IEnumerable<double> values)
     {
-        get
-        {
-            if (History.Count == 0) return double.NaN;
-            var s = History.Select(m => m.WallTime.TotalSeconds).Order().ToArray();
-            return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
-        }
+        var s = values.Order().ToArray();
+        if (s.Length == 0) return double.NaN;
+        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
     }
 
     /// <summary>Mean wall time of the recorded epochs, in seconds.</summary>
@@ -63,5 +65,14 @@ internal sealed record RunReport(
         var other = Trainers.FirstOrDefault(t => t.Name == trainer);
         if (reference is null || other is null || !(reference.MedianEpochSeconds > 0) || double.IsNaN(other.MedianEpochSeconds)) return null;
         return other.MedianEpochSeconds / reference.MedianEpochSeconds;
+    }
+
+    /// <summary>Median processor time per epoch of a trainer relative to a baseline trainer's (null without both).</summary>
+    public double? CpuTimeRatio(string trainer, string baseline = "standard")
+    {
+        var reference = Trainers.FirstOrDefault(t => t.Name == baseline);
+        var other = Trainers.FirstOrDefault(t => t.Name == trainer);
+        if (reference is null || other is null || !(reference.MedianEpochCpuSeconds > 0) || !(other.MedianEpochCpuSeconds > 0)) return null;
+        return other.MedianEpochCpuSeconds / reference.MedianEpochCpuSeconds;
     }
 }

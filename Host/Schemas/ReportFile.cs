@@ -59,18 +59,23 @@ internal sealed record TrainerJson(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LipschitzJson? Lipschitz = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SanityJson? Sanity = null);
 
-/// <summary>Wall time per epoch of the recorded epochs, in seconds (null without any).</summary>
-internal sealed record SecondsPerEpochJson(double Median, double Mean);
+/// <summary>Wall time per epoch of the recorded epochs, in seconds, and the median processor time (<c>cpuMedian</c>, absent when not recorded).</summary>
+internal sealed record SecondsPerEpochJson(double Median, double Mean,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? CpuMedian = null);
 
 /// <summary>
 /// Time per epoch of every trainer (<c>medianSecondsPerEpoch</c>), the ratios of the augmented and PGD trainers' medians
 /// to the standard trainer's (absent without both), and for every other trainer its median over the standard trainer's
 /// (<c>overStandard</c>) and over the PGD trainer's (<c>overPgd</c>: the robust trainers' time against PGD training's;
-/// each absent without its baseline).
+/// each absent without its baseline); the same from processor time (<c>medianCpuSecondsPerEpoch</c>, <c>cpuOverStandard</c>,
+/// <c>cpuOverPgd</c>), which a shared machine disturbs less than wall time.
 /// </summary>
 internal sealed record ReportTimingJson(
     IReadOnlyDictionary<string, double> MedianSecondsPerEpoch,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? AugmentedOverStandard = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? PgdOverStandard = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, double>? OverStandard = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, double>? OverPgd = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, double>? OverPgd = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, double>? MedianCpuSecondsPerEpoch = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, double>? CpuOverStandard = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, double>? CpuOverPgd = null);

@@ -175,7 +175,11 @@ internal sealed class TrainVerb(
         console.Out.Write(AccuracyTable.Markdown(reports.Select(r => (r.Name, r.Scores)).ToArray()));
         foreach (var t in report.Trainers.Where(t => t.Name != "standard"))
             if (report.TimeRatio(t.Name) is { } ratio)
-                log.LogInformation("Median time per epoch: {Trainer} / standard = {Ratio:F2}", t.Name, ratio);
+                log.LogInformation("Median time per epoch: {Trainer} / standard = {Ratio:F2} (CPU {Cpu})", t.Name, ratio,
+                    report.CpuTimeRatio(t.Name) is { } cpu ? cpu.ToString("F2", System.Globalization.CultureInfo.InvariantCulture) : "–");
+        foreach (var t in report.Trainers.Where(t => t.Name != "pgd"))
+            if (report.CpuTimeRatio(t.Name, "pgd") is { } cpu)
+                log.LogInformation("Median CPU time per epoch: {Trainer} / pgd = {Ratio:F2}", t.Name, cpu);
         // The process's own start (runtime and JIT start-up, configuration) comes before the verb's clock.
         double sinceStart = (DateTime.Now - Process.GetCurrentProcess().StartTime).TotalSeconds;
         log.LogInformation("Time: {SetUp:F2} s set-up, {Training:F2} s training, {Evaluation:F2} s evaluation, {Pictures:F2} s pictures, {Writing:F2} s writing; {Total:F2} s since the process started",

@@ -120,6 +120,34 @@ public class JsonFileRoundTrips
     }
 
     [Fact]
+    public void Processor_time_per_epoch_is_kept_in_the_history_and_compared_in_the_timing_table()
+    {
+        static EpochMetrics Timed(int k, double wall, double cpu) => Epoch(k, wall) with { CpuTime = TimeSpan.FromSeconds(cpu) };
+        using var folder = new TempFolder();
+        var path = folder.File("pgd.history.json");
+        EpochMetrics[] epochs = [Timed(0, 0.5, 0.25), Timed(1, 0.75, 0.5)];
+        EpochHistory.Write(path, epochs);
+        Assert.Equal(epochs, EpochHistory.Read(path).SuccessToSeq().Head);
+
+        var report = Report() with
+        {
+            Trainers =
+            [
+                new TrainerReport("standard", "J", 2, 0, [Timed(0, 0.2, 0.1), Timed(1, 0.2, 0.1)], new ModelScores(0.9, []), "models/standard.ckpt"),
+                new TrainerReport("pgd", "PGD", 2, 0, [Timed(0, 0.2, 0.4), Timed(1, 0.2, 0.4)], new ModelScores(0.9, []), "models/pgd.ckpt"),
+            ],
+        };
+        var json = JsonNode.Parse(ReportJson.Write(report))!;
+        // Equal wall times, CPU 4× apart: the two ratios are reported side by side.
+        Assert.Equal(1.0, (double)json["timing"]!["overStandard"]!["pgd"]!);
+        Assert.Equal(4.0, (double)json["timing"]!["cpuOverStandard"]!["pgd"]!);
+        Assert.Equal(0.25, (double)json["timing"]!["cpuOverPgd"]!["standard"]!);
+        Assert.Equal(0.4, (double)json["trainers"]![1]!["secondsPerEpoch"]!["cpuMedian"]!);
+        Assert.Equal(0.4, (double)json["trainers"]![1]!["history"]![0]!["cpuSeconds"]!);
+        Assert.Contains("| CPU / pgd |", Encoding.UTF8.GetString(ReportMarkdown.Write(report)));
+    }
+
+    [Fact]
     public void A_history_without_a_required_key_is_an_error_naming_the_file()
     {
         using var folder = new TempFolder();

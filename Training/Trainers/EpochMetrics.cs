@@ -11,7 +11,15 @@ namespace RobustNode.Training.Trainers;
 /// <param name="Batches">Number of mini-batches (optimizer steps).</param>
 /// <param name="Samples">Number of training samples.</param>
 /// <param name="WallTime">Wall-clock time of the epoch.</param>
-public sealed record EpochMetrics(int Epoch, double Loss, double Objective, double TrainAccuracy, double LearningRate, int Batches, int Samples, TimeSpan WallTime);
+public sealed record EpochMetrics(int Epoch, double Loss, double Objective, double TrainAccuracy, double LearningRate, int Batches, int Samples, TimeSpan WallTime)
+{
+    /// <summary>
+    /// Processor time the process spent during the epoch, all threads (zero when not measured). On a shared machine wall
+    /// time depends on the other work; the processor time of a run's own threads does much less, so trainers compared
+    /// across epochs run at different moments are compared by it.
+    /// </summary>
+    public TimeSpan CpuTime { get; init; }
+}
 
 /// <summary>Progress within an epoch, reported after every mini-batch (for progress bars).</summary>
 /// <param name="Epoch">The epoch's index (0-based).</param>

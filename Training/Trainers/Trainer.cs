@@ -68,6 +68,7 @@ public static class Trainer
             long correct = 0, samples = 0;
             var parameters = state.Model.Parameters;
             var clock = Stopwatch.StartNew();
+            var cpu = Environment.CpuUsage.TotalTime;
             var order = data.Source.Order(Seeds.Derive(options.Seed, Seeds.Shuffle, epoch));
             bool constrained = StepConstraints.Any(state.Model);
             for (int b = 0, start = 0; start < data.Count; b++, start += size)
@@ -101,7 +102,8 @@ public static class Trainer
             if (constrained && StepConstraints.Restore(state.Model, ConstraintNorm.Proven) is { IsFail: true } failed)
                 return FinFail<EpochMetrics>(failed.Match(Succ: _ => Error.New(""), Fail: e => e));
             state.Epoch = epoch + 1;
-            return FinSucc(new EpochMetrics(epoch, lossSum / samples, objectiveSum / samples, (double)correct / samples, learningRate, count, (int)samples, clock.Elapsed));
+            return FinSucc(new EpochMetrics(epoch, lossSum / samples, objectiveSum / samples, (double)correct / samples, learningRate, count, (int)samples, clock.Elapsed)
+                { CpuTime = Environment.CpuUsage.TotalTime - cpu });
         });
 
     /// <summary>
