@@ -23,6 +23,7 @@ namespace RobustNode.Tests.Structure;
 /// restarts at 0.99× each certified radius never changes a certified prediction; certified accuracy never exceeds PGD
 /// accuracy.
 /// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class ConstrainedNetworkCertificatesHold
 {
     private sealed record Trained(Network<Tensor> Model, Dataset Train, Dataset Test);

@@ -19,6 +19,7 @@ namespace RobustNode.Tests.Structure;
 /// read-out's rows, L_body held fixed as the objective defines it), and to central finite differences of J_ε on a
 /// network whose body bound is locally constant (a contractive gradient-flow block strictly inside its step rule: bound 1).
 /// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class LipschitzMarginGradients
 {
     private const int Batch = 7, Inputs = 5, Hidden = 6, Classes = 4;
