@@ -79,33 +79,49 @@ internal static class ImageGradientBenchmark
         sb.AppendLine();
         sb.AppendLine("- a kernel correlation z ⋆ ā (a kernel gradient) is one `conv2d` with the batch in the channels' place, given in " +
             "channels-last layout: about 0.5–0.7× the time of the same call in the contiguous layout at the 7×7 maps of the ODE block;");
-        sb.AppendLine("- a second-order reverse stage (of an ODE layer and of each stem convolution) takes the second-order kernel term " +
-            "σ'(x)ẋ ⋆ ā + σ(x) ⋆ ā̇ from a kernel-only backward pass through its two transposed convolutions W ∗ᵀ ā and W ∗ᵀ ā̇ " +
-            "(which it needs anyway) — a **local single-layer backward**, its two-node graph freed at once, so its memory is one " +
-            "layer's — instead of a correlation over two batches (with the layout change above, about 0.6–0.7× the time of the stage);");
-        sb.AppendLine("- the first-order kernel term σ(x) ⋆ ā stays a correlation: taken from the same backward pass it would need a third " +
-            "transposed convolution, which costs more than the correlation.");
+        sb.AppendLine("- the reverse sweep that finds p(0) keeps W ∗ᵀ p at every ODE stage (one state per stage, released as the " +
+            "second-order sweep takes it), and the second-order sweep, started from the same λ(T) (checked element for element; " +
+            "otherwise it recomputes), takes it instead of computing it again: g_xᵀp = σ'(x) ⊙ (W ∗ᵀ p) and " +
+            "∂ₓ(g_xᵀp)·s = σ''(x) ⊙ s ⊙ (W ∗ᵀ p) both read it;");
+        sb.AppendLine("- an ODE layer's second-order stage then makes three calls: the transposed convolution W ∗ᵀ ṗ with a kernel-only " +
+            "backward pass through it for σ(x) ⋆ ṗ — a **local single-layer backward**, its one-node graph freed at once, so its " +
+            "memory is one layer's; libtorch's weight gradient costs about a third of a correlation written as a convolution — " +
+            "and one correlation for σ(x) ⋆ p (∇J) and (σ'(x) ⊙ s) ⋆ p together, the two inputs stacked along the axis the " +
+            "correlation treats as its batch (about 1.1× the time of one input);");
+        sb.AppendLine("- a stem convolution's second-order stage takes its second-order kernel term from a kernel-only backward pass " +
+            "through its two transposed convolutions (which it needs anyway), and its first-order term from a correlation; a tanh " +
+            "stem keeps only its output (tanh' and tanh'' are functions of it).");
         sb.AppendLine();
         sb.AppendLine("A local double backward through each layer (rebuilding the layer with autograd, first-order VJP with `create_graph`, " +
             "then differentiating once more) was not used: it repeats the layer's forward convolution and both of its transposed " +
             "convolutions, more work than the closed forms, which read the states and tangents the sweeps keep.");
         sb.AppendLine();
-        sb.AppendLine("**Why the sweeps still cost more than double backpropagation.** Counted in convolution-sized calls per ODE layer, " +
-            "double backpropagation makes 6: the forward W ∗ σ(x), the transposed W ∗ᵀ p of the first backward pass, and in the second " +
-            "backward pass one convolution and one kernel gradient through each of the two. The second-order adjoint makes 8: the " +
-            "forward, the reverse sweep's W ∗ᵀ p for p(0), the tangent W ∗ (σ'ẋ), and in the second-order reverse sweep W ∗ᵀ p again, " +
-            "W ∗ᵀ ṗ, and three kernel terms (σ ⋆ p for ∇J, σ'ẋ ⋆ p + σ ⋆ ṗ for the penalty). The two extra calls are W ∗ᵀ p, " +
-            "computed by both reverse sweeps because nothing is kept between them, and the third kernel term, needed because the " +
-            "sweeps return ∇J and the penalty's gradient separately where double backpropagation accumulates their sum. Closing the " +
-            "gap needs the reverse sweep's transposed convolutions kept for the second-order sweep (one state per layer of memory) " +
-            "and a gradient of 𝒥 alone (∇J not reported separately); neither is done here. The sweeps also recompute σ(x), σ'(x) " +
-            "and σ''(x) in every sweep (elementwise, a few per cent).");
+        sb.AppendLine("**Convolution calls per ODE layer.** Double backpropagation makes 6: the forward W ∗ σ(x), the transposed W ∗ᵀ p " +
+            "of the first backward pass, and in the second backward pass one convolution and one weight gradient through each of " +
+            "the two. The second-order adjoint makes 6 (8 before W ∗ᵀ p was kept): forward 1 (W ∗ σ(x)); reverse sweep for p(0) " +
+            "1 (W ∗ᵀ p, kept); tangent sweep 1 (W ∗ (σ'ẋ)); second-order reverse sweep 3 (W ∗ᵀ ṗ, its weight gradient σ ⋆ ṗ, " +
+            "the two-input correlation [σ, σ'ẋ] ⋆ p) — before, 5 (W ∗ᵀ p again, W ∗ᵀ ṗ, their weight gradients " +
+            "σ'ẋ ⋆ p + σ ⋆ ṗ, and the correlation σ ⋆ p).");
+        sb.AppendLine();
+        sb.AppendLine("**Why the sweeps still cost more than double backpropagation.** Equal in calls, not in work: the sweeps return " +
+            "∇J and the penalty's gradient separately, so they form three kernel terms (σ ⋆ p, σ'ẋ ⋆ p, σ ⋆ ṗ) where double " +
+            "backpropagation forms two weight gradients of the sum 𝒥, and two of the three come from a correlation written as " +
+            "`conv2d`, which costs about three weight gradients, because TorchSharp exposes libtorch's weight gradient only through " +
+            "an autograd node — the sweeps have one (W ∗ᵀ ṗ) where they need a kernel term paired with p. Measured alone at this " +
+            "size (B = 64, 64 channels, 7 × 7, one thread): forward convolution 2.6 ms, transposed 3.0 ms, correlation 3.6 ms, " +
+            "two-input correlation 4.0 ms, transposed with its weight gradient 4.3 ms; the second-order stage went from 10.2 ms to " +
+            "8.2 ms. The sweeps also recompute σ(x), σ'(x) and σ''(x) in every sweep and make about 70 elementwise calls per layer " +
+            "where double backpropagation's backward passes run inside libtorch.");
         sb.AppendLine();
         sb.AppendLine("**Why discrete mode's memory is above double backpropagation's at N = 6.** Double backpropagation's graph grows by " +
-            "about 4 MB per ODE layer from a small fixed part; the sweeps grow by less than half of that (the step tape and the tangent " +
-            "at every step) but hold a larger fixed part: the stems' tangents and, during a second-order stage, about ten state-sized " +
-            "values (λ, μ and the stepper's copies of them, the stage cotangents, σ, σ', σ'', the two transposed convolutions and the " +
-            "two results). Read from the table, discrete mode crosses below double backpropagation near N = 9.");
+            "about 4 MB per ODE layer from a small fixed part; the sweeps grow by less than that (the step tape, the tangent and the " +
+            "kept W ∗ᵀ p at every step: three states, 2.4 MB) but hold a larger fixed part: the stems' states and tangents, the " +
+            "first reverse sweep's cotangents between blocks, a copy of λ(T) to check the kept products against, and, during a " +
+            "second-order stage, about ten state-sized values (λ, μ and the stepper's copies of them, the stage cotangents, σ, σ', " +
+            "σ'', the transposed convolution and the two results). Keeping W ∗ᵀ p costs 0.8 MB per ODE layer (and the λ(T) copy " +
+            "0.8 MB) for one transposed convolution per layer less.");
+        sb.AppendLine();
+        sb.AppendLine("**Verdict.** The time goal (augmented step ≤ 1.0× double backpropagation) is missed at every N, for the cause above: equal convolution calls, but three kernel terms against two and two of them as a correlation. Keeping W ∗ᵀ p took the CPU-time ratio from 1.33×, 1.28×, 1.25× to 1.27×, 1.24×, 1.24× at N = 6, 24, 96 (runs on a shared, loaded machine; ratios within one run). It costs 0.8 MB per ODE layer: discrete mode stays below double backpropagation's memory at N = 24 and 96 (0.70× and 0.54× before, 0.87× and 0.72× now) and moves further above it at N = 6 (1.18× before, 1.27× now), where the fixed part dominates; the tanh stems' dropped pre-activations (2 MB) brought backsolve below it at N = 6. Closing the rest needs the kernel terms paired with p as weight gradients: σ ⋆ p from the reverse sweep's transposed convolution and (σ'ẋ) ⋆ p from the tangent sweep's convolution, which needs p kept from the reverse sweep until the tangent sweep passes (no higher peak: it is released before the second-order sweep keeps its tangents) — about 1.4 ms less per layer by the timings above, still above double backpropagation's work while ∇J is returned separately.");
         sb.AppendLine();
         sb.AppendLine("## Goals").AppendLine();
         var goals = new List<IReadOnlyList<string>>();

@@ -65,8 +65,7 @@ internal static class PyTorchScript
 
     // One glibc arena and no heap top padding, as in the .NET memory children, so that peaks measure what is asked for;
     // OMP_NUM_THREADS as asked, so that libgomp's pool is the size torch.set_num_threads will use.
-    private static (int Code, string Output, string Error) Run(IEnumerable<string> arguments, string input, TimeSpan timeout, int threads,
-        IReadOnlyDictionary<string, string>? environment = null)
+    internal static ProcessStartInfo StartInfo(IEnumerable<string> arguments, int threads, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(Python)
         {
@@ -77,7 +76,13 @@ internal static class PyTorchScript
         start.Environment["MALLOC_TOP_PAD_"] = "0";
         start.Environment["OMP_NUM_THREADS"] = threads.ToString(System.Globalization.CultureInfo.InvariantCulture);
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
-        using var process = Process.Start(start)!;
+        return start;
+    }
+
+    private static (int Code, string Output, string Error) Run(IEnumerable<string> arguments, string input, TimeSpan timeout, int threads,
+        IReadOnlyDictionary<string, string>? environment = null)
+    {
+        using var process = Process.Start(StartInfo(arguments, threads, environment))!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         process.StandardInput.Write(input);

@@ -124,11 +124,11 @@ internal sealed record BenchmarkRun(int[] Layers, int[] Batches, int[] Dims, int
     }
 
     /// <summary>
-    /// Measures every method on every engine it runs on, at every size; <paramref name="baseline"/> (the PyTorch side)
-    /// runs right after each size, so both see the machine in the same state.
+    /// Measures every method on every engine it runs on, at every size; <paramref name="baseline"/> (the PyTorch side, null
+    /// where it does not run) takes its turn in every timed round at each size, so both see the machine in the same state.
     /// </summary>
     public IReadOnlyList<Measurement> Measure<TProblem>(string benchmark, IReadOnlyList<BenchmarkMethod<TProblem>> methods, Func<BenchmarkSize, TProblem> create,
-        Func<BenchmarkSize, IReadOnlyList<Measurement>>? baseline = null)
+        Func<BenchmarkSize, IBaselineRounds?>? baseline = null)
     {
         var results = new List<Measurement>();
         foreach (var size in Sizes)
@@ -140,7 +140,20 @@ internal sealed record BenchmarkRun(int[] Layers, int[] Batches, int[] Dims, int
             var computations = variants.Select(v => v.Method.Prepare(problem, v.Engine)).ToArray();
             var differences = Differences(computations, variants.Select(v => v.Method.ComparedWithBaseline).ToArray());
             var calls = computations.Select(c => TensorsCreated(c.Run) / (double)size.Layers).ToArray();
-            var (times, cpu) = Timing.MedianMilliseconds(computations.Select(c => c.Run).ToArray(), Plan, processClock: size.Threads > 1);
+            IBaselineRounds? other = null;
+            Timing.Medians timed;
+            IReadOnlyList<Measurement> theirs = [];
+            try
+            {
+                timed = Timing.Interleaved(computations.Select(c => c.Run).ToArray(), Plan, processClock: size.Threads > 1,
+                    baseline is null ? null : () => other = baseline(size));
+                if (other is not null) theirs = other.Finish(timed.BaselineWall, timed.BaselineCpu);
+            }
+            finally
+            {
+                other?.Dispose();
+            }
+            var (times, cpu) = (timed.Wall, timed.Cpu);
             for (int i = 0; i < variants.Length; i++)
             {
                 var (method, engine) = variants[i];
@@ -149,12 +162,11 @@ internal sealed record BenchmarkRun(int[] Layers, int[] Batches, int[] Dims, int
                 Print(m);
                 results.Add(m);
             }
-            if (baseline is not null)
-                foreach (var m in baseline(size))
-                {
-                    Print(m);
-                    results.Add(m);
-                }
+            foreach (var m in theirs)
+            {
+                Print(m);
+                results.Add(m);
+            }
         }
         set_num_threads(Threads[0]);
         return results;

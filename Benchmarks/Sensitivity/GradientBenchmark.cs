@@ -51,7 +51,7 @@ internal static class GradientBenchmark
         Console.WriteLine(NodeBaseline.Status(run));
         double call = run.CallMicroseconds();
         var results = run.Measure(Name, Methods, BenchmarkProblem.Create,
-            size => NodeBaseline.Measure(run, size, AgainstPyTorch.Select(p => p.PyTorch).ToArray(), epsilon: 0.1));
+            size => NodeBaseline.Start(run, size, AgainstPyTorch.Select(p => p.PyTorch).ToArray(), epsilon: 0.1));
         run.WritePage("gradients.md", Write(run, args, results, call));
         run.WriteJson(Name, results);
         return 0;
@@ -72,8 +72,8 @@ internal static class GradientBenchmark
         sb.AppendLine();
         sb.Append(Report.Engines(run, results, AgainstPyTorch));
         sb.AppendLine("## Against PyTorch in the same run").AppendLine();
-        sb.AppendLine(NodeBaseline.Status(run) + " The same network as an RK4 loop over tracked tensors, timed inside Python by the same protocol " +
-            "right after the .NET methods at each size; speed-ups above 1 mean RobustNode is faster. " +
+        sb.AppendLine(NodeBaseline.Status(run) + " The same network as an RK4 loop over tracked tensors, timed inside Python by the same protocol, " +
+            "its timed rounds alternating with the .NET methods' rounds at each size (both meet the same load); speed-ups above 1 mean RobustNode is faster. " +
             "torchdiffeq is not measured: it is not packaged for Debian and PyPI cannot be reached from these machines.").AppendLine();
         sb.AppendLine(Report.AgainstPyTorch(run, results, AgainstPyTorch));
         sb.AppendLine("## Goals").AppendLine();

@@ -30,8 +30,8 @@ def _once(run, threads):
     return (wall() - w0) * 1e3, (cpu() - c0) * 1e3
 
 
-def medians(runs, plan, threads):
-    """Median wall and CPU milliseconds of each computation in `runs` (a list of callables)."""
+def warm_up(runs, plan, threads):
+    """Runs each computation alone by the plan's warm-up; returns the typical wall milliseconds of each."""
     typical = []
     for run in runs:
         times = []
@@ -39,6 +39,18 @@ def medians(runs, plan, threads):
         while len(times) < plan["minWarmUpRuns"] or (time.perf_counter() - start < plan["warmUpSeconds"] and len(times) < 100000):
             times.append(_once(run, threads)[0])
         typical.append(statistics.median(times[-15:]))
+    return typical
+
+
+def one_round(runs, threads):
+    """Every computation once, in turn: (wall, cpu) milliseconds of each."""
+    timed = [_once(run, threads) for run in runs]
+    return [w for w, _ in timed], [c for _, c in timed]
+
+
+def medians(runs, plan, threads):
+    """Median wall and CPU milliseconds of each computation in `runs` (a list of callables)."""
+    typical = warm_up(runs, plan, threads)
     round_seconds = sum(typical) / 1e3
     rounds = plan["maxRounds"] if round_seconds <= 0 else -(-plan["roundSeconds"] // round_seconds)
     rounds = int(min(max(rounds, plan["minRounds"]), plan["maxRounds"]))

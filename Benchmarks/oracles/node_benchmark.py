@@ -15,6 +15,12 @@ Reads one JSON request on standard input:
    "methods": ["forward", "autograd", "double-backprop"], "memory": true, "plan": {...}}
 and writes {"torch": version, "results": [{"method", "wallMs", "cpuMs", "peakBytes", "peakMostBytes"}]}.
 
+Run with --rounds, the request is the first line of a conversation, so that the .NET side can time its methods and
+these in alternation (a round of each in turn, under the same load): the script warms up by the plan and writes
+{"typicalMs": [...]}; then each line "round" on standard input runs every method once and answers
+{"wallMs": [...], "cpuMs": [...]}; the line "end" (or the end of input) measures peak memory if asked and writes
+{"torch": version, "results": [{"method", "peakBytes", "peakMostBytes"}]}. One JSON object per line, each flushed.
+
 With {"check": {"weights": [N][d][d], "biases": [N][d], "x0": [B][d], "labels": [B], "epsilon": eps}} instead it
 computes in float64 and writes {"gradWeights", "gradBiases", "augmentedGradWeights", "augmentedGradBiases"}: the test
 Tests/Benchmarks/PyTorchBaselineTests.cs compares them with RobustNode's adjoints, so the baseline is known to compute
@@ -112,6 +118,8 @@ def measure(request):
     if unknown:
         raise SystemExit("unknown methods: " + ", ".join(unknown))
     runs = [computations[m] for m in methods]
+    if request.get("rounds", False):
+        return serve_rounds(request, methods, runs)
     wall, cpu = benchmark_timing.medians(runs, request["plan"], request["threads"])
     results = []
     for i, method in enumerate(methods):
@@ -121,7 +129,36 @@ def measure(request):
     return {"torch": torch.__version__, "results": results}
 
 
+def say(answer):
+    sys.stdout.write(json.dumps(answer) + "\n")
+    sys.stdout.flush()
+
+
+def serve_rounds(request, methods, runs):
+    """The conversation of a "rounds" request (see the module's text); returns the closing answer."""
+    threads = request["threads"]
+    say({"typicalMs": benchmark_timing.warm_up(runs, request["plan"], threads)})
+    for line in sys.stdin:
+        command = line.strip()
+        if command == "end":
+            break
+        if command != "round":
+            raise SystemExit("unknown command: " + command)
+        wall, cpu = benchmark_timing.one_round(runs, threads)
+        say({"wallMs": wall, "cpuMs": cpu})
+    results = []
+    for i, method in enumerate(methods):
+        peaks = benchmark_timing.peak_bytes(runs[i]) if request.get("memory", False) else None
+        results.append({"method": method, "peakBytes": peaks[0] if peaks else None, "peakMostBytes": peaks[1] if peaks else None})
+    return {"torch": torch.__version__, "results": results}
+
+
 def main():
+    if "--rounds" in sys.argv:
+        request = json.loads(sys.stdin.readline())
+        request["rounds"] = True
+        say(measure(request))
+        return
     request = json.load(sys.stdin)
     answer = check(request["check"]) if "check" in request else measure(request)
     json.dump(answer, sys.stdout)

@@ -19,7 +19,9 @@ namespace RobustNode.Core.Fields;
 /// The products are the closed forms, with the layouts and calls libtorch runs fastest (<see cref="KernelCotangents"/>):
 /// a second-order reverse stage gets the second-order kernel term from a kernel-only backward pass through its two
 /// transposed convolutions W ∗ᵀ p and W ∗ᵀ m (a local single-layer backward, its graph freed at once), instead of a
-/// correlation over two batches.
+/// correlation over two batches. When the state-only reverse sweep kept W ∗ᵀ p (<see cref="FieldLinearization{T}.SharesReverseProduct"/>),
+/// the stage computes only W ∗ᵀ m, with σ(x) ⋆ m from its backward pass, and σ(x) ⋆ p and (σ'(x) ⊙ s) ⋆ p by one
+/// correlation of the two inputs: three calls instead of five.
 /// </remarks>
 public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
 {
@@ -122,6 +124,37 @@ public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
             var gx = (D2 * s).mul_(f.ConvTranspose(p, Kernel));
             if (controls is not null) controls[0].PlusInPlace(f.KernelCorrelation(D1 * s, p), controls.Scale);
             return gx;
+        }
+
+        /// <summary>W ∗ᵀ p is the part of g_xᵀp = σ'(x) ⊙ (W ∗ᵀ p) that the second-order stage needs again.</summary>
+        public override bool SharesReverseProduct => true;
+
+        public override Tensor StateVjp(Tensor p, out Tensor product)
+        {
+            product = f.ConvTranspose(p, Kernel);
+            return product * D1;
+        }
+
+        public override (Tensor First, Tensor Second) SecondOrderReverse(Tensor p, Tensor m, Tensor s, FieldCotangent<Tensor> first,
+            FieldCotangent<Tensor> second, Tensor product)
+        {
+            var (sigma, d1, d2) = (Sigma, D1, D2);
+            using var scope = NewDisposeScope();
+            // With a = W ∗ᵀ p given: W ∗ᵀ m and σ(x) ⋆ m from one transposed convolution and its kernel-only backward pass,
+            // and σ(x) ⋆ p (g_Wᵀp) with (σ'(x) ⊙ s) ⋆ p from one correlation over the two inputs — three calls against five
+            // when a is recomputed.
+            var ds = d1 * s;
+            var (transposed, sigmaM) = KernelCotangents.TransposedWithCorrelation([m], Kernel, [sigma], 1, f.Padding, [0, 0]);
+            var withP = KernelCotangents.Correlations([sigma, ds], p, Kernel.shape[3], 1, f.Padding);
+            first[0].PlusInPlace(withP[0], first.Scale);
+            first[1].PlusInPlace(p.sum([0, 2, 3]), first.Scale);
+            second[0].PlusInPlace(withP[1].add_(sigmaM, TorchScalars.One), second.Scale);
+            second[1].PlusInPlace(m.sum([0, 2, 3]), second.Scale);
+            var aDot = transposed[0];
+            var x1 = d1 * product;
+            // ∂ₓ(g_xᵀp)·s + g_xᵀm = σ''(x) ⊙ s ⊙ a + σ'(x) ⊙ (W ∗ᵀ m).
+            var x2 = (d2 * s).mul_(product).addcmul_(d1, aDot, TorchScalars.One);
+            return (x1.MoveToOuterDisposeScope(), x2.MoveToOuterDisposeScope());
         }
 
         public override (Tensor First, Tensor Second) SecondOrderReverse(Tensor p, Tensor m, Tensor s, FieldCotangent<Tensor> first, FieldCotangent<Tensor> second)

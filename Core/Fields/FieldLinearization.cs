@@ -100,6 +100,24 @@ public abstract class FieldLinearization<T>
     public T StateVjp(T p) => Vjp(p, null);
 
     /// <summary>
+    /// Whether g_xᵀp has an intermediate that the second-order stage at the same point and the same p recomputes
+    /// (W ∗ᵀ p for the convolutional field, g_xᵀp = σ'(x) ⊙ (W ∗ᵀ p)), so that a sweep may keep it from the reverse
+    /// sweep for the second-order one (<see cref="StateVjp(T, out T)"/>, <see cref="SecondOrderReverse(T, T, T, FieldCotangent{T}, FieldCotangent{T}, T)"/>).
+    /// False by default: then nothing is worth keeping.
+    /// </summary>
+    public virtual bool SharesReverseProduct => false;
+
+    /// <summary>
+    /// g_xᵀp alone, and in <paramref name="product"/> the intermediate <see cref="SharesReverseProduct"/> names (in the
+    /// current scope; default: none).
+    /// </summary>
+    public virtual T StateVjp(T p, out T product)
+    {
+        product = default!;
+        return Vjp(p, null);
+    }
+
+    /// <summary>
     /// The Hessian-vector products of the scalar pᵀg in direction (s, 0): returns ∂ₓ(g_xᵀp)·s and adds ∂ₓ(g_uᵀp)·s to
     /// <paramref name="controls"/> when it is given.
     /// </summary>
@@ -118,4 +136,12 @@ public abstract class FieldLinearization<T>
         using (Engine.OpenScope()) Engine.AddInPlace(x2, SecondOrderVjp(p, s, second));
         return (x1, x2);
     }
+
+    /// <summary>
+    /// <see cref="SecondOrderReverse(T, T, T, FieldCotangent{T}, FieldCotangent{T})"/> given the intermediate that
+    /// <see cref="StateVjp(T, out T)"/> handed out for the same point and the same <paramref name="p"/>, so that it is
+    /// not computed again (the caller keeps ownership). This default ignores it.
+    /// </summary>
+    public virtual (T First, T Second) SecondOrderReverse(T p, T m, T s, FieldCotangent<T> first, FieldCotangent<T> second, T product) =>
+        SecondOrderReverse(p, m, s, first, second);
 }

@@ -39,6 +39,33 @@ internal static class KernelCotangents
     }
 
     /// <summary>
+    /// zⱼ ⋆ ā for several inputs zⱼ paired with one cotangent ā, by one <c>conv2d</c>: the inputs stacked along the axis that
+    /// the correlation treats as its batch (C_in), so that they share the layout copy of ā and the call (two inputs cost
+    /// about 1.1× one, against 2× for two calls, at the image network's 7 × 7 maps).
+    /// </summary>
+    /// <param name="inputs">z₁, … [B, C_in, H, W].</param>
+    /// <param name="abar">The cotangent ā [B, C_out, H', W'].</param>
+    /// <param name="kernel">k.</param>
+    /// <param name="stride">S.</param>
+    /// <param name="padding">P.</param>
+    /// <returns>zⱼ ⋆ ā [C_out, C_in, k, k] for every j.</returns>
+    public static Tensor[] Correlations(Tensor[] inputs, Tensor abar, long kernel, long stride, long padding)
+    {
+        using var scope = NewDisposeScope();
+        long channels = inputs[0].shape[1];
+        // [B, C_in, H, W] → [C_in, H, W, B] contiguous is zᵀ in channels-last layout; the inputs are concatenated there.
+        var stacked = new Tensor[inputs.Length];
+        for (int j = 0; j < inputs.Length; j++) stacked[j] = inputs[j].permute(1, 2, 3, 0);
+        var z = cat(stacked, 0).permute(0, 3, 1, 2);
+        var c = nn.functional.conv2d(z, ChannelsLast(abar.transpose(0, 1)), padding: [padding, padding], dilation: [stride, stride]);
+        if (c.shape[2] != kernel || c.shape[3] != kernel) c = c.narrow(2, 0, kernel).narrow(3, 0, kernel);
+        var result = new Tensor[inputs.Length];
+        for (int j = 0; j < result.Length; j++)
+            result[j] = c.narrow(0, j * channels, channels).transpose(0, 1).contiguous().MoveToOuterDisposeScope();
+        return result;
+    }
+
+    /// <summary>
     /// The transposed convolutions W ∗ᵀ_S āⱼ of several cotangents and Σⱼ Gⱼ ⋆ āⱼ for their partners Gⱼ, by one transposed
     /// convolution per cotangent and one kernel-only backward pass through them.
     /// </summary>

@@ -70,18 +70,27 @@ public sealed record DiscreteAdjoint : IAdjointMethod
     {
         private IEngine<T> Engine => vectorField.Engine;
         private readonly StageLinearizations<T> _kept = kept;
+        // What the last state-only reverse sweep kept for a second-order sweep from the same λ(T) (fields that share an
+        // intermediate between the two, e.g. W ∗ᵀ p of the convolutional field).
+        private ReverseProducts<T>? _products;
         public T Final => final;
         public SolveStatistics Statistics => statistics;
 
-        public Fin<ReverseResult<T>> Reverse(T lambdaT, bool withControls)
+        public Fin<ReverseResult<T>> Reverse(T lambdaT, bool withControls) => Reverse(lambdaT, withControls, keep: false);
+
+        public Fin<ReverseResult<T>> ReverseBeforeSecondOrder(T lambdaT) => Reverse(lambdaT, false, keep: true);
+
+        private Fin<ReverseResult<T>> Reverse(T lambdaT, bool withControls, bool keep)
         {
             var derivatives = new RungeKuttaStepDerivatives<T>(tableau, vectorField, _kept);
             var gradient = withControls ? new ControlAccumulator<T>(Engine, vectorField.Controls) : null;
+            _products?.Dispose();
+            _products = keep && steps.Count > 0 && Shares() ? new ReverseProducts<T>(Engine, steps.Count, tableau.Stages, lambdaT) : null;
             var lambda = lambdaT;
             for (int n = steps.Count - 1; n >= 0; n--)
             {
                 var previous = lambda;
-                lambda = derivatives.Reverse(n, steps[n], lambda, gradient);
+                lambda = derivatives.Reverse(n, steps[n], lambda, gradient, _products);
                 if (n < steps.Count - 1) Engine.Release(previous);
             }
             return FinSucc(new ReverseResult<T>(lambda, gradient?.Gradients ?? [], SolveStatistics.Zero));
@@ -94,18 +103,27 @@ public sealed record DiscreteAdjoint : IAdjointMethod
             var sigma = System.Buffers.ArrayPool<T>.Shared.Rent(steps.Count + 1);
             sigma[0] = sigma0;
             for (int n = 0; n < steps.Count; n++) sigma[n + 1] = derivatives.Tangent(n, steps[n], sigma[n]);
-            return FinSucc<ITangentSweep<T>>(new TangentSweep<T>(vectorField, derivatives, steps, sigma));
+            return FinSucc<ITangentSweep<T>>(new TangentSweep<T>(vectorField, derivatives, steps, sigma, _products));
+        }
+
+        // Whether the field's linearizations share an intermediate between the reverse and second-order stages.
+        private bool Shares()
+        {
+            using var scope = Engine.OpenScope();
+            return vectorField.Linearize(steps[0].Piece, steps[0].T0, steps[0].Y0).SharesReverseProduct;
         }
 
         public void Dispose()
         {
+            _products?.Dispose();
+            _products = null;
             _kept.Dispose();
             steps.Dispose();
         }
     }
 
-    private sealed class TangentSweep<T>(IVectorField<T> vectorField, RungeKuttaStepDerivatives<T> derivatives, IReadOnlyList<TapeStep<T>> steps, T[] sigma)
-        : ITangentSweep<T>
+    private sealed class TangentSweep<T>(IVectorField<T> vectorField, RungeKuttaStepDerivatives<T> derivatives, IReadOnlyList<TapeStep<T>> steps, T[] sigma,
+        ReverseProducts<T>? products) : ITangentSweep<T>
     {
         private IEngine<T> Engine => vectorField.Engine;
         private T[] _sigma = sigma;
@@ -118,9 +136,10 @@ public sealed record DiscreteAdjoint : IAdjointMethod
             var first = new ControlAccumulator<T>(Engine, vectorField.Controls);
             var second = new ControlAccumulator<T>(Engine, vectorField.Controls);
             var (lambda, mu) = (lambdaT, muT);
+            var kept = products is not null && products.Serves(lambdaT) ? products : null;
             for (int n = _steps - 1; n >= 0; n--)
             {
-                var (l, m) = derivatives.SecondOrderReverse(n, steps[n], _sigma[n], lambda, mu, first, second);
+                var (l, m) = derivatives.SecondOrderReverse(n, steps[n], _sigma[n], lambda, mu, first, second, kept);
                 if (n < steps.Count - 1) { Engine.Release(lambda); Engine.Release(mu); }
                 (lambda, mu) = (l, m);
             }

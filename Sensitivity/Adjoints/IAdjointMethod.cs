@@ -36,6 +36,14 @@ public interface IForwardSweep<T> : IDisposable
     /// </summary>
     Fin<ReverseResult<T>> Reverse(T lambdaT, bool withControls);
 
+    /// <summary>
+    /// Sweep 2 without control cotangents, when a tangent sweep and a second-order reverse sweep (sweep 4) from the same
+    /// λ(T) follow (the input sensitivities of an augmented or seeded gradient): the sweep may keep what sweep 4 would
+    /// compute again at every stage (W ∗ᵀ p of a convolutional field), released as sweep 4 takes it or with the sweep.
+    /// By default, <see cref="Reverse"/> without controls.
+    /// </summary>
+    Fin<ReverseResult<T>> ReverseBeforeSecondOrder(T lambdaT) => Reverse(lambdaT, false);
+
     /// <summary>Sweep 3: the tangent σ(T) = Φ_x σ(0) (s' = g_x s), kept for the second-order reverse sweep.</summary>
     Fin<ITangentSweep<T>> Tangent(T sigma0);
 }

@@ -77,7 +77,12 @@ internal sealed class RungeKuttaStepDerivatives<T>
     /// Reverse sweep of the step: λ = Φ_xᵀ λ' and ū += Φ_uᵀ λ', through the stages:
     /// K̄ᵢ = h bᵢ λ' + h Σⱼ&gt;ᵢ aⱼᵢ X̄ⱼ, (X̄ᵢ, ūᵢ) = (g_xᵀ K̄ᵢ, g_uᵀ K̄ᵢ) at Xᵢ, λ = λ' + Σ X̄ᵢ.
     /// </summary>
-    public T Reverse(int index, TapeStep<T> step, T lambdaNext, ControlAccumulator<T>? gradient)
+    /// <param name="index">The step's index on the tape.</param>
+    /// <param name="step">The step.</param>
+    /// <param name="lambdaNext">λ'.</param>
+    /// <param name="gradient">Where Φ_uᵀλ' is added (null: the state-only sweep).</param>
+    /// <param name="products">Where the state-only sweep keeps the stages' shared intermediates for the second-order sweep (or null).</param>
+    public T Reverse(int index, TapeStep<T> step, T lambdaNext, ControlAccumulator<T>? gradient, ReverseProducts<T>? products = null)
     {
         using var scope = _engine.OpenScope();
         Stages(index, step);
@@ -87,7 +92,13 @@ internal sealed class RungeKuttaStepDerivatives<T>
         {
             _reached[i] = _primal.TransposedSlope(i, lambdaNext, step.H, _xbar, _reached, out var kbar);
             if (!_reached[i]) continue;
-            _xbar[i] = gradient is null ? _points[i]!.StateVjp(kbar) : _points[i]!.Vjp(kbar, _first);
+            var point = _points[i]!;
+            if (gradient is null && products is not null && point.SharesReverseProduct)
+            {
+                _xbar[i] = point.StateVjp(kbar, out var product);
+                products.Keep(index, i, product);
+            }
+            else _xbar[i] = gradient is null ? point.StateVjp(kbar) : point.Vjp(kbar, _first);
             _engine.AddInPlace(lambda, _xbar[i]);
         }
         Forget();
@@ -100,8 +111,10 @@ internal sealed class RungeKuttaStepDerivatives<T>
     /// ū₁ += Φ_uᵀλ', ū₂ += Φ_uᵀμ' + ∂ₓ(Φ_uᵀλ')·σ. Stage by stage:
     /// K̄̇ᵢ = h bᵢ μ' + h Σⱼ&gt;ᵢ aⱼᵢ X̄̇ⱼ, X̄̇ᵢ = g_xᵀK̄̇ᵢ + ∂ₓ(g_xᵀK̄ᵢ)·Ẋᵢ, ū̇ += g_uᵀK̄̇ᵢ + ∂ₓ(g_uᵀK̄ᵢ)·Ẋᵢ.
     /// </summary>
+    /// <remarks>With <paramref name="products"/> (kept by a state-only reverse sweep from the same λ(T)), each stage takes its
+    /// intermediate from there instead of computing it again, and releases it.</remarks>
     public (T Lambda, T Mu) SecondOrderReverse(int index, TapeStep<T> step, T sigma, T lambdaNext, T muNext,
-        ControlAccumulator<T> firstOrder, ControlAccumulator<T> secondOrder)
+        ControlAccumulator<T> firstOrder, ControlAccumulator<T> secondOrder, ReverseProducts<T>? products = null)
     {
         using var scope = _engine.OpenScope();
         Stages(index, step);
@@ -118,7 +131,12 @@ internal sealed class RungeKuttaStepDerivatives<T>
             _reached[i] = _primal.TransposedSlope(i, lambdaNext, step.H, _xbar, _reached, out var kbar);
             if (!_reached[i]) continue;
             _primal.TransposedSlope(i, muNext, step.H, _xbarDot, _reached, out var kbarDot);
-            (_xbar[i], _xbarDot[i]) = _points[i]!.SecondOrderReverse(kbar, kbarDot, _tangent.Argument(i), _first, _second);
+            if (products is not null && products.TryTake(index, i, out var product))
+            {
+                (_xbar[i], _xbarDot[i]) = _points[i]!.SecondOrderReverse(kbar, kbarDot, _tangent.Argument(i), _first, _second, product);
+                _engine.Release(product);
+            }
+            else (_xbar[i], _xbarDot[i]) = _points[i]!.SecondOrderReverse(kbar, kbarDot, _tangent.Argument(i), _first, _second);
             _engine.AddInPlace(lambda, _xbar[i]);
             _engine.AddInPlace(mu, _xbarDot[i]);
         }

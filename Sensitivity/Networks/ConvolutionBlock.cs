@@ -83,7 +83,11 @@ public sealed record ConvolutionBlock(Tensor Weight, Tensor Bias, int Stride, Ac
         OutputShape(input.shape).Map(_ =>
         {
             var a = nn.functional.conv2d(input, Weight, Bias, strides: [Stride, Stride], padding: [Padding, Padding]);
-            return (IForwardSweep<Tensor>)new Sweep(this, input, a, E.Activate(Activation, a));
+            // tanh' = 1 − tanh², tanh'' = −2 tanh tanh' (and the sigmoid's likewise) need only the output: the activation
+            // overwrites a, so that the sweep keeps one state per layer, not two, until the second-order sweep is done.
+            if (Activation.Kind is ActivationKind.Tanh) return (IForwardSweep<Tensor>)new Sweep(this, input, a.tanh_(), a);
+            if (Activation.Kind is ActivationKind.Sigmoid) return new Sweep(this, input, a.sigmoid_(), a);
+            return new Sweep(this, input, a, E.Activate(Activation, a));
         });
 
     private Tensor Transposed(Tensor cotangent, long[] inputShape) =>

@@ -141,7 +141,8 @@ public static class LossDerivatives
                 xT[a] = sweep.Final;
                 statistics[a] = sweep.Statistics;
                 if (!sensitivities) continue;
-                var reverse = sweep.Reverse(loss.Gradient(xT[a]), withControls: false);
+                // The second-order sweep below starts from the same λ(T) = ∇ℓ(x(T)) when this input gets a seed.
+                var reverse = sweep.ReverseBeforeSecondOrder(loss.Gradient(xT[a]));
                 if (reverse.IsFail) return reverse.Map(_ => default(SweepSums<T>)!);
                 p0[a] = reverse.Value().Lambda0;
                 statistics[a] += reverse.Value().Statistics;

@@ -91,14 +91,18 @@ public sealed record Network<T>(IReadOnlyList<IBlock<T>> Blocks) : IBlock<T>
             }
         }
 
-        public Fin<ReverseResult<T>> Reverse(T lambdaT, bool withControls)
+        public Fin<ReverseResult<T>> Reverse(T lambdaT, bool withControls) => Reverse(lambdaT, withControls, keep: false);
+
+        public Fin<ReverseResult<T>> ReverseBeforeSecondOrder(T lambdaT) => Reverse(lambdaT, false, keep: true);
+
+        private Fin<ReverseResult<T>> Reverse(T lambdaT, bool withControls, bool keep)
         {
             var lambda = lambdaT;
             var grads = new IReadOnlyList<T>[sweeps.Count];
             var stats = SolveStatistics.Zero;
             for (int i = sweeps.Count - 1; i >= 0; i--)
             {
-                var r = sweeps[i].Reverse(lambda, withControls);
+                var r = keep ? sweeps[i].ReverseBeforeSecondOrder(lambda) : sweeps[i].Reverse(lambda, withControls);
                 if (r.IsFail) return r;
                 var result = (ReverseResult<T>)r;
                 grads[i] = result.Controls;

@@ -47,6 +47,9 @@ public sealed record SkipConnectionBlock<T>(IBlock<T> Inner, double Scale) : IBl
         public Fin<ReverseResult<T>> Reverse(T lambdaT, bool withControls) =>
             inner.Reverse(engine.Scale(lambdaT, scale), withControls).Map(r => new ReverseResult<T>(engine.Add(lambdaT, r.Lambda0), r.Controls, r.Statistics));
 
+        public Fin<ReverseResult<T>> ReverseBeforeSecondOrder(T lambdaT) =>
+            inner.ReverseBeforeSecondOrder(engine.Scale(lambdaT, scale)).Map(r => new ReverseResult<T>(engine.Add(lambdaT, r.Lambda0), r.Controls, r.Statistics));
+
         public Fin<ITangentSweep<T>> Tangent(T sigma0) =>
             inner.Tangent(sigma0).Map(t => (ITangentSweep<T>)new TangentSweep(engine, scale, t, engine.Add(sigma0, t.Final, scale)));
 

@@ -74,7 +74,31 @@ public sealed class PyTorchBaselineTests
         Assert.True(RelativeDifference(second.AugmentedControlGradients[1], answer["augmentedGradBiases"]!) < 1e-10);
     }
 
-    private static JsonNode Run(JsonObject request)
+    [PyTorchFact]
+    public void Node_benchmark_script_times_one_round_per_request_after_its_warm_up()
+    {
+        // The conversation of --rounds (the benchmarks alternate its rounds with their own): the request, then one
+        // answer per "round", then "end" with the memory answer.
+        var lines = string.Join("\n",
+            new JsonObject
+            {
+                ["layers"] = 2, ["batch"] = 4, ["dim"] = 3, ["threads"] = 1, ["dtype"] = "float32", ["epsilon"] = Epsilon, ["seed"] = 1,
+                ["methods"] = new JsonArray("forward", "double-backprop"), ["memory"] = false,
+                ["plan"] = new JsonObject { ["minWarmUpRuns"] = 1, ["warmUpSeconds"] = 0, ["roundSeconds"] = 0, ["minRounds"] = 3, ["maxRounds"] = 3 },
+            }.ToJsonString(), "round", "round", "round", "end") + "\n";
+        var answers = Script(["--rounds"], lines).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToArray();
+
+        Assert.Equal(5, answers.Length);
+        Assert.Equal(2, answers[0]["typicalMs"]!.AsArray().Count);
+        foreach (var round in answers[1..4])
+            foreach (var key in new[] { "wallMs", "cpuMs" })
+                Assert.All(round[key]!.AsArray(), t => Assert.True((double)t! >= 0));
+        Assert.Equal(["forward", "double-backprop"], answers[4]["results"]!.AsArray().Select(r => (string)r!["method"]!));
+    }
+
+    private static JsonNode Run(JsonObject request) => JsonNode.Parse(Script([], request.ToJsonString()))!;
+
+    private static string Script(string[] arguments, string input)
     {
         var script = Path.Combine(AppContext.BaseDirectory, "oracles", "node_benchmark.py");
         var start = new ProcessStartInfo(PyTorchFactAttribute.Python)
@@ -82,13 +106,14 @@ public sealed class PyTorchBaselineTests
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
         start.ArgumentList.Add(script);
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        process.StandardInput.Write(request.ToJsonString());
+        process.StandardInput.Write(input);
         process.StandardInput.Close();
         Assert.True(process.WaitForExit(120_000), "node_benchmark.py did not finish in two minutes");
         Assert.True(process.ExitCode == 0, $"node_benchmark.py failed: {error.Result}");
-        return JsonNode.Parse(output.Result)!;
+        return output.Result;
     }
 }

@@ -24,6 +24,11 @@ public class GradientFlowDenoiserTests
 
     private static readonly GradientFlowDenoiser Small = new(Steps: 4, Filters: 6, Theta: 0.9);
 
+    /// <summary>The small denoiser on the image lifted to three state channels.</summary>
+    private static readonly GradientFlowDenoiser Lifted = new(Steps: 4, Filters: 6, Theta: 0.9, Channels: 3);
+
+    private static GradientFlowDenoiser WithChannels(int channels) => channels == 1 ? Small : Lifted with { Channels = channels };
+
     /// <summary>The small denoiser with random biases (so that ReLU regions vary), its kernels on the rule's boundary.</summary>
     private static TrainedDenoiser Trained(ulong seed, GradientFlowDenoiser? architecture = null)
     {
@@ -73,12 +78,40 @@ public class GradientFlowDenoiserTests
     }
 
     [Theory]
-    [InlineData(12)]
-    [InlineData(20)]
-    public void The_denoiser_is_averaged_with_its_proven_alpha_on_random_pairs(int side)
+    [InlineData(6, 2, 3)]
+    [InlineData(16, 4, 3)]
+    [InlineData(5, 3, 5)]
+    [InlineData(4, 1, 3)]
+    public void The_gram_bound_holds_on_images_of_every_size_and_is_close_to_the_norm(int filters, int channels, int side)
     {
         using var scope = NewDisposeScope();
-        var denoiser = Trained(3).In(ScalarType.Float64);
+        using var generator = new Generator((ulong)(filters * 17 + channels));
+        var kernel = randn([filters, channels, side, side], float64, generator: generator);
+        double bound = ConvolutionGramBound.UpperBoundOnAnyImage(kernel);
+        foreach (var (h, w) in new[] { (1, 1), (3, 5), (8, 8), (16, 11), (40, 40), (96, 64) })
+        {
+            // The circular norm on the padded grid is the maximum of σ₁(K̂) over that grid's frequencies, never above sup_ω.
+            double circular = ConvolutionSpectrum.UpperBound(kernel, h, w) / (1 + ConvolutionSpectrum.RoundingMargin);
+            var (estimate, _) = ConvolutionSpectrum.PowerIteration(kernel, h, w, tolerance: 1e-9, maxIterations: 500);
+            Assert.True(estimate <= bound, $"power iteration {estimate:R} above the Gram bound {bound:R} on {h}×{w}");
+            Assert.True(circular <= bound, $"{h}×{w}: circular norm {circular:R} above the Gram bound {bound:R}");
+        }
+        // Never far above the exact any-size bound (random kernels, whose Gram phases do not align).
+        double exact = ConvolutionSpectrum.UpperBoundOnAnyImage(kernel, grid: 512);
+        Assert.True(bound <= 1.25 * exact, $"Gram bound {bound:R}, exact-per-frequency bound {exact:R}");
+        // One channel: |G| = G is a number per frequency, so the bound is the exact norm up to the grid's slack.
+        if (channels == 1) Assert.True(bound <= 1.06 * exact, $"one channel: {bound:R} against {exact:R}");
+    }
+
+    [Theory]
+    [InlineData(12, 1)]
+    [InlineData(20, 1)]
+    [InlineData(12, 3)]
+    [InlineData(20, 4)]
+    public void The_denoiser_is_averaged_with_its_proven_alpha_on_random_pairs(int side, int channels)
+    {
+        using var scope = NewDisposeScope();
+        var denoiser = Trained(3, WithChannels(channels)).In(ScalarType.Float64);
         double alpha = denoiser.Averagedness.Match(a => a, () => throw new InvalidOperationException("no averagedness proven"));
         Assert.True(alpha < 1, $"α = {alpha:R}");
         Assert.Equal(1.0, denoiser.LipschitzBound.IfNone(double.NaN));
@@ -90,12 +123,13 @@ public class GradientFlowDenoiserTests
     }
 
     [Theory]
-    [InlineData("deblur")]
-    [InlineData("inpaint")]
-    public void Plug_and_play_reaches_a_residual_of_1e_6_on_every_test_image(string kind)
+    [InlineData("deblur", 1)]
+    [InlineData("inpaint", 1)]
+    [InlineData("deblur", 3)]
+    public void Plug_and_play_reaches_a_residual_of_1e_6_on_every_test_image(string kind, int channels)
     {
         using var scope = NewDisposeScope();
-        var denoiser = Trained(7).In(ScalarType.Float64);
+        var denoiser = Trained(7, WithChannels(channels)).In(ScalarType.Float64);
         var clean = TestImages();
         ILinearOperator operation = kind == "deblur" ? Get(GaussianBlur.Create(1.0)) : Get(PixelMask.Random(16, 16, 0.5, seed: 4));
         var problem = Get(InverseProblem.Observe(operation, clean, 0.01, seed: 3));
@@ -110,11 +144,14 @@ public class GradientFlowDenoiserTests
                     $"image {image}: residual rose from {result.Iterations[k - 1].Residual[image]:E3} to {result.Iterations[k].Residual[image]:E3} at iteration {k + 1}");
     }
 
-    [Fact]
-    public void Its_gradient_equals_autograd()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void Its_gradient_equals_autograd(int channels)
     {
         using var scope = NewDisposeScope();
-        var trained = Trained(11);
+        var architecture = WithChannels(channels);
+        var trained = Trained(11, architecture);
         var network = trained.Network;
         using var generator = new Generator(9);
         var clean = rand([2, 1, 6, 7], float64, generator: generator);
@@ -123,16 +160,31 @@ public class GradientFlowDenoiserTests
         var adjoint = Get(LossDerivatives.Gradient(network, noisy, new PixelSquaredError(clean)));
 
         var p = network.Parameters.Select(t => t.detach().clone().requires_grad_(true)).ToArray();
-        var z = noisy;
-        for (int k = 0; k < Small.Steps; k++)
-            z = z.Plus(nn.functional.conv_transpose2d(nn.functional.relu(nn.functional.conv2d(z, p[0][k], p[1][k], padding: [1, 1])), p[0][k], padding: [1, 1]), -Small.StepSize);
+        var z = cat([noisy, zeros([2, channels - 1, 6, 7], float64)], 1);   // E y
+        for (int k = 0; k < architecture.Steps; k++)
+            z = z.Plus(nn.functional.conv_transpose2d(nn.functional.relu(nn.functional.conv2d(z, p[0][k], p[1][k], padding: [1, 1])), p[0][k], padding: [1, 1]), -architecture.StepSize);
+        z = z[.., ..1];   // Eᵀ x(T)
         var loss = (z - clean).pow(TorchScalars.Two).mean();
         var grads = autograd.grad([loss], p);
 
         Assert.Equal(loss.item<double>(), adjoint.Loss, 12);
         for (int i = 0; i < p.Length; i++) Close.Equal(grads[i], adjoint.ControlGradients[i], 1e-10, $"parameter {i}");
         Close.Equal(z.detach(), adjoint.FinalState, 1e-12, "D(y)");
-        Assert.Equal(Small.ParameterCount, network.Parameters.Sum(t => t.numel()));
+        Assert.Equal(architecture.ParameterCount, network.Parameters.Sum(t => t.numel()));
+    }
+
+    [Fact]
+    public void The_lifted_denoiser_keeps_the_rule_and_is_rebuilt_from_its_description()
+    {
+        using var scope = NewDisposeScope();
+        var trained = Trained(5, Lifted);
+        var alphas = Lifted.StepAlphas(trained.Network).Match(a => a, () => throw new InvalidOperationException("no step averagedness proven"));
+        Assert.All(alphas, a => Assert.True(a <= Lifted.Theta, $"step α = {a:R} above θ = {Lifted.Theta}"));
+        Assert.Equal([Lifted.Steps, Lifted.Filters, 3L, Lifted.Kernel, Lifted.Kernel], trained.Network.Parameters[0].shape);
+        Assert.Equal(Lifted, Get(DenoiserArchitectures.FromDescription(Lifted.Describe())));
+        // A description without the channels entry is one channel, the grey image.
+        var older = Small.Describe().Where(e => e.Key != "architecture.channels");
+        Assert.Equal(Small, Get(DenoiserArchitectures.FromDescription(older)));
     }
 
     [Fact]
@@ -162,7 +214,8 @@ public class GradientFlowDenoiserTests
     [Fact]
     public void Bad_settings_are_named()
     {
-        var message = new GradientFlowDenoiser(Steps: 0, Filters: 0, Kernel: 2, StepSize: -1, Theta: 1, ActivationName: "gelu").Validate().Match(_ => "", e => e.Message);
+        var message = new GradientFlowDenoiser(Steps: 0, Filters: 0, Kernel: 2, StepSize: -1, Theta: 1, ActivationName: "gelu", Channels: 0).Validate().Match(_ => "", e => e.Message);
+        Assert.Contains("channels must be at least 1, got 0", message);
         Assert.Contains("steps must be at least 1, got 0", message);
         Assert.Contains("filters must be at least 1, got 0", message);
         Assert.Contains("kernel must be odd and positive, got 2", message);
@@ -171,5 +224,7 @@ public class GradientFlowDenoiserTests
         Assert.Contains("'gelu' is not monotone, so it is not the derivative of a convex potential", message);
         var shape = Get(Small.Build(1, ScalarType.Float64)).OutputShape([2, 3, 8, 8]).Match(_ => "", e => e.Message);
         Assert.Contains("[B, 1, H, W]", shape);
+        var lifted = Get(Lifted.Build(1, ScalarType.Float64)).OutputShape([2, 3, 8, 8]).Match(_ => "", e => e.Message);
+        Assert.Contains("[B, 1, H, W]", lifted);
     }
 }

@@ -114,12 +114,14 @@ public class DenoisingVerbTests
         }
     }
 
-    [Fact]
-    public void The_gradient_flow_denoiser_trains_and_reconstructs_with_its_proven_averagedness()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void The_gradient_flow_denoiser_trains_and_reconstructs_with_its_proven_averagedness(int channels)
     {
         using var folder = new TempFolder();
-        var settings = Settings(folder, ("Denoising:Denoisers:flow", JsonNode.Parse("""
-            { "Architecture": "gradient-flow", "Steps": 3, "Filters": 4, "Theta": 0.9, "NoiseLevels": [25], "Seed": 3,
+        var settings = Settings(folder, ("Denoising:Denoisers:flow", JsonNode.Parse($$"""
+            { "Architecture": "gradient-flow", "Steps": 3, "Filters": 4, "Channels": {{channels}}, "Theta": 0.9, "NoiseLevels": [25], "Seed": 3,
               "Training": { "Optimizer": { "Name": "adam", "LearningRate": 0.01 }, "Epochs": 1, "BatchSize": 8, "Seed": 4 } }
             """)));
 
@@ -131,7 +133,7 @@ public class DenoisingVerbTests
         Assert.Equal(1.0, (double)report["model"]!["lipschitzBound"]!);
         double alpha = (double)report["model"]!["averagedness"]!;
         Assert.True(alpha > 0 && alpha < 1, $"α = {alpha}");
-        Assert.Equal(3 * 4 * 10, (int)report["model"]!["parameters"]!);
+        Assert.Equal(3 * 4 * (channels * 9 + 1), (int)report["model"]!["parameters"]!);
 
         var model = Path.Combine(Run(folder, "flow"), "models", "flow.ckpt");
         var output = folder.File("pnp-flow");
@@ -175,7 +177,7 @@ public class DenoisingVerbTests
 
         var unknown = Robustnode.Run(folder, ["train-denoiser", "--denoiser", "nope"], Settings(folder));
         Assert.Equal(ExitCodes.InvalidInput, unknown.ExitCode);
-        Assert.Contains("--denoiser: no denoiser 'nope' in the Denoising:Denoisers section; known: dncnn-15, dncnn-25, gradient-flow-15, gradient-flow-25, tiny", unknown.Error);
+        Assert.Contains("--denoiser: no denoiser 'nope' in the Denoising:Denoisers section; known: dncnn-15, dncnn-25, gradient-flow-15, gradient-flow-25, gradient-flow-lifted-15, gradient-flow-lifted-25, tiny", unknown.Error);
 
         var small = Robustnode.Run(folder, ["train-denoiser", "--denoiser", "tiny"], Settings(folder, ("Denoising:Data:PatchSize", 41), ("Denoising:Data:FashionMnistCount", 0)));
         Assert.Equal(ExitCodes.InvalidInput, small.ExitCode);

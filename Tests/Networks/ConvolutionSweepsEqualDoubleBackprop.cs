@@ -42,6 +42,27 @@ public class ConvolutionSweepsEqualDoubleBackprop
     [InlineData(1, 7)]
     [InlineData(2, 9)]
     [InlineData(2, 8)]
+    public void Correlations_of_stacked_inputs_equal_one_correlation_each(int stride, int size)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(24);
+        var z1 = randn(3, 2, size, size, dtype: float64);
+        var z2 = randn(3, 2, size, size, dtype: float64);
+        var outputShape = nn.functional.conv2d(z1, randn(4, 2, 3, 3, dtype: float64), strides: [stride, stride], padding: [1, 1]).shape;
+        var abar = randn(outputShape, dtype: float64);
+
+        using var untracked = no_grad();
+        var both = KernelCotangents.Correlations([z1, z2], abar, 3, stride, 1);
+
+        Assert.Equal(2, both.Length);
+        Assert.True(MaxRelative(both[0], KernelCotangents.Correlation(z1, abar, 3, stride, 1)) < 1e-13);
+        Assert.True(MaxRelative(both[1], KernelCotangents.Correlation(z2, abar, 3, stride, 1)) < 1e-13);
+    }
+
+    [Theory]
+    [InlineData(1, 7)]
+    [InlineData(2, 9)]
+    [InlineData(2, 8)]
     public void Transposed_convolutions_and_their_kernel_term_equal_autograd(int stride, int size)
     {
         using var scope = NewDisposeScope();
@@ -75,8 +96,10 @@ public class ConvolutionSweepsEqualDoubleBackprop
         Assert.False(transposed[0].requires_grad || transposed[1].requires_grad || kernel.requires_grad || w.requires_grad);
     }
 
-    [Fact]
-    public void Second_order_reverse_stage_of_the_convolution_field_equals_double_backprop()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Second_order_reverse_stage_of_the_convolution_field_equals_double_backprop(bool withReverseProduct)
     {
         using var scope = NewDisposeScope();
         manual_seed(23);
@@ -102,7 +125,17 @@ public class ConvolutionSweepsEqualDoubleBackprop
         using var untracked = no_grad();
         var first = new FieldCotangent<Tensor>(2) { [0] = zeros_like(kernels[1]), [1] = zeros_like(biases[1]) };
         var second = new FieldCotangent<Tensor>(2) { [0] = zeros_like(kernels[1]), [1] = zeros_like(biases[1]) };
-        var (x1, x2) = field.Linearize(1, 0.75, x).SecondOrderReverse(p, m, s, first, second);
+        var point = field.Linearize(1, 0.75, x);
+        Tensor x1, x2;
+        if (withReverseProduct)
+        {
+            // W ∗ᵀ p from the state-only reverse product, handed to the second-order stage at the same point.
+            Assert.True(point.SharesReverseProduct);
+            var gx = point.StateVjp(p, out var product);
+            Assert.True(MaxRelative(gx, gp[0]) < 1e-13);
+            (x1, x2) = field.Linearize(1, 0.75, x).SecondOrderReverse(p, m, s, first, second, product);
+        }
+        else (x1, x2) = point.SecondOrderReverse(p, m, s, first, second);
 
         Assert.True(MaxRelative(x1, gp[0]) < 1e-13);
         Assert.True(MaxRelative(x2, gm[0] + hessian[0]) < 1e-12, $"x2 off by {MaxRelative(x2, gm[0] + hessian[0]):E2}");

@@ -13,11 +13,18 @@ namespace RobustNode.Training.Denoising;
 /// <summary>
 /// The convergent denoiser: D = T_N ∘ … ∘ T_1 with T_k(x) = x − h A_kᵀσ(A_k x + b_k), explicit Euler steps of the
 /// gradient flow of the convex potential V_k(x) = Σᵢ γ((A_k x + b_k)ᵢ), A_k a k×k convolution from the grey image to
-/// <see cref="Filters"/> channels (<see cref="GradientFlowSteps"/>). Training keeps h·sup σ'·‖A_k‖₂² ≤ 2θ with θ &lt; 1 by
+/// <see cref="Filters"/> channels (<see cref="GradientFlowSteps"/>), acting on the image lifted to <see cref="Channels"/> state
+/// channels (the image and C − 1 zero channels; the output is channel 0). Training keeps h·sup σ'·‖A_k‖₂² ≤ 2θ with θ &lt; 1 by
 /// projection after every optimizer step, ‖A_k‖₂ from the bound proven for images of every size
 /// (<see cref="ConvolutionSpectrum.UpperBoundOnAnyImage"/>); then each T_k is the gradient step of a convex function with
 /// an L_k-Lipschitz gradient, h L_k &lt; 2, hence (hL_k/2)-averaged (Baillon–Haddad), and D is averaged with the composed
 /// α &lt; 1 and 1-Lipschitz, whatever the parameters: Plug-and-Play forward–backward splitting with D converges.
+/// <para>
+/// The lifting keeps both facts: with E y = (y, 0, …, 0) (an isometry, EᵀE = I) and N = T_N ∘ … ∘ T_1 α-averaged on the
+/// lifted space, N = (1 − α)I + αM with M non-expansive, so D = EᵀNE = (1 − α)I + α EᵀME and ‖EᵀME‖ ≤ 1: D is α-averaged
+/// with the same α. The extra channels carry features from step to step (as a CNN's hidden channels do), which one grey
+/// channel cannot.
+/// </para>
 /// </summary>
 /// <param name="Steps">N, the number of Euler steps (layers).</param>
 /// <param name="Filters">m, the channels of each A_k.</param>
@@ -25,13 +32,14 @@ namespace RobustNode.Training.Denoising;
 /// <param name="StepSize">h &gt; 0 (the norm constraint scales with it; only h‖A‖² matters).</param>
 /// <param name="Theta">θ ∈ (0, 1): each step keeps h L_k ≤ 2θ, so it is θ-averaged at worst.</param>
 /// <param name="ActivationName">σ = γ': relu, softplus, tanh, sigmoid or identity (monotone, so γ is convex).</param>
+/// <param name="Channels">C ≥ 1, the state channels: each A_k maps C channels to m (1: the grey image alone).</param>
 /// <remarks>
 /// Sherry, Celledoni, Ehrhardt, Murari, Owren, Schönlieb, "Designing stable neural networks using convex analysis and
 /// ODEs", arXiv:2306.17332 (2023): the denoiser as a chain of averaged gradient-flow steps, no skip connection beyond the
 /// steps themselves. Averagedness of compositions: Combettes &amp; Yamada 2015, Proposition 2.5.
 /// </remarks>
 public sealed record GradientFlowDenoiser(int Steps = 20, int Filters = 64, int Kernel = 3, double StepSize = 1, double Theta = 0.95,
-    string ActivationName = "relu") : IDenoiserArchitecture
+    string ActivationName = "relu", int Channels = 1) : IDenoiserArchitecture
 {
     /// <summary>The architecture's name.</summary>
     public const string ArchitectureName = "gradient-flow";
@@ -42,8 +50,8 @@ public sealed record GradientFlowDenoiser(int Steps = 20, int Filters = 64, int 
     /// <inheritdoc/>
     public string Name => ArchitectureName;
 
-    /// <summary>Number of trainable values: N·m·(k² + 1).</summary>
-    public long ParameterCount => (long)Steps * Filters * (Kernel * Kernel + 1);
+    /// <summary>Number of trainable values: N·m·(C·k² + 1).</summary>
+    public long ParameterCount => (long)Steps * Filters * ((long)Channels * Kernel * Kernel + 1);
 
     /// <summary>σ, when the name is a monotone activation.</summary>
     public Option<Activation> Activation =>
@@ -58,6 +66,7 @@ public sealed record GradientFlowDenoiser(int Steps = 20, int Filters = 64, int 
         var problems = new List<string>();
         if (Steps < 1) problems.Add($"steps must be at least 1, got {Steps}");
         if (Filters < 1) problems.Add($"filters must be at least 1, got {Filters}");
+        if (Channels < 1) problems.Add($"channels must be at least 1, got {Channels}");
         if (Kernel < 1 || Kernel % 2 == 0) problems.Add($"kernel must be odd and positive, got {Kernel}");
         if (!(StepSize > 0) || !double.IsFinite(StepSize)) problems.Add($"step size must be positive and finite, got {StepSize}");
         if (!(Theta > 0 && Theta < 1)) problems.Add($"theta must lie in (0, 1) (θ = 1 would allow steps that are not averaged), got {Theta}");
@@ -78,6 +87,7 @@ public sealed record GradientFlowDenoiser(int Steps = 20, int Filters = 64, int 
         new("architecture.step", StepSize.ToString("R", CultureInfo.InvariantCulture)),
         new("architecture.theta", Theta.ToString("R", CultureInfo.InvariantCulture)),
         new("architecture.activation", ActivationName),
+        new("architecture.channels", Channels.ToString(CultureInfo.InvariantCulture)),
     ];
 
     /// <summary>The architecture of a description written by <see cref="Describe"/>.</summary>
@@ -98,7 +108,9 @@ public sealed record GradientFlowDenoiser(int Steps = 20, int Filters = 64, int 
                from step in Number("architecture.step")
                from theta in Number("architecture.theta")
                from activation in Text("architecture.activation")
-               from valid in new GradientFlowDenoiser(steps, filters, kernel, step, theta, activation).Validate()
+               // Descriptions written before the lifting have no channels entry: one channel, the grey image.
+               from channels in entries.ContainsKey("architecture.channels") ? Integer("architecture.channels") : FinSucc(1)
+               from valid in new GradientFlowDenoiser(steps, filters, kernel, step, theta, activation, channels).Validate()
                select valid;
     }
 
@@ -114,12 +126,12 @@ public sealed record GradientFlowDenoiser(int Steps = 20, int Filters = 64, int 
         {
             using var scope = NewDisposeScope();
             using var generator = new Generator(seed);
-            var kernels = randn([Steps, Filters, 1, Kernel, Kernel], dtype: ScalarType.Float64, generator: generator);
+            var kernels = randn([Steps, Filters, Channels, Kernel, Kernel], dtype: ScalarType.Float64, generator: generator);
             double radius = Radius * Math.Sqrt(InitialBudgetFraction);
             for (int k = 0; k < Steps; k++)
             {
                 var kernel = kernels[k];
-                kernel.TimesInPlace(radius / ConvolutionSpectrum.UpperBoundOnAnyImage(kernel, BoundGrid));
+                kernel.TimesInPlace(radius / NormBound(kernel));
             }
             kernels = kernels.to(dtype);
             var biases = zeros([Steps, Filters], dtype: dtype);
@@ -143,7 +155,7 @@ public sealed record GradientFlowDenoiser(int Steps = 20, int Filters = 64, int 
         for (int k = 0; k < Steps; k++)
         {
             var kernel = kernels[k];
-            double bound = ConvolutionSpectrum.UpperBoundOnAnyImage(kernel, BoundGrid);
+            double bound = NormBound(kernel);
             if (bound > radius) kernel.TimesInPlace(radius / bound);
         }
     }
@@ -163,13 +175,21 @@ public sealed record GradientFlowDenoiser(int Steps = 20, int Filters = 64, int 
         for (int k = 0; k < Steps; k++)
         {
             using var scope = NewDisposeScope();
-            double norm = ConvolutionSpectrum.UpperBoundOnAnyImage(kernels[k], BoundGrid);
+            double norm = NormBound(kernels[k]);
             var alpha = Denoising.Averagedness.OfGradientStep(StepSize, SlopeBound * norm * norm);
             if (alpha.IsNone) return None;
             alphas[k] = (double)alpha;
         }
         return Some(alphas);
     }
+
+    /// <summary>
+    /// The proven bound of ‖A_k‖₂ on images of every size: the exact-per-frequency bound for one channel
+    /// (<see cref="ConvolutionSpectrum.UpperBoundOnAnyImage"/>), the Gram-modulus bound for several
+    /// (<see cref="ConvolutionGramBound.UpperBoundOnAnyImage"/>), whose cost does not grow with the filters m.
+    /// </summary>
+    public double NormBound(Tensor kernel) =>
+        Channels == 1 ? ConvolutionSpectrum.UpperBoundOnAnyImage(kernel, BoundGrid) : ConvolutionGramBound.UpperBoundOnAnyImage(kernel, BoundGrid);
 
     private double SlopeBound => Activation.Map(a => a.SlopeBound).IfNone(1);
 

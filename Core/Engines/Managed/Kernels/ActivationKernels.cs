@@ -14,7 +14,7 @@ namespace RobustNode.Core.Engines.Managed.Kernels;
 /// <see cref="TensorPrimitives.Tanh{T}"/> computes tanh |x| = −z/(z + 2) with z = e^{−2|x|} − 1, which cancels for
 /// small |x| (relative error ≈ ε/|x|: 3·10⁻⁴ in float32 at x = 10⁻⁴), while libtorch's tanh is accurate to about one
 /// unit in the last place. This kernel computes the same formula with an e^{−2|x|} − 1 that does not cancel
-/// (<see cref="ExpMinusOne{TVector, TWidth}"/>): within 4 units in the last place of the exact value (test
+/// (<see cref="ExpMinusOne{TVector, TWidth}(TVector)"/>): within 4 units in the last place of the exact value (test
 /// Tanh_is_accurate_to_a_few_units_in_the_last_place_everywhere). softplus is libtorch's: x above the threshold 20, else log1p(eˣ), with log1p from
 /// the exact identity log1p(e) = log(u)·e/(u − 1), u = 1 + e (Goldberg 1991, "What every computer scientist should
 /// know about floating-point arithmetic", Theorem 4), since <c>T.LogP1</c> is only log(1 + x).
@@ -60,23 +60,49 @@ internal static class ActivationKernels<TScalar>
     {
         ref TScalar x0 = ref MemoryMarshal.GetReference(x);
         ref TScalar d0 = ref MemoryMarshal.GetReference(destination);
-        var two = TWidth.Broadcast(TScalar.CreateTruncating(2.0));
-        var minusTwo = TWidth.Broadcast(TScalar.CreateTruncating(-2.0));
-        var lowest = TWidth.Broadcast(LowestExponent);
-        var signBit = TWidth.Broadcast(-TScalar.Zero);
         int n = TWidth.Count, i = 0;
+        // Four vectors at a time: their polynomial chains are independent, so the latencies of their multiply-adds
+        // overlap; every lane goes through the same operations as one vector at a time, so the values are the same.
+        for (; i + 4 * n <= x.Length; i += 4 * n)
+        {
+            var (v0, v1, v2, v3) = (TWidth.Load(ref x0, i), TWidth.Load(ref x0, i + n), TWidth.Load(ref x0, i + 2 * n), TWidth.Load(ref x0, i + 3 * n));
+            var (m0, m1, m2, m3) = ExpMinusOne<TVector, TWidth>(Exponent<TVector, TWidth>(v0), Exponent<TVector, TWidth>(v1),
+                Exponent<TVector, TWidth>(v2), Exponent<TVector, TWidth>(v3));
+            TWidth.Store(FromExpMinusOne<TVector, TWidth>(v0, m0), ref d0, i);
+            TWidth.Store(FromExpMinusOne<TVector, TWidth>(v1, m1), ref d0, i + n);
+            TWidth.Store(FromExpMinusOne<TVector, TWidth>(v2, m2), ref d0, i + 2 * n);
+            TWidth.Store(FromExpMinusOne<TVector, TWidth>(v3, m3), ref d0, i + 3 * n);
+        }
         for (; i + n <= x.Length; i += n)
         {
             var v = TWidth.Load(ref x0, i);
-            // tanh|x| = −m/(m + 2) with m = e^{−2|x|} − 1 ∈ (−1, 0]: no cancellation. The exponent is held above the
-            // underflow bound (tanh is 1 there to the last place); a NaN passes the comparison and stays NaN.
-            var z = TWidth.Multiply(minusTwo, TWidth.Abs(v));
-            z = TWidth.Select(TWidth.LessThan(z, lowest), lowest, z);
-            var m = ExpMinusOne<TVector, TWidth>(z);
-            var r = TWidth.Divide(TWidth.Subtract(TWidth.Zero, m), TWidth.Add(m, two));
-            TWidth.Store(TWidth.Select(signBit, v, r), ref d0, i);
+            TWidth.Store(FromExpMinusOne<TVector, TWidth>(v, ExpMinusOne<TVector, TWidth>(Exponent<TVector, TWidth>(v))), ref d0, i);
         }
         return i;
+    }
+
+    /// <summary>
+    /// z = −2|x|, held at or above the underflow bound (tanh is 1 there to the last place); a NaN passes the comparison
+    /// and stays NaN.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector Exponent<TVector, TWidth>(TVector v)
+        where TVector : struct
+        where TWidth : IVectorWidth<TVector, TScalar>
+    {
+        var lowest = TWidth.Broadcast(LowestExponent);
+        var z = TWidth.Multiply(TWidth.Broadcast(TScalar.CreateTruncating(-2.0)), TWidth.Abs(v));
+        return TWidth.Select(TWidth.LessThan(z, lowest), lowest, z);
+    }
+
+    /// <summary>tanh x from m = e^{−2|x|} − 1 ∈ (−1, 0]: tanh|x| = −m/(m + 2), without cancellation, with the sign of x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector FromExpMinusOne<TVector, TWidth>(TVector v, TVector m)
+        where TVector : struct
+        where TWidth : IVectorWidth<TVector, TScalar>
+    {
+        var r = TWidth.Divide(TWidth.Subtract(TWidth.Zero, m), TWidth.Add(m, TWidth.Broadcast(TScalar.CreateTruncating(2.0))));
+        return TWidth.Select(TWidth.Broadcast(-TScalar.Zero), v, r);
     }
 
     // e^z ≥ the smallest normal number for z ≥ this bound, so 2ⁿ below is normal.
@@ -110,6 +136,39 @@ internal static class ActivationKernels<TScalar>
         var q = TWidth.Multiply(p, r);
         var scale = TWidth.PowerOfTwo(t);
         return TWidth.MultiplyAdd(scale, q, TWidth.Subtract(scale, TWidth.Broadcast(TScalar.One)));
+    }
+
+    /// <summary>
+    /// <see cref="ExpMinusOne{TVector, TWidth}(TVector)"/> of four vectors side by side: the same operations on each, the
+    /// series' coefficients broadcast once for the four.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (TVector, TVector, TVector, TVector) ExpMinusOne<TVector, TWidth>(TVector z0, TVector z1, TVector z2, TVector z3)
+        where TVector : struct
+        where TWidth : IVectorWidth<TVector, TScalar>
+    {
+        bool single = typeof(TScalar) == typeof(float);
+        var magic = TWidth.Broadcast(TScalar.CreateTruncating(single ? 12582912.0 : 6755399441055744.0));
+        var log2e = TWidth.Broadcast(TScalar.CreateTruncating(1.4426950408889634));
+        var (t0, t1, t2, t3) = (TWidth.MultiplyAdd(z0, log2e, magic), TWidth.MultiplyAdd(z1, log2e, magic),
+            TWidth.MultiplyAdd(z2, log2e, magic), TWidth.MultiplyAdd(z3, log2e, magic));
+        var (n0, n1, n2, n3) = (TWidth.Subtract(t0, magic), TWidth.Subtract(t1, magic), TWidth.Subtract(t2, magic), TWidth.Subtract(t3, magic));
+        var high = TWidth.Broadcast(TScalar.CreateTruncating(single ? -0.693359375 : -6.93147180369123816490e-01));
+        var low = TWidth.Broadcast(TScalar.CreateTruncating(single ? 2.12194440e-4 : -1.90821492927058770002e-10));
+        var (r0, r1, r2, r3) = (TWidth.MultiplyAdd(n0, high, z0), TWidth.MultiplyAdd(n1, high, z1), TWidth.MultiplyAdd(n2, high, z2), TWidth.MultiplyAdd(n3, high, z3));
+        (r0, r1, r2, r3) = (TWidth.MultiplyAdd(n0, low, r0), TWidth.MultiplyAdd(n1, low, r1), TWidth.MultiplyAdd(n2, low, r2), TWidth.MultiplyAdd(n3, low, r3));
+        var c = ExpSeries;
+        var top = TWidth.Broadcast(c[^1]);
+        var (p0, p1, p2, p3) = (top, top, top, top);
+        for (int k = c.Length - 2; k >= 0; k--)
+        {
+            var ck = TWidth.Broadcast(c[k]);
+            (p0, p1, p2, p3) = (TWidth.MultiplyAdd(p0, r0, ck), TWidth.MultiplyAdd(p1, r1, ck), TWidth.MultiplyAdd(p2, r2, ck), TWidth.MultiplyAdd(p3, r3, ck));
+        }
+        var one = TWidth.Broadcast(TScalar.One);
+        var (s0, s1, s2, s3) = (TWidth.PowerOfTwo(t0), TWidth.PowerOfTwo(t1), TWidth.PowerOfTwo(t2), TWidth.PowerOfTwo(t3));
+        return (TWidth.MultiplyAdd(s0, TWidth.Multiply(p0, r0), TWidth.Subtract(s0, one)), TWidth.MultiplyAdd(s1, TWidth.Multiply(p1, r1), TWidth.Subtract(s1, one)),
+            TWidth.MultiplyAdd(s2, TWidth.Multiply(p2, r2), TWidth.Subtract(s2, one)), TWidth.MultiplyAdd(s3, TWidth.Multiply(p3, r3), TWidth.Subtract(s3, one)));
     }
 
     // Only where no SIMD is accelerated at all (then with .NET's tanh).

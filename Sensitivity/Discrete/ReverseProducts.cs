@@ -1,0 +1,93 @@
+using System.Buffers;
+using RobustNode.Core.Engines;
+using RobustNode.Core.Fields;
+
+namespace RobustNode.Sensitivity.Discrete;
+
+/// <summary>
+/// The intermediates of g_xᵀp that a discrete adjoint's state-only reverse sweep (the one that finds p(0)) keeps per step
+/// and stage for the second-order reverse sweep (<see cref="FieldLinearization{T}.SharesReverseProduct"/>: W ∗ᵀ p for the
+/// convolutional field), with a copy of the terminal cotangent λ(T) they come from. A second-order sweep from the same
+/// λ(T) runs through the same stage cotangents p (the λ recurrence K̄ᵢ = h bᵢ λ' + h Σⱼ&gt;ᵢ aⱼᵢ X̄ⱼ, λ = λ' + Σ X̄ᵢ of
+/// DESIGN §1 is the same in both sweeps), so it takes each stage's intermediate instead of computing it again; from any
+/// other λ(T) it takes none.
+/// </summary>
+/// <remarks>
+/// <para>Memory: one intermediate per stage (one state for the convolutional field) and λ(T), from the reverse sweep until the
+/// second-order sweep takes them — each is released as its stage consumes it — or until <see cref="Dispose"/>.</para>
+/// <para>Only the first second-order sweep takes them (they are released as it goes); a later one recomputes.</para>
+/// </remarks>
+internal sealed class ReverseProducts<T> : IDisposable
+{
+    private readonly IEngine<T> _engine;
+    private readonly int _stages;
+    private T[] _values;
+    private bool[] _kept;
+    private readonly int _count;
+    private T _lambdaT;
+    private bool _open = true;
+
+    /// <param name="engine">The engine of the values.</param>
+    /// <param name="steps">The number of steps of the tape.</param>
+    /// <param name="stages">The stages of the tableau.</param>
+    /// <param name="lambdaT">λ(T) of the reverse sweep (copied).</param>
+    public ReverseProducts(IEngine<T> engine, int steps, int stages, T lambdaT)
+    {
+        (_engine, _stages, _count) = (engine, stages, steps * stages);
+        _values = ArrayPool<T>.Shared.Rent(Math.Max(1, _count));
+        _kept = ArrayPool<bool>.Shared.Rent(Math.Max(1, _count));
+        Array.Clear(_kept, 0, _count);
+        _lambdaT = engine.DetachFromScope(engine.Clone(lambdaT));
+    }
+
+    /// <summary>Keeps the intermediate of stage <paramref name="stage"/> of step <paramref name="step"/>, taken out of the current scopes.</summary>
+    public void Keep(int step, int stage, T product)
+    {
+        int at = step * _stages + stage;
+        if (_kept[at]) _engine.Release(_values[at]);
+        _values[at] = _engine.DetachFromScope(product);
+        _kept[at] = true;
+    }
+
+    /// <summary>
+    /// Whether a second-order sweep from <paramref name="lambdaT"/> may take the kept intermediates: the first one to ask,
+    /// and only if its λ(T) equals the reverse sweep's element for element (shapes and values; NaN never equals).
+    /// </summary>
+    public bool Serves(T lambdaT)
+    {
+        if (!_open) return false;
+        _open = false;
+        var shape = _engine.Shape(lambdaT);
+        if (!shape.AsSpan().SequenceEqual(_engine.Shape(_lambdaT))) return false;
+        long n = 1;
+        foreach (var d in shape) n *= d;
+        return _engine.CountEqual(lambdaT, _lambdaT) == n;
+    }
+
+    /// <summary>Takes stage <paramref name="stage"/>'s intermediate of step <paramref name="step"/> (the caller releases it), or false.</summary>
+    public bool TryTake(int step, int stage, out T product)
+    {
+        int at = step * _stages + stage;
+        if (!_kept[at])
+        {
+            product = default!;
+            return false;
+        }
+        product = _values[at];
+        _values[at] = default!;
+        _kept[at] = false;
+        return true;
+    }
+
+    /// <summary>Releases what is still kept and hands the arrays back (disposing twice does nothing).</summary>
+    public void Dispose()
+    {
+        if (_values.Length == 0) return;
+        for (int at = 0; at < _count; at++)
+            if (_kept[at]) _engine.Release(_values[at]);
+        _engine.Release(_lambdaT);
+        ArrayPool<T>.Shared.Return(_values, clearArray: true);
+        ArrayPool<bool>.Shared.Return(_kept);
+        (_values, _kept, _lambdaT, _open) = ([], [], default!, false);
+    }
+}
