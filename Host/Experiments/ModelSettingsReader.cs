@@ -21,7 +21,10 @@ namespace RobustNode.Host.Experiments;
 /// <c>Adjoint</c> (discrete, stored, checkpoint, backsolve), <c>Seed</c> and <c>Engine</c> (auto or an engine's name; default
 /// the <c>Engine:Name</c> setting), resolved for the network: point clouds are dense, images need convolutions. Both take
 /// <c>Field</c> = gradient-flow with <c>Rows</c>, <c>Directions</c>, <c>BlockBound</c> (and <c>Activation</c> for images)
-/// for a block of gradient-flow layers; its default solver is euler.
+/// for a block of gradient-flow layers; its default solver is euler. Images also take <c>StemBound</c> and
+/// <c>ReadOutBound</c>: the operator-norm bounds the stem convolutions and the read-out keep during training (absent:
+/// unconstrained), <c>Features</c> (average-pooling, the default, or flatten): what the read-out sees, and <c>Stem</c>
+/// (strided, the default, or space-to-depth): how the stem downsamples.
 /// </summary>
 internal static class ModelSettingsReader
 {
@@ -29,6 +32,12 @@ internal static class ModelSettingsReader
 
     /// <summary>The keys of gradient-flow layers (<c>Field = gradient-flow</c>).</summary>
     private static readonly string[] GradientFlowKeys = ["Field", "Rows", "Directions", "BlockBound"];
+
+    // What the read-out of an image network sees: the channel means or every feature.
+    private static readonly Dictionary<string, bool> ReadOutFeatures = new(StringComparer.OrdinalIgnoreCase) { ["average-pooling"] = false, ["flatten"] = true };
+
+    // How an image network's stem downsamples: strided convolutions or space-to-depth before stride-1 ones.
+    private static readonly Dictionary<string, bool> Stems = new(StringComparer.OrdinalIgnoreCase) { ["strided"] = false, ["space-to-depth"] = true };
 
     private static readonly Dictionary<string, bool> Fields = new(StringComparer.OrdinalIgnoreCase) { ["node"] = false, ["gradient-flow"] = true };
 
@@ -71,7 +80,7 @@ internal static class ModelSettingsReader
     public static Validation<Error, ModelSettings> Images(IConfigurationSection model, SolverRegistry solvers, SolverDefaults defaults,
         EngineCatalog engines, string engine)
     {
-        var keys = SettingReaders.KnownKeys(model, [.. SolverKeys, .. GradientFlowKeys, "Activation", "Width", "Layers", "T", "DType"]);
+        var keys = SettingReaders.KnownKeys(model, [.. SolverKeys, .. GradientFlowKeys, "Activation", "Width", "Layers", "T", "DType", "StemBound", "ReadOutBound", "Features", "Stem"]);
         // Any field but the neural ODE's reads Activation (an unknown field is reported by GradientFlow below).
         bool flowGiven = !string.IsNullOrWhiteSpace(model["Field"]) && !model["Field"]!.Trim().Equals("node", StringComparison.OrdinalIgnoreCase);
         // The neural-ODE image field is tanh; gradient-flow layers take any monotone σ.
@@ -81,8 +90,19 @@ internal static class ModelSettingsReader
         var shape = (SettingReaders.Integer(model, "Width", 64, 4, 4096),
                 SettingReaders.Integer(model, "Layers", 6, 1, MaxLayers),
                 SettingReaders.Number(model, "T", 1.0, 0, MaxFinalTime, exclusiveMin: true),
-                activation.Bind(a => GradientFlow(model, a)))
-            .Apply((width, layers, t, flow) => new ConvolutionalOdeModel(Width: width, Layers: layers, FinalTime: t) { GradientFlow = flow.MatchUnsafe(f => f, () => null) });
+                activation.Bind(a => GradientFlow(model, a)),
+                SettingReaders.OptionalNumber(model, "StemBound", 0, 1e6, exclusiveMin: true),
+                SettingReaders.OptionalNumber(model, "ReadOutBound", 0, 1e6, exclusiveMin: true),
+                SettingReaders.Choice(model, "Features", false, ReadOutFeatures),
+                SettingReaders.Choice(model, "Stem", false, Stems))
+            .Apply((width, layers, t, flow, stem, readOut, flatten, spaceToDepth) => new ConvolutionalOdeModel(Width: width, Layers: layers, FinalTime: t)
+            {
+                SpaceToDepth = spaceToDepth,
+                Flatten = flatten,
+                GradientFlow = flow.MatchUnsafe(f => f, () => null),
+                StemBound = stem.MatchUnsafe(b => (double?)b, () => null),
+                ReadOutBound = readOut.MatchUnsafe(b => (double?)b, () => null),
+            });
         var dtype = SettingReaders.Choice(model, "DType", ScalarType.Float32, DTypes);
         return (keys, shape, dtype, Solver(model, solvers, defaults, "euler"), Adjoint(model), SettingReaders.Long(model, "Seed", 3),
                 Engine(model, engines, engine, convolutional: true))

@@ -12,12 +12,13 @@ namespace RobustNode.Host.Experiments;
 /// with <c>Enabled</c> (default false), <c>Norm</c>, <c>Epsilon</c>, its weights, steps and <c>WarmupEpochs</c>:
 /// <c>FgsmRs</c> (<c>StepSize</c>), <c>Trades</c> (<c>Weight</c> β, <c>Steps</c>, <c>StepSize</c>), <c>GradAlign</c>
 /// (<c>Weight</c> λ), <c>Llr</c> (<c>LinearityWeight</c> λ, <c>GradientWeight</c> μ, <c>Steps</c>, <c>StepSize</c>) and
-/// <c>AugmentedAdversarial</c> (<c>Weight</c> w, <c>StepSize</c>). Radii and steps are in input units.
+/// <c>AugmentedAdversarial</c> (<c>Weight</c> w, <c>StepSize</c>) and <c>LipschitzMargin</c> (<c>Epsilon</c> in ℓ2, no
+/// other norm: the margin is an ℓ2 certificate's). Radii and steps are in input units.
 /// </summary>
 internal static class RobustTrainerSettingsReader
 {
     /// <summary>The sections, in the order their trainers run.</summary>
-    public static readonly string[] Sections = ["FgsmRs", "Trades", "GradAlign", "Llr", "AugmentedAdversarial"];
+    public static readonly string[] Sections = ["FgsmRs", "Trades", "GradAlign", "Llr", "AugmentedAdversarial", "LipschitzMargin"];
 
     private const double MaxWeight = 1e6;
     private const double MaxRadius = TrainingSettingsReader.MaxRadius;
@@ -25,8 +26,9 @@ internal static class RobustTrainerSettingsReader
     /// <summary>Every enabled robust trainer of the training section, in the order of <see cref="Sections"/>.</summary>
     public static Validation<Error, Option<TrainerSettings>[]> Read(IConfigurationSection training) =>
         (FgsmRs(training.GetSection("FgsmRs")), Trades(training.GetSection("Trades")), GradAlign(training.GetSection("GradAlign")),
-                Llr(training.GetSection("Llr")), AugmentedAdversarial(training.GetSection("AugmentedAdversarial")))
-            .Apply((f, t, g, l, a) => new[] { f, t, g, l, a });
+                Llr(training.GetSection("Llr")), AugmentedAdversarial(training.GetSection("AugmentedAdversarial")),
+                LipschitzMargin(training.GetSection("LipschitzMargin")))
+            .Apply((f, t, g, l, a, m) => new[] { f, t, g, l, a, m });
 
     private static Validation<Error, bool> Enabled(IConfigurationSection section) => SettingReaders.Flag(section, "Enabled", false);
 
@@ -85,5 +87,12 @@ internal static class RobustTrainerSettingsReader
                 StepSize(section), Warmup(section))
             .Apply((_, enabled, norm, epsilon, weight, step, warmup) => enabled
                 ? Some(new TrainerSettings("augmented-adversarial", TrainerKind.AugmentedAdversarial, epsilon, norm, Nullable(weight), warmup, StepSize: Nullable(step)))
+                : None);
+
+    private static Validation<Error, Option<TrainerSettings>> LipschitzMargin(IConfigurationSection section) =>
+        (SettingReaders.KnownKeys(section, "Enabled", "Epsilon", "WarmupEpochs"),
+                Enabled(section), SettingReaders.Number(section, "Epsilon", 1.58, 0, MaxRadius, exclusiveMin: true), Warmup(section))
+            .Apply((_, enabled, epsilon, warmup) => enabled
+                ? Some(new TrainerSettings("lipschitz-margin", TrainerKind.LipschitzMargin, epsilon, AttackNorm.Two, WarmupEpochs: warmup))
                 : None);
 }

@@ -126,7 +126,8 @@ internal static class ReportMarkdown
         var inv = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
         text.Append(inv, $"Certified accuracy (`certified-{report.Norm}`): the fraction of test samples classified correctly whose certified radius ");
-        text.Append("r₂ = margin / (√2 · L) exceeds ε (Tsuzuku et al. 2018), L the ℓ2 Lipschitz bound of the logits");
+        text.Append("r₂ = min_{j≠y} (z_y − z_j) / (L_body · ‖w_y − w_j‖₂) exceeds ε for a network ending in an affine read-out W (L_body the bound before it; Leino et al. 2021), ");
+        text.Append("otherwise r₂ = margin / (√2 · L) (Tsuzuku et al. 2018), L the ℓ2 Lipschitz bound of the logits");
         text.Append(report.Norm switch
         {
             "inf" => "; in the max-norm through ‖δ‖₂ ≤ √n ‖δ‖∞ (n input entries), r∞ = r₂ / √n",

@@ -56,9 +56,9 @@ internal static class ExperimentModel
 
     private static string DescribeImages(ConvolutionalOdeModel m, ImageModelSettings i) => m.GradientFlow is { } flow
         ? FormattableString.Invariant(
-            $"conv-{flow.Describe()[..^1]}, inputChannels={m.InputChannels}, imageSize={m.ImageSize}, classes={m.Classes}, width={m.Width}, layers={m.Layers}, T={m.FinalTime:R}, solver={PointCloudModel.DescribeSolver(i.Solver)}, adjoint={i.Adjoint.Name}, dtype={i.DType})")
+            $"conv-{flow.Describe()[..^1]}, inputChannels={m.InputChannels}, imageSize={m.ImageSize}, classes={m.Classes}, width={m.Width}, layers={m.Layers}, T={m.FinalTime:R}, solver={PointCloudModel.DescribeSolver(i.Solver)}, adjoint={i.Adjoint.Name}, dtype={i.DType}{m.DescribeBounds()})")
         : FormattableString.Invariant(
-            $"conv-ode(inputChannels={m.InputChannels}, imageSize={m.ImageSize}, classes={m.Classes}, width={m.Width}, layers={m.Layers}, T={m.FinalTime:R}, activation=tanh, solver={PointCloudModel.DescribeSolver(i.Solver)}, adjoint={i.Adjoint.Name}, dtype={i.DType})");
+            $"conv-ode(inputChannels={m.InputChannels}, imageSize={m.ImageSize}, classes={m.Classes}, width={m.Width}, layers={m.Layers}, T={m.FinalTime:R}, activation=tanh, solver={PointCloudModel.DescribeSolver(i.Solver)}, adjoint={i.Adjoint.Name}, dtype={i.DType}{m.DescribeBounds()})");
 
     /// <summary>The keys a saved model must share with an experiment to be evaluated in it: the network and the data it was trained on.</summary>
     public static readonly string[] ModelKeys = ["model", "data"];

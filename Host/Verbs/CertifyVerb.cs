@@ -23,7 +23,7 @@ namespace RobustNode.Host.Verbs;
 /// <summary>
 /// <c>robustnode certify --model FILE.ckpt [--experiment NAME] [--norm 2|inf|1] [--epsilons 0,0.5,1] [--out FILE.json|FILE.md]</c>:
 /// the certified radius of every test sample of a saved model, from the model's ℓ2 Lipschitz bound (the product of its
-/// blocks' bounds, <see cref="LipschitzBounds"/>) and its logit margins — r₂ = margin / (√2 L), and in the max-norm
+/// blocks' bounds, <see cref="LipschitzBounds"/>) and its logit margins — r₂ = min_{j≠y} (z_y − z_j)/(L_body ‖w_y − w_j‖₂) through an affine read-out, margin / (√2 L) otherwise, and in the max-norm
 /// r∞ = r₂ / √n through ‖δ‖₂ ≤ √n‖δ‖∞ (<see cref="Certification"/>) — and the certified accuracy versus ε. Prints the bound,
 /// its factors, the step rules of gradient-flow blocks and the curve; <c>--out</c> also writes every sample's radius,
 /// as JSON (<c>.json</c>) or markdown. Radii are in input units. The norm defaults to the experiment's
@@ -102,7 +102,7 @@ internal sealed class CertifyVerb(ExperimentCatalog experiments, TorchRuntime ru
             text.AppendLine(inv, $"Step rules of the gradient-flow layers (h·sup σ'·‖A‖₂² ≤ c): {held} of {rules.Count} layers keep them; largest h·L/c = {rules.Max(r => r.Value / r.Budget):F6}.");
             text.AppendLine();
         }
-        text.Append("Certified radius r₂ = margin / (√2 · L) (Tsuzuku et al. 2018)");
+        text.Append("Certified radius r₂ = min_{j≠y} (z_y − z_j) / (L_body · ‖w_y − w_j‖₂) through an affine read-out W (Leino et al. 2021), otherwise margin / (√2 · L) (Tsuzuku et al. 2018)");
         text.Append(result.Norm.ToString() switch
         {
             "inf" => $"; in the max-norm r∞ = r₂ / √n with n = {result.InputEntries}, since ‖δ‖₂ ≤ √n ‖δ‖∞",

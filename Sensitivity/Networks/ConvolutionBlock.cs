@@ -2,7 +2,9 @@ using LanguageExt;
 using RobustNode.Core.Engines;
 using RobustNode.Core.Errors;
 using RobustNode.Core.Fields;
+using RobustNode.Core.Spectral;
 using RobustNode.Sensitivity.Adjoints;
+using RobustNode.Sensitivity.Lipschitz;
 using RobustNode.Solvers.Integration;
 using static LanguageExt.Prelude;
 using static TorchSharp.torch;
@@ -14,7 +16,14 @@ namespace RobustNode.Sensitivity.Networks;
 /// image networks. With a = W ∗ z + b, ā = σ'(a) ⊙ λ and its tangent ā̇ = σ'(a) ⊙ μ + σ''(a) ⊙ ȧ ⊙ λ:
 /// λ_in = W ∗ᵀ ā, μ_in = W ∗ᵀ ā̇, W̄₁ = z ⋆ ā, W̄₂ = z ⋆ ā̇ + σ_in ⋆ ā, b̄₁ = Σ ā, b̄₂ = Σ ā̇. TorchSharp only.
 /// </summary>
-public sealed record ConvolutionBlock(Tensor Weight, Tensor Bias, int Stride, Activation Activation) : IBlock<Tensor>
+/// <remarks>
+/// With a <see cref="Constraint"/> the layer keeps ‖W ∗ ·‖₂ ≤ c on its H×W inputs: <see cref="Constrain"/> rescales W by
+/// c / ‖W ∗ ·‖₂ when the norm exceeds c, measuring it with the proven upper bound of the stride-1 convolution on the
+/// padded grid (<see cref="ConvolutionSpectrum.UpperBound"/>, the bound the gradient-flow layers' projection uses at
+/// epoch boundaries; striding restricts the output, norm 1). Rescaling is the projection onto the ball along W's ray;
+/// it keeps W's direction, which the gradient step chose. The layer is then c·sup σ'-Lipschitz.
+/// </remarks>
+public sealed record ConvolutionBlock(Tensor Weight, Tensor Bias, int Stride, Activation Activation) : IBlock<Tensor>, INormConstrainedBlock
 {
     private static readonly TorchEngine E = TorchEngine.Instance;
 
@@ -26,7 +35,28 @@ public sealed record ConvolutionBlock(Tensor Weight, Tensor Bias, int Stride, Ac
     public IReadOnlyList<Tensor> Parameters => [Weight, Bias];
     /// <inheritdoc/>
     public IBlock<Tensor> WithParameters(IReadOnlyList<Tensor> values) => this with { Weight = values[0], Bias = values[1] };
+    /// <summary>The bound the layer keeps on its convolution's norm and the input size it is measured on, or null (unconstrained).</summary>
+    public ConvolutionNormBound? Constraint { get; init; }
+    /// <inheritdoc/>
+    public double? NormBound => Constraint?.Bound;
     private long Kernel => Weight.shape[2];
+
+    /// <summary>A proven upper bound of ‖W ∗ ·‖₂ on the constraint's input size (null constraint: the norm is not defined without a size).</summary>
+    public double OperatorNorm() => Constraint is { } c
+        ? ConvolutionSpectrum.UpperBound(Weight, c.Height, c.Width)
+        : throw new InvalidOperationException("an unconstrained convolution has no input size to measure its norm on");
+
+    /// <inheritdoc/>
+    public void Constrain()
+    {
+        if (Constraint is not { } c) return;
+        using var scope = NewDisposeScope();
+        using var untracked = no_grad();
+        // A margin below the bound that survives rounding the rescaled kernel in its own precision.
+        double radius = c.Bound * (1 - (Weight.dtype == ScalarType.Float64 ? 1e-9 : 1e-5));
+        double measured = ConvolutionSpectrum.UpperBound(Weight, c.Height, c.Width);
+        if (measured > radius) Weight.TimesInPlace(radius / measured);
+    }
     private long Padding => Kernel / 2;
 
     /// <summary>A layer with PyTorch's default (Kaiming-uniform-like) initialisation from a generator.</summary>
@@ -124,3 +154,9 @@ public sealed record ConvolutionBlock(Tensor Weight, Tensor Bias, int Stride, Ac
         public void Dispose() { }
     }
 }
+
+/// <summary>The bound c a convolutional layer keeps on ‖W ∗ ·‖₂, measured on inputs of H×W pixels.</summary>
+/// <param name="Bound">c, positive.</param>
+/// <param name="Height">H of the layer's input.</param>
+/// <param name="Width">W of the layer's input.</param>
+public sealed record ConvolutionNormBound(double Bound, long Height, long Width);

@@ -1,7 +1,9 @@
 using LanguageExt;
 using RobustNode.Core.Engines;
 using RobustNode.Core.Errors;
+using RobustNode.Core.Spectral;
 using RobustNode.Sensitivity.Adjoints;
+using RobustNode.Sensitivity.Lipschitz;
 using RobustNode.Solvers.Integration;
 using static LanguageExt.Prelude;
 using static TorchSharp.torch;
@@ -12,8 +14,13 @@ namespace RobustNode.Sensitivity.Networks;
 /// An affine block y = W z + b (W [out, in], b [out]), e.g. a read-out to class logits. Being linear in z,
 /// its second-order terms reduce to ∂_z(W_θᵀλ)·σ = λ σᵀ for the weights and zero otherwise.
 /// </summary>
+/// <remarks>
+/// With a <see cref="NormBound"/> c the block keeps ‖W‖₂ ≤ c: <see cref="Constrain"/> clips W's singular values to c
+/// (from exact singular values, <see cref="DenseSpectrum.ClipSingularValues"/>) — the Euclidean projection onto the
+/// spectral-norm ball, the same projection the dense gradient-flow layers use for their step rule.
+/// </remarks>
 /// <typeparam name="T">The engine's tensor type.</typeparam>
-public sealed record LinearBlock<T>(IEngine<T> Engine, T Weight, T Bias) : IBlock<T>
+public sealed record LinearBlock<T>(IEngine<T> Engine, T Weight, T Bias) : IBlock<T>, INormConstrainedBlock
 {
     /// <inheritdoc/>
     public string Name => "linear";
@@ -21,6 +28,29 @@ public sealed record LinearBlock<T>(IEngine<T> Engine, T Weight, T Bias) : IBloc
     public IReadOnlyList<T> Parameters => [Weight, Bias];
     /// <inheritdoc/>
     public IBlock<T> WithParameters(IReadOnlyList<T> values) => this with { Weight = values[0], Bias = values[1] };
+    /// <summary>The bound c the block keeps on ‖W‖₂, or null (unconstrained).</summary>
+    public double? NormBound { get; init; }
+
+    /// <summary>‖W‖₂ from the exact singular values.</summary>
+    public double OperatorNorm()
+    {
+        var shape = Engine.Shape(Weight);
+        return DenseSpectrum.SpectralNorm(Engine.ToArray(Weight), (int)shape[0], (int)shape[1]);
+    }
+
+    /// <inheritdoc/>
+    public void Constrain()
+    {
+        if (NormBound is not { } bound) return;
+        using var scope = Engine.OpenScope();
+        var shape = Engine.Shape(Weight);
+        int rows = (int)shape[0], cols = (int)shape[1];
+        // A margin below the bound that survives rounding the clipped matrix to the parameters' precision.
+        double radius = bound * (1 - (Engine.DType(Weight) == ScalarType.Float64 ? 1e-9 : 1e-5));
+        var values = Engine.ToArray(Weight);
+        if (DenseSpectrum.SpectralNorm(values, rows, cols) <= radius) return;
+        Engine.CopyInPlace(Weight, Engine.FromValues(DenseSpectrum.ClipSingularValues(values, rows, cols, radius), Weight, rows, cols));
+    }
 
     /// <inheritdoc/>
     public Fin<long[]> OutputShape(long[] inputShape)

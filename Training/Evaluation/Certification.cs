@@ -12,7 +12,9 @@ namespace RobustNode.Training.Evaluation;
 /// Certified robustness from a Lipschitz bound: if the logits z = f(x) are L-Lipschitz in ℓ2 and the predicted class y
 /// beats every other by the margin M = z_y − max_{j≠y} z_j, then no perturbation with ‖δ‖₂ &lt; M/(√2 L) changes the
 /// prediction, since each difference z_y − z_j moves by at most √2 L‖δ‖₂ (Tsuzuku, Sato &amp; Sugiyama 2018,
-/// "Lipschitz-Margin Training", NeurIPS, Proposition 1). In the other attack norms the ℓ2 radius converts through
+/// "Lipschitz-Margin Training", NeurIPS, Proposition 1). A network ending in an affine read-out W gets the tighter
+/// pairwise radius r₂ = min_{j≠y} (z_y − z_j) / (L_body ‖w_y − w_j‖₂) (<see cref="LogitDifferenceBound"/>), never smaller
+/// than M/(√2 L). In the other attack norms the ℓ2 radius converts through
 /// ‖δ‖₂ ≤ √n ‖δ‖_∞ (n the number of input entries): r_∞ = r₂/√n; and ‖δ‖₂ ≤ ‖δ‖₁: r₁ = r₂.
 /// A sample is certified at radius ε when it is classified correctly and its radius exceeds ε (at ε = 0: when it is
 /// classified correctly), so certified accuracy never exceeds the accuracy under any attack of that radius.
@@ -28,7 +30,7 @@ public static class Certification
 
     /// <summary>The certified radius of every sample of the data set in the norm q (in the network's input units), from the model's Lipschitz bound.</summary>
     public static Fin<CertificationResult> Certify<T>(IBlock<T> model, Dataset data, AttackNorm norm, int chunk = Classification.DefaultChunk) =>
-        LipschitzBounds.Of(model, [1, .. data.SampleShape]).Bind(bound =>
+        LipschitzBounds.Of(model, [1, .. data.SampleShape]).Bind(bound => LogitDifferenceBound.Of(model, [1, .. data.SampleShape]).Bind(pairs =>
         {
             var engine = model.Engine;
             using var scope = engine.OpenScope();
@@ -39,7 +41,7 @@ public static class Certification
                 using var labelScope = NewDisposeScope();
                 var labels = data.Labels.to(ScalarType.Int64, CPU).data<long>().ToArray();
                 int classes = z.Length / Math.Max(1, labels.Length);
-                double factor = RadiusFactor(norm, data.Features) / (Math.Sqrt(2) * bound.Value);
+                double factor = RadiusFactor(norm, data.Features);
                 var samples = new CertifiedSample[labels.Length];
                 for (int i = 0; i < labels.Length; i++)
                 {
@@ -49,11 +51,11 @@ public static class Certification
                     double runnerUp = double.NegativeInfinity;
                     for (int j = 0; j < classes; j++) if (j != prediction) runnerUp = Math.Max(runnerUp, row[j]);
                     double margin = row[prediction] - runnerUp;
-                    samples[i] = new CertifiedSample((int)labels[i], prediction, margin, margin * factor);
+                    samples[i] = new CertifiedSample((int)labels[i], prediction, margin, pairs.Radius(row, prediction) * factor);
                 }
                 return new CertificationResult(bound, norm, data.Features, samples);
             });
-        });
+        }));
 }
 
 /// <summary>One sample's certificate: its label, the predicted class, the logit margin of the prediction and the radius it gives.</summary>

@@ -38,6 +38,32 @@ public sealed record ConvolutionalOdeModel(int InputChannels = 1, int ImageSize 
     /// </summary>
     public GradientFlowLayers? GradientFlow { get; init; }
 
+    /// <summary>
+    /// The bound c each stem convolution keeps on its operator norm, ‖W ∗ ·‖₂ ≤ c on its input size (null: unconstrained).
+    /// With tanh between (1-Lipschitz) the stem is then c³-Lipschitz; training keeps it there (<see cref="StepConstraints"/>).
+    /// </summary>
+    public double? StemBound { get; init; }
+
+    /// <summary>The bound c the linear read-out keeps on ‖W‖₂ (null: unconstrained). It sets the scale of the logits.</summary>
+    public double? ReadOutBound { get; init; }
+
+    /// <summary>
+    /// True: the read-out sees the flattened feature maps (C·H·W features, Lipschitz 1); false: their channel means
+    /// (global average pooling, C features, 1/√(HW)), as in the seed talk.
+    /// </summary>
+    public bool Flatten { get; init; }
+
+    /// <summary>
+    /// True: the stem downsamples by space-to-depth (an isometry) before its first two convolutions, which then have
+    /// stride 1; false: those convolutions have stride 2, as in the seed talk. Same feature-map sizes either way.
+    /// </summary>
+    public bool SpaceToDepth { get; init; }
+
+    /// <summary>", stemBound=…, readOutBound=…, features=flatten" for the settings that differ from the talk's network (empty when none does).</summary>
+    public string DescribeBounds() =>
+        (StemBound is { } s ? FormattableString.Invariant($", stemBound={s:R}") : "") + (ReadOutBound is { } r ? FormattableString.Invariant($", readOutBound={r:R}") : "")
+        + (Flatten ? ", features=flatten" : "") + (SpaceToDepth ? ", stem=space-to-depth" : "");
+
     /// <summary>Side of the feature maps the ODE block acts on.</summary>
     public long FeatureSize => Strides.Aggregate((long)ImageSize, (n, s) => (n + 2 - 3) / s + 1);
 
@@ -45,7 +71,8 @@ public sealed record ConvolutionalOdeModel(int InputChannels = 1, int ImageSize 
     /// <remarks>The parameters are drawn on the CPU (the same numbers on every device) and moved to <paramref name="device"/>, if given.</remarks>
     public Fin<Network<Tensor>> Build(OdeSolver solver, IAdjointMethod adjoint, ulong seed, ScalarType dtype = ScalarType.Float32, Device? device = null)
     {
-        if (InputChannels < 1 || ImageSize < 4 || Classes < 2 || Width < 4 || Layers < 1 || !(FinalTime > 0))
+        if (InputChannels < 1 || ImageSize < 4 || Classes < 2 || Width < 4 || Layers < 1 || !(FinalTime > 0) || SpaceToDepth && ImageSize % 4 != 0
+            || StemBound is { } sb && !(sb > 0 && double.IsFinite(sb)) || ReadOutBound is { } rb && !(rb > 0 && double.IsFinite(rb)))
             return FinFail<Network<Tensor>>(RobustNodeErrors.InvalidArgument("model", $"invalid convolutional ODE model {this}"));
         if (GradientFlow is { } flow)
         {
@@ -58,11 +85,33 @@ public sealed record ConvolutionalOdeModel(int InputChannels = 1, int ImageSize 
         return device is null || device.type == TorchSharp.DeviceType.CPU ? network : network.Map(n => (Network<Tensor>)n.WithParameters(n.Parameters.Select(p => p.to(device)).ToArray()));
     }
 
+    // The stem layer's constraint, measured on the size of its output grid before striding (28, 14, 7 for MNIST;
+    // 14, 7, 7 after space-to-depth).
+    private ConvolutionBlock Stem(ConvolutionBlock layer, long size) =>
+        StemBound is { } c ? layer with { Constraint = new ConvolutionNormBound(c, size, size) } : layer;
+
+    // Three 3×3 convolutions with tanh: strides (2, 2, 1), or space-to-depth by 2 before each of the first two (stride 1).
+    private IBlock<Tensor>[] StemLayers(Generator generator, ScalarType dtype)
+    {
+        var (c1, c2) = StemChannels;
+        long half = (ImageSize + 2 - 3) / 2 + 1, quarter = (half + 2 - 3) / 2 + 1;
+        if (!SpaceToDepth)
+            return [
+                Stem(ConvolutionBlock.Initialised(InputChannels, c1, 3, Strides[0], Activation.Tanh, generator, dtype), ImageSize),
+                Stem(ConvolutionBlock.Initialised(c1, c2, 3, Strides[1], Activation.Tanh, generator, dtype), half),
+                Stem(ConvolutionBlock.Initialised(c2, Width, 3, Strides[2], Activation.Tanh, generator, dtype), quarter)];
+        return [
+            new SpaceToDepthBlock(2),
+            Stem(ConvolutionBlock.Initialised(4 * InputChannels, c1, 3, 1, Activation.Tanh, generator, dtype), ImageSize / 2),
+            new SpaceToDepthBlock(2),
+            Stem(ConvolutionBlock.Initialised(4 * c1, c2, 3, 1, Activation.Tanh, generator, dtype), ImageSize / 4),
+            Stem(ConvolutionBlock.Initialised(c2, Width, 3, 1, Activation.Tanh, generator, dtype), ImageSize / 4)];
+    }
+
     private Fin<Network<Tensor>> Initialised(OdeSolver solver, IAdjointMethod adjoint, ulong seed, ScalarType dtype)
     {
         using var scope = NewDisposeScope();
         using var generator = new Generator(seed);
-        var (c1, c2) = StemChannels;
         double bound = 1.0 / Math.Sqrt(9.0 * Width);
         int rows = GradientFlow?.Rows ?? Width;
         var kernels = rand([Layers, rows, Width, 3, 3], dtype: dtype, generator: generator).Times(2).Minus(1).Times(bound);
@@ -73,12 +122,10 @@ public sealed record ConvolutionalOdeModel(int InputChannels = 1, int ImageSize 
             : ConvolutionField.Create(kernels, biases, FeatureSize, FeatureSize, FinalTime, Activation.Tanh).ToFin().Map(f => (IVectorField<Tensor>)f);
         return field
             .Map(field => new Network<Tensor>([
-                ConvolutionBlock.Initialised(InputChannels, c1, 3, Strides[0], Activation.Tanh, generator, dtype),
-                ConvolutionBlock.Initialised(c1, c2, 3, Strides[1], Activation.Tanh, generator, dtype),
-                ConvolutionBlock.Initialised(c2, Width, 3, Strides[2], Activation.Tanh, generator, dtype),
+                .. StemLayers(generator, dtype),
                 new OdeBlock<Tensor>(field, solver, adjoint),
-                new GlobalAveragePoolingBlock(),
-                LinearBlock.Initialised(Width, Classes, generator, dtype)]))
+                Flatten ? new FlattenBlock() : (IBlock<Tensor>)new GlobalAveragePoolingBlock(),
+                LinearBlock.Initialised(Flatten ? Width * FeatureSize * FeatureSize : Width, Classes, generator, dtype) with { NormBound = ReadOutBound }]))
             .Bind(network => StepConstraints.Restore(network).Map(_ =>
             {
                 // The parameters outlive this method's scope (and its temporaries do not).

@@ -1,0 +1,118 @@
+using RobustNode.Core.Engines;
+using RobustNode.Core.Fields;
+using RobustNode.Core.Losses;
+using RobustNode.Core.Tableaux;
+using RobustNode.Sensitivity.Lipschitz;
+using RobustNode.Sensitivity.Networks;
+using RobustNode.Solvers;
+using RobustNode.Tests.Sensitivity.Support;
+using RobustNode.Training.Trainers;
+using Xunit;
+using static RobustNode.Tests.Training.TrainingHarness;
+using static TorchSharp.torch;
+
+namespace RobustNode.Tests.Structure;
+
+/// <summary>
+/// The Lipschitz-margin objective J_ε = mean ᵢ CE(zᵢ + mᵢ, yᵢ), m_ij = ε L_body ‖w_{yᵢ} − w_j‖₂ (j ≠ yᵢ), and its gradient:
+/// equal to TorchSharp autograd through the same computation in float64 (the margin differentiated through the
+/// read-out's rows, L_body held fixed as the objective defines it), and to central finite differences of J_ε on a
+/// network whose body bound is locally constant (a contractive gradient-flow block strictly inside its step rule: bound 1).
+/// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
+public sealed class LipschitzMarginGradients
+{
+    private const int Batch = 7, Inputs = 5, Hidden = 6, Classes = 4;
+
+    private static Tensor Labels(Generator g) => randint(0, Classes, [Batch], dtype: int64, generator: g);
+
+    [Theory]
+    [InlineData(1, 0.5)]
+    [InlineData(2, 1.58)]
+    [InlineData(3, 4.0)]
+    public void Lipschitz_margin_gradient_equals_autograd(int seed, double epsilon)
+    {
+        Initialise();
+        using var scope = NewDisposeScope();
+        using var g = new Generator((ulong)seed);
+        var w1 = randn([Hidden, Inputs], dtype: float64, generator: g);
+        var b1 = randn([Hidden], dtype: float64, generator: g);
+        var w2 = randn([Classes, Hidden], dtype: float64, generator: g);
+        var b2 = randn([Classes], dtype: float64, generator: g);
+        var x = randn([Batch, Inputs], dtype: float64, generator: g);
+        var labels = Labels(g);
+        var network = new Network<Tensor>([LinearBlock.Create(w1, b1), LinearBlock.Create(w2, b2)]);
+        var objective = new LipschitzMarginObjective(epsilon) { WarmupEpochs = 2 };
+        var result = Ok(objective.Evaluate(network, x, CrossEntropyLoss.Create(labels), new ObjectiveContext(5, 0, 1)));
+
+        // The same computation in autograd: L_body = ‖W₁‖₂ (a constant), the margin through the rows of W₂.
+        double body = Ok(LipschitzBounds.Of(LinearBlock.Create(w1, b1), [1, Inputs])).Value;
+        var p = new[] { w1, b1, w2, b2 }.Select(t => t.detach().clone().requires_grad_(true)).ToArray();
+        var z = nn.functional.linear(nn.functional.linear(x, p[0], p[1]), p[2], p[3]);
+        var onehot = nn.functional.one_hot(labels, Classes).to(float64);
+        var difference = p[2].index_select(0, labels).unsqueeze(1) - p[2].unsqueeze(0);                 // [B, C, d]: w_y − w_j
+        var pairNorms = (difference.pow(2).sum(-1) + onehot).sqrt() * (1 - onehot);                      // 0 on the label, finite gradient
+        var loss = nn.functional.cross_entropy(z + epsilon * body * pairNorms, labels);
+        var expected = autograd.grad([loss], p);
+
+        Assert.Equal(loss.item<double>(), result.Objective, 12);
+        Assert.Equal(nn.functional.cross_entropy(z, labels).item<double>(), result.Loss, 12);
+        for (int i = 0; i < p.Length; i++)
+            Assert.True(MaxAbsDifference(expected[i], result.Gradients[i]) < 1e-10,
+                $"parameter {i}: |autograd − closed form| = {MaxAbsDifference(expected[i], result.Gradients[i]):E2}");
+    }
+
+    [Theory]
+    [InlineData(4, 1.0)]
+    [InlineData(5, 2.5)]
+    public void Lipschitz_margin_gradient_matches_finite_differences(int seed, double epsilon)
+    {
+        Initialise();
+        using var scope = NewDisposeScope();
+        using var g = new Generator((ulong)seed);
+        const int layers = 3, rows = 8;
+        var a = randn([layers, rows, Inputs], dtype: float64, generator: g).Times(0.5);
+        var bias = randn([layers, rows], dtype: float64, generator: g);
+        // T chosen so that each Euler step keeps h·L ≤ 1.5 < 2: the body's bound stays 1 under small perturbations.
+        double largest = Enumerable.Range(0, layers).Max(k => linalg.matrix_norm(a[k], 2).item<double>());
+        double finalTime = layers * 1.5 / (largest * largest);
+        var field = GradientFlowField.Create(a, bias, finalTime, Activation.Tanh, [FlowDirection.Contractive]).Ok();
+        var network = new Network<Tensor>([
+            OdeBlock.Create(field, SolverCatalog.Fixed(Tableaux.Euler)),
+            LinearBlock.Create(randn([Classes, Inputs], dtype: float64, generator: g), randn([Classes], dtype: float64, generator: g))]);
+        Assert.Equal(1.0, Ok(LipschitzBounds.Of(new Network<Tensor>([network.Blocks[0]]), [1, Inputs])).Value);
+        var x = randn([Batch, Inputs], dtype: float64, generator: g);
+        var loss = CrossEntropyLoss.Create(Labels(g));
+        var objective = new LipschitzMarginObjective(epsilon);
+        var context = new ObjectiveContext(0, 0, 1);
+        var result = Ok(objective.Evaluate(network, x, loss, context));
+
+        var directions = network.Parameters.Select(t => randn(t.shape, dtype: float64, generator: g)).ToArray();
+        double Value(double t)
+        {
+            var moved = network.WithParameters(network.Parameters.Zip(directions, (q, v) => q + t * v).ToArray());
+            return Ok(objective.Evaluate(moved, x, loss, context)).Objective;
+        }
+        const double step = 1e-5;
+        double finite = (Value(step) - Value(-step)) / (2 * step);
+        double exact = result.Gradients.Zip(directions, (gr, v) => (gr * v).sum().item<double>()).Sum();
+        Assert.True(Math.Abs(finite - exact) <= 1e-7 * Math.Max(1, Math.Abs(exact)), $"finite differences {finite:R}, closed form {exact:R}");
+    }
+
+    [Fact]
+    public void The_margin_gradient_vanishes_at_epsilon_zero_and_the_objective_is_the_cross_entropy()
+    {
+        Initialise();
+        using var scope = NewDisposeScope();
+        using var g = new Generator(9);
+        var network = new Network<Tensor>([
+            LinearBlock.Create(randn([Hidden, Inputs], dtype: float64, generator: g), randn([Hidden], dtype: float64, generator: g)),
+            LinearBlock.Create(randn([Classes, Hidden], dtype: float64, generator: g), randn([Classes], dtype: float64, generator: g))]);
+        var x = randn([Batch, Inputs], dtype: float64, generator: g);
+        var loss = CrossEntropyLoss.Create(Labels(g));
+        var margin = Ok(new LipschitzMarginObjective(1.0) { WarmupEpochs = 3 }.Evaluate(network, x, loss, new ObjectiveContext(0, 0, 1)));
+        var standard = Ok(new StandardObjective().Evaluate(network, x, loss, new ObjectiveContext(0, 0, 1)));
+        Assert.Equal(standard.Objective, margin.Objective, 14);
+        for (int i = 0; i < standard.Gradients.Count; i++) Assert.True(MaxAbsDifference(standard.Gradients[i], margin.Gradients[i]) < 1e-14);
+    }
+}

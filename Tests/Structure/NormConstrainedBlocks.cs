@@ -1,0 +1,95 @@
+using RobustNode.Core.Engines;
+using RobustNode.Core.Fields;
+using RobustNode.Core.Spectral;
+using RobustNode.Sensitivity.Lipschitz;
+using RobustNode.Sensitivity.Networks;
+using Xunit;
+using static RobustNode.Tests.Training.TrainingHarness;
+using static TorchSharp.torch;
+
+namespace RobustNode.Tests.Structure;
+
+/// <summary>
+/// The projections of norm-constrained blocks: a convolution rescaled by c/‖W ∗ ·‖₂ keeps its proven bound at most c and
+/// its direction; a read-out's singular values clipped to c give ‖W‖₂ ≤ c with the smaller singular values unchanged; a
+/// block within its bound is left alone; and the certificate's pairwise read-out bound is never above √2 L.
+/// </summary>
+public sealed class NormConstrainedBlocks
+{
+    [Theory]
+    [InlineData(1, 1.0, 2)]
+    [InlineData(2, 0.5, 1)]
+    [InlineData(3, 2.0, 2)]
+    public void A_projected_convolution_keeps_its_proven_bound_and_direction(int seed, double bound, int stride)
+    {
+        Initialise();
+        using var scope = NewDisposeScope();
+        using var g = new Generator((ulong)seed);
+        var weight = randn([6, 3, 3, 3], dtype: float64, generator: g).Times(3);
+        var block = new ConvolutionBlock(weight, zeros([6], dtype: float64), stride, Activation.Tanh) { Constraint = new ConvolutionNormBound(bound, 9, 9) };
+        var before = weight.clone();
+        Assert.True(block.OperatorNorm() > bound);
+        block.Constrain();
+        double after = ConvolutionSpectrum.UpperBound(block.Weight, 9, 9);
+        Assert.True(after <= bound, $"‖W ∗ ·‖₂ ≤ {after:R} after the projection onto {bound}");
+        Assert.True(after >= bound * (1 - 1e-8), "the projection moved further than onto the ball");
+        double cosine = (before * block.Weight).sum().item<double>() / (before.norm().item<double>() * block.Weight.norm().item<double>());
+        Assert.Equal(1.0, cosine, 12);
+        var kept = block.Weight.clone();
+        block.Constrain();
+        // Within its bound (up to the rounding of the measured norm), a kernel is left as it is.
+        Assert.True(MaxAbsDifference(kept, block.Weight) <= 1e-14 * kept.abs().max().item<double>(), "a kernel within its bound was changed");
+    }
+
+    [Theory]
+    [InlineData(4, 1.0)]
+    [InlineData(5, 3.0)]
+    public void A_projected_read_out_clips_its_singular_values(int seed, double bound)
+    {
+        Initialise();
+        using var scope = NewDisposeScope();
+        using var g = new Generator((ulong)seed);
+        var weight = randn([5, 8], dtype: float64, generator: g).Times(2);
+        var before = linalg.svdvals(weight).data<double>().ToArray();
+        var block = LinearBlock.Create(weight, zeros([5], dtype: float64)) with { NormBound = bound };
+        block.Constrain();
+        var after = linalg.svdvals(block.Weight).data<double>().ToArray();
+        for (int i = 0; i < before.Length; i++)
+            Assert.Equal(Math.Min(before[i], bound * (1 - 1e-9)), after[i], 10);
+        Assert.True(block.OperatorNorm() <= bound);
+    }
+
+    [Fact]
+    public void Only_blocks_with_a_bound_are_constrained()
+    {
+        Initialise();
+        using var scope = NewDisposeScope();
+        using var g = new Generator(6);
+        var free = LinearBlock.Create(randn([3, 4], dtype: float64, generator: g).Times(10), zeros([3], dtype: float64));
+        var network = new Network<Tensor>([free]);
+        Assert.False(StepConstraints.Any(network));
+        var bounded = new Network<Tensor>([free with { NormBound = 1 }]);
+        Assert.True(StepConstraints.Any(bounded));
+        Ok(StepConstraints.Restore(bounded));
+        Assert.All(StepConstraints.CheckNorms(bounded), c => Assert.True(c.Norm <= c.Bound));
+    }
+
+    [Theory]
+    [InlineData(7)]
+    [InlineData(8)]
+    public void The_pairwise_read_out_bound_is_never_above_sqrt2_L(int seed)
+    {
+        Initialise();
+        using var scope = NewDisposeScope();
+        using var g = new Generator((ulong)seed);
+        var network = new Network<Tensor>([
+            LinearBlock.Create(randn([6, 4], dtype: float64, generator: g), zeros([6], dtype: float64)),
+            LinearBlock.Create(randn([5, 6], dtype: float64, generator: g), zeros([5], dtype: float64))]);
+        var pairs = Ok(LogitDifferenceBound.Of(network, [1, 4]));
+        double whole = Ok(LipschitzBounds.Of(network, [1, 4])).Value;
+        Assert.True(pairs.Pairwise);
+        for (int i = 0; i < 5; i++)
+            for (int j = 0; j < 5; j++)
+                if (i != j) Assert.True(pairs.Of(i, j) <= Math.Sqrt(2) * whole * (1 + 1e-12), $"K_{i}{j} = {pairs.Of(i, j):R} above √2 L = {Math.Sqrt(2) * whole:R}");
+    }
+}
