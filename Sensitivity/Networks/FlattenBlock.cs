@@ -37,25 +37,9 @@ public sealed record FlattenBlock : IBlock<Tensor>, ILipschitzBlock
 
     /// <inheritdoc/>
     public Fin<IForwardSweep<Tensor>> Forward(Tensor input) =>
-        OutputShape(input.shape).Map(_ => (IForwardSweep<Tensor>)new Sweep(input.shape, input.flatten(1)));
-
-    private static Tensor Back(Tensor cotangent, long[] shape) => cotangent.reshape(shape);
-
-    private sealed class Sweep(long[] inputShape, Tensor output) : IForwardSweep<Tensor>
-    {
-        public Tensor Final => output;
-        public SolveStatistics Statistics => SolveStatistics.Zero;
-        public Fin<ReverseResult<Tensor>> Reverse(Tensor lambdaT, bool withControls) => new ReverseResult<Tensor>(Back(lambdaT, inputShape), [], SolveStatistics.Zero);
-        public Fin<ITangentSweep<Tensor>> Tangent(Tensor sigma0) => new TangentSweep(inputShape, sigma0.flatten(1));
-        public void Dispose() { }
-    }
-
-    private sealed class TangentSweep(long[] inputShape, Tensor sigmaOut) : ITangentSweep<Tensor>
-    {
-        public Tensor Final => sigmaOut;
-        public SolveStatistics Statistics => SolveStatistics.Zero;
-        public Fin<SecondOrderReverseResult<Tensor>> Reverse(Tensor lambdaT, Tensor muT) =>
-            new SecondOrderReverseResult<Tensor>(Back(lambdaT, inputShape), Back(muT, inputShape), [], [], SolveStatistics.Zero);
-        public void Dispose() { }
-    }
+        OutputShape(input.shape).Map(_ =>
+        {
+            long[] shape = input.shape;
+            return (IForwardSweep<Tensor>)new LinearMapSweep<Tensor>(input, x => x.flatten(1), z => z.reshape(shape));
+        });
 }

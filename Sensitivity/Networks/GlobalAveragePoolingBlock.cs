@@ -31,26 +31,12 @@ public sealed record GlobalAveragePoolingBlock : IBlock<Tensor>
 
     /// <inheritdoc/>
     public Fin<IForwardSweep<Tensor>> Forward(Tensor input) =>
-        OutputShape(input.shape).Map(_ => (IForwardSweep<Tensor>)new Sweep(input.shape, input.mean([2, 3])));
+        OutputShape(input.shape).Map(_ =>
+        {
+            long[] shape = input.shape;
+            return (IForwardSweep<Tensor>)new LinearMapSweep<Tensor>(input, x => x.mean([2, 3]), z => Spread(z, shape));
+        });
 
     private static Tensor Spread(Tensor cotangent, long[] shape) =>
         cotangent.unsqueeze(2).unsqueeze(3).expand(shape).Over(shape[2] * shape[3]);
-
-    private sealed class Sweep(long[] inputShape, Tensor output) : IForwardSweep<Tensor>
-    {
-        public Tensor Final => output;
-        public SolveStatistics Statistics => SolveStatistics.Zero;
-        public Fin<ReverseResult<Tensor>> Reverse(Tensor lambdaT, bool withControls) => new ReverseResult<Tensor>(Spread(lambdaT, inputShape), [], SolveStatistics.Zero);
-        public Fin<ITangentSweep<Tensor>> Tangent(Tensor sigma0) => new TangentSweep(inputShape, sigma0.mean([2, 3]));
-        public void Dispose() { }
-    }
-
-    private sealed class TangentSweep(long[] inputShape, Tensor sigmaOut) : ITangentSweep<Tensor>
-    {
-        public Tensor Final => sigmaOut;
-        public SolveStatistics Statistics => SolveStatistics.Zero;
-        public Fin<SecondOrderReverseResult<Tensor>> Reverse(Tensor lambdaT, Tensor muT) =>
-            new SecondOrderReverseResult<Tensor>(Spread(lambdaT, inputShape), Spread(muT, inputShape), [], [], SolveStatistics.Zero);
-        public void Dispose() { }
-    }
 }

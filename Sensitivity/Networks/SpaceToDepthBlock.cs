@@ -43,25 +43,6 @@ public sealed record SpaceToDepthBlock(int Factor) : IBlock<Tensor>, ILipschitzB
 
     /// <inheritdoc/>
     public Fin<IForwardSweep<Tensor>> Forward(Tensor input) =>
-        OutputShape(input.shape).Map(_ => (IForwardSweep<Tensor>)new Sweep(this, nn.functional.pixel_unshuffle(input, Factor)));
-
-    private Tensor Back(Tensor cotangent) => nn.functional.pixel_shuffle(cotangent, Factor);
-
-    private sealed class Sweep(SpaceToDepthBlock block, Tensor output) : IForwardSweep<Tensor>
-    {
-        public Tensor Final => output;
-        public SolveStatistics Statistics => SolveStatistics.Zero;
-        public Fin<ReverseResult<Tensor>> Reverse(Tensor lambdaT, bool withControls) => new ReverseResult<Tensor>(block.Back(lambdaT), [], SolveStatistics.Zero);
-        public Fin<ITangentSweep<Tensor>> Tangent(Tensor sigma0) => new TangentSweep(block, nn.functional.pixel_unshuffle(sigma0, block.Factor));
-        public void Dispose() { }
-    }
-
-    private sealed class TangentSweep(SpaceToDepthBlock block, Tensor sigmaOut) : ITangentSweep<Tensor>
-    {
-        public Tensor Final => sigmaOut;
-        public SolveStatistics Statistics => SolveStatistics.Zero;
-        public Fin<SecondOrderReverseResult<Tensor>> Reverse(Tensor lambdaT, Tensor muT) =>
-            new SecondOrderReverseResult<Tensor>(block.Back(lambdaT), block.Back(muT), [], [], SolveStatistics.Zero);
-        public void Dispose() { }
-    }
+        OutputShape(input.shape).Map(_ => (IForwardSweep<Tensor>)new LinearMapSweep<Tensor>(input,
+            x => nn.functional.pixel_unshuffle(x, Factor), z => nn.functional.pixel_shuffle(z, Factor)));
 }

@@ -31,29 +31,11 @@ public sealed record ZeroPaddingBlock<T>(IEngine<T> Engine, long Inputs, long Di
 
     /// <inheritdoc/>
     public Fin<IForwardSweep<T>> Forward(T input) =>
-        OutputShape(Engine.Shape(input)).Map(_ => (IForwardSweep<T>)new Sweep(this, Pad(input)));
+        OutputShape(Engine.Shape(input)).Map(_ => (IForwardSweep<T>)new LinearMapSweep<T>(input, Pad, Crop));
 
     // Equal widths: a view of the input under a new handle, so that the block's output and its input are freed apart.
     private T Pad(T z) => Dim == Inputs ? Engine.Reshape(z, Engine.BatchSize(z), Dim) : Engine.PadColumns(z, Dim);
     private T Crop(T z) => Engine.FirstColumns(z, Inputs);
-
-    private sealed class Sweep(ZeroPaddingBlock<T> block, T output) : IForwardSweep<T>
-    {
-        public T Final => output;
-        public SolveStatistics Statistics => SolveStatistics.Zero;
-        public Fin<ReverseResult<T>> Reverse(T lambdaT, bool withControls) => new ReverseResult<T>(block.Crop(lambdaT), [], SolveStatistics.Zero);
-        public Fin<ITangentSweep<T>> Tangent(T sigma0) => new TangentSweep(block, block.Pad(sigma0));
-        public void Dispose() { }
-    }
-
-    private sealed class TangentSweep(ZeroPaddingBlock<T> block, T sigmaOut) : ITangentSweep<T>
-    {
-        public T Final => sigmaOut;
-        public SolveStatistics Statistics => SolveStatistics.Zero;
-        public Fin<SecondOrderReverseResult<T>> Reverse(T lambdaT, T muT) =>
-            new SecondOrderReverseResult<T>(block.Crop(lambdaT), block.Crop(muT), [], [], SolveStatistics.Zero);
-        public void Dispose() { }
-    }
 }
 
 /// <summary>Builds <see cref="ZeroPaddingBlock{T}"/> values.</summary>
