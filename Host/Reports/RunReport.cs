@@ -59,20 +59,16 @@ internal sealed record RunReport(
     double? CoveringRadius = null)
 {
     /// <summary>Median time per epoch of a trainer relative to a baseline trainer's, standard by default (null without both).</summary>
-    public double? TimeRatio(string trainer, string baseline = "standard")
-    {
-        var reference = Trainers.FirstOrDefault(t => t.Name == baseline);
-        var other = Trainers.FirstOrDefault(t => t.Name == trainer);
-        if (reference is null || other is null || !(reference.MedianEpochSeconds > 0) || double.IsNaN(other.MedianEpochSeconds)) return null;
-        return other.MedianEpochSeconds / reference.MedianEpochSeconds;
-    }
+    public double? TimeRatio(string trainer, string baseline = "standard") => Ratio(trainer, baseline, t => t.MedianEpochSeconds);
 
     /// <summary>Median processor time per epoch of a trainer relative to a baseline trainer's (null without both).</summary>
-    public double? CpuTimeRatio(string trainer, string baseline = "standard")
+    public double? CpuTimeRatio(string trainer, string baseline = "standard") => Ratio(trainer, baseline, t => t.MedianEpochCpuSeconds);
+
+    private double? Ratio(string trainer, string baseline, Func<TrainerReport, double> median)
     {
         var reference = Trainers.FirstOrDefault(t => t.Name == baseline);
         var other = Trainers.FirstOrDefault(t => t.Name == trainer);
-        if (reference is null || other is null || !(reference.MedianEpochCpuSeconds > 0) || !(other.MedianEpochCpuSeconds > 0)) return null;
-        return other.MedianEpochCpuSeconds / reference.MedianEpochCpuSeconds;
+        if (reference is null || other is null || !(median(reference) > 0) || double.IsNaN(median(other))) return null;
+        return median(other) / median(reference);
     }
 }
