@@ -29,28 +29,45 @@ public sealed record LogitDifferenceBound(LipschitzBound Body, int Classes, IRea
     /// The bounds of a model on inputs of the given shape [B, …]: pairwise through its read-out when it is a network
     /// ending in a <see cref="LinearBlock{T}"/>, √2 L otherwise.
     /// </summary>
-    public static Fin<LogitDifferenceBound> Of<T>(IBlock<T> model, long[] inputShape)
+    public static Fin<LogitDifferenceBound> Of<T>(IBlock<T> model, long[] inputShape) =>
+        ReadOut(model) is ({ } body, { } head)
+            ? LipschitzBounds.Of(body, inputShape).Map(bound => ThroughReadOut(bound, head))
+            : LipschitzBounds.Of(model, inputShape).Bind(whole => Uniform(model, inputShape, whole));
+
+    /// <summary>
+    /// The same from the model's own bound <paramref name="whole"/> (<see cref="LipschitzBounds.Of{T}"/>), for a caller
+    /// that has it, so the blocks are not bounded again: through a read-out the body's bound is the product of every
+    /// factor but the read-out's, which is the last one.
+    /// </summary>
+    internal static Fin<LogitDifferenceBound> Of<T>(IBlock<T> model, long[] inputShape, LipschitzBound whole)
     {
-        if (model is Network<T> { Blocks.Count: >= 2 } network && network.Blocks[^1] is LinearBlock<T> head)
-        {
-            var body = new Network<T>([.. network.Blocks.Take(network.Blocks.Count - 1)]);
-            return LipschitzBounds.Of(body, inputShape).Map(bound =>
-            {
-                var shape = head.Engine.Shape(head.Weight);
-                int classes = (int)shape[0], features = (int)shape[1];
-                var w = head.Engine.ToArray(head.Weight);
-                return new LogitDifferenceBound(bound, classes, PairwiseDistances(w, classes, features), true);
-            });
-        }
-        return LipschitzBounds.Of(model, inputShape).Bind(bound => model.OutputShape(inputShape).Map(output =>
+        if (ReadOut(model) is not (_, { } head)) return Uniform(model, inputShape, whole);
+        var factors = whole.Factors.Take(whole.Factors.Count - 1).ToArray();
+        return ThroughReadOut(new LipschitzBound(factors.Aggregate(1.0, (l, f) => l * f.Bound), factors), head);
+    }
+
+    // A network of at least two blocks that ends in an affine read-out: its body and its head.
+    private static (Network<T>? Body, LinearBlock<T>? Head) ReadOut<T>(IBlock<T> model) =>
+        model is Network<T> { Blocks.Count: >= 2 } network && network.Blocks[^1] is LinearBlock<T> head
+            ? (new Network<T>([.. network.Blocks.Take(network.Blocks.Count - 1)]), head)
+            : (null, null);
+
+    private static LogitDifferenceBound ThroughReadOut<T>(LipschitzBound body, LinearBlock<T> head)
+    {
+        var shape = head.Engine.Shape(head.Weight);
+        int classes = (int)shape[0], features = (int)shape[1];
+        return new LogitDifferenceBound(body, classes, PairwiseDistances(head.Engine.ToArray(head.Weight), classes, features), true);
+    }
+
+    private static Fin<LogitDifferenceBound> Uniform<T>(IBlock<T> model, long[] inputShape, LipschitzBound whole) =>
+        model.OutputShape(inputShape).Map(output =>
         {
             int classes = (int)output[^1];
             var norms = new double[classes * classes];
             for (int i = 0; i < classes; i++)
                 for (int j = 0; j < classes; j++) norms[i * classes + j] = i == j ? 0 : Math.Sqrt(2);
-            return new LogitDifferenceBound(bound, classes, norms, false);
-        }));
-    }
+            return new LogitDifferenceBound(whole, classes, norms, false);
+        });
 
     /// <summary>‖w_i − w_j‖₂ for the rows of W [C, d] (row-major), as a row-major [C, C] array.</summary>
     public static double[] PairwiseDistances(ReadOnlySpan<double> w, int classes, int features)

@@ -92,4 +92,27 @@ public sealed class NormConstrainedBlocks
             for (int j = 0; j < 5; j++)
                 if (i != j) Assert.True(pairs.Of(i, j) <= Math.Sqrt(2) * whole * (1 + 1e-12), $"K_{i}{j} = {pairs.Of(i, j):R} above √2 L = {Math.Sqrt(2) * whole:R}");
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void The_bounds_from_the_whole_networks_bound_equal_those_bounded_afresh(int seed)
+    {
+        Initialise();
+        using var scope = NewDisposeScope();
+        using var g = new Generator((ulong)seed);
+        var network = new Network<Tensor>([
+            LinearBlock.Create(randn([6, 4], dtype: float64, generator: g), zeros([6], dtype: float64)),
+            LinearBlock.Create(randn([5, 6], dtype: float64, generator: g), zeros([5], dtype: float64))]);
+        var single = LinearBlock.Create(randn([5, 4], dtype: float64, generator: g), zeros([5], dtype: float64));
+        foreach (IBlock<Tensor> model in new IBlock<Tensor>[] { network, single })
+        {
+            var afresh = Ok(LogitDifferenceBound.Of(model, [1, 4]));
+            var reused = Ok(LogitDifferenceBound.Of(model, [1, 4], Ok(LipschitzBounds.Of(model, [1, 4]))));
+            Assert.Equal(afresh.Pairwise, reused.Pairwise);
+            Assert.Equal(afresh.Body.Value, reused.Body.Value);
+            Assert.Equal(afresh.Body.Factors, reused.Body.Factors);
+            Assert.Equal(afresh.PairNorms, reused.PairNorms);
+        }
+    }
 }

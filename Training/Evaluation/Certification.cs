@@ -30,7 +30,7 @@ public static class Certification
 
     /// <summary>The certified radius of every sample of the data set in the norm q (in the network's input units), from the model's Lipschitz bound.</summary>
     public static Fin<CertificationResult> Certify<T>(IBlock<T> model, Dataset data, AttackNorm norm, int chunk = Classification.DefaultChunk) =>
-        LipschitzBounds.Of(model, [1, .. data.SampleShape]).Bind(bound => LogitDifferenceBound.Of(model, [1, .. data.SampleShape]).Bind(pairs =>
+        LipschitzBounds.Of(model, [1, .. data.SampleShape]).Bind(bound => LogitDifferenceBound.Of(model, [1, .. data.SampleShape], bound).Bind(pairs =>
         {
             var engine = model.Engine;
             using var scope = engine.OpenScope();
