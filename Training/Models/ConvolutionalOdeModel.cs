@@ -48,6 +48,12 @@ public sealed record ConvolutionalOdeModel(int InputChannels = 1, int ImageSize 
     public double? ReadOutBound { get; init; }
 
     /// <summary>
+    /// The norm r every row of the linear read-out keeps, ‖w_j‖₂ = r (null: rows free), in place of <see cref="ReadOutBound"/>:
+    /// the scale of the logits is then fixed, so no loss can shrink it away (<see cref="LinearBlock{T}.RowNorm"/>).
+    /// </summary>
+    public double? ReadOutRowNorm { get; init; }
+
+    /// <summary>
     /// True: the read-out sees the flattened feature maps (C·H·W features, Lipschitz 1); false: their channel means
     /// (global average pooling, C features, 1/√(HW)), as in the seed talk.
     /// </summary>
@@ -62,6 +68,7 @@ public sealed record ConvolutionalOdeModel(int InputChannels = 1, int ImageSize 
     /// <summary>", stemBound=…, readOutBound=…, features=flatten" for the settings that differ from the talk's network (empty when none does).</summary>
     public string DescribeBounds() =>
         (StemBound is { } s ? FormattableString.Invariant($", stemBound={s:R}") : "") + (ReadOutBound is { } r ? FormattableString.Invariant($", readOutBound={r:R}") : "")
+        + (ReadOutRowNorm is { } n ? FormattableString.Invariant($", readOutRowNorm={n:R}") : "")
         + (Flatten ? ", features=flatten" : "") + (SpaceToDepth ? ", stem=space-to-depth" : "");
 
     /// <summary>Side of the feature maps the ODE block acts on.</summary>
@@ -72,7 +79,8 @@ public sealed record ConvolutionalOdeModel(int InputChannels = 1, int ImageSize 
     public Fin<Network<Tensor>> Build(OdeSolver solver, IAdjointMethod adjoint, ulong seed, ScalarType dtype = ScalarType.Float32, Device? device = null)
     {
         if (InputChannels < 1 || ImageSize < 4 || Classes < 2 || Width < 4 || Layers < 1 || !(FinalTime > 0) || SpaceToDepth && ImageSize % 4 != 0
-            || StemBound is { } sb && !(sb > 0 && double.IsFinite(sb)) || ReadOutBound is { } rb && !(rb > 0 && double.IsFinite(rb)))
+            || StemBound is { } sb && !(sb > 0 && double.IsFinite(sb)) || ReadOutBound is { } rb && !(rb > 0 && double.IsFinite(rb))
+            || ReadOutRowNorm is { } rn && !(rn > 0 && double.IsFinite(rn)) || ReadOutBound is not null && ReadOutRowNorm is not null)
             return FinFail<Network<Tensor>>(RobustNodeErrors.InvalidArgument("model", $"invalid convolutional ODE model {this}"));
         if (GradientFlow is { } flow)
         {
@@ -125,7 +133,7 @@ public sealed record ConvolutionalOdeModel(int InputChannels = 1, int ImageSize 
                 .. StemLayers(generator, dtype),
                 new OdeBlock<Tensor>(field, solver, adjoint),
                 Flatten ? new FlattenBlock() : (IBlock<Tensor>)new GlobalAveragePoolingBlock(),
-                LinearBlock.Initialised(Flatten ? Width * FeatureSize * FeatureSize : Width, Classes, generator, dtype) with { NormBound = ReadOutBound }]))
+                LinearBlock.Initialised(Flatten ? Width * FeatureSize * FeatureSize : Width, Classes, generator, dtype) with { NormBound = ReadOutBound, RowNorm = ReadOutRowNorm }]))
             .Bind(network => StepConstraints.Restore(network).Map(_ =>
             {
                 // The parameters outlive this method's scope (and its temporaries do not).
