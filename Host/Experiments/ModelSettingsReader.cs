@@ -25,8 +25,9 @@ namespace RobustNode.Host.Experiments;
 /// <c>ReadOutBound</c>: the operator-norm bounds the stem convolutions and the read-out keep during training (absent:
 /// unconstrained), <c>Features</c> (average-pooling, the default, or flatten): what the read-out sees, and <c>Stem</c>
 /// (strided, the default, or space-to-depth): how the stem downsamples, and <c>ReadOut</c>: spectral (the default: ‖W‖₂ ≤
-/// <c>ReadOutBound</c> when given) or unit-rows (every row of W kept at norm 1, so the scale of the logits cannot shrink;
-/// <c>ReadOutBound</c> does not apply).
+/// <c>ReadOutBound</c> when given), unit-rows (every row of W kept at norm 1, so the scale of the logits cannot shrink) or
+/// orthonormal (the rows kept orthonormal, so every pairwise distance ‖w_i − w_j‖₂ is √2); <c>ReadOutBound</c> applies
+/// to the spectral read-out only.
 /// </summary>
 internal static class ModelSettingsReader
 {
@@ -41,8 +42,13 @@ internal static class ModelSettingsReader
     // How an image network's stem downsamples: strided convolutions or space-to-depth before stride-1 ones.
     private static readonly Dictionary<string, bool> Stems = new(StringComparer.OrdinalIgnoreCase) { ["strided"] = false, ["space-to-depth"] = true };
 
-    // The read-out's constraint: its spectral norm (at most ReadOutBound) or rows of norm 1.
-    private static readonly Dictionary<string, bool> ReadOuts = new(StringComparer.OrdinalIgnoreCase) { ["spectral"] = false, ["unit-rows"] = true };
+    // The read-out's constraint: its spectral norm (at most ReadOutBound), rows of norm 1, or orthonormal rows.
+    private enum ReadOutKind { Spectral, UnitRows, Orthonormal }
+
+    private static readonly Dictionary<string, ReadOutKind> ReadOuts = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["spectral"] = ReadOutKind.Spectral, ["unit-rows"] = ReadOutKind.UnitRows, ["orthonormal"] = ReadOutKind.Orthonormal,
+    };
 
     private static readonly Dictionary<string, bool> Fields = new(StringComparer.OrdinalIgnoreCase) { ["node"] = false, ["gradient-flow"] = true };
 
@@ -108,6 +114,7 @@ internal static class ModelSettingsReader
                 StemBound = stem.MatchUnsafe(b => (double?)b, () => null),
                 ReadOutBound = head.Bound,
                 ReadOutRowNorm = head.RowNorm,
+                ReadOutOrthonormal = head.Orthonormal,
             });
         var dtype = SettingReaders.Choice(model, "DType", ScalarType.Float32, DTypes);
         return (keys, shape, dtype, Solver(model, solvers, defaults, "euler"), Adjoint(model), SettingReaders.Long(model, "Seed", 3),
@@ -118,16 +125,18 @@ internal static class ModelSettingsReader
     }
 
     /// <summary>
-    /// <c>ReadOut</c> (spectral or unit-rows) and <c>ReadOutBound</c>: the read-out's spectral bound c (spectral, optional)
-    /// or its row norm 1 (unit-rows, which takes no bound).
+    /// <c>ReadOut</c> (spectral, unit-rows or orthonormal) and <c>ReadOutBound</c>: the read-out's spectral bound c
+    /// (spectral, optional), or its row norm 1 (unit-rows, orthonormal: no bound).
     /// </summary>
-    private static Validation<Error, (double? Bound, double? RowNorm)> ReadOut(IConfigurationSection model) =>
-        (SettingReaders.Choice(model, "ReadOut", false, ReadOuts), SettingReaders.OptionalNumber(model, "ReadOutBound", 0, 1e6, exclusiveMin: true))
-            .Apply((unitRows, bound) => (unitRows, bound))
-            .Bind(x => x.unitRows && x.bound.IsSome
-                ? Fail<Error, (double?, double?)>(HostErrors.Configuration($"{model.Path}:ReadOutBound",
-                    "applies to the spectral read-out only; ReadOut = unit-rows keeps every row of the read-out at norm 1"))
-                : Success<Error, (double?, double?)>(x.unitRows ? (null, 1.0) : (x.bound.MatchUnsafe(b => (double?)b, () => null), null)));
+    private static Validation<Error, (double? Bound, double? RowNorm, bool Orthonormal)> ReadOut(IConfigurationSection model) =>
+        (SettingReaders.Choice(model, "ReadOut", ReadOutKind.Spectral, ReadOuts), SettingReaders.OptionalNumber(model, "ReadOutBound", 0, 1e6, exclusiveMin: true))
+            .Apply((kind, bound) => (kind, bound))
+            .Bind(x => x.kind != ReadOutKind.Spectral && x.bound.IsSome
+                ? Fail<Error, (double?, double?, bool)>(HostErrors.Configuration($"{model.Path}:ReadOutBound",
+                    $"applies to the spectral read-out only; ReadOut = {(x.kind == ReadOutKind.UnitRows ? "unit-rows" : "orthonormal")} keeps every row of the read-out at norm 1"))
+                : Success<Error, (double?, double?, bool)>(x.kind == ReadOutKind.Spectral
+                    ? (x.bound.MatchUnsafe(b => (double?)b, () => null), null, false)
+                    : (null, 1.0, x.kind == ReadOutKind.Orthonormal)));
 
     /// <summary>
     /// <c>Field</c> (node or gradient-flow) and, for gradient-flow layers, <c>Rows</c> (m of each A_k, filters of each

@@ -23,7 +23,10 @@ namespace RobustNode.Sensitivity.Networks;
 /// shrink, whatever a loss gains by shrinking it; the pairwise bound ‖w_i − w_j‖₂ ≤ 2r and ‖W‖₂ ≤ ‖W‖_F = r√C (C rows)
 /// hold, and the Lipschitz bound still takes the measured ‖W‖₂ (<see cref="OperatorNorm"/>). This is the normalised
 /// last layer of the 1-Lipschitz classifiers (Béthune et al., NeurIPS 2022, §4; the row-wise Frobenius normalisation of
-/// deel-lip's last layer).
+/// deel-lip's last layer). Rows of fixed norm can still turn towards one another, which shrinks every ‖w_i − w_j‖₂; with
+/// <see cref="Orthonormal"/> as well, W is kept at r times its polar factor (every singular value r,
+/// <see cref="DenseSpectrum.PolarFactor"/>): for C ≤ d the rows are orthonormal times r, so ‖W‖₂ = r and every pairwise
+/// distance is √2 r, fixed (the orthogonal last layer of Anil, Lucas &amp; Grosse, ICML 2019, §4, by projection).
 /// </remarks>
 /// <typeparam name="T">The engine's tensor type.</typeparam>
 public sealed record LinearBlock<T>(IEngine<T> Engine, T Weight, T Bias) : IBlock<T>, INormConstrainedBlock
@@ -43,8 +46,14 @@ public sealed record LinearBlock<T>(IEngine<T> Engine, T Weight, T Bias) : IBloc
     /// </summary>
     public double? RowNorm { get; init; }
 
+    /// <summary>
+    /// With <see cref="RowNorm"/> r: W is kept at r times its polar factor (every singular value r; orthonormal rows times r
+    /// when W has no more rows than columns) instead of rows of norm r alone. The bound kept on ‖W‖₂ is then r.
+    /// </summary>
+    public bool Orthonormal { get; init; }
+
     /// <inheritdoc/>
-    double? INormConstrainedBlock.NormBound => RowNorm is { } r ? r * Math.Sqrt(Engine.Shape(Weight)[0]) : NormBound;
+    double? INormConstrainedBlock.NormBound => RowNorm is { } r ? (Orthonormal ? r : r * Math.Sqrt(Engine.Shape(Weight)[0])) : NormBound;
 
     /// <summary>‖W‖₂ from the exact singular values.</summary>
     public double OperatorNorm()
@@ -58,7 +67,8 @@ public sealed record LinearBlock<T>(IEngine<T> Engine, T Weight, T Bias) : IBloc
     {
         if (RowNorm is { } r)
         {
-            NormaliseRows(r);
+            if (Orthonormal) Orthonormalise(r);
+            else NormaliseRows(r);
             return;
         }
         if (NormBound is not { } bound) return;
@@ -73,6 +83,16 @@ public sealed record LinearBlock<T>(IEngine<T> Engine, T Weight, T Bias) : IBloc
 
     // A margin below the bound that survives rounding the projected matrix to the parameters' precision.
     private double RoundingMargin => Engine.DType(Weight) == ScalarType.Float64 ? 1e-9 : 1e-5;
+
+    // W ← r (1 − δ) U Vᵀ, δ the rounding margin.
+    private void Orthonormalise(double r)
+    {
+        using var scope = Engine.OpenScope();
+        var shape = Engine.Shape(Weight);
+        int rows = (int)shape[0], cols = (int)shape[1];
+        var values = DenseSpectrum.PolarFactor(Engine.ToArray(Weight), rows, cols, r * (1 - RoundingMargin));
+        Engine.CopyInPlace(Weight, Engine.FromValues(values, Weight, rows, cols));
+    }
 
     // w_j ← r (1 − δ) w_j / ‖w_j‖₂ for every nonzero row (a zero row has no direction and stays zero), δ the rounding margin.
     private void NormaliseRows(double r)

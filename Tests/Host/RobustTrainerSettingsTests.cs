@@ -79,7 +79,7 @@ public class RobustTrainerSettingsTests
             "Experiments:moons:Training:LipschitzMargin:Temperature: must be positive, got 0",
             "Experiments:mnist-certified:Training:LipschitzMargin:Temperature: expected a number, got 'NaN'",
             "Experiments:mnist-nonexpansive:Training:LipschitzMargin:Temperature: must be positive, got -4",
-            "Experiments:mnist-nonexpansive:Model:ReadOut: expected spectral or unit-rows, got 'unit-columns'",
+            "Experiments:mnist-nonexpansive:Model:ReadOut: expected spectral, unit-rows or orthonormal, got 'unit-columns'",
             "Experiments:mnist-certified:Model:ReadOutBound: applies to the spectral read-out only",
         ];
         foreach (var line in expected) Assert.Contains(line, run.Error);

@@ -18,24 +18,33 @@ namespace RobustNode.Tests.Structure;
 /// gradient: equal to TorchSharp autograd through the same computation in float64 (the margin differentiated through the
 /// read-out's rows, L_body held fixed as the objective defines it), and to central finite differences of J_ε on a
 /// network whose body bound is locally constant (a contractive gradient-flow block strictly inside its step rule: bound 1),
-/// at temperatures τ = 1 and τ ≠ 1 and with a read-out of rows of norm 1 (its gradient is taken at the projected
-/// weights; the projection follows the optimizer step).
+/// at temperatures τ = 1 and τ ≠ 1 and with read-outs of rows of norm 1 and of orthonormal rows (the gradient is taken
+/// at the projected weights; the projection follows the optimizer step).
 /// </summary>
 [Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class LipschitzMarginGradients
 {
     private const int Batch = 7, Inputs = 5, Hidden = 6, Classes = 4;
 
+    // A read-out with free rows, rows of norm 1 or orthonormal rows, projected onto its constraint.
+    private static LinearBlock<Tensor> ReadOut(LinearBlock<Tensor> head, string kind)
+    {
+        var constrained = head with { RowNorm = kind == "free" ? null : 1.0, Orthonormal = kind == "orthonormal" };
+        constrained.Constrain();
+        return constrained;
+    }
+
     private static Tensor Labels(Generator g) => randint(0, Classes, [Batch], dtype: int64, generator: g);
 
     [Theory]
-    [InlineData(1, 0.5, 1.0, false)]
-    [InlineData(2, 1.58, 1.0, false)]
-    [InlineData(3, 4.0, 1.0, false)]
-    [InlineData(1, 0.5, 8.0, false)]
-    [InlineData(2, 1.58, 0.25, true)]
-    [InlineData(3, 1.0, 32.0, true)]
-    public void Lipschitz_margin_gradient_equals_autograd(int seed, double epsilon, double temperature, bool unitRows)
+    [InlineData(1, 0.5, 1.0, "free")]
+    [InlineData(2, 1.58, 1.0, "free")]
+    [InlineData(3, 4.0, 1.0, "free")]
+    [InlineData(1, 0.5, 8.0, "free")]
+    [InlineData(2, 1.58, 0.25, "unit-rows")]
+    [InlineData(3, 1.0, 32.0, "unit-rows")]
+    [InlineData(4, 1.58, 16.0, "orthonormal")]
+    public void Lipschitz_margin_gradient_equals_autograd(int seed, double epsilon, double temperature, string readOut)
     {
         Initialise();
         using var scope = NewDisposeScope();
@@ -46,7 +55,7 @@ public sealed class LipschitzMarginGradients
         var b2 = randn([Classes], dtype: float64, generator: g);
         var x = randn([Batch, Inputs], dtype: float64, generator: g);
         var labels = Labels(g);
-        var head = LinearBlock.Create(w2, b2) with { RowNorm = unitRows ? 1.0 : null };
+        var head = ReadOut(LinearBlock.Create(w2, b2), readOut);
         head.Constrain();
         var network = new Network<Tensor>([LinearBlock.Create(w1, b1), head]);
         var objective = new LipschitzMarginObjective(epsilon) { WarmupEpochs = 2, Temperature = temperature };
@@ -70,11 +79,12 @@ public sealed class LipschitzMarginGradients
     }
 
     [Theory]
-    [InlineData(4, 1.0, 1.0, false)]
-    [InlineData(5, 2.5, 1.0, false)]
-    [InlineData(4, 1.0, 16.0, true)]
-    [InlineData(6, 0.5, 4.0, false)]
-    public void Lipschitz_margin_gradient_matches_finite_differences(int seed, double epsilon, double temperature, bool unitRows)
+    [InlineData(4, 1.0, 1.0, "free")]
+    [InlineData(5, 2.5, 1.0, "free")]
+    [InlineData(4, 1.0, 16.0, "unit-rows")]
+    [InlineData(6, 0.5, 4.0, "free")]
+    [InlineData(7, 1.58, 8.0, "orthonormal")]
+    public void Lipschitz_margin_gradient_matches_finite_differences(int seed, double epsilon, double temperature, string readOut)
     {
         Initialise();
         using var scope = NewDisposeScope();
@@ -88,8 +98,7 @@ public sealed class LipschitzMarginGradients
         var field = GradientFlowField.Create(a, bias, finalTime, Activation.Tanh, [FlowDirection.Contractive]).Ok();
         var network = new Network<Tensor>([
             OdeBlock.Create(field, SolverCatalog.Fixed(Tableaux.Euler)),
-            LinearBlock.Create(randn([Classes, Inputs], dtype: float64, generator: g), randn([Classes], dtype: float64, generator: g))
-                with { RowNorm = unitRows ? 1.0 : null }]);
+            ReadOut(LinearBlock.Create(randn([Classes, Inputs], dtype: float64, generator: g), randn([Classes], dtype: float64, generator: g)), readOut)]);
         Ok(StepConstraints.Restore(network));
         Assert.Equal(1.0, Ok(LipschitzBounds.Of(new Network<Tensor>([network.Blocks[0]]), [1, Inputs])).Value);
         var x = randn([Batch, Inputs], dtype: float64, generator: g);

@@ -92,6 +92,36 @@ public sealed class NormConstrainedBlocks
         Assert.True(MaxAbsDifference(kept, block.Weight) <= 1e-14);
     }
 
+    [Theory]
+    [InlineData(13, 1.0, 5, 8)]
+    [InlineData(14, 0.5, 4, 4)]
+    [InlineData(15, 2.0, 6, 3)]
+    public void An_orthonormal_read_out_is_r_times_the_polar_factor(int seed, double r, int rows, int cols)
+    {
+        Initialise();
+        using var scope = NewDisposeScope();
+        using var g = new Generator((ulong)seed);
+        var weight = randn([rows, cols], dtype: float64, generator: g).Times(3);
+        var (u, _, vh) = linalg.svd(weight, fullMatrices: false);
+        var polar = u.matmul(vh) * (r * (1 - 1e-9));
+        var block = LinearBlock.Create(weight.clone(), zeros([rows], dtype: float64)) with { RowNorm = r, Orthonormal = true };
+        var network = new Network<Tensor>([block]);
+        Ok(StepConstraints.Restore(network));
+        Assert.True(MaxAbsDifference(polar, block.Weight) < 1e-10, $"|r U Vᵀ − projection| = {MaxAbsDifference(polar, block.Weight):E2}");
+        Assert.All(linalg.svdvals(block.Weight).data<double>().ToArray(), s => Assert.Equal(r, s, 8));
+        var (_, norm, bound) = Assert.Single(StepConstraints.CheckNorms(network));
+        Assert.Equal(r, bound);
+        Assert.True(norm <= bound, $"‖W‖₂ = {norm:R} above {bound:R}");
+        if (rows <= cols)
+        {
+            // Orthonormal rows times r: every pairwise distance is √2 r.
+            var pairs = LogitDifferenceBound.PairwiseDistances(block.Weight.data<double>().ToArray(), rows, cols);
+            for (int i = 0; i < rows; i++)
+                for (int j = 0; j < rows; j++)
+                    if (i != j) Assert.Equal(Math.Sqrt(2) * r, pairs[i * rows + j], 8);
+        }
+    }
+
     [Fact]
     public void Only_blocks_with_a_bound_are_constrained()
     {

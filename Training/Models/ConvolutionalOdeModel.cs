@@ -53,6 +53,9 @@ public sealed record ConvolutionalOdeModel(int InputChannels = 1, int ImageSize 
     /// </summary>
     public double? ReadOutRowNorm { get; init; }
 
+    /// <summary>With <see cref="ReadOutRowNorm"/> r: the read-out's rows are kept orthonormal times r, not only of norm r.</summary>
+    public bool ReadOutOrthonormal { get; init; }
+
     /// <summary>
     /// True: the read-out sees the flattened feature maps (C·H·W features, Lipschitz 1); false: their channel means
     /// (global average pooling, C features, 1/√(HW)), as in the seed talk.
@@ -68,7 +71,7 @@ public sealed record ConvolutionalOdeModel(int InputChannels = 1, int ImageSize 
     /// <summary>", stemBound=…, readOutBound=…, features=flatten" for the settings that differ from the talk's network (empty when none does).</summary>
     public string DescribeBounds() =>
         (StemBound is { } s ? FormattableString.Invariant($", stemBound={s:R}") : "") + (ReadOutBound is { } r ? FormattableString.Invariant($", readOutBound={r:R}") : "")
-        + (ReadOutRowNorm is { } n ? FormattableString.Invariant($", readOutRowNorm={n:R}") : "")
+        + (ReadOutRowNorm is { } n ? FormattableString.Invariant($", readOutRowNorm={n:R}") : "") + (ReadOutOrthonormal ? ", readOut=orthonormal" : "")
         + (Flatten ? ", features=flatten" : "") + (SpaceToDepth ? ", stem=space-to-depth" : "");
 
     /// <summary>Side of the feature maps the ODE block acts on.</summary>
@@ -80,7 +83,7 @@ public sealed record ConvolutionalOdeModel(int InputChannels = 1, int ImageSize 
     {
         if (InputChannels < 1 || ImageSize < 4 || Classes < 2 || Width < 4 || Layers < 1 || !(FinalTime > 0) || SpaceToDepth && ImageSize % 4 != 0
             || StemBound is { } sb && !(sb > 0 && double.IsFinite(sb)) || ReadOutBound is { } rb && !(rb > 0 && double.IsFinite(rb))
-            || ReadOutRowNorm is { } rn && !(rn > 0 && double.IsFinite(rn)) || ReadOutBound is not null && ReadOutRowNorm is not null)
+            || ReadOutRowNorm is { } rn && !(rn > 0 && double.IsFinite(rn)) || ReadOutBound is not null && ReadOutRowNorm is not null || ReadOutOrthonormal && ReadOutRowNorm is null)
             return FinFail<Network<Tensor>>(RobustNodeErrors.InvalidArgument("model", $"invalid convolutional ODE model {this}"));
         if (GradientFlow is { } flow)
         {
@@ -133,7 +136,7 @@ public sealed record ConvolutionalOdeModel(int InputChannels = 1, int ImageSize 
                 .. StemLayers(generator, dtype),
                 new OdeBlock<Tensor>(field, solver, adjoint),
                 Flatten ? new FlattenBlock() : (IBlock<Tensor>)new GlobalAveragePoolingBlock(),
-                LinearBlock.Initialised(Flatten ? Width * FeatureSize * FeatureSize : Width, Classes, generator, dtype) with { NormBound = ReadOutBound, RowNorm = ReadOutRowNorm }]))
+                LinearBlock.Initialised(Flatten ? Width * FeatureSize * FeatureSize : Width, Classes, generator, dtype) with { NormBound = ReadOutBound, RowNorm = ReadOutRowNorm, Orthonormal = ReadOutOrthonormal }]))
             .Bind(network => StepConstraints.Restore(network).Map(_ =>
             {
                 // The parameters outlive this method's scope (and its temporaries do not).
