@@ -69,6 +69,7 @@ public class RobustTrainerSettingsTests
             ("Experiments:mnist-certified:Training:LipschitzMargin:Temperature", "NaN"),
             ("Experiments:mnist-nonexpansive:Training:LipschitzMargin:Temperature", -4),
             ("Experiments:mnist-nonexpansive:Model:ReadOut", "unit-columns"),
+            ("Experiments:mnist-certified:Model:ReadOut", "orthonormal"),
             ("Experiments:mnist-certified:Model:ReadOutBound", 10));
 
         var run = Robustnode.Run(folder, [], settings);
@@ -80,7 +81,7 @@ public class RobustTrainerSettingsTests
             "Experiments:mnist-certified:Training:LipschitzMargin:Temperature: expected a number, got 'NaN'",
             "Experiments:mnist-nonexpansive:Training:LipschitzMargin:Temperature: must be positive, got -4",
             "Experiments:mnist-nonexpansive:Model:ReadOut: expected spectral, unit-rows or orthonormal, got 'unit-columns'",
-            "Experiments:mnist-certified:Model:ReadOutBound: applies to the spectral read-out only",
+            "Experiments:mnist-certified:Model:ReadOutBound: applies to the spectral read-out only; ReadOut = orthonormal keeps",
         ];
         foreach (var line in expected) Assert.Contains(line, run.Error);
         Assert.DoesNotContain("   at ", run.Error);
