@@ -103,7 +103,7 @@ public sealed class NormConstrainedBlocks
         using var g = new Generator((ulong)seed);
         var weight = randn([rows, cols], dtype: float64, generator: g).Times(3);
         var (u, _, vh) = linalg.svd(weight, fullMatrices: false);
-        var polar = u.matmul(vh) * (r * (1 - 1e-9));
+        var polar = u.matmul(vh).Times(r * (1 - 1e-9));
         var block = LinearBlock.Create(weight.clone(), zeros([rows], dtype: float64)) with { RowNorm = r, Orthonormal = true };
         var network = new Network<Tensor>([block]);
         Ok(StepConstraints.Restore(network));
