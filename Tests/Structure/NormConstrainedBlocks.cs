@@ -15,6 +15,7 @@ namespace RobustNode.Tests.Structure;
 /// block within its bound is left alone; a read-out of rows of norm r keeps every row on its sphere and its direction,
 /// with ‖W‖₂ ≤ r√C and every pairwise bound ≤ 2r; and the certificate's pairwise read-out bound is never above √2 L.
 /// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class NormConstrainedBlocks
 {
     [Theory]
