@@ -126,10 +126,14 @@ internal static class ModelSettingsReader
 
     /// <summary>
     /// <c>ReadOut</c> (spectral, unit-rows or orthonormal) and <c>ReadOutBound</c>: the read-out's spectral bound c
-    /// (spectral, optional), or its row norm 1 (unit-rows, orthonormal: no bound).
+    /// (spectral, optional), or its row norm 1 (unit-rows, orthonormal: no bound). <c>ReadOutBound = none</c> is the
+    /// key left out, so that a command line can lift a bound that the settings file gives.
     /// </summary>
     private static Validation<Error, (double? Bound, double? RowNorm, bool Orthonormal)> ReadOut(IConfigurationSection model) =>
-        (SettingReaders.Choice(model, "ReadOut", ReadOutKind.Spectral, ReadOuts), SettingReaders.OptionalNumber(model, "ReadOutBound", 0, 1e6, exclusiveMin: true))
+        (SettingReaders.Choice(model, "ReadOut", ReadOutKind.Spectral, ReadOuts),
+         model["ReadOutBound"]?.Trim().Equals("none", StringComparison.OrdinalIgnoreCase) == true
+            ? Success<Error, Option<double>>(None)
+            : SettingReaders.OptionalNumber(model, "ReadOutBound", 0, 1e6, exclusiveMin: true))
             .Apply((kind, bound) => (kind, bound))
             .Bind(x => x.kind != ReadOutKind.Spectral && x.bound.IsSome
                 ? Fail<Error, (double?, double?, bool)>(HostErrors.Configuration($"{model.Path}:ReadOutBound",

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
 using RobustNode.Core.Norms;
 using RobustNode.Host.Composition;
+using RobustNode.Host.Configuration;
 using RobustNode.Host.Experiments;
 using RobustNode.Host.Runs;
 using RobustNode.Sensitivity.Attacks;
@@ -86,6 +88,26 @@ public class RobustTrainerSettingsTests
         foreach (var line in expected) Assert.Contains(line, run.Error);
         Assert.DoesNotContain("   at ", run.Error);
         Assert.False(Directory.Exists(folder.File("runs")));
+    }
+
+    [Theory]
+    [InlineData("orthonormal", "none", null, true)]
+    [InlineData("unit-rows", "None", null, false)]
+    [InlineData("spectral", "none", null, false)]
+    [InlineData("spectral", "10", 10.0, false)]
+    public void A_read_out_bound_of_none_is_the_key_left_out(string readOut, string bound, double? expectedBound, bool orthonormal)
+    {
+        var json = $$"""{ "Model": { "ReadOut": "{{readOut}}", "ReadOutBound": "{{bound}}" } }""";
+        var model = new ConfigurationBuilder()
+            .AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json))).Build().GetSection("Model");
+
+        var settings = ModelSettingsReader.Images(model, new SolverRegistry([]),
+            new SolverDefaults("euler", 1, 1e-6, 1e-8, 100_000), CompositionRoot.Engines, EngineCatalog.Auto);
+
+        var image = Assert.IsType<ImageModelSettings>(settings.Match(Succ: m => m, Fail: e => throw new Xunit.Sdk.XunitException(e.ToString())));
+        Assert.Equal(expectedBound, image.Model.ReadOutBound);
+        Assert.Equal(orthonormal, image.Model.ReadOutOrthonormal);
+        Assert.Equal(readOut == "spectral" ? null : 1.0, image.Model.ReadOutRowNorm);
     }
 
     [Fact]
