@@ -136,19 +136,56 @@ public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
         }
 
         public override (Tensor First, Tensor Second) SecondOrderReverse(Tensor p, Tensor m, Tensor s, FieldCotangent<Tensor> first,
-            FieldCotangent<Tensor> second, Tensor product)
+            FieldCotangent<Tensor> second, Tensor product) => SecondOrderReverse(p, m, s, first, second, product, PairedControlTerms.None);
+
+        /// <summary>
+        /// σ(x) ⋆ p and Σ p (g_uᵀp) by the kernel-only backward pass through the transposed convolution W ∗ᵀ p that the
+        /// reverse sweep computes anyway: libtorch's weight gradient, about a third of a correlation written as a convolution.
+        /// </summary>
+        public override bool PairsControlTerms => true;
+
+        public override Tensor StateVjp(Tensor p, out Tensor product, FieldCotangent<Tensor> controls)
+        {
+            var (sigma, d1) = (Sigma, D1);
+            using var scope = NewDisposeScope();
+            var (transposed, kernel) = KernelCotangents.TransposedWithCorrelation([p], Kernel, [sigma], 1, f.Padding, [0, 0]);
+            controls[0].PlusInPlace(kernel, controls.Scale);
+            controls[1].PlusInPlace(p.sum([0, 2, 3]), controls.Scale);
+            product = transposed[0].MoveToOuterDisposeScope();
+            return (product * d1).MoveToOuterDisposeScope();
+        }
+
+        /// <summary>g_x s = W ∗ (σ'(x) ⊙ s), with ∂ₓ(g_Wᵀp)·s = (σ'(x) ⊙ s) ⋆ p from the kernel-only backward pass through it (∂ₓ(g_bᵀp)·s = 0).</summary>
+        public override Tensor Jvp(Tensor s, Tensor p, FieldCotangent<Tensor> controls)
+        {
+            var d1 = D1;
+            using var scope = NewDisposeScope();
+            var (convolution, kernel) = KernelCotangents.ConvolutionWithCorrelation(d1 * s, Kernel, p, 1, f.Padding);
+            controls[0].PlusInPlace(kernel, controls.Scale);
+            return convolution.MoveToOuterDisposeScope();
+        }
+
+        public override (Tensor First, Tensor Second) SecondOrderReverse(Tensor p, Tensor m, Tensor s, FieldCotangent<Tensor> first,
+            FieldCotangent<Tensor> second, Tensor product, PairedControlTerms formed)
         {
             var (sigma, d1, d2) = (Sigma, D1, D2);
             using var scope = NewDisposeScope();
             // With a = W ∗ᵀ p given: W ∗ᵀ m and σ(x) ⋆ m from one transposed convolution and its kernel-only backward pass,
-            // and σ(x) ⋆ p (g_Wᵀp) with (σ'(x) ⊙ s) ⋆ p from one correlation over the two inputs — three calls against five
-            // when a is recomputed.
-            var ds = d1 * s;
+            // and those of σ(x) ⋆ p (g_Wᵀp) and (σ'(x) ⊙ s) ⋆ p that the earlier sweeps did not form from one correlation
+            // over the inputs — one to three calls against five when a is recomputed.
+            bool cotangentFormed = formed.HasFlag(PairedControlTerms.Cotangent), tangentFormed = formed.HasFlag(PairedControlTerms.Tangent);
             var (transposed, sigmaM) = KernelCotangents.TransposedWithCorrelation([m], Kernel, [sigma], 1, f.Padding, [0, 0]);
-            var withP = KernelCotangents.Correlations([sigma, ds], p, Kernel.shape[3], 1, f.Padding);
-            first[0].PlusInPlace(withP[0], first.Scale);
-            first[1].PlusInPlace(p.sum([0, 2, 3]), first.Scale);
-            second[0].PlusInPlace(withP[1].add_(sigmaM, TorchScalars.One), second.Scale);
+            var inputs = new List<Tensor>(2);
+            if (!cotangentFormed) inputs.Add(sigma);
+            if (!tangentFormed) inputs.Add(d1 * s);
+            var withP = inputs.Count > 0 ? KernelCotangents.Correlations([.. inputs], p, Kernel.shape[3], 1, f.Padding) : [];
+            if (!cotangentFormed)
+            {
+                first[0].PlusInPlace(withP[0], first.Scale);
+                first[1].PlusInPlace(p.sum([0, 2, 3]), first.Scale);
+            }
+            if (!tangentFormed) sigmaM.add_(withP[^1], TorchScalars.One);
+            second[0].PlusInPlace(sigmaM, second.Scale);
             second[1].PlusInPlace(m.sum([0, 2, 3]), second.Scale);
             var aDot = transposed[0];
             var x1 = d1 * product;

@@ -95,6 +95,27 @@ internal static class KernelCotangents
         return (transposed, kernel.detach().MoveToOuterDisposeScope());
     }
 
+    /// <summary>
+    /// The convolution W ∗_S z and z ⋆ ā for a cotangent ā of its output, by one convolution and a kernel-only backward
+    /// pass through it (a local single-layer backward, like <see cref="TransposedWithCorrelation"/>).
+    /// </summary>
+    /// <param name="input">z [B, C_in, H, W].</param>
+    /// <param name="weight">W [C_out, C_in, k, k] (not modified; autograd tracks a detached alias).</param>
+    /// <param name="cotangent">ā [B, C_out, H', W'], shaped like the convolution's output.</param>
+    /// <param name="stride">S.</param>
+    /// <param name="padding">P.</param>
+    /// <returns>(W ∗_S z [B, C_out, H', W'], z ⋆ ā [C_out, C_in, k, k]), untracked.</returns>
+    public static (Tensor Convolution, Tensor Kernel) ConvolutionWithCorrelation(Tensor input, Tensor weight, Tensor cotangent, long stride, long padding)
+    {
+        using var scope = NewDisposeScope();
+        using var tracked = enable_grad();
+        var w = weight.detach().requires_grad_(true);
+        var a = nn.functional.conv2d(input.detach(), w, strides: [stride, stride], padding: [padding, padding]);
+        // ∂⟨ā, W ∗ z⟩/∂W = z ⋆ ā.
+        var kernel = autograd.grad([a], [w], [cotangent])[0];
+        return (a.detach().MoveToOuterDisposeScope(), kernel.detach().MoveToOuterDisposeScope());
+    }
+
     // Channels-last strides for a [N, C, H, W] tensor (TorchSharp has no memory-format argument for contiguous).
     private static Tensor ChannelsLast(Tensor t) => t.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
 }
