@@ -146,9 +146,10 @@ public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
 
         public override Tensor StateVjp(Tensor p, out Tensor product, FieldCotangent<Tensor> controls)
         {
-            var (sigma, d1) = (Sigma, D1);
+            // The cached values belong to the caller's scope: computed before the local one opens.
+            var (weight, sigma, d1) = (Kernel, Sigma, D1);
             using var scope = NewDisposeScope();
-            var (transposed, kernel) = KernelCotangents.TransposedWithCorrelation([p], Kernel, [sigma], 1, f.Padding, [0, 0]);
+            var (transposed, kernel) = KernelCotangents.TransposedWithCorrelation([p], weight, [sigma], 1, f.Padding, [0, 0]);
             controls[0].PlusInPlace(kernel, controls.Scale);
             controls[1].PlusInPlace(p.sum([0, 2, 3]), controls.Scale);
             product = transposed[0].MoveToOuterDisposeScope();
@@ -158,9 +159,9 @@ public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
         /// <summary>g_x s = W ∗ (σ'(x) ⊙ s), with ∂ₓ(g_Wᵀp)·s = (σ'(x) ⊙ s) ⋆ p from the kernel-only backward pass through it (∂ₓ(g_bᵀp)·s = 0).</summary>
         public override Tensor Jvp(Tensor s, Tensor p, FieldCotangent<Tensor> controls)
         {
-            var d1 = D1;
+            var (weight, d1) = (Kernel, D1);
             using var scope = NewDisposeScope();
-            var (convolution, kernel) = KernelCotangents.ConvolutionWithCorrelation(d1 * s, Kernel, p, 1, f.Padding);
+            var (convolution, kernel) = KernelCotangents.ConvolutionWithCorrelation(d1 * s, weight, p, 1, f.Padding);
             controls[0].PlusInPlace(kernel, controls.Scale);
             return convolution.MoveToOuterDisposeScope();
         }
@@ -168,17 +169,17 @@ public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
         public override (Tensor First, Tensor Second) SecondOrderReverse(Tensor p, Tensor m, Tensor s, FieldCotangent<Tensor> first,
             FieldCotangent<Tensor> second, Tensor product, PairedControlTerms formed)
         {
-            var (sigma, d1, d2) = (Sigma, D1, D2);
+            var (weight, sigma, d1, d2) = (Kernel, Sigma, D1, D2);
             using var scope = NewDisposeScope();
             // With a = W ∗ᵀ p given: W ∗ᵀ m and σ(x) ⋆ m from one transposed convolution and its kernel-only backward pass,
             // and those of σ(x) ⋆ p (g_Wᵀp) and (σ'(x) ⊙ s) ⋆ p that the earlier sweeps did not form from one correlation
             // over the inputs — one to three calls against five when a is recomputed.
             bool cotangentFormed = formed.HasFlag(PairedControlTerms.Cotangent), tangentFormed = formed.HasFlag(PairedControlTerms.Tangent);
-            var (transposed, sigmaM) = KernelCotangents.TransposedWithCorrelation([m], Kernel, [sigma], 1, f.Padding, [0, 0]);
+            var (transposed, sigmaM) = KernelCotangents.TransposedWithCorrelation([m], weight, [sigma], 1, f.Padding, [0, 0]);
             var inputs = new List<Tensor>(2);
             if (!cotangentFormed) inputs.Add(sigma);
             if (!tangentFormed) inputs.Add(d1 * s);
-            var withP = inputs.Count > 0 ? KernelCotangents.Correlations([.. inputs], p, Kernel.shape[3], 1, f.Padding) : [];
+            var withP = inputs.Count > 0 ? KernelCotangents.Correlations([.. inputs], p, weight.shape[3], 1, f.Padding) : [];
             if (!cotangentFormed)
             {
                 first[0].PlusInPlace(withP[0], first.Scale);
@@ -197,14 +198,14 @@ public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
         public override (Tensor First, Tensor Second) SecondOrderReverse(Tensor p, Tensor m, Tensor s, FieldCotangent<Tensor> first, FieldCotangent<Tensor> second)
         {
             // The cached values belong to the caller's scope: computed before the local one opens.
-            var (sigma, d1, d2) = (Sigma, D1, D2);
+            var (weight, sigma, d1, d2) = (Kernel, Sigma, D1, D2);
             // The stage's temporaries (stacked batches, the transposed convolutions, layout copies) are freed here, not
             // with the step, so that a stage's peak memory is a few states.
             using var scope = NewDisposeScope();
             AddFirst(first, p);
             // W ∗ᵀ p and W ∗ᵀ m, and with them, by a kernel-only backward pass through that one layer,
             // (σ'(x) ⊙ s) ⋆ p + σ(x) ⋆ m: the second-order kernel term.
-            var (transposed, kernel) = KernelCotangents.TransposedWithCorrelation([p, m], Kernel, [d1 * s, sigma], 1, f.Padding, [0, 0]);
+            var (transposed, kernel) = KernelCotangents.TransposedWithCorrelation([p, m], weight, [d1 * s, sigma], 1, f.Padding, [0, 0]);
             second[0].PlusInPlace(kernel, second.Scale);
             second[1].PlusInPlace(m.sum([0, 2, 3]), second.Scale);
             var (a, aDot) = (transposed[0], transposed[1]);
