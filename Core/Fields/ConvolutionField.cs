@@ -17,11 +17,14 @@ namespace RobustNode.Core.Fields;
 /// </summary>
 /// <remarks>
 /// The products are the closed forms, with the layouts and calls libtorch runs fastest (<see cref="KernelCotangents"/>):
-/// a second-order reverse stage gets the second-order kernel term from a kernel-only backward pass through its two
-/// transposed convolutions W ∗ᵀ p and W ∗ᵀ m (a local single-layer backward, its graph freed at once), instead of a
-/// correlation over two batches. When the state-only reverse sweep kept W ∗ᵀ p (<see cref="FieldLinearization{T}.SharesReverseProduct"/>),
-/// the stage computes only W ∗ᵀ m, with σ(x) ⋆ m from its backward pass, and σ(x) ⋆ p and (σ'(x) ⊙ s) ⋆ p by one
-/// correlation of the two inputs: three calls instead of five.
+/// a kernel term is a kernel-only backward pass through a convolution the sweep makes anyway (a local single-layer
+/// backward, its one-node graph freed at once: libtorch's weight gradient, about a third of a correlation written as a
+/// convolution). A VJP with controls gets σ(x) ⋆ p from its transposed convolution W ∗ᵀ p; a second-order reverse stage
+/// gets σ(x) ⋆ p and (σ'(x) ⊙ s) ⋆ p + σ(x) ⋆ m from its two transposed convolutions W ∗ᵀ p and W ∗ᵀ m. When the
+/// state-only reverse sweep kept W ∗ᵀ p (<see cref="FieldLinearization{T}.SharesReverseProduct"/>), it also formed
+/// σ(x) ⋆ p from it, and the tangent sweep formed (σ'(x) ⊙ s) ⋆ p from its convolution W ∗ (σ'(x) ⊙ s)
+/// (<see cref="FieldLinearization{T}.PairsControlTerms"/>): the stage then computes only W ∗ᵀ m and σ(x) ⋆ m, and
+/// forms by one correlation only the terms paired with p that the earlier sweeps did not.
 /// </remarks>
 public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
 {
@@ -114,8 +117,9 @@ public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
 
         public override Tensor Vjp(Tensor p, FieldCotangent<Tensor>? controls)
         {
-            var gx = f.ConvTranspose(p, Kernel).mul_(D1);
-            if (controls is not null) AddFirst(controls, p);
+            if (controls is null) return f.ConvTranspose(p, Kernel).mul_(D1);
+            var gx = StateVjp(p, out var product, controls);
+            product.Dispose();
             return gx;
         }
 
@@ -140,7 +144,8 @@ public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
 
         /// <summary>
         /// σ(x) ⋆ p and Σ p (g_uᵀp) by the kernel-only backward pass through the transposed convolution W ∗ᵀ p that the
-        /// reverse sweep computes anyway: libtorch's weight gradient, about a third of a correlation written as a convolution.
+        /// reverse sweep computes anyway: libtorch's weight gradient, about a third of a correlation written as a convolution
+        /// (so also in <see cref="Vjp"/>).
         /// </summary>
         public override bool PairsControlTerms => true;
 
@@ -202,23 +207,17 @@ public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
             // The stage's temporaries (stacked batches, the transposed convolutions, layout copies) are freed here, not
             // with the step, so that a stage's peak memory is a few states.
             using var scope = NewDisposeScope();
-            AddFirst(first, p);
-            // W ∗ᵀ p and W ∗ᵀ m, and with them, by a kernel-only backward pass through that one layer,
-            // (σ'(x) ⊙ s) ⋆ p + σ(x) ⋆ m: the second-order kernel term.
-            var (transposed, kernel) = KernelCotangents.TransposedWithCorrelation([p, m], weight, [d1 * s, sigma], 1, f.Padding, [0, 0]);
-            second[0].PlusInPlace(kernel, second.Scale);
+            // W ∗ᵀ p and W ∗ᵀ m, and with them, by kernel-only backward passes through that one layer, σ(x) ⋆ p (g_Wᵀp)
+            // and (σ'(x) ⊙ s) ⋆ p + σ(x) ⋆ m: the second-order kernel term.
+            var (transposed, kernels) = KernelCotangents.TransposedWithCorrelations([p, m], weight, [[sigma], [d1 * s, sigma]], 1, f.Padding, [0, 0]);
+            first[0].PlusInPlace(kernels[0], first.Scale);
+            first[1].PlusInPlace(p.sum([0, 2, 3]), first.Scale);
+            second[0].PlusInPlace(kernels[1], second.Scale);
             second[1].PlusInPlace(m.sum([0, 2, 3]), second.Scale);
             var (a, aDot) = (transposed[0], transposed[1]);
             var x1 = d1 * a;
             var x2 = (d2 * s).mul_(a).addcmul_(d1, aDot, TorchScalars.One);
             return (x1.MoveToOuterDisposeScope(), x2.MoveToOuterDisposeScope());
-        }
-
-        // g_Wᵀp = σ(x) ⋆ p and g_bᵀp = Σ p.
-        private void AddFirst(FieldCotangent<Tensor> controls, Tensor p)
-        {
-            controls[0].PlusInPlace(f.KernelCorrelation(Sigma, p), controls.Scale);
-            controls[1].PlusInPlace(p.sum([0, 2, 3]), controls.Scale);
         }
     }
 }
