@@ -102,7 +102,7 @@ internal static class SweepMarkdown
         return Encoding.UTF8.GetBytes(md.ToString());
     }
 
-    private static string SeedStatistics() => "the mean ± the sample standard deviation over the seeds, with the 95 % interval of the mean in brackets (Student t, n − 1 degrees of freedom)";
+    private static string SeedStatistics() => "the mean ± the sample standard deviation over the seeds, with the 95 % interval of the mean in brackets (Student t, n − 1 degrees of freedom), clipped to the range of the quantity (0–100 % for accuracies, ≥ 0 for times)";
 
     private static string Header(string first, IReadOnlyList<double> epsilons, bool clean)
     {

@@ -79,12 +79,12 @@ internal static class SweepSummary
             if (errors.Count > 0) continue;
             var robust = Robust(curves, first.Evaluation.Norm, first.Evaluation.Epsilons);
             trainers.Add(new SweepTrainerJson(name, perSeed[0].Objective, runs.Count, perSeed[0].Epochs,
-                SeedStatistics.Of(perSeed.Select(t => t.SecondsPerEpoch.Median).ToArray()),
-                SeedStatistics.Of(perSeed.Select(t => t.CleanAccuracy).ToArray()),
+                SeedStatistics.Of(perSeed.Select(t => t.SecondsPerEpoch.Median).ToArray(), lower: 0),
+                SeedStatistics.OfAccuracy(perSeed.Select(t => t.CleanAccuracy).ToArray()),
                 curves.Select(c => c.Summary).ToArray(), robust.Json));
             if (paretoIndex >= 0 && robust.Values.Count > 0)
                 pareto.Add(new ParetoPointJson(plan.Point.Name, name, robust.Json.Points[paretoIndex].Attack,
-                    SeedStatistics.Of(perSeed.Select(t => t.SecondsPerEpoch.Median).ToArray()), SeedStatistics.Of(robust.Values[paretoIndex])));
+                    SeedStatistics.Of(perSeed.Select(t => t.SecondsPerEpoch.Median).ToArray(), lower: 0), SeedStatistics.OfAccuracy(robust.Values[paretoIndex])));
         }
         if (errors.Count > 0) return Fail<Error, (SweepPointJson, IReadOnlyList<ParetoPointJson>)>(Seq(errors));
         var point = new SweepPointJson(plan.Point.Name, plan.Point.Settings.ToDictionary(s => s.Key, s => s.Value),

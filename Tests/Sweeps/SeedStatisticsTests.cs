@@ -46,4 +46,16 @@ public class SeedStatisticsTests
         Assert.Equal(0.5, p.Ci95Low);
         Assert.Equal(0.5, p.Ci95High);
     }
+
+    [Fact]
+    public void An_accuracy_interval_stays_within_zero_and_one()
+    {
+        // 1.0 nine times and 0.9 once: x̄ + t·s/√n exceeds 1, but a mean of accuracies cannot.
+        var p = SeedStatistics.Point(0.1, [1, 1, 1, 1, 1, 1, 1, 1, 1, 0.9]);
+        var unclipped = SeedStatistics.Of([1, 1, 1, 1, 1, 1, 1, 1, 1, 0.9]);
+        Assert.True(unclipped.Ci95High > 1);
+        Assert.Equal(1, p.Ci95High);
+        Assert.Equal(unclipped.Ci95Low, p.Ci95Low, 12);
+        Assert.Equal(0, SeedStatistics.OfAccuracy([0, 0, 0, 0.05]).Ci95Low);
+    }
 }
