@@ -55,7 +55,7 @@ public class SeedStatisticsTests
         var unclipped = SeedStatistics.Of([1, 1, 1, 1, 1, 1, 1, 1, 1, 0.9]);
         Assert.True(unclipped.Ci95High > 1);
         Assert.Equal(1, p.Ci95High);
-        Assert.Equal(unclipped.Ci95Low, p.Ci95Low, 12);
+        Assert.Equal(unclipped.Ci95Low, p.Ci95Low!.Value, 12);
         Assert.Equal(0, SeedStatistics.OfAccuracy([0, 0, 0, 0.05]).Ci95Low);
     }
 }
