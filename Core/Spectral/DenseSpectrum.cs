@@ -79,6 +79,42 @@ internal static class DenseSpectrum
     }
 
     /// <summary>
+    /// The matrix nearest to A in the Frobenius norm whose nonzero singular values all equal <paramref name="radius"/>:
+    /// r U Vᵀ for A = UΣVᵀ, the polar factor of A scaled by r (Higham, "Functions of Matrices", 2008, Theorem 8.4). With
+    /// rows ≤ cols and A of full rank its rows are orthonormal times r. Computed as r A Q Λ^{-1/2} Qᵀ (or r Q Λ^{-1/2} Qᵀ A)
+    /// from the eigenpairs (Λ, Q) of the shorter side's Gram matrix; directions of a zero singular value stay zero.
+    /// </summary>
+    public static double[] PolarFactor(ReadOnlySpan<double> a, int rows, int cols, double radius)
+    {
+        if (!(radius >= 0)) throw new ArgumentOutOfRangeException(nameof(radius), "the radius must be non-negative");
+        var (values, vectors, right) = Gram(a, rows, cols);
+        int n = values.Length;
+        double largest = values.Max();
+        var scale = new double[n];
+        for (int i = 0; i < n; i++)
+            scale[i] = values[i] > 1e-24 * largest && values[i] > 0 ? radius / Math.Sqrt(values[i]) : 0;
+        // P = Q diag(r/σ) Qᵀ; then A P (right side) or P A (left side).
+        var p = new double[n * n];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double s = 0;
+                for (int k = 0; k < n; k++) s += vectors[i * n + k] * scale[k] * vectors[j * n + k];
+                p[i * n + j] = s;
+            }
+        var result = new double[rows * cols];
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++)
+            {
+                double s = 0;
+                if (right) for (int k = 0; k < cols; k++) s += a[r * cols + k] * p[k * cols + c];
+                else for (int k = 0; k < rows; k++) s += p[r * rows + k] * a[k * cols + c];
+                result[r * cols + c] = s;
+            }
+        return result;
+    }
+
+    /// <summary>
     /// Eigenvalues and eigenvectors (columns, row-major n×n) of the Gram matrix of the shorter side: AᵀA (right = true,
     /// n = cols) when cols ≤ rows, AAᵀ (right = false, n = rows) otherwise.
     /// </summary>

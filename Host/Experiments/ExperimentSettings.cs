@@ -124,6 +124,7 @@ internal sealed record ImageModelSettings(
 /// <param name="StepSize">Attack step size α (null: the objective's default).</param>
 /// <param name="RandomStart">PGD starts at a random point of the ε-ball.</param>
 /// <param name="GradientWeight">LLR's weight μ of |δᵀ∇ₓℓ|.</param>
+/// <param name="Temperature">The temperature τ of the Lipschitz-margin cross-entropy (1: none).</param>
 internal sealed record TrainerSettings(
     string Name,
     TrainerKind Kind,
@@ -134,7 +135,8 @@ internal sealed record TrainerSettings(
     int Steps = 0,
     double? StepSize = null,
     bool RandomStart = true,
-    double? GradientWeight = null);
+    double? GradientWeight = null,
+    double Temperature = 1);
 
 /// <summary>The kinds of trainer.</summary>
 internal enum TrainerKind

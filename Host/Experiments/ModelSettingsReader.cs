@@ -24,7 +24,10 @@ namespace RobustNode.Host.Experiments;
 /// for a block of gradient-flow layers; its default solver is euler. Images also take <c>StemBound</c> and
 /// <c>ReadOutBound</c>: the operator-norm bounds the stem convolutions and the read-out keep during training (absent:
 /// unconstrained), <c>Features</c> (average-pooling, the default, or flatten): what the read-out sees, and <c>Stem</c>
-/// (strided, the default, or space-to-depth): how the stem downsamples.
+/// (strided, the default, or space-to-depth): how the stem downsamples, and <c>ReadOut</c>: spectral (the default: ‖W‖₂ ≤
+/// <c>ReadOutBound</c> when given), unit-rows (every row of W kept at norm 1, so the scale of the logits cannot shrink) or
+/// orthonormal (the rows kept orthonormal, so every pairwise distance ‖w_i − w_j‖₂ is √2); <c>ReadOutBound</c> applies
+/// to the spectral read-out only.
 /// </summary>
 internal static class ModelSettingsReader
 {
@@ -38,6 +41,14 @@ internal static class ModelSettingsReader
 
     // How an image network's stem downsamples: strided convolutions or space-to-depth before stride-1 ones.
     private static readonly Dictionary<string, bool> Stems = new(StringComparer.OrdinalIgnoreCase) { ["strided"] = false, ["space-to-depth"] = true };
+
+    // The read-out's constraint: its spectral norm (at most ReadOutBound), rows of norm 1, or orthonormal rows.
+    private enum ReadOutKind { Spectral, UnitRows, Orthonormal }
+
+    private static readonly Dictionary<string, ReadOutKind> ReadOuts = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["spectral"] = ReadOutKind.Spectral, ["unit-rows"] = ReadOutKind.UnitRows, ["orthonormal"] = ReadOutKind.Orthonormal,
+    };
 
     private static readonly Dictionary<string, bool> Fields = new(StringComparer.OrdinalIgnoreCase) { ["node"] = false, ["gradient-flow"] = true };
 
@@ -80,7 +91,7 @@ internal static class ModelSettingsReader
     public static Validation<Error, ModelSettings> Images(IConfigurationSection model, SolverRegistry solvers, SolverDefaults defaults,
         EngineCatalog engines, string engine)
     {
-        var keys = SettingReaders.KnownKeys(model, [.. SolverKeys, .. GradientFlowKeys, "Activation", "Width", "Layers", "T", "DType", "StemBound", "ReadOutBound", "Features", "Stem"]);
+        var keys = SettingReaders.KnownKeys(model, [.. SolverKeys, .. GradientFlowKeys, "Activation", "Width", "Layers", "T", "DType", "StemBound", "ReadOutBound", "ReadOut", "Features", "Stem"]);
         // Any field but the neural ODE's reads Activation (an unknown field is reported by GradientFlow below).
         bool flowGiven = !string.IsNullOrWhiteSpace(model["Field"]) && !model["Field"]!.Trim().Equals("node", StringComparison.OrdinalIgnoreCase);
         // The neural-ODE image field is tanh; gradient-flow layers take any monotone σ.
@@ -92,16 +103,18 @@ internal static class ModelSettingsReader
                 SettingReaders.Number(model, "T", 1.0, 0, MaxFinalTime, exclusiveMin: true),
                 activation.Bind(a => GradientFlow(model, a)),
                 SettingReaders.OptionalNumber(model, "StemBound", 0, 1e6, exclusiveMin: true),
-                SettingReaders.OptionalNumber(model, "ReadOutBound", 0, 1e6, exclusiveMin: true),
+                ReadOut(model),
                 SettingReaders.Choice(model, "Features", false, ReadOutFeatures),
                 SettingReaders.Choice(model, "Stem", false, Stems))
-            .Apply((width, layers, t, flow, stem, readOut, flatten, spaceToDepth) => new ConvolutionalOdeModel(Width: width, Layers: layers, FinalTime: t)
+            .Apply((width, layers, t, flow, stem, head, flatten, spaceToDepth) => new ConvolutionalOdeModel(Width: width, Layers: layers, FinalTime: t)
             {
                 SpaceToDepth = spaceToDepth,
                 Flatten = flatten,
                 GradientFlow = flow.MatchUnsafe(f => f, () => null),
                 StemBound = stem.MatchUnsafe(b => (double?)b, () => null),
-                ReadOutBound = readOut.MatchUnsafe(b => (double?)b, () => null),
+                ReadOutBound = head.Bound,
+                ReadOutRowNorm = head.RowNorm,
+                ReadOutOrthonormal = head.Orthonormal,
             });
         var dtype = SettingReaders.Choice(model, "DType", ScalarType.Float32, DTypes);
         return (keys, shape, dtype, Solver(model, solvers, defaults, "euler"), Adjoint(model), SettingReaders.Long(model, "Seed", 3),
@@ -110,6 +123,20 @@ internal static class ModelSettingsReader
             .Bind(x => (WithinStepLimit(model, x.m.Layers, x.solver.Solver), ConstantStepsFor(model, x.m.GradientFlow, x.solver.Solver))
                 .Apply((_, _) => (ModelSettings)new ImageModelSettings(x.m, x.solver.Solver, x.adjoint, x.t, x.seed, x.solver.Name) { Engine = x.e }));
     }
+
+    /// <summary>
+    /// <c>ReadOut</c> (spectral, unit-rows or orthonormal) and <c>ReadOutBound</c>: the read-out's spectral bound c
+    /// (spectral, optional), or its row norm 1 (unit-rows, orthonormal: no bound).
+    /// </summary>
+    private static Validation<Error, (double? Bound, double? RowNorm, bool Orthonormal)> ReadOut(IConfigurationSection model) =>
+        (SettingReaders.Choice(model, "ReadOut", ReadOutKind.Spectral, ReadOuts), SettingReaders.OptionalNumber(model, "ReadOutBound", 0, 1e6, exclusiveMin: true))
+            .Apply((kind, bound) => (kind, bound))
+            .Bind(x => x.kind != ReadOutKind.Spectral && x.bound.IsSome
+                ? Fail<Error, (double?, double?, bool)>(HostErrors.Configuration($"{model.Path}:ReadOutBound",
+                    $"applies to the spectral read-out only; ReadOut = {(x.kind == ReadOutKind.UnitRows ? "unit-rows" : "orthonormal")} keeps every row of the read-out at norm 1"))
+                : Success<Error, (double?, double?, bool)>(x.kind == ReadOutKind.Spectral
+                    ? (x.bound.MatchUnsafe(b => (double?)b, () => null), null, false)
+                    : (null, 1.0, x.kind == ReadOutKind.Orthonormal)));
 
     /// <summary>
     /// <c>Field</c> (node or gradient-flow) and, for gradient-flow layers, <c>Rows</c> (m of each A_k, filters of each

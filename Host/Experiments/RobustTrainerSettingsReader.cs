@@ -13,7 +13,8 @@ namespace RobustNode.Host.Experiments;
 /// <c>FgsmRs</c> (<c>StepSize</c>), <c>Trades</c> (<c>Weight</c> β, <c>Steps</c>, <c>StepSize</c>), <c>GradAlign</c>
 /// (<c>Weight</c> λ), <c>Llr</c> (<c>LinearityWeight</c> λ, <c>GradientWeight</c> μ, <c>Steps</c>, <c>StepSize</c>) and
 /// <c>AugmentedAdversarial</c> (<c>Weight</c> w, <c>StepSize</c>) and <c>LipschitzMargin</c> (<c>Epsilon</c> in ℓ2, no
-/// other norm: the margin is an ℓ2 certificate's). Radii and steps are in input units.
+/// other norm: the margin is an ℓ2 certificate's; <c>Temperature</c> τ &gt; 0 of its cross-entropy, default 1). Radii and
+/// steps are in input units.
 /// </summary>
 internal static class RobustTrainerSettingsReader
 {
@@ -22,6 +23,9 @@ internal static class RobustTrainerSettingsReader
 
     private const double MaxWeight = 1e6;
     private const double MaxRadius = TrainingSettingsReader.MaxRadius;
+
+    // Largest temperature of a cross-entropy: far above any that keeps its softmax from saturating in float32.
+    private const double MaxTemperature = 1e6;
 
     /// <summary>Every enabled robust trainer of the training section, in the order of <see cref="Sections"/>.</summary>
     public static Validation<Error, Option<TrainerSettings>[]> Read(IConfigurationSection training) =>
@@ -90,9 +94,10 @@ internal static class RobustTrainerSettingsReader
                 : None);
 
     private static Validation<Error, Option<TrainerSettings>> LipschitzMargin(IConfigurationSection section) =>
-        (SettingReaders.KnownKeys(section, "Enabled", "Epsilon", "WarmupEpochs"),
-                Enabled(section), SettingReaders.Number(section, "Epsilon", 1.58, 0, MaxRadius, exclusiveMin: true), Warmup(section))
-            .Apply((_, enabled, epsilon, warmup) => enabled
-                ? Some(new TrainerSettings("lipschitz-margin", TrainerKind.LipschitzMargin, epsilon, AttackNorm.Two, WarmupEpochs: warmup))
+        (SettingReaders.KnownKeys(section, "Enabled", "Epsilon", "WarmupEpochs", "Temperature"),
+                Enabled(section), SettingReaders.Number(section, "Epsilon", 1.58, 0, MaxRadius, exclusiveMin: true), Warmup(section),
+                SettingReaders.Number(section, "Temperature", 1.0, 0, MaxTemperature, exclusiveMin: true))
+            .Apply((_, enabled, epsilon, warmup, temperature) => enabled
+                ? Some(new TrainerSettings("lipschitz-margin", TrainerKind.LipschitzMargin, epsilon, AttackNorm.Two, WarmupEpochs: warmup, Temperature: temperature))
                 : None);
 }

@@ -49,7 +49,7 @@ internal static class Objectives
         {
             Weight = Radius(scale, trainer.Weight), StepSize = Radius(scale, trainer.StepSize), WarmupEpochs = trainer.WarmupEpochs, Box = scale.Box(box),
         },
-        TrainerKind.LipschitzMargin => new LipschitzMarginObjective(scale.Radius(trainer.Epsilon)) { WarmupEpochs = trainer.WarmupEpochs },
+        TrainerKind.LipschitzMargin => new LipschitzMarginObjective(scale.Radius(trainer.Epsilon)) { WarmupEpochs = trainer.WarmupEpochs, Temperature = trainer.Temperature },
         _ => new StandardObjective(),
     };
 

@@ -18,6 +18,15 @@ namespace RobustNode.Sensitivity.Networks;
 /// With a <see cref="NormBound"/> c the block keeps ‖W‖₂ ≤ c: <see cref="Constrain"/> clips W's singular values to c
 /// (from exact singular values, <see cref="DenseSpectrum.ClipSingularValues"/>) — the Euclidean projection onto the
 /// spectral-norm ball, the same projection the dense gradient-flow layers use for their step rule.
+/// With a <see cref="RowNorm"/> r instead, every row w_j of W is kept at ‖w_j‖₂ = r: <see cref="Constrain"/> rescales each
+/// row onto the sphere (the Euclidean projection of a nonzero row onto it). The scale of the read-out then cannot
+/// shrink, whatever a loss gains by shrinking it; the pairwise bound ‖w_i − w_j‖₂ ≤ 2r and ‖W‖₂ ≤ ‖W‖_F = r√C (C rows)
+/// hold, and the Lipschitz bound still takes the measured ‖W‖₂ (<see cref="OperatorNorm"/>). This is the normalised
+/// last layer of the 1-Lipschitz classifiers (Béthune et al., NeurIPS 2022, §4; the row-wise Frobenius normalisation of
+/// deel-lip's last layer). Rows of fixed norm can still turn towards one another, which shrinks every ‖w_i − w_j‖₂; with
+/// <see cref="Orthonormal"/> as well, W is kept at r times its polar factor (every singular value r,
+/// <see cref="DenseSpectrum.PolarFactor"/>): for C ≤ d the rows are orthonormal times r, so ‖W‖₂ = r and every pairwise
+/// distance is √2 r, fixed (the orthogonal last layer of Anil, Lucas &amp; Grosse, ICML 2019, §4, by projection).
 /// </remarks>
 /// <typeparam name="T">The engine's tensor type.</typeparam>
 public sealed record LinearBlock<T>(IEngine<T> Engine, T Weight, T Bias) : IBlock<T>, INormConstrainedBlock
@@ -28,8 +37,23 @@ public sealed record LinearBlock<T>(IEngine<T> Engine, T Weight, T Bias) : IBloc
     public IReadOnlyList<T> Parameters => [Weight, Bias];
     /// <inheritdoc/>
     public IBlock<T> WithParameters(IReadOnlyList<T> values) => this with { Weight = values[0], Bias = values[1] };
-    /// <summary>The bound c the block keeps on ‖W‖₂, or null (unconstrained).</summary>
+    /// <summary>The bound c the block keeps on ‖W‖₂, or null (unconstrained). Not used when <see cref="RowNorm"/> is set.</summary>
     public double? NormBound { get; init; }
+
+    /// <summary>
+    /// The norm r every row of W is kept at, ‖w_j‖₂ = r (null: rows free). It takes the place of <see cref="NormBound"/>:
+    /// the bound the block then keeps on ‖W‖₂ (as an <see cref="INormConstrainedBlock"/>) is r√C, C the rows of W.
+    /// </summary>
+    public double? RowNorm { get; init; }
+
+    /// <summary>
+    /// With <see cref="RowNorm"/> r: W is kept at r times its polar factor (every singular value r; orthonormal rows times r
+    /// when W has no more rows than columns) instead of rows of norm r alone. The bound kept on ‖W‖₂ is then r.
+    /// </summary>
+    public bool Orthonormal { get; init; }
+
+    /// <inheritdoc/>
+    double? INormConstrainedBlock.NormBound => RowNorm is { } r ? (Orthonormal ? r : r * Math.Sqrt(Engine.Shape(Weight)[0])) : NormBound;
 
     /// <summary>‖W‖₂ from the exact singular values.</summary>
     public double OperatorNorm()
@@ -41,15 +65,52 @@ public sealed record LinearBlock<T>(IEngine<T> Engine, T Weight, T Bias) : IBloc
     /// <inheritdoc/>
     public void Constrain()
     {
+        if (RowNorm is { } r)
+        {
+            if (Orthonormal) Orthonormalise(r);
+            else NormaliseRows(r);
+            return;
+        }
         if (NormBound is not { } bound) return;
         using var scope = Engine.OpenScope();
         var shape = Engine.Shape(Weight);
         int rows = (int)shape[0], cols = (int)shape[1];
-        // A margin below the bound that survives rounding the clipped matrix to the parameters' precision.
-        double radius = bound * (1 - (Engine.DType(Weight) == ScalarType.Float64 ? 1e-9 : 1e-5));
+        double radius = bound * (1 - RoundingMargin);
         var values = Engine.ToArray(Weight);
         if (DenseSpectrum.SpectralNorm(values, rows, cols) <= radius) return;
         Engine.CopyInPlace(Weight, Engine.FromValues(DenseSpectrum.ClipSingularValues(values, rows, cols, radius), Weight, rows, cols));
+    }
+
+    // A margin below the bound that survives rounding the projected matrix to the parameters' precision.
+    private double RoundingMargin => Engine.DType(Weight) == ScalarType.Float64 ? 1e-9 : 1e-5;
+
+    // W ← r (1 − δ) U Vᵀ, δ the rounding margin.
+    private void Orthonormalise(double r)
+    {
+        using var scope = Engine.OpenScope();
+        var shape = Engine.Shape(Weight);
+        int rows = (int)shape[0], cols = (int)shape[1];
+        var values = DenseSpectrum.PolarFactor(Engine.ToArray(Weight), rows, cols, r * (1 - RoundingMargin));
+        Engine.CopyInPlace(Weight, Engine.FromValues(values, Weight, rows, cols));
+    }
+
+    // w_j ← r (1 − δ) w_j / ‖w_j‖₂ for every nonzero row (a zero row has no direction and stays zero), δ the rounding margin.
+    private void NormaliseRows(double r)
+    {
+        using var scope = Engine.OpenScope();
+        var shape = Engine.Shape(Weight);
+        int rows = (int)shape[0], cols = (int)shape[1];
+        double radius = r * (1 - RoundingMargin);
+        var values = Engine.ToArray(Weight);
+        for (int j = 0; j < rows; j++)
+        {
+            double sum = 0;
+            for (int k = 0; k < cols; k++) sum += values[j * cols + k] * values[j * cols + k];
+            if (sum == 0) continue;
+            double factor = radius / Math.Sqrt(sum);
+            for (int k = 0; k < cols; k++) values[j * cols + k] *= factor;
+        }
+        Engine.CopyInPlace(Weight, Engine.FromValues(values, Weight, rows, cols));
     }
 
     /// <inheritdoc/>

@@ -61,6 +61,48 @@ public class RobustTrainerSettingsTests
     }
 
     [Fact]
+    public void Bad_temperatures_and_read_outs_are_refused_naming_their_keys()
+    {
+        using var folder = new TempFolder();
+        var settings = TinyMoons(folder,
+            ("Experiments:moons:Training:LipschitzMargin:Temperature", 0),
+            ("Experiments:mnist-certified:Training:LipschitzMargin:Temperature", "NaN"),
+            ("Experiments:mnist-nonexpansive:Training:LipschitzMargin:Temperature", -4),
+            ("Experiments:mnist-nonexpansive:Model:ReadOut", "unit-columns"),
+            ("Experiments:mnist-certified:Model:ReadOut", "orthonormal"),
+            ("Experiments:mnist-certified:Model:ReadOutBound", 10));
+
+        var run = Robustnode.Run(folder, [], settings);
+
+        Assert.Equal(ExitCodes.InvalidInput, run.ExitCode);
+        string[] expected =
+        [
+            "Experiments:moons:Training:LipschitzMargin:Temperature: must be positive, got 0",
+            "Experiments:mnist-certified:Training:LipschitzMargin:Temperature: expected a number, got 'NaN'",
+            "Experiments:mnist-nonexpansive:Training:LipschitzMargin:Temperature: must be positive, got -4",
+            "Experiments:mnist-nonexpansive:Model:ReadOut: expected spectral, unit-rows or orthonormal, got 'unit-columns'",
+            "Experiments:mnist-certified:Model:ReadOutBound: applies to the spectral read-out only; ReadOut = orthonormal keeps",
+        ];
+        foreach (var line in expected) Assert.Contains(line, run.Error);
+        Assert.DoesNotContain("   at ", run.Error);
+        Assert.False(Directory.Exists(folder.File("runs")));
+    }
+
+    [Fact]
+    public void A_lipschitz_margin_trainer_takes_its_temperature()
+    {
+        var scale = new InputScale(0.5, 0.25);
+        var margin = Assert.IsType<LipschitzMarginObjective>(Objectives.For(
+            new TrainerSettings("lipschitz-margin", TrainerKind.LipschitzMargin, 0.5, AttackNorm.Two, WarmupEpochs: 2, Temperature: 16), scale, null));
+        Assert.Equal((2.0, 2, 16.0), (margin.Epsilon, margin.WarmupEpochs, margin.Temperature));
+        Assert.EndsWith("temperature=16)", margin.Describe());
+        var plain = Assert.IsType<LipschitzMarginObjective>(Objectives.For(
+            new TrainerSettings("lipschitz-margin", TrainerKind.LipschitzMargin, 0.5, AttackNorm.Two), scale, null));
+        Assert.Equal(1.0, plain.Temperature);
+        Assert.DoesNotContain("temperature", plain.Describe());
+    }
+
+    [Fact]
     public void The_trainers_become_objectives_in_network_units()
     {
         var scale = new InputScale(0.5, 0.25);

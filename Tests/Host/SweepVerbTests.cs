@@ -78,7 +78,7 @@ public class SweepVerbTests(ReferenceSweep reference) : IClassFixture<ReferenceS
             {
                 double mean = (double)p!["mean"]!, std = (double)p["std"]!, half = SeedStatistics.T975(1) * std / Math.Sqrt(2);
                 Assert.Equal(mean, (double)p["accuracy"]!);
-                // A mean of accuracies lies in [0, 1], and so does its interval.
+                // The interval of a mean accuracy is clipped to [0, 1].
                 Assert.Equal(Math.Max(0, mean - half), (double)p["ci95Low"]!, 12);
                 Assert.Equal(Math.Min(1, mean + half), (double)p["ci95High"]!, 12);
             }

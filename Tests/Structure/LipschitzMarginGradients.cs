@@ -14,23 +14,37 @@ using static TorchSharp.torch;
 namespace RobustNode.Tests.Structure;
 
 /// <summary>
-/// The Lipschitz-margin objective J_ε = mean ᵢ CE(zᵢ + mᵢ, yᵢ), m_ij = ε L_body ‖w_{yᵢ} − w_j‖₂ (j ≠ yᵢ), and its gradient:
-/// equal to TorchSharp autograd through the same computation in float64 (the margin differentiated through the
+/// The Lipschitz-margin objective J_ε = mean ᵢ CE(τ (zᵢ + mᵢ), yᵢ), m_ij = ε L_body ‖w_{yᵢ} − w_j‖₂ (j ≠ yᵢ), and its
+/// gradient: equal to TorchSharp autograd through the same computation in float64 (the margin differentiated through the
 /// read-out's rows, L_body held fixed as the objective defines it), and to central finite differences of J_ε on a
-/// network whose body bound is locally constant (a contractive gradient-flow block strictly inside its step rule: bound 1).
+/// network whose body bound is locally constant (a contractive gradient-flow block strictly inside its step rule: bound 1),
+/// at temperatures τ = 1 and τ ≠ 1 and with read-outs of rows of norm 1 and of orthonormal rows (the gradient is taken
+/// at the projected weights; the projection follows the optimizer step).
 /// </summary>
 [Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class LipschitzMarginGradients
 {
     private const int Batch = 7, Inputs = 5, Hidden = 6, Classes = 4;
 
+    // A read-out with free rows, rows of norm 1 or orthonormal rows, projected onto its constraint.
+    private static LinearBlock<Tensor> ReadOut(LinearBlock<Tensor> head, string kind)
+    {
+        var constrained = head with { RowNorm = kind == "free" ? null : 1.0, Orthonormal = kind == "orthonormal" };
+        constrained.Constrain();
+        return constrained;
+    }
+
     private static Tensor Labels(Generator g) => randint(0, Classes, [Batch], dtype: int64, generator: g);
 
     [Theory]
-    [InlineData(1, 0.5)]
-    [InlineData(2, 1.58)]
-    [InlineData(3, 4.0)]
-    public void Lipschitz_margin_gradient_equals_autograd(int seed, double epsilon)
+    [InlineData(1, 0.5, 1.0, "free")]
+    [InlineData(2, 1.58, 1.0, "free")]
+    [InlineData(3, 4.0, 1.0, "free")]
+    [InlineData(1, 0.5, 8.0, "free")]
+    [InlineData(2, 1.58, 0.25, "unit-rows")]
+    [InlineData(3, 1.0, 32.0, "unit-rows")]
+    [InlineData(4, 1.58, 16.0, "orthonormal")]
+    public void Lipschitz_margin_gradient_equals_autograd(int seed, double epsilon, double temperature, string readOut)
     {
         Initialise();
         using var scope = NewDisposeScope();
@@ -41,8 +55,10 @@ public sealed class LipschitzMarginGradients
         var b2 = randn([Classes], dtype: float64, generator: g);
         var x = randn([Batch, Inputs], dtype: float64, generator: g);
         var labels = Labels(g);
-        var network = new Network<Tensor>([LinearBlock.Create(w1, b1), LinearBlock.Create(w2, b2)]);
-        var objective = new LipschitzMarginObjective(epsilon) { WarmupEpochs = 2 };
+        var head = ReadOut(LinearBlock.Create(w2, b2), readOut);
+        head.Constrain();
+        var network = new Network<Tensor>([LinearBlock.Create(w1, b1), head]);
+        var objective = new LipschitzMarginObjective(epsilon) { WarmupEpochs = 2, Temperature = temperature };
         var result = Ok(objective.Evaluate(network, x, CrossEntropyLoss.Create(labels), new ObjectiveContext(5, 0, 1)));
 
         // The same computation in autograd: L_body = ‖W₁‖₂ (a constant), the margin through the rows of W₂.
@@ -52,7 +68,7 @@ public sealed class LipschitzMarginGradients
         var onehot = nn.functional.one_hot(labels, Classes).to(float64);
         var difference = p[2].index_select(0, labels).unsqueeze(1) - p[2].unsqueeze(0);                 // [B, C, d]: w_y − w_j
         var pairNorms = (difference.pow(2).sum(-1) + onehot).sqrt() * (1 - onehot);                      // 0 on the label, finite gradient
-        var loss = nn.functional.cross_entropy(z + epsilon * body * pairNorms, labels);
+        var loss = nn.functional.cross_entropy(temperature * (z + epsilon * body * pairNorms), labels);
         var expected = autograd.grad([loss], p);
 
         Assert.Equal(loss.item<double>(), result.Objective, 12);
@@ -63,9 +79,12 @@ public sealed class LipschitzMarginGradients
     }
 
     [Theory]
-    [InlineData(4, 1.0)]
-    [InlineData(5, 2.5)]
-    public void Lipschitz_margin_gradient_matches_finite_differences(int seed, double epsilon)
+    [InlineData(4, 1.0, 1.0, "free")]
+    [InlineData(5, 2.5, 1.0, "free")]
+    [InlineData(4, 1.0, 16.0, "unit-rows")]
+    [InlineData(6, 0.5, 4.0, "free")]
+    [InlineData(7, 1.58, 8.0, "orthonormal")]
+    public void Lipschitz_margin_gradient_matches_finite_differences(int seed, double epsilon, double temperature, string readOut)
     {
         Initialise();
         using var scope = NewDisposeScope();
@@ -79,11 +98,12 @@ public sealed class LipschitzMarginGradients
         var field = GradientFlowField.Create(a, bias, finalTime, Activation.Tanh, [FlowDirection.Contractive]).Ok();
         var network = new Network<Tensor>([
             OdeBlock.Create(field, SolverCatalog.Fixed(Tableaux.Euler)),
-            LinearBlock.Create(randn([Classes, Inputs], dtype: float64, generator: g), randn([Classes], dtype: float64, generator: g))]);
+            ReadOut(LinearBlock.Create(randn([Classes, Inputs], dtype: float64, generator: g), randn([Classes], dtype: float64, generator: g)), readOut)]);
+        Ok(StepConstraints.Restore(network));
         Assert.Equal(1.0, Ok(LipschitzBounds.Of(new Network<Tensor>([network.Blocks[0]]), [1, Inputs])).Value);
         var x = randn([Batch, Inputs], dtype: float64, generator: g);
         var loss = CrossEntropyLoss.Create(Labels(g));
-        var objective = new LipschitzMarginObjective(epsilon);
+        var objective = new LipschitzMarginObjective(epsilon) { Temperature = temperature };
         var context = new ObjectiveContext(0, 0, 1);
         var result = Ok(objective.Evaluate(network, x, loss, context));
 
@@ -97,6 +117,42 @@ public sealed class LipschitzMarginGradients
         double finite = (Value(step) - Value(-step)) / (2 * step);
         double exact = result.Gradients.Zip(directions, (gr, v) => (gr * v).sum().item<double>()).Sum();
         Assert.True(Math.Abs(finite - exact) <= 1e-7 * Math.Max(1, Math.Abs(exact)), $"finite differences {finite:R}, closed form {exact:R}");
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(-2.0)]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public void A_temperature_that_is_not_positive_and_finite_is_refused_naming_it(double temperature)
+    {
+        var refused = new LipschitzMarginObjective(0.5) { Temperature = temperature }.Validate();
+        Assert.True(refused.IsFail);
+        refused.IfFail(e => Assert.Contains("temperature", e.Message));
+    }
+
+    [Fact]
+    public void At_temperature_one_the_objective_is_the_untempered_one_and_tau_scales_the_logits()
+    {
+        Initialise();
+        using var scope = NewDisposeScope();
+        using var g = new Generator(10);
+        var network = new Network<Tensor>([
+            LinearBlock.Create(randn([Hidden, Inputs], dtype: float64, generator: g), randn([Hidden], dtype: float64, generator: g)),
+            LinearBlock.Create(randn([Classes, Hidden], dtype: float64, generator: g), randn([Classes], dtype: float64, generator: g))]);
+        var x = randn([Batch, Inputs], dtype: float64, generator: g);
+        var loss = CrossEntropyLoss.Create(Labels(g));
+        var context = new ObjectiveContext(0, 0, 1);
+        var plain = Ok(new LipschitzMarginObjective(0.7).Evaluate(network, x, loss, context));
+        var one = Ok(new LipschitzMarginObjective(0.7) { Temperature = 1 }.Evaluate(network, x, loss, context));
+        Assert.Equal(plain.Objective, one.Objective);
+        for (int i = 0; i < plain.Gradients.Count; i++) Assert.Equal(0.0, MaxAbsDifference(plain.Gradients[i], one.Gradients[i]));
+        // τ (z + m) with both the read-out and the margin scaled: J at τ = 3 is J at τ = 1 with W and b multiplied by 3.
+        var head = (LinearBlock<Tensor>)network.Blocks[1];
+        var scaled = new Network<Tensor>([network.Blocks[0], head with { Weight = head.Weight * 3, Bias = head.Bias * 3 }]);
+        var hot = Ok(new LipschitzMarginObjective(0.7) { Temperature = 3 }.Evaluate(network, x, loss, context));
+        Assert.Equal(Ok(new LipschitzMarginObjective(0.7).Evaluate(scaled, x, loss, context)).Objective, hot.Objective, 12);
+        Assert.Equal(plain.Loss, hot.Loss, 14);   // the reported loss is the clean cross-entropy, at τ = 1
     }
 
     [Fact]

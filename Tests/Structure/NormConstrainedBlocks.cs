@@ -12,8 +12,10 @@ namespace RobustNode.Tests.Structure;
 /// <summary>
 /// The projections of norm-constrained blocks: a convolution rescaled by c/‖W ∗ ·‖₂ keeps its proven bound at most c and
 /// its direction; a read-out's singular values clipped to c give ‖W‖₂ ≤ c with the smaller singular values unchanged; a
-/// block within its bound is left alone; and the certificate's pairwise read-out bound is never above √2 L.
+/// block within its bound is left alone; a read-out of rows of norm r keeps every row on its sphere and its direction,
+/// with ‖W‖₂ ≤ r√C and every pairwise bound ≤ 2r; and the certificate's pairwise read-out bound is never above √2 L.
 /// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class NormConstrainedBlocks
 {
     [Theory]
@@ -57,6 +59,68 @@ public sealed class NormConstrainedBlocks
         for (int i = 0; i < before.Length; i++)
             Assert.Equal(Math.Min(before[i], bound * (1 - 1e-9)), after[i], 10);
         Assert.True(block.OperatorNorm() <= bound);
+    }
+
+    [Theory]
+    [InlineData(11, 1.0)]
+    [InlineData(12, 0.3)]
+    public void A_read_out_of_unit_rows_keeps_every_row_on_its_sphere_and_direction(int seed, double r)
+    {
+        Initialise();
+        using var scope = NewDisposeScope();
+        using var g = new Generator((ulong)seed);
+        const int classes = 5, features = 8;
+        var weight = randn([classes, features], dtype: float64, generator: g).Times(3);
+        var before = weight.clone();
+        var block = LinearBlock.Create(weight, zeros([classes], dtype: float64)) with { RowNorm = r, NormBound = 100 };
+        var network = new Network<Tensor>([block]);
+        Assert.True(StepConstraints.Any(network));
+        Ok(StepConstraints.Restore(network));
+        var rows = linalg.vector_norm(block.Weight, dims: [1]).data<double>().ToArray();
+        Assert.All(rows, n => Assert.Equal(r, n, 8));
+        Assert.All(rows, n => Assert.True(n <= r));
+        var cosines = ((before * block.Weight).sum(1) / (linalg.vector_norm(before, dims: [1]) * linalg.vector_norm(block.Weight, dims: [1]))).data<double>().ToArray();
+        Assert.All(cosines, c => Assert.Equal(1.0, c, 12));
+        // The bound kept is r√C (‖W‖₂ ≤ ‖W‖_F), not the spectral NormBound, which the row norm replaces.
+        var (name, norm, bound) = Assert.Single(StepConstraints.CheckNorms(network));
+        Assert.Equal(r * Math.Sqrt(classes), bound, 12);
+        Assert.True(norm <= bound && Math.Abs(norm - block.OperatorNorm()) < 1e-12, $"‖W‖₂ = {norm:R}, bound {bound:R}");
+        var pairs = LogitDifferenceBound.PairwiseDistances(block.Weight.data<double>().ToArray(), classes, features);
+        Assert.All(pairs, d => Assert.True(d <= 2 * r));
+        // A row already on its sphere stays there: the projection is idempotent up to rounding.
+        var kept = block.Weight.clone();
+        block.Constrain();
+        Assert.True(MaxAbsDifference(kept, block.Weight) <= 1e-14);
+    }
+
+    [Theory]
+    [InlineData(13, 1.0, 5, 8)]
+    [InlineData(14, 0.5, 4, 4)]
+    [InlineData(15, 2.0, 6, 3)]
+    public void An_orthonormal_read_out_is_r_times_the_polar_factor(int seed, double r, int rows, int cols)
+    {
+        Initialise();
+        using var scope = NewDisposeScope();
+        using var g = new Generator((ulong)seed);
+        var weight = randn([rows, cols], dtype: float64, generator: g).Times(3);
+        var (u, _, vh) = linalg.svd(weight, fullMatrices: false);
+        var polar = u.matmul(vh).Times(r * (1 - 1e-9));
+        var block = LinearBlock.Create(weight.clone(), zeros([rows], dtype: float64)) with { RowNorm = r, Orthonormal = true };
+        var network = new Network<Tensor>([block]);
+        Ok(StepConstraints.Restore(network));
+        Assert.True(MaxAbsDifference(polar, block.Weight) < 1e-10, $"|r U Vᵀ − projection| = {MaxAbsDifference(polar, block.Weight):E2}");
+        Assert.All(linalg.svdvals(block.Weight).data<double>().ToArray(), s => Assert.Equal(r, s, 8));
+        var (_, norm, bound) = Assert.Single(StepConstraints.CheckNorms(network));
+        Assert.Equal(r, bound);
+        Assert.True(norm <= bound, $"‖W‖₂ = {norm:R} above {bound:R}");
+        if (rows <= cols)
+        {
+            // Orthonormal rows times r: every pairwise distance is √2 r.
+            var pairs = LogitDifferenceBound.PairwiseDistances(block.Weight.data<double>().ToArray(), rows, cols);
+            for (int i = 0; i < rows; i++)
+                for (int j = 0; j < rows; j++)
+                    if (i != j) Assert.Equal(Math.Sqrt(2) * r, pairs[i * rows + j], 8);
+        }
     }
 
     [Fact]

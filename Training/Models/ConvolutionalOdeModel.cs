@@ -48,6 +48,15 @@ public sealed record ConvolutionalOdeModel(int InputChannels = 1, int ImageSize 
     public double? ReadOutBound { get; init; }
 
     /// <summary>
+    /// The norm r every row of the linear read-out keeps, ‖w_j‖₂ = r (null: rows free), in place of <see cref="ReadOutBound"/>:
+    /// the scale of the logits is then fixed, so no loss can shrink it away (<see cref="LinearBlock{T}.RowNorm"/>).
+    /// </summary>
+    public double? ReadOutRowNorm { get; init; }
+
+    /// <summary>With <see cref="ReadOutRowNorm"/> r: the read-out's rows are kept orthonormal times r, not only of norm r.</summary>
+    public bool ReadOutOrthonormal { get; init; }
+
+    /// <summary>
     /// True: the read-out sees the flattened feature maps (C·H·W features, Lipschitz 1); false: their channel means
     /// (global average pooling, C features, 1/√(HW)), as in the seed talk.
     /// </summary>
@@ -62,6 +71,7 @@ public sealed record ConvolutionalOdeModel(int InputChannels = 1, int ImageSize 
     /// <summary>", stemBound=…, readOutBound=…, features=flatten" for the settings that differ from the talk's network (empty when none does).</summary>
     public string DescribeBounds() =>
         (StemBound is { } s ? FormattableString.Invariant($", stemBound={s:R}") : "") + (ReadOutBound is { } r ? FormattableString.Invariant($", readOutBound={r:R}") : "")
+        + (ReadOutRowNorm is { } n ? FormattableString.Invariant($", readOutRowNorm={n:R}") : "") + (ReadOutOrthonormal ? ", readOut=orthonormal" : "")
         + (Flatten ? ", features=flatten" : "") + (SpaceToDepth ? ", stem=space-to-depth" : "");
 
     /// <summary>Side of the feature maps the ODE block acts on.</summary>
@@ -72,7 +82,8 @@ public sealed record ConvolutionalOdeModel(int InputChannels = 1, int ImageSize 
     public Fin<Network<Tensor>> Build(OdeSolver solver, IAdjointMethod adjoint, ulong seed, ScalarType dtype = ScalarType.Float32, Device? device = null)
     {
         if (InputChannels < 1 || ImageSize < 4 || Classes < 2 || Width < 4 || Layers < 1 || !(FinalTime > 0) || SpaceToDepth && ImageSize % 4 != 0
-            || StemBound is { } sb && !(sb > 0 && double.IsFinite(sb)) || ReadOutBound is { } rb && !(rb > 0 && double.IsFinite(rb)))
+            || StemBound is { } sb && !(sb > 0 && double.IsFinite(sb)) || ReadOutBound is { } rb && !(rb > 0 && double.IsFinite(rb))
+            || ReadOutRowNorm is { } rn && !(rn > 0 && double.IsFinite(rn)) || ReadOutBound is not null && ReadOutRowNorm is not null || ReadOutOrthonormal && ReadOutRowNorm is null)
             return FinFail<Network<Tensor>>(RobustNodeErrors.InvalidArgument("model", $"invalid convolutional ODE model {this}"));
         if (GradientFlow is { } flow)
         {
@@ -125,7 +136,7 @@ public sealed record ConvolutionalOdeModel(int InputChannels = 1, int ImageSize 
                 .. StemLayers(generator, dtype),
                 new OdeBlock<Tensor>(field, solver, adjoint),
                 Flatten ? new FlattenBlock() : (IBlock<Tensor>)new GlobalAveragePoolingBlock(),
-                LinearBlock.Initialised(Flatten ? Width * FeatureSize * FeatureSize : Width, Classes, generator, dtype) with { NormBound = ReadOutBound }]))
+                LinearBlock.Initialised(Flatten ? Width * FeatureSize * FeatureSize : Width, Classes, generator, dtype) with { NormBound = ReadOutBound, RowNorm = ReadOutRowNorm, Orthonormal = ReadOutOrthonormal }]))
             .Bind(network => StepConstraints.Restore(network).Map(_ =>
             {
                 // The parameters outlive this method's scope (and its temporaries do not).

@@ -9,18 +9,23 @@ namespace RobustNode.Training.Trainers;
 
 /// <summary>
 /// Lipschitz-margin training: minimise the cross-entropy at logits whose wrong classes are raised by what an ℓ2
-/// perturbation of size ε could add to them,
-/// J_ε = mean ᵢ ℓ(zᵢ + mᵢ, yᵢ),   m_ij = ε K_{yᵢ j} (j ≠ yᵢ), m_{i yᵢ} = 0,
+/// perturbation of size ε could add to them, at a temperature τ,
+/// J_ε = mean ᵢ ℓ(τ (zᵢ + mᵢ), yᵢ),   m_ij = ε K_{yᵢ j} (j ≠ yᵢ), m_{i yᵢ} = 0,
 /// with K_ij the Lipschitz bound of z_i − z_j (<see cref="LogitDifferenceBound"/>: L_body ‖w_i − w_j‖₂ through an affine
 /// read-out W, √2 L otherwise). A sample whose shifted logits still put yᵢ first is certified at radius ε, so driving
-/// J_ε down drives the certified accuracy at ε up.
+/// J_ε down drives the certified accuracy at ε up. τ = 1 is Tsuzuku et al.'s loss.
 /// </summary>
 /// <remarks>
 /// <para>Tsuzuku, Sato &amp; Sugiyama, "Lipschitz-Margin Training: Scalable Certification of Perturbation Invariance for
 /// Deep Neural Networks", NeurIPS 2018 (the margin √2 L ε added to every wrong logit); the pairwise read-out margin
 /// is GloRo's (Leino, Wang &amp; Fredrikson, ICML 2021, §3), whose ⊥ logit max_j (z_j + m_j) is replaced here by the
 /// soft maximum of the cross-entropy over the raised logits.</para>
-/// <para>Gradient. With P = ∂J_ε/∂z = (softmax(z + m) − e_y)/B per row, the logits' part flows back through the network's
+/// <para>Temperature (Béthune et al., "Pay attention to your loss: understanding misconceptions about 1-Lipschitz neural
+/// networks", NeurIPS 2022): z and m both scale with the read-out, so without a floor on that scale the objective can
+/// trade every gap for a smaller margin down to W = 0, where J = log C. With a read-out whose scale is fixed (rows of
+/// norm 1), τ is the one scale left: a large τ makes the loss a hinge on the certified margin (robustness), a small one
+/// keeps rewarding larger gaps of already certified samples (accuracy).</para>
+/// <para>Gradient. With P = ∂J_ε/∂z = τ (softmax(τ (z + m)) − e_y)/B per row, the logits' part flows back through the network's
 /// adjoint sweeps (<see cref="LossDerivatives.Gradient{T}"/> with the offset loss); the margin's dependence on the read-out
 /// rows is differentiated in closed form: ∂m_ij/∂w_{yᵢ} = ε L_body u_ij, ∂m_ij/∂w_j = −ε L_body u_ij, u_ij =
 /// (w_{yᵢ} − w_j)/‖w_{yᵢ} − w_j‖₂, so ∂J_ε/∂w_{yᵢ} gains Σ_{j≠yᵢ} P_ij ε L_body u_ij and ∂J_ε/∂w_j loses P_ij ε L_body u_ij
@@ -33,11 +38,21 @@ public sealed record LipschitzMarginObjective(double Epsilon) : ITrainingObjecti
     /// <summary>Warm-up length K in epochs: ε grows linearly from 0 at epoch 0 to its value at epoch K (0: none).</summary>
     public int WarmupEpochs { get; init; }
 
+    /// <summary>The temperature τ &gt; 0 the cross-entropy sees the raised logits at (1: Tsuzuku et al.'s loss).</summary>
+    public double Temperature { get; init; } = 1;
+
     /// <inheritdoc/>
     public string Name => "lipschitz-margin";
 
     /// <inheritdoc/>
-    public Fin<ITrainingObjective> Validate() => ObjectiveChecks.Collect(this, ObjectiveChecks.Radius(Epsilon).Concat(ObjectiveChecks.Schedule(WarmupEpochs, null)));
+    public Fin<ITrainingObjective> Validate() => ObjectiveChecks.Collect(this, ObjectiveChecks.Radius(Epsilon)
+        .Concat(ObjectiveChecks.Schedule(WarmupEpochs, null)).Concat(TemperatureChecks(Temperature)));
+
+    private static IEnumerable<Error> TemperatureChecks(double temperature)
+    {
+        if (!(temperature > 0) || !double.IsFinite(temperature))
+            yield return TrainingErrors.InvalidConfiguration("objective.temperature", $"must be finite and positive, got {temperature}");
+    }
 
     /// <inheritdoc/>
     public Fin<ObjectiveResult<T>> Evaluate<T>(IBlock<T> model, T x, ILoss<T> loss, ObjectiveContext context)
@@ -56,7 +71,9 @@ public sealed record LipschitzMarginObjective(double Epsilon) : ITrainingObjecti
             for (int i = 0; i < batch; i++)
                 for (int j = 0; j < c; j++)
                     offsets[i * c + j] = j == labels[i] ? 0 : epsilon * bounds.Of(labels[i], j);
-            var shifted = new OffsetLoss<T>(loss, engine.FromValues(offsets, x, batch, c));
+            // ℓ(τ (z + m)): the offset first, then the temperature (τ = 1 leaves the loss itself, bit for bit).
+            var scaled = Temperature == 1 ? loss : new TemperedLoss<T>(loss, Temperature);
+            var shifted = new OffsetLoss<T>(scaled, engine.FromValues(offsets, x, batch, c));
             return LossDerivatives.Gradient(model, x, shifted).Map(g =>
             {
                 var gradients = g.ControlGradients.ToArray();
@@ -105,5 +122,7 @@ public sealed record LipschitzMarginObjective(double Epsilon) : ITrainingObjecti
     }
 
     /// <inheritdoc/>
-    public string Describe() => FormattableString.Invariant($"lipschitz-margin(epsilon={Epsilon:R}, warmup={WarmupEpochs})");
+    public string Describe() => Temperature == 1
+        ? FormattableString.Invariant($"lipschitz-margin(epsilon={Epsilon:R}, warmup={WarmupEpochs})")
+        : FormattableString.Invariant($"lipschitz-margin(epsilon={Epsilon:R}, warmup={WarmupEpochs}, temperature={Temperature:R})");
 }
