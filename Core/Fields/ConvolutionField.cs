@@ -17,11 +17,14 @@ namespace RobustNode.Core.Fields;
 /// </summary>
 /// <remarks>
 /// The products are the closed forms, with the layouts and calls libtorch runs fastest (<see cref="KernelCotangents"/>):
-/// a second-order reverse stage gets the second-order kernel term from a kernel-only backward pass through its two
-/// transposed convolutions W ∗ᵀ p and W ∗ᵀ m (a local single-layer backward, its graph freed at once), instead of a
-/// correlation over two batches. When the state-only reverse sweep kept W ∗ᵀ p (<see cref="FieldLinearization{T}.SharesReverseProduct"/>),
-/// the stage computes only W ∗ᵀ m, with σ(x) ⋆ m from its backward pass, and σ(x) ⋆ p and (σ'(x) ⊙ s) ⋆ p by one
-/// correlation of the two inputs: three calls instead of five.
+/// a kernel term is a kernel-only backward pass through a convolution the sweep makes anyway (a local single-layer
+/// backward, its one-node graph freed at once: libtorch's weight gradient, about a third of a correlation written as a
+/// convolution). A VJP with controls gets σ(x) ⋆ p from its transposed convolution W ∗ᵀ p; a second-order reverse stage
+/// gets σ(x) ⋆ p and (σ'(x) ⊙ s) ⋆ p + σ(x) ⋆ m from its two transposed convolutions W ∗ᵀ p and W ∗ᵀ m. When the
+/// state-only reverse sweep kept W ∗ᵀ p (<see cref="FieldLinearization{T}.SharesReverseProduct"/>), it also formed
+/// σ(x) ⋆ p from it, and the tangent sweep formed (σ'(x) ⊙ s) ⋆ p from its convolution W ∗ (σ'(x) ⊙ s)
+/// (<see cref="FieldLinearization{T}.PairsControlTerms"/>): the stage then computes only W ∗ᵀ m and σ(x) ⋆ m, and
+/// forms by one correlation only the terms paired with p that the earlier sweeps did not.
 /// </remarks>
 public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
 {
@@ -114,8 +117,9 @@ public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
 
         public override Tensor Vjp(Tensor p, FieldCotangent<Tensor>? controls)
         {
-            var gx = f.ConvTranspose(p, Kernel).mul_(D1);
-            if (controls is not null) AddFirst(controls, p);
+            if (controls is null) return f.ConvTranspose(p, Kernel).mul_(D1);
+            var gx = StateVjp(p, out var product, controls);
+            product.Dispose();
             return gx;
         }
 
@@ -136,19 +140,58 @@ public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
         }
 
         public override (Tensor First, Tensor Second) SecondOrderReverse(Tensor p, Tensor m, Tensor s, FieldCotangent<Tensor> first,
-            FieldCotangent<Tensor> second, Tensor product)
+            FieldCotangent<Tensor> second, Tensor product) => SecondOrderReverse(p, m, s, first, second, product, PairedControlTerms.None);
+
+        /// <summary>
+        /// σ(x) ⋆ p and Σ p (g_uᵀp) by the kernel-only backward pass through the transposed convolution W ∗ᵀ p that the
+        /// reverse sweep computes anyway: libtorch's weight gradient, about a third of a correlation written as a convolution
+        /// (so also in <see cref="Vjp"/>).
+        /// </summary>
+        public override bool PairsControlTerms => true;
+
+        public override Tensor StateVjp(Tensor p, out Tensor product, FieldCotangent<Tensor> controls)
         {
-            var (sigma, d1, d2) = (Sigma, D1, D2);
+            // The cached values belong to the caller's scope: computed before the local one opens.
+            var (weight, sigma, d1) = (Kernel, Sigma, D1);
+            using var scope = NewDisposeScope();
+            var (transposed, kernel) = KernelCotangents.TransposedWithCorrelation([p], weight, [sigma], 1, f.Padding, [0, 0]);
+            controls[0].PlusInPlace(kernel, controls.Scale);
+            controls[1].PlusInPlace(p.sum([0, 2, 3]), controls.Scale);
+            product = transposed[0].MoveToOuterDisposeScope();
+            return (product * d1).MoveToOuterDisposeScope();
+        }
+
+        /// <summary>g_x s = W ∗ (σ'(x) ⊙ s), with ∂ₓ(g_Wᵀp)·s = (σ'(x) ⊙ s) ⋆ p from the kernel-only backward pass through it (∂ₓ(g_bᵀp)·s = 0).</summary>
+        public override Tensor Jvp(Tensor s, Tensor p, FieldCotangent<Tensor> controls)
+        {
+            var (weight, d1) = (Kernel, D1);
+            using var scope = NewDisposeScope();
+            var (convolution, kernel) = KernelCotangents.ConvolutionWithCorrelation(d1 * s, weight, p, 1, f.Padding);
+            controls[0].PlusInPlace(kernel, controls.Scale);
+            return convolution.MoveToOuterDisposeScope();
+        }
+
+        public override (Tensor First, Tensor Second) SecondOrderReverse(Tensor p, Tensor m, Tensor s, FieldCotangent<Tensor> first,
+            FieldCotangent<Tensor> second, Tensor product, PairedControlTerms formed)
+        {
+            var (weight, sigma, d1, d2) = (Kernel, Sigma, D1, D2);
             using var scope = NewDisposeScope();
             // With a = W ∗ᵀ p given: W ∗ᵀ m and σ(x) ⋆ m from one transposed convolution and its kernel-only backward pass,
-            // and σ(x) ⋆ p (g_Wᵀp) with (σ'(x) ⊙ s) ⋆ p from one correlation over the two inputs — three calls against five
-            // when a is recomputed.
-            var ds = d1 * s;
-            var (transposed, sigmaM) = KernelCotangents.TransposedWithCorrelation([m], Kernel, [sigma], 1, f.Padding, [0, 0]);
-            var withP = KernelCotangents.Correlations([sigma, ds], p, Kernel.shape[3], 1, f.Padding);
-            first[0].PlusInPlace(withP[0], first.Scale);
-            first[1].PlusInPlace(p.sum([0, 2, 3]), first.Scale);
-            second[0].PlusInPlace(withP[1].add_(sigmaM, TorchScalars.One), second.Scale);
+            // and those of σ(x) ⋆ p (g_Wᵀp) and (σ'(x) ⊙ s) ⋆ p that the earlier sweeps did not form from one correlation
+            // over the inputs — one to three calls against five when a is recomputed.
+            bool cotangentFormed = formed.HasFlag(PairedControlTerms.Cotangent), tangentFormed = formed.HasFlag(PairedControlTerms.Tangent);
+            var (transposed, sigmaM) = KernelCotangents.TransposedWithCorrelation([m], weight, [sigma], 1, f.Padding, [0, 0]);
+            var inputs = new List<Tensor>(2);
+            if (!cotangentFormed) inputs.Add(sigma);
+            if (!tangentFormed) inputs.Add(d1 * s);
+            var withP = inputs.Count > 0 ? KernelCotangents.Correlations([.. inputs], p, weight.shape[3], 1, f.Padding) : [];
+            if (!cotangentFormed)
+            {
+                first[0].PlusInPlace(withP[0], first.Scale);
+                first[1].PlusInPlace(p.sum([0, 2, 3]), first.Scale);
+            }
+            if (!tangentFormed) sigmaM.add_(withP[^1], TorchScalars.One);
+            second[0].PlusInPlace(sigmaM, second.Scale);
             second[1].PlusInPlace(m.sum([0, 2, 3]), second.Scale);
             var aDot = transposed[0];
             var x1 = d1 * product;
@@ -160,27 +203,21 @@ public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
         public override (Tensor First, Tensor Second) SecondOrderReverse(Tensor p, Tensor m, Tensor s, FieldCotangent<Tensor> first, FieldCotangent<Tensor> second)
         {
             // The cached values belong to the caller's scope: computed before the local one opens.
-            var (sigma, d1, d2) = (Sigma, D1, D2);
+            var (weight, sigma, d1, d2) = (Kernel, Sigma, D1, D2);
             // The stage's temporaries (stacked batches, the transposed convolutions, layout copies) are freed here, not
             // with the step, so that a stage's peak memory is a few states.
             using var scope = NewDisposeScope();
-            AddFirst(first, p);
-            // W ∗ᵀ p and W ∗ᵀ m, and with them, by a kernel-only backward pass through that one layer,
-            // (σ'(x) ⊙ s) ⋆ p + σ(x) ⋆ m: the second-order kernel term.
-            var (transposed, kernel) = KernelCotangents.TransposedWithCorrelation([p, m], Kernel, [d1 * s, sigma], 1, f.Padding, [0, 0]);
-            second[0].PlusInPlace(kernel, second.Scale);
+            // W ∗ᵀ p and W ∗ᵀ m, and with them, by kernel-only backward passes through that one layer, σ(x) ⋆ p (g_Wᵀp)
+            // and (σ'(x) ⊙ s) ⋆ p + σ(x) ⋆ m: the second-order kernel term.
+            var (transposed, kernels) = KernelCotangents.TransposedWithCorrelations([p, m], weight, [[sigma], [d1 * s, sigma]], 1, f.Padding, [0, 0]);
+            first[0].PlusInPlace(kernels[0], first.Scale);
+            first[1].PlusInPlace(p.sum([0, 2, 3]), first.Scale);
+            second[0].PlusInPlace(kernels[1], second.Scale);
             second[1].PlusInPlace(m.sum([0, 2, 3]), second.Scale);
             var (a, aDot) = (transposed[0], transposed[1]);
             var x1 = d1 * a;
             var x2 = (d2 * s).mul_(a).addcmul_(d1, aDot, TorchScalars.One);
             return (x1.MoveToOuterDisposeScope(), x2.MoveToOuterDisposeScope());
-        }
-
-        // g_Wᵀp = σ(x) ⋆ p and g_bᵀp = Σ p.
-        private void AddFirst(FieldCotangent<Tensor> controls, Tensor p)
-        {
-            controls[0].PlusInPlace(f.KernelCorrelation(Sigma, p), controls.Scale);
-            controls[1].PlusInPlace(p.sum([0, 2, 3]), controls.Scale);
         }
     }
 }

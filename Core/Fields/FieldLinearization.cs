@@ -144,4 +144,52 @@ public abstract class FieldLinearization<T>
     /// </summary>
     public virtual (T First, T Second) SecondOrderReverse(T p, T m, T s, FieldCotangent<T> first, FieldCotangent<T> second, T product) =>
         SecondOrderReverse(p, m, s, first, second);
+
+    /// <summary>
+    /// Whether the field forms the control terms paired with p — g_uᵀp and ∂ₓ(g_uᵀp)·s — more cheaply as by-products of
+    /// products the earlier sweeps compute anyway (<see cref="StateVjp(T, out T, FieldCotangent{T})"/> in the reverse sweep
+    /// for p(0), <see cref="Jvp(T, T, FieldCotangent{T})"/> in the tangent sweep) than in the second-order stage (the
+    /// convolutional field: as libtorch's weight gradients of W ∗ᵀ p and W ∗ (σ'(x) ⊙ s) instead of kernel correlations
+    /// written as convolutions). False by default: then the second-order stage forms them.
+    /// </summary>
+    public virtual bool PairsControlTerms => false;
+
+    /// <summary>
+    /// <see cref="StateVjp(T, out T)"/> that also adds g_uᵀp to <paramref name="controls"/> (the intermediate, when the
+    /// field <see cref="SharesReverseProduct"/>, in <paramref name="product"/>). This default computes g_xᵀp and g_uᵀp
+    /// by <see cref="Vjp"/> and hands out no intermediate.
+    /// </summary>
+    public virtual T StateVjp(T p, out T product, FieldCotangent<T> controls)
+    {
+        product = default!;
+        return Vjp(p, controls);
+    }
+
+    /// <summary>
+    /// g_x s, and ∂ₓ(g_uᵀp)·s (the control part of the Hessian-vector product of pᵀg along (s, 0)) added to
+    /// <paramref name="controls"/>: a tangent stage that also forms the second-order control term paired with p. This
+    /// default composes <see cref="Jvp(T)"/> and <see cref="SecondOrderVjp"/>.
+    /// </summary>
+    public virtual T Jvp(T s, T p, FieldCotangent<T> controls)
+    {
+        using (Engine.OpenScope()) SecondOrderVjp(p, s, controls);
+        return Jvp(s);
+    }
+
+    /// <summary>
+    /// <see cref="SecondOrderReverse(T, T, T, FieldCotangent{T}, FieldCotangent{T}, T)"/> with the control terms named by
+    /// <paramref name="formed"/> already added by the earlier sweeps (<see cref="StateVjp(T, out T, FieldCotangent{T})"/>,
+    /// <see cref="Jvp(T, T, FieldCotangent{T})"/>) for the same point, p and s, so that they are not added again. With
+    /// <see cref="PairedControlTerms.None"/> it is the overload without <paramref name="formed"/>; this default composes
+    /// <see cref="Vjp"/> and <see cref="SecondOrderVjp"/> otherwise.
+    /// </summary>
+    public virtual (T First, T Second) SecondOrderReverse(T p, T m, T s, FieldCotangent<T> first, FieldCotangent<T> second, T product,
+        PairedControlTerms formed)
+    {
+        if (formed == PairedControlTerms.None) return SecondOrderReverse(p, m, s, first, second, product);
+        var x1 = Vjp(p, formed.HasFlag(PairedControlTerms.Cotangent) ? null : first);
+        var x2 = Vjp(m, second);
+        using (Engine.OpenScope()) Engine.AddInPlace(x2, SecondOrderVjp(p, s, formed.HasFlag(PairedControlTerms.Tangent) ? null : second));
+        return (x1, x2);
+    }
 }

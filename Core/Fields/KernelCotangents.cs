@@ -81,6 +81,19 @@ internal static class KernelCotangents
     public static (Tensor[] Transposed, Tensor Kernel) TransposedWithCorrelation(Tensor[] cotangents, Tensor weight, Tensor[] partners,
         long stride, long padding, long[] outputPadding)
     {
+        var (transposed, kernels) = TransposedWithCorrelations(cotangents, weight, [partners], stride, padding, outputPadding);
+        return (transposed, kernels[0]);
+    }
+
+    /// <summary>
+    /// <see cref="TransposedWithCorrelation"/> for several sets of partners: Σⱼ Gₛⱼ ⋆ āⱼ for every set s, by one kernel-only
+    /// backward pass per set through the same transposed convolutions (the graph kept until the last). A set shorter than
+    /// the cotangents pairs only the first of them.
+    /// </summary>
+    /// <returns>(W ∗ᵀ āⱼ for every j, Σⱼ Gₛⱼ ⋆ āⱼ for every set s), untracked.</returns>
+    public static (Tensor[] Transposed, Tensor[] Kernels) TransposedWithCorrelations(Tensor[] cotangents, Tensor weight, Tensor[][] partners,
+        long stride, long padding, long[] outputPadding)
+    {
         using var scope = NewDisposeScope();
         using var tracked = enable_grad();
         var w = weight.detach().requires_grad_(true);
@@ -89,10 +102,37 @@ internal static class KernelCotangents
             q[j] = nn.functional.conv_transpose2d(cotangents[j].detach(), w, strides: [stride, stride], padding: [padding, padding],
                 output_padding: outputPadding);
         // ∂⟨G, W ∗ᵀ ā⟩/∂W = G ⋆ ā (the adjoint of the transposed convolution is the convolution W ∗ G).
-        var kernel = autograd.grad(q, [w], partners)[0];
+        var kernels = new Tensor[partners.Length];
+        for (int k = 0; k < partners.Length; k++)
+        {
+            var set = partners[k];
+            var outputs = set.Length == q.Length ? q : q[..set.Length];
+            kernels[k] = autograd.grad(outputs, [w], set, retain_graph: k < partners.Length - 1)[0].detach().MoveToOuterDisposeScope();
+        }
         var transposed = new Tensor[q.Length];
         for (int j = 0; j < q.Length; j++) transposed[j] = q[j].detach().MoveToOuterDisposeScope();
-        return (transposed, kernel.detach().MoveToOuterDisposeScope());
+        return (transposed, kernels);
+    }
+
+    /// <summary>
+    /// The convolution W ∗_S z and z ⋆ ā for a cotangent ā of its output, by one convolution and a kernel-only backward
+    /// pass through it (a local single-layer backward, like <see cref="TransposedWithCorrelation"/>).
+    /// </summary>
+    /// <param name="input">z [B, C_in, H, W].</param>
+    /// <param name="weight">W [C_out, C_in, k, k] (not modified; autograd tracks a detached alias).</param>
+    /// <param name="cotangent">ā [B, C_out, H', W'], shaped like the convolution's output.</param>
+    /// <param name="stride">S.</param>
+    /// <param name="padding">P.</param>
+    /// <returns>(W ∗_S z [B, C_out, H', W'], z ⋆ ā [C_out, C_in, k, k]), untracked.</returns>
+    public static (Tensor Convolution, Tensor Kernel) ConvolutionWithCorrelation(Tensor input, Tensor weight, Tensor cotangent, long stride, long padding)
+    {
+        using var scope = NewDisposeScope();
+        using var tracked = enable_grad();
+        var w = weight.detach().requires_grad_(true);
+        var a = nn.functional.conv2d(input.detach(), w, strides: [stride, stride], padding: [padding, padding]);
+        // ∂⟨ā, W ∗ z⟩/∂W = z ⋆ ā.
+        var kernel = autograd.grad([a], [w], [cotangent])[0];
+        return (a.detach().MoveToOuterDisposeScope(), kernel.detach().MoveToOuterDisposeScope());
     }
 
     // Channels-last strides for a [N, C, H, W] tensor (TorchSharp has no memory-format argument for contiguous).

@@ -85,7 +85,11 @@ public sealed record DiscreteAdjoint : IAdjointMethod
             var derivatives = new RungeKuttaStepDerivatives<T>(tableau, vectorField, _kept);
             var gradient = withControls ? new ControlAccumulator<T>(Engine, vectorField.Controls) : null;
             _products?.Dispose();
-            _products = keep && steps.Count > 0 && Shares() ? new ReverseProducts<T>(Engine, steps.Count, tableau.Stages, lambdaT) : null;
+            _products = null;
+            if (keep && steps.Count > 0 && Shares(out bool pairs))
+                // A field that pairs the control terms gets g_uᵀp from this sweep, in the caller's scope like λ(0).
+                _products = new ReverseProducts<T>(Engine, steps.Count, tableau.Stages, lambdaT,
+                    pairs ? new ControlAccumulator<T>(Engine, vectorField.Controls) : null);
             var lambda = lambdaT;
             for (int n = steps.Count - 1; n >= 0; n--)
             {
@@ -102,15 +106,28 @@ public sealed record DiscreteAdjoint : IAdjointMethod
             // Rented (and returned by the tangent sweep's Dispose): no allocation per step in a loop of gradients.
             var sigma = System.Buffers.ArrayPool<T>.Shared.Rent(steps.Count + 1);
             sigma[0] = sigma0;
-            for (int n = 0; n < steps.Count; n++) sigma[n + 1] = derivatives.Tangent(n, steps[n], sigma[n]);
-            return FinSucc<ITangentSweep<T>>(new TangentSweep<T>(vectorField, derivatives, steps, sigma, _products));
+            // With the reverse sweep's kept stage cotangents p, the tangent sweep forms the second-order control terms
+            // paired with them (∂ₓ(g_uᵀp)·s) and releases each p as it passes its stage.
+            PairedTerms<T>? paired = null;
+            if (_products?.First is not null)
+            {
+                var formed = System.Buffers.ArrayPool<bool>.Shared.Rent(steps.Count * tableau.Stages);
+                System.Array.Clear(formed);
+                paired = new PairedTerms<T>(new ControlAccumulator<T>(Engine, vectorField.Controls), formed);
+            }
+            for (int n = 0; n < steps.Count; n++)
+                sigma[n + 1] = derivatives.Tangent(n, steps[n], sigma[n], null, _products, paired?.Sums, paired?.Formed);
+            return FinSucc<ITangentSweep<T>>(new TangentSweep<T>(vectorField, derivatives, steps, sigma, _products, paired));
         }
 
-        // Whether the field's linearizations share an intermediate between the reverse and second-order stages.
-        private bool Shares()
+        // Whether the field's linearizations share an intermediate between the reverse and second-order stages, and
+        // whether they pair the control terms with the reverse sweep's cotangents.
+        private bool Shares(out bool pairs)
         {
             using var scope = Engine.OpenScope();
-            return vectorField.Linearize(steps[0].Piece, steps[0].T0, steps[0].Y0).SharesReverseProduct;
+            var point = vectorField.Linearize(steps[0].Piece, steps[0].T0, steps[0].Y0);
+            pairs = point.PairsControlTerms;
+            return point.SharesReverseProduct;
         }
 
         public void Dispose()
@@ -122,24 +139,36 @@ public sealed record DiscreteAdjoint : IAdjointMethod
         }
     }
 
+    // The tangent sweep's sums of ∂ₓ(g_uᵀp)·s over the stages that found the reverse sweep's p, and which stages those were
+    // (rented, handed back by the tangent sweep's Dispose).
+    private sealed record PairedTerms<T>(ControlAccumulator<T> Sums, bool[] Formed);
+
     private sealed class TangentSweep<T>(IVectorField<T> vectorField, RungeKuttaStepDerivatives<T> derivatives, IReadOnlyList<TapeStep<T>> steps, T[] sigma,
-        ReverseProducts<T>? products) : ITangentSweep<T>
+        ReverseProducts<T>? products, PairedTerms<T>? paired) : ITangentSweep<T>
     {
         private IEngine<T> Engine => vectorField.Engine;
         private T[] _sigma = sigma;
         private readonly int _steps = steps.Count;
+        private PairedTerms<T>? _paired = paired;
+        private bool[]? _formed = paired?.Formed;
         public T Final => _sigma[_steps];
         public SolveStatistics Statistics => SolveStatistics.Zero;
 
         public Fin<SecondOrderReverseResult<T>> Reverse(T lambdaT, T muT)
         {
-            var first = new ControlAccumulator<T>(Engine, vectorField.Controls);
-            var second = new ControlAccumulator<T>(Engine, vectorField.Controls);
             var (lambda, mu) = (lambdaT, muT);
             var kept = products is not null && products.Serves(lambdaT) ? products : null;
+            // The terms paired with p that the earlier sweeps formed hold only for their λ(T), so only where the kept
+            // products serve this one; and only once (they become this sweep's results).
+            var paired = _paired;
+            _paired = null;
+            var formerFirst = kept?.TakeFirst();
+            var first = formerFirst ?? new ControlAccumulator<T>(Engine, vectorField.Controls);
+            var second = kept is not null && paired is not null ? paired.Sums : new ControlAccumulator<T>(Engine, vectorField.Controls);
+            var tangentFormed = kept is not null ? paired?.Formed : null;
             for (int n = _steps - 1; n >= 0; n--)
             {
-                var (l, m) = derivatives.SecondOrderReverse(n, steps[n], _sigma[n], lambda, mu, first, second, kept);
+                var (l, m) = derivatives.SecondOrderReverse(n, steps[n], _sigma[n], lambda, mu, first, second, kept, formerFirst is not null, tangentFormed);
                 if (n < steps.Count - 1) { Engine.Release(lambda); Engine.Release(mu); }
                 (lambda, mu) = (l, m);
             }
@@ -152,6 +181,8 @@ public sealed record DiscreteAdjoint : IAdjointMethod
             for (int n = 1; n <= _steps; n++) Engine.Release(_sigma[n]);
             System.Buffers.ArrayPool<T>.Shared.Return(_sigma, clearArray: true);
             _sigma = [];
+            if (_formed is not null) System.Buffers.ArrayPool<bool>.Shared.Return(_formed);
+            (_formed, _paired) = (null, null);
         }
     }
 }

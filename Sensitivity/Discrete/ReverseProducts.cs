@@ -1,6 +1,7 @@
 using System.Buffers;
 using RobustNode.Core.Engines;
 using RobustNode.Core.Fields;
+using RobustNode.Sensitivity.Problems;
 
 namespace RobustNode.Sensitivity.Discrete;
 
@@ -16,6 +17,11 @@ namespace RobustNode.Sensitivity.Discrete;
 /// <para>Memory: one intermediate per stage (one state for the convolutional field) and λ(T), from the reverse sweep until the
 /// second-order sweep takes them — each is released as its stage consumes it — or until <see cref="Dispose"/>.</para>
 /// <para>Only the first second-order sweep takes them (they are released as it goes); a later one recomputes.</para>
+/// <para>For a field that forms the control terms paired with p in the earlier sweeps
+/// (<see cref="FieldLinearization{T}.PairsControlTerms"/>), the reverse sweep also adds g_uᵀp to <see cref="First"/>
+/// (the second-order sweep's first-order sums, which it takes when it <see cref="Serves"/>), and keeps each stage's
+/// cotangent p for the tangent sweep, which forms ∂ₓ(g_uᵀp)·s with it and releases it as it passes the stage (so
+/// that the kept cotangents give way to the tangents the tangent sweep keeps: one state per stage in all).</para>
 /// </remarks>
 internal sealed class ReverseProducts<T> : IDisposable
 {
@@ -23,6 +29,9 @@ internal sealed class ReverseProducts<T> : IDisposable
     private readonly int _stages;
     private T[] _values;
     private bool[] _kept;
+    private T[] _cotangents;
+    private bool[] _pending;
+    private bool[] _paired;
     private readonly int _count;
     private T _lambdaT;
     private bool _open = true;
@@ -31,13 +40,61 @@ internal sealed class ReverseProducts<T> : IDisposable
     /// <param name="steps">The number of steps of the tape.</param>
     /// <param name="stages">The stages of the tableau.</param>
     /// <param name="lambdaT">λ(T) of the reverse sweep (copied).</param>
-    public ReverseProducts(IEngine<T> engine, int steps, int stages, T lambdaT)
+    /// <param name="first">Where the reverse sweep adds g_uᵀp (null: the field does not pair the control terms, and the sweep keeps no cotangents).</param>
+    public ReverseProducts(IEngine<T> engine, int steps, int stages, T lambdaT, ControlAccumulator<T>? first = null)
     {
         (_engine, _stages, _count) = (engine, stages, steps * stages);
         _values = ArrayPool<T>.Shared.Rent(Math.Max(1, _count));
         _kept = ArrayPool<bool>.Shared.Rent(Math.Max(1, _count));
+        _cotangents = ArrayPool<T>.Shared.Rent(Math.Max(1, _count));
+        _pending = ArrayPool<bool>.Shared.Rent(Math.Max(1, _count));
+        _paired = ArrayPool<bool>.Shared.Rent(Math.Max(1, _count));
         Array.Clear(_kept, 0, _count);
+        Array.Clear(_pending, 0, _count);
+        Array.Clear(_paired, 0, _count);
         _lambdaT = engine.DetachFromScope(engine.Clone(lambdaT));
+        First = first;
+    }
+
+    /// <summary>
+    /// The first-order control sums Σ g_uᵀp the reverse sweep added at the stages it <see cref="Paired"/> (zero elsewhere),
+    /// or null. The second-order sweep that <see cref="Serves"/> takes them as its own and adds only the other stages'.
+    /// </summary>
+    public ControlAccumulator<T>? First { get; private set; }
+
+    /// <summary>Keeps a stage's cotangent p for the tangent sweep, and records that the reverse sweep added its g_uᵀp to <see cref="First"/>.</summary>
+    public void KeepCotangent(int step, int stage, T cotangent)
+    {
+        int at = step * _stages + stage;
+        if (_pending[at]) _engine.Release(_cotangents[at]);
+        _cotangents[at] = _engine.DetachFromScope(cotangent);
+        (_pending[at], _paired[at]) = (true, true);
+    }
+
+    /// <summary>Whether the reverse sweep added the stage's g_uᵀp to <see cref="First"/>.</summary>
+    public bool Paired(int step, int stage) => _paired[step * _stages + stage];
+
+    /// <summary>Takes a stage's kept cotangent p (the caller releases it), or false: only the first tangent sweep gets it.</summary>
+    public bool TryTakeCotangent(int step, int stage, out T cotangent)
+    {
+        int at = step * _stages + stage;
+        if (!_pending[at])
+        {
+            cotangent = default!;
+            return false;
+        }
+        cotangent = _cotangents[at];
+        _cotangents[at] = default!;
+        _pending[at] = false;
+        return true;
+    }
+
+    /// <summary>Hands <see cref="First"/> to the second-order sweep that <see cref="Serves"/> (null after the first call).</summary>
+    public ControlAccumulator<T>? TakeFirst()
+    {
+        var first = First;
+        First = null;
+        return first;
     }
 
     /// <summary>Keeps the intermediate of stage <paramref name="stage"/> of step <paramref name="step"/>, taken out of the current scopes.</summary>
@@ -84,10 +141,16 @@ internal sealed class ReverseProducts<T> : IDisposable
     {
         if (_values.Length == 0) return;
         for (int at = 0; at < _count; at++)
+        {
             if (_kept[at]) _engine.Release(_values[at]);
+            if (_pending[at]) _engine.Release(_cotangents[at]);
+        }
         _engine.Release(_lambdaT);
         ArrayPool<T>.Shared.Return(_values, clearArray: true);
         ArrayPool<bool>.Shared.Return(_kept);
-        (_values, _kept, _lambdaT, _open) = ([], [], default!, false);
+        ArrayPool<T>.Shared.Return(_cotangents, clearArray: true);
+        ArrayPool<bool>.Shared.Return(_pending);
+        ArrayPool<bool>.Shared.Return(_paired);
+        (_values, _kept, _cotangents, _pending, _paired, _lambdaT, _open, First) = ([], [], [], [], [], default!, false, null);
     }
 }

@@ -59,7 +59,17 @@ internal sealed class RungeKuttaStepDerivatives<T>
     }
 
     /// <summary>Forward sensitivity of the step: σ' = Φ_x σ + Φ_u η (η: the controls' directions, whole, or null for none).</summary>
-    public T Tangent(int index, TapeStep<T> step, T sigma, IReadOnlyList<T>? eta = null)
+    /// <param name="index">The step's index on the tape.</param>
+    /// <param name="step">The step.</param>
+    /// <param name="sigma">σ at the step's start.</param>
+    /// <param name="eta">The controls' directions, or null.</param>
+    /// <param name="products">Where a state-only reverse sweep kept its stage cotangents p (or null): a stage that finds its p
+    /// there takes it, adds ∂ₓ(g_uᵀp)·Ẋᵢ to <paramref name="paired"/> with its slope
+    /// (<see cref="FieldLinearization{T}.Jvp(T, T, FieldCotangent{T})"/>), marks it in <paramref name="formed"/> and releases p.</param>
+    /// <param name="paired">The tangent sweep's sums of ∂ₓ(g_uᵀp)·Ẋᵢ (with <paramref name="products"/>).</param>
+    /// <param name="formed">Per step and stage, whether the stage added its term to <paramref name="paired"/>.</param>
+    public T Tangent(int index, TapeStep<T> step, T sigma, IReadOnlyList<T>? eta = null, ReverseProducts<T>? products = null,
+        ControlAccumulator<T>? paired = null, bool[]? formed = null)
     {
         using var scope = _engine.OpenScope();
         Stages(index, step);
@@ -67,7 +77,13 @@ internal sealed class RungeKuttaStepDerivatives<T>
             for (int j = 0; j < _eta.Length; j++) _eta[j] = _field.Controls[j].PerLayer ? _engine.Select(eta[j], step.Piece) : eta[j];
         _differentiating.AllSlopes = true;
         _differentiating.WithControls = eta is not null;
+        if (eta is null && products is not null && paired is not null && formed is not null)
+        {
+            paired.Bind(_second, step.Piece);
+            (_differentiating.Products, _differentiating.Formed, _differentiating.Index) = (products, formed, index);
+        }
         _tangent.Run(_differentiating, step.T0, sigma, step.H);
+        (_differentiating.Products, _differentiating.Formed) = (null, null);
         var result = _tangent.Combine(sigma, step.H, _tableau.B);
         Array.Clear(_eta);
         return _engine.Keep(result);
@@ -87,6 +103,7 @@ internal sealed class RungeKuttaStepDerivatives<T>
         using var scope = _engine.OpenScope();
         Stages(index, step);
         if (gradient is not null) gradient.Bind(_first, step.Piece);
+        else products?.First?.Bind(_first, step.Piece);
         var lambda = _engine.Clone(lambdaNext);
         for (int i = _tableau.Stages - 1; i >= 0; i--)
         {
@@ -95,7 +112,14 @@ internal sealed class RungeKuttaStepDerivatives<T>
             var point = _points[i]!;
             if (gradient is null && products is not null && point.SharesReverseProduct)
             {
-                _xbar[i] = point.StateVjp(kbar, out var product);
+                T product;
+                if (products.First is not null && point.PairsControlTerms)
+                {
+                    // g_uᵀp as a by-product here, and p kept for the tangent sweep's ∂ₓ(g_uᵀp)·s.
+                    _xbar[i] = point.StateVjp(kbar, out product, _first);
+                    products.KeepCotangent(index, i, kbar);
+                }
+                else _xbar[i] = point.StateVjp(kbar, out product);
                 products.Keep(index, i, product);
             }
             else _xbar[i] = gradient is null ? point.StateVjp(kbar) : point.Vjp(kbar, _first);
@@ -112,9 +136,13 @@ internal sealed class RungeKuttaStepDerivatives<T>
     /// K̄̇ᵢ = h bᵢ μ' + h Σⱼ&gt;ᵢ aⱼᵢ X̄̇ⱼ, X̄̇ᵢ = g_xᵀK̄̇ᵢ + ∂ₓ(g_xᵀK̄ᵢ)·Ẋᵢ, ū̇ += g_uᵀK̄̇ᵢ + ∂ₓ(g_uᵀK̄ᵢ)·Ẋᵢ.
     /// </summary>
     /// <remarks>With <paramref name="products"/> (kept by a state-only reverse sweep from the same λ(T)), each stage takes its
-    /// intermediate from there instead of computing it again, and releases it.</remarks>
+    /// intermediate from there instead of computing it again, and releases it; the control terms paired with p that the
+    /// reverse sweep (<see cref="ReverseProducts{T}.Paired"/>, when <paramref name="firstOrder"/> is its
+    /// <see cref="ReverseProducts{T}.First"/>) and the tangent sweep (<paramref name="tangentFormed"/>, when
+    /// <paramref name="secondOrder"/> holds its sums) added already are not added again.</remarks>
     public (T Lambda, T Mu) SecondOrderReverse(int index, TapeStep<T> step, T sigma, T lambdaNext, T muNext,
-        ControlAccumulator<T> firstOrder, ControlAccumulator<T> secondOrder, ReverseProducts<T>? products = null)
+        ControlAccumulator<T> firstOrder, ControlAccumulator<T> secondOrder, ReverseProducts<T>? products = null,
+        bool cotangentsFormed = false, bool[]? tangentFormed = null)
     {
         using var scope = _engine.OpenScope();
         Stages(index, step);
@@ -133,7 +161,10 @@ internal sealed class RungeKuttaStepDerivatives<T>
             _primal.TransposedSlope(i, muNext, step.H, _xbarDot, _reached, out var kbarDot);
             if (products is not null && products.TryTake(index, i, out var product))
             {
-                (_xbar[i], _xbarDot[i]) = _points[i]!.SecondOrderReverse(kbar, kbarDot, _tangent.Argument(i), _first, _second, product);
+                int at = index * _tableau.Stages + i;
+                var formed = (cotangentsFormed && products.Paired(index, i) ? PairedControlTerms.Cotangent : PairedControlTerms.None)
+                    | (tangentFormed is not null && tangentFormed[at] ? PairedControlTerms.Tangent : PairedControlTerms.None);
+                (_xbar[i], _xbarDot[i]) = _points[i]!.SecondOrderReverse(kbar, kbarDot, _tangent.Argument(i), _first, _second, product, formed);
                 _engine.Release(product);
             }
             else (_xbar[i], _xbarDot[i]) = _points[i]!.SecondOrderReverse(kbar, kbarDot, _tangent.Argument(i), _first, _second);
@@ -192,12 +223,23 @@ internal sealed class RungeKuttaStepDerivatives<T>
     {
         public bool AllSlopes;
         public bool WithControls;
+        // The reverse sweep's kept stage cotangents, and where the stages that take one mark it (the tangent sweep only).
+        public ReverseProducts<T>? Products;
+        public bool[]? Formed;
+        public int Index;
 
         public T Slope(int stage, double t, T x)
         {
             if (!AllSlopes && !owner._tableau.FeedsLaterStage(stage)) return default!;
             var point = owner._points[stage]!;
-            var slope = point.Jvp(x);
+            T slope;
+            if (Products is not null && point.PairsControlTerms && Products.TryTakeCotangent(Index, stage, out var p))
+            {
+                slope = point.Jvp(x, p, owner._second);
+                owner._engine.Release(p);
+                Formed![Index * owner._tableau.Stages + stage] = true;
+            }
+            else slope = point.Jvp(x);
             if (WithControls) owner._engine.AddInPlace(slope, point.ControlJvp(owner._eta));
             return slope;
         }

@@ -94,9 +94,6 @@ public sealed record ConvolutionBlock(Tensor Weight, Tensor Bias, int Stride, Ac
         nn.functional.conv_transpose2d(cotangent, Weight, strides: [Stride, Stride], padding: [Padding, Padding],
             output_padding: OutputPadding(cotangent, inputShape));
 
-    // (z ⋆ ā)[o, i, u, v] = Σ_b Σ_{h,w} ā[b, o, h, w] z[b, i, S·h + u − P, S·w + v − P].
-    private Tensor KernelCorrelation(Tensor z, Tensor abar) => KernelCotangents.Correlation(z, abar, Kernel, Stride, Padding);
-
     // The output padding that shapes a transposed convolution of the cotangent like the block's input.
     private long[] OutputPadding(Tensor cotangent, long[] inputShape)
     {
@@ -113,11 +110,12 @@ public sealed record ConvolutionBlock(Tensor Weight, Tensor Bias, int Stride, Ac
         {
             using var scope = NewDisposeScope();
             var abar = E.ActivationDerivative(block.Activation, preActivation, output).mul_(lambdaT);
-            var lambda = block.Transposed(abar, input.shape);
-            Tensor[] grads = withControls
-                ? [block.KernelCorrelation(input, abar).MoveToOuterDisposeScope(), abar.sum([0, 2, 3]).MoveToOuterDisposeScope()]
-                : [];
-            return new ReverseResult<Tensor>(lambda.MoveToOuterDisposeScope(), grads, SolveStatistics.Zero);
+            if (!withControls) return new ReverseResult<Tensor>(block.Transposed(abar, input.shape).MoveToOuterDisposeScope(), [], SolveStatistics.Zero);
+            // z ⋆ ā by a kernel-only backward pass through the transposed convolution (libtorch's weight gradient).
+            var (transposed, kernel) = KernelCotangents.TransposedWithCorrelation([abar], block.Weight, [input], block.Stride, block.Padding,
+                block.OutputPadding(abar, input.shape));
+            Tensor[] grads = [kernel.MoveToOuterDisposeScope(), abar.sum([0, 2, 3]).MoveToOuterDisposeScope()];
+            return new ReverseResult<Tensor>(transposed[0].MoveToOuterDisposeScope(), grads, SolveStatistics.Zero);
         }
 
         public Fin<ITangentSweep<Tensor>> Tangent(Tensor sigma0)
@@ -143,11 +141,13 @@ public sealed record ConvolutionBlock(Tensor Weight, Tensor Bias, int Stride, Ac
             var abarDot = (d1 * muT).PlusInPlace(E.ActivationSecondDerivative(block.Activation, preActivation, output, d1).mul_(aDot).mul_(lambdaT));
             // Wᵀ ∗ ā and Wᵀ ∗ ā̇, and with them, by a kernel-only backward pass through that one layer, z ⋆ ā̇ + σ_in ⋆ ā:
             // the second-order kernel term.
-            var (transposed, kernel) = KernelCotangents.TransposedWithCorrelation([abar, abarDot], block.Weight, [sigmaIn, input],
+            // The first-order kernel term z ⋆ ā by a second kernel-only backward pass through the first of them (libtorch's
+            // weight gradient, a fraction of a correlation written as a convolution).
+            var (transposed, kernels) = KernelCotangents.TransposedWithCorrelations([abar, abarDot], block.Weight, [[input], [sigmaIn, input]],
                 block.Stride, block.Padding, block.OutputPadding(abar, input.shape));
             var (lambda, mu) = (transposed[0], transposed[1]);
-            Tensor[] first = [block.KernelCorrelation(input, abar).MoveToOuterDisposeScope(), abar.sum([0, 2, 3]).MoveToOuterDisposeScope()];
-            Tensor[] second = [kernel.MoveToOuterDisposeScope(), abarDot.sum([0, 2, 3]).MoveToOuterDisposeScope()];
+            Tensor[] first = [kernels[0].MoveToOuterDisposeScope(), abar.sum([0, 2, 3]).MoveToOuterDisposeScope()];
+            Tensor[] second = [kernels[1].MoveToOuterDisposeScope(), abarDot.sum([0, 2, 3]).MoveToOuterDisposeScope()];
             return new SecondOrderReverseResult<Tensor>(lambda.MoveToOuterDisposeScope(), mu.MoveToOuterDisposeScope(), first, second, SolveStatistics.Zero);
         }
 
