@@ -46,35 +46,9 @@ internal static class DenseSpectrum
         }
         var result = a.ToArray();
         if (!any) return result;
-        // P = Q diag(shrink) Qᵀ from the Gram matrix's eigenvectors Q; then A − A P (right side) or A − P A (left side).
-        var p = new double[n * n];
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < n; j++)
-            {
-                double s = 0;
-                for (int k = 0; k < n; k++) s += vectors[i * n + k] * shrink[k] * vectors[j * n + k];
-                p[i * n + j] = s;
-            }
-        if (right)
-        {
-            for (int r = 0; r < rows; r++)
-                for (int c = 0; c < cols; c++)
-                {
-                    double s = 0;
-                    for (int k = 0; k < cols; k++) s += a[r * cols + k] * p[k * cols + c];
-                    result[r * cols + c] -= s;
-                }
-        }
-        else
-        {
-            for (int r = 0; r < rows; r++)
-                for (int c = 0; c < cols; c++)
-                {
-                    double s = 0;
-                    for (int k = 0; k < rows; k++) s += p[r * rows + k] * a[k * cols + c];
-                    result[r * cols + c] -= s;
-                }
-        }
+        // A − A P (right side) or A − P A (left side), P = Q diag(shrink) Qᵀ.
+        var ap = TimesGramFunction(a, rows, cols, vectors, shrink, right);
+        for (int i = 0; i < result.Length; i++) result[i] -= ap[i];
         return result;
     }
 
@@ -93,13 +67,23 @@ internal static class DenseSpectrum
         var scale = new double[n];
         for (int i = 0; i < n; i++)
             scale[i] = values[i] > 1e-24 * largest && values[i] > 0 ? radius / Math.Sqrt(values[i]) : 0;
-        // P = Q diag(r/σ) Qᵀ; then A P (right side) or P A (left side).
+        // A P (right side) or P A (left side), P = Q diag(r/σ) Qᵀ.
+        return TimesGramFunction(a, rows, cols, vectors, scale, right);
+    }
+
+    /// <summary>
+    /// A P (<paramref name="right"/>) or P A, where P = Q diag(d) Qᵀ is a function of the shorter side's Gram matrix given
+    /// by its eigenvectors Q (columns, row-major n×n, from <see cref="Gram"/>) and the weights d of its eigenvalues.
+    /// </summary>
+    private static double[] TimesGramFunction(ReadOnlySpan<double> a, int rows, int cols, double[] vectors, double[] d, bool right)
+    {
+        int n = d.Length;
         var p = new double[n * n];
         for (int i = 0; i < n; i++)
             for (int j = 0; j < n; j++)
             {
                 double s = 0;
-                for (int k = 0; k < n; k++) s += vectors[i * n + k] * scale[k] * vectors[j * n + k];
+                for (int k = 0; k < n; k++) s += vectors[i * n + k] * d[k] * vectors[j * n + k];
                 p[i * n + j] = s;
             }
         var result = new double[rows * cols];
