@@ -146,9 +146,7 @@ public sealed class NormConstrainedBlocks
         Initialise();
         using var scope = NewDisposeScope();
         using var g = new Generator((ulong)seed);
-        var network = new Network<Tensor>([
-            LinearBlock.Create(randn([6, 4], dtype: float64, generator: g), zeros([6], dtype: float64)),
-            LinearBlock.Create(randn([5, 6], dtype: float64, generator: g), zeros([5], dtype: float64))]);
+        var network = TwoRandomLinearLayers(g);
         var pairs = Ok(LogitDifferenceBound.Of(network, [1, 4]));
         double whole = Ok(LipschitzBounds.Of(network, [1, 4])).Value;
         Assert.True(pairs.Pairwise);
@@ -165,9 +163,7 @@ public sealed class NormConstrainedBlocks
         Initialise();
         using var scope = NewDisposeScope();
         using var g = new Generator((ulong)seed);
-        var network = new Network<Tensor>([
-            LinearBlock.Create(randn([6, 4], dtype: float64, generator: g), zeros([6], dtype: float64)),
-            LinearBlock.Create(randn([5, 6], dtype: float64, generator: g), zeros([5], dtype: float64))]);
+        var network = TwoRandomLinearLayers(g);
         var single = LinearBlock.Create(randn([5, 4], dtype: float64, generator: g), zeros([5], dtype: float64));
         foreach (IBlock<Tensor> model in new IBlock<Tensor>[] { network, single })
         {
@@ -179,4 +175,9 @@ public sealed class NormConstrainedBlocks
             Assert.Equal(afresh.PairNorms, reused.PairNorms);
         }
     }
+
+    // A 4 → 6 → 5 network of two random linear blocks.
+    private static Network<Tensor> TwoRandomLinearLayers(Generator g) => new([
+        LinearBlock.Create(randn([6, 4], dtype: float64, generator: g), zeros([6], dtype: float64)),
+        LinearBlock.Create(randn([5, 6], dtype: float64, generator: g), zeros([5], dtype: float64))]);
 }
