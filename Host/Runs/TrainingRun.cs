@@ -47,9 +47,14 @@ internal sealed class TrainingRun<T>(IEngine<T> engine, Device device, Experimen
     /// error naming the file); a trainer without one starts afresh.
     /// </summary>
     public Validation<Error, IReadOnlyList<PreparedTrainer<T>>> Prepare(bool resume) =>
-        experiment.Training.Trainers.Select(t => Prepare(t, resume)).Sequence().Map(list => (IReadOnlyList<PreparedTrainer<T>>)list.ToArray());
+        Prepared(experiment.Training.Trainers.Select(t => Prepare(t, resume)));
 
-    private Validation<Error, PreparedTrainer<T>> Prepare(TrainerSettings trainer, bool resume)
+    /// <summary>Every trainer's preparation, or all their problems in trainer order.</summary>
+    public static Validation<Error, IReadOnlyList<PreparedTrainer<T>>> Prepared(IEnumerable<Validation<Error, PreparedTrainer<T>>> trainers) =>
+        trainers.Sequence().Map(list => (IReadOnlyList<PreparedTrainer<T>>)list.ToArray());
+
+    /// <summary>One trainer's starting state (see <see cref="Prepare(bool)"/>), made on the calling thread, which is to train it.</summary>
+    public Validation<Error, PreparedTrainer<T>> Prepare(TrainerSettings trainer, bool resume)
     {
         var options = Objectives.Options(experiment, trainer, data.Scale);
         var fingerprint = ExperimentModel.Fingerprint(experiment, data.Train, options);
@@ -92,9 +97,11 @@ internal sealed class TrainingRun<T>(IEngine<T> engine, Device device, Experimen
     /// <summary>
     /// Runs the trainer's remaining epochs, drawing progress and checkpointing after each. Fails with a
     /// library error (its code kept, the trainer named) when training fails, or with a file error when a
-    /// checkpoint cannot be written.
+    /// checkpoint cannot be written. When <paramref name="stop"/> says so at the end of an epoch (another trainer
+    /// failed), the epochs done are written and the trainer stops with <see cref="Stopped"/>. With
+    /// <paramref name="sideBySide"/> (other trainers write to the console at the same time) progress is one whole line per epoch.
     /// </summary>
-    public Fin<PreparedTrainer<T>> Train(PreparedTrainer<T> prepared)
+    public Fin<PreparedTrainer<T>> Train(PreparedTrainer<T> prepared, Func<bool>? stop = null, bool sideBySide = false)
     {
         var (trainer, options, state) = (prepared.Trainer, prepared.Options, prepared.State);
         if (prepared.Finished)
@@ -105,7 +112,7 @@ internal sealed class TrainingRun<T>(IEngine<T> engine, Device device, Experimen
         log.LogInformation("{Trainer}: {Objective}, epochs {From} to {To}, {Batches} batches of {BatchSize} per epoch",
             trainer.Name, options.Objective.Describe(), state.Epoch + 1, options.Epochs, data.Train.BatchCount(options.BatchSize), options.BatchSize);
         var history = prepared.History.ToList();
-        var progress = new EpochProgress(console, trainer.Name, options.Epochs);
+        var progress = new EpochProgress(console, trainer.Name, options.Epochs, sideBySide);
         var clock = Stopwatch.StartNew();
         var writing = new Stopwatch();
         int first = state.Epoch;
@@ -113,8 +120,12 @@ internal sealed class TrainingRun<T>(IEngine<T> engine, Device device, Experimen
         var files = new CheckpointQueue();
         Fin<PreparedTrainer<T>> Unwritable(Exception ex) =>
             FinFail<PreparedTrainer<T>>(HostErrors.File(folder.Checkpoints, $"cannot write the checkpoint of {trainer.Name}: {ex.Message}"));
-        foreach (var epoch in Trainer.Epochs(state, data.Train, options, progress))
+        // Side by side, the process's processor time over an epoch counts the other trainers' too: an epoch's is its thread's
+        // (what it spends between the end of the previous epoch's checkpointing and the end of the epoch).
+        var threadCpu = sideBySide ? ThreadCpuClock.Now() : null;
+        foreach (var ran in Trainer.Epochs(state, data.Train, options, progress))
         {
+            var epoch = threadCpu is { } before && ThreadCpuClock.Now() is { } after ? ran.Map(m => m with { CpuTime = after - before }) : ran;
             if (epoch.IsFail)
             {
                 // The epochs before the failure are on disk before the run reports it.
@@ -142,6 +153,14 @@ internal sealed class TrainingRun<T>(IEngine<T> engine, Device device, Experimen
             {
                 writing.Stop();
             }
+            if (threadCpu is not null) threadCpu = ThreadCpuClock.Now();
+            if (stop?.Invoke() == true && state.Epoch < options.Epochs)
+            {
+                try { files.Drain(); }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return Unwritable(ex); }
+                log.LogInformation("{Trainer}: stopped after epoch {Epoch}, because another trainer failed", trainer.Name, state.Epoch);
+                return FinFail<PreparedTrainer<T>>(Stopped);
+            }
         }
         var waiting = Stopwatch.StartNew();
         try { files.Drain(); }
@@ -150,4 +169,10 @@ internal sealed class TrainingRun<T>(IEngine<T> engine, Device device, Experimen
             trainer.Name, options.Epochs - first, clock.Elapsed.TotalSeconds, writing.Elapsed.TotalSeconds, waiting.Elapsed.TotalSeconds);
         return prepared with { History = history };
     }
+
+    /// <summary>The outcome of a trainer stopped because another failed (never reported: the other trainer's failure is).</summary>
+    public static Error Stopped { get; } = Error.New("stopped because another trainer failed");
+
+    /// <summary>True when the trainer stopped because another failed (<see cref="Stopped"/>).</summary>
+    public static bool IsStopped(Fin<PreparedTrainer<T>> result) => result.Match(Succ: _ => false, Fail: e => ReferenceEquals(e, Stopped));
 }

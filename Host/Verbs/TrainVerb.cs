@@ -91,22 +91,45 @@ internal sealed class TrainVerb(
     private int Train<T>(IEngine<T> engine, ExperimentSettings experiment, ExperimentData data, RunFolder folder, bool resume, Stopwatch clock)
     {
         var run = new TrainingRun<T>(engine, runtime.Device, experiment, data, folder, console, log);
-        var prepared = run.Prepare(resume);
+        var trainers = experiment.Training.Trainers;
+        using var threads = new TrainerThreads(trainers.Count, Lanes(engine, experiment));
+        if (threads.SideBySide) log.LogInformation("Trainers side by side: {Lanes} at a time, each on a thread of its own", threads.Lanes);
+        var prepared = TrainingRun<T>.Prepared(threads.Run(trainers.Count, i => run.Prepare(trainers[i], resume)));
         if (prepared.IsFail) return _console.Invalid($"cannot {(resume ? "resume" : "start")} run '{Path.GetFileName(folder.Path)}'", prepared.FailToSeq());
+        var ready = (IReadOnlyList<PreparedTrainer<T>>)prepared.SuccessToSeq().Head;
 
         var timings = new RunTimings(clock.Elapsed);
         timings.Mark("set-up");
-        var trained = new List<PreparedTrainer<T>>();
-        foreach (var trainer in (IReadOnlyList<PreparedTrainer<T>>)prepared.SuccessToSeq().Head)
+        // As in a run of one trainer after another: the first failure in trainer order is reported, and no trainer after
+        // it trains on (those running stop at the end of their epoch, their epochs done written).
+        int firstFailed = int.MaxValue;
+        var results = threads.Run(ready.Count, i =>
         {
-            var result = run.Train(trainer);
+            if (Volatile.Read(ref firstFailed) < i) return FinFail<PreparedTrainer<T>>(TrainingRun<T>.Stopped);
+            var result = run.Train(ready[i], () => Volatile.Read(ref firstFailed) < i, threads.SideBySide);
+            if (result.IsFail && !TrainingRun<T>.IsStopped(result))
+                for (int seen = Volatile.Read(ref firstFailed); i < seen; seen = Volatile.Read(ref firstFailed))
+                    if (Interlocked.CompareExchange(ref firstFailed, i, seen) == seen) break;
+            return result;
+        });
+        var trained = new List<PreparedTrainer<T>>();
+        foreach (var result in results)
+        {
             if (result.IsFail) return Failed("training failed", result);
             trained.Add((PreparedTrainer<T>)result);
         }
         timings.Training = clock.Elapsed - timings.SetUp;
         timings.Mark("training");
-        return Evaluate(engine, experiment, data, folder, trained, clock, timings);
+        return Evaluate(engine, experiment, data, folder, trained, threads, clock, timings);
     }
+
+    /// <summary>
+    /// How many trainers compute at a time: up to the experiment's threads on the managed engine, whose trainers each
+    /// compute on their own thread and share nothing; one on TorchSharp, whose intra-op thread pool is one for the
+    /// process and already uses the experiment's threads for every operation.
+    /// </summary>
+    private static int Lanes<T>(IEngine<T> engine, ExperimentSettings experiment) =>
+        engine.Name == "managed" ? Math.Max(1, Math.Min(experiment.Threads, experiment.Training.Trainers.Count)) : 1;
 
     /// <summary>
     /// Where a run's wall time went, and its processor time: on a shared machine the wall time of a phase says more about
@@ -140,21 +163,27 @@ internal sealed class TrainVerb(
     }
 
     private int Evaluate<T>(IEngine<T> engine, ExperimentSettings experiment, ExperimentData data, RunFolder folder, IReadOnlyList<PreparedTrainer<T>> trained,
-        Stopwatch clock, RunTimings timings)
+        TrainerThreads threads, Stopwatch clock, RunTimings timings)
     {
         var evaluation = Stopwatch.StartNew();
         var ev = experiment.Evaluation;
         var families = ModelEvaluation.Families(ev, data.Scale, AttackSelection.All, data.Train.Classes);
-        var reports = new List<TrainerReport>();
-        foreach (var t in trained)
+        // Each model on its trainer's thread; the reports in trainer order, the first failure in that order reported.
+        var scored = threads.Run(trained.Count, i =>
         {
+            var t = trained[i];
             var watch = Stopwatch.StartNew();
             var scores = ModelEvaluation.Evaluate(t.State.Model, data.Test, families, ev.Epsilons, data.Scale, ev, ev.Certify ? ev.Norm : null);
+            if (scores.IsSucc)
+                log.LogInformation("{Trainer}: clean test accuracy {Accuracy:P1}; attacked with {Attacks} at {Count} radii in {Seconds:F1} s",
+                    t.Trainer.Name, ((ModelScores)scores).CleanAccuracy, string.Join(", ", families.Select(f => f.Family.Name)), ev.Epsilons.Count, watch.Elapsed.TotalSeconds);
+            return scores;
+        });
+        var reports = new List<TrainerReport>();
+        foreach (var (t, scores) in trained.Zip(scored))
+        {
             if (scores.IsFail) return Failed($"the evaluation of {t.Trainer.Name} failed", scores);
-            var scored = (ModelScores)scores;
-            log.LogInformation("{Trainer}: clean test accuracy {Accuracy:P1}; attacked with {Attacks} at {Count} radii in {Seconds:F1} s",
-                t.Trainer.Name, scored.CleanAccuracy, string.Join(", ", families.Select(f => f.Family.Name)), ev.Epsilons.Count, watch.Elapsed.TotalSeconds);
-            foreach (var warning in scored.Sanity?.Findings.Where(f => !f.Passed) ?? [])
+            foreach (var warning in ((ModelScores)scores).Sanity?.Findings.Where(f => !f.Passed) ?? [])
                 log.LogWarning("{Trainer}: {Warning}", t.Trainer.Name, warning.Message);
             reports.Add(new TrainerReport(t.Trainer.Name, t.Options.Objective.Describe(), t.State.Epoch, t.ResumedFrom, t.History, (ModelScores)scores,
                 Path.GetRelativePath(folder.Path, folder.Model(t.Trainer.Name))));
