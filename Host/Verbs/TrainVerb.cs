@@ -294,7 +294,7 @@ internal sealed class TrainVerb(
                 8, $"{experiment.Name}: training images")));
         }
         files.Add(("accuracy.png", AccuracyPlot.Render(reports.Select(r => (r.Name, r.Scores)).ToArray(), ev.Norm.ToString(),
-            $"{experiment.Name}: test accuracy under attack ({data.Test.Count} samples)")));
+            $"{experiment.Name}, {data.Test.Count} test samples")));
         files.Add(("training.png", TrainingCurvesPlot.Render(reports.Select(r => (r.Name, r.History)).ToArray())));
         return files;
     }
