@@ -27,10 +27,8 @@ internal sealed class ReverseProducts<T> : IDisposable
 {
     private readonly IEngine<T> _engine;
     private readonly int _stages;
-    private T[] _values;
-    private bool[] _kept;
-    private T[] _cotangents;
-    private bool[] _pending;
+    private readonly StageSlots _values;
+    private readonly StageSlots _cotangents;
     private bool[] _paired;
     private readonly int _count;
     private T _lambdaT;
@@ -44,13 +42,9 @@ internal sealed class ReverseProducts<T> : IDisposable
     public ReverseProducts(IEngine<T> engine, int steps, int stages, T lambdaT, ControlAccumulator<T>? first = null)
     {
         (_engine, _stages, _count) = (engine, stages, steps * stages);
-        _values = ArrayPool<T>.Shared.Rent(Math.Max(1, _count));
-        _kept = ArrayPool<bool>.Shared.Rent(Math.Max(1, _count));
-        _cotangents = ArrayPool<T>.Shared.Rent(Math.Max(1, _count));
-        _pending = ArrayPool<bool>.Shared.Rent(Math.Max(1, _count));
+        _values = new StageSlots(engine, _count);
+        _cotangents = new StageSlots(engine, _count);
         _paired = ArrayPool<bool>.Shared.Rent(Math.Max(1, _count));
-        Array.Clear(_kept, 0, _count);
-        Array.Clear(_pending, 0, _count);
         Array.Clear(_paired, 0, _count);
         _lambdaT = engine.DetachFromScope(engine.Clone(lambdaT));
         First = first;
@@ -66,28 +60,15 @@ internal sealed class ReverseProducts<T> : IDisposable
     public void KeepCotangent(int step, int stage, T cotangent)
     {
         int at = step * _stages + stage;
-        if (_pending[at]) _engine.Release(_cotangents[at]);
-        _cotangents[at] = _engine.DetachFromScope(cotangent);
-        (_pending[at], _paired[at]) = (true, true);
+        _cotangents.Put(at, cotangent);
+        _paired[at] = true;
     }
 
     /// <summary>Whether the reverse sweep added the stage's g_uᵀp to <see cref="First"/>.</summary>
     public bool Paired(int step, int stage) => _paired[step * _stages + stage];
 
     /// <summary>Takes a stage's kept cotangent p (the caller releases it), or false: only the first tangent sweep gets it.</summary>
-    public bool TryTakeCotangent(int step, int stage, out T cotangent)
-    {
-        int at = step * _stages + stage;
-        if (!_pending[at])
-        {
-            cotangent = default!;
-            return false;
-        }
-        cotangent = _cotangents[at];
-        _cotangents[at] = default!;
-        _pending[at] = false;
-        return true;
-    }
+    public bool TryTakeCotangent(int step, int stage, out T cotangent) => _cotangents.TryTake(step * _stages + stage, out cotangent);
 
     /// <summary>Hands <see cref="First"/> to the second-order sweep that <see cref="Serves"/> (null after the first call).</summary>
     public ControlAccumulator<T>? TakeFirst()
@@ -98,13 +79,7 @@ internal sealed class ReverseProducts<T> : IDisposable
     }
 
     /// <summary>Keeps the intermediate of stage <paramref name="stage"/> of step <paramref name="step"/>, taken out of the current scopes.</summary>
-    public void Keep(int step, int stage, T product)
-    {
-        int at = step * _stages + stage;
-        if (_kept[at]) _engine.Release(_values[at]);
-        _values[at] = _engine.DetachFromScope(product);
-        _kept[at] = true;
-    }
+    public void Keep(int step, int stage, T product) => _values.Put(step * _stages + stage, product);
 
     /// <summary>
     /// Whether a second-order sweep from <paramref name="lambdaT"/> may take the kept intermediates: the first one to ask,
@@ -122,35 +97,60 @@ internal sealed class ReverseProducts<T> : IDisposable
     }
 
     /// <summary>Takes stage <paramref name="stage"/>'s intermediate of step <paramref name="step"/> (the caller releases it), or false.</summary>
-    public bool TryTake(int step, int stage, out T product)
-    {
-        int at = step * _stages + stage;
-        if (!_kept[at])
-        {
-            product = default!;
-            return false;
-        }
-        product = _values[at];
-        _values[at] = default!;
-        _kept[at] = false;
-        return true;
-    }
+    public bool TryTake(int step, int stage, out T product) => _values.TryTake(step * _stages + stage, out product);
 
     /// <summary>Releases what is still kept and hands the arrays back (disposing twice does nothing).</summary>
     public void Dispose()
     {
-        if (_values.Length == 0) return;
-        for (int at = 0; at < _count; at++)
-        {
-            if (_kept[at]) _engine.Release(_values[at]);
-            if (_pending[at]) _engine.Release(_cotangents[at]);
-        }
+        if (_paired.Length == 0) return;
+        _values.Dispose();
+        _cotangents.Dispose();
         _engine.Release(_lambdaT);
-        ArrayPool<T>.Shared.Return(_values, clearArray: true);
-        ArrayPool<bool>.Shared.Return(_kept);
-        ArrayPool<T>.Shared.Return(_cotangents, clearArray: true);
-        ArrayPool<bool>.Shared.Return(_pending);
         ArrayPool<bool>.Shared.Return(_paired);
-        (_values, _kept, _cotangents, _pending, _paired, _lambdaT, _open, First) = ([], [], [], [], [], default!, false, null);
+        (_paired, _lambdaT, _open, First) = ([], default!, false, null);
+    }
+
+    /// <summary>At most one value per (step, stage) slot, taken out of the current scopes when put, each taken at most once.</summary>
+    private sealed class StageSlots(IEngine<T> engine, int count)
+    {
+        private T[] _values = Rented<T>(count);
+        private bool[] _held = Rented<bool>(count);
+
+        private static TItem[] Rented<TItem>(int count)
+        {
+            var array = ArrayPool<TItem>.Shared.Rent(Math.Max(1, count));
+            Array.Clear(array, 0, Math.Max(1, count));
+            return array;
+        }
+
+        /// <summary>Keeps <paramref name="value"/> in slot <paramref name="at"/>, releasing what it held.</summary>
+        public void Put(int at, T value)
+        {
+            if (_held[at]) engine.Release(_values[at]);
+            _values[at] = engine.DetachFromScope(value);
+            _held[at] = true;
+        }
+
+        /// <summary>Takes slot <paramref name="at"/>'s value (the caller releases it), or false when it holds none.</summary>
+        public bool TryTake(int at, out T value)
+        {
+            if (!_held[at])
+            {
+                value = default!;
+                return false;
+            }
+            (value, _values[at], _held[at]) = (_values[at], default!, false);
+            return true;
+        }
+
+        /// <summary>Releases what is still held and hands the arrays back.</summary>
+        public void Dispose()
+        {
+            for (int at = 0; at < count; at++)
+                if (_held[at]) engine.Release(_values[at]);
+            ArrayPool<T>.Shared.Return(_values, clearArray: true);
+            ArrayPool<bool>.Shared.Return(_held);
+            (_values, _held) = ([], []);
+        }
     }
 }
