@@ -1,5 +1,6 @@
 using RobustNode.Core.Fields;
 using Xunit;
+using static RobustNode.Tests.Networks.ConvolutionProblems;
 using static TorchSharp.torch;
 
 namespace RobustNode.Tests.Networks;
@@ -12,9 +13,6 @@ namespace RobustNode.Tests.Networks;
 [Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public class ConvolutionSweepsEqualDoubleBackprop
 {
-    private static double MaxRelative(Tensor actual, Tensor expected) =>
-        (actual - expected).abs().max().item<double>() / Math.Max(expected.abs().max().item<double>(), 1e-300);
-
     [Theory]
     [InlineData(1, 7, 3)]
     [InlineData(2, 9, 3)]

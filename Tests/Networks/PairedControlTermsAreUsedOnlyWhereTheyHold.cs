@@ -4,6 +4,7 @@ using RobustNode.Sensitivity.Adjoints;
 using RobustNode.Sensitivity.Networks;
 using RobustNode.Solvers;
 using Xunit;
+using static RobustNode.Tests.Networks.ConvolutionProblems;
 using static TorchSharp.torch;
 
 namespace RobustNode.Tests.Networks;
@@ -18,18 +19,13 @@ namespace RobustNode.Tests.Networks;
 [Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public class PairedControlTermsAreUsedOnlyWhereTheyHold
 {
-    private static double MaxRelative(Tensor actual, Tensor expected) =>
-        (actual - expected).abs().max().item<double>() / Math.Max(expected.abs().max().item<double>(), 1e-300);
-
     // Three layers of two steps each.
     private const int Steps = 6;
 
     private static (OdeBlock<Tensor> Block, Counts Counts, int Stages) Block(string scheme)
     {
         manual_seed(37);
-        long c = 3, size = 5;
-        var field = ConvolutionField.Create(randn([3, c, c, 3, 3], dtype: float64) * 0.4, randn([3, c], dtype: float64) * 0.1, size, size, 1.0)
-            .Match(f => f, e => throw new InvalidOperationException(e.Head.Message));
+        var field = RandomField(layers: 3, channels: 3, size: 5);
         var counts = new Counts();
         var solver = SolverCatalog.Fixed(SolverCatalog.BuiltIn[scheme], 2);
         return (OdeBlock.Create<Tensor>(new CountingField(field, counts), solver), counts, solver.Tableau.Stages);
