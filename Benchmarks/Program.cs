@@ -6,6 +6,7 @@ using RobustNode.Benchmarks.Sensitivity;
 using RobustNode.Benchmarks.Solvers;
 
 // dotnet run -c Release --project Benchmarks -- <verb> [arguments]; each verb rewrites its page in docs/benchmarks/.
+OpenMpSpin.Bound(); // before libtorch loads
 var verbs = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIgnoreCase)
 {
     ["solvers"] = _ => Solvers(),

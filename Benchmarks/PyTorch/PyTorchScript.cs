@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using RobustNode.Benchmarks.Engines;
 
 namespace RobustNode.Benchmarks.PyTorch;
 
@@ -64,7 +65,8 @@ internal static class PyTorchScript
     }
 
     // One glibc arena and no heap top padding, as in the .NET memory children, so that peaks measure what is asked for;
-    // OMP_NUM_THREADS as asked, so that libgomp's pool is the size torch.set_num_threads will use.
+    // OMP_NUM_THREADS as asked, so that libgomp's pool is the size torch.set_num_threads will use, and its spin bounded
+    // as in this process (OpenMpSpin).
     internal static ProcessStartInfo StartInfo(IEnumerable<string> arguments, int threads, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(Python)
@@ -76,6 +78,7 @@ internal static class PyTorchScript
         start.Environment["MALLOC_TOP_PAD_"] = "0";
         start.Environment["OMP_NUM_THREADS"] = threads.ToString(System.Globalization.CultureInfo.InvariantCulture);
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
+        OpenMpSpin.Bound(start);
         return start;
     }
 
