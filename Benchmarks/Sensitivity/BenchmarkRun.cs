@@ -140,12 +140,17 @@ internal sealed record BenchmarkRun(int[] Layers, int[] Batches, int[] Dims, int
             var computations = variants.Select(v => v.Method.Prepare(problem, v.Engine)).ToArray();
             var differences = Differences(computations, variants.Select(v => v.Method.ComparedWithBaseline).ToArray());
             var calls = computations.Select(c => TensorsCreated(c.Run) / (double)size.Layers).ToArray();
+            // Thread scaling measured in the same rounds: each computation of an engine with threads of its own also on a
+            // one-thread engine, so that the ratio does not move with the machine between the sizes' measurements.
+            var twins = size.Threads > 1 ? variants.Select((v, i) => (v, i)).Where(x => x.v.Engine.Name != EngineCatalog.Torch).ToArray() : [];
+            var oneThread = twins.Length > 0 ? create(size.At(1)) : default;
+            var timedRuns = computations.Select(c => c.Run).Concat(twins.Select(t => t.v.Method.Prepare(oneThread!, t.v.Engine).Run)).ToArray();
             IBaselineRounds? other = null;
             Timing.Medians timed;
             IReadOnlyList<Measurement> theirs = [];
             try
             {
-                timed = Timing.Interleaved(computations.Select(c => c.Run).ToArray(), Plan, processClock: size.Threads > 1,
+                timed = Timing.Interleaved(timedRuns, Plan, processClock: size.Threads > 1,
                     baseline is null ? null : () => other = baseline(size));
                 if (other is not null) theirs = other.Finish(timed.BaselineWall, timed.BaselineCpu);
             }
@@ -158,7 +163,9 @@ internal sealed record BenchmarkRun(int[] Layers, int[] Batches, int[] Dims, int
             {
                 var (method, engine) = variants[i];
                 (long, long)? peaks = MeasureMemory && size.Threads == Threads[0] ? PeakMemory.Measure(benchmark, method.Name, engine.Name, size) : null;
-                var m = new Measurement(method.Name, method.Method, method.Objective, engine.Name, size, times[i], cpu[i], peaks?.Item1, peaks?.Item2, calls[i], differences[i]);
+                int twin = System.Array.FindIndex(twins, t => t.i == i);
+                var m = new Measurement(method.Name, method.Method, method.Objective, engine.Name, size, times[i], cpu[i], peaks?.Item1, peaks?.Item2, calls[i], differences[i],
+                    twin < 0 ? null : times[variants.Length + twin]);
                 Print(m);
                 results.Add(m);
             }
@@ -174,7 +181,7 @@ internal sealed record BenchmarkRun(int[] Layers, int[] Batches, int[] Dims, int
 
     private static void Print(Measurement m) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"    {m.Method,-16} {m.Engine,-8} {m.Milliseconds,10:F3} ms (CPU {m.CpuMilliseconds,10:F3} ms)   peak {(m.PeakBytes is { } p ? $"{p / 1e6,9:F2} MB" : "—"),12}   {(double.IsNaN(m.TensorsPerLayer) ? "" : $"{m.TensorsPerLayer,6:F0} tensors/layer")}   {(double.IsNaN(m.DifferenceFromBaseline) ? "" : $"Δ vs baseline {m.DifferenceFromBaseline:E1}")}"));
+            $"    {m.Method,-16} {m.Engine,-8} {m.Milliseconds,10:F3} ms (CPU {m.CpuMilliseconds,10:F3} ms)   peak {(m.PeakBytes is { } p ? $"{p / 1e6,9:F2} MB" : "—"),12}   {(double.IsNaN(m.TensorsPerLayer) ? "" : $"{m.TensorsPerLayer,6:F0} tensors/layer")}   {(double.IsNaN(m.DifferenceFromBaseline) ? "" : $"Δ vs baseline {m.DifferenceFromBaseline:E1}")}{(m.OneThreadMilliseconds is { } one ? $"   one thread in the same rounds {one:F3} ms" : "")}"));
 
     /// <summary>Writes the JSON rows when <c>--json</c> was given.</summary>
     public void WriteJson(string benchmark, IReadOnlyList<Measurement> results)

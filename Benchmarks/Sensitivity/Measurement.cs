@@ -10,8 +10,13 @@ namespace RobustNode.Benchmarks.Sensitivity;
 /// <param name="JsonMethod">Its <c>method</c> value in the JSON rows.</param>
 /// <param name="Objective">"standard", "augmented" or null (a forward solve).</param>
 /// <param name="Engine">torch, managed, or pytorch for the rows measured in PyTorch.</param>
+/// <param name="OneThreadMilliseconds">
+/// At more than one thread, on an engine whose thread count is its own (not libtorch's process-wide pool): the median
+/// wall time of the same computation on a one-thread engine, timed in the same rounds; null otherwise.
+/// </param>
 internal sealed record Measurement(string Method, string JsonMethod, string? Objective, string Engine, BenchmarkSize Size,
-    double Milliseconds, double CpuMilliseconds, long? PeakBytes, long? PeakMostBytes, double TensorsPerLayer, double DifferenceFromBaseline)
+    double Milliseconds, double CpuMilliseconds, long? PeakBytes, long? PeakMostBytes, double TensorsPerLayer, double DifferenceFromBaseline,
+    double? OneThreadMilliseconds = null)
 {
     public int Layers => Size.Layers;
 
