@@ -10,38 +10,56 @@ namespace RobustNode.Benchmarks.Profiling;
 /// combinations, accumulations), copies and allocation. Its linearization wraps the inner field's, so an adjoint's
 /// per-stage products are charged too.
 /// </summary>
-internal sealed class TimedField(IVectorField<Tensor> inner, SweepProfile profile) : IVectorField<Tensor>
+internal sealed class TimedField(IVectorField<Tensor> inner, SweepProfile profile) : ForwardingField<Tensor>(inner)
 {
-    public IEngine<Tensor> Engine => inner.Engine;
-    public LayerGrid Grid => inner.Grid;
-    public int Dim => inner.Dim;
-    public long[] StateShape => inner.StateShape;
-    public IReadOnlyList<ControlParameter<Tensor>> Controls => inner.Controls;
+    public override Tensor Evaluate(int layer, double t, Tensor x) => profile.Part("field value g", () => base.Evaluate(layer, t, x));
 
-    public Tensor Evaluate(int layer, double t, Tensor x) => profile.Part("field value g", () => inner.Evaluate(layer, t, x));
+    public override IVectorField<Tensor> WithControls(IReadOnlyList<Tensor> values) => new TimedField(Inner.WithControls(values), profile);
 
-    public FieldLinearization<Tensor> Linearize(int layer, double t, Tensor x) =>
-        new Timed(profile.Part("field linearization", () => inner.Linearize(layer, t, x)), profile);
+    protected override FieldLinearization<Tensor> Wrap(FieldLinearization<Tensor> point) => new Timed(point, profile);
 
-    public IVectorField<Tensor> WithControls(IReadOnlyList<Tensor> values) => new TimedField(inner.WithControls(values), profile);
-
-    private sealed class Timed(FieldLinearization<Tensor> inner, SweepProfile profile)
-        : FieldLinearization<Tensor>(inner.Engine, inner.Layer, inner.Time, inner.State)
+    // The shared and paired variants (StateVjp handing out its product, Jvp with the paired control term, the
+    // second-order stage given the product) are charged to the part of the product they stand for.
+    private sealed class Timed(FieldLinearization<Tensor> inner, SweepProfile profile) : ForwardingLinearization<Tensor>(inner)
     {
-        protected override void Forget() => inner.At(Layer, Time, State);
+        public override Tensor Value() => profile.Part("field value g", base.Value);
 
-        public override Tensor Value() => profile.Part("field value g", inner.Value);
+        public override Tensor Jvp(Tensor s) => profile.Part("field JVP gₓs", () => base.Jvp(s));
 
-        public override Tensor Jvp(Tensor s) => profile.Part("field JVP gₓs", () => inner.Jvp(s));
+        public override Tensor ControlJvp(IReadOnlyList<Tensor> eta) => profile.Part("field control JVP", () => base.ControlJvp(eta));
 
-        public override Tensor ControlJvp(IReadOnlyList<Tensor> eta) => profile.Part("field control JVP", () => inner.ControlJvp(eta));
-
-        public override Tensor Vjp(Tensor p, FieldCotangent<Tensor>? controls) => profile.Part("field VJP (gₓᵀp, g_uᵀp)", () => inner.Vjp(p, controls));
+        public override Tensor Vjp(Tensor p, FieldCotangent<Tensor>? controls) => profile.Part("field VJP (gₓᵀp, g_uᵀp)", () => base.Vjp(p, controls));
 
         public override Tensor SecondOrderVjp(Tensor p, Tensor s, FieldCotangent<Tensor>? controls) =>
-            profile.Part("field second-order VJP", () => inner.SecondOrderVjp(p, s, controls));
+            profile.Part("field second-order VJP", () => base.SecondOrderVjp(p, s, controls));
 
         public override (Tensor First, Tensor Second) SecondOrderReverse(Tensor p, Tensor m, Tensor s, FieldCotangent<Tensor> first, FieldCotangent<Tensor> second) =>
-            profile.Part("field second-order reverse stage", () => inner.SecondOrderReverse(p, m, s, first, second));
+            profile.Part("field second-order reverse stage", () => base.SecondOrderReverse(p, m, s, first, second));
+
+        public override Tensor StateVjp(Tensor p, out Tensor product)
+        {
+            Tensor shared = null!;
+            var x = profile.Part("field VJP (gₓᵀp, g_uᵀp)", () => base.StateVjp(p, out shared));
+            product = shared;
+            return x;
+        }
+
+        public override Tensor StateVjp(Tensor p, out Tensor product, FieldCotangent<Tensor> controls)
+        {
+            Tensor shared = null!;
+            var x = profile.Part("field VJP (gₓᵀp, g_uᵀp)", () => base.StateVjp(p, out shared, controls));
+            product = shared;
+            return x;
+        }
+
+        public override Tensor Jvp(Tensor s, Tensor p, FieldCotangent<Tensor> controls) => profile.Part("field JVP gₓs", () => base.Jvp(s, p, controls));
+
+        public override (Tensor First, Tensor Second) SecondOrderReverse(Tensor p, Tensor m, Tensor s, FieldCotangent<Tensor> first, FieldCotangent<Tensor> second,
+            Tensor product) =>
+            profile.Part("field second-order reverse stage", () => base.SecondOrderReverse(p, m, s, first, second, product));
+
+        public override (Tensor First, Tensor Second) SecondOrderReverse(Tensor p, Tensor m, Tensor s, FieldCotangent<Tensor> first, FieldCotangent<Tensor> second,
+            Tensor product, PairedControlTerms formed) =>
+            profile.Part("field second-order reverse stage", () => base.SecondOrderReverse(p, m, s, first, second, product, formed));
     }
 }

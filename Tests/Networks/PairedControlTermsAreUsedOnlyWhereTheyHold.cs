@@ -175,55 +175,38 @@ public class PairedControlTermsAreUsedOnlyWhereTheyHold
     }
 
     /// <summary>The convolutional field, with its linearizations' products counted.</summary>
-    private sealed class CountingField(IVectorField<Tensor> inner, Counts counts) : IVectorField<Tensor>
+    private sealed class CountingField(IVectorField<Tensor> inner, Counts counts) : ForwardingField<Tensor>(inner)
     {
-        public IEngine<Tensor> Engine => inner.Engine;
-        public LayerGrid Grid => inner.Grid;
-        public int Dim => inner.Dim;
-        public long[] StateShape => inner.StateShape;
-        public IReadOnlyList<ControlParameter<Tensor>> Controls => inner.Controls;
-        public Tensor Evaluate(int layer, double t, Tensor x) => inner.Evaluate(layer, t, x);
-        public FieldLinearization<Tensor> Linearize(int layer, double t, Tensor x) => new Point(inner.Linearize(layer, t, x), counts, layer, t, x);
-        public IVectorField<Tensor> WithControls(IReadOnlyList<Tensor> values) => new CountingField(inner.WithControls(values), counts);
+        public override IVectorField<Tensor> WithControls(IReadOnlyList<Tensor> values) => new CountingField(Inner.WithControls(values), counts);
+        protected override FieldLinearization<Tensor> Wrap(FieldLinearization<Tensor> point) => new Point(point, counts);
     }
 
-    private sealed class Point(FieldLinearization<Tensor> inner, Counts counts, int layer, double t, Tensor x)
-        : FieldLinearization<Tensor>(inner.Engine, layer, t, x)
+    private sealed class Point(FieldLinearization<Tensor> inner, Counts counts) : ForwardingLinearization<Tensor>(inner)
     {
-        protected override void Forget() => inner.At(Layer, Time, State);
-        public override Tensor Value() => inner.Value();
-        public override Tensor Jvp(Tensor s) => inner.Jvp(s);
-        public override Tensor ControlJvp(IReadOnlyList<Tensor> eta) => inner.ControlJvp(eta);
-        public override Tensor Vjp(Tensor p, FieldCotangent<Tensor>? controls) => inner.Vjp(p, controls);
-        public override Tensor SecondOrderVjp(Tensor p, Tensor s, FieldCotangent<Tensor>? controls) => inner.SecondOrderVjp(p, s, controls);
-        public override bool SharesReverseProduct => inner.SharesReverseProduct;
-        public override bool PairsControlTerms => inner.PairsControlTerms;
-        public override Tensor StateVjp(Tensor p, out Tensor product) => inner.StateVjp(p, out product);
-
         public override Tensor StateVjp(Tensor p, out Tensor product, FieldCotangent<Tensor> controls)
         {
             counts.ReversePaired++;
-            return inner.StateVjp(p, out product, controls);
+            return base.StateVjp(p, out product, controls);
         }
 
         public override Tensor Jvp(Tensor s, Tensor p, FieldCotangent<Tensor> controls)
         {
             counts.TangentPaired++;
-            return inner.Jvp(s, p, controls);
+            return base.Jvp(s, p, controls);
         }
 
         public override (Tensor First, Tensor Second) SecondOrderReverse(Tensor p, Tensor m, Tensor s, FieldCotangent<Tensor> first,
             FieldCotangent<Tensor> second)
         {
             counts.Recomputed++;
-            return inner.SecondOrderReverse(p, m, s, first, second);
+            return base.SecondOrderReverse(p, m, s, first, second);
         }
 
         public override (Tensor First, Tensor Second) SecondOrderReverse(Tensor p, Tensor m, Tensor s, FieldCotangent<Tensor> first,
             FieldCotangent<Tensor> second, Tensor product, PairedControlTerms formed)
         {
             counts.Formed[(int)formed]++;
-            return inner.SecondOrderReverse(p, m, s, first, second, product, formed);
+            return base.SecondOrderReverse(p, m, s, first, second, product, formed);
         }
     }
 }

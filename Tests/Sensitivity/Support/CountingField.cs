@@ -1,33 +1,44 @@
-using RobustNode.Core.Engines;
 using RobustNode.Core.Fields;
 using static TorchSharp.torch;
 
 namespace RobustNode.Tests.Sensitivity.Support;
 
-/// <summary>A field that behaves exactly like the one it wraps and counts how often it is evaluated (its value, by any route).</summary>
-public sealed class CountingField(IVectorField<Tensor> inner) : IVectorField<Tensor>
+/// <summary>
+/// A field that behaves exactly like the one it wraps and counts how often it is evaluated (its value, by any route);
+/// with <paramref name="savesIntermediates"/> false it hides the inner field's saved intermediates, as a field that has
+/// none, so that later sweeps recompute what they need.
+/// </summary>
+internal sealed class CountingField(IVectorField<Tensor> inner, bool savesIntermediates = true) : ForwardingField<Tensor>(inner)
 {
     /// <summary>Evaluations of g so far: <see cref="Evaluate"/> calls and values asked of its linearizations.</summary>
     public int Evaluations { get; private set; }
 
-    public IEngine<Tensor> Engine => inner.Engine;
-    public LayerGrid Grid => inner.Grid;
-    public int Dim => inner.Dim;
-    public long[] StateShape => inner.StateShape;
-    public IReadOnlyList<ControlParameter<Tensor>> Controls => inner.Controls;
-    public Tensor Evaluate(int layer, double t, Tensor x) { Evaluations++; return inner.Evaluate(layer, t, x); }
-    public IVectorField<Tensor> WithControls(IReadOnlyList<Tensor> values) => new CountingField(inner.WithControls(values));
-    public FieldLinearization<Tensor> Linearize(int layer, double t, Tensor x) => new Point(this, inner.Linearize(layer, t, x));
+    /// <summary>Whether its linearizations hand out the inner field's saved intermediates.</summary>
+    public bool SavesIntermediates => savesIntermediates;
 
-    private sealed class Point(CountingField field, FieldLinearization<Tensor> point) : FieldLinearization<Tensor>(point.Engine, point.Layer, point.Time, point.State)
+    public override Tensor Evaluate(int layer, double t, Tensor x)
     {
-        protected override void Forget() => point.At(Layer, Time, State);
-        public override Tensor Value() { field.Evaluations++; return point.Value(); }
-        public override Tensor Jvp(Tensor s) => point.Jvp(s);
-        public override Tensor ControlJvp(IReadOnlyList<Tensor> eta) => point.ControlJvp(eta);
-        public override Tensor Vjp(Tensor p, FieldCotangent<Tensor>? controls) => point.Vjp(p, controls);
-        public override Tensor SecondOrderVjp(Tensor p, Tensor s, FieldCotangent<Tensor>? controls) => point.SecondOrderVjp(p, s, controls);
-        public override (Tensor First, Tensor Second) SecondOrderReverse(Tensor p, Tensor m, Tensor s, FieldCotangent<Tensor> first, FieldCotangent<Tensor> second) =>
-            point.SecondOrderReverse(p, m, s, first, second);
+        Evaluations++;
+        return base.Evaluate(layer, t, x);
+    }
+
+    public override IVectorField<Tensor> WithControls(IReadOnlyList<Tensor> values) => new CountingField(Inner.WithControls(values), savesIntermediates);
+
+    protected override FieldLinearization<Tensor> Wrap(FieldLinearization<Tensor> point) => new Point(this, point);
+
+    private sealed class Point(CountingField owner, FieldLinearization<Tensor> point) : ForwardingLinearization<Tensor>(point)
+    {
+        public override Tensor Value()
+        {
+            owner.Evaluations++;
+            return base.Value();
+        }
+
+        public override int SavedCount => owner.SavesIntermediates ? base.SavedCount : 0;
+
+        public override void Save(Span<Tensor> values)
+        {
+            if (owner.SavesIntermediates) base.Save(values);
+        }
     }
 }
