@@ -100,27 +100,54 @@ internal sealed class TrainVerb(
 
         var timings = new RunTimings(clock.Elapsed);
         timings.Mark("set-up");
+        var families = ModelEvaluation.Families(experiment.Evaluation, data.Scale, AttackSelection.All, data.Train.Classes);
         // As in a run of one trainer after another: the first failure in trainer order is reported, and no trainer after
         // it trains on (those running stop at the end of their epoch, their epochs done written).
-        int firstFailed = int.MaxValue;
+        int firstFailed = int.MaxValue, training = ready.Count;
         var results = threads.Run(ready.Count, i =>
         {
-            if (Volatile.Read(ref firstFailed) < i) return FinFail<PreparedTrainer<T>>(TrainingRun<T>.Stopped);
-            var result = run.Train(ready[i], () => Volatile.Read(ref firstFailed) < i, threads.SideBySide);
+            var result = Volatile.Read(ref firstFailed) < i
+                ? FinFail<PreparedTrainer<T>>(TrainingRun<T>.Stopped)
+                : run.Train(ready[i], () => Volatile.Read(ref firstFailed) < i, threads.SideBySide);
             if (result.IsFail && !TrainingRun<T>.IsStopped(result))
                 for (int seen = Volatile.Read(ref firstFailed); i < seen; seen = Volatile.Read(ref firstFailed))
                     if (Interlocked.CompareExchange(ref firstFailed, i, seen) == seen) break;
-            return result;
+            // The training phase ends when the last trainer is done.
+            if (Interlocked.Decrement(ref training) == 0)
+            {
+                timings.Training = clock.Elapsed - timings.SetUp;
+                timings.Mark("training");
+            }
+            // Side by side a lane evaluates its model as soon as it is trained, while other lanes may still train: the
+            // evaluations then fill the time a lane would wait for the slowest trainer.
+            Fin<ModelScores>? scores = threads.SideBySide && result.IsSucc && Volatile.Read(ref firstFailed) == int.MaxValue
+                ? (Fin<ModelScores>?)Score(experiment.Evaluation, data, families, (PreparedTrainer<T>)result)
+                : null;
+            return (Trained: result, Scores: scores);
         });
         var trained = new List<PreparedTrainer<T>>();
-        foreach (var result in results)
+        foreach (var (result, _) in results)
         {
             if (result.IsFail) return Failed("training failed", result);
             trained.Add((PreparedTrainer<T>)result);
         }
-        timings.Training = clock.Elapsed - timings.SetUp;
-        timings.Mark("training");
-        return Evaluate(engine, experiment, data, folder, trained, threads, clock, timings);
+        var scored = threads.SideBySide
+            ? results.Select(r => r.Scores!.Value).ToArray()
+            : threads.Run(trained.Count, i => Score(experiment.Evaluation, data, families, trained[i]));
+        timings.Evaluation = clock.Elapsed - timings.SetUp - timings.Training;
+        timings.Mark("evaluation");
+        return Finish(engine, experiment, data, folder, trained, scored, clock, timings);
+    }
+
+    /// <summary>A trained model's scores under the experiment's attack suite (on the calling thread, the trainer's).</summary>
+    private Fin<ModelScores> Score<T>(EvaluationSettings ev, ExperimentData data, IReadOnlyList<SuiteAttack> families, PreparedTrainer<T> t)
+    {
+        var watch = Stopwatch.StartNew();
+        var scores = ModelEvaluation.Evaluate(t.State.Model, data.Test, families, ev.Epsilons, data.Scale, ev, ev.Certify ? ev.Norm : null);
+        if (scores.IsSucc)
+            log.LogInformation("{Trainer}: clean test accuracy {Accuracy:P1}; attacked with {Attacks} at {Count} radii in {Seconds:F1} s",
+                t.Trainer.Name, ((ModelScores)scores).CleanAccuracy, string.Join(", ", families.Select(f => f.Family.Name)), ev.Epsilons.Count, watch.Elapsed.TotalSeconds);
+        return scores;
     }
 
     /// <summary>
@@ -162,23 +189,11 @@ internal sealed class TrainVerb(
             FormattableString.Invariant($"{m.Cpu.TotalSeconds:F2} s {m.Phase} (JIT {m.Jit.TotalSeconds:F2} s, {m.Methods} methods)")));
     }
 
-    private int Evaluate<T>(IEngine<T> engine, ExperimentSettings experiment, ExperimentData data, RunFolder folder, IReadOnlyList<PreparedTrainer<T>> trained,
-        TrainerThreads threads, Stopwatch clock, RunTimings timings)
+    private int Finish<T>(IEngine<T> engine, ExperimentSettings experiment, ExperimentData data, RunFolder folder, IReadOnlyList<PreparedTrainer<T>> trained,
+        IReadOnlyList<Fin<ModelScores>> scored, Stopwatch clock, RunTimings timings)
     {
-        var evaluation = Stopwatch.StartNew();
         var ev = experiment.Evaluation;
-        var families = ModelEvaluation.Families(ev, data.Scale, AttackSelection.All, data.Train.Classes);
-        // Each model on its trainer's thread; the reports in trainer order, the first failure in that order reported.
-        var scored = threads.Run(trained.Count, i =>
-        {
-            var t = trained[i];
-            var watch = Stopwatch.StartNew();
-            var scores = ModelEvaluation.Evaluate(t.State.Model, data.Test, families, ev.Epsilons, data.Scale, ev, ev.Certify ? ev.Norm : null);
-            if (scores.IsSucc)
-                log.LogInformation("{Trainer}: clean test accuracy {Accuracy:P1}; attacked with {Attacks} at {Count} radii in {Seconds:F1} s",
-                    t.Trainer.Name, ((ModelScores)scores).CleanAccuracy, string.Join(", ", families.Select(f => f.Family.Name)), ev.Epsilons.Count, watch.Elapsed.TotalSeconds);
-            return scores;
-        });
+        // The reports in trainer order, the first failure in that order reported.
         var reports = new List<TrainerReport>();
         foreach (var (t, scores) in trained.Zip(scored))
         {
@@ -189,8 +204,6 @@ internal sealed class TrainVerb(
                 Path.GetRelativePath(folder.Path, folder.Model(t.Trainer.Name))));
         }
 
-        timings.Evaluation = evaluation.Elapsed;
-        timings.Mark("evaluation");
         var drawing = Stopwatch.StartNew();
         var plots = Plots(experiment, data, trained, reports);
         if (plots.IsFail) return Failed("the plots failed", plots);
