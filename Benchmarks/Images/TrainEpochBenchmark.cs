@@ -7,14 +7,15 @@ using RobustNode.Benchmarks.Sensitivity;
 using RobustNode.Core.Losses;
 using RobustNode.Core.Norms;
 using RobustNode.Core.Tableaux;
+using RobustNode.Host.Runs;
 using RobustNode.Sensitivity.Adjoints;
 using RobustNode.Sensitivity.Networks;
 using RobustNode.Solvers;
-using RobustNode.Training;
 using RobustNode.Training.Data;
 using RobustNode.Training.Models;
 using RobustNode.Training.Optimization;
 using RobustNode.Training.Trainers;
+using RobustNode.Training;
 using static TorchSharp.torch;
 
 namespace RobustNode.Benchmarks.Images;
@@ -116,19 +117,19 @@ internal static class TrainEpochBenchmark
             Trainer.RunEpoch(throwaway, warm, options).IfFail(e => throw new InvalidOperationException(e.Message));
         }
         var state = Trainer.Start(Network(s), options).Match(x => x, e => throw new InvalidOperationException(e.Message));
-        double cpu0 = Timing.CpuMilliseconds(processClock: true);
+        double cpu0 = CpuClock.Milliseconds(process: true);
         var metrics = Trainer.RunEpoch(state, train, options).Match(m => m, e => throw new InvalidOperationException(e.Message));
-        double cpu = (Timing.CpuMilliseconds(processClock: true) - cpu0) / 1e3;
+        double cpu = (CpuClock.Milliseconds(process: true) - cpu0) / 1e3;
         return new EpochTime(EpochTime.RobustNode, objective, "discrete", metrics.WallTime.TotalSeconds, cpu, metrics.Loss, metrics.TrainAccuracy, metrics.Batches);
     }
 
     private static EpochTime TorchSharpEpoch(TrainEpochSettings s, string objective, Dataset train, Dataset warm)
     {
         if (s.WarmupBatches > 0) AutogradEpoch(s, objective, warm);
-        double cpu0 = Timing.CpuMilliseconds(processClock: true);
+        double cpu0 = CpuClock.Milliseconds(process: true);
         var clock = Stopwatch.StartNew();
         var (loss, accuracy, batches) = AutogradEpoch(s, objective, train);
-        double wall = clock.Elapsed.TotalSeconds, cpu = (Timing.CpuMilliseconds(processClock: true) - cpu0) / 1e3;
+        double wall = clock.Elapsed.TotalSeconds, cpu = (CpuClock.Milliseconds(process: true) - cpu0) / 1e3;
         return new EpochTime(EpochTime.TorchSharp, objective, objective == "standard" ? "autograd" : "double-backprop", wall, cpu, loss, accuracy, batches);
     }
 

@@ -4,6 +4,7 @@ using RobustNode.Benchmarks.Images;
 using RobustNode.Benchmarks.PyTorch;
 using RobustNode.Benchmarks.Sensitivity;
 using RobustNode.Core.Norms;
+using RobustNode.Host.Runs;
 using RobustNode.Sensitivity.Adjoints;
 using RobustNode.Sensitivity.Networks;
 using RobustNode.Sensitivity.Robust;
@@ -269,7 +270,7 @@ internal static class ImageProfile
         var statistics = DisposeScopeManager.Statistics;
         long tensors0 = statistics.CreatedInScopeCount + statistics.CreatedOutsideScopeCount;
         long bytes0 = GC.GetAllocatedBytesForCurrentThread();
-        double cpu0 = Timing.ThreadCpuMilliseconds();
+        double cpu0 = CpuClock.Milliseconds();
         var clock = Stopwatch.StartNew();
         int steps = 0;
         while (steps < (quick ? 2 : 10) || (!quick && clock.Elapsed.TotalSeconds < 3 && steps < 50))
@@ -277,7 +278,7 @@ internal static class ImageProfile
             using (NewDisposeScope()) step();
             steps++;
         }
-        double stepMs = clock.Elapsed.TotalMilliseconds / steps, stepCpu = (Timing.ThreadCpuMilliseconds() - cpu0) / steps;
+        double stepMs = clock.Elapsed.TotalMilliseconds / steps, stepCpu = (CpuClock.Milliseconds() - cpu0) / steps;
         double tensors = (double)(statistics.CreatedInScopeCount + statistics.CreatedOutsideScopeCount - tensors0) / steps;
         double bytes = (double)(GC.GetAllocatedBytesForCurrentThread() - bytes0) / steps;
         var perStep = profile.Entries.ToDictionary(kv => kv.Key, kv => new SweepProfile.Entry

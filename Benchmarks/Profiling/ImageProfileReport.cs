@@ -76,18 +76,30 @@ internal static class ImageProfileReport
     // Convolution calls a field call makes (ConvolutionField): value, JVP and control JVP one conv2d; VJP one transposed convolution
     // and one kernel correlation; the second-order VJP the same; the second-order reverse stage two transposed convolutions and a
     // correlation plus one over the doubled batch (counted as two).
+    // The calls one field call makes in the convolutional field (ConvolutionField): forward convolutions, transposed
+    // convolutions, kernel-only backward passes (weight gradients) and kernel correlations written as one conv2d.
+    private static (int Forward, int Transposed, int KernelBackward, int Correlations) FieldCalls(string part) => part switch
+    {
+        TimedField.Value or TimedField.Jvp or TimedField.ControlJvp => (1, 0, 0, 0),
+        TimedField.PairedJvp => (1, 0, 1, 0),
+        TimedField.StateVjp => (0, 1, 0, 0),
+        TimedField.Vjp => (0, 1, 1, 0),
+        TimedField.SecondOrderVjp => (0, 1, 0, 1),
+        TimedField.Stage => (0, 2, 2, 0),
+        TimedField.KeptStage => (0, 1, 1, 1),
+        TimedField.PairedStage => (0, 1, 1, 0),
+        _ => (0, 0, 0, 0),
+    };
+
+    // A field call's convolutions priced at the ODE layer's primitives (a kernel-only backward pass as the transposed
+    // convolution with it minus the transposed convolution alone).
     private static double ConvolutionEstimate(ImageProfile.Result r, int threads, string part, long calls)
     {
         double conv = Primitive(r, threads, "ODE layer: conv2d W ∗ z + b"), transposed = Primitive(r, threads, "ODE layer: conv_transpose2d Wᵀ ∗ p"),
+            backward = Primitive(r, threads, "ODE layer: conv_transpose2d Wᵀ ∗ p and its kernel-only backward") - transposed,
             correlation = Primitive(r, threads, "ODE layer: kernel correlation z ⋆ p");
-        double each = part switch
-        {
-            "field value g" or "field JVP gₓs" or "field control JVP" => conv,
-            "field VJP (gₓᵀp, g_uᵀp)" or "field second-order VJP" => transposed + correlation,
-            "field second-order reverse stage" => 2 * transposed + 3 * correlation,
-            _ => double.NaN,
-        };
-        return each * calls;
+        var (f, t, k, c) = FieldCalls(part);
+        return (f * conv + t * transposed + k * backward + c * correlation) * calls;
     }
 
     private static void Findings(StringBuilder md, ImageProfile.Result r)
@@ -105,11 +117,13 @@ internal static class ImageProfileReport
             items.Add($"Augmented step ({t0} thread{(t0 > 1 ? "s" : "")}, {F(aug.StepMs)} ms {aug.TimeKind}): the ODE block's sweeps take " +
                       string.Join(", ", shares.Select(x => $"{x.sw} {Pct(x.ms / aug.StepMs)}")) +
                       $"; the three stem convolutions {Pct(stem / aug.StepMs)}; pooling, head, loss and penalty {Pct((aug.StepMs - blocks) / aug.StepMs)}.");
-            long values = aug.Entries.TryGetValue((ode, SweepProfile.ForwardSweep, "field value g"), out var v) ? v.Calls : 0;
-            if (values > 0)
-                items.Add($"The forward sweep of the ODE block evaluates the field {values} times for {r.Options.Layers} Euler layers ({F((double)values / r.Options.Layers, "F0")} per layer): " +
-                          "the discrete adjoint asks the solver for dense output to learn its steps, which costs an extra evaluation per step for a scheme without FSAL. " +
-                          "A step tape (the step's start state and size) needs one.");
+            long values = aug.Entries.TryGetValue((ode, SweepProfile.ForwardSweep, TimedField.Value), out var v) ? v.Calls : 0;
+            if (values > r.Options.Layers)
+                items.Add($"The forward sweep of the ODE block evaluates the field {values} times for {r.Options.Layers} Euler layers ({F((double)values / r.Options.Layers, "F1")} per layer): " +
+                          "more than the scheme's one stage per layer.");
+            else if (values > 0)
+                items.Add($"The forward sweep of the ODE block evaluates the field once per Euler layer ({values} times): the discrete adjoint records a step tape " +
+                          "(each step's start state and size), not dense output.");
             double odeTotal = SweepOrder.Sum(sw => SweepMs(aug, ode, sw));
             double field = aug.Entries.Where(kv => kv.Key.Block == ode && kv.Key.Part != "").Sum(kv => aug.Ms(kv.Value));
             double conv = aug.Entries.Where(kv => kv.Key.Block == ode && kv.Key.Part != "").Sum(kv => ConvolutionEstimate(r, t0, kv.Key.Part, kv.Value.Calls));
@@ -175,58 +189,46 @@ internal static class ImageProfileReport
         SweepProfile.Entry? Part(string sweep, string part) => aug.Entries.TryGetValue((ode, sweep, part), out var e) ? e : null;
         double PerCall(SweepProfile.Entry e) => aug.Ms(e) / Math.Max(1, e.Calls);
         int layers = r.Options.Layers;
-        if (Part(SweepProfile.ForwardSweep, "field value g") is { } values && values.Calls > layers)
+        if (Part(SweepProfile.ForwardSweep, TimedField.Value) is { } values && values.Calls > layers)
             items.Add($"Saving: the extra field evaluations of the forward sweep ({values.Calls - layers} per step) cost about {F((values.Calls - layers) * PerCall(values))} ms " +
                       $"({Pct((values.Calls - layers) * PerCall(values) / aug.StepMs)} of the augmented step).");
-        double correlation = Primitive(r, threads, "ODE layer: kernel correlation z ⋆ p");
-        if (Part(SweepProfile.ReverseSweep, "field VJP (gₓᵀp, g_uᵀp)") is { } vjp && double.IsFinite(correlation))
-            items.Add($"Saving: the augmented step's first reverse sweep wants only p(0), but each of its {vjp.Calls} field VJPs also computes the kernel correlation " +
-                      $"(the convolution field's linearization answers a state-only VJP through the full VJP): about {F(vjp.Calls * correlation)} ms of correlations thrown away " +
-                      $"({Pct(vjp.Calls * correlation / aug.StepMs)} of the step).");
-        if (Part(SweepProfile.SecondOrderSweep, "field JVP gₓs") is { } jvp)
+        if (Part(SweepProfile.SecondOrderSweep, TimedField.Jvp) is { } jvp)
             items.Add($"Saving: the second-order reverse sweep recomputes the tangent stages ({jvp.Calls} field JVPs, {F(aug.Ms(jvp))} ms, {Pct(aug.Ms(jvp) / aug.StepMs)} of the step) " +
                       "because the tangent sweep keeps only step-start tangents; keeping the stage tangents trades that for one state of memory per stage.");
         double conv = Primitive(r, threads, "ODE layer: conv2d W ∗ z + b"), transposed = Primitive(r, threads, "ODE layer: conv_transpose2d Wᵀ ∗ p"),
-            local = Primitive(r, threads, "ODE layer: conv2d and its backward by autograd");
-        if (double.IsFinite(conv) && double.IsFinite(transposed) && double.IsFinite(correlation) && double.IsFinite(local))
-            items.Add($"An ODE layer's VJP as a transposed convolution plus a kernel correlation costs {F(transposed + correlation, "F2")} ms; libtorch's own convolution " +
-                      $"backward (through autograd on one layer, minus its forward) costs {F(local - conv, "F2")} ms — {Markdown.Ratio((local - conv) / (transposed + correlation))} of it " +
-                      $"(the correlation alone is {Markdown.Ratio(correlation / conv)} a forward convolution of the same layer).");
+            withKernel = Primitive(r, threads, "ODE layer: conv_transpose2d Wᵀ ∗ p and its kernel-only backward"),
+            correlation = Primitive(r, threads, "ODE layer: kernel correlation z ⋆ p"), local = Primitive(r, threads, "ODE layer: conv2d and its backward by autograd");
+        if (new[] { conv, transposed, withKernel, correlation, local }.All(double.IsFinite))
+            items.Add($"An ODE layer's VJP with its kernel term — the transposed convolution and a kernel-only backward pass through it, as the sweeps make it — costs " +
+                      $"{F(withKernel, "F2")} ms ({Markdown.Ratio(withKernel / conv)} a forward convolution; the transposed convolution alone {F(transposed, "F2")} ms); libtorch's " +
+                      $"own convolution backward (through autograd on one layer, minus its forward) costs {F(local - conv, "F2")} ms; the kernel term written as a correlation " +
+                      $"(one conv2d) would cost {F(correlation, "F2")} ms against {F(withKernel - transposed, "F2")} ms for the kernel-only backward pass.");
     }
 
-    // Convolution calls of a step: in the ODE block from its field calls (value, JVP: one conv2d; VJP: one transposed convolution and
-    // one kernel correlation; second-order reverse stage: two and three, the doubled-batch correlation counted twice); in a stem block
-    // from its sweeps (ConvolutionBlock: forward and tangent one conv2d; reverse one transposed convolution, plus a correlation when the
-    // kernel cotangent is wanted — the standard step; second-order reverse two and three).
-    private static (long Forward, long Transposed, long Correlations) Convolutions(ImageProfile.SweepRun s)
+    // Convolution calls of a step: in the ODE block from its field calls (FieldCalls); in a stem block (ConvolutionBlock)
+    // from its sweeps: forward and tangent one conv2d; reverse one transposed convolution, and a kernel-only backward pass
+    // through it when the kernel cotangent is wanted (the standard step); second-order reverse two of each.
+    private static (long Forward, long Transposed, long KernelBackward, long Correlations) Convolutions(ImageProfile.SweepRun s)
     {
-        long f = 0, t = 0, c = 0;
+        long f = 0, t = 0, k = 0, c = 0;
         foreach (var ((block, sweep, part), e) in s.Entries)
         {
-            var (df, dt, dc) = part switch
+            var (df, dt, dk, dc) = part != "" ? FieldCalls(part) : !block.EndsWith(" convolution", StringComparison.Ordinal) ? (0, 0, 0, 0) : sweep switch
             {
-                "field value g" or "field JVP gₓs" or "field control JVP" => (1, 0, 0),
-                "field VJP (gₓᵀp, g_uᵀp)" or "field second-order VJP" => (0, 1, 1),
-                "field second-order reverse stage" => (0, 2, 3),
-                "" when block.EndsWith(" convolution", StringComparison.Ordinal) => sweep switch
-                {
-                    SweepProfile.ForwardSweep or SweepProfile.TangentSweep => (1, 0, 0),
-                    SweepProfile.ReverseSweep => (0, 1, s.Objective == "standard" ? 1 : 0),
-                    _ => (0, 2, 3),
-                },
-                _ => (0, 0, 0),
+                SweepProfile.ForwardSweep or SweepProfile.TangentSweep => (1, 0, 0, 0),
+                SweepProfile.ReverseSweep => (0, 1, s.Objective == "standard" ? 1 : 0, 0),
+                _ => (0, 2, 2, 0),
             };
-            f += df * e.Calls;
-            t += dt * e.Calls;
-            c += dc * e.Calls;
+            (f, t, k, c) = (f + df * e.Calls, t + dt * e.Calls, k + dk * e.Calls, c + dc * e.Calls);
         }
-        return (f, t, c);
+        return (f, t, k, c);
     }
 
     private static void ConvolutionCounts(List<string> items, ImageProfile.Result r, ImageProfile.SweepRun aug, ImageProfile.SweepRun? std)
     {
-        var (f, t, c) = Convolutions(aug);
-        string line = $"Convolution calls per augmented step: RobustNode makes {f} forward convolutions, {t} transposed convolutions and {c} kernel correlations ({f + t + c} in all)";
+        var (f, t, k, c) = Convolutions(aug);
+        string line = $"Convolution calls per augmented step: RobustNode makes {f} forward convolutions, {t} transposed convolutions, {k} kernel-only backward passes " +
+                      $"(weight gradients) and {c} kernel correlations ({f + t + k + c} in all)";
         if (r.PyTorchBreakdown.TryGetValue("double-backprop", out var rows))
         {
             var kernels = rows.Where(x => x.Op is "aten::mkldnn_convolution" or "aten::convolution_backward" or "aten::_slow_conv2d_forward"
@@ -310,9 +312,12 @@ internal static class ImageProfileReport
             md.AppendLine($"Inside the ODE block ({ode}):").AppendLine();
             md.AppendLine(Markdown.Table(["sweep", "part", "calls per step", $"ms per step ({s.TimeKind})", "share of the sweep", "convolutions, est. ms", "tensors"], inner));
         }
-        md.AppendLine("The convolution estimate prices each field call's convolutions (value, JVP: one `conv2d`; VJP: one `conv_transpose2d` and one kernel " +
-                      "correlation; second-order reverse stage: two `conv_transpose2d` and correlations over three batches) at the primitives' median times of " +
-                      "section 2 (TorchSharp, same thread count, oneDNN on, contiguous). Calls that sit below a field call (inside it) count in its row, not twice.").AppendLine();
+        md.AppendLine("The convolution estimate prices each field call's convolutions at the ODE layer's primitives' median times of section 2 (TorchSharp, " +
+                      "same thread count, oneDNN on, contiguous): value and JVP one `conv2d`; a VJP one `conv_transpose2d`, with the kernel term a kernel-only " +
+                      "backward pass through it (priced as the difference of the two rows of section 2); the JVP of the tangent sweep that forms ∂ₓ(g_uᵀp)·s a " +
+                      "`conv2d` and a kernel-only backward pass; a second-order reverse stage one `conv_transpose2d` and a kernel-only backward pass when the " +
+                      "reverse sweep kept W ∗ᵀ p (plus one correlation for the terms paired with p that the earlier sweeps did not form), two of each when it " +
+                      "did not. Calls that sit below a field call (inside it) count in its row, not twice.").AppendLine();
     }
 
     private static void Primitives(StringBuilder md, ImageProfile.Result r)

@@ -27,6 +27,9 @@ internal sealed record PrimitiveOp(string Name, string Kind, long[] Input, long[
     /// <summary>The cotangent's shape [B, C_out, H_out, W_out] of a convolution kind.</summary>
     public long[] OutputShape => [Input[0], Weight![0], Out(Input[2]), Out(Input[3])];
 
+    // The transposed convolution's output padding that shapes it like the input.
+    private long[] OutputPadding => [Input[2] - ((OutputShape[2] - 1) * Stride - 2 * Padding + Weight![2]), Input[3] - ((OutputShape[3] - 1) * Stride - 2 * Padding + Weight![2])];
+
     /// <summary>The operations of one image network (stem convolutions and the ODE block's field and stepper arithmetic).</summary>
     public static IReadOnlyList<PrimitiveOp> OfNetwork(int batch, int width)
     {
@@ -44,6 +47,7 @@ internal sealed record PrimitiveOp(string Name, string Kind, long[] Input, long[
         {
             ops.Add(new($"{name}: conv2d W ∗ z + b", "conv2d", input, weight, stride));
             ops.Add(new($"{name}: conv_transpose2d Wᵀ ∗ p", "conv_transpose2d", input, weight, stride));
+            ops.Add(new($"{name}: conv_transpose2d Wᵀ ∗ p and its kernel-only backward", "conv_transpose2d-kernel-backward", input, weight, stride));
             ops.Add(new($"{name}: kernel correlation z ⋆ p", "correlation", input, weight, stride));
             ops.Add(new($"{name}: conv2d and its backward by autograd", "conv2d-autograd", input, weight, stride));
         }
@@ -86,8 +90,21 @@ internal sealed record PrimitiveOp(string Name, string Kind, long[] Input, long[
             {
                 var w = Random(Weight!);
                 var p = Random(OutputShape);
-                long Extra(int d) => Input[d] - ((OutputShape[d] - 1) * Stride - 2 * Padding + Weight![2]);
-                return () => nn.functional.conv_transpose2d(p, w, strides: [Stride, Stride], padding: [Padding, Padding], output_padding: [Extra(2), Extra(3)]);
+                return () => nn.functional.conv_transpose2d(p, w, strides: [Stride, Stride], padding: [Padding, Padding], output_padding: OutputPadding);
+            }
+            case "conv_transpose2d-kernel-backward":
+            {
+                // The sweeps' call for a kernel term (KernelCotangents): the transposed convolution with the kernel tracked,
+                // then a backward pass for the kernel only (libtorch's weight gradient).
+                var w = Random(Weight!);
+                var p = Random(OutputShape);
+                return () =>
+                {
+                    using var enable = enable_grad();
+                    var tracked = w.detach().requires_grad_(true);
+                    var q = nn.functional.conv_transpose2d(p, tracked, strides: [Stride, Stride], padding: [Padding, Padding], output_padding: OutputPadding);
+                    return autograd.grad([q], [tracked], [x])[0];
+                };
             }
             case "correlation":
             {

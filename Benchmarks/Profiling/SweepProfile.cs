@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using RobustNode.Benchmarks.Sensitivity;
+using RobustNode.Host.Runs;
 using TorchSharp;
 
 namespace RobustNode.Benchmarks.Profiling;
@@ -50,12 +51,12 @@ internal sealed class SweepProfile
     {
         var statistics = DisposeScopeManager.Statistics;
         long tensors0 = statistics.CreatedInScopeCount + statistics.CreatedOutsideScopeCount;
-        double cpu0 = Timing.ThreadCpuMilliseconds();
+        double cpu0 = CpuClock.Milliseconds();
         long start = Stopwatch.GetTimestamp();
         var result = work();
         var entry = _entries.TryGetValue((block, sweep, part), out var e) ? e : _entries[(block, sweep, part)] = new Entry();
         entry.WallMs += Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-        entry.CpuMs += Timing.ThreadCpuMilliseconds() - cpu0;
+        entry.CpuMs += CpuClock.Milliseconds() - cpu0;
         entry.Calls++;
         entry.Tensors += statistics.CreatedInScopeCount + statistics.CreatedOutsideScopeCount - tensors0;
         return result;

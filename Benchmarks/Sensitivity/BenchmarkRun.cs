@@ -1,8 +1,9 @@
 using System.Globalization;
-using LanguageExt;
 using LanguageExt.Common;
+using LanguageExt;
 using RobustNode.Benchmarks.Engines;
 using RobustNode.Benchmarks.Results;
+using RobustNode.Host.Runs;
 using TorchSharp;
 using static LanguageExt.Prelude;
 using static TorchSharp.torch;
@@ -225,13 +226,13 @@ internal sealed record BenchmarkRun(int[] Layers, int[] Batches, int[] Dims, int
         var samples = new double[21];
         for (int r = -5; r < samples.Length; r++)
         {
-            double start = Timing.ThreadCpuMilliseconds();
+            double start = CpuClock.Milliseconds();
             for (int i = 0; i < 2000; i++)
             {
                 using var scope = NewDisposeScope();
                 x.add(y);
             }
-            if (r >= 0) samples[r] = (Timing.ThreadCpuMilliseconds() - start) * 1000 / 2000;
+            if (r >= 0) samples[r] = (CpuClock.Milliseconds() - start) * 1000 / 2000;
         }
         System.Array.Sort(samples);
         return samples[samples.Length / 2];

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
+using RobustNode.Host.Runs;
 using static TorchSharp.torch;
 
 namespace RobustNode.Benchmarks.Sensitivity;
@@ -9,8 +9,8 @@ namespace RobustNode.Benchmarks.Sensitivity;
 /// in which every computation runs once, in turn, each in its own dispose scope; the median per computation.
 /// Interleaving the rounds exposes all methods alike to changes of the machine's load during the measurement; a baseline
 /// timed in another process (the PyTorch side) takes its turn in every round too (<see cref="Interleaved"/>).
-/// Besides wall time it records CPU time: with one intra-op thread the calling thread's (CLOCK_THREAD_CPUTIME_ID; all the
-/// work runs on it), with more the whole process's (CLOCK_PROCESS_CPUTIME_ID, which counts the worker threads too).
+/// Besides wall time it records CPU time: with one intra-op thread the calling thread's (<see cref="CpuClock"/>; all
+/// the work runs on it), with more the whole process's, which counts the worker threads too.
 /// CPU time is disturbed far less than wall time by other processes competing for the cores.
 /// </summary>
 internal static class Timing
@@ -81,27 +81,11 @@ internal static class Timing
     private static (double Wall, double Cpu) Once(Action run, bool processClock)
     {
         using var scope = NewDisposeScope();
-        double cpu0 = CpuMilliseconds(processClock);
+        double cpu0 = CpuClock.Milliseconds(processClock);
         var clock = Stopwatch.StartNew();
         run();
-        return (clock.Elapsed.TotalMilliseconds, CpuMilliseconds(processClock) - cpu0);
+        return (clock.Elapsed.TotalMilliseconds, CpuClock.Milliseconds(processClock) - cpu0);
     }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct TimeSpec { public long Seconds; public long Nanoseconds; }
-
-    [DllImport("libc", EntryPoint = "clock_gettime")]
-    private static extern int ClockGetTime(int clock, out TimeSpec time);
-
-    private const int ProcessCpuClock = 2; // CLOCK_PROCESS_CPUTIME_ID
-    private const int ThreadCpuClock = 3; // CLOCK_THREAD_CPUTIME_ID
-
-    /// <summary>CPU time consumed so far by the calling thread.</summary>
-    public static double ThreadCpuMilliseconds() => CpuMilliseconds(processClock: false);
-
-    /// <summary>CPU time consumed so far by the calling thread, or by the whole process.</summary>
-    public static double CpuMilliseconds(bool processClock) =>
-        ClockGetTime(processClock ? ProcessCpuClock : ThreadCpuClock, out var t) == 0 ? t.Seconds * 1e3 + t.Nanoseconds / 1e6 : double.NaN;
 
     public static double Median(IReadOnlyList<double> values)
     {

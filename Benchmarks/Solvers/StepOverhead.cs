@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using RobustNode.Core.Fields;
 using RobustNode.Core.Tableaux;
+using RobustNode.Host.Runs;
 using RobustNode.Solvers;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -127,11 +128,11 @@ public static class StepOverhead
             for (int r = 0; r < runs.Length; r++)
             {
                 int which = (r + (i + warmUp)) % runs.Length; // rotate the order every repetition
-                double cpu0 = ThreadClock.Microseconds();
+                double cpu0 = CpuClock.Milliseconds() * 1e3;
                 watch.Restart();
                 using (NewDisposeScope()) runs[which](); // freeing the temporaries is part of the cost
                 watch.Stop();
-                double cpu1 = ThreadClock.Microseconds();
+                double cpu1 = CpuClock.Milliseconds() * 1e3;
                 if (i < 0) continue;
                 samples[which][i] = watch.Elapsed.TotalMicroseconds / layers;
                 cpu[which][i] = (cpu1 - cpu0) / layers;
@@ -148,7 +149,7 @@ public static class StepOverhead
         return new StepTimings(batch, dim, layers, warmUp, repetitions, 1,
             Quantile(samples[0], 0.5), Quantile(samples[1], 0.5), Quantile(samples[2], 0.5), Quantile(samples[3], 0.5))
         {
-            ThreadCpu = ThreadClock.Available ? cpu.Select(v => Quantile(v, 0.5)).ToArray() : [],
+            ThreadCpu = CpuClock.Available ? cpu.Select(v => Quantile(v, 0.5)).ToArray() : [],
         };
     }
 }

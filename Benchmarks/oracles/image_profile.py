@@ -47,6 +47,14 @@ def prepare(op, channels):
         if kind == "conv_transpose2d":
             extra = [shape[d] - ((out[d] - 1) * stride - 2 * pad + k) for d in (2, 3)]
             return lambda: F.conv_transpose2d(p, w, stride=stride, padding=pad, output_padding=extra)
+        if kind == "conv_transpose2d-kernel-backward":
+            extra = [shape[d] - ((out[d] - 1) * stride - 2 * pad + k) for d in (2, 3)]
+
+            def transposed_with_kernel_backward():
+                tracked = w.detach().requires_grad_(True)
+                q = F.conv_transpose2d(p, tracked, stride=stride, padding=pad, output_padding=extra)
+                return torch.autograd.grad(q, tracked, x)[0]
+            return transposed_with_kernel_backward
         if kind == "correlation":
             return lambda: F.conv2d(x.transpose(0, 1), p.transpose(0, 1), padding=pad, dilation=stride)[:, :, :k, :k].transpose(0, 1)
         if kind == "conv2d-autograd":

@@ -273,11 +273,14 @@ public sealed class TorchEngine : IEngine<Tensor>
         _ => x.alias(),
     };
 
+    // The derivatives are formed in their first temporary, in place: the same operations and values as out of place
+    // (scaling by −2 is exact), with one allocation each instead of two or three.
+
     /// <inheritdoc/>
     public Tensor ActivationDerivative(Activation activation, Tensor x, Tensor value) => activation.Kind switch
     {
-        ActivationKind.Tanh => (value * value).From(1),
-        ActivationKind.Sigmoid => value * value.From(1),
+        ActivationKind.Tanh => (value * value).neg_().add_(TorchScalars.One, TorchScalars.One),
+        ActivationKind.Sigmoid => value.neg().add_(TorchScalars.One, TorchScalars.One).mul_(value),
         ActivationKind.Softplus => x.sigmoid(),
         ActivationKind.Relu => x.gt(TorchScalars.Zero).to(x.dtype),
         _ => ones_like(x),
@@ -286,9 +289,9 @@ public sealed class TorchEngine : IEngine<Tensor>
     /// <inheritdoc/>
     public Tensor ActivationSecondDerivative(Activation activation, Tensor x, Tensor value, Tensor derivative) => activation.Kind switch
     {
-        ActivationKind.Tanh => value.mul(TorchScalars.MinusTwo) * derivative,
-        ActivationKind.Sigmoid => derivative * value.mul(TorchScalars.Two).From(1),
-        ActivationKind.Softplus => derivative * derivative.From(1),
+        ActivationKind.Tanh => (value * derivative).mul_(TorchScalars.MinusTwo),
+        ActivationKind.Sigmoid => value.mul(TorchScalars.MinusTwo).add_(TorchScalars.One, TorchScalars.One).mul_(derivative),
+        ActivationKind.Softplus => derivative.neg().add_(TorchScalars.One, TorchScalars.One).mul_(derivative),
         _ => zeros_like(x),
     };
 

@@ -122,10 +122,10 @@ internal sealed class TrainingRun<T>(IEngine<T> engine, Device device, Experimen
             FinFail<PreparedTrainer<T>>(HostErrors.File(folder.Checkpoints, $"cannot write the checkpoint of {trainer.Name}: {ex.Message}"));
         // Side by side, the process's processor time over an epoch counts the other trainers' too: an epoch's is its thread's
         // (what it spends between the end of the previous epoch's checkpointing and the end of the epoch).
-        var threadCpu = sideBySide ? ThreadCpuClock.Now() : null;
+        var threadCpu = sideBySide ? CpuClock.Thread() : null;
         foreach (var ran in Trainer.Epochs(state, data.Train, options, progress))
         {
-            var epoch = threadCpu is { } before && ThreadCpuClock.Now() is { } after ? ran.Map(m => m with { CpuTime = after - before }) : ran;
+            var epoch = threadCpu is { } before && CpuClock.Thread() is { } after ? ran.Map(m => m with { CpuTime = after - before }) : ran;
             if (epoch.IsFail)
             {
                 // The epochs before the failure are on disk before the run reports it.
@@ -153,7 +153,7 @@ internal sealed class TrainingRun<T>(IEngine<T> engine, Device device, Experimen
             {
                 writing.Stop();
             }
-            if (threadCpu is not null) threadCpu = ThreadCpuClock.Now();
+            if (threadCpu is not null) threadCpu = CpuClock.Thread();
             if (stop?.Invoke() == true && state.Epoch < options.Epochs)
             {
                 try { files.Drain(); }
