@@ -114,8 +114,8 @@ internal static class ImageGradientBenchmark
             "gradients of the sum 𝒥: one weight gradient more per layer. And they make more calls outside the convolutions: they " +
             "recompute σ(x) = tanh(x) (0.2 ms at this size), σ'(x) and σ''(x) in every sweep — keeping them would cost a state per " +
             "layer each — and make about 60 elementwise calls per layer where double backpropagation's backward passes run inside " +
-            "libtorch. Measured alone at this size (B = 64, 64 channels, 7 × 7, one thread): forward convolution 2.6 ms, " +
-            "transposed 3.0 ms, correlation 3.6 ms, two-input correlation 4.0 ms, transposed with its weight gradient 4.3 ms.");
+            "libtorch. Each of these calls is priced alone at this size in [image-profile.md](image-profile.md) (section 2), and the " +
+            "step's time per sweep and field call in its section 1.");
         sb.AppendLine();
         sb.AppendLine("**Why discrete mode's memory is above double backpropagation's at N = 6.** Double backpropagation's graph grows by " +
             "about 4 MB per ODE layer from a small fixed part; the sweeps grow by less than that (the step tape, the tangent and the " +
@@ -132,9 +132,14 @@ internal static class ImageGradientBenchmark
             "layer. Taking the kernel terms paired with p as weight gradients of the reverse and tangent sweeps' convolutions " +
             "(instead of a two-input correlation in the second-order stage) left the CPU-time ratio within the spread of runs on a " +
             "shared, loaded machine (1.07–1.30× before, 1.11–1.24× after, back to back at N = 6, 24, 96) and lowered discrete " +
-            "mode's peak memory by 3–4 MB at every N (no correlation temporaries). Closing the rest would need the two kernel " +
-            "terms paired with σ(x), σ ⋆ p and σ ⋆ ṗ, as one weight gradient — they belong to different sweeps — or the " +
-            "activations kept between sweeps, which costs a state per layer.");
+            "mode's peak memory by 3–4 MB at every N (no correlation temporaries). Closing the rest needs the two kernel terms " +
+            "paired with σ(x) as one weight gradient, σ ⋆ (p + w ṗ) for the penalty weight w: a training step needs only " +
+            "∇J + w ∇(penalty), and the second-order sweep's combined cotangent ρ = λ + w μ follows one recursion (at a stage, " +
+            "g_xᵀ(p + w ṗ) + w ∂ₓ(g_xᵀp)·s, with W ∗ᵀ p kept by the reverse sweep), so the reverse sweep would be state-only and " +
+            "a second-order stage one transposed convolution of p + w ṗ and its kernel-only backward pass: six convolution-sized " +
+            "calls per ODE layer, as many as double backpropagation makes. It changes the sweeps' contract — ∇J and the " +
+            "penalty's gradient would no longer come out separately, which GradAlign, LLR and the `sensitivity` verb read — and " +
+            "is not built.");
         sb.AppendLine();
         sb.AppendLine("## Goals").AppendLine();
         var goals = new List<IReadOnlyList<string>>();
