@@ -31,10 +31,10 @@ internal static class ImageGradientBenchmark
         }),
         Augmented("discrete", "(b) second-order sweeps block by block, discrete adjoint through the Euler steps of the ODE block", AdjointMode.Discrete),
         Augmented("backsolve", "(c) the same with the continuous adjoint, ODE states integrated backwards", AdjointMode.Backsolve),
-        new("first-order", "one first-order gradient, discrete adjoint (the unit of cost; it is ∇J, not ∇𝒥)", "discrete", BenchmarkRow.Standard, (p, _) =>
+        new("first-order", "one first-order gradient as a training step computes it, discrete adjoint (the unit of cost; it is ∇J, not ∇𝒥)", "discrete", BenchmarkRow.Standard, (p, _) =>
         {
             var network = p.Network(AdjointMode.Discrete);
-            return Computation.Of(() => Unwrap.Gradients(LossDerivatives.Gradient(network, p.Images, p.Loss), g => g.ControlGradients));
+            return Computation.Of(() => Unwrap.Gradients(LossDerivatives.ControlGradient(network, p.Images, p.Loss), g => g.ControlGradients));
         }, ComparedWithBaseline: false),
     ];
 

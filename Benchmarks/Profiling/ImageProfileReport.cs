@@ -133,7 +133,7 @@ internal static class ImageProfileReport
                           $"{F(conv)} ms ({Pct(conv / odeTotal)} of the block); the rest of the field calls — {F(field - conv)} ms — is elementwise work (tanh and its derivatives, products) " +
                           "and the tensors it allocates.");
             Optimisations(items, r, aug, ode, t0);
-            ConvolutionCounts(items, r, aug, r.Sweeps.FirstOrDefault(s => s.Objective == "standard" && s.Threads == t0));
+            ConvolutionCounts(items, r, aug);
             double empty = Primitive(r, t0, "ODE state: allocate (empty)");
             if (double.IsFinite(empty))
                 items.Add($"Allocation: the augmented step creates {F(aug.TensorsPerStep, "F0")} tensors from .NET (each one libtorch call and one allocation) and {F(aug.ManagedBytesPerStep / 1e3, "F0")} kB of managed objects; " +
@@ -207,24 +207,29 @@ internal static class ImageProfileReport
 
     // Convolution calls of a step: in the ODE block from its field calls (FieldCalls); in a stem block (ConvolutionBlock)
     // from its sweeps: forward and tangent one conv2d; reverse one transposed convolution, and a kernel-only backward pass
-    // through it when the kernel cotangent is wanted (the standard step); second-order reverse two of each.
+    // through it when the kernel cotangent is wanted (the standard step); second-order reverse two of each — except the
+    // first block's, below.
     private static (long Forward, long Transposed, long KernelBackward, long Correlations) Convolutions(ImageProfile.SweepRun s)
     {
         long f = 0, t = 0, k = 0, c = 0;
         foreach (var ((block, sweep, part), e) in s.Entries)
         {
+            // The first block's input is the images, whose cotangents a training step does not want (ReverseForControls):
+            // its reverse sweep of the standard step and its second-order sweep form their kernel terms as correlations.
+            bool first = block.StartsWith("1 ", StringComparison.Ordinal);
             var (df, dt, dk, dc) = part != "" ? FieldCalls(part) : !block.EndsWith(" convolution", StringComparison.Ordinal) ? (0, 0, 0, 0) : sweep switch
             {
                 SweepProfile.ForwardSweep or SweepProfile.TangentSweep => (1, 0, 0, 0),
-                SweepProfile.ReverseSweep => (0, 1, s.Objective == "standard" ? 1 : 0, 0),
-                _ => (0, 2, 2, 0),
+                SweepProfile.ReverseSweep when s.Objective == "standard" => first ? (0, 0, 0, 1) : (0, 1, 1, 0),
+                SweepProfile.ReverseSweep => (0, 1, 0, 0),
+                _ => first ? (0, 0, 0, 2) : (0, 2, 2, 0),
             };
             (f, t, k, c) = (f + df * e.Calls, t + dt * e.Calls, k + dk * e.Calls, c + dc * e.Calls);
         }
         return (f, t, k, c);
     }
 
-    private static void ConvolutionCounts(List<string> items, ImageProfile.Result r, ImageProfile.SweepRun aug, ImageProfile.SweepRun? std)
+    private static void ConvolutionCounts(List<string> items, ImageProfile.Result r, ImageProfile.SweepRun aug)
     {
         var (f, t, k, c) = Convolutions(aug);
         string line = $"Convolution calls per augmented step: RobustNode makes {f} forward convolutions, {t} transposed convolutions, {k} kernel-only backward passes " +
@@ -238,9 +243,6 @@ internal static class ImageProfileReport
                         " (one convolution backward returns a layer's input and kernel cotangents together)";
         }
         items.Add(line + ".");
-        if (std is not null && Primitive(r, std.Threads, "stem 1: conv_transpose2d Wᵀ ∗ p") is var images && double.IsFinite(images))
-            items.Add($"Saving: the standard step's reverse sweep also computes the images' cotangent through the first stem layer (one transposed convolution, {F(images, "F2")} ms, " +
-                      $"{Pct(images / std.StepMs)} of the standard step), which training discards and only attacks need.");
     }
 
     // With two threads and OpenMP's default wait policy a step can take many times its one-thread CPU time on a shared machine.

@@ -46,10 +46,13 @@ internal sealed class TimedBlock : IBlock<Tensor>
         public Fin<ReverseResult<Tensor>> Reverse(Tensor lambdaT, bool withControls) =>
             profile.Sweep(label, SweepProfile.ReverseSweep, () => inner.Reverse(lambdaT, withControls));
 
-        // Forwarded, not left to the interface's default: the default would send the sweeps down the path that keeps
-        // nothing for the second-order sweep, which the network's own sweep does not take.
+        // The variants are forwarded, not left to the interface's defaults, which would send the sweeps down other paths
+        // than the network's own (keeping nothing for the second-order sweep; forming the images' cotangents).
         public Fin<ReverseResult<Tensor>> ReverseBeforeSecondOrder(Tensor lambdaT) =>
             profile.Sweep(label, SweepProfile.ReverseSweep, () => inner.ReverseBeforeSecondOrder(lambdaT));
+
+        public Fin<ReverseResult<Tensor>> ReverseForControls(Tensor lambdaT) =>
+            profile.Sweep(label, SweepProfile.ReverseSweep, () => inner.ReverseForControls(lambdaT));
 
         public Fin<ITangentSweep<Tensor>> Tangent(Tensor sigma0) =>
             profile.Sweep(label, SweepProfile.TangentSweep, () => inner.Tangent(sigma0)).Map(t => (ITangentSweep<Tensor>)new TangentSweep(t, label, profile));
@@ -64,6 +67,9 @@ internal sealed class TimedBlock : IBlock<Tensor>
 
         public Fin<SecondOrderReverseResult<Tensor>> Reverse(Tensor lambdaT, Tensor muT) =>
             profile.Sweep(label, SweepProfile.SecondOrderSweep, () => inner.Reverse(lambdaT, muT));
+
+        public Fin<SecondOrderReverseResult<Tensor>> ReverseForControls(Tensor lambdaT, Tensor muT) =>
+            profile.Sweep(label, SweepProfile.SecondOrderSweep, () => inner.ReverseForControls(lambdaT, muT));
 
         public void Dispose() => inner.Dispose();
     }

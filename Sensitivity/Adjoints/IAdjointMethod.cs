@@ -44,6 +44,13 @@ public interface IForwardSweep<T> : IDisposable
     /// </summary>
     Fin<ReverseResult<T>> ReverseBeforeSecondOrder(T lambdaT) => Reverse(lambdaT, false);
 
+    /// <summary>
+    /// Sweep 2 with control cotangents when λ(0) is not wanted — the input is data, as in a training step: a block may
+    /// skip the product that forms λ(0) (a convolution's transposed convolution to the images) and return an empty value
+    /// in its place, which the caller does not read. By default, <see cref="Reverse"/> with controls.
+    /// </summary>
+    Fin<ReverseResult<T>> ReverseForControls(T lambdaT) => Reverse(lambdaT, true);
+
     /// <summary>Sweep 3: the tangent σ(T) = Φ_x σ(0) (s' = g_x s), kept for the second-order reverse sweep.</summary>
     Fin<ITangentSweep<T>> Tangent(T sigma0);
 }
@@ -63,6 +70,12 @@ public interface ITangentSweep<T> : IDisposable
     /// λ(0) = Φ_xᵀλ(T), μ(0) = Φ_xᵀμ(T) + ∂ₓ(Φ_xᵀλ(T))·σ, ū₁ = Φ_uᵀλ(T), ū₂ = Φ_uᵀμ(T) + ∂ₓ(Φ_uᵀλ(T))·σ (batch sums).
     /// </summary>
     Fin<SecondOrderReverseResult<T>> Reverse(T lambdaT, T muT);
+
+    /// <summary>
+    /// Sweep 4 when λ(0) and μ(0) are not wanted — the input is data, as in a training step: a block may skip the products
+    /// that form them and return empty values in their place, which the caller does not read. By default, <see cref="Reverse"/>.
+    /// </summary>
+    Fin<SecondOrderReverseResult<T>> ReverseForControls(T lambdaT, T muT) => Reverse(lambdaT, muT);
 }
 
 /// <summary>Result of sweep 2: λ(0) and the control cotangents (empty when not asked for).</summary>

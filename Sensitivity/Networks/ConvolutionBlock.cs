@@ -94,6 +94,9 @@ public sealed record ConvolutionBlock(Tensor Weight, Tensor Bias, int Stride, Ac
         nn.functional.conv_transpose2d(cotangent, Weight, strides: [Stride, Stride], padding: [Padding, Padding],
             output_padding: OutputPadding(cotangent, inputShape));
 
+    // The empty value a sweep for the controls returns in place of a cotangent it was not asked for (ReverseForControls).
+    private static Tensor NotWanted(Tensor like) => empty([0], dtype: like.dtype, device: like.device);
+
     // The output padding that shapes a transposed convolution of the cotangent like the block's input.
     private long[] OutputPadding(Tensor cotangent, long[] inputShape)
     {
@@ -116,6 +119,16 @@ public sealed record ConvolutionBlock(Tensor Weight, Tensor Bias, int Stride, Ac
                 block.OutputPadding(abar, input.shape));
             Tensor[] grads = [kernel.MoveToOuterDisposeScope(), abar.sum([0, 2, 3]).MoveToOuterDisposeScope()];
             return new ReverseResult<Tensor>(transposed[0].MoveToOuterDisposeScope(), grads, SolveStatistics.Zero);
+        }
+
+        /// <summary>z ⋆ ā by one correlation, without the transposed convolution that λ(0) would cost (the images' cotangent).</summary>
+        public Fin<ReverseResult<Tensor>> ReverseForControls(Tensor lambdaT)
+        {
+            using var scope = NewDisposeScope();
+            var abar = E.ActivationDerivative(block.Activation, preActivation, output).mul_(lambdaT);
+            Tensor[] grads = [KernelCotangents.Correlation(input, abar, block.Kernel, block.Stride, block.Padding).MoveToOuterDisposeScope(),
+                abar.sum([0, 2, 3]).MoveToOuterDisposeScope()];
+            return new ReverseResult<Tensor>(NotWanted(input).MoveToOuterDisposeScope(), grads, SolveStatistics.Zero);
         }
 
         public Fin<ITangentSweep<Tensor>> Tangent(Tensor sigma0)
@@ -149,6 +162,23 @@ public sealed record ConvolutionBlock(Tensor Weight, Tensor Bias, int Stride, Ac
             Tensor[] first = [kernels[0].MoveToOuterDisposeScope(), abar.sum([0, 2, 3]).MoveToOuterDisposeScope()];
             Tensor[] second = [kernels[1].MoveToOuterDisposeScope(), abarDot.sum([0, 2, 3]).MoveToOuterDisposeScope()];
             return new SecondOrderReverseResult<Tensor>(lambda.MoveToOuterDisposeScope(), mu.MoveToOuterDisposeScope(), first, second, SolveStatistics.Zero);
+        }
+
+        /// <summary>
+        /// The kernel terms z ⋆ ā and σ_in ⋆ ā + z ⋆ ā̇ by two correlations (z and σ_in stacked against ā), without the two
+        /// transposed convolutions that λ(0) and μ(0) would cost.
+        /// </summary>
+        public Fin<SecondOrderReverseResult<Tensor>> ReverseForControls(Tensor lambdaT, Tensor muT)
+        {
+            using var scope = NewDisposeScope();
+            var d1 = E.ActivationDerivative(block.Activation, preActivation, output);
+            var abar = d1 * lambdaT;
+            var abarDot = (d1 * muT).PlusInPlace(E.ActivationSecondDerivative(block.Activation, preActivation, output, d1).mul_(aDot).mul_(lambdaT));
+            var withAbar = KernelCotangents.Correlations([input, sigmaIn], abar, block.Kernel, block.Stride, block.Padding);
+            var kernel = withAbar[1].add_(KernelCotangents.Correlation(input, abarDot, block.Kernel, block.Stride, block.Padding), TorchScalars.One);
+            Tensor[] first = [withAbar[0].MoveToOuterDisposeScope(), abar.sum([0, 2, 3]).MoveToOuterDisposeScope()];
+            Tensor[] second = [kernel.MoveToOuterDisposeScope(), abarDot.sum([0, 2, 3]).MoveToOuterDisposeScope()];
+            return new SecondOrderReverseResult<Tensor>(NotWanted(input).MoveToOuterDisposeScope(), NotWanted(input).MoveToOuterDisposeScope(), first, second, SolveStatistics.Zero);
         }
 
         public void Dispose() { }

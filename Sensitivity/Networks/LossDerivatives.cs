@@ -33,6 +33,25 @@ public static class LossDerivatives
         });
     }
 
+    /// <summary>
+    /// J and ∇_θ J for a training step, where the input is data and p(0) is not wanted: the first block may skip the product
+    /// that forms it (<see cref="IForwardSweep{T}.ReverseForControls"/>), and the result's input sensitivity is an empty
+    /// value, not to be read.
+    /// </summary>
+    public static Fin<LossGradient<T>> ControlGradient<T>(IBlock<T> model, T x0, ILoss<T> loss)
+    {
+        var engine = model.Engine;
+        using var scope = engine.OpenScope();
+        using var untracked = engine.Untracked();
+        return model.Forward(x0).Bind(forward =>
+        {
+            using var _ = forward;
+            var xT = forward.Final;
+            return forward.ReverseForControls(loss.Gradient(xT)).Map(reverse =>
+                Results.FirstOrder(engine, loss, xT, reverse.Lambda0, reverse.Controls, forward.Statistics + reverse.Statistics).Out(engine));
+        });
+    }
+
     /// <summary>p(0): row i is ∇_{x₀ᵢ} ℓᵢ, the direction an attack follows (no parameter gradients computed).</summary>
     public static Fin<T> InputSensitivity<T>(IBlock<T> model, T x0, ILoss<T> loss) =>
         Gradient(model, x0, loss, withParameters: false).Map(g =>
@@ -171,7 +190,8 @@ public static class LossDerivatives
                     // μ(T) = ∇²ℓ·σ(T) (+ c: the second-order sweep is linear in μ(T), so c adds Φ_uᵀc to its control sums).
                     var muT = loss.HessianVectorProduct(xT[a], sweep.Final);
                     if (output.IsSome) muT = engine.Add(muT, (T)output);
-                    var second = sweep.Reverse(loss.Gradient(xT[a]), muT);
+                    // λ(0) and μ(0) are not read: only the control sums.
+                    var second = sweep.ReverseForControls(loss.Gradient(xT[a]), muT);
                     if (second.IsFail) return second.Map(_ => default(SweepSums<T>)!);
                     var result = second.Value();
                     first[a] = result.Controls;
@@ -180,7 +200,7 @@ public static class LossDerivatives
                 }
                 else if (output.IsSome)
                 {
-                    var reverse = forwards[a].Reverse((T)output, withControls: true);
+                    var reverse = forwards[a].ReverseForControls((T)output);
                     if (reverse.IsFail) return reverse.Map(_ => default(SweepSums<T>)!);
                     statistics[a] += reverse.Value().Statistics;
                     Accumulate(reverse.Value().Controls);

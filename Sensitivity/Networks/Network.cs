@@ -95,14 +95,19 @@ public sealed record Network<T>(IReadOnlyList<IBlock<T>> Blocks) : IBlock<T>
 
         public Fin<ReverseResult<T>> ReverseBeforeSecondOrder(T lambdaT) => Reverse(lambdaT, false, keep: true);
 
-        private Fin<ReverseResult<T>> Reverse(T lambdaT, bool withControls, bool keep)
+        // Only the first block's λ(0) is the network's, the one a caller may not want.
+        public Fin<ReverseResult<T>> ReverseForControls(T lambdaT) => Reverse(lambdaT, true, keep: false, forControls: true);
+
+        private Fin<ReverseResult<T>> Reverse(T lambdaT, bool withControls, bool keep, bool forControls = false)
         {
             var lambda = lambdaT;
             var grads = new IReadOnlyList<T>[sweeps.Count];
             var stats = SolveStatistics.Zero;
             for (int i = sweeps.Count - 1; i >= 0; i--)
             {
-                var r = keep ? sweeps[i].ReverseBeforeSecondOrder(lambda) : sweeps[i].Reverse(lambda, withControls);
+                var r = keep ? sweeps[i].ReverseBeforeSecondOrder(lambda)
+                    : forControls && i == 0 ? sweeps[i].ReverseForControls(lambda)
+                    : sweeps[i].Reverse(lambda, withControls);
                 if (r.IsFail) return r;
                 var result = (ReverseResult<T>)r;
                 grads[i] = result.Controls;
@@ -148,7 +153,11 @@ public sealed record Network<T>(IReadOnlyList<IBlock<T>> Blocks) : IBlock<T>
             }
         }
 
-        public Fin<SecondOrderReverseResult<T>> Reverse(T lambdaT, T muT)
+        public Fin<SecondOrderReverseResult<T>> Reverse(T lambdaT, T muT) => Reverse(lambdaT, muT, forControls: false);
+
+        public Fin<SecondOrderReverseResult<T>> ReverseForControls(T lambdaT, T muT) => Reverse(lambdaT, muT, forControls: true);
+
+        private Fin<SecondOrderReverseResult<T>> Reverse(T lambdaT, T muT, bool forControls)
         {
             var (lambda, mu) = (lambdaT, muT);
             var first = new IReadOnlyList<T>[tangents.Count];
@@ -156,7 +165,7 @@ public sealed record Network<T>(IReadOnlyList<IBlock<T>> Blocks) : IBlock<T>
             var stats = SolveStatistics.Zero;
             for (int i = tangents.Count - 1; i >= 0; i--)
             {
-                var r = tangents[i].Reverse(lambda, mu);
+                var r = forControls && i == 0 ? tangents[i].ReverseForControls(lambda, mu) : tangents[i].Reverse(lambda, mu);
                 if (r.IsFail) return r;
                 var result = (SecondOrderReverseResult<T>)r;
                 first[i] = result.Controls;

@@ -81,7 +81,7 @@ public static class DenoiserTrainer
                 var clean = patches.Take(order, start, size);
                 var step =
                     from noisy in GaussianNoise.AddMixed(clean, options.NoiseLevels, Seeds.Derive(options.Seed, Seeds.Objective, epoch, b))
-                    from gradient in LossDerivatives.Gradient(state.Model, noisy, new PixelSquaredError(clean))
+                    from gradient in LossDerivatives.ControlGradient(state.Model, noisy, new PixelSquaredError(clean))
                     select (noisy, gradient);
                 if (step.IsFail) return FinFail<DenoisingEpoch>(At(step.Match(Succ: _ => Error.New(""), Fail: e => e), epoch, b));
                 var (noisyBatch, g) = ((Tensor, Sensitivity.Problems.LossGradient<Tensor>))step;

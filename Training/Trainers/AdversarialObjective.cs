@@ -49,7 +49,7 @@ public sealed record AdversarialObjective(IAttack Attack) : ITrainingObjective
 
     private Fin<ObjectiveResult<T>> Attacked<T>(IBlock<T> model, T x, ILoss<T> loss, ObjectiveContext context, double epsilon) =>
         Attack.WithEpsilon(epsilon).WithSeed(context.Seed).Perturb(model, x, loss).Bind(adversarial =>
-            LossDerivatives.Gradient(model, adversarial, loss).Bind(g =>
+            LossDerivatives.ControlGradient(model, adversarial, loss).Bind(g =>
                 Inference.Output(model, x).Map(logits =>
                     new ObjectiveResult<T>(model.Engine.Mean(loss.PerSample(logits)), g.Loss, g.ControlGradients, logits))));
 

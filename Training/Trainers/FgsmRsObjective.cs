@@ -71,7 +71,7 @@ public sealed record FgsmRsObjective(double Epsilon, AttackNorm Norm) : IRobustO
     {
         var engine = model.Engine;
         using var scope = engine.OpenScope();
-        return LossDerivatives.Gradient(model, adversary, loss).Bind(g =>
+        return LossDerivatives.ControlGradient(model, adversary, loss).Bind(g =>
             Inference.Output(model, x).Map(logits =>
                 new ObjectiveResult<T>(engine.Mean(loss.PerSample(logits)), g.Loss, g.ControlGradients, logits).Keep(engine)));
     }

@@ -94,7 +94,7 @@ public sealed record GradAlignObjective(double Epsilon, AttackNorm Norm) : IRobu
                 penalty = value;
                 return seeds;
             })
-            .Bind(seeded => LossDerivatives.Gradient(model, adversary(seeded.Inputs[0].InputSensitivity), loss).Map(fgsm =>
+            .Bind(seeded => LossDerivatives.ControlGradient(model, adversary(seeded.Inputs[0].InputSensitivity), loss).Map(fgsm =>
             {
                 var gradients = new T[fgsm.ControlGradients.Count];
                 for (int j = 0; j < gradients.Length; j++) gradients[j] = engine.Add(fgsm.ControlGradients[j], seeded.PenaltyGradients[j]);

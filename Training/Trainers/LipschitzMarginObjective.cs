@@ -74,7 +74,7 @@ public sealed record LipschitzMarginObjective(double Epsilon) : ITrainingObjecti
             // ℓ(τ (z + m)): the offset first, then the temperature (τ = 1 leaves the loss itself, bit for bit).
             var scaled = Temperature == 1 ? loss : new TemperedLoss<T>(loss, Temperature);
             var shifted = new OffsetLoss<T>(scaled, engine.FromValues(offsets, x, batch, c));
-            return LossDerivatives.Gradient(model, x, shifted).Map(g =>
+            return LossDerivatives.ControlGradient(model, x, shifted).Map(g =>
             {
                 var gradients = g.ControlGradients.ToArray();
                 if (bounds.Pairwise && epsilon > 0)

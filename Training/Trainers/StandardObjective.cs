@@ -18,7 +18,7 @@ public sealed record StandardObjective : ITrainingObjective
 
     /// <inheritdoc/>
     public Fin<ObjectiveResult<T>> Evaluate<T>(IBlock<T> model, T x, ILoss<T> loss, ObjectiveContext context) =>
-        LossDerivatives.Gradient(model, x, loss).Map(g => new ObjectiveResult<T>(g.Loss, g.Loss, g.ControlGradients, g.FinalState));
+        LossDerivatives.ControlGradient(model, x, loss).Map(g => new ObjectiveResult<T>(g.Loss, g.Loss, g.ControlGradients, g.FinalState));
 
     /// <inheritdoc/>
     public string Describe() => "standard";
