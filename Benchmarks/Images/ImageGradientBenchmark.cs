@@ -43,7 +43,7 @@ internal static class ImageGradientBenchmark
     {
         var network = p.Network(adjoint);
         var augmented = new AugmentedLoss(Epsilon, AttackNorm.Infinity);
-        return Computation.Of(() => Unwrap.Gradients(LossDerivatives.AugmentedGradient(network, p.Images, p.Loss, augmented), g => g.AugmentedControlGradients));
+        return Computation.Of(() => Unwrap.Gradients(LossDerivatives.AugmentedControlGradient(network, p.Images, p.Loss, augmented), g => g.AugmentedControlGradients));
     });
 
     public static int Run(string[] args) => BenchmarkRun.Parse(args, defaultLayers: [6, 24, 96], ImageBenchmarkProblem.Batch, ImageBenchmarkProblem.Width, convolutional: Name).Match(run =>
@@ -83,19 +83,26 @@ internal static class ImageGradientBenchmark
             "through that convolution — a **local single-layer backward**, its one-node graph freed at once, so its memory is one " +
             "layer's: libtorch's weight gradient, about a third of a correlation written as a convolution (TorchSharp exposes " +
             "libtorch's convolution backward only through autograd);");
-        sb.AppendLine("- the reverse sweep that finds p(0) keeps W ∗ᵀ p at every ODE stage (one state per stage, released as the " +
-            "second-order sweep takes it), and forms σ(x) ⋆ p (∇J's kernel term) by the weight gradient of that transposed " +
-            "convolution; it also keeps the stage cotangent p until the tangent sweep passes the stage, which forms " +
-            "(σ'(x) ⊙ ẋ) ⋆ p by the weight gradient of its convolution W ∗ (σ'(x) ⊙ ẋ) and releases p (so the kept cotangents " +
-            "give way to the tangents the tangent sweep keeps: no higher peak). The second-order sweep, started from the same λ(T) " +
-            "(checked element for element; otherwise it forms every term itself), takes W ∗ᵀ p — g_xᵀp = σ'(x) ⊙ (W ∗ᵀ p) and " +
-            "∂ₓ(g_xᵀp)·s = σ''(x) ⊙ s ⊙ (W ∗ᵀ p) both read it — and those sums (the tangent terms only from the tangent sweep " +
-            "that formed them, and only once);");
-        sb.AppendLine("- an ODE layer's second-order stage then makes two calls: the transposed convolution W ∗ᵀ ṗ and its weight " +
-            "gradient σ(x) ⋆ ṗ;");
-        sb.AppendLine("- a stem convolution's second-order stage takes both kernel terms from kernel-only backward passes through its " +
-            "two transposed convolutions (which it needs anyway; the graph kept for the second); a tanh stem keeps only its output " +
-            "(tanh' and tanh'' are functions of it).");
+        sb.AppendLine("- a training step wants ∇𝒥 = ∇J + ε ∇(penalty), not ∇J apart (`LossDerivatives.AugmentedControlGradient`): " +
+            "the second-order sweep is linear in its start (σ, μ(T)) and its second-order control sums hold the first-order terms of " +
+            "whatever it starts from, so starting the tangent from ε v and the second-order sweep from λ(T) + ε ∇²ℓ·σ(T) gives the " +
+            "whole gradient as those sums alone. The kernel terms paired with σ(x), σ ⋆ p and ε σ ⋆ ṗ, then come out as one weight " +
+            "gradient σ ⋆ (p + ε ṗ), and the reverse sweep that finds p(0) forms no control terms;");
+        sb.AppendLine("- that reverse sweep keeps W ∗ᵀ p at every ODE stage (one state per stage, released as the second-order sweep " +
+            "takes it) and the stage cotangent p until the tangent sweep passes the stage, which forms (σ'(x) ⊙ ẋ) ⋆ p by the " +
+            "weight gradient of its convolution W ∗ (σ'(x) ⊙ ẋ) and releases p (so the kept cotangents give way to the tangents " +
+            "the tangent sweep keeps: no higher peak). The second-order sweep, started from the same λ(T) (checked element for " +
+            "element; otherwise it forms every term itself), takes W ∗ᵀ p — g_xᵀp = σ'(x) ⊙ (W ∗ᵀ p) and ∂ₓ(g_xᵀp)·s = " +
+            "σ''(x) ⊙ s ⊙ (W ∗ᵀ p) both read it — and the tangent sweep's sums (only from the tangent sweep that formed them, and " +
+            "only once);");
+        sb.AppendLine("- an ODE layer's second-order stage then makes two calls: the transposed convolution of its stage cotangent and " +
+            "that call's weight gradient;");
+        sb.AppendLine("- the forward solve keeps σ(x) at every ODE stage (`FieldLinearization.Save`; one state per stage, within the " +
+            "discrete adjoint's 256 MB budget for kept stage values): tanh costs a quarter of a convolution here, and the three " +
+            "derivative sweeps read σ instead of computing it again; σ' and σ'' are formed from it in each sweep;");
+        sb.AppendLine("- a stem convolution's second-order stage takes its kernel term from one kernel-only backward pass through its " +
+            "two transposed convolutions (which it needs anyway), the first stem's from two correlations (the images' cotangents " +
+            "are not wanted); a tanh stem keeps only its output (tanh' and tanh'' are functions of it).");
         sb.AppendLine();
         sb.AppendLine("A local double backward through each layer (rebuilding the layer with autograd, first-order VJP with `create_graph`, " +
             "then differentiating once more) was not used: it repeats the layer's forward convolution and both of its transposed " +
@@ -103,43 +110,33 @@ internal static class ImageGradientBenchmark
         sb.AppendLine();
         sb.AppendLine("**Convolution calls per ODE layer.** Double backpropagation makes 6: the forward W ∗ σ(x), the transposed W ∗ᵀ p " +
             "of the first backward pass, and in the second backward pass one convolution and one weight gradient through each of " +
-            "the two. The second-order adjoint makes 7 — 4 convolutions and 3 weight gradients, no correlation: forward 1 " +
-            "(W ∗ σ(x)); reverse sweep for p(0) 2 (W ∗ᵀ p, kept, and its weight gradient σ ⋆ p); tangent sweep 2 (W ∗ (σ'ẋ) and " +
-            "its weight gradient σ'ẋ ⋆ p); second-order reverse sweep 2 (W ∗ᵀ ṗ and its weight gradient σ ⋆ ṗ). Before, it made " +
-            "6 with a correlation among them: the second-order stage formed σ ⋆ p and σ'ẋ ⋆ p by one two-input correlation " +
-            "written as `conv2d` (about three weight gradients).");
+            "the two. The second-order adjoint now makes 6 too — forward 1 (W ∗ σ(x)); reverse sweep for p(0) 1 (W ∗ᵀ p, kept); " +
+            "tangent sweep 2 (W ∗ (σ'ẋ) and its weight gradient σ'ẋ ⋆ p); second-order reverse sweep 2 (the transposed " +
+            "convolution of the combined stage cotangent p + ε ṗ and its weight gradient). Before the combined sweep it made 7 " +
+            "(a weight gradient σ ⋆ p in the reverse sweep and σ ⋆ ṗ in the second-order one), and before that 6 with a " +
+            "two-input correlation among them (about three weight gradients).");
         sb.AppendLine();
-        sb.AppendLine("**Why the sweeps still cost more than double backpropagation.** The sweeps return ∇J and the penalty's gradient " +
-            "separately, so they form three kernel terms (σ ⋆ p, σ'ẋ ⋆ p, σ ⋆ ṗ) where double backpropagation forms two weight " +
-            "gradients of the sum 𝒥: one weight gradient more per layer. And they make more calls outside the convolutions: they " +
-            "recompute σ(x) = tanh(x) (0.2 ms at this size), σ'(x) and σ''(x) in every sweep — keeping them would cost a state per " +
-            "layer each — and make about 60 elementwise calls per layer where double backpropagation's backward passes run inside " +
-            "libtorch. Each of these calls is priced alone at this size in [image-profile.md](image-profile.md) (section 2), and the " +
-            "step's time per sweep and field call in its section 1.");
+        sb.AppendLine("**Why the sweeps still cost more than double backpropagation.** The convolution work is now the same; what is left " +
+            "is outside it: σ'(x) and σ''(x) formed again in each derivative sweep, the products of the closed forms (each a " +
+            "libtorch call from .NET: the table's tensors per layer, against 5–10 for double backpropagation, whose backward " +
+            "passes run inside libtorch), the stepper's copies " +
+            "of λ and μ, and a one-node autograd graph around every weight gradient (TorchSharp 0.107 exposes no " +
+            "`convolution_backward`). Each of these calls is priced alone at this size in [image-profile.md](image-profile.md) " +
+            "(section 2), and the step's time per sweep and field call in its section 1.");
         sb.AppendLine();
         sb.AppendLine("**Why discrete mode's memory is above double backpropagation's at N = 6.** Double backpropagation's graph grows by " +
-            "about 4 MB per ODE layer from a small fixed part; the sweeps grow by less than that (the step tape, the tangent and the " +
-            "kept W ∗ᵀ p at every step: three states, 2.4 MB; the stage cotangents p kept from the reverse sweep give way to the " +
-            "tangents as the tangent sweep passes) but hold a larger fixed part: the stems' states and tangents, the first reverse " +
-            "sweep's cotangents between blocks, a copy of λ(T) to check the kept products against, and, during a second-order " +
-            "stage, about ten state-sized values (λ, μ and the stepper's copies of them, the stage cotangents, σ, σ', σ'', the " +
-            "transposed convolution and the two results). Keeping W ∗ᵀ p costs 0.8 MB per ODE layer (and the λ(T) copy 0.8 MB) " +
-            "for one transposed convolution per layer less.");
+            "about 4 MB per ODE layer from a small fixed part; the sweeps grow by less than that (the step tape, σ(x), the tangent " +
+            "and the kept W ∗ᵀ p at every step: four states, 3.2 MB; the stage cotangents p kept from the reverse sweep give way to " +
+            "the tangents as the tangent sweep passes) but hold a larger fixed part: the stems' states and tangents, the first " +
+            "reverse sweep's cotangents between blocks, a copy of λ(T) to check the kept products against, and, during a " +
+            "second-order stage, about ten state-sized values (λ, μ and the stepper's copies of them, the stage cotangents, σ', " +
+            "σ'', the transposed convolution and the two results).");
         sb.AppendLine();
-        sb.AppendLine("**Verdict.** The time goal (augmented step ≤ 1.0× double backpropagation) is missed at every N (the goals below " +
-            "give this run's ratios), for the cause above: one weight gradient more per ODE layer, because ∇J and the penalty's " +
-            "gradient are formed separately, and the activations recomputed in every sweep with about 60 elementwise calls per " +
-            "layer. Taking the kernel terms paired with p as weight gradients of the reverse and tangent sweeps' convolutions " +
-            "(instead of a two-input correlation in the second-order stage) left the CPU-time ratio within the spread of runs on a " +
-            "shared, loaded machine (1.07–1.30× before, 1.11–1.24× after, back to back at N = 6, 24, 96) and lowered discrete " +
-            "mode's peak memory by 3–4 MB at every N (no correlation temporaries). Closing the rest needs the two kernel terms " +
-            "paired with σ(x) as one weight gradient, σ ⋆ (p + w ṗ) for the penalty weight w: a training step needs only " +
-            "∇J + w ∇(penalty), and the second-order sweep's combined cotangent ρ = λ + w μ follows one recursion (at a stage, " +
-            "g_xᵀ(p + w ṗ) + w ∂ₓ(g_xᵀp)·s, with W ∗ᵀ p kept by the reverse sweep), so the reverse sweep would be state-only and " +
-            "a second-order stage one transposed convolution of p + w ṗ and its kernel-only backward pass: six convolution-sized " +
-            "calls per ODE layer, as many as double backpropagation makes. It changes the sweeps' contract — ∇J and the " +
-            "penalty's gradient would no longer come out separately, which GradAlign, LLR and the `sensitivity` verb read — and " +
-            "is not built.");
+        sb.AppendLine("**Verdict.** See the goals below for this run's ratios. On this machine (AMD EPYC, quiet, one thread) the combined " +
+            "sweep took the augmented step from 1.30–1.36× double backpropagation's time to 1.13–1.14× at N = 6, 24, 96, and " +
+            "keeping σ(x) to 1.06–1.07× at N = 6, 24 (`image-gradients --layers 6,24` before and after each change, back to back); " +
+            "what remains is the elementwise work above. Keeping σ'(x) as well would save about as much again but cost a state " +
+            "per layer more, which would put discrete mode's memory above double backpropagation's at N = 24.");
         sb.AppendLine();
         sb.AppendLine("## Goals").AppendLine();
         var goals = new List<IReadOnlyList<string>>();

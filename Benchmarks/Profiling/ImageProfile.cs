@@ -240,7 +240,7 @@ internal static class ImageProfile
         return
         [
             new("robustnode standard", () => Unwrap.Gradients(LossDerivatives.ControlGradient(network, images, problem.Loss), g => g.ControlGradients)),
-            new("robustnode augmented", () => Unwrap.Gradients(LossDerivatives.AugmentedGradient(network, images, problem.Loss, augmented), g => g.AugmentedControlGradients)),
+            new("robustnode augmented", () => Unwrap.Gradients(LossDerivatives.AugmentedControlGradient(network, images, problem.Loss, augmented), g => g.AugmentedControlGradients)),
             new("torchsharp autograd", () => autograd.Gradient(images, problem.Labels)),
             new("torchsharp double-backprop", () => autograd.AugmentedGradient(images, problem.Labels, Epsilon)),
         ];
@@ -262,7 +262,7 @@ internal static class ImageProfile
         var augmented = new AugmentedLoss(Epsilon, AttackNorm.Infinity);
         Func<Tensor[]> step = objective == "standard"
             ? () => Unwrap.Gradients(LossDerivatives.ControlGradient(network, problem.Images, problem.Loss), g => g.ControlGradients)
-            : () => Unwrap.Gradients(LossDerivatives.AugmentedGradient(network, problem.Images, problem.Loss, augmented), g => g.AugmentedControlGradients);
+            : () => Unwrap.Gradients(LossDerivatives.AugmentedControlGradient(network, problem.Images, problem.Loss, augmented), g => g.AugmentedControlGradients);
         var warm = Stopwatch.StartNew();
         for (int i = 0; i < 3 || (!quick && warm.Elapsed.TotalSeconds < 1); i++)
             using (NewDisposeScope()) step();

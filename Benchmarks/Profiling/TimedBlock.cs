@@ -54,6 +54,9 @@ internal sealed class TimedBlock : IBlock<Tensor>
         public Fin<ReverseResult<Tensor>> ReverseForControls(Tensor lambdaT) =>
             profile.Sweep(label, SweepProfile.ReverseSweep, () => inner.ReverseForControls(lambdaT));
 
+        public Fin<ReverseResult<Tensor>> ReverseBeforeSecondOrderControls(Tensor lambdaT) =>
+            profile.Sweep(label, SweepProfile.ReverseSweep, () => inner.ReverseBeforeSecondOrderControls(lambdaT));
+
         public Fin<ITangentSweep<Tensor>> Tangent(Tensor sigma0) =>
             profile.Sweep(label, SweepProfile.TangentSweep, () => inner.Tangent(sigma0)).Map(t => (ITangentSweep<Tensor>)new TangentSweep(t, label, profile));
 
@@ -70,6 +73,9 @@ internal sealed class TimedBlock : IBlock<Tensor>
 
         public Fin<SecondOrderReverseResult<Tensor>> ReverseForControls(Tensor lambdaT, Tensor muT) =>
             profile.Sweep(label, SweepProfile.SecondOrderSweep, () => inner.ReverseForControls(lambdaT, muT));
+
+        public Fin<SecondOrderReverseResult<Tensor>> ReverseForSecondOrderControls(Tensor lambdaT, Tensor muT, bool inputCotangents) =>
+            profile.Sweep(label, SweepProfile.SecondOrderSweep, () => inner.ReverseForSecondOrderControls(lambdaT, muT, inputCotangents));
 
         public void Dispose() => inner.Dispose();
     }

@@ -109,6 +109,16 @@ public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
 
         protected override void Forget() => (_kernel, _bias, _sigma, _d1, _d2) = (null, null, null, null, null);
 
+        /// <summary>
+        /// σ(x), the costliest elementwise value at a point (tanh: a quarter of a convolution at the MNIST network's size),
+        /// kept for the later sweeps; σ' and σ'' are cheap from it and not kept (one state per stage, not three).
+        /// </summary>
+        public override int SavedCount => 1;
+
+        public override void Save(Span<Tensor> values) => values[0] = Sigma;
+
+        protected override void Restore(ReadOnlySpan<Tensor> saved) => _sigma = saved[0];
+
         public override Tensor Value() => f.Conv(Sigma, Kernel, Bias);
 
         public override Tensor Jvp(Tensor s) => f.Conv(D1 * s, Kernel, null);

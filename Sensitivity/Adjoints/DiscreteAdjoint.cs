@@ -80,7 +80,9 @@ public sealed record DiscreteAdjoint : IAdjointMethod
 
         public Fin<ReverseResult<T>> ReverseBeforeSecondOrder(T lambdaT) => Reverse(lambdaT, false, keep: true);
 
-        private Fin<ReverseResult<T>> Reverse(T lambdaT, bool withControls, bool keep)
+        public Fin<ReverseResult<T>> ReverseBeforeSecondOrderControls(T lambdaT) => Reverse(lambdaT, false, keep: true, firstOrder: false);
+
+        private Fin<ReverseResult<T>> Reverse(T lambdaT, bool withControls, bool keep, bool firstOrder = true)
         {
             var derivatives = new RungeKuttaStepDerivatives<T>(tableau, vectorField, _kept);
             var gradient = withControls ? new ControlAccumulator<T>(Engine, vectorField.Controls) : null;
@@ -89,7 +91,7 @@ public sealed record DiscreteAdjoint : IAdjointMethod
             if (keep && steps.Count > 0 && Shares(out bool pairs))
                 // A field that pairs the control terms gets g_uᵀp from this sweep, in the caller's scope like λ(0).
                 _products = new ReverseProducts<T>(Engine, steps.Count, tableau.Stages, lambdaT,
-                    pairs ? new ControlAccumulator<T>(Engine, vectorField.Controls) : null);
+                    pairs && firstOrder ? new ControlAccumulator<T>(Engine, vectorField.Controls) : null, keepsCotangents: pairs);
             var lambda = lambdaT;
             for (int n = steps.Count - 1; n >= 0; n--)
             {
@@ -109,7 +111,7 @@ public sealed record DiscreteAdjoint : IAdjointMethod
             // With the reverse sweep's kept stage cotangents p, the tangent sweep forms the second-order control terms
             // paired with them (∂ₓ(g_uᵀp)·s) and releases each p as it passes its stage.
             PairedTerms<T>? paired = null;
-            if (_products?.First is not null)
+            if (_products is { KeepsCotangents: true })
             {
                 var formed = System.Buffers.ArrayPool<bool>.Shared.Rent(steps.Count * tableau.Stages);
                 System.Array.Clear(formed);
@@ -154,7 +156,13 @@ public sealed record DiscreteAdjoint : IAdjointMethod
         public T Final => _sigma[_steps];
         public SolveStatistics Statistics => SolveStatistics.Zero;
 
-        public Fin<SecondOrderReverseResult<T>> Reverse(T lambdaT, T muT)
+        public Fin<SecondOrderReverseResult<T>> Reverse(T lambdaT, T muT) => Reverse(lambdaT, muT, firstOrderWanted: true);
+
+        // ū₁ is still summed at stages without kept products (in a buffer nobody reads), and λ(0), μ(0) are always formed.
+        public Fin<SecondOrderReverseResult<T>> ReverseForSecondOrderControls(T lambdaT, T muT, bool inputCotangents) =>
+            Reverse(lambdaT, muT, firstOrderWanted: false).Map(r => r with { Controls = [] });
+
+        private Fin<SecondOrderReverseResult<T>> Reverse(T lambdaT, T muT, bool firstOrderWanted)
         {
             var (lambda, mu) = (lambdaT, muT);
             var kept = products is not null && products.Serves(lambdaT) ? products : null;
@@ -168,7 +176,8 @@ public sealed record DiscreteAdjoint : IAdjointMethod
             var tangentFormed = kept is not null ? paired?.Formed : null;
             for (int n = _steps - 1; n >= 0; n--)
             {
-                var (l, m) = derivatives.SecondOrderReverse(n, steps[n], _sigma[n], lambda, mu, first, second, kept, formerFirst is not null, tangentFormed);
+                var (l, m) = derivatives.SecondOrderReverse(n, steps[n], _sigma[n], lambda, mu, first, second, kept, formerFirst is not null, tangentFormed,
+                    firstOrderWanted);
                 if (n < steps.Count - 1) { Engine.Release(lambda); Engine.Release(mu); }
                 (lambda, mu) = (l, m);
             }

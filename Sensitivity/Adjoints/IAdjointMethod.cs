@@ -51,6 +51,13 @@ public interface IForwardSweep<T> : IDisposable
     /// </summary>
     Fin<ReverseResult<T>> ReverseForControls(T lambdaT) => Reverse(lambdaT, true);
 
+    /// <summary>
+    /// <see cref="ReverseBeforeSecondOrder"/> when the second-order sweep that follows wants no first-order control sums
+    /// (<see cref="ITangentSweep{T}.ReverseForSecondOrderControls"/>): a field that pairs its control terms with the stage
+    /// cotangents keeps them for the tangent sweep but forms no g_uᵀp here. By default, <see cref="ReverseBeforeSecondOrder"/>.
+    /// </summary>
+    Fin<ReverseResult<T>> ReverseBeforeSecondOrderControls(T lambdaT) => ReverseBeforeSecondOrder(lambdaT);
+
     /// <summary>Sweep 3: the tangent σ(T) = Φ_x σ(0) (s' = g_x s), kept for the second-order reverse sweep.</summary>
     Fin<ITangentSweep<T>> Tangent(T sigma0);
 }
@@ -76,6 +83,17 @@ public interface ITangentSweep<T> : IDisposable
     /// that form them and return empty values in their place, which the caller does not read. By default, <see cref="Reverse"/>.
     /// </summary>
     Fin<SecondOrderReverseResult<T>> ReverseForControls(T lambdaT, T muT) => Reverse(lambdaT, muT);
+
+    /// <summary>
+    /// Sweep 4 for ū₂ = Φ_uᵀμ(T) + ∂ₓ(Φ_uᵀλ(T))·σ alone: a block may skip the first-order sums ū₁ (its result's
+    /// <see cref="SecondOrderReverseResult{T}.Controls"/> are then empty, and are not to be read either way), and, without
+    /// <paramref name="inputCotangents"/>, λ(0) and μ(0) as in <see cref="ReverseForControls(T, T)"/>. A training step
+    /// wants only Σ∇ℓ + w ∇Ψ, which is ū₂ alone when σ is the tangent of w·v and the sweep starts from λ(T) + w μ(T)
+    /// (<see cref="Networks.LossDerivatives.AugmentedControlGradient{T}"/>). By default, <see cref="Reverse"/> or
+    /// <see cref="ReverseForControls(T, T)"/>.
+    /// </summary>
+    Fin<SecondOrderReverseResult<T>> ReverseForSecondOrderControls(T lambdaT, T muT, bool inputCotangents) =>
+        inputCotangents ? Reverse(lambdaT, muT) : ReverseForControls(lambdaT, muT);
 }
 
 /// <summary>Result of sweep 2: λ(0) and the control cotangents (empty when not asked for).</summary>

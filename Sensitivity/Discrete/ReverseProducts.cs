@@ -38,9 +38,11 @@ internal sealed class ReverseProducts<T> : IDisposable
     /// <param name="steps">The number of steps of the tape.</param>
     /// <param name="stages">The stages of the tableau.</param>
     /// <param name="lambdaT">λ(T) of the reverse sweep (copied).</param>
-    /// <param name="first">Where the reverse sweep adds g_uᵀp (null: the field does not pair the control terms, and the sweep keeps no cotangents).</param>
-    public ReverseProducts(IEngine<T> engine, int steps, int stages, T lambdaT, ControlAccumulator<T>? first = null)
+    /// <param name="first">Where the reverse sweep adds g_uᵀp (null: it adds none).</param>
+    /// <param name="keepsCotangents">Whether the sweep keeps the stage cotangents for the tangent sweep (a field that pairs the control terms).</param>
+    public ReverseProducts(IEngine<T> engine, int steps, int stages, T lambdaT, ControlAccumulator<T>? first = null, bool keepsCotangents = false)
     {
+        KeepsCotangents = keepsCotangents;
         (_engine, _stages, _count) = (engine, stages, steps * stages);
         _values = new StageSlots(engine, _count);
         _cotangents = new StageSlots(engine, _count);
@@ -56,12 +58,18 @@ internal sealed class ReverseProducts<T> : IDisposable
     /// </summary>
     public ControlAccumulator<T>? First { get; private set; }
 
-    /// <summary>Keeps a stage's cotangent p for the tangent sweep, and records that the reverse sweep added its g_uᵀp to <see cref="First"/>.</summary>
-    public void KeepCotangent(int step, int stage, T cotangent)
+    /// <summary>
+    /// Whether the stage cotangents p are kept for the tangent sweep — also when the second-order sweep wants no first-order
+    /// sums (<see cref="First"/> null), since the tangent sweep's ∂ₓ(g_uᵀp)·s is a second-order term.
+    /// </summary>
+    public bool KeepsCotangents { get; }
+
+    /// <summary>Keeps a stage's cotangent p for the tangent sweep, and records whether the reverse sweep added its g_uᵀp to <see cref="First"/>.</summary>
+    public void KeepCotangent(int step, int stage, T cotangent, bool paired)
     {
         int at = step * _stages + stage;
         _cotangents.Put(at, cotangent);
-        _paired[at] = true;
+        _paired[at] = paired;
     }
 
     /// <summary>Whether the reverse sweep added the stage's g_uᵀp to <see cref="First"/>.</summary>

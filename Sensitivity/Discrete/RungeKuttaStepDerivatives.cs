@@ -117,9 +117,13 @@ internal sealed class RungeKuttaStepDerivatives<T>
                 {
                     // g_uᵀp as a by-product here, and p kept for the tangent sweep's ∂ₓ(g_uᵀp)·s.
                     _xbar[i] = point.StateVjp(kbar, out product, _first);
-                    products.KeepCotangent(index, i, kbar);
+                    products.KeepCotangent(index, i, kbar, paired: true);
                 }
-                else _xbar[i] = point.StateVjp(kbar, out product);
+                else
+                {
+                    _xbar[i] = point.StateVjp(kbar, out product);
+                    if (products.KeepsCotangents && point.PairsControlTerms) products.KeepCotangent(index, i, kbar, paired: false);
+                }
                 products.Keep(index, i, product);
             }
             else _xbar[i] = gradient is null ? point.StateVjp(kbar) : point.Vjp(kbar, _first);
@@ -139,10 +143,12 @@ internal sealed class RungeKuttaStepDerivatives<T>
     /// intermediate from there instead of computing it again, and releases it; the control terms paired with p that the
     /// reverse sweep (<see cref="ReverseProducts{T}.Paired"/>, when <paramref name="firstOrder"/> is its
     /// <see cref="ReverseProducts{T}.First"/>) and the tangent sweep (<paramref name="tangentFormed"/>, when
-    /// <paramref name="secondOrder"/> holds its sums) added already are not added again.</remarks>
+    /// <paramref name="secondOrder"/> holds its sums) added already are not added again. Without
+    /// <paramref name="firstOrderWanted"/> the caller does not read <paramref name="firstOrder"/>, and stages with kept
+    /// products form no g_uᵀp (the others still add it there).</remarks>
     public (T Lambda, T Mu) SecondOrderReverse(int index, TapeStep<T> step, T sigma, T lambdaNext, T muNext,
         ControlAccumulator<T> firstOrder, ControlAccumulator<T> secondOrder, ReverseProducts<T>? products = null,
-        bool cotangentsFormed = false, bool[]? tangentFormed = null)
+        bool cotangentsFormed = false, bool[]? tangentFormed = null, bool firstOrderWanted = true)
     {
         using var scope = _engine.OpenScope();
         Stages(index, step);
@@ -162,7 +168,7 @@ internal sealed class RungeKuttaStepDerivatives<T>
             if (products is not null && products.TryTake(index, i, out var product))
             {
                 int at = index * _tableau.Stages + i;
-                var formed = (cotangentsFormed && products.Paired(index, i) ? PairedControlTerms.Cotangent : PairedControlTerms.None)
+                var formed = (!firstOrderWanted || cotangentsFormed && products.Paired(index, i) ? PairedControlTerms.Cotangent : PairedControlTerms.None)
                     | (tangentFormed is not null && tangentFormed[at] ? PairedControlTerms.Tangent : PairedControlTerms.None);
                 (_xbar[i], _xbarDot[i]) = _points[i]!.SecondOrderReverse(kbar, kbarDot, _tangent.Argument(i), _first, _second, product, formed);
                 _engine.Release(product);

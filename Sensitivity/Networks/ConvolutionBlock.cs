@@ -181,6 +181,33 @@ public sealed record ConvolutionBlock(Tensor Weight, Tensor Bias, int Stride, Ac
             return new SecondOrderReverseResult<Tensor>(NotWanted(input).MoveToOuterDisposeScope(), NotWanted(input).MoveToOuterDisposeScope(), first, second, SolveStatistics.Zero);
         }
 
+        /// <summary>
+        /// The second-order kernel term σ_in ⋆ ā + z ⋆ ā̇ alone: with the input cotangents, one kernel-only backward pass through
+        /// the two transposed convolutions that form them; without, two correlations (z ⋆ ā, the first-order term, is not formed).
+        /// </summary>
+        public Fin<SecondOrderReverseResult<Tensor>> ReverseForSecondOrderControls(Tensor lambdaT, Tensor muT, bool inputCotangents)
+        {
+            using var scope = NewDisposeScope();
+            var d1 = E.ActivationDerivative(block.Activation, preActivation, output);
+            var abar = d1 * lambdaT;
+            var abarDot = (d1 * muT).PlusInPlace(E.ActivationSecondDerivative(block.Activation, preActivation, output, d1).mul_(aDot).mul_(lambdaT));
+            Tensor lambda, mu, kernel;
+            if (inputCotangents)
+            {
+                var (transposed, kernels) = KernelCotangents.TransposedWithCorrelations([abar, abarDot], block.Weight, [[sigmaIn, input]],
+                    block.Stride, block.Padding, block.OutputPadding(abar, input.shape));
+                (lambda, mu, kernel) = (transposed[0], transposed[1], kernels[0]);
+            }
+            else
+            {
+                kernel = KernelCotangents.Correlation(sigmaIn, abar, block.Kernel, block.Stride, block.Padding)
+                    .add_(KernelCotangents.Correlation(input, abarDot, block.Kernel, block.Stride, block.Padding), TorchScalars.One);
+                (lambda, mu) = (NotWanted(input), NotWanted(input));
+            }
+            Tensor[] second = [kernel.MoveToOuterDisposeScope(), abarDot.sum([0, 2, 3]).MoveToOuterDisposeScope()];
+            return new SecondOrderReverseResult<Tensor>(lambda.MoveToOuterDisposeScope(), mu.MoveToOuterDisposeScope(), [], second, SolveStatistics.Zero);
+        }
+
         public void Dispose() { }
     }
 }

@@ -125,6 +125,22 @@ public static class LossDerivatives
             Results.Augmented(engine, loss, augmented, s.FinalStates[0], s.InputSensitivities[0], s.FirstOrder[0]!, s.Penalty, s.Statistics[0]).Out(engine));
     }
 
+    /// <summary>
+    /// 𝒥 and ∇_θ 𝒥 for a training step, without ∇_θ J apart (the result's first-order part has no control gradients, and
+    /// its p(0) is that of the same sweeps). The second-order sweep is linear in (σ, μ(T)) and ū₂ holds the first-order
+    /// terms of whatever it starts from, so Σ∇_θ ℓᵢ + ε ∇_θ Σᵢ⟨vᵢ, pᵢ(0)⟩ is its ū₂ alone when the tangent starts from εv and
+    /// μ(T) = λ(T) + ∇²ℓ·σ(T): the kernel terms paired with σ(x) come out as one weight gradient per stage instead of two,
+    /// and the reverse sweep for p(0) forms no control terms.
+    /// </summary>
+    public static Fin<AugmentedGradient<T>> AugmentedControlGradient<T>(IBlock<T> model, T x0, ILoss<T> loss, AugmentedLoss augmented)
+    {
+        var engine = model.Engine;
+        using var scope = engine.OpenScope();
+        using var untracked = engine.Untracked();
+        return Sweeps(model, [x0], loss, true, (_, p) => SeedsOnly([engine.DualNormGradient(augmented.Norm, p[0])]), combinedWeight: augmented.Epsilon).Map(s =>
+            Results.AugmentedFromTotal(engine, loss, augmented, s.FinalStates[0], s.InputSensitivities[0], s.Penalty, s.Statistics[0]).Out(engine));
+    }
+
     private static IReadOnlyList<PenaltyTerms<T>> SeedsOnly<T>(IReadOnlyList<T> seeds)
     {
         var terms = new PenaltyTerms<T>[seeds.Count];
@@ -139,8 +155,9 @@ public static class LossDerivatives
     private sealed record SweepSums<T>(T[] FinalStates, T[] InputSensitivities, IReadOnlyList<T> Seeds, IReadOnlyList<T>?[] FirstOrder,
         IReadOnlyList<T> Penalty, SolveStatistics[] Statistics);
 
+    // With combinedWeight w, every input has a seed and its penalty sums are Σ∇_u ℓᵢ + w ∇_u Ψ (AugmentedControlGradient).
     private static Fin<SweepSums<T>> Sweeps<T>(IBlock<T> model, IReadOnlyList<T> inputs, ILoss<T> loss, bool sensitivities,
-        Func<IReadOnlyList<T>, IReadOnlyList<T>, IReadOnlyList<PenaltyTerms<T>>> terms)
+        Func<IReadOnlyList<T>, IReadOnlyList<T>, IReadOnlyList<PenaltyTerms<T>>> terms, double? combinedWeight = null)
     {
         var engine = model.Engine;
         int n = inputs.Count;
@@ -161,7 +178,7 @@ public static class LossDerivatives
                 statistics[a] = sweep.Statistics;
                 if (!sensitivities) continue;
                 // The second-order sweep below starts from the same λ(T) = ∇ℓ(x(T)) when this input gets a seed.
-                var reverse = sweep.ReverseBeforeSecondOrder(loss.Gradient(xT[a]));
+                var reverse = combinedWeight is null ? sweep.ReverseBeforeSecondOrder(loss.Gradient(xT[a])) : sweep.ReverseBeforeSecondOrderControls(loss.Gradient(xT[a]));
                 if (reverse.IsFail) return reverse.Map(_ => default(SweepSums<T>)!);
                 p0[a] = reverse.Value().Lambda0;
                 statistics[a] += reverse.Value().Statistics;
@@ -184,17 +201,19 @@ public static class LossDerivatives
                 {
                     var v = (T)seed;
                     seeds.Add(v);
-                    var tangent = forwards[a].Tangent(v);
+                    var tangent = forwards[a].Tangent(combinedWeight is { } w ? engine.Scale(v, w) : v);
                     if (tangent.IsFail) return tangent.Map(_ => default(SweepSums<T>)!);
                     using var sweep = tangent.Value();
                     // μ(T) = ∇²ℓ·σ(T) (+ c: the second-order sweep is linear in μ(T), so c adds Φ_uᵀc to its control sums).
                     var muT = loss.HessianVectorProduct(xT[a], sweep.Final);
-                    if (output.IsSome) muT = engine.Add(muT, (T)output);
-                    // λ(0) and μ(0) are not read: only the control sums.
-                    var second = sweep.ReverseForControls(loss.Gradient(xT[a]), muT);
+                    if (output.IsSome) muT = engine.Add(muT, (T)output, combinedWeight ?? 1);
+                    var lambdaT = loss.Gradient(xT[a]);
+                    // λ(0) and μ(0) are not read: only the control sums; combined, only ū₂ from λ(T) + w μ(T) (σ of w v).
+                    if (combinedWeight is not null) muT = engine.Add(muT, lambdaT);
+                    var second = combinedWeight is null ? sweep.ReverseForControls(lambdaT, muT) : sweep.ReverseForSecondOrderControls(lambdaT, muT, inputCotangents: false);
                     if (second.IsFail) return second.Map(_ => default(SweepSums<T>)!);
                     var result = second.Value();
-                    first[a] = result.Controls;
+                    first[a] = combinedWeight is null ? result.Controls : null;
                     statistics[a] += sweep.Statistics + result.Statistics;
                     Accumulate(result.SecondOrderControls);
                 }

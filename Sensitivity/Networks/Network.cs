@@ -95,17 +95,19 @@ public sealed record Network<T>(IReadOnlyList<IBlock<T>> Blocks) : IBlock<T>
 
         public Fin<ReverseResult<T>> ReverseBeforeSecondOrder(T lambdaT) => Reverse(lambdaT, false, keep: true);
 
+        public Fin<ReverseResult<T>> ReverseBeforeSecondOrderControls(T lambdaT) => Reverse(lambdaT, false, keep: true, firstOrder: false);
+
         // Only the first block's λ(0) is the network's, the one a caller may not want.
         public Fin<ReverseResult<T>> ReverseForControls(T lambdaT) => Reverse(lambdaT, true, keep: false, forControls: true);
 
-        private Fin<ReverseResult<T>> Reverse(T lambdaT, bool withControls, bool keep, bool forControls = false)
+        private Fin<ReverseResult<T>> Reverse(T lambdaT, bool withControls, bool keep, bool forControls = false, bool firstOrder = true)
         {
             var lambda = lambdaT;
             var grads = new IReadOnlyList<T>[sweeps.Count];
             var stats = SolveStatistics.Zero;
             for (int i = sweeps.Count - 1; i >= 0; i--)
             {
-                var r = keep ? sweeps[i].ReverseBeforeSecondOrder(lambda)
+                var r = keep ? firstOrder ? sweeps[i].ReverseBeforeSecondOrder(lambda) : sweeps[i].ReverseBeforeSecondOrderControls(lambda)
                     : forControls && i == 0 ? sweeps[i].ReverseForControls(lambda)
                     : sweeps[i].Reverse(lambda, withControls);
                 if (r.IsFail) return r;
@@ -157,7 +159,10 @@ public sealed record Network<T>(IReadOnlyList<IBlock<T>> Blocks) : IBlock<T>
 
         public Fin<SecondOrderReverseResult<T>> ReverseForControls(T lambdaT, T muT) => Reverse(lambdaT, muT, forControls: true);
 
-        private Fin<SecondOrderReverseResult<T>> Reverse(T lambdaT, T muT, bool forControls)
+        public Fin<SecondOrderReverseResult<T>> ReverseForSecondOrderControls(T lambdaT, T muT, bool inputCotangents) =>
+            Reverse(lambdaT, muT, forControls: !inputCotangents, firstOrder: false);
+
+        private Fin<SecondOrderReverseResult<T>> Reverse(T lambdaT, T muT, bool forControls, bool firstOrder = true)
         {
             var (lambda, mu) = (lambdaT, muT);
             var first = new IReadOnlyList<T>[tangents.Count];
@@ -165,7 +170,8 @@ public sealed record Network<T>(IReadOnlyList<IBlock<T>> Blocks) : IBlock<T>
             var stats = SolveStatistics.Zero;
             for (int i = tangents.Count - 1; i >= 0; i--)
             {
-                var r = forControls && i == 0 ? tangents[i].ReverseForControls(lambda, mu) : tangents[i].Reverse(lambda, mu);
+                var r = !firstOrder ? tangents[i].ReverseForSecondOrderControls(lambda, mu, inputCotangents: !(forControls && i == 0))
+                    : forControls && i == 0 ? tangents[i].ReverseForControls(lambda, mu) : tangents[i].Reverse(lambda, mu);
                 if (r.IsFail) return r;
                 var result = (SecondOrderReverseResult<T>)r;
                 first[i] = result.Controls;
@@ -173,7 +179,7 @@ public sealed record Network<T>(IReadOnlyList<IBlock<T>> Blocks) : IBlock<T>
                 stats += result.Statistics;
                 (lambda, mu) = (result.Lambda0, result.Mu0);
             }
-            return new SecondOrderReverseResult<T>(lambda, mu, Concat(first), Concat(second), stats);
+            return new SecondOrderReverseResult<T>(lambda, mu, firstOrder ? Concat(first) : [], Concat(second), stats);
         }
 
         public void Dispose() { foreach (var t in tangents) t.Dispose(); }

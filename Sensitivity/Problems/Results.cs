@@ -17,6 +17,21 @@ internal static class Results
         return new LossGradient<T>(engine.Mean(loss.PerSample(xT)), means, p0, xT, statistics);
     }
 
+    /// <summary>
+    /// 𝒥 and ∇_u 𝒥 = (1/B) Σ from the sums Σ∇_u ℓᵢ + ε ∇_u Σᵢ⟨vᵢ, pᵢ(0)⟩ formed as one (the combined sweep of
+    /// <see cref="Networks.LossDerivatives.AugmentedControlGradient{T}"/>); the first-order part has no control gradients.
+    /// </summary>
+    public static AugmentedGradient<T> AugmentedFromTotal<T>(IEngine<T> engine, ILoss<T> loss, AugmentedLoss augmented, T xT, T p0,
+        IReadOnlyList<T> total, SolveStatistics statistics)
+    {
+        double scale = 1.0 / engine.BatchSize(xT);
+        var means = new T[total.Count];
+        for (int j = 0; j < means.Length; j++) means[j] = engine.Scale(total[j], scale);
+        var firstOrder = FirstOrder(engine, loss, xT, p0, [], statistics);
+        double penalty = engine.Mean(engine.DualNorm(augmented.Norm, p0));
+        return new AugmentedGradient<T>(firstOrder.Loss + augmented.Epsilon * penalty, means, firstOrder);
+    }
+
     public static AugmentedGradient<T> Augmented<T>(IEngine<T> engine, ILoss<T> loss, AugmentedLoss augmented, T xT, T p0,
         IReadOnlyList<T> first, IReadOnlyList<T> second, SolveStatistics statistics)
     {

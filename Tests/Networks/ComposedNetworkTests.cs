@@ -99,6 +99,19 @@ public class ComposedNetworkTests
     private static double MaxRelative(IEnumerable<Tensor> actual, IEnumerable<Tensor> expected) =>
         actual.Zip(expected, (a, e) => (a - e).abs().max().item<double>() / Math.Max(e.abs().max().item<double>(), 1e-300)).Max();
 
+    // 𝒥 = mean ℓᵢ + 0.3 mean ‖∇ₓℓᵢ‖_{q*} by double backpropagation through the reference: (𝒥, ∇_θ 𝒥, ∇_θ J, p(0)).
+    private static (double Value, Tensor[] Gradient, Tensor[] FirstOrder, Tensor P0) DoubleBackprop(Case c, AttackNorm norm)
+    {
+        var parameters = c.Network.Parameters.Select(p => p.detach().requires_grad_(true)).ToArray();
+        var x = c.X0.detach().requires_grad_(true);
+        var perSample = c.Loss.PerSample(c.Reference(parameters, x));
+        var p0 = autograd.grad([perSample.sum()], [x], create_graph: true, retain_graph: true)[0];
+        var augmented = perSample.mean() + 0.3 * TorchEngine.Instance.DualNorm(norm, p0).mean();
+        var expected = autograd.grad([augmented], parameters, retain_graph: true).ToArray();
+        var expectedFirst = autograd.grad([perSample.mean()], parameters, retain_graph: true).ToArray();
+        return (augmented.item<double>(), expected, expectedFirst, p0);
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void Second_order_sweeps_through_the_blocks_equal_double_backprop(string network, string scheme, string q)
@@ -107,19 +120,35 @@ public class ComposedNetworkTests
         var tab = SolverCatalog.BuiltIn[scheme];
         var c = network == "image" ? ImageNetwork(tab) : PointCloudNetwork(tab);
         var norm = AttackNorm.Parse(q)!;
-        var parameters = c.Network.Parameters.Select(p => p.detach().requires_grad_(true)).ToArray();
-        var x = c.X0.detach().requires_grad_(true);
-        var perSample = c.Loss.PerSample(c.Reference(parameters, x));
-        var p0 = autograd.grad([perSample.sum()], [x], create_graph: true, retain_graph: true)[0];
-        var augmented = perSample.mean() + 0.3 * TorchEngine.Instance.DualNorm(norm, p0).mean();
-        var expected = autograd.grad([augmented], parameters, retain_graph: true);
-        var expectedFirst = autograd.grad([perSample.mean()], parameters, retain_graph: true);
+        var (augmented, expected, expectedFirst, p0) = DoubleBackprop(c, norm);
 
         var result = LossDerivatives.AugmentedGradient(c.Network, c.X0, c.Loss, new AugmentedLoss(0.3, norm)).Match(g => g, e => throw new InvalidOperationException(e.Message));
 
-        Assert.Equal(augmented.item<double>(), result.AugmentedLoss, 12);
+        Assert.Equal(augmented, result.AugmentedLoss, 12);
         Assert.True(MaxRelative(result.AugmentedControlGradients, expected) < 1e-10, $"augmented gradient off by {MaxRelative(result.AugmentedControlGradients, expected):E2}");
         Assert.True(MaxRelative(result.FirstOrder.ControlGradients, expectedFirst) < 1e-10);
+        Assert.True((result.FirstOrder.InputSensitivity - p0).abs().max().item<double>() < 1e-10);
+    }
+
+    /// <summary>
+    /// A training step's gradient by the combined sweep — the tangent of εv, the second-order sweep from λ(T) + ε∇²ℓ·σ(T),
+    /// its second-order control sums alone — is ∇_θ 𝒥 of double backpropagation, through every block.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void The_training_gradient_of_one_combined_sweep_equals_double_backprop(string network, string scheme, string q)
+    {
+        using var scope = NewDisposeScope();
+        var tab = SolverCatalog.BuiltIn[scheme];
+        var c = network == "image" ? ImageNetwork(tab) : PointCloudNetwork(tab);
+        var norm = AttackNorm.Parse(q)!;
+        var (augmented, expected, _, p0) = DoubleBackprop(c, norm);
+
+        var result = LossDerivatives.AugmentedControlGradient(c.Network, c.X0, c.Loss, new AugmentedLoss(0.3, norm)).Match(g => g, e => throw new InvalidOperationException(e.Message));
+
+        Assert.Equal(augmented, result.AugmentedLoss, 12);
+        Assert.True(MaxRelative(result.AugmentedControlGradients, expected) < 1e-10, $"augmented gradient off by {MaxRelative(result.AugmentedControlGradients, expected):E2}");
+        Assert.Empty(result.FirstOrder.ControlGradients);
         Assert.True((result.FirstOrder.InputSensitivity - p0).abs().max().item<double>() < 1e-10);
     }
 }

@@ -14,8 +14,9 @@ namespace RobustNode.Tests.Networks;
 
 /// <summary>
 /// A training step does not want the images' cotangents λ(0) and μ(0): the first (convolutional) block then forms its
-/// kernel terms by correlations, without the transposed convolutions to the images. The control gradients are those of the
-/// sweeps that form λ(0) and μ(0) (float64, the image network with a small width).
+/// kernel terms by correlations, without the transposed convolutions to the images; and it wants ∇J + ε∇Ψ only, which one
+/// combined second-order sweep forms. The control gradients are those of the sweeps that form λ(0), μ(0) and ∇J apart
+/// (float64, the image network with a small width).
 /// </summary>
 [Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public class SweepsForControlsLeaveTheGradientsUnchanged
@@ -71,5 +72,26 @@ public class SweepsForControlsLeaveTheGradientsUnchanged
             Assert.True(MaxRelative(forControls.Controls[j], full.Controls[j]) < 1e-12, $"first-order control {j}");
             Assert.True(MaxRelative(forControls.SecondOrderControls[j], full.SecondOrderControls[j]) < 1e-12, $"second-order control {j}");
         }
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.1)]
+    [InlineData(0.7)]
+    public void The_combined_training_gradient_equals_the_gradient_plus_the_weighted_penalty_gradient(double epsilon)
+    {
+        using var scope = NewDisposeScope();
+        var network = Network();
+        manual_seed(5);
+        var images = rand(4, 1, 28, 28, dtype: float64);
+        var loss = CrossEntropyLoss.Create(randint(0, 10, [4], dtype: int64));
+        var augmented = new AugmentedLoss(epsilon, AttackNorm.Parse("inf")!);
+
+        var separate = Ok(LossDerivatives.AugmentedGradient(network, images, loss, augmented));
+        var combined = Ok(LossDerivatives.AugmentedControlGradient(network, images, loss, augmented));
+
+        Assert.Equal(separate.AugmentedLoss, combined.AugmentedLoss, 14);
+        for (int j = 0; j < separate.AugmentedControlGradients.Count; j++)
+            Assert.True(MaxRelative(combined.AugmentedControlGradients[j], separate.AugmentedControlGradients[j]) < 1e-12, $"control {j}");
     }
 }

@@ -12,7 +12,7 @@ using static RobustNode.Tests.Training.TrainingHarness;
 
 namespace RobustNode.Tests.Training;
 
-/// <summary>The augmented trainer's gradient is the second-order adjoint's, which is double backpropagation's.</summary>
+/// <summary>The augmented trainer's gradient is the combined second-order adjoint's, which is double backpropagation's.</summary>
 [Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class AugmentedTrainingTests
 {
@@ -36,7 +36,8 @@ public sealed class AugmentedTrainingTests
         var context = new ObjectiveContext(Epoch: 5, Batch: 0, Seed: 1);
 
         var fromTrainer = Ok(objective.Evaluate(model, batch.X, loss, context));
-        var fromAdjoint = Ok(LossDerivatives.AugmentedGradient(model, batch.X, loss, new AugmentedLoss(0.35, norm)));
+        // A training step takes ∇J + w∇Ψ from one combined second-order sweep (LossDerivatives.AugmentedControlGradient).
+        var fromAdjoint = Ok(LossDerivatives.AugmentedControlGradient(model, batch.X, loss, new AugmentedLoss(0.35, norm)));
         var (value, reference) = AugmentedByDoubleBackprop(model, batch.X, batch.Labels, 0.35, norm);
 
         Assert.Equal(fromAdjoint.AugmentedLoss, fromTrainer.Objective);

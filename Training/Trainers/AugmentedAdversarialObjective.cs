@@ -12,7 +12,7 @@ namespace RobustNode.Training.Trainers;
 /// The augmented loss at an adversarial point: mean ᵢ [ℓᵢ(x̃ᵢ) + w ‖∇ₓℓᵢ(x̃ᵢ)‖_{q*}] with x̃ the FGSM-with-random-start example
 /// of x (Wong et al.'s step α = 1.25 ε from a uniform start; held fixed). Where the augmented loss flattens the loss at the
 /// data, this flattens it where an attack lands. The gradient is the seed talk's second-order adjoint at x̃
-/// (<see cref="LossDerivatives.AugmentedGradient{T}"/>: forward, reverse, tangent and second-order reverse sweeps), never
+/// (<see cref="LossDerivatives.AugmentedControlGradient{T}"/>: forward, reverse, tangent and second-order reverse sweeps), never
 /// double backpropagation; the start costs one forward and reverse sweep, the reported clean loss and accuracy one forward
 /// pass at x.
 /// </summary>
@@ -86,7 +86,7 @@ public sealed record AugmentedAdversarialObjective(double Epsilon, AttackNorm No
     {
         var engine = model.Engine;
         using var scope = engine.OpenScope();
-        return LossDerivatives.AugmentedGradient(model, adversary, loss, augmented).Bind(a =>
+        return LossDerivatives.AugmentedControlGradient(model, adversary, loss, augmented).Bind(a =>
             Inference.Output(model, x).Map(logits =>
                 new ObjectiveResult<T>(engine.Mean(loss.PerSample(logits)), a.AugmentedLoss, a.AugmentedControlGradients, logits).Keep(engine)));
     }

@@ -45,7 +45,7 @@ public sealed record AugmentedObjective(double Epsilon, AttackNorm Norm) : ITrai
 
     /// <inheritdoc/>
     public Fin<ObjectiveResult<T>> Evaluate<T>(IBlock<T> model, T x, ILoss<T> loss, ObjectiveContext context) =>
-        LossDerivatives.AugmentedGradient(model, x, loss, new AugmentedLoss(WeightAt(context.Epoch), Norm))
+        LossDerivatives.AugmentedControlGradient(model, x, loss, new AugmentedLoss(WeightAt(context.Epoch), Norm))
             .Map(a => new ObjectiveResult<T>(a.FirstOrder.Loss, a.AugmentedLoss, a.AugmentedControlGradients, a.FirstOrder.FinalState));
 
     /// <inheritdoc/>
