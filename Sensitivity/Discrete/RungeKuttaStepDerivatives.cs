@@ -104,7 +104,8 @@ internal sealed class RungeKuttaStepDerivatives<T>
         Stages(index, step);
         if (gradient is not null) gradient.Bind(_first, step.Piece);
         else products?.First?.Bind(_first, step.Piece);
-        var lambda = _engine.Clone(lambdaNext);
+        T lambda = default!;
+        bool summed = false;
         for (int i = _tableau.Stages - 1; i >= 0; i--)
         {
             _reached[i] = _primal.TransposedSlope(i, lambdaNext, step.H, _xbar, _reached, out var kbar);
@@ -127,10 +128,11 @@ internal sealed class RungeKuttaStepDerivatives<T>
                 products.Keep(index, i, product);
             }
             else _xbar[i] = gradient is null ? point.StateVjp(kbar) : point.Vjp(kbar, _first);
-            _engine.AddInPlace(lambda, _xbar[i]);
+            lambda = Accumulate(lambda, summed, lambdaNext, _xbar[i]);
+            summed = true;
         }
         Forget();
-        return _engine.Keep(lambda);
+        return _engine.Keep(summed ? lambda : _engine.Clone(lambdaNext));
     }
 
     /// <summary>
@@ -158,8 +160,8 @@ internal sealed class RungeKuttaStepDerivatives<T>
         _tangent.Run(_differentiating, step.T0, sigma, step.H);
         firstOrder.Bind(_first, step.Piece);
         secondOrder.Bind(_second, step.Piece);
-        var lambda = _engine.Clone(lambdaNext);
-        var mu = _engine.Clone(muNext);
+        T lambda = default!, mu = default!;
+        bool summed = false;
         for (int i = _tableau.Stages - 1; i >= 0; i--)
         {
             _reached[i] = _primal.TransposedSlope(i, lambdaNext, step.H, _xbar, _reached, out var kbar);
@@ -174,11 +176,21 @@ internal sealed class RungeKuttaStepDerivatives<T>
                 _engine.Release(product);
             }
             else (_xbar[i], _xbarDot[i]) = _points[i]!.SecondOrderReverse(kbar, kbarDot, _tangent.Argument(i), _first, _second);
-            _engine.AddInPlace(lambda, _xbar[i]);
-            _engine.AddInPlace(mu, _xbarDot[i]);
+            lambda = Accumulate(lambda, summed, lambdaNext, _xbar[i]);
+            mu = Accumulate(mu, summed, muNext, _xbarDot[i]);
+            summed = true;
         }
         Forget();
-        return (_engine.Keep(lambda), _engine.Keep(mu));
+        return summed ? (_engine.Keep(lambda), _engine.Keep(mu)) : (_engine.Keep(_engine.Clone(lambdaNext)), _engine.Keep(_engine.Clone(muNext)));
+    }
+
+    // λ = λ' + Σ X̄ᵢ in the stages' order: the first term makes the sum (one pass, not a copy of λ' and an addition), the
+    // others add in place.
+    private T Accumulate(T sum, bool summed, T start, T term)
+    {
+        if (!summed) return _engine.Add(start, term);
+        _engine.AddInPlace(sum, term);
+        return sum;
     }
 
     // The primal stages of step `index`: linearizations at every Xᵢ (values only where a later stage uses them), moved
