@@ -39,7 +39,7 @@ static int Solvers()
     Console.WriteLine($"  Ode.Solve {steps.Solve:F1} µs, direct {steps.Direct:F1} µs: overhead {steps.Overhead:P1} (wall), {steps.CpuOverhead:P1} (thread CPU)");
     Console.WriteLine("work and precision on DETEST …");
     var work = WorkPrecision.Measure();
-    string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
+    string load = RobustNode.Benchmarks.Results.MachineReadings.LoadAverage();
     string machine = $"{RuntimeInformation.OSDescription}, {Environment.ProcessorCount} cores, .NET {Environment.Version}, " +
                      $"TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version} CPU; 1-minute load average {load} at the end of the run";
     var markdown = SolversReport.Render(work, steps, machine);

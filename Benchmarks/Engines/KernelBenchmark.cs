@@ -16,6 +16,7 @@ using RobustNode.Sensitivity.Robust;
 using RobustNode.Solvers;
 using TorchSharp;
 using static TorchSharp.torch;
+using RobustNode.Benchmarks.Results;
 
 namespace RobustNode.Benchmarks.Engines;
 
@@ -165,7 +166,7 @@ internal static class KernelBenchmark
             md.AppendLine(FormattableString.Invariant($"| {kernels[k].Name} | {m:F2} | {t:F2} | {t / m:F1}× |"));
         }
         md.AppendLine();
-        string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
+        string load = MachineReadings.LoadAverage();
         md.AppendLine($"{RuntimeInformation.OSDescription}, {Environment.ProcessorCount} cores, .NET {Environment.Version}, " +
                       $"Vector512 {(Vector512.IsHardwareAccelerated ? "accelerated" : "not accelerated")}, TorchSharp {typeof(torch).Assembly.GetName().Version}; " +
                       $"1-minute load average {load} at the end of the run.");

@@ -13,6 +13,7 @@ using RobustNode.Training.Models;
 using RobustNode.Training.Optimization;
 using RobustNode.Training.Trainers;
 using static TorchSharp.torch;
+using RobustNode.Benchmarks.Results;
 
 namespace RobustNode.Benchmarks.Images;
 
@@ -151,7 +152,7 @@ public static class RobustnessTable
         var standard = rows.FirstOrDefault(r => r.Trainer == "standard").SecondsPerEpoch;
         foreach (var r in rows.Where(r => r.Trainer != "standard" && standard > 0))
             md.AppendLine($"Time per epoch, {r.Trainer} / standard: {r.SecondsPerEpoch / standard:F2}× (same run, same machine).");
-        string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
+        string load = MachineReadings.LoadAverage();
         md.AppendLine();
         md.AppendLine($"Machine: {Environment.ProcessorCount} cores, 2 torch threads; 1-minute load average {load} at the end of the run.");
         return md.ToString();

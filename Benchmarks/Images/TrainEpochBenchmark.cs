@@ -162,8 +162,8 @@ internal static class TrainEpochBenchmark
         var md = new StringBuilder();
         md.AppendLine("# One training epoch of the MNIST network: RobustNode, TorchSharp autograd and PyTorch").AppendLine();
         md.AppendLine($"Command: `{string.Join(" ", new[] { Command }.Concat(args))}` (options: `{TrainEpochSettings.Options}`; see [README.md](README.md)).").AppendLine();
-        string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
-        md.AppendLine($"Machine: {Environment.ProcessorCount} cores, intra-op threads: {s.Threads}, 1-minute load average {load} at the end of the run " +
+        string load = MachineReadings.LoadAverage();
+        md.AppendLine($"Machine: {MachineReadings.Processor()}, {Environment.ProcessorCount} cores, intra-op threads: {s.Threads}, 1-minute load average {load} at the end of the run " +
                       $"(other processes share the cores), {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.").AppendLine();
         md.AppendLine($"The network of the MNIST experiment as `ConvolutionalOdeModel` builds it: 3 convolutional layers (tanh, strides 2, 2, 1), an ODE block of " +
                       $"{s.Layers} Euler layers of width {s.Width} (W_k ∗ tanh(x) + b_k on 7×7 maps), average pooling, linear {s.Width} → 10; float32; " +

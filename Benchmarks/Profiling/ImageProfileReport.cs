@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using RobustNode.Benchmarks.PyTorch;
 using RobustNode.Benchmarks.Sensitivity;
+using RobustNode.Benchmarks.Results;
 
 namespace RobustNode.Benchmarks.Profiling;
 
@@ -26,8 +27,8 @@ internal static class ImageProfileReport
         var md = new StringBuilder();
         md.AppendLine("# Where the image network's training step spends its time").AppendLine();
         md.AppendLine($"Command: `{string.Join(" ", new[] { ImageProfile.Command }.Concat(args))}` (options: `{ImageProfileOptions.Usage}`; see [README.md](README.md)).").AppendLine();
-        string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
-        string cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
+        string load = MachineReadings.LoadAverage();
+        string cpu = MachineReadings.Processor();
         md.AppendLine($"Machine: {cpu}, {Environment.ProcessorCount} cores, 1-minute load average {load} at the end of the run, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC. " +
                       "**The machine was shared with other work while this ran**: read ratios measured side by side, not milliseconds, and prefer the one-thread tables " +
                       "(their times are the measuring thread's CPU time, which other processes disturb far less than wall time).").AppendLine();

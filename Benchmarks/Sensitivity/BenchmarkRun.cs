@@ -28,7 +28,7 @@ internal sealed record BenchmarkRun(int[] Layers, int[] Batches, int[] Dims, int
         "--layers N,… --batch B,… --dim d,… --threads t,… --dtype float32|float64 --engine torch,managed --json FILE --out PAGE.md --no-memory --no-pytorch --quick";
 
     /// <summary>The one-minute load average when the run started.</summary>
-    public string StartLoad { get; } = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+    public string StartLoad { get; } = MachineReadings.LoadAverage();
 
     /// <summary>Whether the tables name the engine of each row (more than one engine measured).</summary>
     public bool SeveralEngines => Engines.Count > 1;
@@ -259,8 +259,8 @@ internal sealed record BenchmarkRun(int[] Layers, int[] Batches, int[] Dims, int
     /// <summary>Where and when the numbers were taken: CPU, threads, and the machine's load (other processes share the cores).</summary>
     public string Environment()
     {
-        string cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
-        string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+        string cpu = MachineReadings.Processor();
+        string load = MachineReadings.LoadAverage();
         return $"{cpu}, {System.Environment.ProcessorCount} cores, libtorch intra-op threads = {string.Join(" and ", Threads)}, load average {StartLoad} at the start and {load} at the end of the run (other processes share the cores), {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC";
     }
 }
