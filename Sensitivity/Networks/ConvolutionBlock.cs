@@ -146,12 +146,18 @@ public sealed record ConvolutionBlock(Tensor Weight, Tensor Bias, int Stride, Ac
         public Tensor Final => sigmaOut;
         public SolveStatistics Statistics => SolveStatistics.Zero;
 
+        // ā = σ'(a) ⊙ λ and ā̇ = σ'(a) ⊙ μ + σ''(a) ⊙ ȧ ⊙ λ: the cotangent of the pre-activation a = W ∗_S z + b and its tangent.
+        private (Tensor Abar, Tensor AbarDot) PreActivationCotangents(Tensor lambdaT, Tensor muT)
+        {
+            var d1 = E.ActivationDerivative(block.Activation, preActivation, output);
+            var abar = d1 * lambdaT;
+            return (abar, (d1 * muT).PlusInPlace(E.ActivationSecondDerivative(block.Activation, preActivation, output, d1).mul_(aDot).mul_(lambdaT)));
+        }
+
         public Fin<SecondOrderReverseResult<Tensor>> Reverse(Tensor lambdaT, Tensor muT)
         {
             using var scope = NewDisposeScope();
-            var d1 = E.ActivationDerivative(block.Activation, preActivation, output);
-            var abar = d1 * lambdaT;
-            var abarDot = (d1 * muT).PlusInPlace(E.ActivationSecondDerivative(block.Activation, preActivation, output, d1).mul_(aDot).mul_(lambdaT));
+            var (abar, abarDot) = PreActivationCotangents(lambdaT, muT);
             // Wᵀ ∗ ā and Wᵀ ∗ ā̇, and with them, by a kernel-only backward pass through that one layer, z ⋆ ā̇ + σ_in ⋆ ā:
             // the second-order kernel term.
             // The first-order kernel term z ⋆ ā by a second kernel-only backward pass through the first of them (libtorch's
@@ -171,9 +177,7 @@ public sealed record ConvolutionBlock(Tensor Weight, Tensor Bias, int Stride, Ac
         public Fin<SecondOrderReverseResult<Tensor>> ReverseForControls(Tensor lambdaT, Tensor muT)
         {
             using var scope = NewDisposeScope();
-            var d1 = E.ActivationDerivative(block.Activation, preActivation, output);
-            var abar = d1 * lambdaT;
-            var abarDot = (d1 * muT).PlusInPlace(E.ActivationSecondDerivative(block.Activation, preActivation, output, d1).mul_(aDot).mul_(lambdaT));
+            var (abar, abarDot) = PreActivationCotangents(lambdaT, muT);
             var withAbar = KernelCotangents.Correlations([input, sigmaIn], abar, block.Kernel, block.Stride, block.Padding);
             var kernel = withAbar[1].add_(KernelCotangents.Correlation(input, abarDot, block.Kernel, block.Stride, block.Padding), TorchScalars.One);
             Tensor[] first = [withAbar[0].MoveToOuterDisposeScope(), abar.sum([0, 2, 3]).MoveToOuterDisposeScope()];
@@ -188,9 +192,7 @@ public sealed record ConvolutionBlock(Tensor Weight, Tensor Bias, int Stride, Ac
         public Fin<SecondOrderReverseResult<Tensor>> ReverseForSecondOrderControls(Tensor lambdaT, Tensor muT, bool inputCotangents)
         {
             using var scope = NewDisposeScope();
-            var d1 = E.ActivationDerivative(block.Activation, preActivation, output);
-            var abar = d1 * lambdaT;
-            var abarDot = (d1 * muT).PlusInPlace(E.ActivationSecondDerivative(block.Activation, preActivation, output, d1).mul_(aDot).mul_(lambdaT));
+            var (abar, abarDot) = PreActivationCotangents(lambdaT, muT);
             Tensor lambda, mu, kernel;
             if (inputCotangents)
             {

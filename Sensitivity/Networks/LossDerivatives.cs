@@ -19,26 +19,19 @@ namespace RobustNode.Sensitivity.Networks;
 public static class LossDerivatives
 {
     /// <summary>J, ∇_θ J (mean over the batch) and the per-sample input sensitivity p(0).</summary>
-    public static Fin<LossGradient<T>> Gradient<T>(IBlock<T> model, T x0, ILoss<T> loss, bool withParameters = true)
-    {
-        var engine = model.Engine;
-        using var scope = engine.OpenScope();
-        using var untracked = engine.Untracked();
-        return model.Forward(x0).Bind(forward =>
-        {
-            using var _ = forward;
-            var xT = forward.Final;
-            return forward.Reverse(loss.Gradient(xT), withParameters).Map(reverse =>
-                Results.FirstOrder(engine, loss, xT, reverse.Lambda0, reverse.Controls, forward.Statistics + reverse.Statistics).Out(engine));
-        });
-    }
+    public static Fin<LossGradient<T>> Gradient<T>(IBlock<T> model, T x0, ILoss<T> loss, bool withParameters = true) =>
+        FirstOrder(model, x0, loss, (forward, lambdaT) => forward.Reverse(lambdaT, withParameters));
 
     /// <summary>
     /// J and ∇_θ J for a training step, where the input is data and p(0) is not wanted: the first block may skip the product
     /// that forms it (<see cref="IForwardSweep{T}.ReverseForControls"/>), and the result's input sensitivity is an empty
     /// value, not to be read.
     /// </summary>
-    public static Fin<LossGradient<T>> ControlGradient<T>(IBlock<T> model, T x0, ILoss<T> loss)
+    public static Fin<LossGradient<T>> ControlGradient<T>(IBlock<T> model, T x0, ILoss<T> loss) =>
+        FirstOrder(model, x0, loss, (forward, lambdaT) => forward.ReverseForControls(lambdaT));
+
+    // The forward sweep and one reverse sweep from λ(T) = ∇ℓ(x(T)).
+    private static Fin<LossGradient<T>> FirstOrder<T>(IBlock<T> model, T x0, ILoss<T> loss, Func<IForwardSweep<T>, T, Fin<ReverseResult<T>>> reverse)
     {
         var engine = model.Engine;
         using var scope = engine.OpenScope();
@@ -47,8 +40,8 @@ public static class LossDerivatives
         {
             using var _ = forward;
             var xT = forward.Final;
-            return forward.ReverseForControls(loss.Gradient(xT)).Map(reverse =>
-                Results.FirstOrder(engine, loss, xT, reverse.Lambda0, reverse.Controls, forward.Statistics + reverse.Statistics).Out(engine));
+            return reverse(forward, loss.Gradient(xT)).Map(r =>
+                Results.FirstOrder(engine, loss, xT, r.Lambda0, r.Controls, forward.Statistics + r.Statistics).Out(engine));
         });
     }
 
