@@ -91,25 +91,26 @@ public sealed record Network<T>(IReadOnlyList<IBlock<T>> Blocks) : IBlock<T>
             }
         }
 
-        public Fin<ReverseResult<T>> Reverse(T lambdaT, bool withControls) => Reverse(lambdaT, withControls, keep: false);
+        public Fin<ReverseResult<T>> Reverse(T lambdaT, bool withControls) => Chain(lambdaT, (sweep, _, lambda) => sweep.Reverse(lambda, withControls));
 
-        public Fin<ReverseResult<T>> ReverseBeforeSecondOrder(T lambdaT) => Reverse(lambdaT, false, keep: true);
+        public Fin<ReverseResult<T>> ReverseBeforeSecondOrder(T lambdaT) => Chain(lambdaT, (sweep, _, lambda) => sweep.ReverseBeforeSecondOrder(lambda));
 
-        public Fin<ReverseResult<T>> ReverseBeforeSecondOrderControls(T lambdaT) => Reverse(lambdaT, false, keep: true, firstOrder: false);
+        public Fin<ReverseResult<T>> ReverseBeforeSecondOrderControls(T lambdaT) =>
+            Chain(lambdaT, (sweep, _, lambda) => sweep.ReverseBeforeSecondOrderControls(lambda));
 
         // Only the first block's λ(0) is the network's, the one a caller may not want.
-        public Fin<ReverseResult<T>> ReverseForControls(T lambdaT) => Reverse(lambdaT, true, keep: false, forControls: true);
+        public Fin<ReverseResult<T>> ReverseForControls(T lambdaT) =>
+            Chain(lambdaT, (sweep, i, lambda) => i == 0 ? sweep.ReverseForControls(lambda) : sweep.Reverse(lambda, true));
 
-        private Fin<ReverseResult<T>> Reverse(T lambdaT, bool withControls, bool keep, bool forControls = false, bool firstOrder = true)
+        // The blocks from last to first, each given the next one's λ(0) by the call `block` makes on block i.
+        private Fin<ReverseResult<T>> Chain(T lambdaT, Func<IForwardSweep<T>, int, T, Fin<ReverseResult<T>>> block)
         {
             var lambda = lambdaT;
             var grads = new IReadOnlyList<T>[sweeps.Count];
             var stats = SolveStatistics.Zero;
             for (int i = sweeps.Count - 1; i >= 0; i--)
             {
-                var r = keep ? firstOrder ? sweeps[i].ReverseBeforeSecondOrder(lambda) : sweeps[i].ReverseBeforeSecondOrderControls(lambda)
-                    : forControls && i == 0 ? sweeps[i].ReverseForControls(lambda)
-                    : sweeps[i].Reverse(lambda, withControls);
+                var r = block(sweeps[i], i, lambda);
                 if (r.IsFail) return r;
                 var result = (ReverseResult<T>)r;
                 grads[i] = result.Controls;
@@ -155,14 +156,18 @@ public sealed record Network<T>(IReadOnlyList<IBlock<T>> Blocks) : IBlock<T>
             }
         }
 
-        public Fin<SecondOrderReverseResult<T>> Reverse(T lambdaT, T muT) => Reverse(lambdaT, muT, forControls: false);
+        public Fin<SecondOrderReverseResult<T>> Reverse(T lambdaT, T muT) => Chain(lambdaT, muT, (tangent, _, l, m) => tangent.Reverse(l, m));
 
-        public Fin<SecondOrderReverseResult<T>> ReverseForControls(T lambdaT, T muT) => Reverse(lambdaT, muT, forControls: true);
+        public Fin<SecondOrderReverseResult<T>> ReverseForControls(T lambdaT, T muT) =>
+            Chain(lambdaT, muT, (tangent, i, l, m) => i == 0 ? tangent.ReverseForControls(l, m) : tangent.Reverse(l, m));
 
+        // No block's ū₁ is read (a block may still return it), so the network returns none.
         public Fin<SecondOrderReverseResult<T>> ReverseForSecondOrderControls(T lambdaT, T muT, bool inputCotangents) =>
-            Reverse(lambdaT, muT, forControls: !inputCotangents, firstOrder: false);
+            Chain(lambdaT, muT, (tangent, i, l, m) => tangent.ReverseForSecondOrderControls(l, m, inputCotangents || i > 0))
+                .Map(r => r with { Controls = [] });
 
-        private Fin<SecondOrderReverseResult<T>> Reverse(T lambdaT, T muT, bool forControls, bool firstOrder = true)
+        // The blocks from last to first, each given the next one's λ(0) and μ(0) by the call `block` makes on block i.
+        private Fin<SecondOrderReverseResult<T>> Chain(T lambdaT, T muT, Func<ITangentSweep<T>, int, T, T, Fin<SecondOrderReverseResult<T>>> block)
         {
             var (lambda, mu) = (lambdaT, muT);
             var first = new IReadOnlyList<T>[tangents.Count];
@@ -170,8 +175,7 @@ public sealed record Network<T>(IReadOnlyList<IBlock<T>> Blocks) : IBlock<T>
             var stats = SolveStatistics.Zero;
             for (int i = tangents.Count - 1; i >= 0; i--)
             {
-                var r = !firstOrder ? tangents[i].ReverseForSecondOrderControls(lambda, mu, inputCotangents: !(forControls && i == 0))
-                    : forControls && i == 0 ? tangents[i].ReverseForControls(lambda, mu) : tangents[i].Reverse(lambda, mu);
+                var r = block(tangents[i], i, lambda, mu);
                 if (r.IsFail) return r;
                 var result = (SecondOrderReverseResult<T>)r;
                 first[i] = result.Controls;
@@ -179,7 +183,7 @@ public sealed record Network<T>(IReadOnlyList<IBlock<T>> Blocks) : IBlock<T>
                 stats += result.Statistics;
                 (lambda, mu) = (result.Lambda0, result.Mu0);
             }
-            return new SecondOrderReverseResult<T>(lambda, mu, firstOrder ? Concat(first) : [], Concat(second), stats);
+            return new SecondOrderReverseResult<T>(lambda, mu, Concat(first), Concat(second), stats);
         }
 
         public void Dispose() { foreach (var t in tangents) t.Dispose(); }

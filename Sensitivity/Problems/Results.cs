@@ -11,10 +11,16 @@ internal static class Results
     /// <summary>J = mean ℓᵢ with ∇_u J = (1/B) Σ (the first-order sums of a sweep).</summary>
     public static LossGradient<T> FirstOrder<T>(IEngine<T> engine, ILoss<T> loss, T xT, T p0, IReadOnlyList<T> sums, SolveStatistics statistics)
     {
+        return new LossGradient<T>(engine.Mean(loss.PerSample(xT)), Means(engine, xT, sums), p0, xT, statistics);
+    }
+
+    // (1/B) Σ: batch sums to means.
+    private static T[] Means<T>(IEngine<T> engine, T xT, IReadOnlyList<T> sums)
+    {
         double scale = 1.0 / engine.BatchSize(xT);
         var means = new T[sums.Count];
         for (int j = 0; j < means.Length; j++) means[j] = engine.Scale(sums[j], scale);
-        return new LossGradient<T>(engine.Mean(loss.PerSample(xT)), means, p0, xT, statistics);
+        return means;
     }
 
     /// <summary>
@@ -24,12 +30,9 @@ internal static class Results
     public static AugmentedGradient<T> AugmentedFromTotal<T>(IEngine<T> engine, ILoss<T> loss, AugmentedLoss augmented, T xT, T p0,
         IReadOnlyList<T> total, SolveStatistics statistics)
     {
-        double scale = 1.0 / engine.BatchSize(xT);
-        var means = new T[total.Count];
-        for (int j = 0; j < means.Length; j++) means[j] = engine.Scale(total[j], scale);
         var firstOrder = FirstOrder(engine, loss, xT, p0, [], statistics);
         double penalty = engine.Mean(engine.DualNorm(augmented.Norm, p0));
-        return new AugmentedGradient<T>(firstOrder.Loss + augmented.Epsilon * penalty, means, firstOrder);
+        return new AugmentedGradient<T>(firstOrder.Loss + augmented.Epsilon * penalty, Means(engine, xT, total), firstOrder);
     }
 
     public static AugmentedGradient<T> Augmented<T>(IEngine<T> engine, ILoss<T> loss, AugmentedLoss augmented, T xT, T p0,

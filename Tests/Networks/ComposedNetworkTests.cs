@@ -99,6 +99,12 @@ public class ComposedNetworkTests
     private static double MaxRelative(IEnumerable<Tensor> actual, IEnumerable<Tensor> expected) =>
         actual.Zip(expected, (a, e) => (a - e).abs().max().item<double>() / Math.Max(e.abs().max().item<double>(), 1e-300)).Max();
 
+    private static Case Problem(string network, string scheme)
+    {
+        var tab = SolverCatalog.BuiltIn[scheme];
+        return network == "image" ? ImageNetwork(tab) : PointCloudNetwork(tab);
+    }
+
     // 𝒥 = mean ℓᵢ + 0.3 mean ‖∇ₓℓᵢ‖_{q*} by double backpropagation through the reference: (𝒥, ∇_θ 𝒥, ∇_θ J, p(0)).
     private static (double Value, Tensor[] Gradient, Tensor[] FirstOrder, Tensor P0) DoubleBackprop(Case c, AttackNorm norm)
     {
@@ -117,8 +123,7 @@ public class ComposedNetworkTests
     public void Second_order_sweeps_through_the_blocks_equal_double_backprop(string network, string scheme, string q)
     {
         using var scope = NewDisposeScope();
-        var tab = SolverCatalog.BuiltIn[scheme];
-        var c = network == "image" ? ImageNetwork(tab) : PointCloudNetwork(tab);
+        var c = Problem(network, scheme);
         var norm = AttackNorm.Parse(q)!;
         var (augmented, expected, expectedFirst, p0) = DoubleBackprop(c, norm);
 
@@ -139,8 +144,7 @@ public class ComposedNetworkTests
     public void The_training_gradient_of_one_combined_sweep_equals_double_backprop(string network, string scheme, string q)
     {
         using var scope = NewDisposeScope();
-        var tab = SolverCatalog.BuiltIn[scheme];
-        var c = network == "image" ? ImageNetwork(tab) : PointCloudNetwork(tab);
+        var c = Problem(network, scheme);
         var norm = AttackNorm.Parse(q)!;
         var (augmented, expected, _, p0) = DoubleBackprop(c, norm);
 
