@@ -134,7 +134,7 @@ internal static class ImageGradientBenchmark
         sb.AppendLine();
         sb.AppendLine("**Verdict.** See the goals below for this run's ratios. On this machine (AMD EPYC, quiet, one thread) the combined " +
             "sweep took the augmented step from 1.30–1.36× double backpropagation's time to 1.13–1.14× at N = 6, 24, 96, and " +
-            "keeping σ(x) to 1.06–1.07× at N = 6, 24 (`image-gradients --layers 6,24` before and after each change, back to back); " +
+            "keeping σ(x) to 1.06–1.07× at N = 6, 24 (`image-gradients --layers 6,24,96` before and after the combined sweep, `--layers 6,24` after keeping σ); " +
             "what remains is the elementwise work above. Keeping σ'(x) as well would save about as much again but cost a state " +
             "per layer more, which would put discrete mode's memory above double backpropagation's at N = 24.");
         sb.AppendLine();
