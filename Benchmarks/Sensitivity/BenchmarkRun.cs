@@ -25,7 +25,7 @@ internal sealed record BenchmarkRun(int[] Layers, int[] Batches, int[] Dims, int
     bool MeasureMemory, bool PyTorch, TimingPlan Plan, string? Json, string? Output)
 {
     public const string Options =
-        "--layers N,… --batch B,… --dim d,… --threads t,… --dtype float32|float64 --engine torch,managed --json FILE --out PAGE.md --no-memory --no-pytorch --quick";
+        "--layers N,… --batch B,… --dim d,… --threads t,… --dtype float32|float64 --engine torch,managed --json FILE --out PAGE.md --no-memory --no-pytorch --quick --sample-ms MS";
 
     /// <summary>The one-minute load average when the run started.</summary>
     public string StartLoad { get; } = MachineReadings.LoadAverage();
@@ -66,6 +66,7 @@ internal sealed record BenchmarkRun(int[] Layers, int[] Batches, int[] Dims, int
         int[] layers = defaultLayers, batches = [defaultBatch], dims = [defaultDim], threads = [1];
         IReadOnlyList<BenchmarkEngine> engines = convolutional is null ? EngineCatalog.All : [EngineCatalog.Default];
         bool memory = true, pytorch = true, quick = false;
+        double? sample = null;
         string precision = BenchmarkSize.Float32;
         string? json = null, output = null;
         for (int i = 0; i < args.Length; i++)
@@ -104,6 +105,11 @@ internal sealed record BenchmarkRun(int[] Layers, int[] Batches, int[] Dims, int
                 case "--no-memory": memory = false; break;
                 case "--no-pytorch": pytorch = false; break;
                 case "--quick": quick = true; break;
+                case "--sample-ms":
+                    var ms = Value();
+                    if (double.TryParse(ms, NumberStyles.Float, CultureInfo.InvariantCulture, out double m) && m >= 0 && double.IsFinite(m)) sample = m;
+                    else errors.Add($"--sample-ms: expected a non-negative number of milliseconds (0: one call per sample), got '{ms ?? "nothing"}'");
+                    break;
                 default: errors.Add($"unknown option '{option}'; options: {Options}"); break;
             }
         }
@@ -115,7 +121,9 @@ internal sealed record BenchmarkRun(int[] Layers, int[] Batches, int[] Dims, int
                        $"include it, e.g. --engine {EngineCatalog.Torch},{string.Join(",", engines.Select(e => e.Name))}");
         if (errors.Count > 0 || layers.Length == 0 || batches.Length == 0 || dims.Length == 0 || threads.Length == 0)
             return FinFail<BenchmarkRun>(Error.New(string.Join(System.Environment.NewLine, errors)));
-        return new BenchmarkRun(layers, batches, dims, threads, precision, engines, memory, pytorch, quick ? TimingPlan.Quick : TimingPlan.Standard, json, output);
+        var plan = quick ? TimingPlan.Quick : TimingPlan.Standard;
+        if (sample is { } samples) plan = plan with { SampleMilliseconds = samples };
+        return new BenchmarkRun(layers, batches, dims, threads, precision, engines, memory, pytorch, plan, json, output);
     }
 
     private static string? Missing(string option, string what, List<string> errors)

@@ -24,9 +24,11 @@ internal static class Report
     }
 
     public const string Protocol =
-        "**Time** is the median over interleaved rounds (every method once per round, so that changes of the machine's load " +
+        "**Time** is the median time per call over interleaved rounds (one sample of every method per round, so that changes of the machine's load " +
         "affect all methods alike) after warm-up runs (each method alone for at least a second, so that tier-1 JIT code runs), " +
-        "in one process: wall time, and CPU time — of the measuring thread with one intra-op thread (all the work runs on it), of the " +
+        "in one process; a sample is a run of consecutive calls lasting at least 50 ms (one call when a call lasts longer; `--sample-ms`), as " +
+        "BenchmarkDotNet's iterations and as a training loop's gradients — a single call right after the other methods finds the caches " +
+        "filled by them, which costs a computation of a fraction of a millisecond a large part of its time. Wall time, and CPU time — of the measuring thread with one intra-op thread (all the work runs on it), of the " +
         "whole process with more — which processes competing for the cores disturb far less than wall time. **Tensors per layer** counts the tensors created " +
         "from .NET during one gradient, divided by N: each is one call into libtorch, the unit of cost for small states " +
         "(autograd's backward pass runs inside libtorch and creates none). **Peak memory** is measured for each (method, size) " +

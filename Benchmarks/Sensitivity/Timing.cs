@@ -6,7 +6,8 @@ namespace RobustNode.Benchmarks.Sensitivity;
 
 /// <summary>
 /// Wall times of several computations at one size: warm-up runs of each (<see cref="TimingPlan"/>), then timed rounds
-/// in which every computation runs once, in turn, each in its own dispose scope; the median per computation.
+/// in which every computation runs one sample in turn (consecutive calls, each in its own dispose scope, as many as
+/// <see cref="TimingPlan.CallsPerSample"/> gives); the median of the time per call per computation.
 /// Interleaving the rounds exposes all methods alike to changes of the machine's load during the measurement; a baseline
 /// timed in another process (the PyTorch side) takes its turn in every round too (<see cref="Interleaved"/>).
 /// Besides wall time it records CPU time: with one intra-op thread the calling thread's (<see cref="CpuClock"/>; all
@@ -46,8 +47,11 @@ internal static class Timing
                 times.Add(Once(runs[m], processClock).Wall);
             typical[m] = Median(times.TakeLast(Math.Min(times.Count, 15)).ToArray());
         }
+        var calls = typical.Select(plan.CallsPerSample).ToArray();
         var other = baseline?.Invoke();
-        int rounds = plan.Rounds((typical.Sum() + (other?.TypicalMilliseconds.Sum() ?? 0)) / 1e3);
+        var otherTypical = other?.TypicalMilliseconds ?? [];
+        double round = typical.Select((t, m) => t * calls[m]).Sum() + otherTypical.Select(t => t * plan.CallsPerSample(t)).Sum();
+        int rounds = plan.Rounds(round / 1e3);
         var wall = runs.Select(_ => new double[rounds]).ToArray();
         var cpu = runs.Select(_ => new double[rounds]).ToArray();
         int k = other?.TypicalMilliseconds.Count ?? 0;
@@ -55,7 +59,7 @@ internal static class Timing
         var otherCpu = Enumerable.Range(0, k).Select(_ => new double[rounds]).ToArray();
         for (int r = 0; r < rounds; r++)
         {
-            for (int m = 0; m < runs.Count; m++) (wall[m][r], cpu[m][r]) = Once(runs[m], processClock);
+            for (int m = 0; m < runs.Count; m++) (wall[m][r], cpu[m][r]) = Sample(runs[m], calls[m], processClock);
             if (other is null) continue;
             var (w, c) = other.Round();
             for (int m = 0; m < k; m++) (otherWall[m][r], otherCpu[m][r]) = (w[m], c[m]);
@@ -78,13 +82,19 @@ internal static class Timing
         return (wall.Select(Median).ToArray(), cpu.Select(Median).ToArray());
     }
 
-    private static (double Wall, double Cpu) Once(Action run, bool processClock)
+    private static (double Wall, double Cpu) Once(Action run, bool processClock) => Sample(run, 1, processClock);
+
+    // Time per call of `calls` consecutive calls.
+    private static (double Wall, double Cpu) Sample(Action run, int calls, bool processClock)
     {
-        using var scope = NewDisposeScope();
         double cpu0 = CpuClock.Milliseconds(processClock);
         var clock = Stopwatch.StartNew();
-        run();
-        return (clock.Elapsed.TotalMilliseconds, CpuClock.Milliseconds(processClock) - cpu0);
+        for (int i = 0; i < calls; i++)
+        {
+            using var scope = NewDisposeScope();
+            run();
+        }
+        return (clock.Elapsed.TotalMilliseconds / calls, (CpuClock.Milliseconds(processClock) - cpu0) / calls);
     }
 
     public static double Median(IReadOnlyList<double> values)

@@ -1,8 +1,9 @@
 """Timing and peak memory for the PyTorch side of the benchmarks, by the same protocol as the .NET side.
 
 Timing (Benchmarks/Sensitivity/Timing.cs, TimingPlan.cs): each computation first runs alone until it has run
-minWarmUpRuns times and for warmUpSeconds; then interleaved rounds run every computation once each, as many as fill
-about roundSeconds (between minRounds and maxRounds); the medians are reported. Wall time is time.perf_counter; CPU
+minWarmUpRuns times and for warmUpSeconds; then interleaved rounds run one sample of every computation each, as many
+as fill about roundSeconds (between minRounds and maxRounds); a sample is a run of consecutive calls lasting at least
+sampleMilliseconds (one call when a call lasts that long), timed per call; the medians are reported. Wall time is time.perf_counter; CPU
 time is the calling thread's (time.thread_time) with one intra-op thread and the whole process's (time.process_time)
 with more, as in .NET.
 
@@ -14,6 +15,7 @@ least of five is the estimate here too.
 """
 import ctypes
 import gc
+import math
 import statistics
 import time
 
@@ -23,11 +25,21 @@ def _clocks(threads):
     return time.perf_counter, cpu
 
 
-def _once(run, threads):
+def _once(run, threads, calls=1):
+    """Wall and CPU milliseconds per call of `calls` consecutive calls."""
     wall, cpu = _clocks(threads)
     c0, w0 = cpu(), wall()
-    run()
-    return (wall() - w0) * 1e3, (cpu() - c0) * 1e3
+    for _ in range(calls):
+        run()
+    return (wall() - w0) * 1e3 / calls, (cpu() - c0) * 1e3 / calls
+
+
+def calls_per_sample(plan, typical_ms):
+    """Consecutive calls in a sample (TimingPlan.CallsPerSample)."""
+    sample = plan.get("sampleMilliseconds", 0)
+    if sample <= 0 or typical_ms >= sample:
+        return 1
+    return int(min(10000, math.ceil(sample / max(typical_ms, 1e-3))))
 
 
 def warm_up(runs, plan, threads):
@@ -42,23 +54,26 @@ def warm_up(runs, plan, threads):
     return typical
 
 
-def one_round(runs, threads):
-    """Every computation once, in turn: (wall, cpu) milliseconds of each."""
-    timed = [_once(run, threads) for run in runs]
+def one_round(runs, threads, calls=None):
+    """One sample of every computation, in turn (calls[i] consecutive calls of run i; one each without `calls`):
+    (wall, cpu) milliseconds per call of each."""
+    calls = calls or [1] * len(runs)
+    timed = [_once(run, threads, n) for run, n in zip(runs, calls)]
     return [w for w, _ in timed], [c for _, c in timed]
 
 
 def medians(runs, plan, threads):
-    """Median wall and CPU milliseconds of each computation in `runs` (a list of callables)."""
+    """Median wall and CPU milliseconds per call of each computation in `runs` (a list of callables)."""
     typical = warm_up(runs, plan, threads)
-    round_seconds = sum(typical) / 1e3
+    calls = [calls_per_sample(plan, t) for t in typical]
+    round_seconds = sum(t * n for t, n in zip(typical, calls)) / 1e3
     rounds = plan["maxRounds"] if round_seconds <= 0 else -(-plan["roundSeconds"] // round_seconds)
     rounds = int(min(max(rounds, plan["minRounds"]), plan["maxRounds"]))
     wall = [[] for _ in runs]
     cpu = [[] for _ in runs]
     for _ in range(rounds):
         for i, run in enumerate(runs):
-            w, c = _once(run, threads)
+            w, c = _once(run, threads, calls[i])
             wall[i].append(w)
             cpu[i].append(c)
     return [statistics.median(w) for w in wall], [statistics.median(c) for c in cpu]

@@ -17,7 +17,7 @@ and writes {"torch": version, "results": [{"method", "wallMs", "cpuMs", "peakByt
 
 Run with --rounds, the request is the first line of a conversation, so that the .NET side can time its methods and
 these in alternation (a round of each in turn, under the same load): the script warms up by the plan and writes
-{"typicalMs": [...]}; then each line "round" on standard input runs every method once and answers
+{"typicalMs": [...]}; then each line "round" on standard input runs one sample of every method (consecutive calls, by the plan) and answers
 {"wallMs": [...], "cpuMs": [...]}; the line "end" (or the end of input) measures peak memory if asked and writes
 {"torch": version, "results": [{"method", "peakBytes", "peakMostBytes"}]}. One JSON object per line, each flushed.
 
@@ -137,14 +137,16 @@ def say(answer):
 def serve_rounds(request, methods, runs):
     """The conversation of a "rounds" request (see the module's text); returns the closing answer."""
     threads = request["threads"]
-    say({"typicalMs": benchmark_timing.warm_up(runs, request["plan"], threads)})
+    typical = benchmark_timing.warm_up(runs, request["plan"], threads)
+    calls = [benchmark_timing.calls_per_sample(request["plan"], t) for t in typical]
+    say({"typicalMs": typical})
     for line in sys.stdin:
         command = line.strip()
         if command == "end":
             break
         if command != "round":
             raise SystemExit("unknown command: " + command)
-        wall, cpu = benchmark_timing.one_round(runs, threads)
+        wall, cpu = benchmark_timing.one_round(runs, threads, calls)
         say({"wallMs": wall, "cpuMs": cpu})
     results = []
     for i, method in enumerate(methods):
