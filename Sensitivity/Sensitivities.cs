@@ -27,9 +27,20 @@ public static class Sensitivities
 
     /// <summary>𝒥 = mean ᵢ[ℓᵢ + ε‖p ᵢ(0)‖_{q*}] and ∇_u 𝒥 by the second-order adjoint.</summary>
     public static Fin<AugmentedGradient<T>> AugmentedGradient<T>(SensitivityProblem<T> problem, AugmentedLoss augmented, IAdjointMethod? adjoint = null) =>
+        CheckAugmented(problem, augmented).Bind(_ => LossDerivatives.AugmentedGradient(Block(problem, adjoint), problem.X0, problem.Loss, augmented));
+
+    /// <summary>
+    /// 𝒥 and ∇_u 𝒥 as a training step wants them, from one combined second-order sweep
+    /// (<see cref="LossDerivatives.AugmentedControlGradient{T}"/>): the result's first-order part has J and p(0) but no
+    /// control gradients.
+    /// </summary>
+    public static Fin<AugmentedGradient<T>> AugmentedControlGradient<T>(SensitivityProblem<T> problem, AugmentedLoss augmented, IAdjointMethod? adjoint = null) =>
+        CheckAugmented(problem, augmented).Bind(_ => LossDerivatives.AugmentedControlGradient(Block(problem, adjoint), problem.X0, problem.Loss, augmented));
+
+    private static Fin<Unit> CheckAugmented<T>(SensitivityProblem<T> problem, AugmentedLoss augmented) =>
         Check(problem).Bind(_ => augmented.Epsilon >= 0 && double.IsFinite(augmented.Epsilon)
-            ? LossDerivatives.AugmentedGradient(Block(problem, adjoint), problem.X0, problem.Loss, augmented)
-            : FinFail<AugmentedGradient<T>>(RobustNodeErrors.InvalidArgument("epsilon", $"must be finite and non-negative, got {augmented.Epsilon}")));
+            ? FinSucc(unit)
+            : FinFail<Unit>(RobustNodeErrors.InvalidArgument("epsilon", $"must be finite and non-negative, got {augmented.Epsilon}")));
 
     /// <summary>The problem's flow as an ODE block differentiated by the given adjoint strategy.</summary>
     public static OdeBlock<T> Block<T>(SensitivityProblem<T> problem, IAdjointMethod? adjoint = null) =>

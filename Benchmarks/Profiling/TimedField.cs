@@ -43,7 +43,7 @@ internal sealed class TimedField(IVectorField<Tensor> inner, SweepProfile profil
         public override Tensor SecondOrderVjp(Tensor p, Tensor s, FieldCotangent<Tensor>? controls) =>
             profile.Part(TimedField.SecondOrderVjp, () => base.SecondOrderVjp(p, s, controls));
 
-        public override (Tensor First, Tensor Second) SecondOrderReverse(Tensor p, Tensor m, Tensor s, FieldCotangent<Tensor> first, FieldCotangent<Tensor> second) =>
+        public override (Tensor First, Tensor Second) SecondOrderReverse(Tensor p, Tensor m, Tensor s, FieldCotangent<Tensor>? first, FieldCotangent<Tensor> second) =>
             profile.Part(Stage, () => base.SecondOrderReverse(p, m, s, first, second));
 
         public override Tensor StateVjp(Tensor p, out Tensor product)

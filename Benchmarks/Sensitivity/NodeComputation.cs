@@ -24,7 +24,7 @@ internal abstract class NodeComputation
     /// <summary>∇_W J, ∇_b J and ∇_{x₀} J by an adjoint.</summary>
     public static NodeComputation Gradient(IAdjointMethod mode, bool withInput = true) => new FirstOrder(mode, withInput);
 
-    /// <summary>∇_W 𝒥, ∇_b 𝒥 of the augmented loss by a second-order adjoint.</summary>
+    /// <summary>∇_W 𝒥, ∇_b 𝒥 of the augmented loss by a second-order adjoint, as a training step computes it (one combined sweep, no ∇J apart).</summary>
     public static NodeComputation Augmented(AugmentedLoss loss, IAdjointMethod mode) => new SecondOrder(loss, mode);
 
     /// <summary>The forward solve recording the step tape (what the discrete adjoint does before its reverse sweep).</summary>
@@ -63,7 +63,7 @@ internal abstract class NodeComputation
     private sealed class SecondOrder(AugmentedLoss loss, IAdjointMethod mode) : NodeComputation
     {
         public override IReadOnlyList<T> Compute<T>(SensitivityProblem<T> problem) =>
-            Unwrap(Sensitivities.AugmentedGradient(problem, loss, mode)).AugmentedControlGradients;
+            Unwrap(Sensitivities.AugmentedControlGradient(problem, loss, mode)).AugmentedControlGradients;
     }
 
     private sealed class ForwardSolve : NodeComputation

@@ -16,6 +16,14 @@ internal interface IRowBlocks
     /// because an engine's values are kept and released on the thread that made them (other threads only read them).
     /// </summary>
     IRowBlockThreads LeaseThreads(int blocks);
+
+    /// <summary>
+    /// One hand-off for a whole computation: part(b) for every block b — block 0 on the calling thread (its values in the
+    /// caller's scope), the others on threads of the engine's own, each in a scope of its thread — then
+    /// join(parts) on the calling thread while every part is alive; then the other blocks' scopes are closed on their
+    /// threads. The first exception of a block is rethrown (join is not called then).
+    /// </summary>
+    TResult JoinBlocks<TPart, TResult>(int blocks, Func<int, TPart> part, Func<TPart[], TResult> join);
 }
 
 /// <summary>The threads of one computation's row blocks (<see cref="IRowBlocks.LeaseThreads"/>); disposing hands them back.</summary>

@@ -210,7 +210,7 @@ public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
             return (x1.MoveToOuterDisposeScope(), x2.MoveToOuterDisposeScope());
         }
 
-        public override (Tensor First, Tensor Second) SecondOrderReverse(Tensor p, Tensor m, Tensor s, FieldCotangent<Tensor> first, FieldCotangent<Tensor> second)
+        public override (Tensor First, Tensor Second) SecondOrderReverse(Tensor p, Tensor m, Tensor s, FieldCotangent<Tensor>? first, FieldCotangent<Tensor> second)
         {
             // The cached values belong to the caller's scope: computed before the local one opens.
             var (weight, sigma, d1, d2) = (Kernel, Sigma, D1, D2);
@@ -218,11 +218,15 @@ public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
             // with the step, so that a stage's peak memory is a few states.
             using var scope = NewDisposeScope();
             // W ∗ᵀ p and W ∗ᵀ m, and with them, by kernel-only backward passes through that one layer, σ(x) ⋆ p (g_Wᵀp)
-            // and (σ'(x) ⊙ s) ⋆ p + σ(x) ⋆ m: the second-order kernel term.
-            var (transposed, kernels) = KernelCotangents.TransposedWithCorrelations([p, m], weight, [[sigma], [d1 * s, sigma]], 1, f.Padding, [0, 0]);
-            first[0].PlusInPlace(kernels[0], first.Scale);
-            first[1].PlusInPlace(p.sum([0, 2, 3]), first.Scale);
-            second[0].PlusInPlace(kernels[1], second.Scale);
+            // and (σ'(x) ⊙ s) ⋆ p + σ(x) ⋆ m: the second-order kernel term (the first only when first-order sums are wanted).
+            Tensor[][] partners = first is null ? [[d1 * s, sigma]] : [[sigma], [d1 * s, sigma]];
+            var (transposed, kernels) = KernelCotangents.TransposedWithCorrelations([p, m], weight, partners, 1, f.Padding, [0, 0]);
+            if (first is not null)
+            {
+                first[0].PlusInPlace(kernels[0], first.Scale);
+                first[1].PlusInPlace(p.sum([0, 2, 3]), first.Scale);
+            }
+            second[0].PlusInPlace(kernels[^1], second.Scale);
             second[1].PlusInPlace(m.sum([0, 2, 3]), second.Scale);
             var (a, aDot) = (transposed[0], transposed[1]);
             var x1 = d1 * a;

@@ -245,7 +245,7 @@ public sealed class ConvolutionGradientFlowField : IVectorField<Tensor>, ILipsch
             return f.ConvTranspose(d2wq, Kernel).TimesInPlace(S);
         }
 
-        public override (Tensor First, Tensor Second) SecondOrderReverse(Tensor p, Tensor m, Tensor v, FieldCotangent<Tensor> first, FieldCotangent<Tensor> second)
+        public override (Tensor First, Tensor Second) SecondOrderReverse(Tensor p, Tensor m, Tensor v, FieldCotangent<Tensor>? first, FieldCotangent<Tensor> second)
         {
             var q = f.Conv(p, Kernel, null);
             var w = f.Conv(v, Kernel, null);
@@ -254,7 +254,7 @@ public sealed class ConvolutionGradientFlowField : IVectorField<Tensor>, ILipsch
             var d1r = (D1 * f.Conv(m, Kernel, null)).PlusInPlace(D2 * w * q);
             var x1 = f.ConvTranspose(d1q, Kernel).TimesInPlace(S);
             var x2 = f.ConvTranspose(d1r, Kernel).TimesInPlace(S);
-            AddFirst(first, p, d1q);
+            if (first is not null) AddFirst(first, p, d1q);
             // g_Kᵀm + ∂ₓ(g_Kᵀp)·v = s[m ⋆ σ(z) + x ⋆ d1r + p ⋆ (σ'⊙w) + v ⋆ (σ'⊙q)] as one correlation over the stacked batch.
             second[0].PlusInPlace(f.KernelCorrelation(cat([m, State, p, v], 0), cat([Sigma, d1r, D1 * w, d1q], 0)), S * second.Scale);
             second[1].PlusInPlace(d1r.sum([0, 2, 3]), S * second.Scale);

@@ -125,11 +125,11 @@ public abstract class FieldLinearization<T>
 
     /// <summary>
     /// One stage of the second-order reverse sweep: returns (g_xᵀp, g_xᵀm + ∂ₓ(g_xᵀp)·s) — the cotangent of x and its
-    /// tangent along s — and adds g_uᵀp to <paramref name="first"/> and g_uᵀm + ∂ₓ(g_uᵀp)·s to <paramref name="second"/>.
-    /// This default composes <see cref="Vjp"/> and <see cref="SecondOrderVjp"/>; fields with closed forms share the
-    /// products between the two.
+    /// tangent along s — and adds g_uᵀp to <paramref name="first"/> (unless it is null: the first-order control sums are not
+    /// wanted) and g_uᵀm + ∂ₓ(g_uᵀp)·s to <paramref name="second"/>. This default composes <see cref="Vjp"/> and
+    /// <see cref="SecondOrderVjp"/>; fields with closed forms share the products between the two.
     /// </summary>
-    public virtual (T First, T Second) SecondOrderReverse(T p, T m, T s, FieldCotangent<T> first, FieldCotangent<T> second)
+    public virtual (T First, T Second) SecondOrderReverse(T p, T m, T s, FieldCotangent<T>? first, FieldCotangent<T> second)
     {
         var x1 = Vjp(p, first);
         var x2 = Vjp(m, second);

@@ -29,7 +29,7 @@ internal class ForwardingLinearization<T>(FieldLinearization<T> inner)
     public override T StateVjp(T p, out T product, FieldCotangent<T> controls) => Inner.StateVjp(p, out product, controls);
     public override T Jvp(T s, T p, FieldCotangent<T> controls) => Inner.Jvp(s, p, controls);
 
-    public override (T First, T Second) SecondOrderReverse(T p, T m, T s, FieldCotangent<T> first, FieldCotangent<T> second) =>
+    public override (T First, T Second) SecondOrderReverse(T p, T m, T s, FieldCotangent<T>? first, FieldCotangent<T> second) =>
         Inner.SecondOrderReverse(p, m, s, first, second);
 
     public override (T First, T Second) SecondOrderReverse(T p, T m, T s, FieldCotangent<T> first, FieldCotangent<T> second, T product) =>

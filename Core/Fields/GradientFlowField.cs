@@ -216,7 +216,7 @@ public sealed class GradientFlowField<T> : IVectorField<T>, ILipschitzField, ISt
             return E.Scale(E.MatMul(d2wq, A), S);
         }
 
-        public override (T First, T Second) SecondOrderReverse(T p, T m, T v, FieldCotangent<T> first, FieldCotangent<T> second)
+        public override (T First, T Second) SecondOrderReverse(T p, T m, T v, FieldCotangent<T>? first, FieldCotangent<T> second)
         {
             var q = E.Linear(p, A, default);
             var w = E.Linear(v, A, default);
@@ -227,7 +227,7 @@ public sealed class GradientFlowField<T> : IVectorField<T>, ILipschitzField, ISt
             var x1 = E.Scale(E.MatMul(d1q, A), S);
             E.AddInPlace(d1r, d2wq);
             var x2 = E.Scale(E.MatMul(d1r, A), S);
-            AddFirst(first, p, d1q);
+            if (first is not null) AddFirst(first, p, d1q);
             // g_Aᵀm + ∂ₓ(g_Aᵀp)·v = s[σ(z)ᵀm + (σ'⊙Am + σ''⊙w⊙q)ᵀx + (σ'⊙w)ᵀp + (σ'⊙q)ᵀv], g_bᵀm + ∂ₓ(g_bᵀp)·v = s Σ(σ'⊙Am + σ''⊙w⊙q).
             E.AddTransposedMatMulInPlace(second[0], Sigma, m, S * second.Scale);
             E.AddTransposedMatMulInPlace(second[0], d1r, State, S * second.Scale);

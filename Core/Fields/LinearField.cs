@@ -71,9 +71,9 @@ public sealed class LinearField<T> : IVectorField<T>, ILipschitzField
             return E.ZerosLike(State);
         }
 
-        public override (T First, T Second) SecondOrderReverse(T p, T m, T s, FieldCotangent<T> first, FieldCotangent<T> second)
+        public override (T First, T Second) SecondOrderReverse(T p, T m, T s, FieldCotangent<T>? first, FieldCotangent<T> second)
         {
-            E.AddTransposedMatMulInPlace(first[0], p, State, first.Scale);
+            if (first is not null) E.AddTransposedMatMulInPlace(first[0], p, State, first.Scale);
             E.AddTransposedMatMulInPlace(second[0], m, State, second.Scale);
             E.AddTransposedMatMulInPlace(second[0], p, s, second.Scale);
             return (E.MatMul(p, f.Matrix), E.MatMul(m, f.Matrix));

@@ -147,10 +147,10 @@ public sealed class NeuralOdeField<T> : IVectorField<T>, ILipschitzField
             return gx;
         }
 
-        public override (T First, T Second) SecondOrderReverse(T p, T m, T s, FieldCotangent<T> first, FieldCotangent<T> second)
+        public override (T First, T Second) SecondOrderReverse(T p, T m, T s, FieldCotangent<T>? first, FieldCotangent<T> second)
         {
             var (x1, x2) = E.SecondOrderPullback(p, m, W, s, D1, D2);
-            AddFirst(first, p);
+            if (first is not null) AddFirst(first, p);
             // ∂ₓ(g_Wᵀp)·s + g_Wᵀm = p (σ' ⊙ s)ᵀ + m σᵀ, g_bᵀm = Σ m (the biases' second-order term vanishes).
             E.AddTransposedMatMulInPlace(second[0], m, Sigma, second.Scale);
             E.AddTransposedMatMulInPlace(second[0], p, E.Multiply(D1, s), second.Scale);

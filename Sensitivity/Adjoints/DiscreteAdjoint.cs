@@ -158,7 +158,7 @@ public sealed record DiscreteAdjoint : IAdjointMethod
 
         public Fin<SecondOrderReverseResult<T>> Reverse(T lambdaT, T muT) => Reverse(lambdaT, muT, firstOrderWanted: true);
 
-        // ū₁ is still summed at stages without kept products (in a buffer nobody reads), and λ(0), μ(0) are always formed.
+        // No stage sums ū₁; λ(0) and μ(0) are always formed.
         public Fin<SecondOrderReverseResult<T>> ReverseForSecondOrderControls(T lambdaT, T muT, bool inputCotangents) =>
             Reverse(lambdaT, muT, firstOrderWanted: false).Map(r => r with { Controls = [] });
 

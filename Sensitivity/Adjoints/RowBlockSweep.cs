@@ -2,6 +2,7 @@ using LanguageExt;
 using LanguageExt.Common;
 using RobustNode.Core.Engines;
 using RobustNode.Core.Fields;
+using RobustNode.Sensitivity.Networks;
 using RobustNode.Solvers;
 using RobustNode.Solvers.Control;
 using RobustNode.Solvers.Integration;
@@ -78,11 +79,21 @@ internal static class RowBlockSweep
             return FinSucc<IForwardSweep<T>>(this);
         }
 
-        public Fin<ReverseResult<T>> Reverse(T lambdaT, bool withControls)
+        public Fin<ReverseResult<T>> Reverse(T lambdaT, bool withControls) => Reverse(lambdaT, (part, lambda) => part.Reverse(lambda, withControls));
+
+        public Fin<ReverseResult<T>> ReverseBeforeSecondOrder(T lambdaT) => Reverse(lambdaT, (part, lambda) => part.ReverseBeforeSecondOrder(lambda));
+
+        public Fin<ReverseResult<T>> ReverseBeforeSecondOrderControls(T lambdaT) =>
+            Reverse(lambdaT, (part, lambda) => part.ReverseBeforeSecondOrderControls(lambda));
+
+        public Fin<ReverseResult<T>> ReverseForControls(T lambdaT) => Reverse(lambdaT, (part, lambda) => part.ReverseForControls(lambda));
+
+        // Each block's sweep by the same call: the blocks' λ(0) joined, their control sums added.
+        private Fin<ReverseResult<T>> Reverse(T lambdaT, Func<IForwardSweep<T>, T, Fin<ReverseResult<T>>> call)
         {
             var lambda = Split(lambdaT);
             var results = new Fin<ReverseResult<T>>[_blocks];
-            _threads.Run(b => results[b] = _parts[b].Reverse(lambda[b], withControls));
+            _threads.Run(b => results[b] = call(_parts[b], lambda[b]));
             return Collect(results).Map(r => new ReverseResult<T>(
                 _engine.Concat(r.Select(x => x.Lambda0).ToArray()), Sum(r.Select(x => x.Controls).ToArray()), r[0].Statistics));
         }
@@ -112,17 +123,7 @@ internal static class RowBlockSweep
             return FinSucc(values);
         }
 
-        // Σ over the blocks of each control's sum, in block order.
-        private IReadOnlyList<T> Sum(IReadOnlyList<T>[] blocks)
-        {
-            var sums = new T[blocks[0].Count];
-            for (int j = 0; j < sums.Length; j++)
-            {
-                sums[j] = _engine.Clone(blocks[0][j]);
-                for (int b = 1; b < blocks.Length; b++) _engine.AddInPlace(sums[j], blocks[b][j]);
-            }
-            return sums;
-        }
+        private IReadOnlyList<T> Sum(IReadOnlyList<T>[] blocks) => RowBlockSums.Sum(_engine, blocks);
 
         public void Dispose()
         {
@@ -143,15 +144,25 @@ internal static class RowBlockSweep
             public T Final => final;
             public SolveStatistics Statistics => parts[0].Statistics;
 
-            public Fin<SecondOrderReverseResult<T>> Reverse(T lambdaT, T muT)
+            public Fin<SecondOrderReverseResult<T>> Reverse(T lambdaT, T muT) => Reverse(lambdaT, muT, (part, l, m) => part.Reverse(l, m));
+
+            public Fin<SecondOrderReverseResult<T>> ReverseForControls(T lambdaT, T muT) => Reverse(lambdaT, muT, (part, l, m) => part.ReverseForControls(l, m));
+
+            public Fin<SecondOrderReverseResult<T>> ReverseForSecondOrderControls(T lambdaT, T muT, bool inputCotangents) =>
+                Reverse(lambdaT, muT, (part, l, m) => part.ReverseForSecondOrderControls(l, m, inputCotangents), firstOrder: false);
+
+            // Each block's sweep by the same call: the blocks' λ(0), μ(0) joined, their control sums added (ū₁ only when formed).
+            private Fin<SecondOrderReverseResult<T>> Reverse(T lambdaT, T muT, Func<ITangentSweep<T>, T, T, Fin<SecondOrderReverseResult<T>>> call,
+                bool firstOrder = true)
             {
                 var (lambda, mu) = (owner.Split(lambdaT), owner.Split(muT));
                 var results = new Fin<SecondOrderReverseResult<T>>[parts.Length];
-                owner._threads.Run(b => results[b] = parts[b].Reverse(lambda[b], mu[b]));
+                owner._threads.Run(b => results[b] = call(parts[b], lambda[b], mu[b]));
                 var e = owner._engine;
                 return Collect(results).Map(r => new SecondOrderReverseResult<T>(
                     e.Concat(r.Select(x => x.Lambda0).ToArray()), e.Concat(r.Select(x => x.Mu0).ToArray()),
-                    owner.Sum(r.Select(x => x.Controls).ToArray()), owner.Sum(r.Select(x => x.SecondOrderControls).ToArray()), r[0].Statistics));
+                    firstOrder ? owner.Sum(r.Select(x => x.Controls).ToArray()) : [], owner.Sum(r.Select(x => x.SecondOrderControls).ToArray()),
+                    r[0].Statistics));
             }
 
             public void Dispose()

@@ -146,8 +146,7 @@ internal sealed class RungeKuttaStepDerivatives<T>
     /// reverse sweep (<see cref="ReverseProducts{T}.Paired"/>, when <paramref name="firstOrder"/> is its
     /// <see cref="ReverseProducts{T}.First"/>) and the tangent sweep (<paramref name="tangentFormed"/>, when
     /// <paramref name="secondOrder"/> holds its sums) added already are not added again. Without
-    /// <paramref name="firstOrderWanted"/> the caller does not read <paramref name="firstOrder"/>, and stages with kept
-    /// products form no g_uᵀp (the others still add it there).</remarks>
+    /// <paramref name="firstOrderWanted"/> the caller does not read <paramref name="firstOrder"/>, and no stage forms g_uᵀp.</remarks>
     public (T Lambda, T Mu) SecondOrderReverse(int index, TapeStep<T> step, T sigma, T lambdaNext, T muNext,
         ControlAccumulator<T> firstOrder, ControlAccumulator<T> secondOrder, ReverseProducts<T>? products = null,
         bool cotangentsFormed = false, bool[]? tangentFormed = null, bool firstOrderWanted = true)
@@ -175,7 +174,7 @@ internal sealed class RungeKuttaStepDerivatives<T>
                 (_xbar[i], _xbarDot[i]) = _points[i]!.SecondOrderReverse(kbar, kbarDot, _tangent.Argument(i), _first, _second, product, formed);
                 _engine.Release(product);
             }
-            else (_xbar[i], _xbarDot[i]) = _points[i]!.SecondOrderReverse(kbar, kbarDot, _tangent.Argument(i), _first, _second);
+            else (_xbar[i], _xbarDot[i]) = _points[i]!.SecondOrderReverse(kbar, kbarDot, _tangent.Argument(i), firstOrderWanted ? _first : null, _second);
             lambda = Accumulate(lambda, summed, lambdaNext, _xbar[i]);
             mu = Accumulate(mu, summed, muNext, _xbarDot[i]);
             summed = true;

@@ -31,4 +31,11 @@ public interface IBlock<T>
 
     /// <summary>Runs the block forwards, keeping what its reverse sweeps need.</summary>
     Fin<IForwardSweep<T>> Forward(T input);
+
+    /// <summary>
+    /// Whether every output row depends on its input row alone and any subset of rows goes through the same computation
+    /// (no batch statistics, no step sizes chosen from the whole batch's error), so that a loss's sweeps may run on row
+    /// blocks of the batch apart and their control sums be added. False unless a block says so.
+    /// </summary>
+    bool RowsIndependent => false;
 }

@@ -34,6 +34,8 @@ public sealed record LinearBlock<T>(IEngine<T> Engine, T Weight, T Bias) : IBloc
     /// <inheritdoc/>
     public string Name => "linear";
     /// <inheritdoc/>
+    public bool RowsIndependent => true;
+    /// <inheritdoc/>
     public IReadOnlyList<T> Parameters => [Weight, Bias];
     /// <inheritdoc/>
     public IBlock<T> WithParameters(IReadOnlyList<T> values) => this with { Weight = values[0], Bias = values[1] };

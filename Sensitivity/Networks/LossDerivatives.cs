@@ -30,20 +30,29 @@ public static class LossDerivatives
     public static Fin<LossGradient<T>> ControlGradient<T>(IBlock<T> model, T x0, ILoss<T> loss) =>
         FirstOrder(model, x0, loss, (forward, lambdaT) => forward.ReverseForControls(lambdaT));
 
-    // The forward sweep and one reverse sweep from λ(T) = ∇ℓ(x(T)).
+    // The forward sweep and one reverse sweep from λ(T) = ∇ℓ(x(T)), on row blocks where the engine splits the batch.
     private static Fin<LossGradient<T>> FirstOrder<T>(IBlock<T> model, T x0, ILoss<T> loss, Func<IForwardSweep<T>, T, Fin<ReverseResult<T>>> reverse)
     {
         var engine = model.Engine;
         using var scope = engine.OpenScope();
         using var untracked = engine.Untracked();
-        return model.Forward(x0).Bind(forward =>
+        var sums = RowBlockSums.Run(model, x0, loss, (x, l) => FirstOrderSums(model, x, l, reverse), parts => new ReverseSums<T>(
+                RowBlockSums.Join(engine, parts.Select(p => p.FinalState)), RowBlockSums.Join(engine, parts.Select(p => p.Lambda0)),
+                RowBlockSums.Sum(engine, parts.Select(p => p.Controls).ToArray()), parts[0].Statistics))
+            ?? FirstOrderSums(model, x0, loss, reverse);
+        return sums.Map(s => Results.FirstOrder(engine, loss, s.FinalState, s.Lambda0, s.Controls, s.Statistics).Out(engine));
+    }
+
+    /// <summary>What a forward and a reverse sweep leave (in the caller's scope): x(T), λ(0), the control sums.</summary>
+    private sealed record ReverseSums<T>(T FinalState, T Lambda0, IReadOnlyList<T> Controls, SolveStatistics Statistics);
+
+    private static Fin<ReverseSums<T>> FirstOrderSums<T>(IBlock<T> model, T x0, ILoss<T> loss, Func<IForwardSweep<T>, T, Fin<ReverseResult<T>>> reverse) =>
+        model.Forward(x0).Bind(forward =>
         {
             using var _ = forward;
             var xT = forward.Final;
-            return reverse(forward, loss.Gradient(xT)).Map(r =>
-                Results.FirstOrder(engine, loss, xT, r.Lambda0, r.Controls, forward.Statistics + r.Statistics).Out(engine));
+            return reverse(forward, loss.Gradient(xT)).Map(r => new ReverseSums<T>(xT, r.Lambda0, r.Controls, forward.Statistics + r.Statistics));
         });
-    }
 
     /// <summary>p(0): row i is ∇_{x₀ᵢ} ℓᵢ, the direction an attack follows (no parameter gradients computed).</summary>
     public static Fin<T> InputSensitivity<T>(IBlock<T> model, T x0, ILoss<T> loss) =>
@@ -114,7 +123,7 @@ public static class LossDerivatives
         var engine = model.Engine;
         using var scope = engine.OpenScope();
         using var untracked = engine.Untracked();
-        return Sweeps(model, [x0], loss, true, (_, p) => SeedsOnly([engine.DualNormGradient(augmented.Norm, p[0])])).Map(s =>
+        return AugmentedSweeps(model, x0, loss, augmented, combinedWeight: null).Map(s =>
             Results.Augmented(engine, loss, augmented, s.FinalStates[0], s.InputSensitivities[0], s.FirstOrder[0]!, s.Penalty, s.Statistics[0]).Out(engine));
     }
 
@@ -130,8 +139,22 @@ public static class LossDerivatives
         var engine = model.Engine;
         using var scope = engine.OpenScope();
         using var untracked = engine.Untracked();
-        return Sweeps(model, [x0], loss, true, (_, p) => SeedsOnly([engine.DualNormGradient(augmented.Norm, p[0])]), combinedWeight: augmented.Epsilon).Map(s =>
+        return AugmentedSweeps(model, x0, loss, augmented, combinedWeight: augmented.Epsilon).Map(s =>
             Results.AugmentedFromTotal(engine, loss, augmented, s.FinalStates[0], s.InputSensitivities[0], s.Penalty, s.Statistics[0]).Out(engine));
+    }
+
+    // The augmented loss's sweeps at one input, seeded by v = ∇φ(p(0)) row by row, so on row blocks where the engine splits the batch.
+    private static Fin<SweepSums<T>> AugmentedSweeps<T>(IBlock<T> model, T x0, ILoss<T> loss, AugmentedLoss augmented, double? combinedWeight)
+    {
+        var engine = model.Engine;
+        Fin<SweepSums<T>> Whole(T x, ILoss<T> l) =>
+            Sweeps(model, [x], l, true, (_, p) => SeedsOnly([engine.DualNormGradient(augmented.Norm, p[0])]), combinedWeight);
+        return RowBlockSums.Run(model, x0, loss, Whole, parts => new SweepSums<T>(
+                [RowBlockSums.Join(engine, parts.Select(p => p.FinalStates[0]))], [RowBlockSums.Join(engine, parts.Select(p => p.InputSensitivities[0]))],
+                [RowBlockSums.Join(engine, parts.Select(p => p.Seeds[0]))],
+                [parts[0].FirstOrder[0] is null ? null : RowBlockSums.Sum(engine, parts.Select(p => p.FirstOrder[0]!).ToArray())],
+                RowBlockSums.Sum(engine, parts.Select(p => p.Penalty).ToArray()), parts[0].Statistics))
+            ?? Whole(x0, loss);
     }
 
     private static IReadOnlyList<PenaltyTerms<T>> SeedsOnly<T>(IReadOnlyList<T> seeds)

@@ -22,6 +22,9 @@ public sealed record Network<T>(IReadOnlyList<IBlock<T>> Blocks) : IBlock<T>
     public string Name => "network";
 
     /// <inheritdoc/>
+    public bool RowsIndependent => Blocks.All(b => b.RowsIndependent);
+
+    /// <inheritdoc/>
     public IReadOnlyList<T> Parameters
     {
         get

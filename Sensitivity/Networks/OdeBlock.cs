@@ -4,6 +4,7 @@ using RobustNode.Core.Errors;
 using RobustNode.Core.Fields;
 using RobustNode.Sensitivity.Adjoints;
 using RobustNode.Solvers;
+using RobustNode.Solvers.Control;
 using static LanguageExt.Prelude;
 
 namespace RobustNode.Sensitivity.Networks;
@@ -40,6 +41,10 @@ public sealed record OdeBlock<T>(IVectorField<T> Field, OdeSolver Solver, IAdjoi
         inputShape.Length == Field.StateShape.Length + 1 && inputShape.Skip(1).SequenceEqual(Field.StateShape)
             ? FinSucc(inputShape)
             : FinFail<long[]>(RobustNodeErrors.ShapeMismatch("ODE block input", $"[B, {string.Join(", ", Field.StateShape)}]", ShapeText.Of(inputShape)));
+
+    /// <inheritdoc/>
+    /// <remarks>With constant steps: an adaptive controller chooses its steps from the whole batch's error.</remarks>
+    public bool RowsIndependent => Solver.Controller is ConstantSteps;
 
     /// <inheritdoc/>
     /// <remarks>

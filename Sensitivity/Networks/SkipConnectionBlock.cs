@@ -24,6 +24,8 @@ public sealed record SkipConnectionBlock<T>(IBlock<T> Inner, double Scale) : IBl
     /// <inheritdoc/>
     public string Name => "skip-connection";
     /// <inheritdoc/>
+    public bool RowsIndependent => Inner.RowsIndependent;
+    /// <inheritdoc/>
     public IReadOnlyList<T> Parameters => Inner.Parameters;
     /// <inheritdoc/>
     public IBlock<T> WithParameters(IReadOnlyList<T> values) => this with { Inner = Inner.WithParameters(values) };

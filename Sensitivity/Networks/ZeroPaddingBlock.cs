@@ -19,6 +19,8 @@ public sealed record ZeroPaddingBlock<T>(IEngine<T> Engine, long Inputs, long Di
     /// <inheritdoc/>
     public string Name => "zero-padding";
     /// <inheritdoc/>
+    public bool RowsIndependent => true;
+    /// <inheritdoc/>
     public IReadOnlyList<T> Parameters => [];
     /// <inheritdoc/>
     public IBlock<T> WithParameters(IReadOnlyList<T> values) => this;

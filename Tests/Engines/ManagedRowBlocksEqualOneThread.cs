@@ -6,6 +6,7 @@ using RobustNode.Core.Norms;
 using RobustNode.Core.Tableaux;
 using RobustNode.Sensitivity;
 using RobustNode.Sensitivity.Adjoints;
+using RobustNode.Sensitivity.Networks;
 using RobustNode.Sensitivity.Problems;
 using RobustNode.Sensitivity.Robust;
 using RobustNode.Solvers;
@@ -16,7 +17,9 @@ namespace RobustNode.Tests.Engines;
 /// <summary>
 /// The managed engine with two threads splits a large batch into row blocks swept on threads of their own and adds the
 /// blocks' control sums in block order: its gradients equal the one-thread engine's to rounding (float64, 1e-12
-/// relative), its per-sample results (p(0)) are the same rows, and two runs give bit-identical results.
+/// relative), its per-sample results (p(0)) are the same rows, and two runs give bit-identical results; so does a
+/// training step's combined second-order sweep, which also equals the separate sweeps' ∇𝒥 — whether a gradient's sweeps
+/// run on the blocks in one hand-off (a loss whose rows are independent) or one by one (a seeded penalty).
 /// </summary>
 public sealed class ManagedRowBlocksEqualOneThread
 {
@@ -50,6 +53,21 @@ public sealed class ManagedRowBlocksEqualOneThread
         Assert.Equal(a1.AugmentedLoss, a2.AugmentedLoss, 12);
         for (int j = 0; j < a2.AugmentedControlGradients.Count; j++)
             Assert.Equal(two.ToArray(a2.AugmentedControlGradients[j]), two.ToArray(again.AugmentedControlGradients[j]));
+
+        // A training step's combined sweep: the same ∇𝒥 on the row blocks as on one thread and as the separate sweeps.
+        var c1 = Sensitivities.AugmentedControlGradient(p1, loss, adjoint).Match(g => g, e => throw new InvalidOperationException(e.Message));
+        var c2 = Sensitivities.AugmentedControlGradient(p2, loss, adjoint).Match(g => g, e => throw new InvalidOperationException(e.Message));
+        Close(one, c1.AugmentedControlGradients, two, c2.AugmentedControlGradients, "combined augmented gradient");
+        Close(one, a1.AugmentedControlGradients, two, c2.AugmentedControlGradients, "combined against separate sweeps");
+        Assert.Equal(a1.AugmentedLoss, c2.AugmentedLoss, 12);
+
+        // A seeded penalty (whose seeds the caller forms from the whole batch) has each sweep handed to the blocks apart.
+        var seeded1 = LossDerivatives.SeededGradient(Sensitivities.Block(p1, adjoint), p1.X0, p1.Loss, p => one.Scale(p, 2.0))
+            .Match(g => g, e => throw new InvalidOperationException(e.Message));
+        var seeded2 = LossDerivatives.SeededGradient(Sensitivities.Block(p2, adjoint), p2.X0, p2.Loss, p => two.Scale(p, 2.0))
+            .Match(g => g, e => throw new InvalidOperationException(e.Message));
+        Close(one, seeded1.PenaltyGradients, two, seeded2.PenaltyGradients, "seeded penalty gradient");
+        Close(one, seeded1.Inputs[0].ControlGradients, two, seeded2.Inputs[0].ControlGradients, "first-order gradient beside a seeded penalty");
     }
 
     private static void Close(ManagedEngine<double> e1, IReadOnlyList<ManagedTensor<double>> a, ManagedEngine<double> e2,

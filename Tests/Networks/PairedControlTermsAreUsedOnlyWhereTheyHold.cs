@@ -195,7 +195,7 @@ public class PairedControlTermsAreUsedOnlyWhereTheyHold
             return base.Jvp(s, p, controls);
         }
 
-        public override (Tensor First, Tensor Second) SecondOrderReverse(Tensor p, Tensor m, Tensor s, FieldCotangent<Tensor> first,
+        public override (Tensor First, Tensor Second) SecondOrderReverse(Tensor p, Tensor m, Tensor s, FieldCotangent<Tensor>? first,
             FieldCotangent<Tensor> second)
         {
             counts.Recomputed++;

@@ -49,9 +49,41 @@ public sealed partial class ManagedEngine<TScalar> : IEngine<ManagedTensor<TScal
 
     /// <summary>
     /// One block per thread, each of at least <see cref="MinimumBlockRows"/> rows: a batch of 4096 on two threads is
-    /// split in two, a batch of 256 is not split.
+    /// split in two, a batch of 256 is not split. A thread that already computes a row block does not split again.
     /// </summary>
-    int IRowBlocks.RowBlocks(long batch) => (int)Math.Clamp(batch / MinimumBlockRows, 1, Threads);
+    int IRowBlocks.RowBlocks(long batch) => Blocks.SingleThreaded ? 1 : (int)Math.Clamp(batch / MinimumBlockRows, 1, Threads);
+
+    /// <inheritdoc/>
+    TResult IRowBlocks.JoinBlocks<TPart, TResult>(int blocks, Func<int, TPart> part, Func<TPart[], TResult> join)
+    {
+        var parts = new TPart[blocks];
+        TResult result = default!;
+        var rendezvous = new RowBlockThreads.Rendezvous(blocks - 1);
+        RowBlockThreads.RunHere(blocks, b =>
+        {
+            if (b == 0)
+            {
+                try
+                {
+                    parts[0] = part(0);
+                    if (rendezvous.WaitForParts()) result = join(parts);
+                }
+                finally { rendezvous.Release(); }
+                return;
+            }
+            using var scope = OpenScope();
+            bool done = false;
+            try
+            {
+                parts[b] = part(b);
+                done = true;
+            }
+            finally { rendezvous.PartDone(done); }
+            // The part's values stay alive until the caller has joined them, and are released here, on their thread.
+            rendezvous.WaitForRelease();
+        });
+        return result;
+    }
 
     /// <inheritdoc/>
     IRowBlockThreads IRowBlocks.LeaseThreads(int blocks)

@@ -41,6 +41,77 @@ internal sealed class RowBlockThreads : IRowBlockThreads
         foreach (var error in errors) error?.Throw();
     }
 
+    /// <summary>
+    /// Runs body(b) for <paramref name="blocks"/> blocks of one hand-off — block 0 on the calling thread, the others on
+    /// lent threads — and returns when all are done; the first exception of a block is rethrown. For a computation whose
+    /// blocks keep nothing past the call (<see cref="IRowBlocks.JoinBlocks"/>): with the caller computing a block, the
+    /// blocks need one thread fewer, and the caller, busy instead of asleep, needs no waking when they end.
+    /// </summary>
+    public static void RunHere(int blocks, Action<int> body)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(blocks, 1);
+        using var lease = Lease(blocks - 1);
+        var done = new Completion(blocks - 1);
+        var errors = new ExceptionDispatchInfo?[blocks];
+        for (int b = 1; b < blocks; b++) lease._workers[b - 1].Post(body, b, done, errors);
+        bool single = Kernels.Blocks.SingleThreaded;
+        Kernels.Blocks.SingleThreaded = true;
+        try { body(0); }
+        catch (Exception ex) { errors[0] = ExceptionDispatchInfo.Capture(ex); }
+        finally { Kernels.Blocks.SingleThreaded = single; }
+        // The blocks were split evenly, so the others end about now: a short spin, then sleep.
+        done.Wait(spin: true);
+        foreach (var error in errors) error?.Throw();
+    }
+
+    /// <summary>
+    /// Where the blocks of <see cref="IRowBlocks.JoinBlocks"/> meet: the other blocks report their parts done, the caller
+    /// waits for them, joins, and releases them. Waits spin for up to <see cref="Worker.SpinTicks"/> before sleeping.
+    /// </summary>
+    internal sealed class Rendezvous(int others)
+    {
+        private volatile int _pending = others;
+        private volatile bool _failed, _released;
+
+        /// <summary>Another block's part is done (or failed).</summary>
+        public void PartDone(bool succeeded)
+        {
+            if (!succeeded) _failed = true;
+            Interlocked.Decrement(ref _pending);
+            Wake();
+        }
+
+        /// <summary>Waits for every other block's part; false when one failed.</summary>
+        public bool WaitForParts()
+        {
+            Await(() => _pending == 0);
+            return !_failed;
+        }
+
+        /// <summary>The caller is done with the parts.</summary>
+        public void Release()
+        {
+            _released = true;
+            Wake();
+        }
+
+        /// <summary>Waits until the caller is done with the parts.</summary>
+        public void WaitForRelease() => Await(() => _released);
+
+        private void Wake()
+        {
+            lock (this) Monitor.PulseAll(this);
+        }
+
+        private void Await(Func<bool> condition)
+        {
+            long until = Stopwatch.GetTimestamp() + Worker.SpinTicks;
+            while (!condition() && Stopwatch.GetTimestamp() < until) Thread.SpinWait(10);
+            lock (this)
+                while (!condition()) Monitor.Wait(this);
+        }
+    }
+
     /// <summary>Hands the threads back (disposing twice does nothing).</summary>
     public void Dispose()
     {
@@ -55,7 +126,7 @@ internal sealed class RowBlockThreads : IRowBlockThreads
     /// </summary>
     private sealed class Completion(int blocks)
     {
-        private int _running = blocks;
+        private volatile int _running = blocks;
 
         public void Signal()
         {
@@ -63,8 +134,15 @@ internal sealed class RowBlockThreads : IRowBlockThreads
                 if (--_running == 0) Monitor.Pulse(this);
         }
 
-        public void Wait()
+        /// <param name="spin">Look for the end for up to <see cref="Worker.SpinTicks"/> before sleeping: only for a caller
+        /// that computed a block itself, so that the spinning thread is not one more than the cores.</param>
+        public void Wait(bool spin = false)
         {
+            if (spin)
+            {
+                long until = Stopwatch.GetTimestamp() + Worker.SpinTicks;
+                while (_running > 0 && Stopwatch.GetTimestamp() < until) Thread.SpinWait(10);
+            }
             lock (this)
                 while (_running > 0) Monitor.Wait(this);
         }
@@ -74,10 +152,10 @@ internal sealed class RowBlockThreads : IRowBlockThreads
     {
         /// <summary>
         /// How long a worker looks for its next block before it sleeps: the sweeps of one gradient follow each other
-        /// within tens of microseconds, and waking a sleeping thread took 80–300 µs on the machines these were
-        /// measured on (a gradient of B = 4096 runs six block rounds).
+        /// within tens of microseconds, a training loop's gradients within a few hundred (the optimizer step and the next
+        /// batch between them), and waking a sleeping thread took 80–300 µs on the machines these were measured on.
         /// </summary>
-        private static readonly long SpinTicks = Stopwatch.Frequency * 50 / 1_000_000;
+        public static readonly long SpinTicks = Stopwatch.Frequency * 200 / 1_000_000;
 
         private readonly object _gate = new();
         private (Action<int> Body, int Block, Completion Done, ExceptionDispatchInfo?[] Errors)? _job;

@@ -43,7 +43,7 @@ public sealed class LiveTensorProbe(IVectorField<Tensor> inner) : IVectorField<T
         public override Tensor ControlJvp(IReadOnlyList<Tensor> eta) { probe.Sample(); return point.ControlJvp(eta); }
         public override Tensor Vjp(Tensor p, FieldCotangent<Tensor>? controls) { probe.Sample(); return point.Vjp(p, controls); }
         public override Tensor SecondOrderVjp(Tensor p, Tensor s, FieldCotangent<Tensor>? controls) { probe.Sample(); return point.SecondOrderVjp(p, s, controls); }
-        public override (Tensor First, Tensor Second) SecondOrderReverse(Tensor p, Tensor m, Tensor s, FieldCotangent<Tensor> first, FieldCotangent<Tensor> second)
+        public override (Tensor First, Tensor Second) SecondOrderReverse(Tensor p, Tensor m, Tensor s, FieldCotangent<Tensor>? first, FieldCotangent<Tensor> second)
         {
             probe.Sample();
             return point.SecondOrderReverse(p, m, s, first, second);
