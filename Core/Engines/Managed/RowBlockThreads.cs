@@ -153,9 +153,10 @@ internal sealed class RowBlockThreads : IRowBlockThreads
         /// <summary>
         /// How long a worker looks for its next block before it sleeps: the sweeps of one gradient follow each other
         /// within tens of microseconds, a training loop's gradients within a few hundred (the optimizer step and the next
-        /// batch between them), and waking a sleeping thread took 80–300 µs on the machines these were measured on.
+        /// batch between them), and waking a sleeping thread took 80–300 µs on the machines these were measured on, up
+        /// to a millisecond at times on a shared virtual machine.
         /// </summary>
-        public static readonly long SpinTicks = Stopwatch.Frequency * 200 / 1_000_000;
+        public static readonly long SpinTicks = Stopwatch.Frequency * 500 / 1_000_000;
 
         private readonly object _gate = new();
         private (Action<int> Body, int Block, Completion Done, ExceptionDispatchInfo?[] Errors)? _job;
