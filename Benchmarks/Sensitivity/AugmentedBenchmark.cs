@@ -30,8 +30,8 @@ internal static class AugmentedBenchmark
             var autograd = new AutogradThroughSolver(p);
             return Computation.Of(() => autograd.AugmentedGradient(Epsilon, g => g.abs().sum(1)));
         }),
-        Adjoint("discrete", "(b) discrete second-order adjoint (four sweeps through the RK4 stages)", AdjointMode.Discrete),
-        Adjoint("backsolve", "(c) continuous second-order adjoint, states integrated backwards", AdjointMode.Backsolve),
+        Adjoint("discrete", "(b) discrete second-order adjoint (four sweeps through the RK4 stages), as a training step computes it: ∇𝒥 from one combined second-order sweep, no ∇J apart (`Sensitivities.AugmentedControlGradient`)", AdjointMode.Discrete),
+        Adjoint("backsolve", "(c) continuous second-order adjoint, states integrated backwards (the same training-step form)", AdjointMode.Backsolve),
         new("first-order", "one first-order discrete adjoint gradient (the unit of cost; its ∇_W is ∇J, not ∇𝒥)", "discrete", BenchmarkRow.Standard, (p, engine) =>
             NodeComputation.Gradient(AdjointMode.Discrete, withInput: false).On(p, engine), ComparedWithBaseline: false) { OnEveryEngine = true },
     ];
