@@ -227,5 +227,14 @@ public class ConvolutionSweepsEqualDoubleBackprop
         Assert.True(MaxRelative(first[1], gp[2]) < 1e-13);
         Assert.True(MaxRelative(second[0], expectedSecondKernel) < 1e-12, $"second-order kernel term off by {MaxRelative(second[0], expectedSecondKernel):E2}");
         Assert.True(MaxRelative(second[1], gm[2]) < 1e-13);
+
+        // Without a first-order cotangent (a training step's combined sweep reads only ū₂): the same two state cotangents
+        // and second-order sums.
+        var alone = new FieldCotangent<Tensor>(2) { [0] = zeros_like(kernels[1]), [1] = zeros_like(biases[1]) };
+        var (y1, y2) = field.Linearize(1, 0.75, x).SecondOrderReverse(p, m, s, null, alone);
+        Assert.True(MaxRelative(y1, gp[0]) < 1e-13);
+        Assert.True(MaxRelative(y2, gm[0] + hessian[0]) < 1e-12);
+        Assert.True(MaxRelative(alone[0], expectedSecondKernel) < 1e-12);
+        Assert.True(MaxRelative(alone[1], gm[2]) < 1e-13);
     }
 }

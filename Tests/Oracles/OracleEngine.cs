@@ -54,8 +54,9 @@ public static class OracleEngine
         On(engine, new GradientUser(problem, adjoint));
 
     /// <summary>𝒥 and ∇_u 𝒥 with the first-order results of the same sweeps, on the named engine.</summary>
-    public static AugmentedGradient<Tensor> AugmentedGradient(string engine, SensitivityProblem<Tensor> problem, AugmentedLoss augmented, IAdjointMethod adjoint) =>
-        On(engine, new AugmentedUser(problem, augmented, adjoint));
+    public static AugmentedGradient<Tensor> AugmentedGradient(string engine, SensitivityProblem<Tensor> problem, AugmentedLoss augmented, IAdjointMethod adjoint,
+        bool trainingStep = false) =>
+        On(engine, new AugmentedUser(problem, augmented, adjoint, trainingStep));
 
     /// <summary>A TorchSharp problem with a dense field (nODE, linear, gradient flow) and a cross-entropy or squared-error loss, on another engine.</summary>
     public static SensitivityProblem<T> Transfer<T>(IEngine<T> e, SensitivityProblem<Tensor> p)
@@ -93,11 +94,15 @@ public static class OracleEngine
             Back(engine, Ok(Sensitivities.Gradient(transfer(Problem), Adjoint)));
     }
 
-    private sealed record AugmentedUser(SensitivityProblem<Tensor> Problem, AugmentedLoss Augmented, IAdjointMethod Adjoint) : IOracleUser<AugmentedGradient<Tensor>>
+    // With TrainingStep, ∇𝒥 as a training step computes it (one combined sweep; the first-order part has no control gradients).
+    private sealed record AugmentedUser(SensitivityProblem<Tensor> Problem, AugmentedLoss Augmented, IAdjointMethod Adjoint, bool TrainingStep)
+        : IOracleUser<AugmentedGradient<Tensor>>
     {
         public AugmentedGradient<Tensor> Use<T>(IEngine<T> engine, Func<SensitivityProblem<Tensor>, SensitivityProblem<T>> transfer)
         {
-            var g = Ok(Sensitivities.AugmentedGradient(transfer(Problem), Augmented, Adjoint));
+            var g = Ok(TrainingStep
+                ? Sensitivities.AugmentedControlGradient(transfer(Problem), Augmented, Adjoint)
+                : Sensitivities.AugmentedGradient(transfer(Problem), Augmented, Adjoint));
             return new(g.AugmentedLoss, g.AugmentedControlGradients.Select(c => engine.ToTensor(c)).ToArray(), Back(engine, g.FirstOrder));
         }
     }

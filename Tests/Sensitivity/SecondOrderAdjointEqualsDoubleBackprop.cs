@@ -53,6 +53,12 @@ public sealed class SecondOrderAdjointEqualsDoubleBackprop
         Close.Equal(reference.AugmentedGradients[1], result.AugmentedControlGradients[1], Tolerance, "∇_b 𝒥");
         Close.Equal(reference.Gradients[0], result.FirstOrder.ControlGradients[0], Tolerance, "∇_W J");
         Close.Equal(reference.InputSensitivity, result.FirstOrder.InputSensitivity, Tolerance, "p(0)");
+
+        // A training step's combined sweep (no stage forms the first-order sums).
+        var step = OracleEngine.AugmentedGradient(engine, p.Problem(SolverCatalog.Fixed(tableau, stepsPerLayer)), new AugmentedLoss(Epsilon, norm),
+            AdjointMode.Discrete, trainingStep: true);
+        Close.Equal(reference.AugmentedGradients[0], step.AugmentedControlGradients[0], Tolerance, "∇_W 𝒥, training step");
+        Close.Equal(reference.AugmentedGradients[1], step.AugmentedControlGradients[1], Tolerance, "∇_b 𝒥, training step");
     }
 
     // A function field is a TorchSharp closure differentiated by autograd: it runs on TorchSharp only, not on the managed engine.
@@ -102,5 +108,8 @@ public sealed class SecondOrderAdjointEqualsDoubleBackprop
 
         Close.Equal(reference.AugmentedLoss, result.AugmentedLoss, Tolerance, "𝒥");
         Close.Equal(reference.AugmentedGradients[0], result.AugmentedControlGradients[0], Tolerance, "∇_A 𝒥");
+        var step = OracleEngine.AugmentedGradient(engine, p.Problem(field, SolverCatalog.Fixed(tableau, 2)), new AugmentedLoss(Epsilon, norm),
+            AdjointMode.Discrete, trainingStep: true);
+        Close.Equal(reference.AugmentedGradients[0], step.AugmentedControlGradients[0], Tolerance, "∇_A 𝒥, training step");
     }
 }

@@ -85,6 +85,11 @@ public sealed class ConvolutionGradientFlowEqualsDoubleBackprop
             Close.Equal(expectedFirst[i], result.FirstOrder.ControlGradients[i], 1e-10, $"∇J of parameter {i}");
         }
         Close.Equal(p0.detach(), result.FirstOrder.InputSensitivity, 1e-10, "p(0)");
+
+        // A training step's combined sweep (no stage forms the first-order sums).
+        var step = LossDerivatives.AugmentedControlGradient(network, x0, loss, new AugmentedLoss(0.3, norm)).Ok();
+        for (int i = 0; i < parameters.Length; i++)
+            Close.Equal(expected[i], step.AugmentedControlGradients[i], 1e-10, $"∇𝒥 of parameter {i}, training step");
     }
 
     [Fact]

@@ -82,6 +82,12 @@ public sealed class GradientFlowEqualsAutograd
         Close.Equal(reference.AugmentedGradients[0], result.AugmentedControlGradients[0], 1e-9, "∇_A 𝒥");
         Close.Equal(reference.AugmentedGradients[1], result.AugmentedControlGradients[1], 1e-9, "∇_b 𝒥");
         Close.Equal(reference.Gradients[0], result.FirstOrder.ControlGradients[0], Tolerance, "∇_A J");
+
+        // A training step's combined sweep (no stage forms the first-order sums).
+        var step = OracleEngine.AugmentedGradient(engine, p.Node.Problem(p.Field(), SolverCatalog.Fixed(tableau, 1)), new AugmentedLoss(Epsilon, norm),
+            AdjointMode.Discrete, trainingStep: true);
+        Close.Equal(reference.AugmentedGradients[0], step.AugmentedControlGradients[0], 1e-9, "∇_A 𝒥, training step");
+        Close.Equal(reference.AugmentedGradients[1], step.AugmentedControlGradients[1], 1e-9, "∇_b 𝒥, training step");
     }
 
     [Theory]
