@@ -158,9 +158,9 @@ public sealed record DiscreteAdjoint : IAdjointMethod
 
         public Fin<SecondOrderReverseResult<T>> Reverse(T lambdaT, T muT) => Reverse(lambdaT, muT, firstOrderWanted: true);
 
-        // No stage sums ū₁; λ(0) and μ(0) are always formed.
+        // No ū₁ at all (no accumulator, no stage sums it); λ(0) and μ(0) are always formed.
         public Fin<SecondOrderReverseResult<T>> ReverseForSecondOrderControls(T lambdaT, T muT, bool inputCotangents) =>
-            Reverse(lambdaT, muT, firstOrderWanted: false).Map(r => r with { Controls = [] });
+            Reverse(lambdaT, muT, firstOrderWanted: false);
 
         private Fin<SecondOrderReverseResult<T>> Reverse(T lambdaT, T muT, bool firstOrderWanted)
         {
@@ -171,17 +171,16 @@ public sealed record DiscreteAdjoint : IAdjointMethod
             var paired = _paired;
             _paired = null;
             var formerFirst = kept?.TakeFirst();
-            var first = formerFirst ?? new ControlAccumulator<T>(Engine, vectorField.Controls);
+            var first = firstOrderWanted ? formerFirst ?? new ControlAccumulator<T>(Engine, vectorField.Controls) : null;
             var second = kept is not null && paired is not null ? paired.Sums : new ControlAccumulator<T>(Engine, vectorField.Controls);
             var tangentFormed = kept is not null ? paired?.Formed : null;
             for (int n = _steps - 1; n >= 0; n--)
             {
-                var (l, m) = derivatives.SecondOrderReverse(n, steps[n], _sigma[n], lambda, mu, first, second, kept, formerFirst is not null, tangentFormed,
-                    firstOrderWanted);
+                var (l, m) = derivatives.SecondOrderReverse(n, steps[n], _sigma[n], lambda, mu, first, second, kept, formerFirst is not null, tangentFormed);
                 if (n < steps.Count - 1) { Engine.Release(lambda); Engine.Release(mu); }
                 (lambda, mu) = (l, m);
             }
-            return FinSucc(new SecondOrderReverseResult<T>(lambda, mu, first.Gradients, second.Gradients, SolveStatistics.Zero));
+            return FinSucc(new SecondOrderReverseResult<T>(lambda, mu, first?.Gradients ?? [], second.Gradients, SolveStatistics.Zero));
         }
 
         public void Dispose()

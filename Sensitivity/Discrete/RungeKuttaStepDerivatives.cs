@@ -146,10 +146,10 @@ internal sealed class RungeKuttaStepDerivatives<T>
     /// reverse sweep (<see cref="ReverseProducts{T}.Paired"/>, when <paramref name="firstOrder"/> is its
     /// <see cref="ReverseProducts{T}.First"/>) and the tangent sweep (<paramref name="tangentFormed"/>, when
     /// <paramref name="secondOrder"/> holds its sums) added already are not added again. Without
-    /// <paramref name="firstOrderWanted"/> the caller does not read <paramref name="firstOrder"/>, and no stage forms g_uᵀp.</remarks>
+    /// <paramref name="firstOrder"/> (null: ū₁ is not wanted) no stage forms g_uᵀp.</remarks>
     public (T Lambda, T Mu) SecondOrderReverse(int index, TapeStep<T> step, T sigma, T lambdaNext, T muNext,
-        ControlAccumulator<T> firstOrder, ControlAccumulator<T> secondOrder, ReverseProducts<T>? products = null,
-        bool cotangentsFormed = false, bool[]? tangentFormed = null, bool firstOrderWanted = true)
+        ControlAccumulator<T>? firstOrder, ControlAccumulator<T> secondOrder, ReverseProducts<T>? products = null,
+        bool cotangentsFormed = false, bool[]? tangentFormed = null)
     {
         using var scope = _engine.OpenScope();
         Stages(index, step);
@@ -157,7 +157,7 @@ internal sealed class RungeKuttaStepDerivatives<T>
         _differentiating.AllSlopes = false;
         _differentiating.WithControls = false;
         _tangent.Run(_differentiating, step.T0, sigma, step.H);
-        firstOrder.Bind(_first, step.Piece);
+        firstOrder?.Bind(_first, step.Piece);
         secondOrder.Bind(_second, step.Piece);
         T lambda = default!, mu = default!;
         bool summed = false;
@@ -169,12 +169,12 @@ internal sealed class RungeKuttaStepDerivatives<T>
             if (products is not null && products.TryTake(index, i, out var product))
             {
                 int at = index * _tableau.Stages + i;
-                var formed = (!firstOrderWanted || cotangentsFormed && products.Paired(index, i) ? PairedControlTerms.Cotangent : PairedControlTerms.None)
+                var formed = (firstOrder is null || cotangentsFormed && products.Paired(index, i) ? PairedControlTerms.Cotangent : PairedControlTerms.None)
                     | (tangentFormed is not null && tangentFormed[at] ? PairedControlTerms.Tangent : PairedControlTerms.None);
                 (_xbar[i], _xbarDot[i]) = _points[i]!.SecondOrderReverse(kbar, kbarDot, _tangent.Argument(i), _first, _second, product, formed);
                 _engine.Release(product);
             }
-            else (_xbar[i], _xbarDot[i]) = _points[i]!.SecondOrderReverse(kbar, kbarDot, _tangent.Argument(i), firstOrderWanted ? _first : null, _second);
+            else (_xbar[i], _xbarDot[i]) = _points[i]!.SecondOrderReverse(kbar, kbarDot, _tangent.Argument(i), firstOrder is null ? null : _first, _second);
             lambda = Accumulate(lambda, summed, lambdaNext, _xbar[i]);
             mu = Accumulate(mu, summed, muNext, _xbarDot[i]);
             summed = true;
