@@ -52,14 +52,14 @@ internal static class RowBlockSweep
         public T Final { get; private set; } = default!;
         public SolveStatistics Statistics => _parts[0].Statistics;
 
-        /// <summary>The rows of block b: the first rows of a batch of B go to block 0, ⌊B b / blocks⌋ …</summary>
+        /// <summary>The rows of every block (<see cref="RowBlockSums.Range"/>), as views.</summary>
         public T[] Split(T x)
         {
             var views = new T[_blocks];
             for (int b = 0; b < _blocks; b++)
             {
-                long start = batch * b / _blocks, end = batch * (b + 1) / _blocks;
-                views[b] = _engine.Rows(x, start, end - start);
+                var (start, count) = RowBlockSums.Range(batch, _blocks, b);
+                views[b] = _engine.Rows(x, start, count);
             }
             return views;
         }

@@ -32,9 +32,9 @@ internal static class RowBlockSums
         var losses = new ILoss<T>[blocks];
         for (int b = 0; b < blocks; b++)
         {
-            long start = batch * b / blocks, end = batch * (b + 1) / blocks;
-            inputs[b] = engine.Rows(x0, start, end - start);
-            var rows = new long[end - start];
+            var (start, count) = Range(batch, blocks, b);
+            inputs[b] = engine.Rows(x0, start, count);
+            var rows = new long[count];
             for (long i = 0; i < rows.Length; i++) rows[i] = start + i;
             losses[b] = loss.Select(rows);
         }
@@ -48,6 +48,13 @@ internal static class RowBlockSums
             }
             return join(values);
         });
+    }
+
+    /// <summary>The rows of block b of a batch split into <paramref name="blocks"/>: from ⌊B b / blocks⌋ up to ⌊B (b + 1) / blocks⌋.</summary>
+    public static (long Start, long Count) Range(long batch, int blocks, int b)
+    {
+        long start = batch * b / blocks;
+        return (start, batch * (b + 1) / blocks - start);
     }
 
     /// <summary>Σ over the blocks of each control's sum, in block order (new values in the calling thread's scope).</summary>

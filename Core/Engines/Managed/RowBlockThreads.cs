@@ -84,7 +84,7 @@ internal sealed class RowBlockThreads : IRowBlockThreads
         /// <summary>Waits for every other block's part; false when one failed.</summary>
         public bool WaitForParts()
         {
-            Await(() => _pending == 0);
+            Await(this, static r => ((Rendezvous)r)._pending == 0, spin: true);
             return !_failed;
         }
 
@@ -96,20 +96,25 @@ internal sealed class RowBlockThreads : IRowBlockThreads
         }
 
         /// <summary>Waits until the caller is done with the parts.</summary>
-        public void WaitForRelease() => Await(() => _released);
+        public void WaitForRelease() => Await(this, static r => ((Rendezvous)r)._released, spin: true);
 
         private void Wake()
         {
             lock (this) Monitor.PulseAll(this);
         }
+    }
 
-        private void Await(Func<bool> condition)
+    // Waits until done(gate) holds, looking for it for up to Worker.SpinTicks first when `spin`, then asleep on the gate's
+    // monitor (whoever makes it hold pulses the gate under its lock, after setting it).
+    private static void Await(object gate, Func<object, bool> done, bool spin)
+    {
+        if (spin)
         {
             long until = Stopwatch.GetTimestamp() + Worker.SpinTicks;
-            while (!condition() && Stopwatch.GetTimestamp() < until) Thread.SpinWait(10);
-            lock (this)
-                while (!condition()) Monitor.Wait(this);
+            while (!done(gate) && Stopwatch.GetTimestamp() < until) Thread.SpinWait(10);
         }
+        lock (gate)
+            while (!done(gate)) Monitor.Wait(gate);
     }
 
     /// <summary>Hands the threads back (disposing twice does nothing).</summary>
@@ -136,16 +141,7 @@ internal sealed class RowBlockThreads : IRowBlockThreads
 
         /// <param name="spin">Look for the end for up to <see cref="Worker.SpinTicks"/> before sleeping: only for a caller
         /// that computed a block itself, so that the spinning thread is not one more than the cores.</param>
-        public void Wait(bool spin = false)
-        {
-            if (spin)
-            {
-                long until = Stopwatch.GetTimestamp() + Worker.SpinTicks;
-                while (_running > 0 && Stopwatch.GetTimestamp() < until) Thread.SpinWait(10);
-            }
-            lock (this)
-                while (_running > 0) Monitor.Wait(this);
-        }
+        public void Wait(bool spin = false) => Await(this, static c => ((Completion)c)._running == 0, spin);
     }
 
     private sealed class Worker
