@@ -46,6 +46,13 @@ public sealed record Activation(ActivationKind Kind, string Name, bool Monotone,
     public bool IsPiecewiseLinear => Kind is ActivationKind.Identity or ActivationKind.Relu;
 
     /// <summary>
+    /// True when σ' and σ'' are functions of σ alone (tanh: 1 − σ², −2σσ'; sigmoid: σ(1 − σ), σ'(1 − 2σ); ReLU: [σ &gt; 0], 0;
+    /// identity: 1, 0), so that the engines' derivative kernels compute them exactly from σ(x) given in place of x: a
+    /// point's σ(x) then stands for x in every product. Softplus is the exception (σ' = sigmoid x).
+    /// </summary>
+    public bool DerivativesFromValue => Kind is not ActivationKind.Softplus;
+
+    /// <summary>
     /// Common activations that are not monotone — SiLU (swish), GELU, mish, sine, Gaussian — hence not the derivative σ = γ'
     /// of any convex potential γ. No engine computes them; they are named so that a layer that needs a convex potential
     /// refuses them for that reason rather than as unknown words.

@@ -70,6 +70,13 @@ public abstract class FieldLinearization<T>
     public virtual int SavedCount => 0;
 
     /// <summary>
+    /// Whether the values of <see cref="Save"/> restore the point without its state: after
+    /// <see cref="At(int, double, T, ReadOnlySpan{T})"/> no product reads x, so whoever keeps a point need not keep x and
+    /// may pass <c>default</c> for it (false by default).
+    /// </summary>
+    public virtual bool RestoresWithoutState => false;
+
+    /// <summary>
     /// Writes the point's reusable intermediates (computing those not computed yet) into <paramref name="values"/>
     /// (<see cref="SavedCount"/> of them), so that a later sweep through the same point can hand them back to
     /// <see cref="At(int, double, T, ReadOnlySpan{T})"/> instead of recomputing them. They belong to the engine scope

@@ -14,6 +14,7 @@ internal class ForwardingLinearization<T>(FieldLinearization<T> inner)
 
     protected override void Forget() => Inner.At(Layer, Time, State);
     public override int SavedCount => Inner.SavedCount;
+    public override bool RestoresWithoutState => Inner.RestoresWithoutState;
     public override void Save(Span<T> values) => Inner.Save(values);
     protected override void Restore(ReadOnlySpan<T> saved) => Inner.At(Layer, Time, State, saved);
 

@@ -91,7 +91,7 @@ public sealed class NeuralOdeField<T> : IVectorField<T>, ILipschitzField
         {
             get
             {
-                if (!_hasD1) (_d1, _hasD1) = (E.ActivationDerivative(f.Activation, State, Sigma), true);
+                if (!_hasD1) (_d1, _hasD1) = (E.ActivationDerivative(f.Activation, ActivationArgument, Sigma), true);
                 return _d1;
             }
         }
@@ -100,7 +100,7 @@ public sealed class NeuralOdeField<T> : IVectorField<T>, ILipschitzField
         {
             get
             {
-                if (!_hasD2) (_d2, _hasD2) = (E.ActivationSecondDerivative(f.Activation, State, Sigma, D1), true);
+                if (!_hasD2) (_d2, _hasD2) = (E.ActivationSecondDerivative(f.Activation, ActivationArgument, Sigma, D1), true);
                 return _d2;
             }
         }
@@ -111,19 +111,27 @@ public sealed class NeuralOdeField<T> : IVectorField<T>, ILipschitzField
             _hasSigma = _hasD1 = _hasD2 = false;
         }
 
-        // σ(x) and σ'(x): what every product at the point reads; σ'' is one cheap elementwise step from them.
-        public override int SavedCount => 2;
+        // What the derivative kernels read besides σ(x): σ(x) itself where σ' and σ'' are functions of it, so that no
+        // product at the point reads x once σ(x) is known.
+        private T ActivationArgument => f.Activation.DerivativesFromValue ? Sigma : State;
+
+        // σ(x), and σ'(x) unless it is one elementwise step from σ(x) (tanh, sigmoid, ReLU, identity): what every
+        // product at the point reads. Keeping one state-sized value per stage instead of three (x, σ, σ') keeps a deep
+        // network's stages within the caches; σ' and σ'' are recomputed from it where a sweep needs them.
+        public override int SavedCount => f.Activation.DerivativesFromValue ? 1 : 2;
+
+        public override bool RestoresWithoutState => f.Activation.DerivativesFromValue;
 
         public override void Save(Span<T> values)
         {
             values[0] = Sigma;
-            values[1] = D1;
+            if (values.Length > 1) values[1] = D1;
         }
 
         protected override void Restore(ReadOnlySpan<T> saved)
         {
-            (_sigma, _d1) = (saved[0], saved[1]);
-            _hasSigma = _hasD1 = true;
+            (_sigma, _hasSigma) = (saved[0], true);
+            if (saved.Length > 1) (_d1, _hasD1) = (saved[1], true);
         }
 
         public override T Value() => E.Linear(Sigma, W, f._layerBiases[Layer]);

@@ -9,13 +9,14 @@ namespace RobustNode.Sensitivity.Discrete;
 /// The stage linearizations of a discrete adjoint's steps, kept by the forward solve (constant steps, see
 /// <see cref="StageRecorder{T}"/>) or else by the first derivative sweep that builds them, for the later sweeps: per step
 /// and stage, the stage argument Xᵢ and what the field's linearization saves there (<see cref="FieldLinearization{T}.Save"/>:
-/// σ(Xᵢ) and σ'(Xᵢ) for the neural-ODE field). The reverse sweep for p(0), the tangent sweep and the second-order reverse
-/// sweep of one augmented gradient then linearize the field at each stage once instead of once per sweep (DESIGN §1:
-/// all sweeps run through the same stage points).
+/// σ(Xᵢ) for the neural-ODE field, and σ'(Xᵢ) where it is not a function of σ(Xᵢ)). The reverse sweep for p(0), the
+/// tangent sweep and the second-order reverse sweep of one augmented gradient then linearize the field at each stage
+/// once instead of once per sweep (DESIGN §1: all sweeps run through the same stage points).
 /// </summary>
 /// <remarks>
-/// <para>Memory: (1 + saved) state-sized values per stage, for at most <see cref="BudgetBytes"/> in all; the steps
-/// beyond the budget are rebuilt from their step-start state by every sweep, as without a cache. A field whose
+/// <para>Memory: (1 + saved) state-sized values per stage, or the saved ones alone where they restore the point without
+/// its argument (<see cref="FieldLinearization{T}.RestoresWithoutState"/>: σ(Xᵢ) alone for the neural-ODE field with tanh),
+/// for at most <see cref="BudgetBytes"/> in all; the steps beyond the budget are rebuilt from their step-start state by every sweep, as without a cache. A field whose
 /// linearizations save nothing (<see cref="FieldLinearization{T}.SavedCount"/> = 0) gets no cache, so its sweeps keep
 /// only the step tape.</para>
 /// <para>The kept values are taken out of the sweep's scopes and released by <see cref="Dispose"/>; the index arrays
@@ -29,6 +30,7 @@ internal sealed class StageLinearizations<T> : IDisposable
     private readonly IEngine<T> _engine;
     private readonly int _steps, _stages;
     private int _slot, _capacity = -1;
+    private bool _keepsArguments;
     private T[] _values = [];
     private bool[] _recorded = [];
     private bool[] _atStart = [];
@@ -58,9 +60,10 @@ internal sealed class StageLinearizations<T> : IDisposable
         _capacity = 0;
         if (saved == 0 || _steps == 0) return;
         _slot = 1 + saved;
+        _keepsArguments = !point.RestoresWithoutState;
         long elements = 1;
         foreach (var n in _engine.Shape(state)) elements *= n;
-        long bytesPerStep = elements * (_engine.DType(state) == ScalarType.Float64 ? 8 : 4) * _slot * _stages;
+        long bytesPerStep = elements * (_engine.DType(state) == ScalarType.Float64 ? 8 : 4) * (saved + (_keepsArguments ? 1 : 0)) * _stages;
         _capacity = (int)Math.Min(_steps, BudgetBytes / Math.Max(1, bytesPerStep));
         if (_capacity == 0) return;
         _values = ArrayPool<T>.Shared.Rent(_capacity * _stages * _slot);
@@ -82,14 +85,14 @@ internal sealed class StageLinearizations<T> : IDisposable
 
     /// <summary>
     /// Keeps one stage: its argument (unless <paramref name="atStart"/>: it is the step's start state, which the tape
-    /// keeps) and the linearization's saved values, taken out of the current scopes; the step counts as kept once its
-    /// last stage is.
+    /// keeps, or the saved values restore the point without it) and the linearization's saved values, taken out of the
+    /// current scopes; the step counts as kept once its last stage is.
     /// </summary>
     public void KeepStage(int step, int stage, T argument, bool atStart, FieldLinearization<T> point)
     {
         int slot = step * _stages + stage, at = slot * _slot;
         _atStart[slot] = atStart;
-        _values[at] = atStart ? default! : _engine.DetachFromScope(argument);
+        _values[at] = atStart || !_keepsArguments ? default! : _engine.DetachFromScope(argument);
         var saved = _values.AsSpan(at + 1, _slot - 1);
         point.Save(saved);
         for (int j = 0; j < saved.Length; j++) saved[j] = _engine.DetachFromScope(saved[j]);
@@ -97,7 +100,10 @@ internal sealed class StageLinearizations<T> : IDisposable
         if (stage == _stages - 1) _recorded[step] = true;
     }
 
-    /// <summary>The kept argument of a stage (the step's start state where the stage is evaluated there).</summary>
+    /// <summary>
+    /// The kept argument of a stage (the step's start state where the stage is evaluated there; <c>default</c> where the
+    /// saved values restore the point without it).
+    /// </summary>
     public T Argument(int step, int stage, T start) =>
         _atStart[step * _stages + stage] ? start : _values[(step * _stages + stage) * _slot];
 
@@ -112,7 +118,7 @@ internal sealed class StageLinearizations<T> : IDisposable
         {
             if (!_filled[slot]) continue;
             int at = slot * _slot;
-            if (!_atStart[slot]) _engine.Release(_values[at]);
+            if (!_atStart[slot] && _keepsArguments) _engine.Release(_values[at]);
             for (int j = 1; j < _slot; j++) _engine.Release(_values[at + j]);
         }
         ArrayPool<T>.Shared.Return(_values, clearArray: true);

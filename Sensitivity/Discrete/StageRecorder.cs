@@ -4,8 +4,8 @@ namespace RobustNode.Sensitivity.Discrete;
 
 /// <summary>
 /// The right-hand side a discrete adjoint's forward solve evaluates when its steps are constant and its scheme is not
-/// FSAL: g(u_k, t, x) through the field's linearization at x, whose saved values (σ(Xᵢ), σ'(Xᵢ) for the neural-ODE
-/// field) and stage arguments are kept in <see cref="StageLinearizations{T}"/>, so that not even the first derivative
+/// FSAL: g(u_k, t, x) through the field's linearization at x, whose saved values (σ(Xᵢ) for the neural-ODE
+/// field) and stage arguments (unless the saved values stand for them) are kept in <see cref="StageLinearizations{T}"/>, so that not even the first derivative
 /// sweep rebuilds the stages. With constant steps and no FSAL reuse the solver evaluates every step's stages in order,
 /// stage 0 at the step's start state, so the i-th call is stage i mod s of step ⌊i / s⌋.
 /// </summary>

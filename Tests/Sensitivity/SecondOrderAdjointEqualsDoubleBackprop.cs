@@ -16,7 +16,7 @@ namespace RobustNode.Tests.Sensitivity;
 /// The discrete second-order adjoint (DESIGN §1, four sweeps through the stages) is the exact gradient of the
 /// discretized augmented loss 𝒥 = mean ᵢ[ℓᵢ + ε‖∇_{x₀ᵢ}ℓᵢ‖_{q*}]: it equals double backpropagation through the same
 /// Runge–Kutta recursion — p(0) by autograd with <c>create_graph</c>, then 𝒥, then ∇_u 𝒥 — for every tableau,
-/// both losses and q ∈ {∞, 2, 1}, on TorchSharp and on the managed engine (function fields: TorchSharp only).
+/// both losses and q ∈ {∞, 2, 1}, every activation, on TorchSharp and on the managed engine (function fields: TorchSharp only).
 /// </summary>
 [Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class SecondOrderAdjointEqualsDoubleBackprop
@@ -56,6 +56,52 @@ public sealed class SecondOrderAdjointEqualsDoubleBackprop
 
         // A training step's combined sweep (no stage forms the first-order sums).
         var step = OracleEngine.AugmentedGradient(engine, p.Problem(SolverCatalog.Fixed(tableau, stepsPerLayer)), new AugmentedLoss(Epsilon, norm),
+            AdjointMode.Discrete, trainingStep: true);
+        Close.Equal(reference.AugmentedGradients[0], step.AugmentedControlGradients[0], Tolerance, "∇_W 𝒥, training step");
+        Close.Equal(reference.AugmentedGradients[1], step.AugmentedControlGradients[1], Tolerance, "∇_b 𝒥, training step");
+    }
+
+    public static TheoryData<string, string> Activations()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var activation in new[] { "tanh", "sigmoid", "softplus", "relu", "identity" })
+            foreach (var engine in new[] { OracleEngine.Torch, OracleEngine.Managed })
+                data.Add(activation, engine);
+        return data;
+    }
+
+    // Every activation: where σ' and σ'' are functions of σ (all but softplus) the forward solve keeps σ(Xᵢ) alone, not
+    // Xᵢ, and every later sweep restores the stage from it; softplus keeps Xᵢ, σ and σ'.
+    [Theory]
+    [MemberData(nameof(Activations))]
+    public void Second_order_adjoint_equals_double_backprop_for_every_activation(string activation, string engine)
+    {
+        using var scope = NewDisposeScope();
+        var tableau = Tableaux.Rk4;
+        var norm = AttackNorm.Infinity;
+        var p = NodeProblem.Draw(seed: 53, dim: 4, batch: 5, layers: 3, LossKind.CrossEntropy, scale: 1.5);
+        var sigma = Activation.ByName[activation];
+        var field = NeuralOdeField.Create(p.Weights, p.Biases, p.FinalTime, sigma).Ok();
+        Func<Tensor, Tensor> act = activation switch
+        {
+            "tanh" => x => x.tanh(),
+            "sigmoid" => x => x.sigmoid(),
+            "softplus" => x => nn.functional.softplus(x),
+            "relu" => x => x.relu(),
+            _ => x => x,
+        };
+        var reference = DoubleBackprop.Compute(
+            (u, x0) => AutogradRungeKutta.Solve(tableau, (k, _, x) => act(x).matmul(u[0][k].t()) + u[1][k], x0, p.Layers, 1, p.FinalTime),
+            p.PerSample, [p.Weights, p.Biases], p.X0, Epsilon, norm.Q);
+
+        var result = OracleEngine.AugmentedGradient(engine, p.Problem(field, SolverCatalog.Fixed(tableau, 1)), new AugmentedLoss(Epsilon, norm),
+            AdjointMode.Discrete);
+        Close.Equal(reference.AugmentedLoss, result.AugmentedLoss, Tolerance, "𝒥");
+        Close.Equal(reference.AugmentedGradients[0], result.AugmentedControlGradients[0], Tolerance, "∇_W 𝒥");
+        Close.Equal(reference.AugmentedGradients[1], result.AugmentedControlGradients[1], Tolerance, "∇_b 𝒥");
+        Close.Equal(reference.Gradients[0], result.FirstOrder.ControlGradients[0], Tolerance, "∇_W J");
+        Close.Equal(reference.InputSensitivity, result.FirstOrder.InputSensitivity, Tolerance, "p(0)");
+        var step = OracleEngine.AugmentedGradient(engine, p.Problem(field, SolverCatalog.Fixed(tableau, 1)), new AugmentedLoss(Epsilon, norm),
             AdjointMode.Discrete, trainingStep: true);
         Close.Equal(reference.AugmentedGradients[0], step.AugmentedControlGradients[0], Tolerance, "∇_W 𝒥, training step");
         Close.Equal(reference.AugmentedGradients[1], step.AugmentedControlGradients[1], Tolerance, "∇_b 𝒥, training step");
