@@ -44,8 +44,12 @@ internal interface IVectorWidth<TVector, TScalar>
 internal static class Scalar<TScalar>
     where TScalar : unmanaged, IFloatingPointIeee754<TScalar>
 {
-    /// <summary>True when multiply-add is fused in hardware (then the vector lanes fuse too).</summary>
-    public static readonly bool FusedMultiplyAdd = Fma.IsSupported || AdvSimd.IsSupported;
+    /// <summary>
+    /// True when multiply-add is fused in hardware (then the vector lanes fuse too). A property, not a field: the JIT
+    /// folds it to a constant in every method, also in one compiled before this class is initialised (a static readonly
+    /// field is then read, and branched on, at every multiply-add).
+    /// </summary>
+    public static bool FusedMultiplyAdd => Fma.IsSupported || AdvSimd.IsSupported;
 
     /// <summary>a b + c, rounded once where the hardware has FMA (like the vector lanes), else twice.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
