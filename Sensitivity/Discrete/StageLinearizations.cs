@@ -16,9 +16,9 @@ namespace RobustNode.Sensitivity.Discrete;
 /// <remarks>
 /// <para>Memory: (1 + saved) state-sized values per stage, or the saved ones alone where they restore the point without
 /// its argument (<see cref="FieldLinearization{T}.RestoresWithoutState"/>: σ(Xᵢ) alone for the neural-ODE field with tanh),
-/// for at most <see cref="BudgetBytes"/> in all; the steps beyond the budget are rebuilt from their step-start state by every sweep, as without a cache. A field whose
-/// linearizations save nothing (<see cref="FieldLinearization{T}.SavedCount"/> = 0) gets no cache, so its sweeps keep
-/// only the step tape.</para>
+/// for at most <see cref="BudgetBytes"/> in all; the steps beyond the budget are rebuilt from their step-start state by
+/// every sweep, as without a cache. A field whose linearizations save nothing (<see cref="FieldLinearization{T}.SavedCount"/>
+/// = 0) gets no cache, so its sweeps keep only the step tape.</para>
 /// <para>The kept values are taken out of the sweep's scopes and released by <see cref="Dispose"/>; the index arrays
 /// come from the shared array pool, so a loop of gradients allocates nothing per step once warm.</para>
 /// </remarks>
@@ -63,7 +63,8 @@ internal sealed class StageLinearizations<T> : IDisposable
         _keepsArguments = !point.RestoresWithoutState;
         long elements = 1;
         foreach (var n in _engine.Shape(state)) elements *= n;
-        long bytesPerStep = elements * (_engine.DType(state) == ScalarType.Float64 ? 8 : 4) * (saved + (_keepsArguments ? 1 : 0)) * _stages;
+        int kept = saved + (_keepsArguments ? 1 : 0);
+        long bytesPerStep = elements * (_engine.DType(state) == ScalarType.Float64 ? 8 : 4) * kept * _stages;
         _capacity = (int)Math.Min(_steps, BudgetBytes / Math.Max(1, bytesPerStep));
         if (_capacity == 0) return;
         _values = ArrayPool<T>.Shared.Rent(_capacity * _stages * _slot);
