@@ -189,7 +189,7 @@ public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
         public override (Tensor First, Tensor Second) SecondOrderReverse(Tensor p, Tensor m, Tensor s, FieldCotangent<Tensor> first,
             FieldCotangent<Tensor> second, Tensor product, PairedControlTerms formed)
         {
-            var (weight, sigma, d1, d2) = (Kernel, Sigma, D1, D2);
+            var (weight, sigma, d1, d2) = (Kernel, Sigma, D1, CurvatureFromValue ? null : D2);
             using var scope = NewDisposeScope();
             // With a = W ∗ᵀ p given: W ∗ᵀ m and σ(x) ⋆ m from one transposed convolution and its kernel-only backward pass,
             // and those of σ(x) ⋆ p (g_Wᵀp) and (σ'(x) ⊙ s) ⋆ p that the earlier sweeps did not form from one correlation
@@ -210,15 +210,14 @@ public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
             second[1].PlusInPlace(m.sum([0, 2, 3]), second.Scale);
             var aDot = transposed[0];
             var x1 = d1 * product;
-            // ∂ₓ(g_xᵀp)·s + g_xᵀm = σ''(x) ⊙ s ⊙ a + σ'(x) ⊙ (W ∗ᵀ m).
-            var x2 = (d2 * s).mul_(product).addcmul_(d1, aDot, TorchScalars.One);
+            var x2 = SecondOrderState(s, product, aDot, sigma, d1, d2);
             return (x1.MoveToOuterDisposeScope(), x2.MoveToOuterDisposeScope());
         }
 
         public override (Tensor First, Tensor Second) SecondOrderReverse(Tensor p, Tensor m, Tensor s, FieldCotangent<Tensor>? first, FieldCotangent<Tensor> second)
         {
             // The cached values belong to the caller's scope: computed before the local one opens.
-            var (weight, sigma, d1, d2) = (Kernel, Sigma, D1, D2);
+            var (weight, sigma, d1, d2) = (Kernel, Sigma, D1, CurvatureFromValue ? null : D2);
             // The stage's temporaries (stacked batches, the transposed convolutions, layout copies) are freed here, not
             // with the step, so that a stage's peak memory is a few states.
             using var scope = NewDisposeScope();
@@ -235,8 +234,16 @@ public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
             second[1].PlusInPlace(m.sum([0, 2, 3]), second.Scale);
             var (a, aDot) = (transposed[0], transposed[1]);
             var x1 = d1 * a;
-            var x2 = (d2 * s).mul_(a).addcmul_(d1, aDot, TorchScalars.One);
+            var x2 = SecondOrderState(s, a, aDot, sigma, d1, d2);
             return (x1.MoveToOuterDisposeScope(), x2.MoveToOuterDisposeScope());
         }
+
+        // tanh: σ'' = −2σσ', so the second-order stage needs no σ''(x) of its own (one state less at its peak).
+        private bool CurvatureFromValue => f.Activation.Kind == ActivationKind.Tanh;
+
+        // ∂ₓ(g_xᵀp)·s + g_xᵀm = σ''(x) ⊙ s ⊙ a + σ'(x) ⊙ ȧ with a = W ∗ᵀ p, ȧ = W ∗ᵀ m; for tanh σ'(x) ⊙ (ȧ − 2σ(x) ⊙ s ⊙ a).
+        private static Tensor SecondOrderState(Tensor s, Tensor a, Tensor aDot, Tensor sigma, Tensor d1, Tensor? d2) => d2 is null
+            ? (sigma * s).mul_(a).mul_(TorchScalars.MinusTwo).add_(aDot).mul_(d1)
+            : (d2 * s).mul_(a).addcmul_(d1, aDot, TorchScalars.One);
     }
 }
