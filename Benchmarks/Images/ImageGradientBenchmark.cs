@@ -99,7 +99,8 @@ internal static class ImageGradientBenchmark
             "that call's weight gradient;");
         sb.AppendLine("- the forward solve keeps σ(x) at every ODE stage (`FieldLinearization.Save`; one state per stage, within the " +
             "discrete adjoint's 256 MB budget for kept stage values): tanh costs a quarter of a convolution here, and the three " +
-            "derivative sweeps read σ instead of computing it again; σ' and σ'' are formed from it in each sweep;");
+            "derivative sweeps read σ instead of computing it again; σ' is formed from it in each sweep, and with tanh the " +
+            "second-order stage forms no σ'' (σ'' = −2σσ': σ'(x) ⊙ (W ∗ᵀ m − 2σ(x) ⊙ s ⊙ W ∗ᵀ p), one state less at its peak);");
         sb.AppendLine("- a stem convolution's second-order stage takes its kernel term from one kernel-only backward pass through its " +
             "two transposed convolutions (which it needs anyway), the first stem's from two correlations (the images' cotangents " +
             "are not wanted); a tanh stem keeps only its output (tanh' and tanh'' are functions of it).");
@@ -117,7 +118,7 @@ internal static class ImageGradientBenchmark
             "two-input correlation among them (about three weight gradients).");
         sb.AppendLine();
         sb.AppendLine("**Why the sweeps still cost more than double backpropagation.** The convolution work is now the same; what is left " +
-            "is outside it: σ'(x) and σ''(x) formed again in each derivative sweep, the products of the closed forms (each a " +
+            "is outside it: σ'(x) formed again in each derivative sweep, the products of the closed forms (each a " +
             "libtorch call from .NET: the table's tensors per layer, against 5–10 for double backpropagation, whose backward " +
             "passes run inside libtorch), the stepper's copies " +
             "of λ and μ, and a one-node autograd graph around every weight gradient (TorchSharp 0.107 exposes no " +
@@ -129,10 +130,10 @@ internal static class ImageGradientBenchmark
             "and the kept W ∗ᵀ p at every step: four states, 3.2 MB; the stage cotangents p kept from the reverse sweep give way to " +
             "the tangents as the tangent sweep passes) but hold a larger fixed part: the stems' states and tangents, the first " +
             "reverse sweep's cotangents between blocks, a copy of λ(T) to check the kept products against, and, during a " +
-            "second-order stage, about ten state-sized values (λ, μ and the stepper's copies of them, the stage cotangents, σ', " +
-            "σ'', the transposed convolution and the two results).");
+            "second-order stage, about nine state-sized values (λ, μ and the stepper's copies of them, the stage cotangents, σ', " +
+            "the transposed convolution and the two results).");
         sb.AppendLine();
-        sb.AppendLine("**Verdict.** See the goals below for this run's ratios. On this machine (AMD EPYC, quiet, one thread) the combined " +
+        sb.AppendLine("**Verdict.** See the goals below for this run's ratios. On the AMD EPYC with AVX-512 (quiet, one thread) the combined " +
             "sweep took the augmented step from 1.30–1.36× double backpropagation's time to 1.13–1.14× at N = 6, 24, 96, and " +
             "keeping σ(x) to 1.06–1.07× at N = 6, 24 (`image-gradients --layers 6,24,96` before and after the combined sweep, `--layers 6,24` after keeping σ); " +
             "what remains is the elementwise work above. Keeping σ'(x) as well would save about as much again but cost a state " +
