@@ -243,7 +243,7 @@ public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
 
         // ∂ₓ(g_xᵀp)·s + g_xᵀm = σ''(x) ⊙ s ⊙ a + σ'(x) ⊙ ȧ with a = W ∗ᵀ p, ȧ = W ∗ᵀ m; for tanh σ'(x) ⊙ (ȧ − 2σ(x) ⊙ s ⊙ a).
         private static Tensor SecondOrderState(Tensor s, Tensor a, Tensor aDot, Tensor sigma, Tensor d1, Tensor? d2) => d2 is null
-            ? (sigma * s).mul_(a).mul_(TorchScalars.MinusTwo).add_(aDot).mul_(d1)
+            ? (sigma * s).mul_(a).mul_(TorchScalars.MinusTwo).add_(aDot, TorchScalars.One).mul_(d1)
             : (d2 * s).mul_(a).addcmul_(d1, aDot, TorchScalars.One);
     }
 }
