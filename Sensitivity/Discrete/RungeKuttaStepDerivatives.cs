@@ -128,7 +128,7 @@ internal sealed class RungeKuttaStepDerivatives<T>
                 products.Keep(index, i, product);
             }
             else _xbar[i] = gradient is null ? point.StateVjp(kbar) : point.Vjp(kbar, _first);
-            lambda = Accumulate(lambda, summed, lambdaNext, _xbar[i]);
+            lambda = Accumulate(lambda, summed, lambdaNext, _xbar[i], i == 0);
             summed = true;
         }
         Forget();
@@ -175,8 +175,8 @@ internal sealed class RungeKuttaStepDerivatives<T>
                 _engine.Release(product);
             }
             else (_xbar[i], _xbarDot[i]) = _points[i]!.SecondOrderReverse(kbar, kbarDot, _tangent.Argument(i), firstOrder is null ? null : _first, _second);
-            lambda = Accumulate(lambda, summed, lambdaNext, _xbar[i]);
-            mu = Accumulate(mu, summed, muNext, _xbarDot[i]);
+            lambda = Accumulate(lambda, summed, lambdaNext, _xbar[i], i == 0);
+            mu = Accumulate(mu, summed, muNext, _xbarDot[i], i == 0);
             summed = true;
         }
         Forget();
@@ -184,12 +184,18 @@ internal sealed class RungeKuttaStepDerivatives<T>
     }
 
     // λ = λ' + Σ X̄ᵢ in the stages' order: the first term makes the sum (one pass, not a copy of λ' and an addition), the
-    // others add in place.
-    private T Accumulate(T sum, bool summed, T start, T term)
+    // others add in place. A step whose only term is stage 0's (Euler) adds λ' to X̄₀ in place — no earlier stage reads
+    // X̄₀, and X̄₀ + λ' = λ' + X̄₀ exactly — so the sum takes no state of its own.
+    private T Accumulate(T sum, bool summed, T start, T term, bool lastStage)
     {
-        if (!summed) return _engine.Add(start, term);
-        _engine.AddInPlace(sum, term);
-        return sum;
+        if (summed)
+        {
+            _engine.AddInPlace(sum, term);
+            return sum;
+        }
+        if (!lastStage || ValueIdentity<T>.Instance.Equals(term, start)) return _engine.Add(start, term);
+        _engine.AddInPlace(term, start);
+        return term;
     }
 
     // The primal stages of step `index`: linearizations at every Xᵢ (values only where a later stage uses them), moved
