@@ -120,8 +120,8 @@ internal static class ImageGradientBenchmark
         sb.AppendLine("**Why the sweeps still cost more than double backpropagation.** The convolution work is now the same; what is left " +
             "is outside it: σ'(x) formed again in each derivative sweep, the products of the closed forms (each a " +
             "libtorch call from .NET: the table's tensors per layer, against 5–10 for double backpropagation, whose backward " +
-            "passes run inside libtorch), the stepper's copies " +
-            "of λ and μ, and a one-node autograd graph around every weight gradient (TorchSharp 0.107 exposes no " +
+            "passes run inside libtorch), the stepper's stage cotangents " +
+            "h bᵢ λ' and h bᵢ μ', and a one-node autograd graph around every weight gradient (TorchSharp 0.107 exposes no " +
             "`convolution_backward`). Each of these calls is priced alone at this size in [image-profile.md](image-profile.md) " +
             "(section 2), and the step's time per sweep and field call in its section 1.");
         sb.AppendLine();
@@ -130,8 +130,8 @@ internal static class ImageGradientBenchmark
             "and the kept W ∗ᵀ p at every step: four states, 3.2 MB; the stage cotangents p kept from the reverse sweep give way to " +
             "the tangents as the tangent sweep passes) but hold a larger fixed part: the stems' states and tangents, the first " +
             "reverse sweep's cotangents between blocks, a copy of λ(T) to check the kept products against, and, during a " +
-            "second-order stage, about nine state-sized values (λ, μ and the stepper's copies of them, the stage cotangents, σ', " +
-            "the transposed convolution and the two results).");
+            "second-order stage, about eight state-sized values (λ' and μ', the stage cotangents, σ', the transposed convolution " +
+            "and the two results, to which an Euler step adds λ' and μ' in place).");
         sb.AppendLine();
         sb.AppendLine("**Verdict.** See the goals below for this run's ratios. On the AMD EPYC with AVX-512 (quiet, one thread) the combined " +
             "sweep took the augmented step from 1.30–1.36× double backpropagation's time to 1.13–1.14× at N = 6, 24, 96, and " +
