@@ -82,16 +82,8 @@ public sealed class SecondOrderAdjointEqualsDoubleBackprop
         var p = NodeProblem.Draw(seed: 53, dim: 4, batch: 5, layers: 3, LossKind.CrossEntropy, scale: 1.5);
         var sigma = Activation.ByName[activation];
         var field = NeuralOdeField.Create(p.Weights, p.Biases, p.FinalTime, sigma).Ok();
-        Func<Tensor, Tensor> act = activation switch
-        {
-            "tanh" => x => x.tanh(),
-            "sigmoid" => x => x.sigmoid(),
-            "softplus" => x => nn.functional.softplus(x),
-            "relu" => x => x.relu(),
-            _ => x => x,
-        };
         var reference = DoubleBackprop.Compute(
-            (u, x0) => AutogradRungeKutta.Solve(tableau, (k, _, x) => act(x).matmul(u[0][k].t()) + u[1][k], x0, p.Layers, 1, p.FinalTime),
+            (u, x0) => AutogradRungeKutta.Solve(tableau, (k, _, x) => TorchActivation.Apply(sigma, x).matmul(u[0][k].t()) + u[1][k], x0, p.Layers, 1, p.FinalTime),
             p.PerSample, [p.Weights, p.Biases], p.X0, Epsilon, norm.Q);
 
         var result = OracleEngine.AugmentedGradient(engine, p.Problem(field, SolverCatalog.Fixed(tableau, 1)), new AugmentedLoss(Epsilon, norm),

@@ -54,12 +54,8 @@ public sealed class ConvolutionGradientFlowEqualsDoubleBackprop
         var x0 = rand([3, 1, 8, 8], dtype: float64, generator: gen);
         var loss = CrossEntropyLoss.Create(tensor(new long[] { 0, 2, 1 }));
 
-        Tensor Act(Tensor z) => activationName switch
-        {
-            "tanh" => z.tanh(), "relu" => z.relu(), "softplus" => TorchScalars.Softplus(z), "sigmoid" => z.sigmoid(), _ => z,
-        };
         Tensor Field(Tensor[] p, int k, Tensor z) =>
-            nn.functional.conv_transpose2d(Act(nn.functional.conv2d(z, p[2][k], p[3][k], padding: [1, 1])), p[2][k], padding: [1, 1]).Times(directions[k].Sign());
+            nn.functional.conv_transpose2d(TorchActivation.Apply(activation, nn.functional.conv2d(z, p[2][k], p[3][k], padding: [1, 1])), p[2][k], padding: [1, 1]).Times(directions[k].Sign());
         Tensor Reference(Tensor[] p, Tensor x)
         {
             x = nn.functional.conv2d(x, p[0], p[1], strides: [2, 2], padding: [1, 1]).tanh();

@@ -31,15 +31,5 @@ public sealed record GradientFlowProblem(NodeProblem Node, Tensor A, Tensor B, A
 
     /// <summary>The right-hand side written with torch operations on (tracked) controls, for autograd references.</summary>
     public Func<int, double, Tensor, Tensor> Reference(Tensor a, Tensor b) =>
-        (k, _, x) => Activate(x.matmul(a[k].t()).Plus(b[k])).matmul(a[k]).Times(Directions[k].Sign());
-
-    private Tensor Activate(Tensor z) => Activation.Kind switch
-    {
-        ActivationKind.Tanh => z.tanh(),
-        ActivationKind.Relu => z.relu(),
-        ActivationKind.Softplus => TorchScalars.Softplus(z),
-        ActivationKind.Sigmoid => z.sigmoid(),
-        ActivationKind.Identity => z,
-        _ => throw new NotSupportedException($"{Activation.Kind} is not a potential gradient of this test problem"),
-    };
+        (k, _, x) => TorchActivation.Apply(Activation, x.matmul(a[k].t()).Plus(b[k])).matmul(a[k]).Times(Directions[k].Sign());
 }
