@@ -53,6 +53,13 @@ public sealed record Activation(ActivationKind Kind, string Name, bool Monotone,
     public bool DerivativesFromValue => Kind is not ActivationKind.Softplus;
 
     /// <summary>
+    /// What a field hands the engines' derivative kernels as the argument of σ' and σ'' at a point x with σ(x) =
+    /// <paramref name="value"/>: σ(x) itself where the derivatives are functions of it (<see cref="DerivativesFromValue"/>),
+    /// so that nothing at the point reads x once σ(x) is known; x otherwise.
+    /// </summary>
+    public T DerivativeArgument<T>(T x, T value) => DerivativesFromValue ? value : x;
+
+    /// <summary>
     /// Common activations that are not monotone — SiLU (swish), GELU, mish, sine, Gaussian — hence not the derivative σ = γ'
     /// of any convex potential γ. No engine computes them; they are named so that a layer that needs a convex potential
     /// refuses them for that reason rather than as unknown words.

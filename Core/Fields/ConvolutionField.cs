@@ -104,11 +104,8 @@ public sealed class ConvolutionField : IVectorField<Tensor>, ILipschitzField
         private Tensor Kernel => _kernel ??= f.Kernels[Layer];
         private Tensor Bias => _bias ??= f.Biases[Layer];
         private Tensor Sigma => _sigma ??= E.Activate(f.Activation, State);
-        private Tensor D1 => _d1 ??= E.ActivationDerivative(f.Activation, ActivationArgument, Sigma);
-        private Tensor D2 => _d2 ??= E.ActivationSecondDerivative(f.Activation, ActivationArgument, Sigma, D1);
-
-        // σ(x) itself where σ' and σ'' are functions of it: then no product reads x once σ(x) is known.
-        private Tensor ActivationArgument => f.Activation.DerivativesFromValue ? Sigma : State;
+        private Tensor D1 => _d1 ??= E.ActivationDerivative(f.Activation, f.Activation.DerivativeArgument(State, Sigma), Sigma);
+        private Tensor D2 => _d2 ??= E.ActivationSecondDerivative(f.Activation, f.Activation.DerivativeArgument(State, Sigma), Sigma, D1);
 
         protected override void Forget() => (_kernel, _bias, _sigma, _d1, _d2) = (null, null, null, null, null);
 

@@ -91,7 +91,7 @@ public sealed class NeuralOdeField<T> : IVectorField<T>, ILipschitzField
         {
             get
             {
-                if (!_hasD1) (_d1, _hasD1) = (E.ActivationDerivative(f.Activation, ActivationArgument, Sigma), true);
+                if (!_hasD1) (_d1, _hasD1) = (E.ActivationDerivative(f.Activation, f.Activation.DerivativeArgument(State, Sigma), Sigma), true);
                 return _d1;
             }
         }
@@ -100,7 +100,7 @@ public sealed class NeuralOdeField<T> : IVectorField<T>, ILipschitzField
         {
             get
             {
-                if (!_hasD2) (_d2, _hasD2) = (E.ActivationSecondDerivative(f.Activation, ActivationArgument, Sigma, D1), true);
+                if (!_hasD2) (_d2, _hasD2) = (E.ActivationSecondDerivative(f.Activation, f.Activation.DerivativeArgument(State, Sigma), Sigma, D1), true);
                 return _d2;
             }
         }
@@ -110,10 +110,6 @@ public sealed class NeuralOdeField<T> : IVectorField<T>, ILipschitzField
             (_sigma, _d1, _d2) = (default!, default!, default!);
             _hasSigma = _hasD1 = _hasD2 = false;
         }
-
-        // What the derivative kernels read besides σ(x): σ(x) itself where σ' and σ'' are functions of it, so that no
-        // product at the point reads x once σ(x) is known.
-        private T ActivationArgument => f.Activation.DerivativesFromValue ? Sigma : State;
 
         // σ(x), and σ'(x) unless it is one elementwise step from σ(x) (tanh, sigmoid, ReLU, identity): what every
         // product at the point reads. Keeping one state-sized value per stage instead of three (x, σ, σ') keeps a deep
