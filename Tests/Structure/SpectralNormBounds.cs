@@ -45,6 +45,43 @@ public sealed class SpectralNormBounds
         Assert.True(linalg.svdvals(clipped).max().item<double>() <= radius * (1 + 1e-12) + 1e-15);
     }
 
+    [Theory]
+    [InlineData(70, 90)]
+    [InlineData(120, 65)]
+    public void Large_dense_singular_values_and_clipping_equal_lapack_svd(int rows, int cols)
+    {
+        // Shorter sides above the Jacobi limit take LAPACK's eigensolver on the Gram matrix; the reference is the SVD.
+        Assert.True(Math.Min(rows, cols) > DenseSpectrum.JacobiLimit);
+        using var scope = NewDisposeScope();
+        using var g = new Generator((ulong)(rows * 1000 + cols));
+        var a = randn([rows, cols], dtype: float64, generator: g);
+        var values = a.data<double>().ToArray();
+        var expected = linalg.svdvals(a).data<double>().ToArray();
+        var actual = DenseSpectrum.SingularValues(values, rows, cols);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-12 * expected[0], $"σ{i}: {actual[i]:R} vs LAPACK {expected[i]:R}");
+        double radius = 0.8 * expected[0];
+        var clipped = tensor(DenseSpectrum.ClipSingularValues(values, rows, cols, radius), [rows, cols], float64);
+        var (u, s, vh) = linalg.svd(a, fullMatrices: false);
+        var projection = u.matmul(diag(s.Clamped(0, radius))).matmul(vh);
+        Assert.True((clipped - projection).abs().max().item<double>() <= 1e-11 * expected[0], "clipping differs from U min(Σ, r) Vᵀ");
+    }
+
+    [Fact]
+    public void Both_eigensolvers_agree_on_a_gram_matrix()
+    {
+        using var scope = NewDisposeScope();
+        using var g = new Generator(29);
+        var a = randn([40, 30], dtype: float64, generator: g);
+        var gram = a.t().matmul(a).contiguous().data<double>().ToArray();
+        var jacobi = DenseSpectrum.SymmetricEigen(gram, 30).Values.Order().ToArray();
+        var lapack = DenseSpectrum.LapackEigen(gram, 30).Values.Order().ToArray();
+        for (int i = 0; i < 30; i++) Assert.True(Math.Abs(jacobi[i] - lapack[i]) <= 1e-11 * lapack[^1], $"λ{i}: {jacobi[i]:R} vs {lapack[i]:R}");
+        var broken = (double[])gram.Clone();
+        broken[7] = double.NaN;
+        Assert.All(DenseSpectrum.LapackEigen(broken, 30).Values, v => Assert.True(double.IsNaN(v)));
+    }
+
     [Property(MaxTest = 25)]
     public void Convolution_bound_is_never_below_the_power_iteration_nor_any_ratio(int seed)
     {
