@@ -56,6 +56,12 @@ public sealed class GradientFlowField<T> : IVectorField<T>, ILipschitzField, ISt
     private readonly T[] _layerBiases;
     private readonly double[] _signs;
 
+    // Power-iteration vectors carried from one tracked projection to the next (one per layer, null until the first).
+    private readonly double[]?[] _tracked;
+
+    // Power steps per tracked projection from the carried vector, and from a fresh start.
+    private const int TrackedIterations = 2, TrackedStartIterations = 50;
+
     internal GradientFlowField(IEngine<T> engine, LayerGrid grid, T weights, T biases, Activation activation, IReadOnlyList<FlowDirection> directions,
         GradientFlowStepRule rule)
     {
@@ -70,6 +76,7 @@ public sealed class GradientFlowField<T> : IVectorField<T>, ILipschitzField, ISt
         _layerWeights = new T[grid.Layers];
         _layerBiases = new T[grid.Layers];
         _signs = new double[grid.Layers];
+        _tracked = new double[grid.Layers][];
         for (int k = 0; k < grid.Layers; k++)
         {
             // Views that share storage with the controls, so that in-place updates (optimizer, projection) are seen.
@@ -118,21 +125,71 @@ public sealed class GradientFlowField<T> : IVectorField<T>, ILipschitzField, ISt
 
     /// <summary>
     /// Clips the singular values of every A_k to √(c/(h L_σ)) — the Euclidean projection onto the rule — in place (a
-    /// relative margin of 1e-9 below the bound — 1e-5 in single precision — keeps the rule after rounding). The norms are exact whichever is asked for.
+    /// relative margin of 1e-9 below the bound — 1e-5 in single precision — keeps the rule after rounding). The norms are
+    /// exact, also when <see cref="ConstraintNorm.Tracked"/> is asked for, except on layers whose shorter side exceeds
+    /// <see cref="DenseSpectrum.JacobiLimit"/>: there a tracked projection rescales A_k onto the radius when a power-iteration
+    /// estimate, warm-started at the last call's vector, exceeds it (as the convolutional layers do), since exact singular
+    /// values at every optimizer step would cost more than the step; a proven projection clips exactly and forgets the vectors.
     /// </summary>
     public void Constrain(double stepSize, ConstraintNorm norm = ConstraintNorm.Proven)
     {
         using var scope = Engine.OpenScope();
         // A margin below the bound that survives rounding the clipped matrix to the parameters' precision.
         double margin = Engine.DType(Weights) == ScalarType.Float64 ? 1e-9 : 1e-5;
+        bool tracked = norm == ConstraintNorm.Tracked && Math.Min(Rows, Dim) > DenseSpectrum.JacobiLimit;
         for (int k = 0; k < Grid.Layers; k++)
         {
             double radius = Math.Sqrt(Rule.Budget(Directions[k]) / (stepSize * Activation.SlopeBound)) * (1 - margin);
             var values = Engine.ToArray(_layerWeights[k]);
-            if (DenseSpectrum.SpectralNorm(values, Rows, Dim) <= radius) continue;
-            var clipped = DenseSpectrum.ClipSingularValues(values, Rows, Dim, radius);
-            Engine.CopyInPlace(_layerWeights[k], Engine.FromValues(clipped, _layerWeights[k], Rows, Dim));
+            double[] projected;
+            if (tracked)
+            {
+                double estimate = Tracked(k, values);
+                if (!(estimate > radius)) continue;
+                projected = values;
+                for (int i = 0; i < projected.Length; i++) projected[i] *= radius / estimate;
+            }
+            else
+            {
+                _tracked[k] = null;
+                if (DenseSpectrum.SpectralNorm(values, Rows, Dim) <= radius) continue;
+                projected = DenseSpectrum.ClipSingularValues(values, Rows, Dim, radius);
+            }
+            Engine.CopyInPlace(_layerWeights[k], Engine.FromValues(projected, _layerWeights[k], Rows, Dim));
         }
+    }
+
+    // ‖A v‖ after a few power steps v ← AᵀA v / ‖AᵀA v‖ from the carried vector (a lower bound of ‖A‖₂); the first call of
+    // a run starts from a seeded random vector.
+    private double Tracked(int layer, double[] a)
+    {
+        int iterations = TrackedIterations;
+        if (_tracked[layer] is null)
+        {
+            var random = new Random(unchecked(0x5EED + layer));
+            _tracked[layer] = Enumerable.Range(0, Dim).Select(_ => random.NextDouble() - 0.5).ToArray();
+            iterations = TrackedStartIterations;
+        }
+        var v = _tracked[layer]!;
+        var u = new double[Rows];
+        double estimate = 0;
+        for (int it = 0; it < iterations; it++)
+        {
+            double length = Math.Sqrt(v.Sum(x => x * x));
+            if (length == 0 || !double.IsFinite(length)) break;
+            for (int j = 0; j < Dim; j++) v[j] /= length;
+            for (int r = 0; r < Rows; r++)
+            {
+                double sum = 0;
+                for (int j = 0; j < Dim; j++) sum += a[r * Dim + j] * v[j];
+                u[r] = sum;
+            }
+            estimate = Math.Sqrt(u.Sum(x => x * x));
+            System.Array.Clear(v);
+            for (int r = 0; r < Rows; r++)
+                for (int j = 0; j < Dim; j++) v[j] += a[r * Dim + j] * u[r];
+        }
+        return estimate;
     }
 
     private sealed class Linearization(GradientFlowField<T> f, int layer, double t, T x) : FieldLinearization<T>(f.Engine, layer, t, x)

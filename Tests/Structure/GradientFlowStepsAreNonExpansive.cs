@@ -135,6 +135,27 @@ public sealed class GradientFlowStepsAreNonExpansive
     }
 
     [Fact]
+    public void Tracked_projection_of_large_dense_layers_keeps_the_estimate_within_the_rule_and_the_proven_one_restores_it()
+    {
+        // Shorter side 80 > the Jacobi limit: a tracked projection rescales by a power-iteration estimate (a lower bound of
+        // ‖A_k‖₂), so only the proven projection that follows guarantees the rule; small layers are projected exactly either way.
+        using var scope = NewDisposeScope();
+        using var g = new Generator(41);
+        var field = GradientFlowField.Create(randn([2, 80, 100], dtype: float64, generator: g), zeros([2, 80], dtype: float64), 1, Activation.Relu,
+            [FlowDirection.Contractive, FlowDirection.Contractive]).Ok();
+        double h = 0.5;
+        Assert.All(field.Check(h), c => Assert.False(c.Holds));
+        field.Constrain(h, ConstraintNorm.Tracked);
+        Assert.All(field.Check(h), c => Assert.True(c.Value <= c.Budget * 1.2, $"layer {c.Layer}: h·L = {c.Value:R} far above {c.Budget:R} after a tracked projection"));
+        field.Constrain(h);
+        Assert.All(field.Check(h), c => Assert.True(c.Holds, $"layer {c.Layer}: h·L = {c.Value:R} > {c.Budget:R} after the proven projection"));
+        // The estimate never exceeds the norm, so a tracked projection leaves layers within their rule as they are.
+        var kept = field.Weights.clone();
+        field.Constrain(h, ConstraintNorm.Tracked);
+        Assert.Equal(0.0, (field.Weights - kept).abs().max().item<double>());
+    }
+
+    [Fact]
     public void A_non_monotone_activation_is_refused_where_a_convex_potential_is_needed()
     {
         using var scope = NewDisposeScope();
