@@ -36,13 +36,17 @@ internal static class ExperimentValidation
         var k = kind.Match(Succ: x => x, Fail: _ => DataKind.PointCloud);
         bool images = k == DataKind.Images;
         var data = images ? DataSettingsReader.Images(dataSection, experiment.Key) : DataSettingsReader.PointCloud(dataSection);
-        var model = images
-            ? ModelSettingsReader.Images(experiment.GetSection("Model"), solvers, defaults, engines, engine)
-            : ModelSettingsReader.PointCloud(experiment.GetSection("Model"), solvers, defaults, engines, engine);
-        return (keys, kind, data, model,
+        var modelSection = experiment.GetSection("Model");
+        var dense = images ? ModelSettingsReader.DenseImages(modelSection) : Success<Error, bool>(false);
+        var model = !images
+            ? ModelSettingsReader.PointCloud(modelSection, solvers, defaults, engines, engine)
+            : dense.Match(Succ: d => d, Fail: _ => false)
+                ? ModelSettingsReader.PointCloud(modelSection, solvers, defaults, engines, engine, ofImages: true)
+                : ModelSettingsReader.Images(modelSection, solvers, defaults, engines, engine);
+        return (keys, kind, data, dense, model,
                 SettingReaders.Integer(experiment, "Threads", images ? torchThreads : 1, 1, HostSettingsValidation.MaxThreads),
                 TrainingSettingsReader.Read(experiment.GetSection("Training")),
                 EvaluationSettingsReader.Read(experiment.GetSection("Evaluation"), k))
-            .Apply((_, _, d, m, threads, t, e) => new ExperimentSettings(experiment.Key, threads, d, m, t, e));
+            .Apply((_, _, d, _, m, threads, t, e) => new ExperimentSettings(experiment.Key, threads, d, m, t, e));
     }
 }

@@ -52,6 +52,15 @@ internal static class ModelSettingsReader
 
     private static readonly Dictionary<string, bool> Fields = new(StringComparer.OrdinalIgnoreCase) { ["node"] = false, ["gradient-flow"] = true };
 
+    // The network of an image experiment: the convolutional one, or the dense one on the pixels as a vector.
+    private static readonly Dictionary<string, bool> ImageNetworks = new(StringComparer.OrdinalIgnoreCase) { ["convolutional"] = false, ["dense"] = true };
+
+    /// <summary>
+    /// <c>Network</c> of an image experiment: <c>convolutional</c> (the default) or <c>dense</c>, the point-cloud network
+    /// (zero padding, an ODE block of dense layers, a linear read-out) on each image's pixels as one vector.
+    /// </summary>
+    public static Validation<Error, bool> DenseImages(IConfigurationSection model) => SettingReaders.Choice(model, "Network", false, ImageNetworks);
+
     /// <summary>Most layers of an ODE block.</summary>
     public const int MaxLayers = 100_000;
 
@@ -63,11 +72,15 @@ internal static class ModelSettingsReader
         ["float32"] = ScalarType.Float32, ["float64"] = ScalarType.Float64,
     };
 
-    /// <summary>The point-cloud network (defaults: d = 4, N = 10, T = 1, tanh, rk4, discrete adjoint, seed 3).</summary>
+    /// <summary>
+    /// The point-cloud network (defaults: d = 4, N = 10, T = 1, tanh, rk4, discrete adjoint, seed 3); with
+    /// <paramref name="ofImages"/> the dense network of an image experiment (<c>Network = dense</c>), which reads that key too.
+    /// </summary>
     public static Validation<Error, ModelSettings> PointCloud(IConfigurationSection model, SolverRegistry solvers, SolverDefaults defaults,
-        EngineCatalog engines, string engine)
+        EngineCatalog engines, string engine, bool ofImages = false)
     {
-        var keys = SettingReaders.KnownKeys(model, [.. SolverKeys, .. GradientFlowKeys, "Dim", "Layers", "T", "Activation", "WeightScale", "BiasScale"]);
+        var keys = SettingReaders.KnownKeys(model, [.. SolverKeys, .. GradientFlowKeys, "Dim", "Layers", "T", "Activation", "WeightScale", "BiasScale",
+            .. (ofImages ? (string[])["Network"] : [])]);
         bool flowGiven = model["Field"]?.Trim().Equals("gradient-flow", StringComparison.OrdinalIgnoreCase) == true;
         var activation = ActivationOf(model, flowGiven);
         var shape = (SettingReaders.Integer(model, "Dim", 4, 2, 4096),
@@ -91,7 +104,7 @@ internal static class ModelSettingsReader
     public static Validation<Error, ModelSettings> Images(IConfigurationSection model, SolverRegistry solvers, SolverDefaults defaults,
         EngineCatalog engines, string engine)
     {
-        var keys = SettingReaders.KnownKeys(model, [.. SolverKeys, .. GradientFlowKeys, "Activation", "Width", "Layers", "T", "DType", "StemBound", "ReadOutBound", "ReadOut", "Features", "Stem"]);
+        var keys = SettingReaders.KnownKeys(model, [.. SolverKeys, .. GradientFlowKeys, "Network", "Activation", "Width", "Layers", "T", "DType", "StemBound", "ReadOutBound", "ReadOut", "Features", "Stem"]);
         // Any field but the neural ODE's reads Activation (an unknown field is reported by GradientFlow below).
         bool flowGiven = !string.IsNullOrWhiteSpace(model["Field"]) && !model["Field"]!.Trim().Equals("node", StringComparison.OrdinalIgnoreCase);
         // The neural-ODE image field is tanh; gradient-flow layers take any monotone σ.

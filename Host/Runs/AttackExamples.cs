@@ -93,6 +93,9 @@ internal sealed record AttackExamples(Tensor Clean, Tensor Adversarial, long[] L
             truth, Classes((T)clean), predicted!);
     }
 
+    /// <summary>The examples in the shape of the data's images (see <see cref="ExperimentData.AsImages"/>).</summary>
+    public AttackExamples AsImages(ExperimentData data) => this with { Clean = data.AsImages(Clean), Adversarial = data.AsImages(Adversarial) };
+
     /// <summary>The examples as points of the plane, for the arrows plot.</summary>
     public AttackedPoints Points(string title, GridPrediction? grid)
     {

@@ -16,6 +16,15 @@ namespace RobustNode.Host.Runs;
 /// </summary>
 internal sealed record ExperimentData(Dataset Train, Dataset Test, InputScale Scale)
 {
+    /// <summary>
+    /// The shape [C, H, W] of one image when the network sees the images as vectors of pixels (the dense network of an
+    /// image experiment), so that pictures can show them as images; null otherwise.
+    /// </summary>
+    public long[]? FlattenedImage { get; init; }
+
+    /// <summary>Samples as the pictures show them: images in their [C, H, W] shape, whatever shape the network sees.</summary>
+    public Tensor AsImages(Tensor samples) => FlattenedImage is { } shape ? samples.reshape([samples.shape[0], .. shape]) : samples;
+
     /// <summary>The same data on a TorchSharp device (<c>Torch:Device</c>); itself when it is there already.</summary>
     public ExperimentData On(Device device) => this with { Train = Train.On(device), Test = Test.On(device) };
 
@@ -24,8 +33,12 @@ internal sealed record ExperimentData(Dataset Train, Dataset Test, InputScale Sc
     /// key and the path; so are counts larger than the files hold.
     /// </summary>
     /// <param name="settings">The data settings.</param>
-    /// <param name="dtype">The floating-point type of the network's inputs (float64 for point clouds).</param>
-    public static Validation<Error, ExperimentData> Load(DataSettings settings, ScalarType dtype) => settings switch
+    /// <param name="model">The network, which sets the floating-point type of the inputs (float64 for dense networks) and
+    /// whether images are seen as vectors of pixels (a dense network) or as images.</param>
+    public static Validation<Error, ExperimentData> Load(DataSettings settings, ModelSettings model) =>
+        Load(settings, ExperimentModel.DType(model), flatten: model is PointCloudModelSettings);
+
+    private static Validation<Error, ExperimentData> Load(DataSettings settings, ScalarType dtype, bool flatten) => settings switch
     {
         PointCloudDataSettings p => p.Generator.Generate(p.Size, p.Seed)
             .Bind(d => d.Split(p.TestFraction, p.Seed))
@@ -33,11 +46,12 @@ internal sealed record ExperimentData(Dataset Train, Dataset Test, InputScale Sc
             .ToValidation(),
         ImageDataSettings i => (Read(i.Train), i.Test is { } t ? Read(t).Map(Some) : Success<Error, Option<(ImageData, string)>>(None))
             .Apply((train, test) => (train, test))
-            .Bind(files => Images(i, files.train, files.test, dtype)),
+            .Bind(files => Images(i, files.train, files.test, dtype, flatten)),
         _ => Fail<Error, ExperimentData>(Error.New($"unknown data settings {settings.GetType().Name}")),
     };
 
-    private static Validation<Error, ExperimentData> Images(ImageDataSettings s, (ImageData, string) train, Option<(ImageData, string)> testPart, ScalarType dtype)
+    private static Validation<Error, ExperimentData> Images(ImageDataSettings s, (ImageData, string) train, Option<(ImageData, string)> testPart, ScalarType dtype,
+        bool flatten)
     {
         var (trainData, trainFile) = train;
         string countKey = $"{s.Section}:TrainCount", testKey = $"{s.Section}:TestCount";
@@ -77,12 +91,17 @@ internal sealed record ExperimentData(Dataset Train, Dataset Test, InputScale Sc
             scale = new InputScale(mean, Math.Max(std, 1e-12));
         }
         // Clamped into the image of [0, 1], so that rounding never puts a clean pixel outside the attacks' box.
-        Tensor Prepare(Tensor x) => scale.ToNetwork(x.to(ScalarType.Float64)).Clamped(-scale.Mean / scale.Std, (1 - scale.Mean) / scale.Std).to(dtype).contiguous().MoveToOuterDisposeScope();
+        long[] image = trainX.shape[1..];
+        Tensor Prepare(Tensor x)
+        {
+            var prepared = scale.ToNetwork(x.to(ScalarType.Float64)).Clamped(-scale.Mean / scale.Std, (1 - scale.Mean) / scale.Std).to(dtype);
+            return (flatten ? prepared.flatten(1) : prepared).contiguous().MoveToOuterDisposeScope();
+        }
         var classes = (int)Math.Max(trainData.Classes, 2);
         return (
             from trainSet in Dataset.Create(Prepare(trainX), trainY.contiguous().MoveToOuterDisposeScope(), classes, trainName)
             from testSet in Dataset.Create(Prepare(testX), testY.contiguous().MoveToOuterDisposeScope(), classes, testName)
-            select new ExperimentData(trainSet, testSet, scale)).ToValidation();
+            select new ExperimentData(trainSet, testSet, scale) { FlattenedImage = flatten ? image : null }).ToValidation();
     }
 
     private static string Describe(ImageNormalisation n) => n == ImageNormalisation.Unit ? "unit" : "standard";

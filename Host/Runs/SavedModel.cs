@@ -57,7 +57,7 @@ internal sealed record SavedModel(string Path, ExperimentSettings Experiment, Ex
             return experiment.Bind(e => SameKind(path, checkpoint, e)).Bind(e =>
             {
                 UseThreads(e.Threads);
-                return ExperimentData.Load(e.Data, ExperimentModel.DType(e.Model))
+                return ExperimentData.Load(e.Data, e.Model)
                     .Bind(data => ExperimentModel.Build(e.Model, data.Train).ToValidation()
                         .Bind(template => Matching(path, checkpoint, e, data, template)
                             .Map(_ => new SavedModel(path, e, data, checkpoint))));

@@ -56,7 +56,7 @@ internal sealed class AttackVerb(ExperimentCatalog experiments, TorchRuntime run
                 ? GridSpec.Around(saved.Data.Train, ev.GridMargin, ev.GridResolution)
                     .Bind(g => DecisionGrid.Evaluate(model, g))
                     .Map(grid => (examples, AttackArrowsPlot.Render([examples.Points(saved.Trainer, grid)], name)))
-                : FinSucc((examples, ImageGridPlot.Render(examples.Images(), 8,
+                : FinSucc((examples, ImageGridPlot.Render(examples.AsImages(saved.Data).Images(), 8,
                     $"{saved.Trainer}: {name}, {Fooled(examples)} of {examples.Labels.Length} misclassified after the attack"))));
         return picture.Match(
             Fail: error => Console.Failed($"the attack on '{modelPath}'", error),

@@ -67,7 +67,7 @@ internal sealed class TrainVerb(
             Path.GetFileName(folder.Path), experiment.Name, string.Join(", ", experiment.Training.Trainers.Select(t => t.Name)),
             experiment.Training.Epochs, experiment.Threads, resume ? ", resuming" : "");
 
-        var loaded = ExperimentData.Load(experiment.Data, ExperimentModel.DType(experiment.Model));
+        var loaded = ExperimentData.Load(experiment.Data, experiment.Model);
         if (loaded.IsFail) return _console.Invalid($"cannot load the data of experiment '{experiment.Name}'", loaded.FailToSeq());
         var data = ((ExperimentData)loaded.SuccessToSeq().Head).On(runtime.Device);
         log.LogInformation("Data: {Train} training and {Test} test samples ({Name})", data.Train.Count, data.Test.Count, data.Train.Name);
@@ -300,7 +300,7 @@ internal sealed class TrainVerb(
         {
             using var scope = TorchSharp.torch.NewDisposeScope();
             int n = Math.Min(32, data.Train.Count);
-            var images = data.Scale.ToInput(data.Train.X.narrow(0, 0, n));
+            var images = data.AsImages(data.Scale.ToInput(data.Train.X.narrow(0, 0, n)));
             var labels = data.Train.Labels.narrow(0, 0, n).cpu().data<long>().ToArray();
             files.Add(("data.png", ImageGridPlot.Render(
                 Enumerable.Range(0, n).Select(i => new CaptionedImage(AttackExamples.Pixels(images[i]), $"label {labels[i]}")).ToArray(),

@@ -51,7 +51,7 @@ public sealed class DevicePlacementTests
         using var scope = NewDisposeScope();
         var meta = new Device(DeviceType.META);
         var experiment = ExperimentsOf(Robustnode.DefaultSettings).Find("moons").Match(e => e, _ => throw new Xunit.Sdk.XunitException("no moons"));
-        var data = ExperimentData.Load(experiment.Data, ScalarType.Float64).Match(d => d, e => throw new Xunit.Sdk.XunitException(e.Head.Message)).On(meta);
+        var data = ExperimentData.Load(experiment.Data, experiment.Model).Match(d => d, e => throw new Xunit.Sdk.XunitException(e.Head.Message)).On(meta);
         Assert.All(new[] { data.Train.X, data.Train.Labels, data.Test.X, data.Test.Labels }, t => Assert.Equal(DeviceType.META, t.device_type));
         var model = ExperimentModel.Build(TorchEngine.Instance, experiment.Model, data.Train, meta).Match(m => m, e => throw new Xunit.Sdk.XunitException(e.Message));
         Assert.NotEmpty(model.Parameters);

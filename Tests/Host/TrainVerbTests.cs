@@ -211,7 +211,7 @@ public class TrainVerbTests
         var run = Robustnode.Run(folder, ["train", "--experiment", "bananas"], TinyMoons(folder));
 
         Assert.True(run.ExitCode == ExitCodes.InvalidInput, run.Error);
-        Assert.Contains("--experiment: unknown experiment 'bananas'; known: circles, fashion-mnist, fashion-mnist-certified, fashion-mnist-nonexpansive, mnist, mnist-certified, mnist-nonexpansive, moons, moons-nonexpansive, spirals, spirals-nonexpansive", run.Error);
+        Assert.Contains("--experiment: unknown experiment 'bananas'; known: circles, fashion-mnist, fashion-mnist-certified, fashion-mnist-nonexpansive, mnist, mnist-certified, mnist-dense-certified, mnist-nonexpansive, moons, moons-nonexpansive, spirals, spirals-nonexpansive", run.Error);
         Assert.False(Directory.Exists(folder.File("runs")));
     }
 
