@@ -30,6 +30,25 @@ public sealed class CertifyVerbTests
 
     private static double[] Accuracies(JsonNode curve) => curve["points"]!.AsArray().Select(p => p!["accuracy"]!.GetValue<double>()).ToArray();
 
+    /// <summary>
+    /// Every trainer of a report certifies (curve <paramref name="certifiedCurve"/>) at most what PGD leaves, at every
+    /// radius, and its Lipschitz bound has three factors — input map, ODE block, read-out — the ODE block's being 1.
+    /// </summary>
+    internal static void AssertCertifiedAtMostPgdWithANonExpansiveBody(JsonNode report, string certifiedCurve)
+    {
+        foreach (var trainer in report["trainers"]!.AsArray())
+        {
+            var curves = trainer!["robustness"]!.AsArray();
+            var certified = Accuracies(curves.Single(c => c!["attack"]!.GetValue<string>() == certifiedCurve)!);
+            var pgd = Accuracies(curves.Single(c => c!["attack"]!.GetValue<string>().StartsWith("pgd"))!);
+            for (int i = 0; i < certified.Length; i++)
+                Assert.True(certified[i] <= pgd[i], $"{trainer["name"]}: certified {certified[i]} above PGD {pgd[i]} at radius {i}");
+            var factors = trainer["lipschitz"]!["factors"]!.AsArray();
+            Assert.Equal(3, factors.Count);
+            Assert.Equal(1.0, factors[1]!["bound"]!.GetValue<double>(), 12);
+        }
+    }
+
     [Fact]
     public void A_non_expansive_run_reports_certified_curves_and_certify_writes_every_radius()
     {
@@ -39,17 +58,7 @@ public sealed class CertifyVerbTests
         Assert.True(train.ExitCode == ExitCodes.Success, train.Error);
         var runFolder = TrainingJobs.Run(folder, "moons-nonexpansive");
         var report = JsonNode.Parse(File.ReadAllText(Path.Combine(runFolder, "report.json")))!;
-        foreach (var trainer in report["trainers"]!.AsArray())
-        {
-            var curves = trainer!["robustness"]!.AsArray();
-            var certified = curves.Single(c => c!["attack"]!.GetValue<string>() == "certified-inf")!;
-            var pgd = curves.Single(c => c!["attack"]!.GetValue<string>().StartsWith("pgd"))!;
-            var (c, p) = (Accuracies(certified), Accuracies(pgd));
-            for (int i = 0; i < c.Length; i++) Assert.True(c[i] <= p[i], $"{trainer["name"]}: certified {c[i]} above PGD {p[i]} at radius {i}");
-            var lipschitz = trainer["lipschitz"]!;
-            Assert.Equal(3, lipschitz["factors"]!.AsArray().Count);
-            Assert.Equal(1.0, lipschitz["factors"]![1]!["bound"]!.GetValue<double>(), 12);
-        }
+        AssertCertifiedAtMostPgdWithANonExpansiveBody(report, "certified-inf");
         Assert.Contains("certified-inf", File.ReadAllText(Path.Combine(runFolder, "report.md")));
         Assert.Contains("r₂ = margin / (√2 · L)", File.ReadAllText(Path.Combine(runFolder, "report.md")));
 
