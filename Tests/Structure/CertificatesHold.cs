@@ -101,7 +101,7 @@ public sealed class CertificatesHold
         using var g = new Generator(9);
         var centres = randn([3, 100], dtype: float64, generator: g).Times(0.3);
         var labels = randint(0, 3, [600], dtype: int64, generator: g);
-        var x = centres.index_select(0, labels) + randn([600, 100], dtype: float64, generator: g);
+        var x = centres.index_select(0, labels).Plus(randn([600, 100], dtype: float64, generator: g));
         var train = TrainingHarness.Ok(Dataset.Create(x.narrow(0, 0, 400), labels.narrow(0, 0, 400), 3, "blobs/train"));
         var test = TrainingHarness.Ok(Dataset.Create(x.narrow(0, 400, 200), labels.narrow(0, 400, 200), 3, "blobs/test"));
         var config = new PointCloudModel(Dim: 100, Layers: 3, FinalTime: 1, Classes: 3, Inputs: 100)
