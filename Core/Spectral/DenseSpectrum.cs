@@ -3,8 +3,8 @@ using RobustNode.Core.Engines.Managed.Kernels;
 namespace RobustNode.Core.Spectral;
 
 /// <summary>
-/// Singular values of small dense matrices in managed code (no engine, no native call): the Gram matrix of the shorter
-/// side, AᵀA or AAᵀ, diagonalised by the cyclic Jacobi method, whose eigenvalues are accurate to rounding relative to
+/// Singular values of dense matrices: the Gram matrix of the shorter side, AᵀA or AAᵀ, formed in managed code and
+/// diagonalised by the cyclic Jacobi method (up to <see cref="JacobiLimit"/> rows, with no native call), whose eigenvalues are accurate to rounding relative to
 /// ‖A‖² (Demmel &amp; Veselić 1992). So ‖A‖₂ is exact up to rounding, and the projection onto the spectral-norm ball
 /// clips the singular values themselves. Matrices are row-major [rows, cols].
 /// </summary>
