@@ -114,7 +114,7 @@ internal sealed record ImageModelSettings(
 /// radii in input units (grey levels for images). <see cref="Runs.Objectives"/> turns it into an
 /// <see cref="ITrainingObjective"/> once the data's normalisation is known.
 /// </summary>
-/// <param name="Name"><c>standard</c>, <c>augmented</c>, <c>pgd</c>, <c>fgsm-rs</c>, <c>trades</c>, <c>gradalign</c>, <c>llr</c>, <c>augmented-adversarial</c> or <c>lipschitz-margin</c>.</param>
+/// <param name="Name"><c>standard</c>, <c>augmented</c>, <c>pgd</c>, <c>fgsm-rs</c>, <c>trades</c>, <c>gradalign</c>, <c>llr</c>, <c>augmented-adversarial</c>, <c>lipschitz-margin</c> or <c>gloro</c>.</param>
 /// <param name="Kind">Which objective.</param>
 /// <param name="Epsilon">The radius defended against.</param>
 /// <param name="Norm">The attack norm q (augmented losses: the penalty uses its dual q*).</param>
@@ -159,9 +159,11 @@ internal enum TrainerKind
     AugmentedAdversarial,
     /// <summary>Cross-entropy with every wrong logit raised by its ℓ2 Lipschitz margin at ε (Tsuzuku et al.; pairwise through the read-out).</summary>
     LipschitzMargin,
+    /// <summary>Cross-entropy with GloRo's bottom class: the largest wrong logit raised by its ℓ2 Lipschitz margin at ε (Leino et al.).</summary>
+    GloRo,
 }
 
-/// <summary>What every trainer of an experiment shares, and which trainers run (in the order standard, augmented, pgd, fgsm-rs, trades, gradalign, llr, augmented-adversarial, lipschitz-margin).</summary>
+/// <summary>What every trainer of an experiment shares, and which trainers run (in the order standard, augmented, pgd, fgsm-rs, trades, gradalign, llr, augmented-adversarial, lipschitz-margin, gloro).</summary>
 /// <param name="Optimizer">The optimizer of every trainer.</param>
 /// <param name="Schedule">The learning-rate schedule.</param>
 /// <param name="Epochs">Epochs of every trainer.</param>

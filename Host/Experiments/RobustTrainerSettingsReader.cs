@@ -12,14 +12,14 @@ namespace RobustNode.Host.Experiments;
 /// with <c>Enabled</c> (default false), <c>Norm</c>, <c>Epsilon</c>, its weights, steps and <c>WarmupEpochs</c>:
 /// <c>FgsmRs</c> (<c>StepSize</c>), <c>Trades</c> (<c>Weight</c> β, <c>Steps</c>, <c>StepSize</c>), <c>GradAlign</c>
 /// (<c>Weight</c> λ), <c>Llr</c> (<c>LinearityWeight</c> λ, <c>GradientWeight</c> μ, <c>Steps</c>, <c>StepSize</c>) and
-/// <c>AugmentedAdversarial</c> (<c>Weight</c> w, <c>StepSize</c>) and <c>LipschitzMargin</c> (<c>Epsilon</c> in ℓ2, no
-/// other norm: the margin is an ℓ2 certificate's; <c>Temperature</c> τ &gt; 0 of its cross-entropy, default 1). Radii and
-/// steps are in input units.
+/// <c>AugmentedAdversarial</c> (<c>Weight</c> w, <c>StepSize</c>), <c>LipschitzMargin</c> (<c>Epsilon</c> in ℓ2, no
+/// other norm: the margin is an ℓ2 certificate's; <c>Temperature</c> τ &gt; 0 of its cross-entropy, default 1) and
+/// <c>GloRo</c> (the same keys; the margin enters as GloRo's bottom class). Radii and steps are in input units.
 /// </summary>
 internal static class RobustTrainerSettingsReader
 {
     /// <summary>The sections, in the order their trainers run.</summary>
-    public static readonly string[] Sections = ["FgsmRs", "Trades", "GradAlign", "Llr", "AugmentedAdversarial", "LipschitzMargin"];
+    public static readonly string[] Sections = ["FgsmRs", "Trades", "GradAlign", "Llr", "AugmentedAdversarial", "LipschitzMargin", "GloRo"];
 
     private const double MaxWeight = 1e6;
     private const double MaxRadius = TrainingSettingsReader.MaxRadius;
@@ -31,8 +31,9 @@ internal static class RobustTrainerSettingsReader
     public static Validation<Error, Option<TrainerSettings>[]> Read(IConfigurationSection training) =>
         (FgsmRs(training.GetSection("FgsmRs")), Trades(training.GetSection("Trades")), GradAlign(training.GetSection("GradAlign")),
                 Llr(training.GetSection("Llr")), AugmentedAdversarial(training.GetSection("AugmentedAdversarial")),
-                LipschitzMargin(training.GetSection("LipschitzMargin")))
-            .Apply((f, t, g, l, a, m) => new[] { f, t, g, l, a, m });
+                Margin(training.GetSection("LipschitzMargin"), "lipschitz-margin", TrainerKind.LipschitzMargin),
+                Margin(training.GetSection("GloRo"), "gloro", TrainerKind.GloRo))
+            .Apply((f, t, g, l, a, m, b) => new[] { f, t, g, l, a, m, b });
 
     private static Validation<Error, bool> Enabled(IConfigurationSection section) => SettingReaders.Flag(section, "Enabled", false);
 
@@ -93,11 +94,11 @@ internal static class RobustTrainerSettingsReader
                 ? Some(new TrainerSettings("augmented-adversarial", TrainerKind.AugmentedAdversarial, epsilon, norm, Nullable(weight), warmup, StepSize: Nullable(step)))
                 : None);
 
-    private static Validation<Error, Option<TrainerSettings>> LipschitzMargin(IConfigurationSection section) =>
+    private static Validation<Error, Option<TrainerSettings>> Margin(IConfigurationSection section, string name, TrainerKind kind) =>
         (SettingReaders.KnownKeys(section, "Enabled", "Epsilon", "WarmupEpochs", "Temperature"),
                 Enabled(section), SettingReaders.Number(section, "Epsilon", 1.58, 0, MaxRadius, exclusiveMin: true), Warmup(section),
                 SettingReaders.Number(section, "Temperature", 1.0, 0, MaxTemperature, exclusiveMin: true))
             .Apply((_, enabled, epsilon, warmup, temperature) => enabled
-                ? Some(new TrainerSettings("lipschitz-margin", TrainerKind.LipschitzMargin, epsilon, AttackNorm.Two, WarmupEpochs: warmup, Temperature: temperature))
+                ? Some(new TrainerSettings(name, kind, epsilon, AttackNorm.Two, WarmupEpochs: warmup, Temperature: temperature))
                 : None);
 }

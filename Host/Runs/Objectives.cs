@@ -49,7 +49,10 @@ internal static class Objectives
         {
             Weight = Radius(scale, trainer.Weight), StepSize = Radius(scale, trainer.StepSize), WarmupEpochs = trainer.WarmupEpochs, Box = scale.Box(box),
         },
-        TrainerKind.LipschitzMargin => new LipschitzMarginObjective(scale.Radius(trainer.Epsilon)) { WarmupEpochs = trainer.WarmupEpochs, Temperature = trainer.Temperature },
+        TrainerKind.LipschitzMargin or TrainerKind.GloRo => new LipschitzMarginObjective(scale.Radius(trainer.Epsilon))
+        {
+            WarmupEpochs = trainer.WarmupEpochs, Temperature = trainer.Temperature, BottomClass = trainer.Kind == TrainerKind.GloRo,
+        },
         _ => new StandardObjective(),
     };
 

@@ -13,8 +13,8 @@ using static RobustNode.Tests.Host.TrainingJobs;
 namespace RobustNode.Tests.Host;
 
 /// <summary>
-/// The robust trainers in the host: the sections <c>Training:FgsmRs</c>, <c>Trades</c>, <c>GradAlign</c>, <c>Llr</c> and
-/// <c>AugmentedAdversarial</c> are validated like every setting, become the library's objectives in network units, and
+/// The robust trainers in the host: the sections <c>Training:FgsmRs</c>, <c>Trades</c>, <c>GradAlign</c>, <c>Llr</c>,
+/// <c>AugmentedAdversarial</c>, <c>LipschitzMargin</c> and <c>GloRo</c> are validated like every setting, become the library's objectives in network units, and
 /// train beside the others with their names in the reports.
 /// </summary>
 [Collection(nameof(Collections.LibtorchThreadCount))]
@@ -70,6 +70,8 @@ public class RobustTrainerSettingsTests
             ("Experiments:moons:Training:LipschitzMargin:Temperature", 0),
             ("Experiments:mnist-certified:Training:LipschitzMargin:Temperature", "NaN"),
             ("Experiments:mnist-nonexpansive:Training:LipschitzMargin:Temperature", -4),
+            ("Experiments:mnist-dense-certified:Training:GloRo:Temperature", 0),
+            ("Experiments:mnist-dense-certified:Training:GloRo:Norm", "inf"),
             ("Experiments:mnist-nonexpansive:Model:ReadOut", "unit-columns"),
             ("Experiments:mnist-certified:Model:ReadOut", "orthonormal"),
             ("Experiments:mnist-certified:Model:ReadOutBound", 10));
@@ -82,6 +84,8 @@ public class RobustTrainerSettingsTests
             "Experiments:moons:Training:LipschitzMargin:Temperature: must be positive, got 0",
             "Experiments:mnist-certified:Training:LipschitzMargin:Temperature: expected a number, got 'NaN'",
             "Experiments:mnist-nonexpansive:Training:LipschitzMargin:Temperature: must be positive, got -4",
+            "Experiments:mnist-dense-certified:Training:GloRo:Temperature: must be positive, got 0",
+            "Experiments:mnist-dense-certified:Training:GloRo:Norm: unknown setting; known: Enabled, Epsilon, WarmupEpochs, Temperature",
             "Experiments:mnist-nonexpansive:Model:ReadOut: expected spectral, unit-rows or orthonormal, got 'unit-columns'",
             "Experiments:mnist-certified:Model:ReadOutBound: applies to the spectral read-out only; ReadOut = orthonormal keeps",
         ];
@@ -111,7 +115,7 @@ public class RobustTrainerSettingsTests
     }
 
     [Fact]
-    public void A_lipschitz_margin_trainer_takes_its_temperature()
+    public void The_lipschitz_margin_and_gloro_trainers_take_their_temperature_and_form()
     {
         var scale = new InputScale(0.5, 0.25);
         var margin = Assert.IsType<LipschitzMarginObjective>(Objectives.For(
@@ -122,6 +126,12 @@ public class RobustTrainerSettingsTests
             new TrainerSettings("lipschitz-margin", TrainerKind.LipschitzMargin, 0.5, AttackNorm.Two), scale, null));
         Assert.Equal(1.0, plain.Temperature);
         Assert.DoesNotContain("temperature", plain.Describe());
+        Assert.False(margin.BottomClass);
+        Assert.Equal("lipschitz-margin", margin.Name);
+        var gloro = Assert.IsType<LipschitzMarginObjective>(Objectives.For(
+            new TrainerSettings("gloro", TrainerKind.GloRo, 0.5, AttackNorm.Two, WarmupEpochs: 1, Temperature: 4), scale, null));
+        Assert.Equal((2.0, 1, 4.0, true, "gloro"), (gloro.Epsilon, gloro.WarmupEpochs, gloro.Temperature, gloro.BottomClass, gloro.Name));
+        Assert.StartsWith("gloro(epsilon=2", gloro.Describe());
     }
 
     [Fact]

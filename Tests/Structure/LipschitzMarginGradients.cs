@@ -19,7 +19,8 @@ namespace RobustNode.Tests.Structure;
 /// read-out's rows, L_body held fixed as the objective defines it), and to central finite differences of J_ε on a
 /// network whose body bound is locally constant (a contractive gradient-flow block strictly inside its step rule: bound 1),
 /// at temperatures τ = 1 and τ ≠ 1 and with read-outs of rows of norm 1 and of orthonormal rows (the gradient is taken
-/// at the projected weights; the projection follows the optimizer step).
+/// at the projected weights; the projection follows the optimizer step); and the same for GloRo's form, the logits beside
+/// a bottom class ⊥ = max_{j≠y} (z_j + m_j).
 /// </summary>
 [Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class LipschitzMarginGradients
@@ -37,14 +38,19 @@ public sealed class LipschitzMarginGradients
     private static Tensor Labels(Generator g) => randint(0, Classes, [Batch], dtype: int64, generator: g);
 
     [Theory]
-    [InlineData(1, 0.5, 1.0, "free")]
-    [InlineData(2, 1.58, 1.0, "free")]
-    [InlineData(3, 4.0, 1.0, "free")]
-    [InlineData(1, 0.5, 8.0, "free")]
-    [InlineData(2, 1.58, 0.25, "unit-rows")]
-    [InlineData(3, 1.0, 32.0, "unit-rows")]
-    [InlineData(4, 1.58, 16.0, "orthonormal")]
-    public void Lipschitz_margin_gradient_equals_autograd(int seed, double epsilon, double temperature, string readOut)
+    [InlineData(1, 0.5, 1.0, "free", false)]
+    [InlineData(2, 1.58, 1.0, "free", false)]
+    [InlineData(3, 4.0, 1.0, "free", false)]
+    [InlineData(1, 0.5, 8.0, "free", false)]
+    [InlineData(2, 1.58, 0.25, "unit-rows", false)]
+    [InlineData(3, 1.0, 32.0, "unit-rows", false)]
+    [InlineData(4, 1.58, 16.0, "orthonormal", false)]
+    [InlineData(1, 0.5, 1.0, "free", true)]
+    [InlineData(2, 1.58, 4.0, "free", true)]
+    [InlineData(3, 4.0, 1.0, "free", true)]
+    [InlineData(2, 1.58, 0.25, "unit-rows", true)]
+    [InlineData(4, 1.58, 16.0, "orthonormal", true)]
+    public void Lipschitz_margin_gradient_equals_autograd(int seed, double epsilon, double temperature, string readOut, bool bottomClass)
     {
         Initialise();
         using var scope = NewDisposeScope();
@@ -58,7 +64,7 @@ public sealed class LipschitzMarginGradients
         var head = ReadOut(LinearBlock.Create(w2, b2), readOut);
         head.Constrain();
         var network = new Network<Tensor>([LinearBlock.Create(w1, b1), head]);
-        var objective = new LipschitzMarginObjective(epsilon) { WarmupEpochs = 2, Temperature = temperature };
+        var objective = new LipschitzMarginObjective(epsilon) { WarmupEpochs = 2, Temperature = temperature, BottomClass = bottomClass };
         var result = Ok(objective.Evaluate(network, x, CrossEntropyLoss.Create(labels), new ObjectiveContext(5, 0, 1)));
 
         // The same computation in autograd: L_body = ‖W₁‖₂ (a constant), the margin through the rows of W₂.
@@ -68,10 +74,14 @@ public sealed class LipschitzMarginGradients
         var onehot = nn.functional.one_hot(labels, Classes).to(float64);
         var difference = p[2].index_select(0, labels).unsqueeze(1) - p[2].unsqueeze(0);                 // [B, C, d]: w_y − w_j
         var pairNorms = (difference.pow(2).sum(-1) + onehot).sqrt() * (1 - onehot);                      // 0 on the label, finite gradient
-        var loss = nn.functional.cross_entropy(temperature * (z + epsilon * body * pairNorms), labels);
+        var raised = z + epsilon * body * pairNorms;
+        // GloRo: the logits beside ⊥ = max_{j≠y} of the raised ones; otherwise every wrong logit raised.
+        var scores = bottomClass ? cat([z, (raised - 1e9 * onehot).max(1, keepdim: true).values], 1) : raised;
+        var loss = nn.functional.cross_entropy(temperature * scores, labels);
         var expected = autograd.grad([loss], p);
 
-        Assert.Equal(loss.item<double>(), result.Objective, 12);
+        Assert.True(Math.Abs(loss.item<double>() - result.Objective) <= 1e-12 * Math.Max(1, Math.Abs(result.Objective)),
+            $"objective: autograd {loss.item<double>():R}, closed form {result.Objective:R}");
         Assert.Equal(nn.functional.cross_entropy(z, labels).item<double>(), result.Loss, 12);
         for (int i = 0; i < p.Length; i++)
             Assert.True(MaxAbsDifference(expected[i], result.Gradients[i]) < 1e-10,
@@ -79,12 +89,15 @@ public sealed class LipschitzMarginGradients
     }
 
     [Theory]
-    [InlineData(4, 1.0, 1.0, "free")]
-    [InlineData(5, 2.5, 1.0, "free")]
-    [InlineData(4, 1.0, 16.0, "unit-rows")]
-    [InlineData(6, 0.5, 4.0, "free")]
-    [InlineData(7, 1.58, 8.0, "orthonormal")]
-    public void Lipschitz_margin_gradient_matches_finite_differences(int seed, double epsilon, double temperature, string readOut)
+    [InlineData(4, 1.0, 1.0, "free", false)]
+    [InlineData(5, 2.5, 1.0, "free", false)]
+    [InlineData(4, 1.0, 16.0, "unit-rows", false)]
+    [InlineData(6, 0.5, 4.0, "free", false)]
+    [InlineData(7, 1.58, 8.0, "orthonormal", false)]
+    [InlineData(4, 1.0, 1.0, "free", true)]
+    [InlineData(6, 0.5, 4.0, "free", true)]
+    [InlineData(7, 1.58, 8.0, "orthonormal", true)]
+    public void Lipschitz_margin_gradient_matches_finite_differences(int seed, double epsilon, double temperature, string readOut, bool bottomClass)
     {
         Initialise();
         using var scope = NewDisposeScope();
@@ -103,7 +116,7 @@ public sealed class LipschitzMarginGradients
         Assert.Equal(1.0, Ok(LipschitzBounds.Of(new Network<Tensor>([network.Blocks[0]]), [1, Inputs])).Value);
         var x = randn([Batch, Inputs], dtype: float64, generator: g);
         var loss = CrossEntropyLoss.Create(Labels(g));
-        var objective = new LipschitzMarginObjective(epsilon) { Temperature = temperature };
+        var objective = new LipschitzMarginObjective(epsilon) { Temperature = temperature, BottomClass = bottomClass };
         var context = new ObjectiveContext(0, 0, 1);
         var result = Ok(objective.Evaluate(network, x, loss, context));
 

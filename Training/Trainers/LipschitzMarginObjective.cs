@@ -1,5 +1,6 @@
 using LanguageExt;
 using LanguageExt.Common;
+using RobustNode.Core.Engines;
 using RobustNode.Core.Losses;
 using RobustNode.Sensitivity.Lipschitz;
 using RobustNode.Sensitivity.Networks;
@@ -13,19 +14,24 @@ namespace RobustNode.Training.Trainers;
 /// J_ε = mean ᵢ ℓ(τ (zᵢ + mᵢ), yᵢ),   m_ij = ε K_{yᵢ j} (j ≠ yᵢ), m_{i yᵢ} = 0,
 /// with K_ij the Lipschitz bound of z_i − z_j (<see cref="LogitDifferenceBound"/>: L_body ‖w_i − w_j‖₂ through an affine
 /// read-out W, √2 L otherwise). A sample whose shifted logits still put yᵢ first is certified at radius ε, so driving
-/// J_ε down drives the certified accuracy at ε up. τ = 1 is Tsuzuku et al.'s loss.
+/// J_ε down drives the certified accuracy at ε up. τ = 1 is Tsuzuku et al.'s loss. With <see cref="BottomClass"/> the
+/// raised logits meet the cross-entropy as GloRo's bottom class instead, J_ε = mean ᵢ ℓ_⊥(zᵢ) with
+/// z_⊥ = max_{j≠yᵢ} (z_j + m_ij) beside the unraised logits (<see cref="BottomClassLoss{T}"/>).
 /// </summary>
 /// <remarks>
 /// <para>Tsuzuku, Sato &amp; Sugiyama, "Lipschitz-Margin Training: Scalable Certification of Perturbation Invariance for
 /// Deep Neural Networks", NeurIPS 2018 (the margin √2 L ε added to every wrong logit); the pairwise read-out margin
-/// is GloRo's (Leino, Wang &amp; Fredrikson, ICML 2021, §3), whose ⊥ logit max_j (z_j + m_j) is replaced here by the
-/// soft maximum of the cross-entropy over the raised logits.</para>
+/// is GloRo's (Leino, Wang &amp; Fredrikson, ICML 2021, §3), whose ⊥ logit max_j (z_j + m_j) the default form replaces
+/// by the soft maximum of the cross-entropy over the raised logits. The two differ in what they reward: the raised
+/// cross-entropy pushes every wrong class away by its margin, GloRo's only the one that threatens the certificate and
+/// otherwise rewards the clean gap.</para>
 /// <para>Temperature (Béthune et al., "Pay attention to your loss: understanding misconceptions about 1-Lipschitz neural
 /// networks", NeurIPS 2022): z and m both scale with the read-out, so without a floor on that scale the objective can
 /// trade every gap for a smaller margin down to W = 0, where J = log C. With a read-out whose scale is fixed (rows of
 /// norm 1), τ is the one scale left: a large τ makes the loss a hinge on the certified margin (robustness), a small one
 /// keeps rewarding larger gaps of already certified samples (accuracy).</para>
-/// <para>Gradient. With P = ∂J_ε/∂z = τ (softmax(τ (z + m)) − e_y)/B per row, the logits' part flows back through the network's
+/// <para>Gradient. With P = ∂J_ε/∂z = τ (softmax(τ (z + m)) − e_y)/B per row (GloRo's: P = ∂J_ε/∂m, τ P_⊥ at the class
+/// that raised ⊥), the logits' part flows back through the network's
 /// adjoint sweeps (<see cref="LossDerivatives.Gradient{T}"/> with the offset loss); the margin's dependence on the read-out
 /// rows is differentiated in closed form: ∂m_ij/∂w_{yᵢ} = ε L_body u_ij, ∂m_ij/∂w_j = −ε L_body u_ij, u_ij =
 /// (w_{yᵢ} − w_j)/‖w_{yᵢ} − w_j‖₂, so ∂J_ε/∂w_{yᵢ} gains Σ_{j≠yᵢ} P_ij ε L_body u_ij and ∂J_ε/∂w_j loses P_ij ε L_body u_ij
@@ -41,8 +47,11 @@ public sealed record LipschitzMarginObjective(double Epsilon) : ITrainingObjecti
     /// <summary>The temperature τ &gt; 0 the cross-entropy sees the raised logits at (1: Tsuzuku et al.'s loss).</summary>
     public double Temperature { get; init; } = 1;
 
+    /// <summary>GloRo's bottom class ⊥ in place of the raised cross-entropy (report name <c>gloro</c>).</summary>
+    public bool BottomClass { get; init; }
+
     /// <inheritdoc/>
-    public string Name => "lipschitz-margin";
+    public string Name => BottomClass ? "gloro" : "lipschitz-margin";
 
     /// <inheritdoc/>
     public Fin<ITrainingObjective> Validate() => ObjectiveChecks.Collect(this, ObjectiveChecks.Radius(Epsilon)
@@ -60,6 +69,9 @@ public sealed record LipschitzMarginObjective(double Epsilon) : ITrainingObjecti
         if (loss is not IClassificationLoss<T> { ScoresAreFinalStates: true } classes)
             return FinFail<ObjectiveResult<T>>(TrainingErrors.InvalidConfiguration("objective",
                 "Lipschitz-margin training needs a classification loss of the network's logits (class labels, no read-out in the loss)"));
+        if (BottomClass && loss is not CrossEntropyLoss<T>)
+            return FinFail<ObjectiveResult<T>>(TrainingErrors.InvalidConfiguration("objective",
+                $"GloRo training adds its bottom class to a cross-entropy, got the loss '{loss.Name}'"));
         var engine = model.Engine;
         double epsilon = Warmup.Ramp(Epsilon, context.Epoch, WarmupEpochs);
         return LogitDifferenceBound.Of(model, engine.Shape(x)).Bind(bounds =>
@@ -71,9 +83,7 @@ public sealed record LipschitzMarginObjective(double Epsilon) : ITrainingObjecti
             for (int i = 0; i < batch; i++)
                 for (int j = 0; j < c; j++)
                     offsets[i * c + j] = j == labels[i] ? 0 : epsilon * bounds.Of(labels[i], j);
-            // ℓ(τ (z + m)): the offset first, then the temperature (τ = 1 leaves the loss itself, bit for bit).
-            var scaled = Temperature == 1 ? loss : new TemperedLoss<T>(loss, Temperature);
-            var shifted = new OffsetLoss<T>(scaled, engine.FromValues(offsets, x, batch, c));
+            var (shifted, offsetGradient) = MarginLoss(loss, engine, labels, offsets, c, x);
             return LossDerivatives.ControlGradient(model, x, shifted).Map(g =>
             {
                 var gradients = g.ControlGradients.ToArray();
@@ -81,7 +91,7 @@ public sealed record LipschitzMarginObjective(double Epsilon) : ITrainingObjecti
                 {
                     int weight = gradients.Length - 2;   // the read-out's W, before its bias
                     var head = (LinearBlock<T>)((Network<T>)model).Blocks[^1];
-                    var rows = engine.ToArray(shifted.Gradient(g.FinalState));
+                    var rows = offsetGradient(g.FinalState);
                     var extra = MarginWeightGradient(engine.ToArray(head.Weight), rows, labels, c, epsilon * bounds.Body.Value);
                     gradients[weight] = engine.Add(gradients[weight], engine.FromValues(extra, gradients[weight], engine.Shape(head.Weight)));
                 }
@@ -90,6 +100,20 @@ public sealed record LipschitzMarginObjective(double Epsilon) : ITrainingObjecti
                 return result.Keep(engine);
             });
         });
+    }
+
+    // The loss at the margins m and its gradient ∂ℓ/∂m at the logits.
+    private (ILoss<T> Loss, Func<T, double[]> OffsetGradient) MarginLoss<T>(ILoss<T> loss, IEngine<T> engine, int[] labels, double[] offsets, int classes, T like)
+    {
+        if (BottomClass)
+        {
+            var bottom = new BottomClassLoss<T>(engine, labels.Select(l => (long)l).ToArray(), offsets, classes, Temperature);
+            return (bottom, bottom.OffsetGradient);
+        }
+        // ℓ(τ (z + m)): the offset first, then the temperature (τ = 1 leaves the loss itself, bit for bit); ∂ℓ/∂m = ∂ℓ/∂z.
+        var scaled = Temperature == 1 ? loss : new TemperedLoss<T>(loss, Temperature);
+        var shifted = new OffsetLoss<T>(scaled, engine.FromValues(offsets, like, labels.Length, classes));
+        return (shifted, z => engine.ToArray(shifted.Gradient(z)));
     }
 
     /// <summary>
@@ -123,6 +147,6 @@ public sealed record LipschitzMarginObjective(double Epsilon) : ITrainingObjecti
 
     /// <inheritdoc/>
     public string Describe() => Temperature == 1
-        ? FormattableString.Invariant($"lipschitz-margin(epsilon={Epsilon:R}, warmup={WarmupEpochs})")
-        : FormattableString.Invariant($"lipschitz-margin(epsilon={Epsilon:R}, warmup={WarmupEpochs}, temperature={Temperature:R})");
+        ? FormattableString.Invariant($"{Name}(epsilon={Epsilon:R}, warmup={WarmupEpochs})")
+        : FormattableString.Invariant($"{Name}(epsilon={Epsilon:R}, warmup={WarmupEpochs}, temperature={Temperature:R})");
 }
