@@ -6,6 +6,7 @@ using RobustNode.Core.Spectral;
 using RobustNode.Core.Tableaux;
 using static LanguageExt.Prelude;
 using static TorchSharp.torch;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace RobustNode.Core.Fields;
 
@@ -178,16 +179,10 @@ public sealed class GradientFlowField<T> : IVectorField<T>, ILipschitzField, ISt
             double length = Math.Sqrt(v.Sum(x => x * x));
             if (length == 0 || !double.IsFinite(length)) break;
             for (int j = 0; j < Dim; j++) v[j] /= length;
-            for (int r = 0; r < Rows; r++)
-            {
-                double sum = 0;
-                for (int j = 0; j < Dim; j++) sum += a[r * Dim + j] * v[j];
-                u[r] = sum;
-            }
+            for (int r = 0; r < Rows; r++) u[r] = TensorPrimitives.Dot(a.AsSpan(r * Dim, Dim), v);
             estimate = Math.Sqrt(u.Sum(x => x * x));
             System.Array.Clear(v);
-            for (int r = 0; r < Rows; r++)
-                for (int j = 0; j < Dim; j++) v[j] += a[r * Dim + j] * u[r];
+            for (int r = 0; r < Rows; r++) TensorPrimitives.MultiplyAdd(a.AsSpan(r * Dim, Dim), u[r], v, v);
         }
         return estimate;
     }

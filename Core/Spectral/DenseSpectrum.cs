@@ -88,23 +88,17 @@ internal static class DenseSpectrum
     private static double[] TimesGramFunction(ReadOnlySpan<double> a, int rows, int cols, double[] vectors, double[] d, bool right)
     {
         int n = d.Length;
-        var p = new double[n * n];
+        // P = (Q diag d) Qᵀ and then A P or P A, by the managed engine's vectorised product.
+        var scaled = new double[n * n];
         for (int i = 0; i < n; i++)
-            for (int j = 0; j < n; j++)
-            {
-                double s = 0;
-                for (int k = 0; k < n; k++) s += vectors[i * n + k] * d[k] * vectors[j * n + k];
-                p[i * n + j] = s;
-            }
+            for (int k = 0; k < n; k++) scaled[i * n + k] = vectors[i * n + k] * d[k];
+        var transposed = new double[n * n];
+        DenseKernels<double>.Transpose(vectors, n, n, transposed);
+        var p = new double[n * n];
+        DenseKernels<double>.Product(scaled, n, 1, transposed, n, default, p, n, n, n, n);
         var result = new double[rows * cols];
-        for (int r = 0; r < rows; r++)
-            for (int c = 0; c < cols; c++)
-            {
-                double s = 0;
-                if (right) for (int k = 0; k < cols; k++) s += a[r * cols + k] * p[k * cols + c];
-                else for (int k = 0; k < rows; k++) s += p[r * rows + k] * a[k * cols + c];
-                result[r * cols + c] = s;
-            }
+        if (right) DenseKernels<double>.Product(a, cols, 1, p, cols, default, result, cols, rows, cols, cols);
+        else DenseKernels<double>.Product(p, rows, 1, a, cols, default, result, cols, rows, cols, rows);
         return result;
     }
 
