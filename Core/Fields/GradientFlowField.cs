@@ -28,7 +28,7 @@ namespace RobustNode.Core.Fields;
 /// (arXiv:2306.17332); Meunier et al. 2022 (convex potential layers).
 /// </remarks>
 /// <typeparam name="T">The engine's tensor type.</typeparam>
-public sealed class GradientFlowField<T> : IVectorField<T>, ILipschitzField, IStepConstrainedField
+public sealed class GradientFlowField<T> : IVectorField<T>, ILipschitzField, IStepConstrainedField, IReparametrisedField<T>
 {
     /// <inheritdoc/>
     public IEngine<T> Engine { get; }
@@ -125,12 +125,14 @@ public sealed class GradientFlowField<T> : IVectorField<T>, ILipschitzField, ISt
         Enumerable.Range(0, Grid.Layers).Select(k => new StepRuleCheck(k, Directions[k], stepSize * LipschitzConstant(k), Rule.Budget(Directions[k]))).ToArray();
 
     /// <summary>
-    /// Clips the singular values of every A_k to √(c/(h L_σ)) — the Euclidean projection onto the rule — in place (a
+    /// Clips the singular values of every A_k to ρ = √(c/(h L_σ)) — the Euclidean projection onto the rule — in place (a
     /// relative margin of 1e-9 below the bound — 1e-5 in single precision — keeps the rule after rounding). The norms are
     /// exact, also when <see cref="ConstraintNorm.Tracked"/> is asked for, except on layers whose shorter side exceeds
     /// <see cref="DenseSpectrum.JacobiLimit"/>: there a tracked projection rescales A_k onto the radius when a power-iteration
     /// estimate, warm-started at the last call's vector, exceeds it (as the convolutional layers do), since exact singular
     /// values at every optimizer step would cost more than the step; a proven projection clips exactly and forgets the vectors.
+    /// Under <see cref="StepRuleEnforcement.Normalisation"/> every layer is rescaled to ‖A_k‖₂ = ρ instead, from below as
+    /// from above (by the same exact or tracked norm).
     /// </summary>
     public void Constrain(double stepSize, ConstraintNorm norm = ConstraintNorm.Proven)
     {
@@ -143,12 +145,13 @@ public sealed class GradientFlowField<T> : IVectorField<T>, ILipschitzField, ISt
             double radius = Math.Sqrt(Rule.Budget(Directions[k]) / (stepSize * Activation.SlopeBound)) * (1 - margin);
             var values = Engine.ToArray(_layerWeights[k]);
             double[] projected;
-            if (tracked)
+            if (tracked || Normalised)
             {
-                double estimate = Tracked(k, values);
-                if (!(estimate > radius)) continue;
+                if (!tracked) _tracked[k] = null;
+                double measured = tracked ? Tracked(k, values) : DenseSpectrum.SpectralNorm(values, Rows, Dim);
+                if (!(measured > radius) && !(Normalised && measured > 0 && measured < radius)) continue;
                 projected = values;
-                for (int i = 0; i < projected.Length; i++) projected[i] *= radius / estimate;
+                for (int i = 0; i < projected.Length; i++) projected[i] *= radius / measured;
             }
             else
             {
@@ -158,6 +161,43 @@ public sealed class GradientFlowField<T> : IVectorField<T>, ILipschitzField, ISt
             }
             Engine.CopyInPlace(_layerWeights[k], Engine.FromValues(projected, _layerWeights[k], Rows, Dim));
         }
+    }
+
+    private bool Normalised => Rule.Enforcement == StepRuleEnforcement.Normalisation;
+
+    /// <summary>
+    /// Under <see cref="StepRuleEnforcement.Normalisation"/>: the gradient with respect to the free matrix of the layer
+    /// A ↦ ρA/‖A‖₂ at a free matrix of norm ρ (where the layer is A itself), G − (⟨G, A⟩/‖A‖₂) u vᵀ with (u, v) the top
+    /// singular pair — from d‖A‖₂ = uᵀ dA v — from the tracked power iteration (warm-started, as the tracked projection's;
+    /// exact once it has converged). Biases are free; under projection every gradient passes unchanged.
+    /// </summary>
+    public IReadOnlyList<T> FreeParameterGradients(IReadOnlyList<T> controlGradients)
+    {
+        if (!Normalised) return controlGradients;
+        var a = Engine.ToArray(Weights);
+        var g = Engine.ToArray(controlGradients[0]);
+        int size = Rows * Dim;
+        for (int k = 0; k < Grid.Layers; k++)
+        {
+            var ak = a.AsSpan(k * size, size);
+            var layer = ak.ToArray();
+            double norm = Tracked(k, layer);
+            if (!(norm > 0) || !double.IsFinite(norm)) continue;
+            // v̂ from the carried vector AᵀA v̂_prev, u = A v̂ / ‖A v̂‖.
+            var v = _tracked[k]!.ToArray();
+            double length = Math.Sqrt(TensorPrimitives.Dot<double>(v, v));
+            if (!(length > 0) || !double.IsFinite(length)) continue;
+            TensorPrimitives.Divide(v, length, v);
+            var u = new double[Rows];
+            for (int r = 0; r < Rows; r++) u[r] = TensorPrimitives.Dot(layer.AsSpan(r * Dim, Dim), v);
+            double sigma = Math.Sqrt(TensorPrimitives.Dot<double>(u, u));
+            if (!(sigma > 0)) continue;
+            TensorPrimitives.Divide(u, sigma, u);
+            var gk = g.AsSpan(k * size, size);
+            double along = TensorPrimitives.Dot<double>(gk, ak) / sigma;
+            for (int r = 0; r < Rows; r++) TensorPrimitives.MultiplyAdd(v, -along * u[r], gk.Slice(r * Dim, Dim), gk.Slice(r * Dim, Dim));
+        }
+        return [Engine.FromValues(g, controlGradients[0], Grid.Layers, Rows, Dim), .. controlGradients.Skip(1)];
     }
 
     // ‖A v‖ after a few power steps v ← AᵀA v / ‖AᵀA v‖ from the carried vector (a lower bound of ‖A‖₂); the first call of

@@ -21,6 +21,9 @@ namespace RobustNode.Core.Fields;
 /// <param name="Expansive">The bound c of h·L_σ·‖A‖² on expansive layers, positive.</param>
 public sealed record GradientFlowStepRule(double Contractive = 2, double Expansive = 1)
 {
+    /// <summary>How training keeps the rule: projection (the default) or spectral normalisation.</summary>
+    public StepRuleEnforcement Enforcement { get; init; } = StepRuleEnforcement.Projection;
+
     /// <summary>Non-expansive contractive steps (c = 2) and expansive steps of bound 2 each (c = 1).</summary>
     public static GradientFlowStepRule Default { get; } = new();
 

@@ -20,8 +20,8 @@ namespace RobustNode.Host.Experiments;
 /// <c>AbsoluteTolerance</c> (giving a tolerance makes the steps adaptive, as in problem files), <c>MaxSteps</c>,
 /// <c>Adjoint</c> (discrete, stored, checkpoint, backsolve), <c>Seed</c> and <c>Engine</c> (auto or an engine's name; default
 /// the <c>Engine:Name</c> setting), resolved for the network: point clouds are dense, images need convolutions. Both take
-/// <c>Field</c> = gradient-flow with <c>Rows</c>, <c>Directions</c>, <c>BlockBound</c> (and <c>Activation</c> for images)
-/// for a block of gradient-flow layers; its default solver is euler. Images also take <c>StemBound</c> and
+/// <c>Field</c> = gradient-flow with <c>Rows</c>, <c>Directions</c>, <c>BlockBound</c>, <c>StepRule</c> (projection, the
+/// default, or normalisation: dense layers only) (and <c>Activation</c> for images) for a block of gradient-flow layers; its default solver is euler. Images also take <c>StemBound</c> and
 /// <c>ReadOutBound</c>: the operator-norm bounds the stem convolutions and the read-out keep during training (absent:
 /// unconstrained), <c>Features</c> (average-pooling, the default, or flatten): what the read-out sees, and <c>Stem</c>
 /// (strided, the default, or space-to-depth): how the stem downsamples, and <c>ReadOut</c>: spectral (the default: ‖W‖₂ ≤
@@ -34,7 +34,13 @@ internal static class ModelSettingsReader
     private static readonly string[] SolverKeys = ["Solver", "StepsPerLayer", "Adaptive", "RelativeTolerance", "AbsoluteTolerance", "MaxSteps", "Adjoint", "Seed", "Engine"];
 
     /// <summary>The keys of gradient-flow layers (<c>Field = gradient-flow</c>).</summary>
-    private static readonly string[] GradientFlowKeys = ["Field", "Rows", "Directions", "BlockBound"];
+    private static readonly string[] GradientFlowKeys = ["Field", "Rows", "Directions", "BlockBound", "StepRule"];
+
+    // How training keeps gradient-flow layers on their step rule.
+    private static readonly Dictionary<string, StepRuleEnforcement> StepRules = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["projection"] = StepRuleEnforcement.Projection, ["normalisation"] = StepRuleEnforcement.Normalisation,
+    };
 
     // What the read-out of an image network sees: the channel means or every feature.
     private static readonly Dictionary<string, bool> ReadOutFeatures = new(StringComparer.OrdinalIgnoreCase) { ["average-pooling"] = false, ["flatten"] = true };
@@ -114,7 +120,10 @@ internal static class ModelSettingsReader
         var shape = (SettingReaders.Integer(model, "Width", 64, 4, 4096),
                 SettingReaders.Integer(model, "Layers", 6, 1, MaxLayers),
                 SettingReaders.Number(model, "T", 1.0, 0, MaxFinalTime, exclusiveMin: true),
-                activation.Bind(a => GradientFlow(model, a)),
+                activation.Bind(a => GradientFlow(model, a)).Bind(flow => flow.Exists(f => f.Enforcement == StepRuleEnforcement.Normalisation)
+                    ? Fail<Error, Option<GradientFlowLayers>>(HostErrors.Configuration($"{model.Path}:StepRule",
+                        "normalisation is for dense gradient-flow layers; convolutional ones keep their rule by projection"))
+                    : Success<Error, Option<GradientFlowLayers>>(flow)),
                 SettingReaders.OptionalNumber(model, "StemBound", 0, 1e6, exclusiveMin: true),
                 ReadOut(model),
                 SettingReaders.Choice(model, "Features", false, ReadOutFeatures),
@@ -158,19 +167,22 @@ internal static class ModelSettingsReader
     /// <summary>
     /// <c>Field</c> (node or gradient-flow) and, for gradient-flow layers, <c>Rows</c> (m of each A_k, filters of each
     /// kernel; default the state's width), <c>Directions</c> (a list of contractive / expansive, repeated over the layers;
-    /// default contractive) and <c>BlockBound</c> (Λ ≥ 1 kept by the expansive layers); null for the neural-ODE field.
+    /// default contractive), <c>BlockBound</c> (Λ ≥ 1 kept by the expansive layers) and <c>StepRule</c> (projection or
+    /// normalisation); null for the neural-ODE field.
     /// </summary>
     private static Validation<Error, Option<GradientFlowLayers>> GradientFlow(IConfigurationSection model, Activation activation) =>
         SettingReaders.Choice(model, "Field", false, Fields).Bind(flow => flow
-            ? (SettingReaders.Integer(model, "Rows", 0, 1, 4096), Directions(model), SettingReaders.OptionalNumber(model, "BlockBound", 1, 1e6))
-                .Apply((rows, directions, bound) => new GradientFlowLayers(
-                    string.IsNullOrWhiteSpace(model["Rows"]) ? null : rows, activation, directions, bound.MatchUnsafe(b => (double?)b, () => null)))
+            ? (SettingReaders.Integer(model, "Rows", 0, 1, 4096), Directions(model), SettingReaders.OptionalNumber(model, "BlockBound", 1, 1e6),
+                    SettingReaders.Choice(model, "StepRule", StepRuleEnforcement.Projection, StepRules))
+                .Apply((rows, directions, bound, rule) => new GradientFlowLayers(
+                    string.IsNullOrWhiteSpace(model["Rows"]) ? null : rows, activation, directions, bound.MatchUnsafe(b => (double?)b, () => null))
+                    { Enforcement = rule })
                 .Bind(layers => layers.Pattern.Contains(FlowDirection.Contractive) && !activation.Monotone
                     ? Fail<Error, Option<GradientFlowLayers>>(HostErrors.Configuration($"{model.Path}:Activation",
                         Activation.NotAPotentialGradient(activation.Name)))
                     : Success<Error, Option<GradientFlowLayers>>(Some(layers)))
-            : (NotForNeuralOde(model, "Rows"), NotForNeuralOde(model, "Directions"), NotForNeuralOde(model, "BlockBound"))
-                .Apply((_, _, _) => Option<GradientFlowLayers>.None));
+            : (NotForNeuralOde(model, "Rows"), NotForNeuralOde(model, "Directions"), NotForNeuralOde(model, "BlockBound"), NotForNeuralOde(model, "StepRule"))
+                .Apply((_, _, _, _) => Option<GradientFlowLayers>.None));
 
     /// <summary>
     /// <c>Activation</c>; for gradient-flow layers a known non-monotone activation (GELU, SiLU, …) is refused as what it is,

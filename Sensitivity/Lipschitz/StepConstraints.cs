@@ -31,6 +31,30 @@ public static class StepConstraints
         return FinSucc(unit);
     }
 
+    /// <summary>
+    /// The gradient with respect to the model's free parameters from the one with respect to its parameters, block by
+    /// block in the order of <see cref="IBlock{T}.Parameters"/>: fields that reparametrise their controls
+    /// (<see cref="IReparametrisedField{T}"/>) map theirs, every other gradient passes unchanged.
+    /// </summary>
+    public static IReadOnlyList<T> FreeParameterGradients<T>(IBlock<T> model, IReadOnlyList<T> gradients)
+    {
+        if (gradients.Count != model.Parameters.Count)
+            throw new ArgumentException($"expected {model.Parameters.Count} gradients, got {gradients.Count}", nameof(gradients));
+        if (model is Network<T> network)
+        {
+            var result = new List<T>(gradients.Count);
+            int offset = 0;
+            foreach (var block in network.Blocks)
+            {
+                int n = block.Parameters.Count;
+                result.AddRange(FreeParameterGradients(block, gradients.Skip(offset).Take(n).ToArray()));
+                offset += n;
+            }
+            return result;
+        }
+        return model is OdeBlock<T> { Field: IReparametrisedField<T> field } ? field.FreeParameterGradients(gradients) : gradients;
+    }
+
     /// <summary>Every constrained layer of the model against its rule, block by block in order.</summary>
     public static Fin<IReadOnlyList<StepRuleCheck>> Check<T>(IBlock<T> model)
     {

@@ -105,7 +105,10 @@ public sealed class CertifyVerbTests
             ("Experiments:spirals-nonexpansive:Model:Adaptive", true),
             ("Experiments:spirals-nonexpansive:Model:Solver", "dopri5"),
             ("Experiments:mnist-nonexpansive:Model:Field", "gradient-descent"),
-            ("Experiments:fashion-mnist-nonexpansive:Model:Activation", "gelu"));
+            ("Experiments:fashion-mnist-nonexpansive:Model:Activation", "gelu"),
+            ("Experiments:spirals:Model:StepRule", "normalisation"),
+            ("Experiments:moons-nonexpansive:Model:StepRule", "renormalisation"),
+            ("Experiments:fashion-mnist-certified:Model:StepRule", "normalisation"));
         var run = Robustnode.Run(folder, ["train", "--experiment", "moons-nonexpansive"], settings);
         Assert.Equal(ExitCodes.InvalidInput, run.ExitCode);
         Assert.Contains("Experiments:moons:Model:Rows: applies to gradient-flow layers only; set Field = gradient-flow", run.Error);
@@ -113,5 +116,8 @@ public sealed class CertifyVerbTests
         Assert.Contains("Experiments:spirals-nonexpansive:Model:Adaptive: gradient-flow layers keep a step-size rule", run.Error);
         Assert.Contains("Experiments:mnist-nonexpansive:Model:Field: expected node or gradient-flow, got 'gradient-descent'", run.Error);
         Assert.Contains("Experiments:fashion-mnist-nonexpansive:Model:Activation: 'gelu' is not monotone, so it is not the derivative of a convex potential", run.Error);
+        Assert.Contains("Experiments:spirals:Model:StepRule: applies to gradient-flow layers only", run.Error);
+        Assert.Contains("Experiments:moons-nonexpansive:Model:StepRule: expected projection or normalisation, got 'renormalisation'", run.Error);
+        Assert.Contains("Experiments:fashion-mnist-certified:Model:StepRule: normalisation is for dense gradient-flow layers", run.Error);
     }
 }

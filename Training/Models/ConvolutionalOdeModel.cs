@@ -90,6 +90,9 @@ public sealed record ConvolutionalOdeModel(int InputChannels = 1, int ImageSize 
             var problems = flow.Problems(Layers).ToList();
             if (solver.Controller.IsAdaptive)
                 problems.Add(TrainingErrors.InvalidConfiguration("model.solver", "gradient-flow layers keep a step-size rule, so they need constant steps, not adaptive ones"));
+            if (flow.Enforcement == StepRuleEnforcement.Normalisation)
+                problems.Add(TrainingErrors.InvalidConfiguration("model.stepRule",
+                    "normalisation is for dense gradient-flow layers; convolutional ones keep their rule by projection"));
             if (problems.Count > 0) return TrainingErrors.All(problems).Map(_ => default(Network<Tensor>)!);
         }
         var network = Initialised(solver, adjoint, seed, dtype);

@@ -17,6 +17,9 @@ namespace RobustNode.Training.Models;
 /// <param name="BlockBound">Λ ≥ 1 kept by the block's expansive layers, or null.</param>
 public sealed record GradientFlowLayers(int? Rows, Activation Activation, IReadOnlyList<FlowDirection> Pattern, double? BlockBound = null)
 {
+    /// <summary>How training keeps the layers on their step rule: projection (the default) or spectral normalisation.</summary>
+    public StepRuleEnforcement Enforcement { get; init; } = StepRuleEnforcement.Projection;
+
     /// <summary>Non-expansive layers of the given activation (every layer contractive).</summary>
     public static GradientFlowLayers NonExpansive(Activation activation, int? rows = null) => new(rows, activation, [FlowDirection.Contractive]);
 
@@ -27,7 +30,8 @@ public sealed record GradientFlowLayers(int? Rows, Activation Activation, IReadO
     public GradientFlowStepRule Rule(int layers)
     {
         int expansive = Directions(layers).Count(d => d == FlowDirection.Expansive);
-        return BlockBound is { } bound ? GradientFlowStepRule.ForBlockBound(bound, expansive) : GradientFlowStepRule.Default;
+        var rule = BlockBound is { } bound ? GradientFlowStepRule.ForBlockBound(bound, expansive) : GradientFlowStepRule.Default;
+        return rule with { Enforcement = Enforcement };
     }
 
     /// <summary>Every problem of the settings, each naming its key.</summary>
@@ -44,7 +48,7 @@ public sealed record GradientFlowLayers(int? Rows, Activation Activation, IReadO
             yield return TrainingErrors.InvalidConfiguration("model.blockBound", "is for blocks with expansive layers, but every layer is contractive");
     }
 
-    /// <summary>Canonical text: "gradient-flow(rows=8, activation=relu, directions=contractive/expansive, blockBound=2)".</summary>
+    /// <summary>Canonical text: "gradient-flow(rows=8, activation=relu, directions=contractive/expansive, blockBound=2)", with ", stepRule=normalisation" when normalised.</summary>
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"gradient-flow(rows={(Rows is { } r ? r.ToString(CultureInfo.InvariantCulture) : "width")}, activation={Activation.Name}, directions={string.Join('/', Pattern.Select(d => d.Name()))}{(BlockBound is { } b ? $", blockBound={b:R}" : "")})");
+        $"gradient-flow(rows={(Rows is { } r ? r.ToString(CultureInfo.InvariantCulture) : "width")}, activation={Activation.Name}, directions={string.Join('/', Pattern.Select(d => d.Name()))}{(BlockBound is { } b ? $", blockBound={b:R}" : "")}{(Enforcement == StepRuleEnforcement.Normalisation ? ", stepRule=normalisation" : "")})");
 }

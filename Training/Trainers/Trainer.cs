@@ -85,7 +85,9 @@ public static class Trainer
                 if (result.Gradients.Count != parameters.Count)
                     return FinFail<EpochMetrics>(At(TrainingErrors.InvalidConfiguration("objective",
                         $"returned {result.Gradients.Count} gradients for {parameters.Count} parameters"), epoch, b));
-                options.Optimizer.Step(state.Optimizer, parameters, result.Gradients, learningRate);
+                // Normalised layers: the optimizer follows the gradient through the normalisation (StepRuleEnforcement).
+                var gradients = constrained ? StepConstraints.FreeParameterGradients(state.Model, result.Gradients) : result.Gradients;
+                options.Optimizer.Step(state.Optimizer, parameters, gradients, learningRate);
                 if (constrained)
                 {
                     var restored = StepConstraints.Restore(state.Model, ConstraintNorm.Tracked);
