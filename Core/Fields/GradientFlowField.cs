@@ -147,7 +147,9 @@ public sealed class GradientFlowField<T> : IVectorField<T>, ILipschitzField, ISt
             double[] projected;
             if (tracked || Normalised)
             {
-                if (!tracked) _tracked[k] = null;
+                // A proven projection forgets the carried vectors; a per-step one on a small layer keeps them for the
+                // gradient through the normalisation (rescaling leaves the singular vectors as they are).
+                if (norm == ConstraintNorm.Proven) _tracked[k] = null;
                 double measured = tracked ? Tracked(k, values) : DenseSpectrum.SpectralNorm(values, Rows, Dim);
                 if (!(measured > radius) && !(Normalised && measured > 0 && measured < radius)) continue;
                 projected = values;

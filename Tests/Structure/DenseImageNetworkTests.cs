@@ -44,7 +44,7 @@ public sealed class DenseImageNetworkTests
         Assert.Contains(train.Log, l => l.Contains("Engine: managed"));
         var runFolder = TrainingJobs.Run(folder, Experiment);
         var report = JsonNode.Parse(File.ReadAllText(Path.Combine(runFolder, "report.json")))!;
-        Assert.StartsWith("point-cloud-gradient-flow(rows=12, activation=relu, directions=contractive, inputs=784, dim=784,", report["model"]!["description"]!.GetValue<string>());
+        Assert.StartsWith("point-cloud-gradient-flow(rows=12, activation=relu, directions=contractive, stepRule=normalisation, inputs=784, dim=784,", report["model"]!["description"]!.GetValue<string>());
         // Zero padding (here the identity on 784 pixels), the gradient-flow block, the read-out.
         CertifyVerbTests.AssertCertifiedAtMostPgdWithANonExpansiveBody(report, "certified-2");
         Assert.Equal(["standard", "lipschitz-margin", "gloro"], report["trainers"]!.AsArray().Select(t => t!["name"]!.GetValue<string>()));
