@@ -18,6 +18,7 @@ namespace RobustNode.Tests.Structure;
 /// through ρA/‖A‖₂ in float64, once the tracked singular vectors have converged); projection leaves gradients alone; a network trained this way ends with every layer on
 /// its boundary, learns, and keeps its certificates.
 /// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class NormalisedGradientFlowLayers
 {
     private static readonly GradientFlowStepRule Normalised = GradientFlowStepRule.Default with { Enforcement = StepRuleEnforcement.Normalisation };
