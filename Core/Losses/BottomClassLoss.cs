@@ -121,20 +121,8 @@ public sealed class BottomClassLoss<T> : ILoss<T>
     // P = softmax(τ[z, z_⊥]) into probabilities; returns j*, and the loss −τ z_y + log Σ e^{τ z̄}.
     private int Softmax(ReadOnlySpan<double> z, int row, double[] probabilities, out double loss)
     {
-        int label = (int)_labels[row], bottom = -1;
-        double raised = double.NegativeInfinity;
-        for (int j = 0; j < _classes; j++)
-        {
-            if (j == label) continue;
-            double candidate = z[j] + _offsets[row * _classes + j];
-            if (bottom < 0 || candidate > raised) (bottom, raised) = (j, candidate);
-        }
-        double top = Math.Max(raised, z[0]);
-        for (int j = 1; j < _classes; j++) top = Math.Max(top, z[j]);
-        double sum = 0;
-        for (int j = 0; j < _classes; j++) sum += probabilities[j] = Math.Exp(Temperature * (z[j] - top));
-        sum += probabilities[_classes] = Math.Exp(Temperature * (raised - top));
-        for (int j = 0; j <= _classes; j++) probabilities[j] /= sum;
+        int label = (int)_labels[row];
+        int bottom = BottomLogit.Softmax(z, _offsets.AsSpan(row * _classes, _classes), label, Temperature, probabilities, out double top, out double sum);
         loss = Temperature * (top - z[label]) + Math.Log(sum);
         return bottom;
     }

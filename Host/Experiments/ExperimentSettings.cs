@@ -114,11 +114,11 @@ internal sealed record ImageModelSettings(
 /// radii in input units (grey levels for images). <see cref="Runs.Objectives"/> turns it into an
 /// <see cref="ITrainingObjective"/> once the data's normalisation is known.
 /// </summary>
-/// <param name="Name"><c>standard</c>, <c>augmented</c>, <c>pgd</c>, <c>fgsm-rs</c>, <c>trades</c>, <c>gradalign</c>, <c>llr</c>, <c>augmented-adversarial</c>, <c>lipschitz-margin</c> or <c>gloro</c>.</param>
+/// <param name="Name"><c>standard</c>, <c>augmented</c>, <c>pgd</c>, <c>fgsm-rs</c>, <c>trades</c>, <c>gradalign</c>, <c>llr</c>, <c>augmented-adversarial</c>, <c>lipschitz-margin</c>, <c>gloro</c> or <c>gloro-trades</c>.</param>
 /// <param name="Kind">Which objective.</param>
 /// <param name="Epsilon">The radius defended against.</param>
 /// <param name="Norm">The attack norm q (augmented losses: the penalty uses its dual q*).</param>
-/// <param name="Weight">The weight of the objective's extra term: the augmented penalty w (null: w = ε), TRADES' β, GradAlign's λ, LLR's λ.</param>
+/// <param name="Weight">The weight of the objective's extra term: the augmented penalty w (null: w = ε), TRADES' β, GradAlign's λ, LLR's λ, GloRo-TRADES' λ.</param>
 /// <param name="WarmupEpochs">Epochs over which the radius (and the weights) grow linearly from 0.</param>
 /// <param name="Steps">Attack steps per training batch (PGD, TRADES, LLR).</param>
 /// <param name="StepSize">Attack step size α (null: the objective's default).</param>
@@ -161,9 +161,11 @@ internal enum TrainerKind
     LipschitzMargin,
     /// <summary>Cross-entropy with GloRo's bottom class: the largest wrong logit raised by its ℓ2 Lipschitz margin at ε (Leino et al.).</summary>
     GloRo,
+    /// <summary>GloRo's TRADES loss: cross-entropy plus λ times the divergence of the bottom-class softmax from the clean one, ⊥ raised against the prediction.</summary>
+    GloRoTrades,
 }
 
-/// <summary>What every trainer of an experiment shares, and which trainers run (in the order standard, augmented, pgd, fgsm-rs, trades, gradalign, llr, augmented-adversarial, lipschitz-margin, gloro).</summary>
+/// <summary>What every trainer of an experiment shares, and which trainers run (in the order standard, augmented, pgd, fgsm-rs, trades, gradalign, llr, augmented-adversarial, lipschitz-margin, gloro, gloro-trades).</summary>
 /// <param name="Optimizer">The optimizer of every trainer.</param>
 /// <param name="Schedule">The learning-rate schedule.</param>
 /// <param name="Epochs">Epochs of every trainer.</param>

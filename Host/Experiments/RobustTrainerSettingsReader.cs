@@ -14,12 +14,13 @@ namespace RobustNode.Host.Experiments;
 /// (<c>Weight</c> λ), <c>Llr</c> (<c>LinearityWeight</c> λ, <c>GradientWeight</c> μ, <c>Steps</c>, <c>StepSize</c>) and
 /// <c>AugmentedAdversarial</c> (<c>Weight</c> w, <c>StepSize</c>), <c>LipschitzMargin</c> (<c>Epsilon</c> in ℓ2, no
 /// other norm: the margin is an ℓ2 certificate's; <c>Temperature</c> τ &gt; 0 of its cross-entropy, default 1) and
-/// <c>GloRo</c> (the same keys; the margin enters as GloRo's bottom class). Radii and steps are in input units.
+/// <c>GloRo</c> (the same keys; the margin enters as GloRo's bottom class) and <c>GloRoTrades</c> (the same keys and
+/// <c>Weight</c> λ of its divergence, default 1.5 as in GloRo's MNIST recipe). Radii and steps are in input units.
 /// </summary>
 internal static class RobustTrainerSettingsReader
 {
     /// <summary>The sections, in the order their trainers run.</summary>
-    public static readonly string[] Sections = ["FgsmRs", "Trades", "GradAlign", "Llr", "AugmentedAdversarial", "LipschitzMargin", "GloRo"];
+    public static readonly string[] Sections = ["FgsmRs", "Trades", "GradAlign", "Llr", "AugmentedAdversarial", "LipschitzMargin", "GloRo", "GloRoTrades"];
 
     private const double MaxWeight = 1e6;
     private const double MaxRadius = TrainingSettingsReader.MaxRadius;
@@ -32,8 +33,9 @@ internal static class RobustTrainerSettingsReader
         (FgsmRs(training.GetSection("FgsmRs")), Trades(training.GetSection("Trades")), GradAlign(training.GetSection("GradAlign")),
                 Llr(training.GetSection("Llr")), AugmentedAdversarial(training.GetSection("AugmentedAdversarial")),
                 Margin(training.GetSection("LipschitzMargin"), "lipschitz-margin", TrainerKind.LipschitzMargin),
-                Margin(training.GetSection("GloRo"), "gloro", TrainerKind.GloRo))
-            .Apply((f, t, g, l, a, m, b) => new[] { f, t, g, l, a, m, b });
+                Margin(training.GetSection("GloRo"), "gloro", TrainerKind.GloRo),
+                Margin(training.GetSection("GloRoTrades"), "gloro-trades", TrainerKind.GloRoTrades))
+            .Apply((f, t, g, l, a, m, b, bt) => new[] { f, t, g, l, a, m, b, bt });
 
     private static Validation<Error, bool> Enabled(IConfigurationSection section) => SettingReaders.Flag(section, "Enabled", false);
 
@@ -94,11 +96,16 @@ internal static class RobustTrainerSettingsReader
                 ? Some(new TrainerSettings("augmented-adversarial", TrainerKind.AugmentedAdversarial, epsilon, norm, Nullable(weight), warmup, StepSize: Nullable(step)))
                 : None);
 
-    private static Validation<Error, Option<TrainerSettings>> Margin(IConfigurationSection section, string name, TrainerKind kind) =>
-        (SettingReaders.KnownKeys(section, "Enabled", "Epsilon", "WarmupEpochs", "Temperature"),
+    // The margin trainers' keys; GloRo's TRADES loss adds the weight of its divergence.
+    private static Validation<Error, Option<TrainerSettings>> Margin(IConfigurationSection section, string name, TrainerKind kind)
+    {
+        bool trades = kind == TrainerKind.GloRoTrades;
+        string[] keys = trades ? ["Enabled", "Epsilon", "WarmupEpochs", "Temperature", "Weight"] : ["Enabled", "Epsilon", "WarmupEpochs", "Temperature"];
+        return (SettingReaders.KnownKeys(section, keys),
                 Enabled(section), SettingReaders.Number(section, "Epsilon", 1.58, 0, MaxRadius, exclusiveMin: true), Warmup(section),
-                SettingReaders.Number(section, "Temperature", 1.0, 0, MaxTemperature, exclusiveMin: true))
-            .Apply((_, enabled, epsilon, warmup, temperature) => enabled
-                ? Some(new TrainerSettings(name, kind, epsilon, AttackNorm.Two, WarmupEpochs: warmup, Temperature: temperature))
+                SettingReaders.Number(section, "Temperature", 1.0, 0, MaxTemperature, exclusiveMin: true), Weight(section, "Weight", 1.5))
+            .Apply((_, enabled, epsilon, warmup, temperature, weight) => enabled
+                ? Some(new TrainerSettings(name, kind, epsilon, AttackNorm.Two, trades ? weight : null, warmup, Temperature: temperature))
                 : None);
+    }
 }

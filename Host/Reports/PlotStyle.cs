@@ -16,7 +16,8 @@ internal static class PlotStyle
 
     /// <summary>
     /// A trainer's colour: standard grey-blue, augmented green, pgd purple, fgsm-rs brown, trades pink, gradalign cyan, llr
-    /// olive, augmented-adversarial red, lipschitz-margin orange, gloro gold, others from the palette.
+    /// olive, augmented-adversarial red, lipschitz-margin orange, gloro gold, gloro-trades dark
+    /// goldenrod, others from the palette.
     /// </summary>
     public static Color Trainer(string name) => name switch
     {
@@ -30,6 +31,7 @@ internal static class PlotStyle
         "augmented-adversarial" => Color.FromHex("#d62728"),
         "lipschitz-margin" => Color.FromHex("#ff7f0e"),
         "gloro" => Color.FromHex("#d4a017"),
+        "gloro-trades" => Color.FromHex("#8b6508"),
         _ => Class(name.Sum(c => c) % 10),
     };
 

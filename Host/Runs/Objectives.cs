@@ -49,9 +49,10 @@ internal static class Objectives
         {
             Weight = Radius(scale, trainer.Weight), StepSize = Radius(scale, trainer.StepSize), WarmupEpochs = trainer.WarmupEpochs, Box = scale.Box(box),
         },
-        TrainerKind.LipschitzMargin or TrainerKind.GloRo => new LipschitzMarginObjective(scale.Radius(trainer.Epsilon))
+        TrainerKind.LipschitzMargin or TrainerKind.GloRo or TrainerKind.GloRoTrades => new LipschitzMarginObjective(scale.Radius(trainer.Epsilon))
         {
-            WarmupEpochs = trainer.WarmupEpochs, Temperature = trainer.Temperature, BottomClass = trainer.Kind == TrainerKind.GloRo,
+            WarmupEpochs = trainer.WarmupEpochs, Temperature = trainer.Temperature, BottomClass = trainer.Kind != TrainerKind.LipschitzMargin,
+            TradesWeight = trainer.Kind == TrainerKind.GloRoTrades ? trainer.Weight : null,
         },
         _ => new StandardObjective(),
     };

@@ -72,6 +72,8 @@ public class RobustTrainerSettingsTests
             ("Experiments:mnist-nonexpansive:Training:LipschitzMargin:Temperature", -4),
             ("Experiments:mnist-dense-certified:Training:GloRo:Temperature", 0),
             ("Experiments:mnist-dense-certified:Training:GloRo:Norm", "inf"),
+            ("Experiments:mnist-dense-certified:Training:GloRo:Weight", 1),
+            ("Experiments:mnist-dense-certified:Training:GloRoTrades:Weight", -1),
             ("Experiments:mnist-nonexpansive:Model:ReadOut", "unit-columns"),
             ("Experiments:mnist-certified:Model:ReadOut", "orthonormal"),
             ("Experiments:mnist-certified:Model:ReadOutBound", 10));
@@ -86,6 +88,8 @@ public class RobustTrainerSettingsTests
             "Experiments:mnist-nonexpansive:Training:LipschitzMargin:Temperature: must be positive, got -4",
             "Experiments:mnist-dense-certified:Training:GloRo:Temperature: must be positive, got 0",
             "Experiments:mnist-dense-certified:Training:GloRo:Norm: unknown setting; known: Enabled, Epsilon, WarmupEpochs, Temperature",
+            "Experiments:mnist-dense-certified:Training:GloRo:Weight: unknown setting; known: Enabled, Epsilon, WarmupEpochs, Temperature",
+            "Experiments:mnist-dense-certified:Training:GloRoTrades:Weight: must not be negative, got -1",
             "Experiments:mnist-nonexpansive:Model:ReadOut: expected spectral, unit-rows or orthonormal, got 'unit-columns'",
             "Experiments:mnist-certified:Model:ReadOutBound: applies to the spectral read-out only; ReadOut = orthonormal keeps",
         ];
@@ -132,6 +136,15 @@ public class RobustTrainerSettingsTests
             new TrainerSettings("gloro", TrainerKind.GloRo, 0.5, AttackNorm.Two, WarmupEpochs: 1, Temperature: 4), scale, null));
         Assert.Equal((2.0, 1, 4.0, true, "gloro"), (gloro.Epsilon, gloro.WarmupEpochs, gloro.Temperature, gloro.BottomClass, gloro.Name));
         Assert.StartsWith("gloro(epsilon=2", gloro.Describe());
+        Assert.Null(gloro.TradesWeight);
+        var trades = Assert.IsType<LipschitzMarginObjective>(Objectives.For(
+            new TrainerSettings("gloro-trades", TrainerKind.GloRoTrades, 0.5, AttackNorm.Two, 1.5, 1, Temperature: 4), scale, null));
+        Assert.Equal((2.0, 1, 4.0, true, 1.5, "gloro-trades"),
+            (trades.Epsilon, trades.WarmupEpochs, trades.Temperature, trades.BottomClass, trades.TradesWeight, trades.Name));
+        Assert.Equal("gloro-trades(epsilon=2, warmup=1, temperature=4, weight=1.5)", trades.Describe());
+        Assert.True(trades.Validate().IsSucc);
+        foreach (var bad in new[] { trades with { TradesWeight = double.NaN }, trades with { BottomClass = false } })
+            Assert.Contains("tradesWeight", bad.Validate().Match(Succ: _ => "", Fail: e => e.ToString()));
     }
 
     [Fact]

@@ -7,8 +7,8 @@ namespace RobustNode.Tests.Structure;
 
 /// <summary>
 /// The dense network of an image experiment (<c>Model:Network = dense</c>): each image is one vector of pixels, carried by
-/// gradient-flow layers on the managed engine; a tiny <c>mnist-dense-certified</c> run trains (standard, Lipschitz-margin
-/// and GloRo training), reports certified ℓ2 curves at or below PGD's, draws its images as images, and its checkpoints serve <c>certify</c> and <c>attack</c>;
+/// gradient-flow layers on the managed engine; a tiny <c>mnist-dense-certified</c> run trains (standard, Lipschitz-margin,
+/// GloRo and GloRo-TRADES training), reports certified ℓ2 curves at or below PGD's, draws its images as images, and its checkpoints serve <c>certify</c> and <c>attack</c>;
 /// bad settings are named.
 /// </summary>
 [Collection(nameof(Collections.LibtorchThreadCount))]
@@ -29,6 +29,8 @@ public sealed class DenseImageNetworkTests
             ($"Experiments:{Experiment}:Training:BatchSize", 32),
             ($"Experiments:{Experiment}:Training:LipschitzMargin:WarmupEpochs", 1),
             ($"Experiments:{Experiment}:Training:GloRo:WarmupEpochs", 1),
+            ($"Experiments:{Experiment}:Training:GloRoTrades:Enabled", true),
+            ($"Experiments:{Experiment}:Training:GloRoTrades:WarmupEpochs", 1),
             ($"Experiments:{Experiment}:Evaluation:Pgd:Steps", 3),
             ($"Experiments:{Experiment}:Evaluation:Pgd:TestCount", 40),
             .. changes,
@@ -47,7 +49,7 @@ public sealed class DenseImageNetworkTests
         Assert.StartsWith("point-cloud-gradient-flow(rows=12, activation=relu, directions=contractive, stepRule=normalisation, inputs=784, dim=784,", report["model"]!["description"]!.GetValue<string>());
         // Zero padding (here the identity on 784 pixels), the gradient-flow block, the read-out.
         CertifyVerbTests.AssertCertifiedAtMostPgdWithANonExpansiveBody(report, "certified-2");
-        Assert.Equal(["standard", "lipschitz-margin", "gloro"], report["trainers"]!.AsArray().Select(t => t!["name"]!.GetValue<string>()));
+        Assert.Equal(["standard", "lipschitz-margin", "gloro", "gloro-trades"], report["trainers"]!.AsArray().Select(t => t!["name"]!.GetValue<string>()));
         Assert.True(File.Exists(Path.Combine(runFolder, "data.png")), "the training images are drawn");
 
         var model = Path.Combine(runFolder, "models", "lipschitz-margin.ckpt");

@@ -20,7 +20,8 @@ namespace RobustNode.Tests.Structure;
 /// network whose body bound is locally constant (a contractive gradient-flow block strictly inside its step rule: bound 1),
 /// at temperatures τ = 1 and τ ≠ 1 and with read-outs of rows of norm 1 and of orthonormal rows (the gradient is taken
 /// at the projected weights; the projection follows the optimizer step); and the same for GloRo's form, the logits beside
-/// a bottom class ⊥ = max_{j≠y} (z_j + m_j).
+/// a bottom class ⊥ = max_{j≠y} (z_j + m_j), and for GloRo's TRADES loss, CE(τz, y) + λ KL([softmax(τz), 0] ‖
+/// softmax(τ[z, z_⊥])) with ⊥ raised against the predicted class.
 /// </summary>
 [Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class LipschitzMarginGradients
@@ -37,20 +38,33 @@ public sealed class LipschitzMarginGradients
 
     private static Tensor Labels(Generator g) => randint(0, Classes, [Batch], dtype: int64, generator: g);
 
+    private const double TradesWeight = 1.5;
+
+    // The objective of a form: "raised" (every wrong logit raised), "gloro" (bottom class) or "gloro-trades".
+    private static LipschitzMarginObjective Objective(double epsilon, double temperature, string form) => new(epsilon)
+    {
+        Temperature = temperature, BottomClass = form != "raised", TradesWeight = form == "gloro-trades" ? TradesWeight : null,
+    };
+
     [Theory]
-    [InlineData(1, 0.5, 1.0, "free", false)]
-    [InlineData(2, 1.58, 1.0, "free", false)]
-    [InlineData(3, 4.0, 1.0, "free", false)]
-    [InlineData(1, 0.5, 8.0, "free", false)]
-    [InlineData(2, 1.58, 0.25, "unit-rows", false)]
-    [InlineData(3, 1.0, 32.0, "unit-rows", false)]
-    [InlineData(4, 1.58, 16.0, "orthonormal", false)]
-    [InlineData(1, 0.5, 1.0, "free", true)]
-    [InlineData(2, 1.58, 4.0, "free", true)]
-    [InlineData(3, 4.0, 1.0, "free", true)]
-    [InlineData(2, 1.58, 0.25, "unit-rows", true)]
-    [InlineData(4, 1.58, 16.0, "orthonormal", true)]
-    public void Lipschitz_margin_gradient_equals_autograd(int seed, double epsilon, double temperature, string readOut, bool bottomClass)
+    [InlineData(1, 0.5, 1.0, "free", "raised")]
+    [InlineData(2, 1.58, 1.0, "free", "raised")]
+    [InlineData(3, 4.0, 1.0, "free", "raised")]
+    [InlineData(1, 0.5, 8.0, "free", "raised")]
+    [InlineData(2, 1.58, 0.25, "unit-rows", "raised")]
+    [InlineData(3, 1.0, 32.0, "unit-rows", "raised")]
+    [InlineData(4, 1.58, 16.0, "orthonormal", "raised")]
+    [InlineData(1, 0.5, 1.0, "free", "gloro")]
+    [InlineData(2, 1.58, 4.0, "free", "gloro")]
+    [InlineData(3, 4.0, 1.0, "free", "gloro")]
+    [InlineData(2, 1.58, 0.25, "unit-rows", "gloro")]
+    [InlineData(4, 1.58, 16.0, "orthonormal", "gloro")]
+    [InlineData(1, 0.5, 1.0, "free", "gloro-trades")]
+    [InlineData(2, 1.58, 4.0, "free", "gloro-trades")]
+    [InlineData(3, 4.0, 1.0, "free", "gloro-trades")]
+    [InlineData(2, 1.58, 0.25, "unit-rows", "gloro-trades")]
+    [InlineData(4, 1.58, 16.0, "orthonormal", "gloro-trades")]
+    public void Lipschitz_margin_gradient_equals_autograd(int seed, double epsilon, double temperature, string readOut, string form)
     {
         Initialise();
         using var scope = NewDisposeScope();
@@ -64,20 +78,38 @@ public sealed class LipschitzMarginGradients
         var head = ReadOut(LinearBlock.Create(w2, b2), readOut);
         head.Constrain();
         var network = new Network<Tensor>([LinearBlock.Create(w1, b1), head]);
-        var objective = new LipschitzMarginObjective(epsilon) { WarmupEpochs = 2, Temperature = temperature, BottomClass = bottomClass };
+        var objective = Objective(epsilon, temperature, form) with { WarmupEpochs = 2 };
         var result = Ok(objective.Evaluate(network, x, CrossEntropyLoss.Create(labels), new ObjectiveContext(5, 0, 1)));
 
         // The same computation in autograd: L_body = ‖W₁‖₂ (a constant), the margin through the rows of W₂.
         double body = Ok(LipschitzBounds.Of(LinearBlock.Create(w1, b1), [1, Inputs])).Value;
         var p = new[] { w1, b1, w2, b2 }.Select(t => t.detach().clone().requires_grad_(true)).ToArray();
         var z = nn.functional.linear(nn.functional.linear(x, p[0], p[1]), p[2], p[3]);
-        var onehot = nn.functional.one_hot(labels, Classes).to(float64);
-        var difference = p[2].index_select(0, labels).unsqueeze(1) - p[2].unsqueeze(0);                 // [B, C, d]: w_y − w_j
-        var pairNorms = (difference.pow(2).sum(-1) + onehot).sqrt() * (1 - onehot);                      // 0 on the label, finite gradient
-        var raised = z + epsilon * body * pairNorms;
-        // GloRo: the logits beside ⊥ = max_{j≠y} of the raised ones; otherwise every wrong logit raised.
-        var scores = bottomClass ? cat([z, (raised - 1e9 * onehot).max(1, keepdim: true).values], 1) : raised;
-        var loss = nn.functional.cross_entropy(temperature * scores, labels);
+        // The wrong logits raised against a reference class r: z_j + ε L_body ‖w_r − w_j‖₂.
+        (Tensor Raised, Tensor OneHot) Raise(Tensor reference)
+        {
+            var onehot = nn.functional.one_hot(reference, Classes).to(float64);
+            var difference = p[2].index_select(0, reference).unsqueeze(1) - p[2].unsqueeze(0);           // [B, C, d]: w_r − w_j
+            var pairNorms = (difference.pow(2).sum(-1) + onehot).sqrt() * (1 - onehot);                  // 0 at r, finite gradient
+            return (z + epsilon * body * pairNorms, onehot);
+        }
+        Tensor Bottom(Tensor reference)
+        {
+            var (raised, onehot) = Raise(reference);
+            return cat([z, (raised - 1e9 * onehot).max(1, keepdim: true).values], 1);
+        }
+        Tensor loss;
+        if (form == "gloro-trades")
+        {
+            // CE(τz, y) + λ KL([softmax(τz), 0] ‖ softmax(τ[z, z_⊥])), ⊥ against the prediction.
+            var clean = nn.functional.log_softmax(temperature * z, 1);
+            var full = nn.functional.log_softmax(temperature * Bottom(z.argmax(1)), 1).narrow(1, 0, Classes);
+            var divergence = (clean.exp() * (clean - full)).sum(1);
+            loss = (nn.functional.cross_entropy(temperature * z, labels, reduction: nn.Reduction.None) + TradesWeight * divergence).mean();
+        }
+        else
+            // GloRo: the logits beside ⊥ = max_{j≠y} of the raised ones; otherwise every wrong logit raised.
+            loss = nn.functional.cross_entropy(temperature * (form == "gloro" ? Bottom(labels) : Raise(labels).Raised), labels);
         var expected = autograd.grad([loss], p);
 
         Assert.True(Math.Abs(loss.item<double>() - result.Objective) <= 1e-12 * Math.Max(1, Math.Abs(result.Objective)),
@@ -89,15 +121,18 @@ public sealed class LipschitzMarginGradients
     }
 
     [Theory]
-    [InlineData(4, 1.0, 1.0, "free", false)]
-    [InlineData(5, 2.5, 1.0, "free", false)]
-    [InlineData(4, 1.0, 16.0, "unit-rows", false)]
-    [InlineData(6, 0.5, 4.0, "free", false)]
-    [InlineData(7, 1.58, 8.0, "orthonormal", false)]
-    [InlineData(4, 1.0, 1.0, "free", true)]
-    [InlineData(6, 0.5, 4.0, "free", true)]
-    [InlineData(7, 1.58, 8.0, "orthonormal", true)]
-    public void Lipschitz_margin_gradient_matches_finite_differences(int seed, double epsilon, double temperature, string readOut, bool bottomClass)
+    [InlineData(4, 1.0, 1.0, "free", "raised")]
+    [InlineData(5, 2.5, 1.0, "free", "raised")]
+    [InlineData(4, 1.0, 16.0, "unit-rows", "raised")]
+    [InlineData(6, 0.5, 4.0, "free", "raised")]
+    [InlineData(7, 1.58, 8.0, "orthonormal", "raised")]
+    [InlineData(4, 1.0, 1.0, "free", "gloro")]
+    [InlineData(6, 0.5, 4.0, "free", "gloro")]
+    [InlineData(7, 1.58, 8.0, "orthonormal", "gloro")]
+    [InlineData(4, 1.0, 1.0, "free", "gloro-trades")]
+    [InlineData(6, 0.5, 4.0, "free", "gloro-trades")]
+    [InlineData(7, 1.58, 8.0, "orthonormal", "gloro-trades")]
+    public void Lipschitz_margin_gradient_matches_finite_differences(int seed, double epsilon, double temperature, string readOut, string form)
     {
         Initialise();
         using var scope = NewDisposeScope();
@@ -116,7 +151,7 @@ public sealed class LipschitzMarginGradients
         Assert.Equal(1.0, Ok(LipschitzBounds.Of(new Network<Tensor>([network.Blocks[0]]), [1, Inputs])).Value);
         var x = randn([Batch, Inputs], dtype: float64, generator: g);
         var loss = CrossEntropyLoss.Create(Labels(g));
-        var objective = new LipschitzMarginObjective(epsilon) { Temperature = temperature, BottomClass = bottomClass };
+        var objective = Objective(epsilon, temperature, form);
         var context = new ObjectiveContext(0, 0, 1);
         var result = Ok(objective.Evaluate(network, x, loss, context));
 

@@ -16,7 +16,9 @@ namespace RobustNode.Training.Trainers;
 /// read-out W, √2 L otherwise). A sample whose shifted logits still put yᵢ first is certified at radius ε, so driving
 /// J_ε down drives the certified accuracy at ε up. τ = 1 is Tsuzuku et al.'s loss. With <see cref="BottomClass"/> the
 /// raised logits meet the cross-entropy as GloRo's bottom class instead, J_ε = mean ᵢ ℓ_⊥(zᵢ) with
-/// z_⊥ = max_{j≠yᵢ} (z_j + m_ij) beside the unraised logits (<see cref="BottomClassLoss{T}"/>).
+/// z_⊥ = max_{j≠yᵢ} (z_j + m_ij) beside the unraised logits (<see cref="BottomClassLoss{T}"/>), and with
+/// <see cref="TradesWeight"/> λ as GloRo's TRADES loss, CE(zᵢ, yᵢ) + λ KL(clean ‖ with ⊥), ⊥ raised against the
+/// predicted class (<see cref="BottomClassTradesLoss{T}"/>).
 /// </summary>
 /// <remarks>
 /// <para>Tsuzuku, Sato &amp; Sugiyama, "Lipschitz-Margin Training: Scalable Certification of Perturbation Invariance for
@@ -31,7 +33,7 @@ namespace RobustNode.Training.Trainers;
 /// norm 1), τ is the one scale left: a large τ makes the loss a hinge on the certified margin (robustness), a small one
 /// keeps rewarding larger gaps of already certified samples (accuracy).</para>
 /// <para>Gradient. With P = ∂J_ε/∂z = τ (softmax(τ (z + m)) − e_y)/B per row (GloRo's: P = ∂J_ε/∂m, τ P_⊥ at the class
-/// that raised ⊥), the logits' part flows back through the network's
+/// that raised ⊥; under TRADES at the pair of the predicted class), the logits' part flows back through the network's
 /// adjoint sweeps (<see cref="LossDerivatives.Gradient{T}"/> with the offset loss); the margin's dependence on the read-out
 /// rows is differentiated in closed form: ∂m_ij/∂w_{yᵢ} = ε L_body u_ij, ∂m_ij/∂w_j = −ε L_body u_ij, u_ij =
 /// (w_{yᵢ} − w_j)/‖w_{yᵢ} − w_j‖₂, so ∂J_ε/∂w_{yᵢ} gains Σ_{j≠yᵢ} P_ij ε L_body u_ij and ∂J_ε/∂w_j loses P_ij ε L_body u_ij
@@ -50,17 +52,27 @@ public sealed record LipschitzMarginObjective(double Epsilon) : ITrainingObjecti
     /// <summary>GloRo's bottom class ⊥ in place of the raised cross-entropy (report name <c>gloro</c>).</summary>
     public bool BottomClass { get; init; }
 
+    /// <summary>
+    /// With <see cref="BottomClass"/>: GloRo's TRADES loss with this weight λ ≥ 0 of the divergence in place of the
+    /// cross-entropy with ⊥ (report name <c>gloro-trades</c>; null: none).
+    /// </summary>
+    public double? TradesWeight { get; init; }
+
     /// <inheritdoc/>
-    public string Name => BottomClass ? "gloro" : "lipschitz-margin";
+    public string Name => !BottomClass ? "lipschitz-margin" : TradesWeight is null ? "gloro" : "gloro-trades";
 
     /// <inheritdoc/>
     public Fin<ITrainingObjective> Validate() => ObjectiveChecks.Collect(this, ObjectiveChecks.Radius(Epsilon)
-        .Concat(ObjectiveChecks.Schedule(WarmupEpochs, null)).Concat(TemperatureChecks(Temperature)));
+        .Concat(ObjectiveChecks.Schedule(WarmupEpochs, null)).Concat(LossChecks()));
 
-    private static IEnumerable<Error> TemperatureChecks(double temperature)
+    private IEnumerable<Error> LossChecks()
     {
-        if (!(temperature > 0) || !double.IsFinite(temperature))
-            yield return TrainingErrors.InvalidConfiguration("objective.temperature", $"must be finite and positive, got {temperature}");
+        if (!(Temperature > 0) || !double.IsFinite(Temperature))
+            yield return TrainingErrors.InvalidConfiguration("objective.temperature", $"must be finite and positive, got {Temperature}");
+        if (TradesWeight is { } weight && (!(weight >= 0) || !double.IsFinite(weight)))
+            yield return TrainingErrors.InvalidConfiguration("objective.tradesWeight", $"must be finite and non-negative, got {weight}");
+        if (TradesWeight is not null && !BottomClass)
+            yield return TrainingErrors.InvalidConfiguration("objective.tradesWeight", "GloRo's TRADES loss needs the bottom class");
     }
 
     /// <inheritdoc/>
@@ -78,12 +90,8 @@ public sealed record LipschitzMarginObjective(double Epsilon) : ITrainingObjecti
         {
             using var scope = engine.OpenScope();
             var labels = engine.ToArray(classes.Labels).Select(l => (int)l).ToArray();
-            int batch = labels.Length, c = bounds.Classes;
-            var offsets = new double[batch * c];
-            for (int i = 0; i < batch; i++)
-                for (int j = 0; j < c; j++)
-                    offsets[i * c + j] = j == labels[i] ? 0 : epsilon * bounds.Of(labels[i], j);
-            var (shifted, offsetGradient) = MarginLoss(loss, engine, labels, offsets, c, x);
+            int c = bounds.Classes;
+            var (shifted, offsetGradient) = MarginLoss(loss, engine, labels, MarginMatrix(bounds, epsilon), c, x);
             return LossDerivatives.ControlGradient(model, x, shifted).Map(g =>
             {
                 var gradients = g.ControlGradients.ToArray();
@@ -91,8 +99,8 @@ public sealed record LipschitzMarginObjective(double Epsilon) : ITrainingObjecti
                 {
                     int weight = gradients.Length - 2;   // the read-out's W, before its bias
                     var head = (LinearBlock<T>)((Network<T>)model).Blocks[^1];
-                    var rows = offsetGradient(g.FinalState);
-                    var extra = MarginWeightGradient(engine.ToArray(head.Weight), rows, labels, c, epsilon * bounds.Body.Value);
+                    var (rows, references) = offsetGradient(g.FinalState);
+                    var extra = MarginWeightGradient(engine.ToArray(head.Weight), rows, references, c, epsilon * bounds.Body.Value);
                     gradients[weight] = engine.Add(gradients[weight], engine.FromValues(extra, gradients[weight], engine.Shape(head.Weight)));
                 }
                 double clean = engine.Mean(loss.PerSample(g.FinalState));
@@ -102,32 +110,54 @@ public sealed record LipschitzMarginObjective(double Epsilon) : ITrainingObjecti
         });
     }
 
-    // The loss at the margins m and its gradient ∂ℓ/∂m at the logits.
-    private (ILoss<T> Loss, Func<T, double[]> OffsetGradient) MarginLoss<T>(ILoss<T> loss, IEngine<T> engine, int[] labels, double[] offsets, int classes, T like)
+    // M_aj = ε K_aj for a ≠ j, 0 on the diagonal: the margin of class j against class a.
+    private static double[] MarginMatrix(LogitDifferenceBound bounds, double epsilon)
     {
+        int c = bounds.Classes;
+        var margins = new double[c * c];
+        for (int a = 0; a < c; a++)
+            for (int j = 0; j < c; j++)
+                margins[a * c + j] = j == a ? 0 : epsilon * bounds.Of(a, j);
+        return margins;
+    }
+
+    // The loss at the margins and its gradient at the logits: the rows ∂ℓᵢ/∂M_{rᵢ j} with the class rᵢ each row is raised against.
+    private (ILoss<T> Loss, Func<T, (double[] Rows, int[] References)> OffsetGradient) MarginLoss<T>(
+        ILoss<T> loss, IEngine<T> engine, int[] labels, double[] margins, int classes, T like)
+    {
+        var longLabels = labels.Select(l => (long)l).ToArray();
+        if (BottomClass && TradesWeight is { } weight)
+        {
+            var trades = new BottomClassTradesLoss<T>(engine, longLabels, margins, classes, Temperature, weight);
+            return (trades, trades.MarginGradient);
+        }
+        // Each sample's margins against its label: the rows of M at the labels.
+        var offsets = new double[labels.Length * classes];
+        for (int i = 0; i < labels.Length; i++) margins.AsSpan(labels[i] * classes, classes).CopyTo(offsets.AsSpan(i * classes));
         if (BottomClass)
         {
-            var bottom = new BottomClassLoss<T>(engine, labels.Select(l => (long)l).ToArray(), offsets, classes, Temperature);
-            return (bottom, bottom.OffsetGradient);
+            var bottom = new BottomClassLoss<T>(engine, longLabels, offsets, classes, Temperature);
+            return (bottom, z => (bottom.OffsetGradient(z), labels));
         }
         // ℓ(τ (z + m)): the offset first, then the temperature (τ = 1 leaves the loss itself, bit for bit); ∂ℓ/∂m = ∂ℓ/∂z.
         var scaled = Temperature == 1 ? loss : new TemperedLoss<T>(loss, Temperature);
         var shifted = new OffsetLoss<T>(scaled, engine.FromValues(offsets, like, labels.Length, classes));
-        return (shifted, z => engine.ToArray(shifted.Gradient(z)));
+        return (shifted, z => (engine.ToArray(shifted.Gradient(z)), labels));
     }
 
     /// <summary>
-    /// ∂/∂W of (1/B) Σᵢ Σ_{j≠yᵢ} P_ij m_ij with m_ij = s ‖w_{yᵢ} − w_j‖₂ (s = ε L_body) and P the per-sample gradient of
-    /// the loss at the shifted logits, held fixed: the margin's part of the read-out's gradient (see the remarks).
+    /// ∂/∂W of (1/B) Σᵢ Σ_{j≠rᵢ} P_ij m_ij with m_ij = s ‖w_{rᵢ} − w_j‖₂ (s = ε L_body), rᵢ the class sample i's margins
+    /// are taken against (its label; under TRADES its prediction) and P the per-sample gradient of the loss in those
+    /// margins, held fixed: the margin's part of the read-out's gradient (see the remarks).
     /// </summary>
-    internal static double[] MarginWeightGradient(double[] w, double[] p, int[] labels, int classes, double s)
+    internal static double[] MarginWeightGradient(double[] w, double[] p, int[] references, int classes, double s)
     {
-        int features = w.Length / classes, batch = labels.Length;
+        int features = w.Length / classes, batch = references.Length;
         var g = new double[w.Length];
-        var coefficient = new double[classes * classes];   // Σᵢ with yᵢ = a of P_ib, for each pair (a, b)
+        var coefficient = new double[classes * classes];   // Σᵢ with rᵢ = a of P_ib, for each pair (a, b)
         for (int i = 0; i < batch; i++)
             for (int j = 0; j < classes; j++)
-                if (j != labels[i]) coefficient[labels[i] * classes + j] += p[i * classes + j];
+                if (j != references[i]) coefficient[references[i] * classes + j] += p[i * classes + j];
         var norms = LogitDifferenceBound.PairwiseDistances(w, classes, features);
         for (int a = 0; a < classes; a++)
             for (int b = 0; b < classes; b++)
@@ -146,7 +176,7 @@ public sealed record LipschitzMarginObjective(double Epsilon) : ITrainingObjecti
     }
 
     /// <inheritdoc/>
-    public string Describe() => Temperature == 1
-        ? FormattableString.Invariant($"{Name}(epsilon={Epsilon:R}, warmup={WarmupEpochs})")
-        : FormattableString.Invariant($"{Name}(epsilon={Epsilon:R}, warmup={WarmupEpochs}, temperature={Temperature:R})");
+    public string Describe() => FormattableString.Invariant($"{Name}(epsilon={Epsilon:R}, warmup={WarmupEpochs}")
+        + (Temperature == 1 ? "" : FormattableString.Invariant($", temperature={Temperature:R}"))
+        + (TradesWeight is { } weight ? FormattableString.Invariant($", weight={weight:R}") : "") + ")";
 }
