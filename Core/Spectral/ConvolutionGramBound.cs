@@ -61,4 +61,38 @@ internal static class ConvolutionGramBound
         double squared = ratios.max().item<double>();
         return Math.Sqrt(Math.Max(squared, 0)) * (1 + ConvolutionSpectrum.RoundingMargin);
     }
+
+    /// <summary>
+    /// A tighter bound of the same norm from the eigenvalues of the Gram matrices themselves:
+    /// sup_ω λ_max(G(ω)) ≤ max over the grid of λ_max(G(ω₀)) + ρ(Δ), Δ the modulus bound's off-grid matrix; the smaller
+    /// of it and <see cref="UpperBoundOnAnyImage"/> (both are proven).
+    /// </summary>
+    /// <remarks>
+    /// Weyl's inequality, λ_max(A + E) ≤ λ_max(A) + ‖E‖₂ for Hermitian A and E, with E = G(ω) − G(ω₀), and
+    /// ‖E‖₂ ≤ ‖|E|‖₂ ≤ ‖Δ‖₂ = ρ(Δ) since |E| ≤ Δ entrywise and Δ is symmetric and non-negative (R(−s) = R(s)ᵀ). The
+    /// grid's Hermitian eigenvalue problems (one C×C per frequency, half the grid since G(−ω) is G(ω) conjugated) keep no
+    /// entrywise slack on the grid, which the modulus bound has wherever G's phases do not align.
+    /// </remarks>
+    public static double EigenvalueBoundOnAnyImage(Tensor kernel, long grid = 128)
+    {
+        using var scope = NewDisposeScope();
+        using var untracked = no_grad();
+        var k64 = kernel.detach().to(ScalarType.Float64);
+        // LAPACK would fail on non-finite matrices inside libtorch, which cannot be caught here: no bound then.
+        if (!k64.isfinite().all().item<bool>()) return double.NaN;
+        long channels = k64.shape[1], side = k64.shape[2], reach = side - 1, span = 2 * side - 1;
+        var byChannel = k64.transpose(0, 1);
+        var correlation = nn.functional.conv2d(byChannel, byChannel, padding: [reach, reach]);   // R [C, C, 2k − 1, 2k − 1]
+        var placed = nn.functional.pad(correlation, [0, grid - span, 0, grid - span]).roll([-reach, -reach], [2, 3]);
+        var gram = fft.rfft2(placed).permute(2, 3, 0, 1).reshape(-1, channels, channels);                   // G(ω₀), Hermitian
+        double onGrid = linalg.eigvalsh(gram).max().item<double>();
+        using var first = (-reach).ToScalar();
+        using var end = (reach + 1).ToScalar();
+        var offsets = arange(first, end, TorchScalars.One, dtype: ScalarType.Float64).abs();
+        var l1 = offsets.unsqueeze(1).Plus(offsets.unsqueeze(0));                                          // |s_u| + |s_v|
+        var delta = correlation.abs().mul(l1).sum([2L, 3L]).Times(Math.PI / grid);                         // Δ [C, C], symmetric
+        double offGrid = linalg.eigvalsh(delta).max().item<double>();
+        double bound = Math.Sqrt(Math.Max(onGrid + offGrid, 0)) * (1 + ConvolutionSpectrum.RoundingMargin);
+        return Math.Min(bound, UpperBoundOnAnyImage(kernel, grid));
+    }
 }

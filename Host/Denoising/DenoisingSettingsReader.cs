@@ -17,7 +17,7 @@ namespace RobustNode.Host.Denoising;
 /// <c>Data</c>: <c>Folder</c>, <c>TrainImages</c>, <c>TestImages</c>, <c>FashionMnist</c>, <c>FashionMnistCount</c>,
 /// <c>FashionMnistTest</c>, <c>FashionMnistTestCount</c>, <c>PatchSize</c>, <c>PatchesPerImage</c>, <c>TestCrop</c>,
 /// <c>TestNoiseLevels</c>, <c>Seed</c>. <c>Denoisers:&lt;name&gt;</c>: <c>Architecture</c> (gradient-flow: <c>Steps</c>, <c>Filters</c>,
-/// <c>Kernel</c>, <c>StepSize</c>, <c>Theta</c>, <c>Activation</c>, <c>Channels</c>; dncnn: <c>Width</c>,
+/// <c>Kernel</c>, <c>StepSize</c>, <c>Theta</c>, <c>Activation</c>, <c>Channels</c>, <c>GramBound</c>; dncnn: <c>Width</c>,
 /// <c>Depth</c>, <c>Kernel</c>), <c>NoiseLevels</c>, <c>DType</c>, <c>Seed</c>, <c>Threads</c> and <c>Training</c>
 /// (<c>Optimizer</c>, <c>Schedule</c> as for experiments, <c>Epochs</c>, <c>BatchSize</c>, <c>Seed</c>).
 /// </summary>
@@ -45,7 +45,7 @@ internal static class DenoisingSettingsReader
         new(StringComparer.OrdinalIgnoreCase)
         {
             [ResidualCnn.ArchitectureName] = (["Width", "Depth", "Kernel"], ReadResidualCnn),
-            [GradientFlowDenoiser.ArchitectureName] = (["Steps", "Filters", "Kernel", "StepSize", "Theta", "Activation", "Channels"], ReadGradientFlow),
+            [GradientFlowDenoiser.ArchitectureName] = (["Steps", "Filters", "Kernel", "StepSize", "Theta", "Activation", "Channels", "GramBound"], ReadGradientFlow),
         };
 
     private static readonly string[] CommonKeys = ["Architecture", "NoiseLevels", "DType", "Seed", "Threads", "Training"];
@@ -120,11 +120,14 @@ internal static class DenoisingSettingsReader
                 Succ: v => Success<Error, IDenoiserArchitecture>(v),
                 Fail: e => Fail<Error, IDenoiserArchitecture>(HostErrors.Configuration(section.Path, e.Message))));
 
+    private static readonly Dictionary<string, string> GramBounds = new() { ["moduli"] = "moduli", ["eigenvalues"] = "eigenvalues" };
+
     private static Validation<Error, IDenoiserArchitecture> ReadGradientFlow(IConfigurationSection section) =>
         (SettingReaders.Integer(section, "Steps", 20, 1), SettingReaders.Integer(section, "Filters", 64, 1), SettingReaders.Integer(section, "Kernel", 3, 1),
                 SettingReaders.Number(section, "StepSize", 1.0, 0, 1e6, exclusiveMin: true), SettingReaders.Number(section, "Theta", 0.95, 0, 1, exclusiveMin: true, exclusiveMax: true),
-                SettingReaders.Text(section, "Activation", "relu"), SettingReaders.Integer(section, "Channels", 1, 1))
-            .Apply((n, m, k, h, theta, activation, c) => new GradientFlowDenoiser(n, m, k, h, theta, activation, c))
+                SettingReaders.Text(section, "Activation", "relu"), SettingReaders.Integer(section, "Channels", 1, 1),
+                SettingReaders.Choice(section, "GramBound", "moduli", GramBounds))
+            .Apply((n, m, k, h, theta, activation, c, gram) => new GradientFlowDenoiser(n, m, k, h, theta, activation, c, gram))
             .Bind(a => a.Validate().Match(
                 Succ: v => Success<Error, IDenoiserArchitecture>(v),
                 Fail: e => Fail<Error, IDenoiserArchitecture>(HostErrors.Configuration(section.Path, e.Message))));

@@ -104,6 +104,34 @@ public class GradientFlowDenoiserTests
     }
 
     [Theory]
+    [InlineData(6, 2, 3)]
+    [InlineData(16, 4, 3)]
+    [InlineData(32, 8, 3)]
+    [InlineData(5, 3, 5)]
+    [InlineData(4, 1, 3)]
+    public void The_eigenvalue_gram_bound_holds_on_images_of_every_size_and_is_tighter_than_the_moduli(int filters, int channels, int side)
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator((ulong)(filters * 31 + channels));
+        var kernel = randn([filters, channels, side, side], float64, generator: generator);
+        double bound = ConvolutionGramBound.EigenvalueBoundOnAnyImage(kernel);
+        foreach (var (h, w) in new[] { (1, 1), (3, 5), (8, 8), (16, 11), (40, 40), (96, 64) })
+        {
+            double circular = ConvolutionSpectrum.UpperBound(kernel, h, w) / (1 + ConvolutionSpectrum.RoundingMargin);
+            var (estimate, _) = ConvolutionSpectrum.PowerIteration(kernel, h, w, tolerance: 1e-9, maxIterations: 500);
+            Assert.True(estimate <= bound, $"power iteration {estimate:R} above the eigenvalue bound {bound:R} on {h}×{w}");
+            Assert.True(circular <= bound, $"{h}×{w}: circular norm {circular:R} above the eigenvalue bound {bound:R}");
+        }
+        // Never above the moduli bound, and within 3 % of the exact any-size bound.
+        double exact = ConvolutionSpectrum.UpperBoundOnAnyImage(kernel, grid: 512);
+        Assert.True(bound <= ConvolutionGramBound.UpperBoundOnAnyImage(kernel), $"eigenvalue bound {bound:R} above the moduli bound");
+        Assert.True(bound <= 1.03 * exact, $"eigenvalue bound {bound:R}, exact-per-frequency bound {exact:R}");
+        // A kernel with a non-finite entry has no bound (and no call into LAPACK).
+        kernel[0, 0, 0, 0] = tensor(double.NaN, float64);
+        Assert.True(double.IsNaN(ConvolutionGramBound.EigenvalueBoundOnAnyImage(kernel)));
+    }
+
+    [Theory]
     [InlineData(12, 1)]
     [InlineData(20, 1)]
     [InlineData(12, 3)]
@@ -185,6 +213,11 @@ public class GradientFlowDenoiserTests
         // A description without the channels entry is one channel, the grey image.
         var older = Small.Describe().Where(e => e.Key != "architecture.channels");
         Assert.Equal(Small, Get(DenoiserArchitectures.FromDescription(older)));
+        // The Gram bound is written only when it is not the default, and read back.
+        Assert.DoesNotContain(Lifted.Describe(), e => e.Key == "architecture.gramBound");
+        var eigen = Lifted with { GramBound = "eigenvalues" };
+        Assert.Equal(eigen, Get(DenoiserArchitectures.FromDescription(eigen.Describe())));
+        Assert.Contains("gram bound", Assert.Throws<InvalidOperationException>(() => Get((Lifted with { GramBound = "svd" }).Validate())).Message);
     }
 
     [Fact]

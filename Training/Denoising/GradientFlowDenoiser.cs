@@ -33,13 +33,15 @@ namespace RobustNode.Training.Denoising;
 /// <param name="Theta">θ ∈ (0, 1): each step keeps h L_k ≤ 2θ, so it is θ-averaged at worst.</param>
 /// <param name="ActivationName">σ = γ': relu, softplus, tanh, sigmoid or identity (monotone, so γ is convex).</param>
 /// <param name="Channels">C ≥ 1, the state channels: each A_k maps C channels to m (1: the grey image alone).</param>
+/// <param name="GramBound">For C &gt; 1, the proven norm bound: <c>moduli</c> (<see cref="ConvolutionGramBound.UpperBoundOnAnyImage"/>)
+/// or the tighter <c>eigenvalues</c> (<see cref="ConvolutionGramBound.EigenvalueBoundOnAnyImage"/>).</param>
 /// <remarks>
 /// Sherry, Celledoni, Ehrhardt, Murari, Owren, Schönlieb, "Designing stable neural networks using convex analysis and
 /// ODEs", arXiv:2306.17332 (2023): the denoiser as a chain of averaged gradient-flow steps, no skip connection beyond the
 /// steps themselves. Averagedness of compositions: Combettes &amp; Yamada 2015, Proposition 2.5.
 /// </remarks>
 public sealed record GradientFlowDenoiser(int Steps = 20, int Filters = 64, int Kernel = 3, double StepSize = 1, double Theta = 0.95,
-    string ActivationName = "relu", int Channels = 1) : IDenoiserArchitecture
+    string ActivationName = "relu", int Channels = 1, string GramBound = "moduli") : IDenoiserArchitecture
 {
     /// <summary>The architecture's name.</summary>
     public const string ArchitectureName = "gradient-flow";
@@ -67,6 +69,7 @@ public sealed record GradientFlowDenoiser(int Steps = 20, int Filters = 64, int 
         if (Steps < 1) problems.Add($"steps must be at least 1, got {Steps}");
         if (Filters < 1) problems.Add($"filters must be at least 1, got {Filters}");
         if (Channels < 1) problems.Add($"channels must be at least 1, got {Channels}");
+        if (GramBound is not ("moduli" or "eigenvalues")) problems.Add($"gram bound must be moduli or eigenvalues, got '{GramBound}'");
         if (Kernel < 1 || Kernel % 2 == 0) problems.Add($"kernel must be odd and positive, got {Kernel}");
         if (!(StepSize > 0) || !double.IsFinite(StepSize)) problems.Add($"step size must be positive and finite, got {StepSize}");
         if (!(Theta > 0 && Theta < 1)) problems.Add($"theta must lie in (0, 1) (θ = 1 would allow steps that are not averaged), got {Theta}");
@@ -78,17 +81,23 @@ public sealed record GradientFlowDenoiser(int Steps = 20, int Filters = 64, int 
     }
 
     /// <inheritdoc/>
-    public IReadOnlyList<KeyValuePair<string, string>> Describe() =>
-    [
-        new("architecture", ArchitectureName),
-        new("architecture.steps", Steps.ToString(CultureInfo.InvariantCulture)),
-        new("architecture.filters", Filters.ToString(CultureInfo.InvariantCulture)),
-        new("architecture.kernel", Kernel.ToString(CultureInfo.InvariantCulture)),
-        new("architecture.step", StepSize.ToString("R", CultureInfo.InvariantCulture)),
-        new("architecture.theta", Theta.ToString("R", CultureInfo.InvariantCulture)),
-        new("architecture.activation", ActivationName),
-        new("architecture.channels", Channels.ToString(CultureInfo.InvariantCulture)),
-    ];
+    public IReadOnlyList<KeyValuePair<string, string>> Describe()
+    {
+        var entries = new List<KeyValuePair<string, string>>
+        {
+            new("architecture", ArchitectureName),
+            new("architecture.steps", Steps.ToString(CultureInfo.InvariantCulture)),
+            new("architecture.filters", Filters.ToString(CultureInfo.InvariantCulture)),
+            new("architecture.kernel", Kernel.ToString(CultureInfo.InvariantCulture)),
+            new("architecture.step", StepSize.ToString("R", CultureInfo.InvariantCulture)),
+            new("architecture.theta", Theta.ToString("R", CultureInfo.InvariantCulture)),
+            new("architecture.activation", ActivationName),
+            new("architecture.channels", Channels.ToString(CultureInfo.InvariantCulture)),
+        };
+        // Written only when it is not the default, so that every earlier description stays what it was.
+        if (GramBound != "moduli") entries.Add(new("architecture.gramBound", GramBound));
+        return entries;
+    }
 
     /// <summary>The architecture of a description written by <see cref="Describe"/>.</summary>
     internal static Fin<GradientFlowDenoiser> FromDescription(IReadOnlyDictionary<string, string> entries)
@@ -110,7 +119,8 @@ public sealed record GradientFlowDenoiser(int Steps = 20, int Filters = 64, int 
                from activation in Text("architecture.activation")
                // Descriptions written before the lifting have no channels entry: one channel, the grey image.
                from channels in entries.ContainsKey("architecture.channels") ? Integer("architecture.channels") : FinSucc(1)
-               from valid in new GradientFlowDenoiser(steps, filters, kernel, step, theta, activation, channels).Validate()
+               from gramBound in entries.ContainsKey("architecture.gramBound") ? Text("architecture.gramBound") : FinSucc("moduli")
+               from valid in new GradientFlowDenoiser(steps, filters, kernel, step, theta, activation, channels, gramBound).Validate()
                select valid;
     }
 
@@ -185,11 +195,13 @@ public sealed record GradientFlowDenoiser(int Steps = 20, int Filters = 64, int 
 
     /// <summary>
     /// The proven bound of ‖A_k‖₂ on images of every size: the exact-per-frequency bound for one channel
-    /// (<see cref="ConvolutionSpectrum.UpperBoundOnAnyImage"/>), the Gram-modulus bound for several
-    /// (<see cref="ConvolutionGramBound.UpperBoundOnAnyImage"/>), whose cost does not grow with the filters m.
+    /// (<see cref="ConvolutionSpectrum.UpperBoundOnAnyImage"/>), a Gram bound for several (moduli or eigenvalues, see
+    /// <see cref="GramBound"/>), whose cost does not grow with the filters m.
     /// </summary>
     public double NormBound(Tensor kernel) =>
-        Channels == 1 ? ConvolutionSpectrum.UpperBoundOnAnyImage(kernel, BoundGrid) : ConvolutionGramBound.UpperBoundOnAnyImage(kernel, BoundGrid);
+        Channels == 1 ? ConvolutionSpectrum.UpperBoundOnAnyImage(kernel, BoundGrid)
+        : GramBound == "eigenvalues" ? ConvolutionGramBound.EigenvalueBoundOnAnyImage(kernel, BoundGrid)
+        : ConvolutionGramBound.UpperBoundOnAnyImage(kernel, BoundGrid);
 
     private double SlopeBound => Activation.Map(a => a.SlopeBound).IfNone(1);
 
