@@ -35,31 +35,8 @@ internal static class ConvolutionGramBound
     {
         using var scope = NewDisposeScope();
         using var untracked = no_grad();
-        var k64 = kernel.detach().to(ScalarType.Float64);
-        long channels = k64.shape[1], side = k64.shape[2], reach = side - 1, span = 2 * side - 1;
-        var byChannel = k64.transpose(0, 1);   // [C, M, k, k]
-        // conv2d correlates: R[c, d, s] = Σ_m Σ_t K[m, c, t + s] K[m, d, t], s from −(k − 1) to k − 1.
-        var correlation = nn.functional.conv2d(byChannel, byChannel, padding: [reach, reach]);   // [C, C, 2k − 1, 2k − 1]
-        // Shift s = 0 to index 0 so that the transform is Σ_s R(s) e^{−iω·s} (a phase would not change the moduli either).
-        var placed = nn.functional.pad(correlation, [0, grid - span, 0, grid - span]).roll([-reach, -reach], [2, 3]);
-        // R is real, so G(−ω) is G(ω) conjugated entrywise and |G| is even in ω: half of the grid holds every modulus.
-        var moduli = fft.rfft2(placed).abs().permute(2, 3, 0, 1).reshape(-1, channels, channels);            // |G(ω₀)|
-        using var first = (-reach).ToScalar();
-        using var end = (reach + 1).ToScalar();
-        var offsets = arange(first, end, TorchScalars.One, dtype: ScalarType.Float64).abs();
-        var l1 = offsets.unsqueeze(1).Plus(offsets.unsqueeze(0));                                              // |s_u| + |s_v|
-        var delta = correlation.abs().mul(l1).sum([2L, 3L]).Times(Math.PI / grid);                             // Δ [C, C]
-        var matrices = moduli.Plus(delta);
-        var v = ones([moduli.shape[0], channels, 1], ScalarType.Float64);
-        for (int i = 0; i < PowerSteps; i++)
-        {
-            v = matrices.matmul(v);
-            v = v.div(v.amax([1L], keepdim: true));
-        }
-        // Powers of a non-negative matrix with a positive diagonal keep v positive; a zero kernel gives zero rows.
-        var ratios = matrices.matmul(v).div(v.AtLeast(double.Epsilon));
-        double squared = ratios.max().item<double>();
-        return Math.Sqrt(Math.Max(squared, 0)) * (1 + ConvolutionSpectrum.RoundingMargin);
+        var (gram, delta) = GramSamples(kernel, grid);
+        return ModuliBound(gram, delta);
     }
 
     /// <summary>
@@ -77,22 +54,49 @@ internal static class ConvolutionGramBound
     {
         using var scope = NewDisposeScope();
         using var untracked = no_grad();
-        var k64 = kernel.detach().to(ScalarType.Float64);
         // LAPACK would fail on non-finite matrices inside libtorch, which cannot be caught here: no bound then.
-        if (!k64.isfinite().all().item<bool>()) return double.NaN;
-        long channels = k64.shape[1], side = k64.shape[2], reach = side - 1, span = 2 * side - 1;
-        var byChannel = k64.transpose(0, 1);
-        var correlation = nn.functional.conv2d(byChannel, byChannel, padding: [reach, reach]);   // R [C, C, 2k − 1, 2k − 1]
-        var placed = nn.functional.pad(correlation, [0, grid - span, 0, grid - span]).roll([-reach, -reach], [2, 3]);
-        var gram = fft.rfft2(placed).permute(2, 3, 0, 1).reshape(-1, channels, channels);                   // G(ω₀), Hermitian
+        if (!kernel.detach().isfinite().all().item<bool>()) return double.NaN;
+        var (gram, delta) = GramSamples(kernel, grid);
         double onGrid = linalg.eigvalsh(gram).max().item<double>();
+        double offGrid = linalg.eigvalsh(delta).max().item<double>();
+        double bound = Math.Sqrt(Math.Max(onGrid + offGrid, 0)) * (1 + ConvolutionSpectrum.RoundingMargin);
+        return Math.Min(bound, ModuliBound(gram, delta));
+    }
+
+    // G(ω₀) on half of a G×G grid [F, C, C] and the off-grid matrix Δ [C, C], in float64, in the caller's scope.
+    private static (Tensor Gram, Tensor Delta) GramSamples(Tensor kernel, long grid)
+    {
+        var k64 = kernel.detach().to(ScalarType.Float64);
+        long channels = k64.shape[1], side = k64.shape[2], reach = side - 1, span = 2 * side - 1;
+        var byChannel = k64.transpose(0, 1);   // [C, M, k, k]
+        // conv2d correlates: R[c, d, s] = Σ_m Σ_t K[m, c, t + s] K[m, d, t], s from −(k − 1) to k − 1.
+        var correlation = nn.functional.conv2d(byChannel, byChannel, padding: [reach, reach]);   // [C, C, 2k − 1, 2k − 1]
+        // Shift s = 0 to index 0 so that the transform is Σ_s R(s) e^{−iω·s} (a phase would not change the moduli either).
+        var placed = nn.functional.pad(correlation, [0, grid - span, 0, grid - span]).roll([-reach, -reach], [2, 3]);
+        // R is real, so G(−ω) is G(ω) conjugated entrywise (same moduli, same eigenvalues): half of the grid holds them all.
+        var gram = fft.rfft2(placed).permute(2, 3, 0, 1).reshape(-1, channels, channels);                      // G(ω₀)
         using var first = (-reach).ToScalar();
         using var end = (reach + 1).ToScalar();
         var offsets = arange(first, end, TorchScalars.One, dtype: ScalarType.Float64).abs();
-        var l1 = offsets.unsqueeze(1).Plus(offsets.unsqueeze(0));                                          // |s_u| + |s_v|
-        var delta = correlation.abs().mul(l1).sum([2L, 3L]).Times(Math.PI / grid);                         // Δ [C, C], symmetric
-        double offGrid = linalg.eigvalsh(delta).max().item<double>();
-        double bound = Math.Sqrt(Math.Max(onGrid + offGrid, 0)) * (1 + ConvolutionSpectrum.RoundingMargin);
-        return Math.Min(bound, UpperBoundOnAnyImage(kernel, grid));
+        var l1 = offsets.unsqueeze(1).Plus(offsets.unsqueeze(0));                                              // |s_u| + |s_v|
+        var delta = correlation.abs().mul(l1).sum([2L, 3L]).Times(Math.PI / grid);                             // Δ [C, C]
+        return (gram, delta);
+    }
+
+    // ρ(|G(ω₀)| + Δ) over the grid by Collatz–Wielandt (see the remarks), as a bound of the norm.
+    private static double ModuliBound(Tensor gram, Tensor delta)
+    {
+        var moduli = gram.abs();                                                                               // |G(ω₀)|
+        var matrices = moduli.Plus(delta);
+        var v = ones([moduli.shape[0], moduli.shape[1], 1], ScalarType.Float64);
+        for (int i = 0; i < PowerSteps; i++)
+        {
+            v = matrices.matmul(v);
+            v = v.div(v.amax([1L], keepdim: true));
+        }
+        // Powers of a non-negative matrix with a positive diagonal keep v positive; a zero kernel gives zero rows.
+        var ratios = matrices.matmul(v).div(v.AtLeast(double.Epsilon));
+        double squared = ratios.max().item<double>();
+        return Math.Sqrt(Math.Max(squared, 0)) * (1 + ConvolutionSpectrum.RoundingMargin);
     }
 }
