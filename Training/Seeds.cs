@@ -17,6 +17,8 @@ internal static class Seeds
     public const long Initialisation = 3;
     /// <summary>The stream of train/test splits.</summary>
     public const long Split = 4;
+    /// <summary>The stream of per-batch random shifts of training images.</summary>
+    public const long Shift = 5;
 
     /// <summary>A seed derived from a base seed and a path of positions; different paths give unrelated seeds.</summary>
     public static long Derive(long seed, params long[] path)

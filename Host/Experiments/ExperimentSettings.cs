@@ -173,6 +173,7 @@ internal enum TrainerKind
 /// <param name="Seed">The seed of shuffles and of the objectives' random draws.</param>
 /// <param name="Trainers">The enabled trainers, in order.</param>
 /// <param name="Divergence">When a trainer's run counts as diverged (null: the library's default rule).</param>
+/// <param name="RandomShift">The largest random translation of the training images, in pixels (0: none; images only).</param>
 internal sealed record TrainingSettings(
     IOptimizer Optimizer,
     ILearningRateSchedule Schedule,
@@ -180,7 +181,8 @@ internal sealed record TrainingSettings(
     int BatchSize,
     long Seed,
     IReadOnlyList<TrainerSettings> Trainers,
-    DivergenceRule? Divergence = null);
+    DivergenceRule? Divergence = null,
+    int RandomShift = 0);
 
 /// <summary>
 /// PGD as an evaluation attack: steps, restarts, step size relative to ε, seed of the random starts, and how many test

@@ -45,7 +45,7 @@ internal static class ExperimentValidation
                 : ModelSettingsReader.Images(modelSection, solvers, defaults, engines, engine);
         return (keys, kind, data, dense, model,
                 SettingReaders.Integer(experiment, "Threads", images ? torchThreads : 1, 1, HostSettingsValidation.MaxThreads),
-                TrainingSettingsReader.Read(experiment.GetSection("Training")),
+                TrainingSettingsReader.Read(experiment.GetSection("Training"), kind.Match(Succ: x => (DataKind?)x, Fail: _ => null)),
                 EvaluationSettingsReader.Read(experiment.GetSection("Evaluation"), k))
             .Apply((_, _, d, _, m, threads, t, e) => new ExperimentSettings(experiment.Key, threads, d, m, t, e));
     }

@@ -17,7 +17,7 @@ namespace RobustNode.Host.Experiments;
 /// run's) and <c>MinimumFactor</c>), <c>Epochs</c>, <c>BatchSize</c>, <c>Seed</c>, and the trainers <c>Standard</c>
 /// (<c>Enabled</c>), <c>Augmented</c> (<c>Enabled</c>, <c>Norm</c>, <c>Epsilon</c>, <c>Weight</c>, <c>WarmupEpochs</c>)
 /// and <c>Pgd</c> (<c>Enabled</c>, <c>Norm</c>, <c>Epsilon</c>, <c>Steps</c>, <c>StepSize</c>, <c>RandomStart</c>, <c>WarmupEpochs</c>),
-/// and the robust trainers of <see cref="RobustTrainerSettingsReader"/> (off unless enabled).
+/// the robust trainers of <see cref="RobustTrainerSettingsReader"/> (off unless enabled), and <c>RandomShift</c> (pixels; images only).
 /// </summary>
 internal static class TrainingSettingsReader
 {
@@ -43,10 +43,10 @@ internal static class TrainingSettingsReader
     };
 
     /// <summary>The training settings (defaults: adam 0.01, constant rate, 30 epochs, batches of 32, seed 4, all three trainers with ε = 0.1 in ℓ∞).</summary>
-    public static Validation<Error, TrainingSettings> Read(IConfigurationSection training)
+    public static Validation<Error, TrainingSettings> Read(IConfigurationSection training, DataKind? data)
     {
         var keys = SettingReaders.KnownKeys(training,
-            ["Optimizer", "Schedule", "Epochs", "BatchSize", "Seed", "Standard", "Augmented", "Pgd", .. RobustTrainerSettingsReader.Sections, "Divergence"]);
+            ["Optimizer", "Schedule", "Epochs", "BatchSize", "Seed", "Standard", "Augmented", "Pgd", .. RobustTrainerSettingsReader.Sections, "Divergence", "RandomShift"]);
         var epochs = SettingReaders.Integer(training, "Epochs", 30, 1, MaxEpochs);
         var schedule = Schedule(training.GetSection("Schedule"), epochs.Match(Succ: e => e, Fail: _ => 1));
         var trainers = (Standard(training.GetSection("Standard")), Augmented(training.GetSection("Augmented")), Pgd(training.GetSection("Pgd")),
@@ -59,9 +59,18 @@ internal static class TrainingSettingsReader
         return (keys, Optimizer(training.GetSection("Optimizer")), schedule, epochs,
                 SettingReaders.Integer(training, "BatchSize", 32, 1, 10_000_000),
                 SettingReaders.Long(training, "Seed", 4),
-                trainers, Divergence(training.GetSection("Divergence")))
-            .Apply((_, optimizer, s, e, batch, seed, t, d) => new TrainingSettings(optimizer, s, e, batch, seed, t, d));
+                trainers, Divergence(training.GetSection("Divergence")), RandomShift(training, data))
+            .Apply((_, optimizer, s, e, batch, seed, t, d, shift) => new TrainingSettings(optimizer, s, e, batch, seed, t, d, shift));
     }
+
+    /// <summary><c>RandomShift</c>: the largest random translation of the training images in pixels (default 0: none); images only (not checked when the data's kind is unreadable, which is reported already).</summary>
+    private static Validation<Error, int> RandomShift(IConfigurationSection training, DataKind? data) =>
+        SettingReaders.Integer(training, "RandomShift", 0, 0, MaxShift).Bind(pixels => pixels == 0 || data is null or DataKind.Images
+            ? Success<Error, int>(pixels)
+            : Fail<Error, int>(HostErrors.Configuration($"{training.Path}:RandomShift", $"moves images, but the data are point clouds; got {pixels}")));
+
+    /// <summary>Largest random shift of training images, in pixels.</summary>
+    public const int MaxShift = 1000;
 
     /// <summary><c>Divergence</c>: <c>Growth</c> (a batch objective may reach this many times its epoch's first; default 10⁶) and <c>Floor</c> (default 1).</summary>
     private static Validation<Error, DivergenceRule> Divergence(IConfigurationSection section) =>

@@ -1,6 +1,7 @@
 using RobustNode.Core.Norms;
 using RobustNode.Host.Experiments;
 using RobustNode.Sensitivity.Attacks;
+using RobustNode.Training.Data;
 using RobustNode.Training.Trainers;
 
 namespace RobustNode.Host.Runs;
@@ -63,11 +64,18 @@ internal static class Objectives
     private static double? Radius(InputScale scale, double? value) => value is { } v ? scale.Radius(v) : null;
 
     /// <summary>The training options of a trainer within an experiment.</summary>
-    public static TrainingOptions Options(ExperimentSettings experiment, TrainerSettings trainer, InputScale scale) =>
-        new(For(trainer, scale, experiment.Evaluation.Box), experiment.Training.Optimizer, experiment.Training.Epochs,
+    public static TrainingOptions Options(ExperimentSettings experiment, TrainerSettings trainer, ExperimentData data) =>
+        new(For(trainer, data.Scale, experiment.Evaluation.Box), experiment.Training.Optimizer, experiment.Training.Epochs,
             experiment.Training.BatchSize, experiment.Training.Seed)
         {
             Schedule = experiment.Training.Schedule,
             Divergence = experiment.Training.Divergence ?? DivergenceRule.Default,
+            Shift = Shift(experiment.Training.RandomShift, data),
         };
+
+    // The images' own shape, whatever shape the network sees; uncovered pixels are black (grey level 0) in network units.
+    private static RandomShift? Shift(int pixels, ExperimentData data) =>
+        pixels > 0 && (data.FlattenedImage ?? data.Train.SampleShape) is [var c, var h, var w]
+            ? new RandomShift(pixels, (int)c, (int)h, (int)w, (0 - data.Scale.Mean) / data.Scale.Std)
+            : null;
 }

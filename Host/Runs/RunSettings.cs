@@ -31,6 +31,7 @@ internal static class RunSettings
         list.Add(new("training.batchSize", e.Training.BatchSize.ToString(inv)));
         list.Add(new("training.seed", e.Training.Seed.ToString(inv)));
         list.Add(new("training.divergence", (e.Training.Divergence ?? DivergenceRule.Default).Describe()));
+        if (trainers.FirstOrDefault().Options?.Shift is { Pixels: > 0 } shift) list.Add(new("training.randomShift", shift.Describe()));
         foreach (var (name, options) in trainers) list.Add(new($"trainer.{name}", options.Objective.Describe()));
         list.Add(new("evaluation.norm", ev.Norm.ToString()));
         list.Add(new("evaluation.epsilons", string.Join(", ", ev.Epsilons.Select(x => x.ToString(inv)))));

@@ -56,7 +56,7 @@ internal sealed class TrainingRun<T>(IEngine<T> engine, Device device, Experimen
     /// <summary>One trainer's starting state (see <see cref="Prepare(bool)"/>), made on the calling thread, which is to train it.</summary>
     public Validation<Error, PreparedTrainer<T>> Prepare(TrainerSettings trainer, bool resume)
     {
-        var options = Objectives.Options(experiment, trainer, data.Scale);
+        var options = Objectives.Options(experiment, trainer, data);
         var fingerprint = ExperimentModel.Fingerprint(experiment, data.Train, options);
         var template = ExperimentModel.Build(engine, experiment.Model, data.Train, device).ToValidation();
         string checkpoint = folder.Checkpoint(trainer.Name);

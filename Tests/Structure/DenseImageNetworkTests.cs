@@ -8,8 +8,8 @@ namespace RobustNode.Tests.Structure;
 /// <summary>
 /// The dense network of an image experiment (<c>Model:Network = dense</c>): each image is one vector of pixels, carried by
 /// gradient-flow layers on the managed engine; a tiny <c>mnist-dense-certified</c> run trains (standard, Lipschitz-margin,
-/// GloRo and GloRo-TRADES training), reports certified ℓ2 curves at or below PGD's, draws its images as images, and its checkpoints serve <c>certify</c> and <c>attack</c>;
-/// bad settings are named.
+/// GloRo and GloRo-TRADES training) on randomly shifted images, reports certified ℓ2 curves at or below PGD's, draws its images as images, and its checkpoints serve
+/// <c>certify</c> and <c>attack</c>; bad settings are named.
 /// </summary>
 [Collection(nameof(Collections.LibtorchThreadCount))]
 public sealed class DenseImageNetworkTests
@@ -41,11 +41,13 @@ public sealed class DenseImageNetworkTests
     {
         using var folder = new TempFolder();
         var settings = Settings(folder);
-        var train = Robustnode.Run(folder, ["train", "--experiment", Experiment], settings);
+        var train = Robustnode.Run(folder, ["train", "--experiment", Experiment], Settings(folder, ($"Experiments:{Experiment}:Training:RandomShift", 2)));
         Assert.True(train.ExitCode == ExitCodes.Success, train.Error);
         Assert.Contains(train.Log, l => l.Contains("Engine: managed"));
         var runFolder = TrainingJobs.Run(folder, Experiment);
         var report = JsonNode.Parse(File.ReadAllText(Path.Combine(runFolder, "report.json")))!;
+        // The 784 pixels move as the 28×28 images they are.
+        Assert.Equal("±2 px, fill 0", report["settings"]!["training.randomShift"]!.GetValue<string>());
         Assert.StartsWith("point-cloud-gradient-flow(rows=12, activation=relu, directions=contractive, stepRule=normalisation, inputs=784, dim=784,", report["model"]!["description"]!.GetValue<string>());
         // Zero padding (here the identity on 784 pixels), the gradient-flow block, the read-out.
         CertifyVerbTests.AssertCertifiedAtMostPgdWithANonExpansiveBody(report, "certified-2");
@@ -69,11 +71,15 @@ public sealed class DenseImageNetworkTests
         using var folder = new TempFolder();
         var settings = Settings(folder,
             ($"Experiments:{Experiment}:Model:Network", "recurrent"),
-            ("Experiments:moons:Model:Network", "dense"));
+            ("Experiments:moons:Model:Network", "dense"),
+            ("Experiments:moons:Training:RandomShift", 2),
+            ("Experiments:spirals:Training:RandomShift", -1));
         var run = Robustnode.Run(folder, ["train", "--experiment", Experiment], settings);
         Assert.Equal(ExitCodes.InvalidInput, run.ExitCode);
         Assert.Contains($"Experiments:{Experiment}:Model:Network: expected convolutional or dense, got 'recurrent'", run.Error);
         Assert.Contains("Experiments:moons:Model:Network: unknown setting", run.Error);
+        Assert.Contains("Experiments:moons:Training:RandomShift: moves images, but the data are point clouds; got 2", run.Error);
+        Assert.Contains("Experiments:spirals:Training:RandomShift:", run.Error);
 
         var narrow = Robustnode.Run(folder, ["train", "--experiment", Experiment], Settings(folder, ($"Experiments:{Experiment}:Model:Dim", 100)));
         Assert.NotEqual(ExitCodes.Success, narrow.ExitCode);

@@ -1,4 +1,5 @@
 using RobustNode.Core.Engines;
+using static TorchSharp.torch;
 
 namespace RobustNode.Training.Data;
 
@@ -32,6 +33,23 @@ public sealed class EngineDataset<T>
 
     /// <summary>The samples at the given positions, in that order (copies).</summary>
     public (T X, T Labels) Gather(ReadOnlySpan<long> rows) => (Engine.GatherRows(X, rows), Engine.GatherRows(Labels, rows));
+
+    /// <summary>
+    /// The samples at the given positions, in that order, every image moved by its own random offset drawn from
+    /// <paramref name="seed"/> (copies). The images move as TorchSharp tensors and enter the engine as one batch.
+    /// </summary>
+    public (T X, T Labels) Gather(ReadOnlySpan<long> rows, RandomShift shift, long seed)
+    {
+        T x;
+        using (NewDisposeScope())
+        {
+            var index = tensor(rows.ToArray(), ScalarType.Int64, Source.X.device);
+            x = Engine.FromTensor(shift.Apply(Source.X.index_select(0, index), seed));
+            // TorchSharp's engine takes the tensor itself, which must outlive this scope; other engines copied it.
+            if (x is Tensor own) own.MoveToOuterDisposeScope();
+        }
+        return (x, Engine.GatherRows(Labels, rows));
+    }
 
     /// <summary>The samples start … start + count − 1 (views).</summary>
     public (T X, T Labels) Rows(long start, long count) => (Engine.Rows(X, start, count), Engine.Rows(Labels, start, count));

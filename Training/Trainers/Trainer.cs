@@ -19,7 +19,8 @@ namespace RobustNode.Training.Trainers;
 /// </summary>
 /// <remarks>
 /// Reproducibility: epoch e shuffles with <c>Seeds.Derive(seed, Seeds.Shuffle, e)</c> and batch b of it gives the
-/// objective <c>Seeds.Derive(seed, Seeds.Objective, e, b)</c>; the learning rate and the augmented penalty's warm-up
+/// objective <c>Seeds.Derive(seed, Seeds.Objective, e, b)</c> (and its images' random shifts, if any,
+/// <c>Seeds.Derive(seed, Seeds.Shift, e, b)</c>); the learning rate and the augmented penalty's warm-up
 /// depend on e only. So the same model, data and options give bit-identical parameters, and a state restored at an
 /// epoch boundary continues exactly as the uninterrupted run. Data: the TorchSharp data set is converted into the
 /// engine's form once per run (<see cref="EngineDataset{T}"/>) and batches are gathered from it. Memory: every batch runs
@@ -49,6 +50,13 @@ public static class Trainer
         return FinSucc(unit);
     }
 
+    // A random shift must describe the data's images: [C, H, W] samples, or C·H·W pixels a dense network sees.
+    private static Fin<Unit> CheckShift(TrainingOptions options, Dataset data) =>
+        !options.Shifts || options.Shift!.Fits(data.SampleShape)
+            ? FinSucc(unit)
+            : FinFail<Unit>(TrainingErrors.InvalidConfiguration("training.randomShift",
+                $"moves images of [{options.Shift!.Channels}, {options.Shift.Height}, {options.Shift.Width}], but the data set '{data.Name}' has samples of shape [{string.Join(", ", data.SampleShape)}]"));
+
     /// <summary>
     /// Runs epoch <see cref="TrainingState{T}.Epoch"/> over the data set and advances the state to the next epoch. On
     /// failure (invalid settings, a solver error, a non-finite objective) the error names the epoch and batch; the
@@ -59,7 +67,7 @@ public static class Trainer
 
     /// <summary>Runs one epoch over a data set already in the engine's form.</summary>
     public static Fin<EpochMetrics> RunEpoch<T>(TrainingState<T> state, EngineDataset<T> data, TrainingOptions options, IProgress<BatchProgress>? batches = null) =>
-        options.Validate().Bind(_ => Check(state.Model, data)).Bind(_ =>
+        options.Validate().Bind(_ => Check(state.Model, data)).Bind(_ => CheckShift(options, data.Source)).Bind(_ =>
         {
             var engine = state.Engine;
             using var epochScope = engine.OpenScope();
@@ -74,7 +82,8 @@ public static class Trainer
             for (int b = 0, start = 0; start < data.Count; b++, start += size)
             {
                 using var scope = engine.OpenScope();
-                var (x, labels) = data.Gather(order.AsSpan(start, Math.Min(size, data.Count - start)));
+                var rows = order.AsSpan(start, Math.Min(size, data.Count - start));
+                var (x, labels) = options.Shifts ? data.Gather(rows, options.Shift!, Seeds.Derive(options.Seed, Seeds.Shift, epoch, b)) : data.Gather(rows);
                 var context = new ObjectiveContext(epoch, b, Seeds.Derive(options.Seed, Seeds.Objective, epoch, b));
                 var evaluated = options.Objective.Evaluate(state.Model, x, new CrossEntropyLoss<T>(engine, labels), context);
                 if (evaluated.IsFail) return FinFail<EpochMetrics>(At(evaluated.Match(Succ: _ => Error.New(""), Fail: e => e), epoch, b));

@@ -1,5 +1,6 @@
 using LanguageExt;
 using LanguageExt.Common;
+using RobustNode.Training.Data;
 using RobustNode.Training.Optimization;
 
 namespace RobustNode.Training.Trainers;
@@ -22,6 +23,15 @@ public sealed record TrainingOptions(ITrainingObjective Objective, IOptimizer Op
     /// <summary>The learning-rate schedule (default constant).</summary>
     public ILearningRateSchedule Schedule { get; init; } = ConstantRate.Instance;
 
+    /// <summary>
+    /// Random translation of the training images, drawn afresh for every batch (none by default). The objective sees the
+    /// moved images; evaluation never does.
+    /// </summary>
+    public RandomShift? Shift { get; init; }
+
+    /// <summary>Whether the training images move (a shift of at least one pixel).</summary>
+    public bool Shifts => Shift is { Pixels: > 0 };
+
     /// <summary>The learning rate of an epoch: η · schedule factor.</summary>
     public double LearningRateAt(int epoch) => Optimizer.LearningRate * Schedule.Factor(epoch);
 
@@ -35,12 +45,14 @@ public sealed record TrainingOptions(ITrainingObjective Objective, IOptimizer Op
         Optimizer.Validate().IfFail(e => errors.Add(e));
         Schedule.Validate().IfFail(e => errors.Add(e));
         Divergence.Validate().IfFail(e => errors.Add(e));
+        Shift?.Validate().IfFail(e => errors.Add(e));
         return TrainingErrors.All(errors).Map(_ => this);
     }
 
     /// <summary>
     /// The settings that decide the trajectory of a run, as canonical key–value pairs (for configuration fingerprints).
-    /// The number of epochs is left out: a run may be extended, as long as the schedule does not depend on it.
+    /// The number of epochs is left out: a run may be extended, as long as the schedule does not depend on it. A random
+    /// shift appears only when images move, so that runs without one keep their fingerprints.
     /// </summary>
     public IReadOnlyList<KeyValuePair<string, string>> Describe() =>
     [
@@ -49,5 +61,6 @@ public sealed record TrainingOptions(ITrainingObjective Objective, IOptimizer Op
         new("training.schedule", Schedule.Describe()),
         new("training.batchSize", BatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         new("training.seed", Seed.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        .. Shifts ? [new KeyValuePair<string, string>("training.randomShift", Shift!.Describe())] : Array.Empty<KeyValuePair<string, string>>(),
     ];
 }
