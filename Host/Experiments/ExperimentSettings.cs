@@ -125,6 +125,7 @@ internal sealed record ImageModelSettings(
 /// <param name="RandomStart">PGD starts at a random point of the ε-ball.</param>
 /// <param name="GradientWeight">LLR's weight μ of |δᵀ∇ₓℓ|.</param>
 /// <param name="Temperature">The temperature τ of the Lipschitz-margin cross-entropy (1: none).</param>
+/// <param name="WarmupShape">How the margin trainers' radius grows over the warm-up: linearly from 0 or by GloRo's logarithmic schedule.</param>
 internal sealed record TrainerSettings(
     string Name,
     TrainerKind Kind,
@@ -136,7 +137,8 @@ internal sealed record TrainerSettings(
     double? StepSize = null,
     bool RandomStart = true,
     double? GradientWeight = null,
-    double Temperature = 1);
+    double Temperature = 1,
+    WarmupShape WarmupShape = WarmupShape.Linear);
 
 /// <summary>The kinds of trainer.</summary>
 internal enum TrainerKind

@@ -3,6 +3,7 @@ using LanguageExt.Common;
 using Microsoft.Extensions.Configuration;
 using RobustNode.Core.Norms;
 using RobustNode.Host.Configuration;
+using RobustNode.Training.Trainers;
 using static LanguageExt.Prelude;
 
 namespace RobustNode.Host.Experiments;
@@ -13,7 +14,8 @@ namespace RobustNode.Host.Experiments;
 /// <c>FgsmRs</c> (<c>StepSize</c>), <c>Trades</c> (<c>Weight</c> β, <c>Steps</c>, <c>StepSize</c>), <c>GradAlign</c>
 /// (<c>Weight</c> λ), <c>Llr</c> (<c>LinearityWeight</c> λ, <c>GradientWeight</c> μ, <c>Steps</c>, <c>StepSize</c>) and
 /// <c>AugmentedAdversarial</c> (<c>Weight</c> w, <c>StepSize</c>), <c>LipschitzMargin</c> (<c>Epsilon</c> in ℓ2, no
-/// other norm: the margin is an ℓ2 certificate's; <c>Temperature</c> τ &gt; 0 of its cross-entropy, default 1) and
+/// other norm: the margin is an ℓ2 certificate's; <c>Temperature</c> τ &gt; 0 of its cross-entropy, default 1;
+/// <c>WarmupShape</c> <c>linear</c> (default) or GloRo's <c>logarithmic</c> radius schedule) and
 /// <c>GloRo</c> (the same keys; the margin enters as GloRo's bottom class) and <c>GloRoTrades</c> (the same keys and
 /// <c>Weight</c> λ of its divergence, default 1.5 as in GloRo's MNIST recipe). Radii and steps are in input units.
 /// </summary>
@@ -27,6 +29,11 @@ internal static class RobustTrainerSettingsReader
 
     // Largest temperature of a cross-entropy: far above any that keeps its softmax from saturating in float32.
     private const double MaxTemperature = 1e6;
+
+    private static readonly Dictionary<string, WarmupShape> WarmupShapes = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["linear"] = WarmupShape.Linear, ["logarithmic"] = WarmupShape.Logarithmic,
+    };
 
     /// <summary>Every enabled robust trainer of the training section, in the order of <see cref="Sections"/>.</summary>
     public static Validation<Error, Option<TrainerSettings>[]> Read(IConfigurationSection training) =>
@@ -100,12 +107,13 @@ internal static class RobustTrainerSettingsReader
     private static Validation<Error, Option<TrainerSettings>> Margin(IConfigurationSection section, string name, TrainerKind kind)
     {
         bool trades = kind == TrainerKind.GloRoTrades;
-        string[] keys = trades ? ["Enabled", "Epsilon", "WarmupEpochs", "Temperature", "Weight"] : ["Enabled", "Epsilon", "WarmupEpochs", "Temperature"];
+        string[] keys = ["Enabled", "Epsilon", "WarmupEpochs", "WarmupShape", "Temperature", .. trades ? ["Weight"] : System.Array.Empty<string>()];
         return (SettingReaders.KnownKeys(section, keys),
                 Enabled(section), SettingReaders.Number(section, "Epsilon", 1.58, 0, MaxRadius, exclusiveMin: true), Warmup(section),
+                SettingReaders.Choice(section, "WarmupShape", WarmupShape.Linear, WarmupShapes),
                 SettingReaders.Number(section, "Temperature", 1.0, 0, MaxTemperature, exclusiveMin: true), Weight(section, "Weight", 1.5))
-            .Apply((_, enabled, epsilon, warmup, temperature, weight) => enabled
-                ? Some(new TrainerSettings(name, kind, epsilon, AttackNorm.Two, trades ? weight : null, warmup, Temperature: temperature))
+            .Apply((_, enabled, epsilon, warmup, shape, temperature, weight) => enabled
+                ? Some(new TrainerSettings(name, kind, epsilon, AttackNorm.Two, trades ? weight : null, warmup, Temperature: temperature, WarmupShape: shape))
                 : None);
     }
 }

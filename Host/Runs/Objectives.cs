@@ -52,7 +52,7 @@ internal static class Objectives
         },
         TrainerKind.LipschitzMargin or TrainerKind.GloRo or TrainerKind.GloRoTrades => new LipschitzMarginObjective(scale.Radius(trainer.Epsilon))
         {
-            WarmupEpochs = trainer.WarmupEpochs, Temperature = trainer.Temperature, BottomClass = trainer.Kind != TrainerKind.LipschitzMargin,
+            WarmupEpochs = trainer.WarmupEpochs, WarmupShape = trainer.WarmupShape, Temperature = trainer.Temperature, BottomClass = trainer.Kind != TrainerKind.LipschitzMargin,
             TradesWeight = trainer.Kind == TrainerKind.GloRoTrades ? trainer.Weight : null,
         },
         _ => new StandardObjective(),

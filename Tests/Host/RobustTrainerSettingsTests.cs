@@ -74,6 +74,7 @@ public class RobustTrainerSettingsTests
             ("Experiments:mnist-dense-certified:Training:GloRo:Norm", "inf"),
             ("Experiments:mnist-dense-certified:Training:GloRo:Weight", 1),
             ("Experiments:mnist-dense-certified:Training:GloRoTrades:Weight", -1),
+            ("Experiments:mnist-dense-certified:Training:GloRoTrades:WarmupShape", "geometric"),
             ("Experiments:mnist-nonexpansive:Model:ReadOut", "unit-columns"),
             ("Experiments:mnist-certified:Model:ReadOut", "orthonormal"),
             ("Experiments:mnist-certified:Model:ReadOutBound", 10));
@@ -87,9 +88,10 @@ public class RobustTrainerSettingsTests
             "Experiments:mnist-certified:Training:LipschitzMargin:Temperature: expected a number, got 'NaN'",
             "Experiments:mnist-nonexpansive:Training:LipschitzMargin:Temperature: must be positive, got -4",
             "Experiments:mnist-dense-certified:Training:GloRo:Temperature: must be positive, got 0",
-            "Experiments:mnist-dense-certified:Training:GloRo:Norm: unknown setting; known: Enabled, Epsilon, WarmupEpochs, Temperature",
-            "Experiments:mnist-dense-certified:Training:GloRo:Weight: unknown setting; known: Enabled, Epsilon, WarmupEpochs, Temperature",
+            "Experiments:mnist-dense-certified:Training:GloRo:Norm: unknown setting; known: Enabled, Epsilon, WarmupEpochs, WarmupShape, Temperature",
+            "Experiments:mnist-dense-certified:Training:GloRo:Weight: unknown setting; known: Enabled, Epsilon, WarmupEpochs, WarmupShape, Temperature",
             "Experiments:mnist-dense-certified:Training:GloRoTrades:Weight: must not be negative, got -1",
+            "Experiments:mnist-dense-certified:Training:GloRoTrades:WarmupShape: expected linear or logarithmic, got 'geometric'",
             "Experiments:mnist-nonexpansive:Model:ReadOut: expected spectral, unit-rows or orthonormal, got 'unit-columns'",
             "Experiments:mnist-certified:Model:ReadOutBound: applies to the spectral read-out only; ReadOut = orthonormal keeps",
         ];
@@ -143,6 +145,11 @@ public class RobustTrainerSettingsTests
             (trades.Epsilon, trades.WarmupEpochs, trades.Temperature, trades.BottomClass, trades.TradesWeight, trades.Name));
         Assert.Equal("gloro-trades(epsilon=2, warmup=1, temperature=4, weight=1.5)", trades.Describe());
         Assert.True(trades.Validate().IsSucc);
+        var logarithmic = Assert.IsType<LipschitzMarginObjective>(Objectives.For(
+            new TrainerSettings("gloro-trades", TrainerKind.GloRoTrades, 0.5, AttackNorm.Two, 1.5, 15, Temperature: 1, WarmupShape: WarmupShape.Logarithmic), scale, null));
+        Assert.Equal((WarmupShape.Logarithmic, WarmupShape.Linear), (logarithmic.WarmupShape, trades.WarmupShape));
+        Assert.Equal("gloro-trades(epsilon=2, warmup=15, warmupShape=logarithmic, weight=1.5)", logarithmic.Describe());
+        Assert.Contains("warmupShape", (logarithmic with { WarmupShape = (WarmupShape)7 }).Validate().Match(Succ: _ => "", Fail: e => e.ToString()));
         foreach (var bad in new[] { trades with { TradesWeight = double.NaN }, trades with { BottomClass = false } })
             Assert.Contains("tradesWeight", bad.Validate().Match(Succ: _ => "", Fail: e => e.ToString()));
     }

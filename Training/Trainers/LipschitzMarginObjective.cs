@@ -43,8 +43,11 @@ namespace RobustNode.Training.Trainers;
 /// <param name="Epsilon">The training radius ε in the network's input units (ℓ2).</param>
 public sealed record LipschitzMarginObjective(double Epsilon) : ITrainingObjective
 {
-    /// <summary>Warm-up length K in epochs: ε grows linearly from 0 at epoch 0 to its value at epoch K (0: none).</summary>
+    /// <summary>Warm-up length K in epochs: ε grows from 0 (linear) or 0.01 ε (logarithmic) at epoch 0 to its value at epoch K (0: none).</summary>
     public int WarmupEpochs { get; init; }
+
+    /// <summary>How ε grows over the warm-up: linearly (default) or by GloRo's logarithmic schedule.</summary>
+    public WarmupShape WarmupShape { get; init; }
 
     /// <summary>The temperature τ &gt; 0 the cross-entropy sees the raised logits at (1: Tsuzuku et al.'s loss).</summary>
     public double Temperature { get; init; } = 1;
@@ -71,6 +74,8 @@ public sealed record LipschitzMarginObjective(double Epsilon) : ITrainingObjecti
             yield return TrainingErrors.InvalidConfiguration("objective.temperature", $"must be finite and positive, got {Temperature}");
         if (TradesWeight is { } weight && (!(weight >= 0) || !double.IsFinite(weight)))
             yield return TrainingErrors.InvalidConfiguration("objective.tradesWeight", $"must be finite and non-negative, got {weight}");
+        if (!Enum.IsDefined(WarmupShape))
+            yield return TrainingErrors.InvalidConfiguration("objective.warmupShape", $"must be linear or logarithmic, got {(int)WarmupShape}");
         if (TradesWeight is not null && !BottomClass)
             yield return TrainingErrors.InvalidConfiguration("objective.tradesWeight", "GloRo's TRADES loss needs the bottom class");
     }
@@ -85,7 +90,7 @@ public sealed record LipschitzMarginObjective(double Epsilon) : ITrainingObjecti
             return FinFail<ObjectiveResult<T>>(TrainingErrors.InvalidConfiguration("objective",
                 $"GloRo training adds its bottom class to a cross-entropy, got the loss '{loss.Name}'"));
         var engine = model.Engine;
-        double epsilon = Warmup.Ramp(Epsilon, context.Epoch, WarmupEpochs);
+        double epsilon = Warmup.Ramp(Epsilon, context.Epoch, WarmupEpochs, WarmupShape);
         return LogitDifferenceBound.Of(model, engine.Shape(x)).Bind(bounds =>
         {
             using var scope = engine.OpenScope();
@@ -177,6 +182,7 @@ public sealed record LipschitzMarginObjective(double Epsilon) : ITrainingObjecti
 
     /// <inheritdoc/>
     public string Describe() => FormattableString.Invariant($"{Name}(epsilon={Epsilon:R}, warmup={WarmupEpochs}")
+        + (WarmupShape == WarmupShape.Linear ? "" : ", warmupShape=logarithmic")
         + (Temperature == 1 ? "" : FormattableString.Invariant($", temperature={Temperature:R}"))
         + (TradesWeight is { } weight ? FormattableString.Invariant($", weight={weight:R}") : "") + ")";
 }
