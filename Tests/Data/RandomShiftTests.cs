@@ -16,6 +16,7 @@ namespace RobustNode.Tests.Data;
 /// the fill value, every offset occurs, the draw is fixed by the seed; training with it is reproducible, resumes
 /// bit-identically and gives the same run on both engines; bad settings are named.
 /// </summary>
+[Collection(nameof(Collections.ScalarsLeftToTheFinalizer))]
 public sealed class RandomShiftTests
 {
     private const int Side = 6;
