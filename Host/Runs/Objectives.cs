@@ -1,8 +1,12 @@
+using LanguageExt;
+using LanguageExt.Common;
 using RobustNode.Core.Norms;
+using RobustNode.Host.Composition;
 using RobustNode.Host.Experiments;
 using RobustNode.Sensitivity.Attacks;
 using RobustNode.Training.Data;
 using RobustNode.Training.Trainers;
+using static LanguageExt.Prelude;
 
 namespace RobustNode.Host.Runs;
 
@@ -72,6 +76,15 @@ internal static class Objectives
             Divergence = experiment.Training.Divergence ?? DivergenceRule.Default,
             Shift = Shift(experiment.Training.RandomShift, data),
         };
+
+    /// <summary>
+    /// The experiment's random shift checked against its loaded images, before a run starts: an error naming the
+    /// setting (<c>Experiments:mnist:Training:RandomShift: an offset of 30 pixels moves a 28×28 image out of its frame</c>).
+    /// </summary>
+    public static Validation<Error, Unit> CheckShift(ExperimentSettings experiment, ExperimentData data) =>
+        Shift(experiment.Training.RandomShift, data)?.Problem() is { } problem
+            ? Fail<Error, Unit>(HostErrors.Configuration($"{ExperimentValidation.Section}:{experiment.Name}:Training:RandomShift", problem))
+            : Success<Error, Unit>(unit);
 
     // The images' own shape, whatever shape the network sees; uncovered pixels are black (grey level 0) in network units.
     private static RandomShift? Shift(int pixels, ExperimentData data) =>

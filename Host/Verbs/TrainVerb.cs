@@ -71,6 +71,8 @@ internal sealed class TrainVerb(
         if (loaded.IsFail) return _console.Invalid($"cannot load the data of experiment '{experiment.Name}'", loaded.FailToSeq());
         var data = ((ExperimentData)loaded.SuccessToSeq().Head).On(runtime.Device);
         log.LogInformation("Data: {Train} training and {Test} test samples ({Name})", data.Train.Count, data.Test.Count, data.Train.Name);
+        var shift = Objectives.CheckShift(experiment, data);
+        if (shift.IsFail) return _console.Invalid($"cannot start run '{Path.GetFileName(folder.Path)}'", shift.FailToSeq());
 
         int cleaned = RunPublication.Clean(folder);
         if (cleaned > 0) log.LogInformation("Removed {Count} temporary file(s) or folder(s) an interrupted run left in or beside {Folder}", cleaned, folder.Path);

@@ -81,6 +81,12 @@ public sealed class DenseImageNetworkTests
         Assert.Contains("Experiments:moons:Training:RandomShift: moves images, but the data are point clouds; got 2", run.Error);
         Assert.Contains("Experiments:spirals:Training:RandomShift:", run.Error);
 
+        // A shift the images cannot take is named once the images are known, before anything is written.
+        var far = Robustnode.Run(folder, ["train", "--experiment", Experiment], Settings(folder, ($"Experiments:{Experiment}:Training:RandomShift", 28)));
+        Assert.Equal(ExitCodes.InvalidInput, far.ExitCode);
+        Assert.Contains($"Experiments:{Experiment}:Training:RandomShift: an offset of 28 pixels moves a 28×28 image out of its frame", far.Error);
+        Assert.False(Directory.Exists(folder.File("runs")));
+
         var narrow = Robustnode.Run(folder, ["train", "--experiment", Experiment], Settings(folder, ($"Experiments:{Experiment}:Model:Dim", 100)));
         Assert.NotEqual(ExitCodes.Success, narrow.ExitCode);
         Assert.Contains("the state dimension must be at least the input dimension 784, got 100", narrow.Error);

@@ -20,14 +20,16 @@ namespace RobustNode.Training.Data;
 public sealed record RandomShift(int Pixels, int Channels, int Height, int Width, double Fill = 0)
 {
     /// <summary>Checks the offsets and the image shape.</summary>
-    public Fin<RandomShift> Validate()
-    {
-        if (Pixels < 0) return Invalid($"the largest offset must be at least 0 pixels, got {Pixels}");
-        if (Channels < 1 || Height < 1 || Width < 1) return Invalid($"images must have a positive shape, got [{Channels}, {Height}, {Width}]");
-        if (Pixels >= Math.Min(Height, Width)) return Invalid($"an offset of {Pixels} pixels moves a {Height}×{Width} image out of its frame");
-        if (!double.IsFinite(Fill)) return Invalid($"the fill value must be finite, got {Fill}");
-        return FinSucc(this);
-    }
+    public Fin<RandomShift> Validate() =>
+        Problem() is { } problem ? FinFail<RandomShift>(TrainingErrors.InvalidConfiguration("training.randomShift", problem)) : FinSucc(this);
+
+    /// <summary>What is wrong with the offsets or the image shape, in words; null when nothing is.</summary>
+    public string? Problem() =>
+        Pixels < 0 ? $"the largest offset must be at least 0 pixels, got {Pixels}"
+        : Channels < 1 || Height < 1 || Width < 1 ? $"images must have a positive shape, got [{Channels}, {Height}, {Width}]"
+        : Pixels >= Math.Min(Height, Width) ? $"an offset of {Pixels} pixels moves a {Height}×{Width} image out of its frame"
+        : !double.IsFinite(Fill) ? $"the fill value must be finite, got {Fill}"
+        : null;
 
     /// <summary>Whether samples of this shape are images of this shape ([C, H, W] or C·H·W pixels).</summary>
     public bool Fits(long[] sampleShape) =>
@@ -56,6 +58,4 @@ public sealed record RandomShift(int Pixels, int Channels, int Height, int Width
         }
         return stack(moved).reshape(shape).MoveToOuterDisposeScope();
     }
-
-    private Fin<RandomShift> Invalid(string message) => FinFail<RandomShift>(TrainingErrors.InvalidConfiguration("training.randomShift", message));
 }
