@@ -124,7 +124,7 @@ internal static class DenoisingSettingsReader
         (SettingReaders.Integer(section, "Steps", 20, 1), SettingReaders.Integer(section, "Filters", 64, 1), SettingReaders.Integer(section, "Kernel", 3, 1),
                 SettingReaders.Number(section, "StepSize", 1.0, 0, 1e6, exclusiveMin: true), SettingReaders.Number(section, "Theta", 0.95, 0, 1, exclusiveMin: true, exclusiveMax: true),
                 SettingReaders.Text(section, "Activation", "relu"), SettingReaders.Integer(section, "Channels", 1, 1),
-                SettingReaders.Text(section, "GramBound", "moduli"))
+                SettingReaders.Text(section, "GramBound", GradientFlowDenoiser.ModuliGramBound))
             .Apply((n, m, k, h, theta, activation, c, gram) => new GradientFlowDenoiser(n, m, k, h, theta, activation, c, gram))
             .Bind(a => a.Validate().Match(
                 Succ: v => Success<Error, IDenoiserArchitecture>(v),

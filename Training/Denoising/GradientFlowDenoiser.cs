@@ -41,10 +41,16 @@ namespace RobustNode.Training.Denoising;
 /// steps themselves. Averagedness of compositions: Combettes &amp; Yamada 2015, Proposition 2.5.
 /// </remarks>
 public sealed record GradientFlowDenoiser(int Steps = 20, int Filters = 64, int Kernel = 3, double StepSize = 1, double Theta = 0.95,
-    string ActivationName = "relu", int Channels = 1, string GramBound = "moduli") : IDenoiserArchitecture
+    string ActivationName = "relu", int Channels = 1, string GramBound = GradientFlowDenoiser.ModuliGramBound) : IDenoiserArchitecture
 {
     /// <summary>The architecture's name.</summary>
     public const string ArchitectureName = "gradient-flow";
+
+    /// <summary>The default <see cref="GramBound"/>: <see cref="ConvolutionGramBound.UpperBoundOnAnyImage"/>.</summary>
+    public const string ModuliGramBound = "moduli";
+
+    /// <summary>The tighter <see cref="GramBound"/>: <see cref="ConvolutionGramBound.EigenvalueBoundOnAnyImage"/>.</summary>
+    public const string EigenvalueGramBound = "eigenvalues";
 
     /// <summary>The frequency grid of the proven norm bound (see <see cref="ConvolutionSpectrum.UpperBoundOnAnyImage"/>).</summary>
     public const int BoundGrid = 128;
@@ -69,7 +75,7 @@ public sealed record GradientFlowDenoiser(int Steps = 20, int Filters = 64, int 
         if (Steps < 1) problems.Add($"steps must be at least 1, got {Steps}");
         if (Filters < 1) problems.Add($"filters must be at least 1, got {Filters}");
         if (Channels < 1) problems.Add($"channels must be at least 1, got {Channels}");
-        if (GramBound is not ("moduli" or "eigenvalues")) problems.Add($"gram bound must be moduli or eigenvalues, got '{GramBound}'");
+        if (GramBound is not (ModuliGramBound or EigenvalueGramBound)) problems.Add($"gram bound must be moduli or eigenvalues, got '{GramBound}'");
         if (Kernel < 1 || Kernel % 2 == 0) problems.Add($"kernel must be odd and positive, got {Kernel}");
         if (!(StepSize > 0) || !double.IsFinite(StepSize)) problems.Add($"step size must be positive and finite, got {StepSize}");
         if (!(Theta > 0 && Theta < 1)) problems.Add($"theta must lie in (0, 1) (θ = 1 would allow steps that are not averaged), got {Theta}");
@@ -95,7 +101,7 @@ public sealed record GradientFlowDenoiser(int Steps = 20, int Filters = 64, int 
             new("architecture.channels", Channels.ToString(CultureInfo.InvariantCulture)),
         };
         // Written only when it is not the default, so that every earlier description stays what it was.
-        if (GramBound != "moduli") entries.Add(new("architecture.gramBound", GramBound));
+        if (GramBound != ModuliGramBound) entries.Add(new("architecture.gramBound", GramBound));
         return entries;
     }
 
@@ -119,7 +125,7 @@ public sealed record GradientFlowDenoiser(int Steps = 20, int Filters = 64, int 
                from activation in Text("architecture.activation")
                // Descriptions written before the lifting have no channels entry: one channel, the grey image.
                from channels in entries.ContainsKey("architecture.channels") ? Integer("architecture.channels") : FinSucc(1)
-               from gramBound in entries.ContainsKey("architecture.gramBound") ? Text("architecture.gramBound") : FinSucc("moduli")
+               from gramBound in entries.ContainsKey("architecture.gramBound") ? Text("architecture.gramBound") : FinSucc(ModuliGramBound)
                from valid in new GradientFlowDenoiser(steps, filters, kernel, step, theta, activation, channels, gramBound).Validate()
                select valid;
     }
@@ -200,7 +206,7 @@ public sealed record GradientFlowDenoiser(int Steps = 20, int Filters = 64, int 
     /// </summary>
     public double NormBound(Tensor kernel) =>
         Channels == 1 ? ConvolutionSpectrum.UpperBoundOnAnyImage(kernel, BoundGrid)
-        : GramBound == "eigenvalues" ? ConvolutionGramBound.EigenvalueBoundOnAnyImage(kernel, BoundGrid)
+        : GramBound == EigenvalueGramBound ? ConvolutionGramBound.EigenvalueBoundOnAnyImage(kernel, BoundGrid)
         : ConvolutionGramBound.UpperBoundOnAnyImage(kernel, BoundGrid);
 
     private double SlopeBound => Activation.Map(a => a.SlopeBound).IfNone(1);
