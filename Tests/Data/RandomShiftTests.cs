@@ -1,6 +1,5 @@
 using RobustNode.Core.Engines;
 using RobustNode.Core.Engines.Managed;
-using RobustNode.Training.Checkpoints;
 using RobustNode.Training.Data;
 using RobustNode.Training.Models;
 using RobustNode.Training.Optimization;
@@ -138,8 +137,8 @@ public sealed class RandomShiftTests
         var (unshiftedLosses, _, _) = Train(TorchEngine.Instance, data, options with { Shift = null });
         Assert.NotEqual(torchLosses, unshiftedLosses);
 
-        ResumesBitIdentically(TorchEngine.Instance, data, options);
-        ResumesBitIdentically(_managed, data, options);
+        ResumesBitIdentically(TorchEngine.Instance, Dense, 5, data, options);
+        ResumesBitIdentically(_managed, Dense, 5, data, options);
 
         Assert.Contains(new KeyValuePair<string, string>("training.randomShift", "±1 px, fill 0"), options.Describe());
         Assert.DoesNotContain((options with { Shift = null }).Describe(), kv => kv.Key == "training.randomShift");
@@ -162,20 +161,5 @@ public sealed class RandomShiftTests
         var state = Ok(Trainer.Start(Ok(Dense.Build(engine, 5)), options));
         var history = Ok(Trainer.Run(state, data, options)).Epochs;
         return (history.Select(m => m.Loss).ToArray(), history.Select(m => m.TrainAccuracy).ToArray(), state.Parameters.Select(engine.ToArray).ToArray());
-    }
-
-    private static void ResumesBitIdentically<T>(IEngine<T> engine, Dataset data, TrainingOptions options)
-    {
-        var fingerprint = ConfigurationFingerprint.For(Dense, 5, data, options);
-        var uninterrupted = Ok(Trainer.Start(Ok(Dense.Build(engine, 5)), options));
-        Ok(Trainer.Run(uninterrupted, data, options));
-        var interrupted = Ok(Trainer.Start(Ok(Dense.Build(engine, 5)), options));
-        Ok(Trainer.Run(interrupted, data, options with { Epochs = 2 }));
-        var bytes = CheckpointSerializer.Serialize(Checkpoint.Capture(interrupted, fingerprint));
-        var resumed = Ok(Ok(CheckpointSerializer.Deserialize(bytes)).Restore(Ok(Dense.Build(engine, seed: 999)), options, fingerprint));
-        Ok(Trainer.Run(resumed, data, options));
-        for (int i = 0; i < uninterrupted.Parameters.Count; i++)
-            Assert.True(engine.ToArray(uninterrupted.Parameters[i]).AsSpan().SequenceEqual(engine.ToArray(resumed.Parameters[i])),
-                $"{engine.Name}: parameter {i} differs after resuming");
     }
 }

@@ -5,6 +5,8 @@ using RobustNode.Core.Norms;
 using RobustNode.Sensitivity.Networks;
 using RobustNode.Solvers.Control;
 using RobustNode.Training;
+using RobustNode.Training.Checkpoints;
+using RobustNode.Training.Trainers;
 using RobustNode.Training.Data;
 using RobustNode.Training.Models;
 using Xunit;
@@ -98,5 +100,35 @@ internal static class TrainingHarness
         var objective = perSample.mean() + weight * TorchEngine.Instance.DualNorm(norm, p0).mean();
         var grads = autograd.grad([objective], [w, b, r, c]);
         return (objective.item<double>(), grads.Select(g => g.detach().MoveToOuterDisposeScope()).ToArray());
+    }
+
+    /// <summary>
+    /// Trains a network of <paramref name="config"/> for all epochs, and again for two, checkpointed, restored into a
+    /// differently initialised network and trained on: the losses, accuracies, parameters and optimizer state must be
+    /// bit-identical.
+    /// </summary>
+    public static void ResumesBitIdentically<T>(IEngine<T> engine, PointCloudModel config, long modelSeed, Dataset train, TrainingOptions options)
+    {
+        var fingerprint = ConfigurationFingerprint.For(config, modelSeed, train, options);
+        var uninterrupted = Ok(Trainer.Start(Ok(config.Build(engine, modelSeed)), options));
+        var full = Ok(Trainer.Run(uninterrupted, train, options));
+
+        var interrupted = Ok(Trainer.Start(Ok(config.Build(engine, modelSeed)), options));
+        Ok(Trainer.Run(interrupted, train, options with { Epochs = 2 }));
+        var bytes = CheckpointSerializer.Serialize(Checkpoint.Capture(interrupted, fingerprint));
+        var resumed = Ok(Ok(CheckpointSerializer.Deserialize(bytes)).Restore(Ok(config.Build(engine, seed: 999)), options, fingerprint));
+        Assert.Equal(2, resumed.Epoch);
+        var rest = Ok(Trainer.Run(resumed, train, options));
+
+        Assert.Equal(full.Epochs.Skip(2).Select(m => m.Loss), rest.Epochs.Select(m => m.Loss));
+        Assert.Equal(full.Epochs.Skip(2).Select(m => m.TrainAccuracy), rest.Epochs.Select(m => m.TrainAccuracy));
+        for (int i = 0; i < uninterrupted.Parameters.Count; i++)
+            Assert.True(engine.ToArray(uninterrupted.Parameters[i]).AsSpan().SequenceEqual(engine.ToArray(resumed.Parameters[i])),
+                $"{engine.Name}: parameter {i} differs after resuming");
+        Assert.Equal(uninterrupted.Optimizer.Steps, resumed.Optimizer.Steps);
+        for (int k = 0; k < uninterrupted.Optimizer.Slots.Count; k++)
+            for (int i = 0; i < uninterrupted.Optimizer.Slots[k].Count; i++)
+                Assert.True(engine.ToArray(uninterrupted.Optimizer.Slots[k][i]).AsSpan().SequenceEqual(engine.ToArray(resumed.Optimizer.Slots[k][i])),
+                    $"{engine.Name}: optimizer slot {k} of parameter {i} differs after resuming");
     }
 }
